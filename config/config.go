@@ -1,0 +1,303 @@
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Example is the built-in example configuration: the bundled sample data, read offline. It is the
+// same text as config/example.yaml.
+//
+//go:embed example.yaml
+var exampleYAML []byte
+
+// ExampleYAML returns the text of the built-in example configuration.
+func ExampleYAML() []byte { return bytes.Clone(exampleYAML) }
+
+// Config is the whole configuration of one journeykpi deployment.
+type Config struct {
+	Source      Source      `yaml:"source"`
+	Stages      []Stage     `yaml:"stages"`
+	Funnel      Funnel      `yaml:"funnel"`
+	JourneyMap  JourneyMap  `yaml:"journey_map"`
+	Repeat      Repeat      `yaml:"repeat"`
+	Attribution Attribution `yaml:"attribution"`
+	Allocation  Allocation  `yaml:"allocation"`
+	Quality     Quality     `yaml:"quality"`
+	Engine      Engine      `yaml:"engine"`
+	Report      Report      `yaml:"report"`
+	Schedule    Schedule    `yaml:"schedule"`
+
+	// Origin says where the configuration came from ("built-in example" or a file path). It is
+	// not a YAML key.
+	Origin string `yaml:"-"`
+}
+
+// Source says where touchpoint events (and optionally spend) come from.
+type Source struct {
+	Kind     string   `yaml:"kind"`   // files | bigquery
+	Preset   string   `yaml:"preset"` // "" | ga4
+	Files    Files    `yaml:"files"`
+	BigQuery BigQuery `yaml:"bigquery"`
+	Columns  Columns  `yaml:"columns"`
+	// TimeZone is the zone of event_time values that carry none (CSV datetimes without offset).
+	// Empty means the report time zone.
+	TimeZone string `yaml:"timezone"`
+	Spend    *Spend `yaml:"spend"`
+}
+
+// Files is a files source: Parquet, CSV or NDJSON files or globs.
+type Files struct {
+	Paths  []string `yaml:"paths"`
+	Format string   `yaml:"format"` // auto | parquet | csv | ndjson
+}
+
+// Columns maps the data contract's canonical column names onto the source's own names. An empty
+// value means the source uses the canonical name.
+type Columns struct {
+	CustomerID string `yaml:"customer_id"`
+	EventTime  string `yaml:"event_time"`
+	EventName  string `yaml:"event_name"`
+	Stage      string `yaml:"stage"`
+	Touchpoint string `yaml:"touchpoint"`
+	Campaign   string `yaml:"campaign"`
+	Segment    string `yaml:"segment"`
+	OrderID    string `yaml:"order_id"`
+	Revenue    string `yaml:"revenue"`
+	Sentiment  string `yaml:"sentiment"`
+}
+
+// Spend is the optional second input: cost per day and touchpoint.
+type Spend struct {
+	Kind     string       `yaml:"kind"` // files | bigquery
+	Files    Files        `yaml:"files"`
+	BigQuery BigQuery     `yaml:"bigquery"`
+	Columns  SpendColumns `yaml:"columns"`
+}
+
+// SpendColumns maps the spend input's canonical columns onto the source's names.
+type SpendColumns struct {
+	Date       string `yaml:"date"`
+	Touchpoint string `yaml:"touchpoint"`
+	Cost       string `yaml:"cost"`
+}
+
+// Stage is one journey stage, in journey order.
+type Stage struct {
+	Name string `yaml:"name"`
+	// Events are the event_name values that put an event in this stage (funnel.match: events).
+	Events []string `yaml:"events"`
+	// Labels are the values of the stage column that put an event in this stage
+	// (funnel.match: stage). Empty means the stage's own name.
+	Labels []string `yaml:"labels"`
+	// Optional stages count when they happen and never block a later stage.
+	Optional bool `yaml:"optional"`
+	// Within is this stage's own window from the previous required stage; zero means the funnel
+	// window applies.
+	Within Duration `yaml:"within"`
+	// Purchase marks the one purchase stage: its events are orders.
+	Purchase bool `yaml:"purchase"`
+	// RepeatPurchase marks the derived repeat stage: the first later order with a different
+	// order_id. It matches no events itself.
+	RepeatPurchase bool `yaml:"repeat_purchase"`
+}
+
+// Funnel configures the closed and open funnel.
+type Funnel struct {
+	Window     Duration `yaml:"window"`
+	Match      string   `yaml:"match"`      // events | stage
+	Breakdowns []string `yaml:"breakdowns"` // first_touchpoint | segment | entry_week
+	Top        int      `yaml:"top"`
+}
+
+// JourneyMap configures the stage × touchpoint map and its pain points.
+type JourneyMap struct {
+	// MinCustomers is how many customers with a sentiment a cell needs to be a pain point.
+	MinCustomers int `yaml:"min_customers"`
+	// PainPoints is how many of the lowest-sentiment cells are reported.
+	PainPoints int `yaml:"pain_points"`
+}
+
+// Repeat configures repeat-purchase KPIs and the BG/NBD prediction.
+type Repeat struct {
+	History Duration `yaml:"history"`
+	Cohort  string   `yaml:"cohort"` // month | week
+	// Horizon is how far ahead BG/NBD predicts purchases.
+	Horizon Duration `yaml:"horizon"`
+}
+
+// Attribution configures touchpoint attribution.
+type Attribution struct {
+	Lookback Duration `yaml:"lookback"`
+	HalfLife Duration `yaml:"half_life"`
+}
+
+// Allocation configures the resource recommendations.
+type Allocation struct {
+	Uplift   float64 `yaml:"uplift"`
+	MaxShift float64 `yaml:"max_shift"`
+	// Actions is how many recommendations the Summary sheet shows.
+	Actions int `yaml:"actions"`
+}
+
+// Quality configures how much bad input a run tolerates.
+type Quality struct {
+	MaxRejectRatio float64 `yaml:"max_reject_ratio"`
+}
+
+// Engine configures the grouping step: the memory it may use before spilling to disk.
+type Engine struct {
+	MemoryBudget ByteSize `yaml:"memory_budget"`
+	Workers      int      `yaml:"workers"` // 0 means one per CPU
+	TempDir      string   `yaml:"temp_dir"`
+}
+
+// Report configures the outputs.
+type Report struct {
+	Name     string `yaml:"name"`
+	Out      string `yaml:"out"`
+	Timezone string `yaml:"timezone"`
+	Currency string `yaml:"currency"`
+	// From and To give the range `run` reports when no --from/--to/--date is given. Empty means the
+	// schedule's period before today.
+	From string `yaml:"from"`
+	To   string `yaml:"to"`
+}
+
+// Default returns the configuration every key falls back to. Its source is the bundled sample.
+func Default() Config {
+	return Config{
+		Source: Source{
+			Kind:  "files",
+			Files: Files{Format: "auto"},
+			BigQuery: BigQuery{
+				MaxBytesBilled: 10e9,
+				Retry:          Retry{Attempts: 5, InitialBackoff: Duration(time.Second), MaxBackoff: Duration(30 * time.Second), Deadline: Duration(30 * time.Minute)},
+			},
+		},
+		Stages: DefaultStages(),
+		Funnel: Funnel{
+			Window:     Duration(30 * 24 * time.Hour),
+			Match:      "events",
+			Breakdowns: []string{"first_touchpoint", "segment", "entry_week"},
+			Top:        10,
+		},
+		JourneyMap:  JourneyMap{MinCustomers: 20, PainPoints: 5},
+		Repeat:      Repeat{History: Duration(365 * 24 * time.Hour), Cohort: "month", Horizon: Duration(90 * 24 * time.Hour)},
+		Attribution: Attribution{Lookback: Duration(30 * 24 * time.Hour), HalfLife: Duration(7 * 24 * time.Hour)},
+		Allocation:  Allocation{Uplift: 0.10, MaxShift: 0.20, Actions: 5},
+		Quality:     Quality{MaxRejectRatio: 0.01},
+		Engine:      Engine{MemoryBudget: 512 << 20},
+		Report:      Report{Name: "journey-report", Out: "reports", Timezone: "UTC", Currency: "USD"},
+		Schedule:    DefaultSchedule(),
+	}
+}
+
+// DefaultStages are the stages of the customer journey map, matched by GA4-style event names.
+func DefaultStages() []Stage {
+	return []Stage{
+		{Name: "awareness", Events: []string{"first_visit", "session_start", "page_view"}},
+		{Name: "interest", Events: []string{"view_item", "search"}},
+		{Name: "comparison", Events: []string{"view_cart", "add_to_cart"}},
+		{Name: "purchase", Events: []string{"purchase"}, Purchase: true},
+		{Name: "usage", Events: []string{"app_open"}, Optional: true},
+		{Name: "feedback", Events: []string{"review"}, Optional: true},
+		{Name: "repeat", RepeatPurchase: true, Within: Duration(90 * 24 * time.Hour)},
+	}
+}
+
+// Example returns the built-in example configuration, validated.
+func Example() (Config, error) {
+	c, err := Parse(bytes.NewReader(exampleYAML))
+	if err != nil {
+		return Config{}, fmt.Errorf("built-in example config: %w", err)
+	}
+	c.Origin = "built-in example"
+	return c, nil
+}
+
+// Load reads a YAML file over Default, rejecting unknown keys, and validates the result.
+func Load(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	c, err := Parse(f)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	c.Origin = path
+	return c, nil
+}
+
+// Parse decodes YAML over Default, rejecting unknown keys, applies the environment overrides and
+// validates. A list in the YAML (stages, paths) replaces the default list.
+func Parse(r io.Reader) (Config, error) {
+	c := Default()
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if err := c.ApplyEnvironment(os.LookupEnv); err != nil {
+		return Config{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// ApplyEnvironment applies the JOURNEYKPI_* overrides; lookup is os.LookupEnv outside tests.
+//
+//	JOURNEYKPI_REPORT_OUT          report.out
+//	JOURNEYKPI_REPORT_TIMEZONE     report.timezone
+//	JOURNEYKPI_BIGQUERY_PROJECT    source.bigquery.project
+//	JOURNEYKPI_ENGINE_TEMP_DIR     engine.temp_dir
+func (c *Config) ApplyEnvironment(lookup func(string) (string, bool)) error {
+	if v, ok := lookup("JOURNEYKPI_REPORT_OUT"); ok && v != "" {
+		c.Report.Out = v
+	}
+	if v, ok := lookup("JOURNEYKPI_REPORT_TIMEZONE"); ok && v != "" {
+		c.Report.Timezone = v
+	}
+	if v, ok := lookup("JOURNEYKPI_BIGQUERY_PROJECT"); ok && v != "" {
+		c.Source.BigQuery.Project = v
+	}
+	if v, ok := lookup("JOURNEYKPI_ENGINE_TEMP_DIR"); ok && v != "" {
+		c.Engine.TempDir = v
+	}
+	return nil
+}
+
+// Location returns the report time zone. It is valid after Validate.
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Report.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// SourceLocation returns the zone of event times that carry none.
+func (c *Config) SourceLocation() *time.Location {
+	if c.Source.TimeZone == "" {
+		return c.Location()
+	}
+	loc, err := time.LoadLocation(c.Source.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Marshal writes c as YAML, for the About sheet and `validate --print`.
+func (c Config) Marshal() ([]byte, error) { return yaml.Marshal(c) }

@@ -1,0 +1,322 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Validate checks the whole configuration and returns every problem at once (joined with
+// errors.Join), each naming its key path. It never touches the network.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+
+	// source
+	switch c.Source.Kind {
+	case "files":
+		if len(c.Source.Files.Paths) == 0 {
+			bad("source.files.paths", "at least one path or glob is required for kind files")
+		}
+		validateFormat(c.Source.Files.Format, "source.files.format", bad)
+	case "bigquery":
+		validateBigQuery(c.Source.BigQuery, "source.bigquery", true, bad)
+	default:
+		bad("source.kind", "%q is not a source kind (files | bigquery)", c.Source.Kind)
+	}
+	switch c.Source.Preset {
+	case "", "ga4":
+	default:
+		bad("source.preset", "%q is not a preset (ga4)", c.Source.Preset)
+	}
+	if c.Source.TimeZone != "" {
+		if _, err := time.LoadLocation(c.Source.TimeZone); err != nil {
+			bad("source.timezone", "%q is not a time zone", c.Source.TimeZone)
+		}
+	}
+	if s := c.Source.Spend; s != nil {
+		switch s.Kind {
+		case "files":
+			if len(s.Files.Paths) == 0 {
+				bad("source.spend.files.paths", "at least one path or glob is required for kind files")
+			}
+			validateFormat(s.Files.Format, "source.spend.files.format", bad)
+		case "bigquery":
+			validateBigQuery(s.BigQuery, "source.spend.bigquery", false, bad)
+		default:
+			bad("source.spend.kind", "%q is not a source kind (files | bigquery)", s.Kind)
+		}
+	}
+
+	// stages
+	c.validateStages(bad)
+
+	// funnel
+	if c.Funnel.Window <= 0 {
+		bad("funnel.window", "must be positive")
+	}
+	switch c.Funnel.Match {
+	case "events", "stage":
+	default:
+		bad("funnel.match", "%q is not a match mode (events | stage)", c.Funnel.Match)
+	}
+	for i, b := range c.Funnel.Breakdowns {
+		switch b {
+		case "first_touchpoint", "segment", "entry_week":
+		default:
+			bad(fmt.Sprintf("funnel.breakdowns[%d]", i), "%q is not a breakdown (first_touchpoint | segment | entry_week)", b)
+		}
+	}
+	if c.Funnel.Top < 1 {
+		bad("funnel.top", "must be at least 1")
+	}
+	if c.JourneyMap.MinCustomers < 1 {
+		bad("journey_map.min_customers", "must be at least 1")
+	}
+	if c.JourneyMap.PainPoints < 0 {
+		bad("journey_map.pain_points", "must not be negative")
+	}
+
+	// repeat, attribution, allocation, quality
+	if c.Repeat.History < 0 {
+		bad("repeat.history", "must not be negative")
+	}
+	switch c.Repeat.Cohort {
+	case "month", "week":
+	default:
+		bad("repeat.cohort", "%q is not a cohort period (month | week)", c.Repeat.Cohort)
+	}
+	if c.Repeat.Horizon <= 0 {
+		bad("repeat.horizon", "must be positive")
+	}
+	if c.Attribution.Lookback <= 0 {
+		bad("attribution.lookback", "must be positive")
+	}
+	if c.Attribution.HalfLife <= 0 {
+		bad("attribution.half_life", "must be positive")
+	}
+	if c.Allocation.Uplift <= 0 || c.Allocation.Uplift > 10 {
+		bad("allocation.uplift", "%v must be a relative uplift in (0, 10], e.g. 0.10 for 10%%", c.Allocation.Uplift)
+	}
+	if c.Allocation.MaxShift <= 0 || c.Allocation.MaxShift > 1 {
+		bad("allocation.max_shift", "%v must be a fraction in (0, 1]", c.Allocation.MaxShift)
+	}
+	if c.Allocation.Actions < 1 {
+		bad("allocation.actions", "must be at least 1")
+	}
+	if c.Quality.MaxRejectRatio < 0 || c.Quality.MaxRejectRatio > 1 {
+		bad("quality.max_reject_ratio", "%v must be a fraction in [0, 1]", c.Quality.MaxRejectRatio)
+	}
+	if c.Engine.MemoryBudget < 16<<20 {
+		bad("engine.memory_budget", "%s is too small (at least 16MiB)", c.Engine.MemoryBudget)
+	}
+	if c.Engine.Workers < 0 {
+		bad("engine.workers", "must not be negative")
+	}
+
+	// report
+	if !reportName.MatchString(c.Report.Name) {
+		bad("report.name", "%q must be 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit", c.Report.Name)
+	}
+	if c.Report.Out == "" {
+		bad("report.out", "an output directory is required")
+	}
+	if _, err := time.LoadLocation(c.Report.Timezone); err != nil {
+		bad("report.timezone", "%q is not a time zone", c.Report.Timezone)
+	}
+	if !currency.MatchString(c.Report.Currency) {
+		bad("report.currency", "%q is not an ISO 4217 currency code", c.Report.Currency)
+	}
+	for key, v := range map[string]string{"report.from": c.Report.From, "report.to": c.Report.To} {
+		if v != "" {
+			if _, err := time.Parse(time.DateOnly, v); err != nil {
+				bad(key, "%q is not a date (YYYY-MM-DD)", v)
+			}
+		}
+	}
+	if (c.Report.From == "") != (c.Report.To == "") {
+		bad("report.from", "report.from and report.to go together")
+	} else if c.Report.From != "" && c.Report.From > c.Report.To {
+		bad("report.from", "%s is after report.to %s", c.Report.From, c.Report.To)
+	}
+
+	// schedule
+	if _, err := cron.ParseStandard(c.Schedule.Cron); err != nil {
+		bad("schedule.cron", "%q is not a cron expression: %v", c.Schedule.Cron, err)
+	}
+	switch c.Schedule.Period {
+	case "previous_day", "previous_week", "previous_month", "trailing_7d", "trailing_28d":
+	default:
+		bad("schedule.period", "%q is not a period (previous_day | previous_week | previous_month | trailing_7d | trailing_28d)", c.Schedule.Period)
+	}
+	if c.Schedule.RecomputeDays < 0 {
+		bad("schedule.recompute_days", "must not be negative")
+	}
+	if c.Schedule.CatchUp < 0 {
+		bad("schedule.catch_up", "must not be negative")
+	}
+	if c.Schedule.GracePeriod < 0 {
+		bad("schedule.grace_period", "must not be negative")
+	}
+	return errors.Join(errs...)
+}
+
+var (
+	reportName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	currency   = regexp.MustCompile(`^[A-Z]{3}$`)
+	// Identifier is a BigQuery project, dataset or table name part (tables may end in * for
+	// wildcard tables such as events_*).
+	tableRef = regexp.MustCompile(`^[A-Za-z0-9_-]{1,1024}(\.[A-Za-z0-9_]{1,1024}){1,2}\*?$`)
+)
+
+// ValidTableRef reports whether s is a safe "project.dataset.table" or "dataset.table" reference.
+func ValidTableRef(s string) bool { return tableRef.MatchString(s) }
+
+func validateFormat(f, key string, bad func(string, string, ...any)) {
+	switch f {
+	case "auto", "parquet", "csv", "ndjson":
+	default:
+		bad(key, "%q is not a format (auto | parquet | csv | ndjson)", f)
+	}
+}
+
+func validateBigQuery(b BigQuery, key string, events bool, bad func(string, string, ...any)) {
+	if (b.Table == "") == (b.Query == "") {
+		bad(key+".table", "exactly one of table and query is required")
+	}
+	if b.Table != "" && !ValidTableRef(b.Table) {
+		bad(key+".table", "%q is not a table reference (project.dataset.table)", b.Table)
+	}
+	if b.MaxBytesBilled < 0 {
+		bad(key+".max_bytes_billed", "must not be negative")
+	}
+	for k := range b.Labels {
+		if !labelKey.MatchString(k) {
+			bad(key+".labels."+k, "label keys are lowercase letters, digits, '_' and '-', starting with a letter")
+		}
+	}
+	if b.Retry.Attempts < 1 {
+		bad(key+".retry.attempts", "must be at least 1")
+	}
+}
+
+var labelKey = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
+
+func (c *Config) validateStages(bad func(string, string, ...any)) {
+	if len(c.Stages) < 2 {
+		bad("stages", "at least two stages are required")
+		return
+	}
+	names := map[string]int{}
+	events := map[string]string{}
+	purchases, repeats := 0, 0
+	purchaseAt := -1
+	for i, s := range c.Stages {
+		key := fmt.Sprintf("stages[%d]", i)
+		if s.Name == "" {
+			bad(key+".name", "a stage needs a name")
+		} else if j, dup := names[s.Name]; dup {
+			bad(key+".name", "%q is also stages[%d]", s.Name, j)
+		}
+		names[s.Name] = i
+		if s.Within < 0 {
+			bad(key+".within", "must not be negative")
+		}
+		if s.Purchase && s.RepeatPurchase {
+			bad(key, "a stage cannot be both purchase and repeat_purchase")
+		}
+		if s.Purchase {
+			purchases++
+			purchaseAt = i
+		}
+		if s.RepeatPurchase {
+			repeats++
+			if purchaseAt < 0 {
+				bad(key+".repeat_purchase", "the repeat stage must come after the purchase stage")
+			}
+			if len(s.Events) > 0 {
+				bad(key+".events", "the repeat stage is derived from orders and matches no events")
+			}
+			if s.Optional {
+				bad(key+".optional", "the repeat stage cannot be optional")
+			}
+			continue
+		}
+		if i == 0 && s.Optional {
+			bad(key+".optional", "the first stage cannot be optional")
+		}
+		if i == 0 && s.Within > 0 {
+			bad(key+".within", "the first stage has no previous stage to be within")
+		}
+		if c.Funnel.Match == "events" {
+			if len(s.Events) == 0 {
+				bad(key+".events", "at least one event_name is required (funnel.match: events)")
+			}
+			for j, e := range s.Events {
+				if prev, dup := events[e]; dup {
+					bad(fmt.Sprintf("%s.events[%d]", key, j), "%q already belongs to stage %q", e, prev)
+				}
+				events[e] = s.Name
+			}
+		}
+	}
+	if purchases != 1 {
+		bad("stages", "exactly one stage must have purchase: true (found %d)", purchases)
+	}
+	if repeats > 1 {
+		bad("stages", "at most one stage may have repeat_purchase: true (found %d)", repeats)
+	}
+	if c.Funnel.Match == "stage" {
+		labels := map[string]string{}
+		for i, s := range c.Stages {
+			for j, l := range s.StageLabels() {
+				if prev, dup := labels[l]; dup {
+					bad(fmt.Sprintf("stages[%d].labels[%d]", i, j), "%q already belongs to stage %q", l, prev)
+				}
+				labels[l] = s.Name
+			}
+		}
+	}
+}
+
+// StageLabels returns the stage-column values that put an event in s (funnel.match: stage).
+func (s Stage) StageLabels() []string {
+	if s.RepeatPurchase {
+		return nil
+	}
+	if len(s.Labels) > 0 {
+		return s.Labels
+	}
+	return []string{s.Name}
+}
+
+// Horizon is the furthest a stage deadline can fall after an attempt's start (SPEC §3): W for a
+// stage without within; the previous required stage's bound plus within for one with it.
+func (c *Config) Horizon() time.Duration {
+	w := c.Funnel.Window.D()
+	var bound, max time.Duration
+	for i, s := range c.Stages {
+		if i == 0 {
+			continue
+		}
+		b := w
+		if s.Within > 0 {
+			b = bound + s.Within.D()
+		}
+		if b > max {
+			max = b
+		}
+		if !s.Optional {
+			bound = b
+		}
+	}
+	if max < w {
+		max = w
+	}
+	return max
+}

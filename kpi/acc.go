@@ -1,0 +1,100 @@
+package kpi
+
+// Acc folds journeys into every KPI family, for the report period and the previous period. An
+// Acc is not safe for concurrent use: give each worker (or each partition) its own and Merge them
+// in a fixed order, so floating-point sums come out the same on every run.
+type Acc struct {
+	p         *Params
+	cur, prev periodAcc
+}
+
+// periodAcc holds one accumulator per KPI family for one period.
+type periodAcc struct {
+	funnel *funnelAcc
+	jmap   *journeyMapAcc
+	trends *trendsAcc
+	repeat *repeatAcc
+	attr   *attributionAcc
+}
+
+func newPeriodAcc(p *Params, per Period, current bool) periodAcc {
+	return periodAcc{
+		funnel: newFunnelAcc(p, per),
+		jmap:   newJourneyMapAcc(p, per),
+		trends: newTrendsAcc(p, per),
+		repeat: newRepeatAcc(p, per, current),
+		attr:   newAttributionAcc(p, per),
+	}
+}
+
+func (pa *periodAcc) add(j *Journey) {
+	pa.funnel.add(j)
+	pa.jmap.add(j)
+	pa.trends.add(j)
+	pa.repeat.add(j)
+	pa.attr.add(j)
+}
+
+func (pa *periodAcc) merge(o *periodAcc) {
+	pa.funnel.merge(o.funnel)
+	pa.jmap.merge(o.jmap)
+	pa.trends.merge(o.trends)
+	pa.repeat.merge(o.repeat)
+	pa.attr.merge(o.attr)
+}
+
+func (pa *periodAcc) result(d *Dicts, in *Inputs) PeriodResult {
+	return PeriodResult{
+		Funnel:      pa.funnel.result(d),
+		JourneyMap:  pa.jmap.result(d),
+		Trends:      pa.trends.result(d),
+		Repeat:      pa.repeat.result(d),
+		Attribution: pa.attr.result(d, in.Spend),
+	}
+}
+
+// NewAcc returns an empty accumulator. p must be valid (Params.Validate) and is not copied: it
+// must not change while the Acc is in use.
+func NewAcc(p *Params) *Acc {
+	return &Acc{p: p, cur: newPeriodAcc(p, p.Current, true), prev: newPeriodAcc(p, p.Previous, false)}
+}
+
+// Add folds one journey in. j.Events must be ordered by Compare without exact duplicates
+// (Normalize), and j must hold every event of the customer that was read. Add does not keep j.
+func (a *Acc) Add(j *Journey) {
+	a.cur.add(j)
+	a.prev.add(j)
+}
+
+// Merge folds b into a. b must not be used afterwards.
+func (a *Acc) Merge(b *Acc) {
+	a.cur.merge(&b.cur)
+	a.prev.merge(&b.prev)
+}
+
+// Inputs are what a Result needs besides the journeys.
+type Inputs struct {
+	Report  ReportInfo
+	Quality DataQuality
+	// Spend is the optional spend input; nil when there is none.
+	Spend []SpendRow
+}
+
+// SpendRow is the cost of one touchpoint on one day.
+type SpendRow struct {
+	// Day is the start of the day in Unix micros (report time zone).
+	Day        int64
+	Touchpoint string
+	Cost       float64
+}
+
+// Result computes every KPI from what was folded in. d must be the Dicts the events were coded
+// with.
+func (a *Acc) Result(d *Dicts, in Inputs) *Result {
+	r := &Result{Report: in.Report, DataQuality: in.Quality}
+	r.PeriodResult = a.cur.result(d, &in)
+	r.Comparison.Previous = a.prev.result(d, &in)
+	r.Comparison.Headline = headline(a.p, &r.PeriodResult, &r.Comparison.Previous)
+	r.Allocation = allocate(a.p, r, in.Spend)
+	return r
+}

@@ -1,0 +1,137 @@
+package kpi
+
+import (
+	"fmt"
+	"time"
+)
+
+// Micros per unit of time, for Event.Time arithmetic.
+const (
+	Hour = int64(time.Hour / time.Microsecond)
+	Day  = 24 * Hour
+	Week = 7 * Day
+)
+
+// StageDef is one journey stage as the engine sees it.
+type StageDef struct {
+	Name     string
+	Optional bool
+	// Within is the stage's own window from the previous required stage, in micros; 0 means the
+	// funnel window applies.
+	Within int64
+	// Purchase marks the purchase stage; its events are orders.
+	Purchase bool
+	// Repeat marks the derived repeat-purchase stage.
+	Repeat bool
+}
+
+// Period is a report window [From, To) in Unix micros, with the calendar days it stands for.
+type Period struct {
+	From, To       int64
+	FromDay, ToDay string // YYYY-MM-DD, both inclusive, in the report time zone
+	PreviousOf     string // for the comparison period: the FromDay of the period it precedes
+}
+
+// Contains reports whether t falls in the period.
+func (p Period) Contains(t int64) bool { return t >= p.From && t < p.To }
+
+// Params is everything the KPIs depend on besides the journeys: stages, windows, the period and
+// the data's end. The same Params and journeys always give the same Result.
+type Params struct {
+	Stages []StageDef
+	// Window is the conversion window W, in micros.
+	Window int64
+	// Current is the report period; Previous the period of equal length before it.
+	Current, Previous Period
+	// DataEnd is the latest event time read (micros). A customer whose window is still open at
+	// DataEnd and who has not reached the next stage is in progress, not dropped.
+	DataEnd int64
+	// Location is the report time zone: days, weeks and months are cut in it.
+	Location *time.Location
+
+	// Breakdowns are the funnel breakdowns (first_touchpoint, segment, entry_week); Top is N.
+	Breakdowns []string
+	Top        int
+
+	// MinCustomers and PainPoints configure the journey map's pain points.
+	MinCustomers int
+	PainPoints   int
+
+	// History is how far before Current.From an order makes a purchaser returning (micros).
+	History int64
+	// Cohort is "month" or "week".
+	Cohort string
+	// Horizon is how far ahead BG/NBD predicts (micros).
+	Horizon int64
+
+	// Lookback and HalfLife configure attribution (micros).
+	Lookback int64
+	HalfLife int64
+
+	// Uplift, MaxShift and Actions configure the resource allocation.
+	Uplift   float64
+	MaxShift float64
+	Actions  int
+
+	// Currency is the ISO code money is reported in.
+	Currency string
+}
+
+// PurchaseStage returns the index of the purchase stage.
+func (p *Params) PurchaseStage() int {
+	for i, s := range p.Stages {
+		if s.Purchase {
+			return i
+		}
+	}
+	return -1
+}
+
+// RepeatStage returns the index of the repeat stage, or -1.
+func (p *Params) RepeatStage() int {
+	for i, s := range p.Stages {
+		if s.Repeat {
+			return i
+		}
+	}
+	return -1
+}
+
+// Validate checks the invariants the engine relies on.
+func (p *Params) Validate() error {
+	if len(p.Stages) < 2 || len(p.Stages) > 100 {
+		return fmt.Errorf("kpi: %d stages (need 2 to 100)", len(p.Stages))
+	}
+	if p.PurchaseStage() < 0 {
+		return fmt.Errorf("kpi: no purchase stage")
+	}
+	if p.Window <= 0 {
+		return fmt.Errorf("kpi: window must be positive")
+	}
+	if p.Current.To <= p.Current.From {
+		return fmt.Errorf("kpi: empty period")
+	}
+	if p.Location == nil {
+		return fmt.Errorf("kpi: no location")
+	}
+	return nil
+}
+
+// DayStart returns the start (micros) of the report-time-zone day holding t.
+func (p *Params) DayStart(t int64) time.Time {
+	tt := time.UnixMicro(t).In(p.Location)
+	return time.Date(tt.Year(), tt.Month(), tt.Day(), 0, 0, 0, 0, p.Location)
+}
+
+// Day returns the report-time-zone date of t as YYYY-MM-DD.
+func (p *Params) Day(t int64) string { return time.UnixMicro(t).In(p.Location).Format(time.DateOnly) }
+
+// WeekStart returns the Monday (YYYY-MM-DD) of the ISO week holding t, in the report time zone.
+func (p *Params) WeekStart(t int64) string {
+	d := p.DayStart(t)
+	off := (int(d.Weekday()) + 6) % 7
+	return d.AddDate(0, 0, -off).Format(time.DateOnly)
+}
+
+// Month returns the report-time-zone month of t as YYYY-MM.
+func (p *Params) Month(t int64) string { return time.UnixMicro(t).In(p.Location).Format("2006-01") }

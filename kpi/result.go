@@ -1,0 +1,335 @@
+package kpi
+
+// Result is every KPI of one report. Its JSON form is the documented interface of SPEC §5:
+// fractions are 0..1, a null number means "not defined" (no denominator, nothing observable yet,
+// a fit that did not converge), never 0.
+type Result struct {
+	Report ReportInfo `json:"report"`
+	PeriodResult
+	Allocation  AllocationResult `json:"allocation"`
+	Comparison  ComparisonResult `json:"comparison"`
+	DataQuality DataQuality      `json:"data_quality"`
+}
+
+// ReportInfo names the report and its window.
+type ReportInfo struct {
+	Name         string `json:"name"`
+	From         string `json:"from"`
+	To           string `json:"to"`
+	Timezone     string `json:"timezone"`
+	PreviousFrom string `json:"previous_from"`
+	PreviousTo   string `json:"previous_to"`
+	Currency     string `json:"currency"`
+	// DataEnd is the latest event time read (RFC 3339): "in progress" is judged against it.
+	DataEnd string `json:"data_end"`
+}
+
+// PeriodResult holds the KPIs computed for one period. The report has one for its own period
+// (inlined in Result) and one for the previous period (Comparison.Previous).
+type PeriodResult struct {
+	Funnel      FunnelResult      `json:"funnel"`
+	JourneyMap  JourneyMapResult  `json:"journey_map"`
+	Repeat      RepeatResult      `json:"repeat"`
+	Attribution AttributionResult `json:"attribution"`
+	Trends      TrendsResult      `json:"trends"`
+}
+
+// Stats summarises a distribution. Nil fields mean there were no values.
+type Stats struct {
+	N      int64    `json:"n"`
+	Median *float64 `json:"median"`
+	P90    *float64 `json:"p90"`
+	Mean   *float64 `json:"mean"`
+}
+
+// FunnelResult is the closed (ordered) and open funnel of a period.
+type FunnelResult struct {
+	// Entrants are customers with a first-stage event in the period. Each ends in exactly one of
+	// Completed (reached the last required stage), Dropped or InProgress.
+	Entrants   int64       `json:"entrants"`
+	Completed  int64       `json:"completed"`
+	Dropped    int64       `json:"dropped"`
+	InProgress int64       `json:"in_progress"`
+	Closed     []StageRow  `json:"closed"`
+	Open       []OpenRow   `json:"open"`
+	Breakdowns []Breakdown `json:"breakdowns"`
+}
+
+// StageRow is one stage of the closed funnel.
+type StageRow struct {
+	Stage    string `json:"stage"`
+	Optional bool   `json:"optional"`
+	Reached  int64  `json:"reached"`
+	// ConversionFromPrevious is reached / reached at the previous required stage.
+	ConversionFromPrevious *float64 `json:"conversion_from_previous"`
+	// ConversionFromEntry is reached / entrants.
+	ConversionFromEntry *float64 `json:"conversion_from_entry"`
+	// Dropped and InProgress count customers whose furthest stage is this one.
+	Dropped    int64 `json:"dropped"`
+	InProgress int64 `json:"in_progress"`
+	// TimeToConvertHours is the time from the previous required stage to this one.
+	TimeToConvertHours Stats `json:"time_to_convert_hours"`
+}
+
+// OpenRow is one stage of the open funnel: distinct customers with any event of the stage in the
+// period.
+type OpenRow struct {
+	Stage     string `json:"stage"`
+	Customers int64  `json:"customers"`
+}
+
+// Breakdown is the closed funnel split by one dimension.
+type Breakdown struct {
+	By     string           `json:"by"` // first_touchpoint | segment | entry_week
+	Groups []BreakdownGroup `json:"groups"`
+}
+
+// BreakdownGroup is the closed funnel of one value of a breakdown (top N, then "(other)").
+type BreakdownGroup struct {
+	Value    string     `json:"value"`
+	Entrants int64      `json:"entrants"`
+	Closed   []StageRow `json:"closed"`
+}
+
+// JourneyMapResult is the stage × touchpoint map.
+type JourneyMapResult struct {
+	Stages      []string    `json:"stages"`
+	Touchpoints []string    `json:"touchpoints"`
+	Cells       []MapCell   `json:"cells"`
+	Sentiment   []StageMood `json:"sentiment"`
+	PainPoints  []MapCell   `json:"pain_points"`
+}
+
+// MapCell is one stage × touchpoint cell: customers who reached the stage through the touchpoint.
+type MapCell struct {
+	Stage         string   `json:"stage"`
+	Touchpoint    string   `json:"touchpoint"`
+	Customers     int64    `json:"customers"`
+	Events        int64    `json:"events"`
+	SentimentMean *float64 `json:"sentiment_mean"`
+	SentimentN    int64    `json:"sentiment_n"`
+}
+
+// StageMood is the average sentiment at one stage: the emotional line of the journey map.
+type StageMood struct {
+	Stage string   `json:"stage"`
+	Mean  *float64 `json:"mean"`
+	N     int64    `json:"n"`
+}
+
+// TrendsResult is daily (weekly for periods over 90 days) entrants and conversions.
+type TrendsResult struct {
+	Granularity string       `json:"granularity"` // day | week
+	Points      []TrendPoint `json:"points"`
+}
+
+// TrendPoint is one day or week.
+type TrendPoint struct {
+	Date      string  `json:"date"`
+	Entrants  int64   `json:"entrants"`
+	Purchases int64   `json:"purchases"` // entrants of this day that reached the purchase stage
+	Orders    int64   `json:"orders"`
+	Revenue   float64 `json:"revenue"`
+}
+
+// RepeatResult is the repeat-purchase KPIs of a period.
+type RepeatResult struct {
+	Purchasers            int64    `json:"purchasers"`
+	Orders                int64    `json:"orders"`
+	Revenue               float64  `json:"revenue"`
+	AverageOrderValue     *float64 `json:"average_order_value"`
+	OrdersPerPurchaser    *float64 `json:"orders_per_purchaser"`
+	RepeatPurchaseRate    *float64 `json:"repeat_purchase_rate"`
+	ReturningCustomerRate *float64 `json:"returning_customer_rate"`
+	// DaysFirstToSecondOrder covers customers whose second order falls in the period.
+	DaysFirstToSecondOrder Stats         `json:"days_first_to_second_order"`
+	BySegment              []RepeatGroup `json:"by_segment"`
+	ByFirstTouchpoint      []RepeatGroup `json:"by_first_touchpoint"`
+	CohortUnit             string        `json:"cohort_unit"` // month | week
+	Cohorts                []Cohort      `json:"cohorts"`
+	BGNBD                  *BGNBDResult  `json:"bgnbd,omitempty"`
+}
+
+// RepeatGroup is the period KPIs for one segment or first touchpoint.
+type RepeatGroup struct {
+	Value                  string   `json:"value"`
+	Purchasers             int64    `json:"purchasers"`
+	Orders                 int64    `json:"orders"`
+	Revenue                float64  `json:"revenue"`
+	AverageOrderValue      *float64 `json:"average_order_value"`
+	OrdersPerPurchaser     *float64 `json:"orders_per_purchaser"`
+	RepeatPurchaseRate     *float64 `json:"repeat_purchase_rate"`
+	ReturningCustomerRate  *float64 `json:"returning_customer_rate"`
+	DaysFirstToSecondOrder Stats    `json:"days_first_to_second_order"`
+}
+
+// Cohort is the customers whose first order fell in one month (or week).
+type Cohort struct {
+	Cohort string `json:"cohort"`
+	Size   int64  `json:"size"`
+	// Retention[i] is the share of the cohort ordering again in period i+1 after the first
+	// order; nil where that period is not yet fully observable.
+	Retention []*float64 `json:"retention"`
+}
+
+// BGNBDResult is the BG/NBD fit and its predictions. When Converged is false the parameters are
+// null and Reason says why.
+type BGNBDResult struct {
+	Converged     bool     `json:"converged"`
+	Reason        string   `json:"reason,omitempty"`
+	R             *float64 `json:"r"`
+	Alpha         *float64 `json:"alpha"`
+	A             *float64 `json:"a"`
+	B             *float64 `json:"b"`
+	LogLikelihood *float64 `json:"log_likelihood"`
+	TimeUnit      string   `json:"time_unit"` // weeks
+	Customers     int64    `json:"customers"`
+	HorizonDays   int      `json:"horizon_days"`
+	// ExpectedPurchases sums every customer's expected purchases over the horizon.
+	ExpectedPurchases *float64 `json:"expected_purchases"`
+	ExpectedRevenue   *float64 `json:"expected_revenue"`
+	// MeanPAlive is the average probability that a customer is still active.
+	MeanPAlive        *float64     `json:"mean_p_alive"`
+	BySegment         []BGNBDGroup `json:"by_segment"`
+	ByFirstTouchpoint []BGNBDGroup `json:"by_first_touchpoint"`
+}
+
+// BGNBDGroup sums the per-customer predictions for one segment or first touchpoint.
+type BGNBDGroup struct {
+	Value             string  `json:"value"`
+	Customers         int64   `json:"customers"`
+	ExpectedPurchases float64 `json:"expected_purchases"`
+	ExpectedRevenue   float64 `json:"expected_revenue"`
+	MeanPAlive        float64 `json:"mean_p_alive"`
+}
+
+// AttributionResult is the touchpoint attribution of the period's orders.
+type AttributionResult struct {
+	// Conversions are the orders in the period; NullPaths the active customers without one.
+	Conversions int64                   `json:"conversions"`
+	NullPaths   int64                   `json:"null_paths"`
+	Revenue     float64                 `json:"revenue"`
+	Models      []string                `json:"models"`
+	Touchpoints []TouchpointAttribution `json:"touchpoints"`
+	// SpendKnown says whether a spend input was read.
+	SpendKnown bool `json:"spend_known"`
+}
+
+// TouchpointAttribution is one touchpoint's attributed conversions per model, its removal effect
+// and, with spend, its cost efficiency.
+type TouchpointAttribution struct {
+	Touchpoint    string  `json:"touchpoint"`
+	FirstTouch    float64 `json:"first_touch"`
+	LastTouch     float64 `json:"last_touch"`
+	Linear        float64 `json:"linear"`
+	PositionBased float64 `json:"position_based"`
+	TimeDecay     float64 `json:"time_decay"`
+	Markov        float64 `json:"markov"`
+	RemovalEffect float64 `json:"removal_effect"`
+	// Revenue is the attributed revenue per model (keys as in Models).
+	Revenue map[string]float64 `json:"revenue"`
+	// CustomersReached are distinct customers with an event at this touchpoint in the period.
+	CustomersReached int64 `json:"customers_reached"`
+	// Cost is the spend in the period (nil without spend); CPA and ROAS per model.
+	Cost *float64            `json:"cost"`
+	CPA  map[string]*float64 `json:"cpa,omitempty"`
+	ROAS map[string]*float64 `json:"roas,omitempty"`
+}
+
+// AllocationResult is where resources should go.
+type AllocationResult struct {
+	Recommendations  []Recommendation   `json:"recommendations"`
+	StageOpportunity []StageOpportunity `json:"stage_opportunity"`
+	BudgetShifts     []BudgetShift      `json:"budget_shifts"`
+	Efficiency       []Efficiency       `json:"efficiency"`
+}
+
+// Recommendation is one plain sentence with its number and the KPI it comes from.
+type Recommendation struct {
+	Rank  int     `json:"rank"`
+	Kind  string  `json:"kind"` // stage_opportunity | budget_shift | pain_point
+	Text  string  `json:"text"`
+	Value float64 `json:"value"`
+	KPI   string  `json:"kpi"`
+}
+
+// StageOpportunity is the value of a relative uplift of one step's conversion.
+type StageOpportunity struct {
+	Step             string  `json:"step"` // "interest → comparison"
+	Stage            string  `json:"stage"`
+	Conversion       float64 `json:"conversion"`
+	ExtraCustomers   float64 `json:"extra_customers"`
+	ValuePerCustomer float64 `json:"value_per_customer"`
+	Value            float64 `json:"value"`
+}
+
+// BudgetShift moves spend from a less to a more efficient touchpoint.
+type BudgetShift struct {
+	From                  string  `json:"from"`
+	To                    string  `json:"to"`
+	Amount                float64 `json:"amount"`
+	ExpectedRevenueChange float64 `json:"expected_revenue_change"`
+}
+
+// Efficiency is a touchpoint's Markov-attributed revenue per unit of spend (or per customer
+// reached when there is no spend), against the overall average.
+type Efficiency struct {
+	Touchpoint string   `json:"touchpoint"`
+	Revenue    float64  `json:"revenue"`
+	Cost       *float64 `json:"cost"`
+	Reached    int64    `json:"customers_reached"`
+	Efficiency *float64 `json:"efficiency"`
+	Relative   *float64 `json:"relative_to_average"`
+	Basis      string   `json:"basis"` // roas | revenue_per_customer
+}
+
+// ComparisonResult sets the headline KPIs beside the previous period's.
+type ComparisonResult struct {
+	Headline []Headline   `json:"headline"`
+	Previous PeriodResult `json:"previous"`
+}
+
+// Headline is one headline KPI now and in the previous period.
+type Headline struct {
+	Key      string   `json:"key"`
+	Label    string   `json:"label"`
+	Format   string   `json:"format"` // count | percent | money | number
+	Current  *float64 `json:"current"`
+	Previous *float64 `json:"previous"`
+	// Change is current − previous; RelativeChange is Change / |previous|.
+	Change         *float64 `json:"change"`
+	RelativeChange *float64 `json:"relative_change"`
+	// HigherIsBetter tells how to colour the change.
+	HigherIsBetter bool `json:"higher_is_better"`
+}
+
+// DataQuality says what was read and what was rejected.
+type DataQuality struct {
+	RowsRead         int64            `json:"rows_read"`
+	RowsRejected     int64            `json:"rows_rejected"`
+	RejectedByReason map[string]int64 `json:"rejected_by_reason"`
+	// Duplicates are rows equal in every contract column to an earlier row (counted once).
+	Duplicates int64 `json:"duplicates"`
+	// DuplicateOrderEvents are purchase events repeating an order_id already seen.
+	DuplicateOrderEvents int64 `json:"duplicate_order_events"`
+	// RowsOutsideRange were read but fall outside the range the report needs.
+	RowsOutsideRange int64 `json:"rows_outside_range"`
+	RowsUsed         int64 `json:"rows_used"`
+	Customers        int64 `json:"customers"`
+	// Unmatched are events whose event_name matches no stage (kept as touches).
+	Unmatched int64 `json:"unmatched_events"`
+	// SpendRows and SpendRejected count the spend input.
+	SpendRows     int64 `json:"spend_rows"`
+	SpendRejected int64 `json:"spend_rejected"`
+}
+
+// Ptr returns a pointer to v, for the nullable numbers of a Result.
+func Ptr(v float64) *float64 { return &v }
+
+// Ratio returns num/den, or nil when den is 0.
+func Ratio(num, den float64) *float64 {
+	if den == 0 {
+		return nil
+	}
+	return Ptr(num / den)
+}
