@@ -38,3 +38,9 @@ type Planner interface {
 type Closer interface {
 	Close() error
 }
+
+// Schemer is a Source that can report its columns without reading rows (journeykpi validate).
+type Schemer interface {
+	// Schema returns the columns Read would produce, with their Arrow types.
+	Schema(ctx context.Context) (*arrow.Schema, error)
+}
