@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/journeykpi/journeykpi/config"
 )
@@ -37,10 +36,3 @@ func writeOutputs(ctx context.Context, out string, cfg *config.Config, job Job, 
 	return []string{base + ".json"}, nil
 }
 
-// DefaultWindow is the window `run` reports without dates: the schedule period before now.
-func DefaultWindow(cfg config.Config, now time.Time) (Window, error) {
-	loc := cfg.Location()
-	d := now.In(loc).AddDate(0, 0, -1)
-	day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
-	return Window{From: day, To: day}, nil
-}
