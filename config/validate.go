@@ -169,7 +169,7 @@ func (c *Config) Validate() error {
 var (
 	reportName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 	currency   = regexp.MustCompile(`^[A-Z]{3}$`)
-	tableRef = regexp.MustCompile(`^([a-z][a-z0-9-]*[a-z0-9]\.)?[A-Za-z0-9_]+\.[A-Za-z0-9_]+\*?$`)
+	tableRef   = regexp.MustCompile(`^([a-z][a-z0-9-]*[a-z0-9]\.)?[A-Za-z0-9_]+\.[A-Za-z0-9_]+\*?$`)
 )
 
 // ValidTableRef reports whether s is a safe "project.dataset.table" or "dataset.table" reference
