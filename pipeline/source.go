@@ -7,20 +7,18 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 )
 
-// Range is the half-open time range [Start, End) a report needs read.
-type Range struct {
-	Start, End time.Time
-}
-
 // Source reads touchpoint events, or spend rows, as Arrow record batches. Column names are the
-// source's own; the caller maps them onto the data contract (config source.columns).
+// source's own; the pipeline maps them onto the data contract (config source.columns).
+//
+// The source packages (pipeline/files, pipeline/bigquery) satisfy it without importing this
+// package, so its methods use only standard and Arrow types.
 type Source interface {
-	// Read streams every row that may fall in r to emit, batch by batch, in no particular
-	// order. It may pass rows outside r (the caller filters them), never fewer than those in r.
-	// emit may be called from several goroutines at once; a record is valid only during the
-	// call (Retain it to keep it). Read stops at the first error, from the read or from emit,
-	// and returns it; an empty source returns nil without calling emit.
-	Read(ctx context.Context, r Range, emit func(arrow.Record) error) error
+	// Read streams every row that may fall in [start, end) to emit, batch by batch, in no
+	// particular order. It may pass rows outside the range (the caller filters them), never fewer
+	// than those in it. emit may be called from several goroutines at once; a record is valid
+	// only during the call (Retain it to keep it). Read stops at the first error, from the read
+	// or from emit, and returns it; an empty source returns nil without calling emit.
+	Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error
 }
 
 // Describer is a Source that can say what it reads, for logs and the workbook's About sheet.
@@ -31,21 +29,18 @@ type Describer interface {
 
 // Planner is a Source that can estimate a read without doing it (journeykpi plan).
 type Planner interface {
-	// Plan returns what Read would do for r: the query or files and the bytes it would scan.
-	Plan(ctx context.Context, r Range) (Plan, error)
-}
-
-// Plan is the dry-run description of a read.
-type Plan struct {
-	// Text is the query (with its parameters) or the list of files.
-	Text string
-	// Bytes is what the read would scan; -1 when unknown.
-	Bytes int64
-	// Limit is the most the source may scan (0: none). A plan over its limit refuses to run.
-	Limit int64
+	// Plan returns what Read would do for [start, end): the query with its parameters, or the
+	// list of files, and the bytes it would scan (-1 when unknown).
+	Plan(ctx context.Context, start, end time.Time) (text string, bytes int64, err error)
 }
 
 // Closer is a Source holding resources (clients, connections) to release after use.
 type Closer interface {
 	Close() error
+}
+
+// Schemer is a Source that can report its columns without reading rows (journeykpi validate).
+type Schemer interface {
+	// Schema returns the columns Read would produce, with their Arrow types.
+	Schema(ctx context.Context) (*arrow.Schema, error)
 }

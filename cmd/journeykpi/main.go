@@ -1,0 +1,108 @@
+// Command journeykpi turns customer-journey touchpoint events into the KPIs a marketing team
+// steers by, and writes them as an Excel workbook and JSON.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // report time zones work in a scratch container
+
+	"golang.org/x/term"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := newLogger(os.Stderr, term.IsTerminal(int(os.Stderr.Fd())))
+	err := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, logger: logger, terminal: term.IsTerminal(int(os.Stdout.Fd()))})
+	os.Exit(exitCode(err, os.Stderr, logger))
+}
+
+// env is what a subcommand may use of the outside world. Tests build their own.
+type env struct {
+	stdout, stderr io.Writer
+	logger         *slog.Logger
+	// terminal says whether stdout is a terminal (progress bars instead of log lines).
+	terminal bool
+	// getenv reads the environment; nil means os.Getenv.
+	getenv func(string) string
+}
+
+func (e env) env(key string) string {
+	if e.getenv != nil {
+		return e.getenv(key)
+	}
+	return os.Getenv(key)
+}
+
+func newLogger(w io.Writer, terminal bool) *slog.Logger {
+	if terminal {
+		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+const usage = `journeykpi turns customer-journey touchpoint events into marketing KPIs and writes them
+as an Excel workbook and JSON.
+
+Usage:
+  journeykpi run       [--config F] [--from D --to D | --date D] [--out DIR]   one report for a date range
+  journeykpi backfill  [--config F] --from D --to D --every day|week|month      one report per period
+  journeykpi schedule  [--config F]                                            cron daemon, nightly by default
+  journeykpi plan      [--config F] [--from D --to D]                          dry run: the query or files, the bytes scanned
+  journeykpi validate  [--config F]                                            config and source schema check
+  journeykpi sample    --customers N --out DIR [--seed S]                       deterministic synthetic events
+  journeykpi version                                                           print the version
+
+With no --config, the built-in example config runs on the bundled sample data, offline.
+Run 'journeykpi COMMAND --help' for a command's flags.
+
+Exit codes:
+  0  success
+  1  the run failed (source, computation or output error); nothing partial was written
+  2  bad command line or configuration; the message names the flag or key
+  3  data quality: more rows rejected than quality.max_reject_ratio allows
+  4  another journeykpi holds the lock on this output (schedule, backfill)
+  5  backfill: some periods failed, the others were written
+  130 interrupted (SIGINT/SIGTERM) before the run finished; nothing partial was written
+`
+
+// run dispatches a subcommand. It is main without the process: tests call it directly.
+func run(ctx context.Context, args []string, e env) error {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return usageErr("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return cmdRun(ctx, rest, e)
+	case "backfill":
+		return cmdBackfill(ctx, rest, e)
+	case "schedule":
+		return cmdSchedule(ctx, rest, e)
+	case "plan":
+		return cmdPlan(ctx, rest, e)
+	case "validate":
+		return cmdValidate(ctx, rest, e)
+	case "sample":
+		return cmdSample(ctx, rest, e)
+	case "version", "--version":
+		fmt.Fprintln(e.stdout, "journeykpi", version)
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(e.stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(e.stderr, usage)
+		return usageErr("unknown command %q", cmd)
+	}
+}

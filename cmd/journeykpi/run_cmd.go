@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/pipeline"
+)
+
+func cmdRun(ctx context.Context, args []string, e env) error {
+	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR]", e.stderr)
+	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
+	from := f.String("from", "", "first `day` of the report, YYYY-MM-DD (report time zone)")
+	to := f.String("to", "", "last `day` of the report, inclusive")
+	date := f.String("date", "", "report a single `day` (instead of --from/--to)")
+	out := f.String("out", "", "output `directory` (default: report.out)")
+	timings := f.Bool("timings", false, "add step timings to the About sheet (the file then differs between runs)")
+	if helpRequested(f, args, e.stdout) {
+		fmt.Fprint(e.stdout, `
+Without --from/--to/--date the report covers report.from..report.to from the config, or else the
+schedule period before today (previous_day by default). Writes <out>/<name>_<from>_<to>.xlsx and
+.json atomically: on failure nothing partial is left.
+`)
+		return nil
+	}
+	if err := parseFlags(f, args); err != nil {
+		return err
+	}
+	cfg, fsys, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	win, err := resolveWindow(cfg, *from, *to, *date, time.Now())
+	if err != nil {
+		return err
+	}
+	log := e.logger.With("window", win.String())
+	o, err := pipeline.Run(ctx, pipeline.Job{
+		Config: cfg, Window: win, Out: *out, FS: fsys, Logger: log, Version: version, Timings: *timings,
+		Progress: progressWriter(e),
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range o.Files {
+		fmt.Fprintln(e.stdout, p)
+	}
+	return nil
+}
+
+// resolveWindow turns the --from/--to/--date flags into a window in the report time zone.
+func resolveWindow(cfg config.Config, from, to, date string, now time.Time) (pipeline.Window, error) {
+	loc := cfg.Location()
+	switch {
+	case date != "" && (from != "" || to != ""):
+		return pipeline.Window{}, usageErr("--date cannot be combined with --from/--to")
+	case date != "":
+		w, err := pipeline.Day(date, loc)
+		if err != nil {
+			return w, usageErr("--date: %v", err)
+		}
+		return w, nil
+	case from != "" || to != "":
+		if from == "" || to == "" {
+			return pipeline.Window{}, usageErr("--from and --to go together")
+		}
+		w, err := pipeline.ParseWindow(from, to, loc)
+		if err != nil {
+			return w, usageErr("--from/--to: %v", err)
+		}
+		return w, nil
+	case cfg.Report.From != "":
+		return pipeline.ParseWindow(cfg.Report.From, cfg.Report.To, loc)
+	}
+	return pipeline.DefaultWindow(cfg, now)
+}

@@ -1,0 +1,10 @@
+package main
+
+import (
+	"context"
+	"fmt"
+)
+
+func cmdSchedule(ctx context.Context, args []string, e env) error {
+	return fmt.Errorf("schedule: not wired yet")
+}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/journeykpi/journeykpi/pipeline"
+)
+
+func cmdValidate(ctx context.Context, args []string, e env) error {
+	f := newFlags("validate", "validate [--config F]", e.stderr)
+	cfgPath := f.String("config", "", "config `file` (default: the built-in example)")
+	if helpRequested(f, args, e.stdout) {
+		fmt.Fprint(e.stdout, `
+Checks the config (unknown keys, every value) and the source's schema: that every column of the
+data contract the config needs is there with a type journeykpi can read. Reads no rows.
+`)
+		return nil
+	}
+	if err := parseFlags(f, args); err != nil {
+		return err
+	}
+	cfg, fsys, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	report, err := pipeline.CheckSchema(ctx, cfg, fsys)
+	if err != nil {
+		return &codedError{code: exitUsage, err: err}
+	}
+	fmt.Fprintf(e.stdout, "config %s: ok\n%s", cfg.Origin, report)
+	return nil
+}

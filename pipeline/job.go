@@ -1,0 +1,199 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+
+	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/kpi"
+)
+
+// ReadRange is what a report over w needs read: from the previous period's start less the
+// repeat history (returning customers) and the attribution look-back, through the day after w
+// plus the funnel horizon (conversions are observed after `to`, SPEC §3).
+func ReadRange(cfg *config.Config, w Window) (start, end time.Time) {
+	back := max(cfg.Repeat.History.D(), cfg.Attribution.Lookback.D())
+	start = w.Previous().From.Add(-back)
+	end = w.End().Add(cfg.Horizon())
+	return start, end
+}
+
+// params builds the engine's parameters for window w.
+func params(cfg *config.Config, w Window, dataEnd int64) *kpi.Params {
+	prev := w.Previous()
+	p := &kpi.Params{
+		Window:  cfg.Funnel.Window.D().Microseconds(),
+		Current: kpi.Period{From: w.From.UnixMicro(), To: w.End().UnixMicro(), FromDay: w.FromDay(), ToDay: w.ToDay()},
+		Previous: kpi.Period{From: prev.From.UnixMicro(), To: prev.End().UnixMicro(), FromDay: prev.FromDay(), ToDay: prev.ToDay(),
+			PreviousOf: w.FromDay()},
+		DataEnd:      dataEnd,
+		Location:     cfg.Location(),
+		Breakdowns:   cfg.Funnel.Breakdowns,
+		Top:          cfg.Funnel.Top,
+		MinCustomers: cfg.JourneyMap.MinCustomers,
+		PainPoints:   cfg.JourneyMap.PainPoints,
+		History:      cfg.Repeat.History.D().Microseconds(),
+		Cohort:       cfg.Repeat.Cohort,
+		Horizon:      cfg.Repeat.Horizon.D().Microseconds(),
+		Lookback:     cfg.Attribution.Lookback.D().Microseconds(),
+		HalfLife:     cfg.Attribution.HalfLife.D().Microseconds(),
+		Uplift:       cfg.Allocation.Uplift,
+		MaxShift:     cfg.Allocation.MaxShift,
+		Actions:      cfg.Allocation.Actions,
+		Currency:     cfg.Report.Currency,
+	}
+	for _, s := range cfg.Stages {
+		p.Stages = append(p.Stages, kpi.StageDef{Name: s.Name, Optional: s.Optional, Within: s.Within.D().Microseconds(),
+			Purchase: s.Purchase, Repeat: s.RepeatPurchase})
+	}
+	return p
+}
+
+// ConfigHash is a short stable hash of the effective configuration: the ledger uses it to tell
+// whether a period was computed with the same settings.
+func ConfigHash(cfg *config.Config) string {
+	b, err := cfg.Marshal()
+	if err != nil {
+		return ""
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
+}
+
+// stepTimer records the duration of each step.
+type stepTimer struct {
+	steps []Timing
+	last  time.Time
+	log   *slog.Logger
+	out   io.Writer
+}
+
+func (t *stepTimer) done(step string, attrs ...any) {
+	now := time.Now()
+	d := now.Sub(t.last)
+	t.last = now
+	t.steps = append(t.steps, Timing{Step: step, Duration: d})
+	t.log.Info(step, append(attrs, "seconds", d.Seconds())...)
+	if t.out != nil {
+		fmt.Fprintf(t.out, "  %-10s %6.2fs", step, d.Seconds())
+		for i := 0; i+1 < len(attrs); i += 2 {
+			fmt.Fprintf(t.out, "  %v=%v", attrs[i], attrs[i+1])
+		}
+		fmt.Fprintln(t.out)
+	}
+}
+
+func run(ctx context.Context, job Job) (*Outcome, error) {
+	cfg := job.Config
+	log := job.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	timer := &stepTimer{last: time.Now(), log: log, out: job.Progress}
+	start, end := ReadRange(&cfg, job.Window)
+
+	src := job.Source
+	if src == nil {
+		s, err := OpenSource(ctx, &cfg, job.FS)
+		if err != nil {
+			return nil, err
+		}
+		if c, ok := s.(Closer); ok {
+			defer c.Close()
+		}
+		src = s
+	}
+	desc := describe(src)
+
+	tempDir := cfg.Engine.TempDir
+	g := newGrouper(int64(cfg.Engine.MemoryBudget), tempDir)
+	defer g.Close()
+	norm := newNormalizer(&cfg, start, end, g.add)
+	if err := src.Read(ctx, start, end, func(rec arrow.Record) error { return norm.add(rec) }); err != nil {
+		return nil, fmt.Errorf("read %s: %w", desc, err)
+	}
+	quality, err := norm.quality(cfg.Quality.MaxRejectRatio)
+	if err != nil {
+		return nil, err
+	}
+	timer.done("read", "rows", quality.RowsRead, "rejected", quality.RowsRejected, "spilled_rows", g.spilledRows())
+
+	dataEnd := norm.dataEnd
+	if dataEnd == int64(-1<<63) {
+		dataEnd = start.UnixMicro()
+	}
+	p := params(&cfg, job.Window, dataEnd)
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	dicts, remap := norm.dicts.Sort()
+	workers := cfg.Engine.Workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	acc, st, err := g.fold(ctx, workers, p, remap, nil)
+	if err != nil {
+		return nil, err
+	}
+	quality.Duplicates = st.duplicates
+	quality.Customers = st.customers
+	quality.RowsUsed = st.rows - st.duplicates
+	timer.done("group", "customers", st.customers, "duplicates", st.duplicates)
+
+	spend, err := readSpend(ctx, &cfg, job, start, end, &quality)
+	if err != nil {
+		return nil, err
+	}
+	info := kpi.ReportInfo{
+		Name: cfg.Report.Name, From: job.Window.FromDay(), To: job.Window.ToDay(), Timezone: cfg.Report.Timezone,
+		PreviousFrom: job.Window.Previous().FromDay(), PreviousTo: job.Window.Previous().ToDay(),
+		Currency: cfg.Report.Currency, DataEnd: time.UnixMicro(dataEnd).In(cfg.Location()).Format(time.RFC3339),
+	}
+	res := acc.Result(dicts, kpi.Inputs{Report: info, Quality: quality, Spend: spend})
+	timer.done("kpi")
+
+	o := &Outcome{Window: job.Window, Result: res, Source: desc, ConfigHash: ConfigHash(&cfg)}
+	out := job.Out
+	if out == "" {
+		out = cfg.Report.Out
+	}
+	files, err := writeOutputs(ctx, out, &cfg, job, o, timer)
+	if err != nil {
+		return nil, err
+	}
+	o.Files = files
+	timer.done("write", "files", len(files))
+	o.Timings = timer.steps
+	return o, nil
+}
+
+func describe(src Source) string {
+	if d, ok := src.(Describer); ok {
+		return d.Describe()
+	}
+	return fmt.Sprintf("%T", src)
+}
+
+func (g *grouper) spilledRows() int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var n int64
+	for _, s := range g.spilled {
+		n += s
+	}
+	return n
+}
+
+// OutputBase is the path of a report's files without extension: <out>/<name>_<from>_<to>.
+func OutputBase(out, name string, w Window) string {
+	return filepath.Join(out, fmt.Sprintf("%s_%s_%s", name, w.FromDay(), w.ToDay()))
+}

@@ -1,0 +1,58 @@
+package pipeline
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/kpi"
+)
+
+// Job is one report run.
+type Job struct {
+	Config config.Config
+	Window Window
+	// Out overrides report.out when non-empty.
+	Out string
+	// FS, when set, is where a files source resolves its paths (the sample embedded in the binary);
+	// nil means the OS filesystem.
+	FS fs.FS
+	// Source and Spend, when set, replace the sources the config describes (tests, embedding).
+	Source Source
+	Spend  Source
+	Logger *slog.Logger
+	// Progress receives a progress line per stage of the run when non-nil (a terminal).
+	Progress io.Writer
+	// Version is the product version written into the report.
+	Version string
+	// Timings adds the step timings to the workbook's About sheet; they make the bytes differ
+	// between runs.
+	Timings bool
+}
+
+// Outcome is what a run did.
+type Outcome struct {
+	Window Window
+	// Files are the files written, workbook first.
+	Files  []string
+	Result *kpi.Result
+	// Source describes what was read.
+	Source     string
+	ConfigHash string
+	Timings    []Timing
+}
+
+// Timing is how long one step of the run took.
+type Timing struct {
+	Step     string
+	Duration time.Duration
+}
+
+// Run computes one report and writes its files atomically. On error no report file is left
+// behind, complete or partial. ctx cancels the read and the computation.
+func Run(ctx context.Context, job Job) (*Outcome, error) {
+	return run(ctx, job)
+}
