@@ -7,12 +7,12 @@ import (
 	"io/fs"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/journeykpi/journeykpi/config"
-	"github.com/journeykpi/journeykpi/pipeline"
 )
 
 // MalformedColumn is the boolean column CSV and NDJSON records carry: true for a row that could
@@ -59,11 +59,8 @@ type readStats struct {
 	bytes         int64
 }
 
-var (
-	_ pipeline.Source    = (*Source)(nil)
-	_ pipeline.Describer = (*Source)(nil)
-	_ pipeline.Planner   = (*Source)(nil)
-)
+// span is the half-open time range [start, end) a read covers; a zero bound is open.
+type span struct{ start, end time.Time }
 
 // New returns a source reading cfg's paths and globs. It resolves them once to fail early: a
 // pattern matching nothing, or a file whose format cannot be told, is an error naming it. Each
@@ -83,7 +80,7 @@ func New(cfg config.Files, opts Options) (*Source, error) {
 	}
 	opts.Columns = append([]string(nil), opts.Columns...)
 	s := &Source{cfg: cfg, opts: opts}
-	if _, _, err := s.match(pipeline.Range{}); err != nil {
+	if _, _, err := s.match(span{}); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -97,12 +94,12 @@ type task struct {
 	meta      *pqFooter // Parquet only
 }
 
-// Read streams every row of the files not pruned for r to emit. Rows are not filtered by time:
+// Read streams every row of the files not pruned for [start, end) to emit. Rows are not filtered by time:
 // only whole hive date= folders are skipped. emit is called from up to Options.Parallel goroutines
 // at once; a record is released when emit returns (Retain it to keep it). The first error, from a
 // file or from emit, stops the read and is returned.
-func (s *Source) Read(parent context.Context, r pipeline.Range, emit func(arrow.Record) error) error {
-	read, skip, err := s.match(r)
+func (s *Source) Read(parent context.Context, start, end time.Time, emit func(arrow.Record) error) error {
+	read, skip, err := s.match(span{start, end})
 	if err != nil {
 		return err
 	}
@@ -248,7 +245,7 @@ func (s *Source) Describe() string {
 		}
 		return b.String()
 	}
-	read, _, err := s.match(pipeline.Range{})
+	read, _, err := s.match(span{})
 	if err != nil {
 		fmt.Fprintf(&b, ": %v", err)
 		return b.String()
@@ -261,12 +258,12 @@ func (s *Source) Describe() string {
 	return b.String()
 }
 
-// Plan lists the files Read would open for r, one a line with format and size, then the files
-// pruned by their date= folder; Bytes is the total size of the files to read.
-func (s *Source) Plan(ctx context.Context, r pipeline.Range) (pipeline.Plan, error) {
-	read, skip, err := s.match(r)
+// Plan lists the files Read would open for [start, end), one a line with format and size, then
+// the files pruned by their date= folder; bytes is the total size of the files to read.
+func (s *Source) Plan(ctx context.Context, start, end time.Time) (text string, bytes int64, err error) {
+	read, skip, err := s.match(span{start, end})
 	if err != nil {
-		return pipeline.Plan{}, err
+		return "", 0, err
 	}
 	var b strings.Builder
 	var n int64
@@ -281,7 +278,7 @@ func (s *Source) Plan(ctx context.Context, r pipeline.Range) (pipeline.Plan, err
 			fmt.Fprintf(&b, "\n%s\tpruned (%s)", f.path, f.partition.Format("2006-01-02"))
 		}
 	}
-	return pipeline.Plan{Text: b.String(), Bytes: n}, nil
+	return b.String(), n, nil
 }
 
 // humanBytes formats n in binary units.
@@ -296,4 +293,38 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// errSchemaFound stops the read Schema does once it has seen a record.
+var errSchemaFound = errors.New("schema found")
+
+// Schema returns the columns Read produces, from the first file that tells them: a Parquet
+// footer, or the first batch of a CSV or NDJSON file (files without rows are skipped). Files are
+// not compared with each other.
+func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
+	read, _, err := s.match(span{})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range read {
+		if f.format == "parquet" {
+			sc, err := s.parquetSchema(f)
+			if err != nil {
+				return nil, fmt.Errorf("files: %s: %w", f.path, err)
+			}
+			return sc, nil
+		}
+		var sc *arrow.Schema
+		err := s.readTask(ctx, task{f: f}, func(rec arrow.Record) error {
+			sc = rec.Schema()
+			return errSchemaFound
+		})
+		if sc != nil {
+			return sc, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return nil, errors.New("files: no file has rows to tell the columns from")
 }

@@ -11,8 +11,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/journeykpi/journeykpi/pipeline"
 )
 
 // file is one matched input file.
@@ -243,15 +241,15 @@ func partitionDay(p string) time.Time {
 // pruned reports whether a file in the hive partition of day d can hold no row of r. Partition
 // days are often UTC dates while the range is cut in the report time zone, so a partition is kept
 // when [d-1 day, d+2 days) overlaps r.
-func pruned(d time.Time, r pipeline.Range) bool {
+func pruned(d time.Time, r span) bool {
 	if d.IsZero() {
 		return false
 	}
 	lo, hi := d.AddDate(0, 0, -1), d.AddDate(0, 0, 2)
-	if !r.End.IsZero() && !lo.Before(r.End) {
+	if !r.end.IsZero() && !lo.Before(r.end) {
 		return true
 	}
-	if !r.Start.IsZero() && !hi.After(r.Start) {
+	if !r.start.IsZero() && !hi.After(r.start) {
 		return true
 	}
 	return false
@@ -259,7 +257,7 @@ func pruned(d time.Time, r pipeline.Range) bool {
 
 // match resolves every configured pattern, removes duplicates and splits the files into those
 // to read for r and those pruned by their date= folder.
-func (s *Source) match(r pipeline.Range) (read, skip []file, err error) {
+func (s *Source) match(r span) (read, skip []file, err error) {
 	seen := map[string]bool{}
 	var all []file
 	for _, p := range s.cfg.Paths {

@@ -139,7 +139,18 @@ func (s *Source) readParquet(ctx context.Context, t task, emit func(arrow.Record
 	if err != nil {
 		return err
 	}
-	rr, err := fr.GetRecordReader(ctx, t.meta.leaves, t.rowGroups)
+	// One record reader per row group: a batch must not span two row groups, since a dictionary
+	// column's dictionary changes between them and pqarrow v15 cannot join the two.
+	for _, rg := range t.rowGroups {
+		if err := readRowGroup(ctx, fr, t.meta.leaves, rg, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, rg int, emit func(arrow.Record) error) error {
+	rr, err := fr.GetRecordReader(ctx, leaves, []int{rg})
 	if err != nil {
 		return err
 	}
@@ -155,7 +166,48 @@ func (s *Source) readParquet(ctx context.Context, t task, emit func(arrow.Record
 		}
 	}
 	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) { // v15 reports io.EOF at the end
-		return err
+		return fmt.Errorf("row group %d: %w", rg, err)
 	}
 	return nil
+}
+
+// parquetSchema is the schema of the records Read makes from f: the projected columns, with
+// dictionary-encoded strings as dictionary types.
+func (s *Source) parquetSchema(f file) (*arrow.Schema, error) {
+	ft, err := readFooter(f, s.opts.Allocator, s.opts.Columns)
+	if err != nil {
+		return nil, err
+	}
+	h, err := openAt(f)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	pf, err := pqfile.NewParquetReader(h, pqfile.WithReadProps(parquet.NewReaderProperties(s.opts.Allocator)), pqfile.WithMetadata(ft.meta))
+	if err != nil {
+		return nil, err
+	}
+	var props pqarrow.ArrowReadProperties
+	for _, i := range ft.dict {
+		props.SetReadDict(i, true)
+	}
+	fr, err := pqarrow.NewFileReader(pf, props, s.opts.Allocator)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := fr.Schema()
+	if err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{}
+	for _, i := range ft.leaves {
+		keep[ft.meta.Schema.ColumnRoot(i).Name()] = true
+	}
+	var fields []arrow.Field
+	for _, fl := range sc.Fields() {
+		if ft.leaves == nil || keep[fl.Name] {
+			fields = append(fields, fl)
+		}
+	}
+	return arrow.NewSchema(fields, nil), nil
 }
