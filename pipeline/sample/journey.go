@@ -127,10 +127,14 @@ func (j *journey) attempt(t int64, tp int, firstEvent string, boost float64) (bo
 	r := j.r
 	e := j.add(t, firstEvent, tp)
 	j.stageSentiment(e, 0.2-0.3*b2f(touchpoints[tp].name == "display_ads"), tp, -1)
-	for range r.IntN(3) {
+	for range r.IntN(4) {
 		t += j.jitter()
 		e := j.add(t, awarenessEvents[r.IntN(2)], tp)
 		j.stageSentiment(e, 0.2, tp, -1)
+		if r.Float64() < 0.3 {
+			t += j.jitter()
+			j.add(t, evScroll, tp)
+		}
 	}
 	entryConv := touchpoints[tp].conv
 	cur := tp
@@ -164,7 +168,7 @@ func (j *journey) attempt(t int64, tp int, firstEvent string, boost float64) (bo
 			j.purchase(t, cur)
 			return true, t
 		}
-		n := 1 + r.IntN(2)
+		n := 1 + r.IntN(3)
 		for i := range n {
 			e := j.add(t, st.events[r.IntN(len(st.events))], cur)
 			j.stageSentiment(e, st.sentiment, cur, k)

@@ -21,7 +21,7 @@ var touchpoints = []touchpoint{
 	{name: "search_ads", entry: 0.17, conv: 1.05, campaigns: []string{"brand_keywords", "generic_keywords"}, costPerEntrant: 5.5},
 	{name: "display_ads", entry: 0.15, conv: 0.62, campaigns: []string{"prospecting", "retargeting"}, costPerEntrant: 9.0},
 	{name: "website", entry: 0.13, conv: 1.00},
-	{name: "email", entry: 0.10, conv: 1.28, campaigns: []string{"newsletter", "welcome_series", "cart_reminder"}, costPerEntrant: 0.8},
+	{name: "email", entry: 0.10, conv: 1.28, campaigns: []string{"newsletter", "welcome_series", "cart_reminder"}, costPerEntrant: 1.5},
 	{name: "store", entry: 0.09, conv: 1.18},
 	{name: "word_of_mouth", entry: 0.09, conv: 1.32},
 	{name: "app", entry: 0.07, conv: 1.08},
@@ -52,12 +52,12 @@ type segment struct {
 }
 
 var segments = []segment{
-	{name: "bargain_hunter", share: 0.24, conv: 0.85, revenueMedian: 42, repeat: 0.22, review: 0.10},
-	{name: "loyal", share: 0.15, conv: 1.30, revenueMedian: 115, repeat: 0.58, review: 0.60},
-	{name: "new_parent", share: 0.16, conv: 1.02, revenueMedian: 88, repeat: 0.36, review: 0.35},
-	{name: "professional", share: 0.19, conv: 1.10, revenueMedian: 145, repeat: 0.32, review: 0.25},
-	{name: "student", share: 0.18, conv: 0.76, revenueMedian: 33, repeat: 0.16, review: 0.28},
-	{name: "", share: 0.08, conv: 0.92, revenueMedian: 70, repeat: 0.25, review: 0.30},
+	{name: "bargain_hunter", share: 0.24, conv: 0.85, revenueMedian: 42, repeat: 0.36, review: 0.10},
+	{name: "loyal", share: 0.15, conv: 1.30, revenueMedian: 115, repeat: 0.72, review: 0.60},
+	{name: "new_parent", share: 0.16, conv: 1.02, revenueMedian: 88, repeat: 0.50, review: 0.35},
+	{name: "professional", share: 0.19, conv: 1.10, revenueMedian: 145, repeat: 0.47, review: 0.25},
+	{name: "student", share: 0.18, conv: 0.76, revenueMedian: 33, repeat: 0.27, review: 0.28},
+	{name: "", share: 0.08, conv: 0.92, revenueMedian: 70, repeat: 0.38, review: 0.30},
 }
 
 // Stage steps of the closed funnel after awareness.
@@ -124,8 +124,8 @@ const (
 	pReview          = 0.22  // a purchaser writes a review
 	pLaterRepeat     = 0.25  // a repeat order comes after 90 days rather than within
 	pThirdOrder      = 0.30  // a repeat purchaser orders once more
-	pStageSentiment  = 0.08  // a stage event carries a sentiment (survey, rating)
-	pAppComparisonSn = 0.35  // ... on the app at comparison: the pain point, more often asked
+	pStageSentiment  = 0.12  // a stage event carries a sentiment (survey, rating)
+	pAppComparisonSn = 0.60  // ... on the app at comparison: the pain point, more often asked
 	appComparisonSn  = -0.45 // mean sentiment of comparison on the app
 	pNullTouchpoint  = 0.005 // an event's touchpoint is missing
 	pDuplicate       = 0.003 // an event row is exported twice

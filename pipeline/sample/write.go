@@ -157,7 +157,15 @@ func writeEvents(w io.Writer, o Options, start time.Time, st *Stats) error {
 	props := parquet.NewWriterProperties(
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithDataPageVersion(parquet.DataPageV2), // V1 pages are quadratic in pqarrow v15
-		parquet.WithDictionaryDefault(true),
+		// Strings are dictionary-encoded (a row group's ids fit the 1 MiB dictionary page, so the
+		// writer never falls back to plain pages); times and amounts are not.
+		parquet.WithDictionaryDefault(false),
+		parquet.WithDictionaryFor("customer_id", true),
+		parquet.WithDictionaryFor("event_name", true),
+		parquet.WithDictionaryFor("touchpoint", true),
+		parquet.WithDictionaryFor("campaign", true),
+		parquet.WithDictionaryFor("segment", true),
+		parquet.WithDictionaryFor("order_id", true),
 		parquet.WithMaxRowGroupLength(rowGroupRows),
 		parquet.WithCreatedBy("journeykpi sample"),
 	)
