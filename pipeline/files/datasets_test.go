@@ -109,8 +109,8 @@ func TestBundledSampleThroughEmbed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rows != 24776 {
-		t.Errorf("read %d rows of the bundled sample, want 24776", rows)
+	if rows != 25140 {
+		t.Errorf("read %d rows of the bundled sample, want 25140", rows)
 	}
 	spend, err := files.New(cfg.Source.Spend.Files, files.Options{FS: journeykpi.Sample()})
 	if err != nil {

@@ -242,15 +242,17 @@ func (j *journey) afterPurchase(t int64) {
 		}
 		e.sentiment = j.sentiment(mean)
 	}
-	if r.Float64() >= j.seg.repeat {
-		return
-	}
-	for n := 0; n < 2; n++ {
-		gap := microsPerDay * int64(10+r.IntN(76))
-		if r.Float64() < pLaterRepeat {
-			gap = microsPerDay * int64(95+r.IntN(126))
+	// Repeat orders, as BG/NBD models them: this customer's own order rate and churn.
+	rate := gamma(r, rateShape) / rateShape / j.seg.gapDays // orders per day while active
+	churn := beta(r, j.seg.churn*churnConcentrat, (1-j.seg.churn)*churnConcentrat)
+	for range maxOrders - 1 {
+		if r.Float64() < churn {
+			return
 		}
-		t += gap
+		t += int64(r.ExpFloat64() / rate * float64(microsPerDay))
+		if t >= j.end {
+			return
+		}
 		// A short path back: a newsletter, the app, or a product page.
 		for range r.IntN(3) {
 			x := t - j.hours(48)
@@ -264,10 +266,34 @@ func (j *journey) afterPurchase(t int64) {
 			}
 		}
 		j.purchase(t, pick(r, []float64{0, 1, 0, 4, 2, 2, 0, 3}))
-		if r.Float64() >= pThirdOrder {
-			return
+	}
+}
+
+// gamma draws from Gamma(shape, 1) (Marsaglia and Tsang 2000; shapes below 1 boosted).
+func gamma(r *rand.Rand, shape float64) float64 {
+	if shape < 1 {
+		return gamma(r, shape+1) * math.Pow(r.Float64(), 1/shape)
+	}
+	d := shape - 1.0/3
+	c := 1 / math.Sqrt(9*d)
+	for {
+		x := r.NormFloat64()
+		v := 1 + c*x
+		if v <= 0 {
+			continue
+		}
+		v = v * v * v
+		u := r.Float64()
+		if u < 1-0.0331*x*x*x*x || math.Log(u) < 0.5*x*x+d*(1-v+math.Log(v)) {
+			return d * v
 		}
 	}
+}
+
+// beta draws from Beta(a, b).
+func beta(r *rand.Rand, a, b float64) float64 {
+	x := gamma(r, a)
+	return x / (x + gamma(r, b))
 }
 
 // finish orders the events, adds the data flaws (missing touchpoints, exact duplicates) and

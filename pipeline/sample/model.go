@@ -45,20 +45,29 @@ type segment struct {
 	conv float64
 	// revenueMedian is the median order value; orders are log-normal around it.
 	revenueMedian float64
-	// repeat is the chance that a purchaser orders again.
-	repeat float64
+	// Repeat orders follow the BG/NBD story: while active, a purchaser orders again after
+	// exponential gaps whose rate is Gamma-distributed across customers with mean 1/gapDays;
+	// after every order the customer drops out with a Beta-distributed probability of mean churn.
+	gapDays, churn float64
 	// review is the mean sentiment of this segment's reviews.
 	review float64
 }
 
 var segments = []segment{
-	{name: "bargain_hunter", share: 0.24, conv: 0.85, revenueMedian: 42, repeat: 0.36, review: 0.10},
-	{name: "loyal", share: 0.15, conv: 1.30, revenueMedian: 115, repeat: 0.72, review: 0.60},
-	{name: "new_parent", share: 0.16, conv: 1.02, revenueMedian: 88, repeat: 0.50, review: 0.35},
-	{name: "professional", share: 0.19, conv: 1.10, revenueMedian: 145, repeat: 0.47, review: 0.25},
-	{name: "student", share: 0.18, conv: 0.76, revenueMedian: 33, repeat: 0.27, review: 0.28},
-	{name: "", share: 0.08, conv: 0.92, revenueMedian: 70, repeat: 0.38, review: 0.30},
+	{name: "bargain_hunter", share: 0.24, conv: 0.85, revenueMedian: 42, gapDays: 70, churn: 0.64, review: 0.10},
+	{name: "loyal", share: 0.15, conv: 1.30, revenueMedian: 115, gapDays: 40, churn: 0.30, review: 0.60},
+	{name: "new_parent", share: 0.16, conv: 1.02, revenueMedian: 88, gapDays: 50, churn: 0.50, review: 0.35},
+	{name: "professional", share: 0.19, conv: 1.10, revenueMedian: 145, gapDays: 60, churn: 0.50, review: 0.25},
+	{name: "student", share: 0.18, conv: 0.76, revenueMedian: 33, gapDays: 90, churn: 0.68, review: 0.28},
+	{name: "", share: 0.08, conv: 0.92, revenueMedian: 70, gapDays: 70, churn: 0.55, review: 0.30},
 }
+
+// Shape of the Gamma spread of repeat rates and concentration of the Beta spread of churn.
+const (
+	rateShape       = 2.0
+	churnConcentrat = 4.0
+	maxOrders       = 12
+)
 
 // Stage steps of the closed funnel after awareness.
 const (
@@ -122,8 +131,6 @@ const (
 	pResend          = 0.04  // a purchase event is sent twice with the same order_id
 	pUsage           = 0.50  // a purchaser opens the app afterwards
 	pReview          = 0.22  // a purchaser writes a review
-	pLaterRepeat     = 0.25  // a repeat order comes after 90 days rather than within
-	pThirdOrder      = 0.30  // a repeat purchaser orders once more
 	pStageSentiment  = 0.12  // a stage event carries a sentiment (survey, rating)
 	pAppComparisonSn = 0.60  // ... on the app at comparison: the pain point, more often asked
 	appComparisonSn  = -0.45 // mean sentiment of comparison on the app

@@ -107,13 +107,25 @@ func TestWriteIsDeterministic(t *testing.T) {
 }
 
 func TestCustomerDependsOnlyOnSeedAndNumber(t *testing.T) {
-	s0, s1 := DefaultStart().UnixMicro(), DefaultStart().AddDate(0, 0, DefaultDays).UnixMicro()
-	for _, id := range []int{1, 17, 999} {
-		x := newJourney(3, id, s0, s1).simulate()
-		y := newJourney(3, id, s0, s1).simulate()
-		if len(x) == 0 || len(x) != len(y) {
-			t.Fatalf("customer %d: %d and %d events", id, len(x), len(y))
+	small, large := t.TempDir(), t.TempDir()
+	if _, err := Write(small, Options{Customers: 100, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(large, Options{Customers: 250, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := readBack(t, filepath.Join(small, EventsFile))
+	b, _ := readBack(t, filepath.Join(large, EventsFile))
+	if len(b) <= len(a) {
+		t.Fatalf("%d rows for 250 customers, %d for 100", len(b), len(a))
+	}
+	for i := range a {
+		if a[i].customer != b[i].customer || a[i].time != b[i].time || a[i].name != b[i].name || a[i].order != b[i].order {
+			t.Fatalf("row %d: customer 1-100 differ between a 100- and a 250-customer sample", i)
 		}
+	}
+	if b[len(a)].customer != "C000101" {
+		t.Errorf("row after the first 100 customers belongs to %s", b[len(a)].customer)
 	}
 }
 
