@@ -258,8 +258,10 @@ func (s *Source) Describe() string {
 	return b.String()
 }
 
-// Plan lists the files Read would open for [start, end), one a line with format and size, then
-// the files pruned by their date= folder; bytes is the total size of the files to read.
+// Plan lists the files Read would open for [start, end), one a line with format and the bytes it
+// would read, then the files pruned by their date= folder. bytes is the total: a file's size, or
+// for a Parquet file read with a projection, the compressed size of the projected column chunks
+// (from its footer).
 func (s *Source) Plan(ctx context.Context, start, end time.Time) (text string, bytes int64, err error) {
 	read, skip, err := s.match(span{start, end})
 	if err != nil {
@@ -268,8 +270,20 @@ func (s *Source) Plan(ctx context.Context, start, end time.Time) (text string, b
 	var b strings.Builder
 	var n int64
 	for _, f := range read {
-		n += f.size
-		fmt.Fprintf(&b, "%s\t%s\t%d bytes\n", f.path, f.format, f.size)
+		if err := ctx.Err(); err != nil {
+			return "", 0, err
+		}
+		size, note := f.size, ""
+		if f.format == "parquet" && len(s.opts.Columns) > 0 {
+			ft, err := readFooter(f, s.opts.Allocator, s.opts.Columns)
+			if err != nil {
+				return "", 0, fmt.Errorf("files: %s: %w", f.path, err)
+			}
+			size = ft.projectedBytes()
+			note = fmt.Sprintf(" (%d of %d columns, file %d bytes)", len(ft.leaves), ft.meta.Schema.NumColumns(), f.size)
+		}
+		n += size
+		fmt.Fprintf(&b, "%s\t%s\t%d bytes%s\n", f.path, f.format, size, note)
 	}
 	fmt.Fprintf(&b, "%d files to read, %s", len(read), humanBytes(n))
 	if len(skip) > 0 {

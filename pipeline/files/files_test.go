@@ -227,6 +227,11 @@ func TestParquetProjectionAndDictionary(t *testing.T) {
 	if total != 3000 || revenues != 750 {
 		t.Errorf("rows %d, revenues %d; want 3000, 750", total, revenues)
 	}
+	plan, planned, err := s.Plan(context.Background(), time.Time{}, time.Time{})
+	info, _ := os.Stat(path)
+	if err != nil || planned <= 0 || planned >= info.Size() || !strings.Contains(plan, "3 of 5 columns") {
+		t.Errorf("plan of a projection: %q, %d bytes of %d, %v", plan, planned, info.Size(), err)
+	}
 	if _, err := New(config.Files{Paths: []string{path}}, Options{Columns: []string{"nope"}}); err != nil {
 		t.Fatal(err) // footers are read by Read, not New
 	}

@@ -95,6 +95,20 @@ func readFooter(f file, mem memory.Allocator, columns []string) (*pqFooter, erro
 	return ft, nil
 }
 
+// projectedBytes is the compressed size of the column chunks a read of ft's leaves covers.
+func (ft *pqFooter) projectedBytes() int64 {
+	var n int64
+	for rg := range ft.numRowGroups {
+		rgm := ft.meta.RowGroup(rg)
+		for _, i := range ft.leaves {
+			if cc, err := rgm.ColumnChunk(i); err == nil {
+				n += cc.TotalCompressedSize()
+			}
+		}
+	}
+	return n
+}
+
 // dictionaryEncoded reports whether leaf column i is dictionary-encoded in every row group, so
 // that reading it as an Arrow dictionary array costs nothing extra. A column whose writer fell
 // back to plain pages (too many distinct values, e.g. an id) is read as plain strings.
