@@ -94,10 +94,11 @@ type task struct {
 	meta      *pqFooter // Parquet only
 }
 
-// Read streams every row of the files not pruned for [start, end) to emit. Rows are not filtered by time:
-// only whole hive date= folders are skipped. emit is called from up to Options.Parallel goroutines
-// at once; a record is released when emit returns (Retain it to keep it). The first error, from a
-// file or from emit, stops the read and is returned.
+// Read streams every row of the files not pruned for [start, end) to emit, in no particular
+// order. Rows are not filtered by time: only whole hive date= folders are skipped. emit is called
+// from up to Options.Parallel goroutines at once; a record is released when emit returns (Retain
+// it to keep it). The first error, from a file or from emit, stops the read and is returned (an
+// error from emit as is); files without rows emit nothing.
 func (s *Source) Read(parent context.Context, start, end time.Time, emit func(arrow.Record) error) error {
 	read, skip, err := s.match(span{start, end})
 	if err != nil {
@@ -239,9 +240,9 @@ func (s *Source) Describe() string {
 	last := s.last
 	s.mu.Unlock()
 	if last.done {
-		fmt.Fprintf(&b, ": read %d files, %s", last.files, humanBytes(last.bytes))
+		fmt.Fprintf(&b, ": read %s, %s", count(last.files, "file"), humanBytes(last.bytes))
 		if last.pruned > 0 {
-			fmt.Fprintf(&b, ", %d pruned by date= folder", last.pruned)
+			fmt.Fprintf(&b, ", %s pruned by date= folder", count(last.pruned, "file"))
 		}
 		return b.String()
 	}
@@ -254,7 +255,7 @@ func (s *Source) Describe() string {
 	for _, f := range read {
 		n += f.size
 	}
-	fmt.Fprintf(&b, ": %d files, %s", len(read), humanBytes(n))
+	fmt.Fprintf(&b, ": %s, %s", count(len(read), "file"), humanBytes(n))
 	return b.String()
 }
 
@@ -285,14 +286,22 @@ func (s *Source) Plan(ctx context.Context, start, end time.Time) (text string, b
 		n += size
 		fmt.Fprintf(&b, "%s\t%s\t%d bytes%s\n", f.path, f.format, size, note)
 	}
-	fmt.Fprintf(&b, "%d files to read, %s", len(read), humanBytes(n))
+	fmt.Fprintf(&b, "%s to read, %s", count(len(read), "file"), humanBytes(n))
 	if len(skip) > 0 {
-		fmt.Fprintf(&b, "; %d files pruned by date= folder:", len(skip))
+		fmt.Fprintf(&b, "; %s pruned by date= folder:", count(len(skip), "file"))
 		for _, f := range skip {
 			fmt.Fprintf(&b, "\n%s\tpruned (%s)", f.path, f.partition.Format("2006-01-02"))
 		}
 	}
 	return b.String(), n, nil
+}
+
+// count is "1 file", "2 files".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // humanBytes formats n in binary units.

@@ -535,7 +535,7 @@ func TestPartitionPruning(t *testing.T) {
 	if got := strings.Join(c.column("day"), " "); got != "4 5 6 7" {
 		t.Errorf("read days %s, want 4 5 6 7", got)
 	}
-	if d := s.Describe(); !strings.Contains(d, "read 4 files") || !strings.Contains(d, "7 pruned") {
+	if d := s.Describe(); !strings.Contains(d, "read 4 files") || !strings.Contains(d, "7 files pruned") {
 		t.Errorf("describe %q", d)
 	}
 	if err := s.Read(context.Background(), time.Time{}, time.Time{}, c.emit); err == nil || !strings.Contains(err.Error(), "broken.csv.gz") {
@@ -568,7 +568,7 @@ func TestFSRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	plan, _, _ := s.Plan(context.Background(), day("2026-02-01"), day("2026-03-01"))
-	if !strings.Contains(plan, "1 files to read") || !strings.Contains(plan, "1 files pruned") {
+	if !strings.Contains(plan, "1 file to read") || !strings.Contains(plan, "1 file pruned") {
 		t.Errorf("plan %s", plan)
 	}
 	if _, err := New(config.Files{Paths: []string{"../x.csv"}}, Options{FS: fsys}); err == nil {
