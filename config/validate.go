@@ -178,7 +178,7 @@ func ValidTableRef(s string) bool { return len(s) <= 2100 && tableRef.MatchStrin
 
 func validateFormat(f, key string, bad func(string, string, ...any)) {
 	switch f {
-	case "auto", "parquet", "csv", "ndjson":
+	case "", "auto", "parquet", "csv", "ndjson": // empty: a spend source written without format
 	default:
 		bad(key, "%q is not a format (auto | parquet | csv | ndjson)", f)
 	}
