@@ -364,3 +364,67 @@ func TestChannelAttributionData(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMarkovSolve counts 1M paths over 50 touchpoints into a chain and solves it for every
+// removal effect.
+func BenchmarkMarkovSolve(b *testing.B) {
+	rng := rand.New(rand.NewPCG(50, 1))
+	var flat []uint32
+	var ends []int
+	var convs []bool
+	var revs []float64
+	randomPaths(rng, 1_000_000, 50, func(p []uint32, c bool, r float64) {
+		flat = append(flat, p...)
+		ends = append(ends, len(flat))
+		convs = append(convs, c)
+		revs = append(revs, r)
+	})
+	b.ResetTimer()
+	for b.Loop() {
+		var m markovCounts
+		start := 0
+		for i, end := range ends {
+			m.addPath(flat[start:end], convs[i], revs[i])
+			start = end
+		}
+		if _, err := m.solve(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMarkovSolveOnly solves a chain of 50 touchpoints already counted.
+func BenchmarkMarkovSolveOnly(b *testing.B) {
+	rng := rand.New(rand.NewPCG(50, 1))
+	var m markovCounts
+	randomPaths(rng, 100_000, 50, func(p []uint32, c bool, r float64) { m.addPath(p, c, r) })
+	for b.Loop() {
+		if _, err := m.solve(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAttributionAdd folds journeys of three touches and an order into the accumulator: the
+// per-journey cost of every model together.
+func BenchmarkAttributionAdd(b *testing.B) {
+	p := attrParams()
+	d := NewDicts()
+	rng := rand.New(rand.NewPCG(9, 9))
+	js := make([]*Journey, 10_000)
+	for i := range js {
+		ev := []Event{
+			attrTouch(d, Day, strconv.Itoa(rng.IntN(50))),
+			attrTouch(d, 2*Day, strconv.Itoa(rng.IntN(50))),
+			attrTouch(d, 3*Day, strconv.Itoa(rng.IntN(50))),
+			attrBuy(d, 4*Day, "web", uint64(i+1), 20),
+		}
+		js[i] = &Journey{Customer: uint64(i), Events: ev}
+	}
+	a := newAttributionAcc(p, p.Current)
+	i := 0
+	for b.Loop() {
+		a.add(js[i%len(js)])
+		i++
+	}
+}
