@@ -39,8 +39,8 @@ type touchCredit struct {
 	reached int64
 }
 
-// order is one distinct order of the journey being added.
-type order struct {
+// attrOrder is one distinct order of the journey being added.
+type attrOrder struct {
 	key        uint64 // Event.Order; 0 never matches another order
 	time       int64  // its first event's time
 	revenue    float64
@@ -65,7 +65,7 @@ type attributionAcc struct {
 	// Scratch space reused between journeys.
 	serial   uint64
 	lastSeen []uint64 // by touchpoint code: the serial of the last journey reaching it
-	orders   []order
+	orders   []attrOrder
 	path     []uint32
 	times    []int64
 	weights  []float64
@@ -77,7 +77,7 @@ func newAttributionAcc(p *Params, per Period) *attributionAcc {
 
 // credit returns the credit slot of touchpoint c.
 func (a *attributionAcc) credit(c uint32) *touchCredit {
-	a.credits = growTo(a.credits, int(c)+1)
+	a.credits = growCodes(a.credits, int(c)+1)
 	return &a.credits[c]
 }
 
@@ -90,7 +90,7 @@ func (a *attributionAcc) give(m int, c uint32, w, rev float64) {
 
 // reach counts the journey's customer as reached by touchpoint c (once per journey).
 func (a *attributionAcc) reach(c uint32) {
-	a.lastSeen = growTo(a.lastSeen, int(c)+1)
+	a.lastSeen = growCodes(a.lastSeen, int(c)+1)
 	if a.lastSeen[c] != a.serial {
 		a.lastSeen[c] = a.serial
 		a.credit(c).reached++
@@ -166,7 +166,7 @@ func (a *attributionAcc) paths(j *Journey, emit func(converted bool, rev float64
 			}
 			continue
 		}
-		a.orders = append(a.orders, order{key: e.Order, time: e.Time, revenue: e.Revenue, touchpoint: e.Touchpoint})
+		a.orders = append(a.orders, attrOrder{key: e.Order, time: e.Time, revenue: e.Revenue, touchpoint: e.Touchpoint})
 	}
 	converted := false
 	for i := range a.orders {

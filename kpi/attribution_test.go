@@ -231,8 +231,8 @@ func attrResult(p *Params, d *Dicts, js []*Journey, spend []SpendRow) Attributio
 	return a.result(d, spend)
 }
 
-// byTouchpoint indexes the result's touchpoints by name.
-func byTouchpoint(r AttributionResult) map[string]TouchpointAttribution {
+// attrByTouchpoint indexes the result's touchpoints by name.
+func attrByTouchpoint(r AttributionResult) map[string]TouchpointAttribution {
 	m := map[string]TouchpointAttribution{}
 	for _, t := range r.Touchpoints {
 		m[t.Touchpoint] = t
@@ -263,7 +263,7 @@ func TestHeuristicModels(t *testing.T) {
 		"social": {0, 0, 5.0 / 3, 5 * 0.2, 5 * w * w3},
 	}
 	rev := map[string]float64{"direct": 10, "search": 20, "email": 20, "social": 30}
-	got := byTouchpoint(r)
+	got := attrByTouchpoint(r)
 	for name, wv := range want {
 		tp, ok := got[name]
 		if !ok {
@@ -328,7 +328,7 @@ func TestMarkovPublishedExamples(t *testing.T) {
 			p := attrParams()
 			d := NewDicts()
 			r := attrResult(p, d, attrJourneys(d, c.paths), nil)
-			got := byTouchpoint(r)
+			got := attrByTouchpoint(r)
 			for name, w := range c.removal {
 				if g := got[name].RemovalEffect; math.Abs(g-w) > 1e-12 {
 					t.Errorf("removal effect %s = %v, want %v", name, g, w)
@@ -343,7 +343,7 @@ func TestMarkovPublishedExamples(t *testing.T) {
 	p := attrParams()
 	d := NewDicts()
 	r := attrResult(p, d, attrJourneys(d, []attrPath{{"A>B>A>B>B>A", 1, 0, 1}, {"A>B>B>A>A", 1, 0, 1}, {"A>A", 1, 0, 1}}), nil)
-	a := byTouchpoint(r)["A"]
+	a := attrByTouchpoint(r)["A"]
 	if a.FirstTouch != 3 || a.LastTouch != 3 {
 		t.Errorf("A first %v last %v, want 3 and 3", a.FirstTouch, a.LastTouch)
 	}
@@ -365,7 +365,7 @@ func TestAttributionSpend(t *testing.T) {
 	if !r.SpendKnown {
 		t.Fatal("spend not known")
 	}
-	got := byTouchpoint(r)
+	got := attrByTouchpoint(r)
 	cases := []struct {
 		tp         string
 		cost       float64
@@ -387,8 +387,8 @@ func TestAttributionSpend(t *testing.T) {
 			t.Errorf("%s cost %v, want %v", c.tp, tp.Cost, c.cost)
 		}
 		if !eq(tp.CPA[ModelLastTouch], c.cpaLast) || !eq(tp.ROAS[ModelMarkov], c.roasMarkov) {
-			t.Errorf("%s CPA(last) %v want %v, ROAS(markov) %v want %v", c.tp, fmtPtr(tp.CPA[ModelLastTouch]), fmtPtr(c.cpaLast),
-				fmtPtr(tp.ROAS[ModelMarkov]), fmtPtr(c.roasMarkov))
+			t.Errorf("%s CPA(last) %v want %v, ROAS(markov) %v want %v", c.tp, attrFmtPtr(tp.CPA[ModelLastTouch]), attrFmtPtr(c.cpaLast),
+				attrFmtPtr(tp.ROAS[ModelMarkov]), attrFmtPtr(c.roasMarkov))
 		}
 	}
 	none := attrResult(p, d, js, nil)
@@ -399,7 +399,7 @@ func TestAttributionSpend(t *testing.T) {
 	}
 }
 
-func fmtPtr(v *float64) string {
+func attrFmtPtr(v *float64) string {
 	if v == nil {
 		return "nil"
 	}

@@ -26,7 +26,7 @@ type markovCounts struct {
 	sparse  map[uint64]int64
 }
 
-func growTo[T any](s []T, n int) []T {
+func growCodes[T any](s []T, n int) []T {
 	if n <= len(s) {
 		return s
 	}
@@ -36,10 +36,10 @@ func growTo[T any](s []T, n int) []T {
 // grow makes room for code c in the per-code slices.
 func (m *markovCounts) grow(c uint32) {
 	n := int(c) + 1
-	m.start = growTo(m.start, n)
-	m.conv = growTo(m.conv, n)
-	m.null = growTo(m.null, n)
-	m.convRev = growTo(m.convRev, n)
+	m.start = growCodes(m.start, n)
+	m.conv = growCodes(m.conv, n)
+	m.null = growCodes(m.null, n)
+	m.convRev = growCodes(m.convRev, n)
 }
 
 // growDense makes the dense matrix at least side n (n ≤ denseMax).
@@ -216,17 +216,17 @@ func (m *markovCounts) solve() (markovSolution, error) {
 	for i := range n {
 		h := v.AtVec(i) / nInv.At(i, i)
 		if pConv > 0 {
-			sol.removal[i] = clamp01(h * x.AtVec(i) / pConv)
+			sol.removal[i] = markovClamp(h * x.AtVec(i) / pConv)
 		}
 		if eValue > 0 {
-			sol.valueRemoval[i] = clamp01(h * xv.AtVec(i) / eValue)
+			sol.valueRemoval[i] = markovClamp(h * xv.AtVec(i) / eValue)
 		}
 	}
 	return sol, nil
 }
 
-// clamp01 trims rounding noise outside [0, 1].
-func clamp01(v float64) float64 {
+// markovClamp trims rounding noise outside [0, 1].
+func markovClamp(v float64) float64 {
 	if math.IsNaN(v) || v < 0 {
 		return 0
 	}

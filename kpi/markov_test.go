@@ -74,9 +74,9 @@ func directRemoval(t *testing.T, m *markovCounts) (codes []uint32, removal []flo
 	return codes, removal
 }
 
-// randomPaths draws n collapsed paths over touchpoint codes 1..k, converting with a probability
+// randomMarkovPaths draws n collapsed paths over touchpoint codes 1..k, converting with a probability
 // that grows with the codes seen, so touchpoints differ.
-func randomPaths(rng *rand.Rand, n, k int, f func(path []uint32, converted bool, revenue float64)) {
+func randomMarkovPaths(rng *rand.Rand, n, k int, f func(path []uint32, converted bool, revenue float64)) {
 	path := make([]uint32, 0, 16)
 	for range n {
 		path = path[:0]
@@ -97,7 +97,7 @@ func TestMarkovSolveMatchesDirectRemoval(t *testing.T) {
 	for _, k := range []int{2, 5, 20, 150} { // 150 puts codes beyond the dense matrix
 		rng := rand.New(rand.NewPCG(uint64(k), 7))
 		var m markovCounts
-		randomPaths(rng, 5000, k, func(p []uint32, c bool, r float64) { m.addPath(p, c, r) })
+		randomMarkovPaths(rng, 5000, k, func(p []uint32, c bool, r float64) { m.addPath(p, c, r) })
 		sol, err := m.solve()
 		if err != nil {
 			t.Fatal(err)
@@ -119,7 +119,7 @@ func TestMarkovMergeMatchesOneAcc(t *testing.T) {
 	var whole markovCounts
 	parts := make([]markovCounts, 3)
 	i := 0
-	randomPaths(rng, 3000, 200, func(p []uint32, c bool, r float64) {
+	randomMarkovPaths(rng, 3000, 200, func(p []uint32, c bool, r float64) {
 		whole.addPath(p, c, r)
 		parts[i%3].addPath(p, c, r)
 		i++
@@ -183,9 +183,9 @@ func TestExactSum(t *testing.T) {
 	}
 }
 
-// sharedDir locates the shared reference datasets: $JOURNEYKPI_SHARED, else ../shared beside the
+// attrSharedDir locates the shared reference datasets: $JOURNEYKPI_SHARED, else ../shared beside the
 // module root.
-func sharedDir(t testing.TB) string {
+func attrSharedDir(t testing.TB) string {
 	if d := os.Getenv("JOURNEYKPI_SHARED"); d != "" {
 		return d
 	}
@@ -213,7 +213,7 @@ type channelRow struct {
 }
 
 func readChannelData(t *testing.T) []channelRow {
-	dir := sharedDir(t)
+	dir := attrSharedDir(t)
 	name := filepath.Join(dir, "datasets", "channel-attribution", "Data.csv")
 	f, err := os.Open(name)
 	if err != nil {
@@ -347,7 +347,7 @@ func TestChannelAttributionData(t *testing.T) {
 		}
 	}
 	codes, removal := directRemoval(t, &ref)
-	got := byTouchpoint(r)
+	got := attrByTouchpoint(r)
 	for i, c := range codes {
 		if g := got[d.TouchpointName(c)].RemovalEffect; math.Abs(g-removal[i]) > 1e-9 {
 			t.Errorf("%s: removal effect %v, direct %v", d.TouchpointName(c), g, removal[i])
@@ -373,7 +373,7 @@ func BenchmarkMarkovSolve(b *testing.B) {
 	var ends []int
 	var convs []bool
 	var revs []float64
-	randomPaths(rng, 1_000_000, 50, func(p []uint32, c bool, r float64) {
+	randomMarkovPaths(rng, 1_000_000, 50, func(p []uint32, c bool, r float64) {
 		flat = append(flat, p...)
 		ends = append(ends, len(flat))
 		convs = append(convs, c)
@@ -397,7 +397,7 @@ func BenchmarkMarkovSolve(b *testing.B) {
 func BenchmarkMarkovSolveOnly(b *testing.B) {
 	rng := rand.New(rand.NewPCG(50, 1))
 	var m markovCounts
-	randomPaths(rng, 100_000, 50, func(p []uint32, c bool, r float64) { m.addPath(p, c, r) })
+	randomMarkovPaths(rng, 100_000, 50, func(p []uint32, c bool, r float64) { m.addPath(p, c, r) })
 	for b.Loop() {
 		if _, err := m.solve(); err != nil {
 			b.Fatal(err)
