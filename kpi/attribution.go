@@ -194,8 +194,8 @@ func (a *attributionAcc) paths(j *Journey, emit func(converted bool, rev float64
 			a.appendTouch(o.touchpoint, o.time)
 		}
 		rev := o.revenue
-		if math.IsNaN(rev) {
-			rev = 0
+		if math.IsNaN(rev) || math.IsInf(rev, 0) {
+			rev = 0 // unknown; the data contract rejects non-numbers, so only NaN (absent) gets here
 		}
 		emit(true, rev)
 	}
