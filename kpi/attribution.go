@@ -66,6 +66,7 @@ type attributionAcc struct {
 	serial   uint64
 	lastSeen []uint64 // by touchpoint code: the serial of the last journey reaching it
 	orders   []attrOrder
+	orderIdx map[uint64]int // by order key, once a journey has more than orderScan orders
 	path     []uint32
 	times    []int64
 	weights  []float64
@@ -97,9 +98,19 @@ func (a *attributionAcc) reach(c uint32) {
 	}
 }
 
+// orderScan is how many orders a journey may have before findOrder switches from a linear scan
+// to an index, so a customer with thousands of orders is not quadratic.
+const orderScan = 32
+
 // findOrder returns the index of the order with key k, or -1.
 func (a *attributionAcc) findOrder(k uint64) int {
 	if k == 0 {
+		return -1
+	}
+	if len(a.orders) > orderScan {
+		if i, ok := a.orderIdx[k]; ok {
+			return i
+		}
 		return -1
 	}
 	for i := range a.orders {
@@ -108,6 +119,25 @@ func (a *attributionAcc) findOrder(k uint64) int {
 		}
 	}
 	return -1
+}
+
+// addOrder appends a new order, keeping the index once there are many.
+func (a *attributionAcc) addOrder(o attrOrder) {
+	a.orders = append(a.orders, o)
+	switch n := len(a.orders); {
+	case n == orderScan+1:
+		if a.orderIdx == nil {
+			a.orderIdx = make(map[uint64]int)
+		}
+		clear(a.orderIdx)
+		for i := range a.orders {
+			if a.orders[i].key != 0 {
+				a.orderIdx[a.orders[i].key] = i
+			}
+		}
+	case n > orderScan+1 && o.key != 0:
+		a.orderIdx[o.key] = n - 1
+	}
 }
 
 // appendTouch adds touchpoint c at time t to the path, collapsing a repeat of the last touch (the
@@ -166,7 +196,7 @@ func (a *attributionAcc) paths(j *Journey, emit func(converted bool, rev float64
 			}
 			continue
 		}
-		a.orders = append(a.orders, attrOrder{key: e.Order, time: e.Time, revenue: e.Revenue, touchpoint: e.Touchpoint})
+		a.addOrder(attrOrder{key: e.Order, time: e.Time, revenue: e.Revenue, touchpoint: e.Touchpoint})
 	}
 	converted := false
 	for i := range a.orders {

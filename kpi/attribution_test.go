@@ -135,6 +135,21 @@ func TestAttributionPaths(t *testing.T) {
 			attrBuy(d, h, "web", 1, 5), attrTouch(d, 2*h, "email")},
 			[]string{"web conv 5 [1h]"}},
 	}
+	// A customer with many orders, each sent twice: one conversion per order, its path the touch
+	// since the previous order.
+	var many []Event
+	var manyWant []string
+	for i := range int64(100) {
+		at := i * 4 * h
+		many = append(many, attrTouch(d, at+h, "email"), attrBuy(d, at+2*h, "web", uint64(1000+i), float64(i)),
+			attrBuy(d, at+3*h, "web", uint64(1000+i), 1e6))
+		manyWant = append(manyWant, fmt.Sprintf("email conv %d [%dh]", i, i*4+1))
+	}
+	cases = append(cases, struct {
+		name string
+		ev   []Event
+		want []string
+	}{"many orders", many, manyWant})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got := recordPaths(p, d, attrJourney(1, c.ev...))
