@@ -277,7 +277,6 @@ func TestHeuristicModels(t *testing.T) {
 		"email":  {0, 8, 3.0/2 + 5.0/3, 3*0.5 + 5*0.4, 3*w2 + 5*w3},
 		"social": {0, 0, 5.0 / 3, 5 * 0.2, 5 * w * w3},
 	}
-	rev := map[string]float64{"direct": 10, "search": 20, "email": 20, "social": 30}
 	got := attrByTouchpoint(r)
 	for name, wv := range want {
 		tp, ok := got[name]
@@ -290,7 +289,6 @@ func TestHeuristicModels(t *testing.T) {
 				t.Errorf("%s %s = %v, want %v", name, AttributionModels()[m], gv[m], wv[m])
 			}
 		}
-		_ = rev
 	}
 	// Revenue per model: search>email converts at 20, the long path at 30.
 	if g, w := got["search"].Revenue[ModelLinear], 3*20/2.0+5*30/3.0; math.Abs(g-w) > 1e-9 {
