@@ -169,17 +169,16 @@ func (c *Config) Validate() error {
 var (
 	reportName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 	currency   = regexp.MustCompile(`^[A-Z]{3}$`)
-	// Identifier is a BigQuery project, dataset or table name part (tables may end in * for
-	// wildcard tables such as events_*).
-	tableRef = regexp.MustCompile(`^[A-Za-z0-9_-]{1,1024}(\.[A-Za-z0-9_]{1,1024}){1,2}\*?$`)
+	tableRef   = regexp.MustCompile(`^([a-z][a-z0-9-]*[a-z0-9]\.)?[A-Za-z0-9_]+\.[A-Za-z0-9_]+\*?$`)
 )
 
-// ValidTableRef reports whether s is a safe "project.dataset.table" or "dataset.table" reference.
-func ValidTableRef(s string) bool { return tableRef.MatchString(s) }
+// ValidTableRef reports whether s is a safe "project.dataset.table" or "dataset.table" reference
+// (a table may end in * for wildcard tables such as the GA4 export's events_*).
+func ValidTableRef(s string) bool { return len(s) <= 2100 && tableRef.MatchString(s) }
 
 func validateFormat(f, key string, bad func(string, string, ...any)) {
 	switch f {
-	case "auto", "parquet", "csv", "ndjson":
+	case "", "auto", "parquet", "csv", "ndjson": // empty: a spend source written without format
 	default:
 		bad(key, "%q is not a format (auto | parquet | csv | ndjson)", f)
 	}

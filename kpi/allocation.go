@@ -1,4 +1,460 @@
 package kpi
 
-// allocate turns the computed KPIs into ranked recommendations: where resources should go.
-func allocate(p *Params, r *Result, spend []SpendRow) AllocationResult { return AllocationResult{} }
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Recommendation kinds.
+const (
+	KindStageOpportunity = "stage_opportunity"
+	KindBudgetShift      = "budget_shift"
+	KindPainPoint        = "pain_point"
+)
+
+// Efficiency bases.
+const (
+	BasisROAS               = "roas"
+	BasisRevenuePerCustomer = "revenue_per_customer"
+)
+
+// allocate turns the computed KPIs into ranked recommendations: where resources should go. It
+// reads only r (the funnel, repeat, attribution and journey map of the report period); spend says
+// whether a spend input was read (nil: none), its amounts are already in r.Attribution.
+func allocate(p *Params, r *Result, spend []SpendRow) AllocationResult {
+	v := newStageValues(p, r)
+	out := AllocationResult{
+		Recommendations:  []Recommendation{},
+		StageOpportunity: stageOpportunities(p, r, v),
+		BudgetShifts:     []BudgetShift{},
+	}
+	out.Efficiency = efficiency(r, spend != nil)
+	money := allocMoney(p.Currency)
+	var recs []Recommendation
+	var ties []float64 // tie-break per recommendation: the value lost at a stage step
+	for _, o := range out.StageOpportunity {
+		if o.Value <= 0 {
+			continue
+		}
+		recs = append(recs, Recommendation{
+			Kind: KindStageOpportunity,
+			Text: fmt.Sprintf("Raising %s conversion by %s (now %s) would bring about %s more customers to %s, worth about %s in revenue.",
+				o.Step, allocPercent(p.Uplift), allocPercent(o.Conversion), allocCount(o.ExtraCustomers), o.Stage, money(allocAbout(o.Value))),
+			Value: o.Value,
+			KPI:   "funnel.closed." + o.Stage + ".conversion_from_previous",
+		})
+		ties = append(ties, o.LostValue)
+	}
+	if spend != nil {
+		out.BudgetShifts = budgetShifts(p, out.Efficiency)
+		eff := map[string]float64{}
+		for _, e := range out.Efficiency {
+			if e.Efficiency != nil {
+				eff[e.Touchpoint] = *e.Efficiency
+			}
+		}
+		for _, s := range out.BudgetShifts {
+			recs = append(recs, Recommendation{
+				Kind: KindBudgetShift,
+				Text: fmt.Sprintf("Moving about %s of spend from %s (%s revenue per %s spent) to %s (%s per %s) would bring about %s more revenue.",
+					money(allocAbout(s.Amount)), s.From, money(allocRound2(eff[s.From])), money(1), s.To, money(allocRound2(eff[s.To])), money(1),
+					money(allocAbout(s.ExpectedRevenueChange))),
+				Value: s.ExpectedRevenueChange,
+				KPI:   "attribution.touchpoints.roas.markov",
+			})
+		}
+	} else if rec, ok := reachShift(p, out.Efficiency, money); ok {
+		recs = append(recs, rec)
+	}
+	for _, c := range r.JourneyMap.PainPoints {
+		recs = append(recs, painPoint(p, c, v, money))
+	}
+	ties = append(ties, make([]float64, len(recs)-len(ties))...)
+	order := make([]int, len(recs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		a, b := &recs[i], &recs[j]
+		if c := cmp.Compare(cents(b.Value), cents(a.Value)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(cents(ties[j]), cents(ties[i])); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Text, b.Text)
+	})
+	for rank, i := range order {
+		rec := recs[i]
+		rec.Rank = rank + 1
+		out.Recommendations = append(out.Recommendations, rec)
+	}
+	return out
+}
+
+func kindOrder(k string) int {
+	switch k {
+	case KindStageOpportunity:
+		return 0
+	case KindBudgetShift:
+		return 1
+	}
+	return 2
+}
+
+// stageValues knows what a customer who reaches each stage of the closed funnel is worth.
+type stageValues struct {
+	rows     []StageRow
+	purchase int // row of the purchase stage, -1 when absent
+	repeat   int // row of the repeat stage, -1 when absent
+	// perPurchaser is the period's revenue per purchaser; perOrder its average order value.
+	perPurchaser, perOrder float64
+}
+
+func newStageValues(p *Params, r *Result) *stageValues {
+	v := &stageValues{rows: r.Funnel.Closed, purchase: -1, repeat: -1}
+	for i, row := range v.rows {
+		for _, s := range p.Stages {
+			if s.Name != row.Stage {
+				continue
+			}
+			if s.Purchase {
+				v.purchase = i
+			}
+			if s.Repeat {
+				v.repeat = i
+			}
+		}
+	}
+	rep, at := &r.Repeat, &r.Attribution
+	var perOrder float64
+	if at.Conversions > 0 {
+		perOrder = at.Revenue / float64(at.Conversions)
+	}
+	v.perPurchaser, v.perOrder = perOrder, perOrder
+	if rep.Purchasers > 0 {
+		v.perPurchaser = rep.Revenue / float64(rep.Purchasers)
+	}
+	if rep.AverageOrderValue != nil {
+		v.perOrder = *rep.AverageOrderValue
+	}
+	return v
+}
+
+// previousRequired returns the row of the required stage before row k, or -1.
+func (v *stageValues) previousRequired(k int) int {
+	for i := k - 1; i >= 0; i-- {
+		if !v.rows[i].Optional {
+			return i
+		}
+	}
+	return -1
+}
+
+// value is what one more customer reaching the stage of row k is worth. Up to the purchase
+// stage: the share of customers at that stage who go on to purchase (closed funnel; an optional
+// stage uses the required stage before it) times the revenue per purchaser. The repeat stage: one
+// more order, the average order value. Other stages after the purchase: the share of purchasers
+// who order again times the average order value. 0 when not defined.
+func (v *stageValues) value(k int) float64 {
+	switch {
+	case k < 0 || v.purchase < 0:
+		return 0
+	case k <= v.purchase:
+		base := k
+		if v.rows[k].Optional {
+			if base = v.previousRequired(k); base < 0 {
+				return 0
+			}
+		}
+		if v.rows[base].Reached == 0 {
+			return 0
+		}
+		return float64(v.rows[v.purchase].Reached) / float64(v.rows[base].Reached) * v.perPurchaser
+	case k == v.repeat:
+		return v.perOrder
+	case v.repeat >= 0 && v.rows[v.purchase].Reached > 0:
+		return float64(v.rows[v.repeat].Reached) / float64(v.rows[v.purchase].Reached) * v.perOrder
+	}
+	return 0
+}
+
+// row returns the row of the named stage, or -1.
+func (v *stageValues) row(stage string) int {
+	for i, r := range v.rows {
+		if r.Stage == stage {
+			return i
+		}
+	}
+	return -1
+}
+
+// stageOpportunities values a relative uplift of each step into a required stage: the extra
+// customers reaching the stage (customers at the previous required stage × the conversion
+// gained, at most to 100%) times what such a customer is worth. Sorted by value, highest first,
+// then by the value lost at the step: in a multiplicative funnel a relative uplift of any step
+// before the purchase is worth the same (Uplift × the purchasers' revenue, unless capped at
+// 100%), and the step that leaks most is the one to work on.
+func stageOpportunities(p *Params, r *Result, v *stageValues) []StageOpportunity {
+	out := []StageOpportunity{}
+	for k, row := range v.rows {
+		prev := v.previousRequired(k)
+		if row.Optional || prev < 0 || row.ConversionFromPrevious == nil {
+			continue
+		}
+		c := *row.ConversionFromPrevious
+		extra := float64(v.rows[prev].Reached) * (min(1, c*(1+p.Uplift)) - c)
+		per := v.value(k)
+		lost := max(0, float64(v.rows[prev].Reached-row.Reached))
+		out = append(out, StageOpportunity{
+			Step:             v.rows[prev].Stage + " → " + row.Stage,
+			Stage:            row.Stage,
+			Conversion:       c,
+			ExtraCustomers:   extra,
+			ValuePerCustomer: per,
+			Value:            extra * per,
+			LostValue:        lost * per,
+		})
+	}
+	slices.SortStableFunc(out, func(a, b StageOpportunity) int {
+		if c := cmp.Compare(cents(b.Value), cents(a.Value)); c != 0 {
+			return c
+		}
+		return cmp.Compare(cents(b.LostValue), cents(a.LostValue))
+	})
+	return out
+}
+
+// efficiency rates each touchpoint's Markov-attributed revenue per unit of spend (with spend) or
+// per customer reached (without), against the overall average of the touchpoints it is defined
+// for. Sorted by efficiency, highest first; undefined ones last.
+func efficiency(r *Result, withSpend bool) []Efficiency {
+	out := []Efficiency{}
+	var totalRev, totalBase float64
+	for _, t := range r.Attribution.Touchpoints {
+		e := Efficiency{Touchpoint: t.Touchpoint, Revenue: t.Revenue[ModelMarkov], Reached: t.CustomersReached,
+			Basis: BasisRevenuePerCustomer}
+		base := float64(t.CustomersReached)
+		if withSpend {
+			e.Basis = BasisROAS
+			base = 0
+			if t.Cost != nil {
+				e.Cost = Ptr(*t.Cost)
+				base = *t.Cost
+			}
+		}
+		if base > 0 {
+			e.Efficiency = Ptr(e.Revenue / base)
+			totalRev += e.Revenue
+			totalBase += base
+		}
+		out = append(out, e)
+	}
+	avg := Ratio(totalRev, totalBase)
+	for i := range out {
+		if out[i].Efficiency != nil && avg != nil && *avg > 0 {
+			out[i].Relative = Ptr(*out[i].Efficiency / *avg)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Efficiency) int {
+		switch {
+		case a.Efficiency == nil && b.Efficiency == nil:
+			return cmp.Compare(a.Touchpoint, b.Touchpoint)
+		case a.Efficiency == nil:
+			return 1
+		case b.Efficiency == nil:
+			return -1
+		}
+		if c := cmp.Compare(*b.Efficiency, *a.Efficiency); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Touchpoint, b.Touchpoint)
+	})
+	return out
+}
+
+// budgetShifts moves spend from touchpoints below the average ROAS (least efficient first) to
+// those above it (most efficient first). No touchpoint gives or takes more than MaxShift of its
+// own spend. The expected revenue change assumes each euro earns its touchpoint's average
+// Markov ROAS.
+func budgetShifts(p *Params, eff []Efficiency) []BudgetShift {
+	type side struct {
+		name     string
+		roas     float64
+		capacity float64
+	}
+	var givers, takers []side
+	for _, e := range eff {
+		if e.Efficiency == nil || e.Relative == nil || e.Cost == nil || *e.Cost <= 0 {
+			continue
+		}
+		s := side{e.Touchpoint, *e.Efficiency, p.MaxShift * *e.Cost}
+		switch {
+		case *e.Relative < 1:
+			givers = append(givers, s)
+		case *e.Relative > 1:
+			takers = append(takers, s)
+		}
+	}
+	// eff is sorted by efficiency, highest first: givers come least efficient last.
+	slices.Reverse(givers)
+	out := []BudgetShift{}
+	for g, t := 0, 0; g < len(givers) && t < len(takers); {
+		amount := min(givers[g].capacity, takers[t].capacity)
+		if amount > 0 {
+			out = append(out, BudgetShift{
+				From: givers[g].name, To: takers[t].name, Amount: amount,
+				ExpectedRevenueChange: amount * (takers[t].roas - givers[g].roas),
+			})
+		}
+		givers[g].capacity -= amount
+		takers[t].capacity -= amount
+		if givers[g].capacity <= 0 {
+			g++
+		}
+		if takers[t].capacity <= 0 {
+			t++
+		}
+	}
+	return out
+}
+
+// reachShift is the recommendation without spend: reach MaxShift of the least efficient
+// touchpoint's customers through the most efficient one instead. Touchpoints with fewer than
+// MinCustomers customers reached, and the unknown touchpoint, are left out: they are noise, or
+// nothing a manager can act on.
+func reachShift(p *Params, eff []Efficiency, money func(float64) string) (Recommendation, bool) {
+	var cands []Efficiency
+	for _, e := range eff {
+		if e.Efficiency != nil && e.Touchpoint != NoneLabel && e.Reached >= int64(max(p.MinCustomers, 1)) {
+			cands = append(cands, e)
+		}
+	}
+	if len(cands) < 2 {
+		return Recommendation{}, false
+	}
+	best, worst := cands[0], cands[len(cands)-1]
+	moved := p.MaxShift * float64(worst.Reached)
+	gain := moved * (*best.Efficiency - *worst.Efficiency)
+	if gain <= 0 {
+		return Recommendation{}, false
+	}
+	return Recommendation{
+		Kind: KindBudgetShift,
+		Text: fmt.Sprintf("%s earns about %s per customer reached and %s about %s: reaching %s of %s's %s customers (about %s) through %s instead would bring about %s more revenue.",
+			allocCapitalise(best.Touchpoint), money(allocRound2(*best.Efficiency)), worst.Touchpoint, money(allocRound2(*worst.Efficiency)),
+			allocPercent(p.MaxShift), worst.Touchpoint, allocGroup(float64(worst.Reached)), allocCount(moved), best.Touchpoint, money(allocAbout(gain))),
+		Value: gain,
+		KPI:   "allocation.efficiency.revenue_per_customer",
+	}, true
+}
+
+// painPoint words one journey-map pain point. Its value is what keeping Uplift more of its
+// customers moving is worth: customers × uplift × the value of a customer at that stage.
+func painPoint(p *Params, c MapCell, v *stageValues, money func(float64) string) Recommendation {
+	value := float64(c.Customers) * p.Uplift * v.value(v.row(c.Stage))
+	mood := "n/a"
+	if c.SentimentMean != nil {
+		mood = strconv.FormatFloat(*c.SentimentMean, 'f', 2, 64)
+	}
+	text := fmt.Sprintf("Customers at %s through %s feel worst (average sentiment %s from %s customers): ", c.Stage, c.Touchpoint, mood,
+		allocGroup(float64(c.Customers)))
+	if value > 0 {
+		text += fmt.Sprintf("fixing it so %s more of them move on is worth about %s.", allocPercent(p.Uplift), money(allocAbout(value)))
+	} else {
+		text += "find out what goes wrong there."
+	}
+	return Recommendation{Kind: KindPainPoint, Text: text, Value: value,
+		KPI: "journey_map.pain_points." + c.Stage + "." + c.Touchpoint + ".sentiment_mean"}
+}
+
+// allocAbout rounds a money amount for a sentence: two significant digits from 100 up, whole units
+// below.
+func allocAbout(x float64) float64 {
+	ax := math.Abs(x)
+	if ax < 100 {
+		return math.Round(x)
+	}
+	scale := math.Pow(10, math.Floor(math.Log10(ax))-1)
+	return math.Round(x/scale) * scale
+}
+
+// cents rounds an amount to cents for ranking, so that equal values computed along different
+// paths (and differing in the last bits) tie.
+func cents(x float64) float64 { return math.Round(x * 100) }
+
+// allocRound2 rounds to cents.
+func allocRound2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// allocCount words a number of customers: whole from 10 up, one decimal below.
+func allocCount(x float64) string {
+	if x < 10 {
+		return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64)
+	}
+	return allocGroup(math.Round(x))
+}
+
+// allocPercent words a fraction as a percentage with at most one decimal.
+func allocPercent(f float64) string {
+	return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + "%"
+}
+
+// allocGroup writes x with thousands separators and, when it has cents, two decimals.
+func allocGroup(x float64) string {
+	neg := x < 0
+	x = math.Abs(x)
+	whole := math.Floor(x)
+	cents := math.Round((x - whole) * 100)
+	if cents == 100 {
+		whole, cents = whole+1, 0
+	}
+	digits := strconv.FormatFloat(whole, 'f', 0, 64)
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	if cents != 0 {
+		fmt.Fprintf(&b, ".%02d", int(cents))
+	}
+	return b.String()
+}
+
+// allocMoney writes amounts in the ISO currency: with its symbol for the common ones
+// ("$5,300", "€5,300"), else with the code ("CHF 5,300").
+func allocMoney(currency string) func(float64) string {
+	symbols := map[string]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "CN¥", "AUD": "A$", "CAD": "CA$"}
+	prefix, ok := symbols[strings.ToUpper(currency)]
+	if !ok {
+		prefix = currency + " "
+		if currency == "" {
+			prefix = ""
+		}
+	}
+	return func(x float64) string {
+		if x < 0 {
+			return "-" + prefix + allocGroup(-x)
+		}
+		return prefix + allocGroup(x)
+	}
+}
+
+// allocCapitalise upper-cases the first letter, to start a sentence with a touchpoint name.
+func allocCapitalise(s string) string {
+	for i, r := range s {
+		return strings.ToUpper(string(r)) + s[i+len(string(r)):]
+	}
+	return s
+}

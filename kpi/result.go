@@ -261,6 +261,10 @@ type StageOpportunity struct {
 	ExtraCustomers   float64 `json:"extra_customers"`
 	ValuePerCustomer float64 `json:"value_per_customer"`
 	Value            float64 `json:"value"`
+	// LostValue is what the customers lost at this step would have been worth (customers at the
+	// previous stage who did not reach this one × ValuePerCustomer): it ranks steps whose Value
+	// ties, as every step before the purchase does in a multiplicative funnel.
+	LostValue float64 `json:"lost_value"`
 }
 
 // BudgetShift moves spend from a less to a more efficient touchpoint.

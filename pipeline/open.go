@@ -7,11 +7,24 @@ import (
 	"strings"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/pipeline/files"
 )
 
 // OpenSource opens the events source the config describes. fsys, when non-nil, is where a files
 // source resolves its paths.
 func OpenSource(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, error) {
+	switch cfg.Source.Kind {
+	case "files":
+		c := resolveColumns(cfg.Source.Columns)
+		s, err := files.New(cfg.Source.Files, files.Options{FS: fsys, Columns: []string{
+			c.CustomerID, c.EventTime, c.EventName, c.Stage, c.Touchpoint, c.Campaign, c.Segment,
+			c.OrderID, c.Revenue, c.Sentiment,
+		}})
+		if err != nil {
+			return nil, fmt.Errorf("source: %w", err)
+		}
+		return s, nil
+	}
 	return nil, fmt.Errorf("source kind %q is not available", cfg.Source.Kind)
 }
 
@@ -20,7 +33,16 @@ func openSpend(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, err
 	if cfg.Source.Spend == nil {
 		return nil, nil
 	}
-	return nil, fmt.Errorf("spend source kind %q is not available", cfg.Source.Spend.Kind)
+	sp := cfg.Source.Spend
+	switch sp.Kind {
+	case "files":
+		s, err := files.New(sp.Files, files.Options{FS: fsys})
+		if err != nil {
+			return nil, fmt.Errorf("spend: %w", err)
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("spend source kind %q is not available", sp.Kind)
 }
 
 // CheckSchema opens the source and checks that the columns the config needs are there with a

@@ -35,4 +35,3 @@ func writeOutputs(ctx context.Context, out string, cfg *config.Config, job Job, 
 	}
 	return []string{base + ".json"}, nil
 }
-

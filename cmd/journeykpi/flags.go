@@ -18,9 +18,9 @@ func newFlags(name, synopsis string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(w)
 	fs.Usage = func() {
-		fmt.Fprintf(w, "Usage: journeykpi %s\n\n", synopsis)
+		fmt.Fprintf(fs.Output(), "Usage: journeykpi %s\n\n", synopsis)
 		fs.PrintDefaults()
-		fmt.Fprint(w, exitCodesHelp)
+		fmt.Fprint(fs.Output(), exitCodesHelp)
 	}
 	return fs
 }

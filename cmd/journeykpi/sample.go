@@ -3,8 +3,36 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/journeykpi/journeykpi/pipeline/sample"
 )
 
 func cmdSample(ctx context.Context, args []string, e env) error {
-	return fmt.Errorf("sample: not wired yet")
+	f := newFlags("sample", "sample --customers N --out DIR [--seed S]", e.stderr)
+	customers := f.Int("customers", 0, "number of customers to simulate (required, at least 1)")
+	out := f.String("out", "", "output `directory` (required); events.parquet and spend.csv are written there")
+	seed := f.Int64("seed", 1, "random seed: the same seed and size give byte-identical files")
+	if helpRequested(f, args, e.stdout) {
+		fmt.Fprint(e.stdout, `
+Writes deterministic synthetic touchpoint events (events.parquet, the data contract's columns) and
+daily spend per paid touchpoint (spend.csv), 2026-01-01 to 2026-06-30. Customer i's journey depends
+only on (seed, i), so a smaller sample is a prefix of a larger one. See docs/sample.md.
+`)
+		return nil
+	}
+	if err := parseFlags(f, args); err != nil {
+		return err
+	}
+	if *customers < 1 {
+		return usageErr("sample: --customers must be at least 1")
+	}
+	if *out == "" {
+		return usageErr("sample: --out is required")
+	}
+	st, err := sample.Write(*out, sample.Options{Customers: *customers, Seed: *seed})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%+v\n", st)
+	return nil
 }

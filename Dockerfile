@@ -1,0 +1,31 @@
+# journeykpi container: a static binary on a distroless base, running as a non-root user.
+# The default command is the nightly scheduler; mount a config at /etc/journeykpi/config.yaml
+# and a volume for the reports at /var/lib/journeykpi.
+#
+#   docker build -t journeykpi .
+#   docker run --rm -v $PWD/reports:/var/lib/journeykpi journeykpi run     # the bundled sample
+#   docker run -d -v $PWD/config.yaml:/etc/journeykpi/config.yaml:ro \
+#     -v journeykpi-reports:/var/lib/journeykpi journeykpi schedule --config /etc/journeykpi/config.yaml
+
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+RUN CGO_ENABLED=0 GOOS=linux go build -trimpath \
+      -ldflags "-s -w -X main.version=${VERSION}" \
+      -o /out/journeykpi ./cmd/journeykpi \
+ && mkdir -p /out/data
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/journeykpi /usr/local/bin/journeykpi
+# The volume's mount point belongs to the nonroot user (65532) so reports can be written.
+COPY --from=build --chown=65532:65532 /out/data /var/lib/journeykpi
+# Reports and the run ledger go here unless the config says otherwise.
+ENV JOURNEYKPI_REPORT_OUT=/var/lib/journeykpi
+VOLUME ["/var/lib/journeykpi"]
+WORKDIR /var/lib/journeykpi
+USER nonroot:nonroot
+ENTRYPOINT ["/usr/local/bin/journeykpi"]
+CMD ["schedule"]

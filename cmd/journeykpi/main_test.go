@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCmd runs the command line in-process and returns its exit code, stdout and stderr.
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := env{stdout: &out, stderr: &errb, logger: slog.New(slog.NewJSONHandler(&errb, nil))}
+	err := run(context.Background(), args, e)
+	code := exitCode(err, &errb, e.logger)
+	return code, out.String(), errb.String()
+}
+
+func TestUsageErrorsExitTwoAndNameTheFlag(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{nil, "no command given"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"run", "--form", "2026-01-01"}, "-form"},
+		{[]string{"run", "--date", "2026-13-01"}, "--date"},
+		{[]string{"run", "--date", "2026-01-01", "--from", "2026-01-01"}, "--date cannot be combined"},
+		{[]string{"run", "--from", "2026-01-01"}, "--from and --to go together"},
+		{[]string{"run", "--from", "2026-02-01", "--to", "2026-01-01"}, "after"},
+		{[]string{"run", "extra"}, `unexpected argument "extra"`},
+		{[]string{"run", "--config", "/nonexistent/c.yaml"}, "/nonexistent/c.yaml"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			code, _, stderr := runCmd(t, c.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("stderr %q lacks %q", stderr, c.want)
+			}
+		})
+	}
+}
+
+func TestBadConfigNamesTheKey(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := "source: {kind: files, files: {paths: [x.csv]}}\nfunnel: {windw: 30d}\n"
+	if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCmd(t, "validate", "--config", p)
+	if code != exitUsage || !strings.Contains(stderr, "windw") || !strings.Contains(stderr, "line 2") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	yaml = "source: {kind: files, files: {paths: [x.csv]}}\nfunnel: {window: 3x}\nrepeat: {cohort: year}\n"
+	if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCmd(t, "run", "--config", p)
+	if code != exitUsage || !strings.Contains(stderr, `"3x" is not a duration`) {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, cmd := range []string{"run", "validate"} {
+		code, out, _ := runCmd(t, cmd, "--help")
+		if code != 0 || !strings.Contains(out, "Exit codes") || !strings.Contains(out, "--config") {
+			t.Errorf("%s --help: exit %d, output %q", cmd, code, out)
+		}
+	}
+	code, out, _ := runCmd(t, "--help")
+	if code != 0 || !strings.Contains(out, "journeykpi run") || !strings.Contains(out, "130") {
+		t.Errorf("--help: exit %d, output %q", code, out)
+	}
+	if code, out, _ := runCmd(t, "version"); code != 0 || !strings.HasPrefix(out, "journeykpi ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+}

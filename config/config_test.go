@@ -1,0 +1,197 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExampleIsValid(t *testing.T) {
+	c, err := Example()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Source.Kind != "files" || len(c.Stages) != 7 || c.Report.Out != "out" {
+		t.Errorf("unexpected example: %+v", c)
+	}
+	// The shipped file and the embedded one are the same text.
+	b, err := os.ReadFile("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != string(ExampleYAML()) {
+		t.Error("config/example.yaml differs from the embedded example")
+	}
+}
+
+func TestDefaultIsValid(t *testing.T) {
+	c := Default()
+	c.Source.Files.Paths = []string{"events.parquet"}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Horizon(); got != 120*24*time.Hour {
+		t.Errorf("horizon = %v, want 120d (W + repeat within 90d)", got)
+	}
+}
+
+func TestUnknownKeyNamesIt(t *testing.T) {
+	_, err := Parse(strings.NewReader("source:\n  kind: files\n  files: {paths: [a.csv]}\nfunnel:\n  windw: 30d\n"))
+	if err == nil {
+		t.Fatal("want an error for the typo'd key")
+	}
+	for _, want := range []string{"windw", "line 5"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+func TestValidateReportsEveryProblemWithItsKey(t *testing.T) {
+	yaml := `
+source: {kind: files, files: {paths: [a.csv], format: xlsx}}
+stages:
+  - {name: awareness, events: [page_view]}
+  - {name: awareness, events: [page_view]}
+  - {name: buy, events: [purchase], purchase: true, within: -1h}
+funnel: {window: 30d, breakdowns: [colour], top: 0}
+quality: {max_reject_ratio: 2}
+report: {timezone: Mars/Olympus, currency: euro}
+schedule: {cron: "every night", period: yesterday}
+`
+	_, err := Parse(strings.NewReader(yaml))
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, key := range []string{
+		"source.files.format", "stages[1].name", "stages[1].events[0]", "stages[2].within",
+		"funnel.breakdowns[0]", "funnel.top", "quality.max_reject_ratio", "report.timezone",
+		"report.currency", "schedule.cron", "schedule.period",
+	} {
+		if !strings.Contains(err.Error(), key+":") {
+			t.Errorf("error does not name %s:\n%v", key, err)
+		}
+	}
+}
+
+func TestStagesTable(t *testing.T) {
+	base := "source: {kind: files, files: {paths: [a.csv]}}\n"
+	cases := []struct {
+		name, stages, want string
+	}{
+		{"no purchase", "stages: [{name: a, events: [x]}, {name: b, events: [y]}]", "exactly one stage must have purchase"},
+		{"two purchases", "stages: [{name: a, events: [x], purchase: true}, {name: b, events: [y], purchase: true}]", "found 2"},
+		{"repeat before purchase", "stages: [{name: a, events: [x]}, {name: r, repeat_purchase: true}, {name: b, events: [y], purchase: true}]", "stages[1].repeat_purchase"},
+		{"repeat with events", "stages: [{name: a, events: [x]}, {name: b, events: [y], purchase: true}, {name: r, repeat_purchase: true, events: [z]}]", "stages[2].events"},
+		{"optional first", "stages: [{name: a, events: [x], optional: true}, {name: b, events: [y], purchase: true}]", "stages[0].optional"},
+		{"no events", "stages: [{name: a}, {name: b, events: [y], purchase: true}]", "stages[0].events"},
+		{"bad duration", "stages: [{name: a, events: [x]}, {name: b, events: [y], purchase: true, within: 3x}]", `"3x" is not a duration`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse(strings.NewReader(base + c.stages))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an error containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestStagesReplaceDefaults(t *testing.T) {
+	c, err := Parse(strings.NewReader(`
+source: {kind: files, files: {paths: [a.csv]}}
+stages:
+  - {name: visit, events: [page_view]}
+  - {name: buy, events: [purchase], purchase: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Stages) != 2 || c.Stages[1].Name != "buy" || c.Stages[0].Optional {
+		t.Fatalf("stages = %+v", c.Stages)
+	}
+}
+
+func TestMatchByStageColumn(t *testing.T) {
+	c, err := Parse(strings.NewReader(`
+source: {kind: files, files: {paths: [a.parquet]}}
+funnel: {match: stage}
+stages:
+  - {name: awareness}
+  - {name: purchase, purchase: true, labels: [purchase, repeat]}
+  - {name: repeat, repeat_purchase: true, within: 90d}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Stages[1].StageLabels(); len(got) != 2 {
+		t.Errorf("labels = %v", got)
+	}
+	if got := c.Stages[2].StageLabels(); got != nil {
+		t.Errorf("repeat labels = %v, want none", got)
+	}
+}
+
+func TestHorizon(t *testing.T) {
+	day := Duration(24 * time.Hour)
+	c := Default()
+	c.Funnel.Window = 30 * day
+	c.Stages = []Stage{
+		{Name: "a", Events: []string{"a"}},
+		{Name: "b", Events: []string{"b"}, Within: 7 * day},
+		{Name: "c", Events: []string{"c"}, Purchase: true},
+		{Name: "r", RepeatPurchase: true, Within: 90 * day},
+	}
+	if got, want := c.Horizon(), 120*24*time.Hour; got != want {
+		t.Errorf("horizon = %v, want %v", got, want)
+	}
+	c.Stages[3].Within = 0
+	if got, want := c.Horizon(), 30*24*time.Hour; got != want {
+		t.Errorf("horizon = %v, want %v", got, want)
+	}
+}
+
+func TestUnits(t *testing.T) {
+	for in, want := range map[string]time.Duration{"30d": 720 * time.Hour, "2w": 336 * time.Hour, "90m": 90 * time.Minute, "1.5h": 90 * time.Minute} {
+		d, err := ParseDuration(in)
+		if err != nil || d.D() != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, d, err, want)
+		}
+	}
+	for in, want := range map[string]int64{"10GB": 10e9, "512MiB": 512 << 20, "1024": 1024} {
+		b, err := ParseByteSize(in)
+		if err != nil || int64(b) != want {
+			t.Errorf("ParseByteSize(%q) = %v, %v; want %v", in, b, err, want)
+		}
+	}
+	if _, err := ParseByteSize("lots"); err == nil {
+		t.Error("want an error for a bad size")
+	}
+}
+
+func TestLoadNamesTheFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(p, []byte("repeat: {cohort: year}\nsource: {files: {paths: [x]}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(p)
+	if err == nil || !strings.Contains(err.Error(), "repeat.cohort") {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
+		t.Fatal("want an error for a missing file")
+	}
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	c := Default()
+	env := map[string]string{"JOURNEYKPI_REPORT_OUT": "/var/reports", "JOURNEYKPI_BIGQUERY_PROJECT": "p1"}
+	if err := c.ApplyEnvironment(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	if c.Report.Out != "/var/reports" || c.Source.BigQuery.Project != "p1" {
+		t.Errorf("overrides not applied: %+v", c.Report)
+	}
+}

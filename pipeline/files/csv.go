@@ -1,0 +1,98 @@
+package files
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+)
+
+// readCSV streams a CSV file with a header row as batches of utf8 columns. Empty fields are
+// nulls. A row with the wrong number of fields, or that the CSV reader cannot parse, comes out
+// with MalformedColumn true and nulls elsewhere, and the read goes on.
+func (s *Source) readCSV(ctx context.Context, f file, emit func(arrow.Record) error) error {
+	r, closeFn, err := openText(f)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	cr.LazyQuotes = true
+
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil // an empty file has no rows
+	}
+	if err != nil {
+		return fmt.Errorf("header: %w", err)
+	}
+	header = append([]string(nil), header...)
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\uFEFF")
+	}
+	pos := make(map[string]int, len(header))
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		if _, dup := pos[h]; dup {
+			return fmt.Errorf("header: column %q appears twice", h)
+		}
+		pos[h] = i
+	}
+	// Project: the output columns and the field each comes from.
+	var names []string
+	var from []int
+	if len(s.opts.Columns) == 0 {
+		for i, h := range header {
+			names, from = append(names, strings.TrimSpace(h)), append(from, i)
+		}
+	} else {
+		for _, c := range s.opts.Columns {
+			if i, ok := pos[c]; ok {
+				names, from = append(names, c), append(from, i)
+			}
+		}
+	}
+	b := newTextBatch(names, s.opts.Allocator)
+	defer b.release()
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var perr *csv.ParseError
+		switch {
+		case err == nil && len(rec) == len(header):
+			for j, i := range from {
+				if v := rec[i]; v == "" {
+					b.cols[j].AppendNull()
+				} else {
+					b.cols[j].Append(v)
+				}
+			}
+			b.malformed.Append(false)
+			b.rows++
+		case err == nil, errors.As(err, &perr):
+			b.appendMalformed()
+		default:
+			return err
+		}
+		if b.rows >= s.opts.BatchRows {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := send(b.record(), emit); err != nil {
+				return err
+			}
+		}
+	}
+	if b.rows > 0 {
+		return send(b.record(), emit)
+	}
+	return nil
+}

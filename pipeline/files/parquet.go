@@ -1,0 +1,227 @@
+package files
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+	pqfile "github.com/apache/arrow/go/v15/parquet/file"
+	"github.com/apache/arrow/go/v15/parquet/metadata"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+)
+
+// pqFooter is what the planning step learns from a Parquet footer and hands to the workers, so
+// that they do not parse it again.
+type pqFooter struct {
+	meta         *metadata.FileMetaData
+	numRowGroups int
+	leaves       []int // leaf columns to read; nil means all
+	dict         []int // leaf columns to read as dictionary arrays
+}
+
+// readAtSeekCloser is what a Parquet reader needs from an open file.
+type readAtSeekCloser interface {
+	parquet.ReaderAtSeeker
+	io.Closer
+}
+
+// openAt opens f for random access. os.File, embed.FS and fstest.MapFS files all support it; a
+// file system whose files do not is read into memory, the one case where a whole file is loaded.
+func openAt(f file) (readAtSeekCloser, error) {
+	h, err := f.fsys.Open(f.name)
+	if err != nil {
+		return nil, err
+	}
+	if ra, ok := h.(readAtSeekCloser); ok {
+		return ra, nil
+	}
+	defer h.Close()
+	data, err := io.ReadAll(h)
+	if err != nil {
+		return nil, err
+	}
+	return nopCloser{bytes.NewReader(data)}, nil
+}
+
+type nopCloser struct{ *bytes.Reader }
+
+func (nopCloser) Close() error { return nil }
+
+// readFooter reads f's footer and decides which columns to read and which as dictionaries.
+func readFooter(f file, mem memory.Allocator, columns []string) (*pqFooter, error) {
+	h, err := openAt(f)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	pf, err := pqfile.NewParquetReader(h, pqfile.WithReadProps(parquet.NewReaderProperties(mem)))
+	if err != nil {
+		return nil, err
+	}
+	meta := pf.MetaData()
+	sc := meta.Schema
+	ft := &pqFooter{meta: meta, numRowGroups: len(meta.RowGroups)}
+	var want map[string]bool
+	if len(columns) > 0 {
+		want = make(map[string]bool, len(columns))
+		for _, c := range columns {
+			want[c] = true
+		}
+		ft.leaves = []int{}
+	}
+	for i := range sc.NumColumns() {
+		root := sc.ColumnRoot(i).Name()
+		if want != nil {
+			if !want[root] {
+				continue
+			}
+			ft.leaves = append(ft.leaves, i)
+		}
+		col := sc.Column(i)
+		if col.PhysicalType() == parquet.Types.ByteArray && col.MaxRepetitionLevel() == 0 &&
+			col.Path() == root && dictionaryEncoded(meta, i) {
+			ft.dict = append(ft.dict, i)
+		}
+	}
+	if want != nil && len(ft.leaves) == 0 {
+		return nil, fmt.Errorf("none of the columns %s is in the file", strings.Join(columns, ", "))
+	}
+	return ft, nil
+}
+
+// projectedBytes is the compressed size of the column chunks a read of ft's leaves covers.
+func (ft *pqFooter) projectedBytes() int64 {
+	var n int64
+	for rg := range ft.numRowGroups {
+		rgm := ft.meta.RowGroup(rg)
+		for _, i := range ft.leaves {
+			if cc, err := rgm.ColumnChunk(i); err == nil {
+				n += cc.TotalCompressedSize()
+			}
+		}
+	}
+	return n
+}
+
+// dictionaryEncoded reports whether leaf column i is dictionary-encoded in every row group, so
+// that reading it as an Arrow dictionary array costs nothing extra. A column whose writer fell
+// back to plain pages (too many distinct values, e.g. an id) is read as plain strings.
+func dictionaryEncoded(meta *metadata.FileMetaData, i int) bool {
+	if len(meta.RowGroups) == 0 {
+		return false
+	}
+	for rg := range len(meta.RowGroups) {
+		cc, err := meta.RowGroup(rg).ColumnChunk(i)
+		if err != nil || !cc.HasDictionaryPage() {
+			return false
+		}
+		for _, st := range cc.EncodingStats() {
+			switch st.PageType.String() {
+			case "DATA_PAGE", "DATA_PAGE_V2":
+				if st.Encoding != parquet.Encodings.RLEDict && st.Encoding != parquet.Encodings.PlainDict {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// readParquet streams the row groups of t, one record batch at a time.
+func (s *Source) readParquet(ctx context.Context, t task, emit func(arrow.Record) error) error {
+	h, err := openAt(t.f)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	mem := s.opts.Allocator
+	pf, err := pqfile.NewParquetReader(h, pqfile.WithReadProps(parquet.NewReaderProperties(mem)), pqfile.WithMetadata(t.meta.meta))
+	if err != nil {
+		return err
+	}
+	props := pqarrow.ArrowReadProperties{Parallel: true, BatchSize: int64(s.opts.BatchRows)}
+	for _, i := range t.meta.dict {
+		props.SetReadDict(i, true)
+	}
+	fr, err := pqarrow.NewFileReader(pf, props, mem)
+	if err != nil {
+		return err
+	}
+	// One record reader per row group: a batch must not span two row groups, since a dictionary
+	// column's dictionary changes between them and pqarrow v15 cannot join the two.
+	for _, rg := range t.rowGroups {
+		if err := readRowGroup(ctx, fr, t.meta.leaves, rg, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, rg int, emit func(arrow.Record) error) error {
+	rr, err := fr.GetRecordReader(ctx, leaves, []int{rg})
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	for rr.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec := rr.Record()
+		rec.Retain()
+		if err := send(rec, emit); err != nil {
+			return err
+		}
+	}
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) { // v15 reports io.EOF at the end
+		return fmt.Errorf("row group %d: %w", rg, err)
+	}
+	return nil
+}
+
+// parquetSchema is the schema of the records Read makes from f: the projected columns, with
+// dictionary-encoded strings as dictionary types.
+func (s *Source) parquetSchema(f file) (*arrow.Schema, error) {
+	ft, err := readFooter(f, s.opts.Allocator, s.opts.Columns)
+	if err != nil {
+		return nil, err
+	}
+	h, err := openAt(f)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	pf, err := pqfile.NewParquetReader(h, pqfile.WithReadProps(parquet.NewReaderProperties(s.opts.Allocator)), pqfile.WithMetadata(ft.meta))
+	if err != nil {
+		return nil, err
+	}
+	var props pqarrow.ArrowReadProperties
+	for _, i := range ft.dict {
+		props.SetReadDict(i, true)
+	}
+	fr, err := pqarrow.NewFileReader(pf, props, s.opts.Allocator)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := fr.Schema()
+	if err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{}
+	for _, i := range ft.leaves {
+		keep[ft.meta.Schema.ColumnRoot(i).Name()] = true
+	}
+	var fields []arrow.Field
+	for _, fl := range sc.Fields() {
+		if ft.leaves == nil || keep[fl.Name] {
+			fields = append(fields, fl)
+		}
+	}
+	return arrow.NewSchema(fields, nil), nil
+}

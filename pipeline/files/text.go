@@ -1,0 +1,84 @@
+package files
+
+import (
+	"bufio"
+	"compress/gzip"
+	"io"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+)
+
+// textBatch builds record batches of utf8 columns plus MalformedColumn, for the text formats.
+type textBatch struct {
+	schema    *arrow.Schema
+	cols      []*array.StringBuilder
+	malformed *array.BooleanBuilder
+	rows      int
+}
+
+func newTextBatch(names []string, mem memory.Allocator) *textBatch {
+	fields := make([]arrow.Field, 0, len(names)+1)
+	b := &textBatch{cols: make([]*array.StringBuilder, len(names))}
+	for i, n := range names {
+		fields = append(fields, arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true})
+		b.cols[i] = array.NewStringBuilder(mem)
+	}
+	fields = append(fields, arrow.Field{Name: MalformedColumn, Type: arrow.FixedWidthTypes.Boolean})
+	b.schema = arrow.NewSchema(fields, nil)
+	b.malformed = array.NewBooleanBuilder(mem)
+	return b
+}
+
+// appendMalformed adds a row with nulls in every column and MalformedColumn true.
+func (b *textBatch) appendMalformed() {
+	for _, c := range b.cols {
+		c.AppendNull()
+	}
+	b.malformed.Append(true)
+	b.rows++
+}
+
+// record returns the rows added since the last call as a record and resets the builders.
+func (b *textBatch) record() arrow.Record {
+	arrs := make([]arrow.Array, 0, len(b.cols)+1)
+	for _, c := range b.cols {
+		arrs = append(arrs, c.NewArray())
+	}
+	arrs = append(arrs, b.malformed.NewArray())
+	rec := array.NewRecord(b.schema, arrs, int64(b.rows))
+	for _, a := range arrs {
+		a.Release()
+	}
+	b.rows = 0
+	return rec
+}
+
+func (b *textBatch) release() {
+	for _, c := range b.cols {
+		c.Release()
+	}
+	b.malformed.Release()
+}
+
+// openText opens f for streaming, through gzip when its name ends in .gz.
+func openText(f file) (io.Reader, func() error, error) {
+	h, err := f.fsys.Open(f.name)
+	if err != nil {
+		return nil, nil, err
+	}
+	var r io.Reader = bufio.NewReaderSize(h, 256<<10)
+	if !f.gzip {
+		return r, h.Close, nil
+	}
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		h.Close()
+		return nil, nil, err
+	}
+	return bufio.NewReaderSize(zr, 256<<10), func() error {
+		zr.Close()
+		return h.Close()
+	}, nil
+}

@@ -1,0 +1,109 @@
+package pipeline
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/journeykpi/journeykpi/kpi"
+)
+
+// randomRows makes n rows for about n/5 customers, with some exact duplicates.
+func randomRows(n int, seed uint64) []row {
+	r := rand.New(rand.NewPCG(seed, 1))
+	rows := make([]row, 0, n)
+	for len(rows) < n {
+		ev := kpi.Event{Time: 1e15 + r.Int64N(1e12), Stage: int8(r.IntN(4)) - 1, Touchpoint: uint32(r.IntN(3)),
+			Revenue: math.NaN(), Sentiment: float32(math.NaN())}
+		rw := row{cust: uint64(r.IntN(n/5 + 1)), ev: ev}
+		rows = append(rows, rw)
+		if r.IntN(20) == 0 {
+			rows = append(rows, rw) // an exact duplicate
+		}
+	}
+	return rows
+}
+
+// journeys folds every partition of g and renders the journeys as text, in fold order.
+func journeys(t *testing.T, g *grouper) ([]string, foldStats) {
+	t.Helper()
+	remap := &kpi.Remap{EventName: []uint32{0}, Touchpoint: []uint32{0, 1, 2}, Campaign: []uint32{0}, Segment: []uint32{0}}
+	var out []string
+	var total foldStats
+	var events []kpi.Event
+	for p := 0; p < partitions; p++ {
+		rows, err := g.load(p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st foldStats
+		st, events = foldPartition(rows, remap, func(j *kpi.Journey) {
+			out = append(out, fmt.Sprintf("%d:%v", j.Customer, j.Events))
+		}, events)
+		total.customers += st.customers
+		total.duplicates += st.duplicates
+		total.rows += st.rows
+	}
+	return out, total
+}
+
+func TestGrouperSpillGivesTheSameJourneys(t *testing.T) {
+	rows := randomRows(20000, 7)
+	var results [][]string
+	for _, budget := range []int64{1 << 30, 64 * int64(rowSize), 1000 * int64(rowSize)} {
+		g := newGrouper(budget, t.TempDir())
+		// Add in uneven batches, shuffled differently per budget: the order of input must not matter.
+		in := slices.Clone(rows)
+		rand.New(rand.NewPCG(uint64(budget), 2)).Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
+		for lo := 0; lo < len(in); lo += 777 {
+			if err := g.add(in[lo:min(lo+777, len(in))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if budget < 1<<30 && g.spilledRows() == 0 {
+			t.Errorf("budget %d: nothing spilled", budget)
+		}
+		if budget == 1<<30 && g.spilledRows() != 0 {
+			t.Errorf("spilled within budget")
+		}
+		js, st := journeys(t, g)
+		if st.rows != int64(len(rows)) || st.duplicates == 0 {
+			t.Errorf("budget %d: stats %+v for %d rows", budget, st, len(rows))
+		}
+		if err := g.Close(); err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, js)
+	}
+	for i := 1; i < len(results); i++ {
+		if !slices.Equal(results[0], results[i]) {
+			t.Fatalf("journeys differ between budgets (run %d)", i)
+		}
+	}
+}
+
+func TestPartitionsSpreadSequentialIDs(t *testing.T) {
+	var counts [partitions]int
+	for id := uint64(0); id < 256*100; id++ {
+		counts[partitionOf(id)]++
+	}
+	lo, hi := slices.Min(counts[:]), slices.Max(counts[:])
+	if lo < 50 || hi > 200 {
+		t.Errorf("partition sizes range %d..%d for 100 ids each on average", lo, hi)
+	}
+}
+
+func BenchmarkFoldPartition(b *testing.B) {
+	rows := randomRows(100000, 3)
+	remap := &kpi.Remap{EventName: []uint32{0}, Touchpoint: []uint32{0, 1, 2}, Campaign: []uint32{0}, Segment: []uint32{0}}
+	buf := make([]row, len(rows))
+	var events []kpi.Event
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		copy(buf, rows)
+		_, events = foldPartition(buf, remap, func(*kpi.Journey) {}, events)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
+}

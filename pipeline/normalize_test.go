@@ -1,0 +1,202 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"hash/fnv"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+
+	"github.com/journeykpi/journeykpi/config"
+)
+
+func testConfig(t *testing.T) config.Config {
+	t.Helper()
+	c := config.Default()
+	c.Source.Files.Paths = []string{"unused"}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// normalizeAll runs src through a normalizer over a wide range and returns the accepted rows.
+func normalizeAll(t *testing.T, cfg config.Config, src *memSource) ([]row, *normalizer) {
+	t.Helper()
+	var mu sync.Mutex
+	var rows []row
+	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	n := newNormalizer(&cfg, start, end, func(r []row) error {
+		mu.Lock()
+		rows = append(rows, r...)
+		mu.Unlock()
+		return nil
+	})
+	if err := src.Read(context.Background(), start, end, func(rec arrow.Record) error { return n.add(rec) }); err != nil {
+		t.Fatal(err)
+	}
+	return rows, n
+}
+
+func TestNormalizeRejectsByReason(t *testing.T) {
+	src := csvSource(`
+customer_id,event_time,event_name,touchpoint,order_id,revenue,sentiment
+c1,2026-03-01T10:00:00Z,page_view,social,<null>,<null>,<null>
+c1,2026-03-01 11:00:00,purchase,website,o1,19.90,0.5
+<null>,2026-03-01T10:00:00Z,page_view,social,<null>,<null>,<null>
+c2,yesterday,page_view,social,<null>,<null>,<null>
+c2,1850-01-01,page_view,social,<null>,<null>,<null>
+c2,2026-03-01T10:00:00Z,<null>,social,<null>,<null>,<null>
+c2,2026-03-01T10:00:00Z,purchase,social,o2,abc,<null>
+c2,2026-03-01T10:00:00Z,review,app,<null>,<null>,1.5
+c2,2026-03-01T10:00:00Z,review,app,<null>,<null>,good
+c3,<null>,page_view,social,<null>,<null>,<null>
+c3,2026-03-02T00:00:00+02:00,scroll,<null>,<null>,<null>,<null>
+`, 4)
+	rows, n := normalizeAll(t, testConfig(t), src)
+	q, _ := n.quality(1)
+	want := map[string]int64{
+		RejectCustomerMissing: 1, RejectTimeUnparseable: 1, RejectTimeOutOfRange: 1, RejectEventNameMissing: 1,
+		RejectRevenueNotNumber: 1, RejectSentimentRange: 1, RejectSentimentNaN: 1, RejectTimeMissing: 1,
+	}
+	for k, v := range want {
+		if q.RejectedByReason[k] != v {
+			t.Errorf("%s = %d, want %d", k, q.RejectedByReason[k], v)
+		}
+	}
+	if q.RowsRead != 11 || q.RowsRejected != 8 || len(rows) != 3 || q.Unmatched != 1 {
+		t.Errorf("read %d rejected %d kept %d unmatched %d; want 11, 8, 3, 1", q.RowsRead, q.RowsRejected, len(rows), q.Unmatched)
+	}
+	// The kept purchase carries its stage, order and revenue; the naive time is read as UTC.
+	var buy *row
+	for i := range rows {
+		if rows[i].ev.Stage == 3 {
+			buy = &rows[i]
+		}
+	}
+	if buy == nil || buy.ev.Revenue != 19.90 || buy.ev.Order == 0 || !math.IsNaN(float64(buy.ev.Sentiment)) && buy.ev.Sentiment != 0.5 {
+		t.Fatalf("purchase row = %+v", buy)
+	}
+	if got := time.UnixMicro(buy.ev.Time).UTC(); !got.Equal(time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC)) {
+		t.Errorf("naive time read as %v", got)
+	}
+}
+
+func TestNormalizeSourceTimeZone(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Source.TimeZone = "Europe/Berlin"
+	rows, _ := normalizeAll(t, cfg, csvSource("customer_id,event_time,event_name\nc1,2026-07-01 12:00:00,page_view\nc1,2026-07-01T12:00:00Z,page_view\nc1,1782907200000000,page_view", 0))
+	if len(rows) != 3 {
+		t.Fatalf("kept %d rows", len(rows))
+	}
+	if got := time.UnixMicro(rows[0].ev.Time).UTC().Hour(); got != 10 {
+		t.Errorf("naive Berlin noon = %d:00 UTC, want 10:00", got)
+	}
+	if got := time.UnixMicro(rows[1].ev.Time).UTC().Hour(); got != 12 {
+		t.Errorf("explicit UTC noon = %d:00 UTC, want 12:00", got)
+	}
+	if got := time.UnixMicro(rows[2].ev.Time).UTC(); got.Year() != 2026 {
+		t.Errorf("epoch micros read as %v", got)
+	}
+}
+
+func TestNormalizeColumnMappingAndStageMatch(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Source.Columns = config.Columns{CustomerID: "user", EventTime: "ts", Stage: "step"}
+	cfg.Funnel.Match = "stage"
+	cfg.Stages = []config.Stage{
+		{Name: "awareness"},
+		{Name: "purchase", Purchase: true, Labels: []string{"purchase", "repeat"}},
+		{Name: "repeat", RepeatPurchase: true},
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	rows, n := normalizeAll(t, cfg, csvSource(`
+user,ts,step,order_id
+u1,2026-03-01T10:00:00Z,awareness,<null>
+u1,2026-03-02T10:00:00Z,repeat,o9
+u1,2026-03-02T10:00:00Z,checkout,o9
+u1,2026-03-02T10:00:00Z,<null>,o9
+`, 0))
+	q, _ := n.quality(1)
+	if len(rows) != 2 || q.RejectedByReason[RejectStageUnknown] != 1 || q.RejectedByReason[RejectStageMissing] != 1 {
+		t.Fatalf("kept %d, rejected %v", len(rows), q.RejectedByReason)
+	}
+	if rows[1].ev.Stage != 1 {
+		t.Errorf("a 'repeat' label is an order of the purchase stage, got stage %d", rows[1].ev.Stage)
+	}
+}
+
+func TestMissingRequiredColumnNamesIt(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Source.Columns.CustomerID = "user_pseudo_id"
+	n := newNormalizer(&cfg, time.Time{}, time.Now(), func([]row) error { return nil })
+	src := csvSource("customer_id,event_time,event_name\nc1,2026-03-01,page_view", 0)
+	err := src.Read(context.Background(), time.Time{}, time.Now(), func(rec arrow.Record) error { return n.add(rec) })
+	var mc *MissingColumnError
+	if !errors.As(err, &mc) || !strings.Contains(err.Error(), `"user_pseudo_id"`) || !strings.Contains(err.Error(), "source.columns.customer_id") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestQualityThreshold(t *testing.T) {
+	_, n := normalizeAll(t, testConfig(t), csvSource(`
+customer_id,event_time,event_name
+c1,2026-03-01,page_view
+c2,2026-03-01,page_view
+<null>,2026-03-01,page_view
+c3,not a time,page_view
+`, 0))
+	if _, err := n.quality(0.5); err != nil {
+		t.Fatalf("2 of 4 rejected is within 50%%: %v", err)
+	}
+	_, err := n.quality(0.01)
+	var qe *QualityError
+	if !errors.As(err, &qe) {
+		t.Fatalf("want a QualityError, got %v", err)
+	}
+	for _, want := range []string{"2 of 4 rows (50.00%) rejected", "quality.max_reject_ratio 1.00%", "customer_id_missing 1", "event_time_unparseable 1"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q lacks %q", err, want)
+		}
+	}
+}
+
+func TestRowsOutsideRangeAreCountedNotRejected(t *testing.T) {
+	cfg := testConfig(t)
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	n := newNormalizer(&cfg, start, start.AddDate(0, 1, 0), func([]row) error { return nil })
+	src := csvSource("customer_id,event_time,event_name\nc1,2026-02-28T23:59:59Z,page_view\nc1,2026-03-01,page_view\nc1,2026-04-01,page_view", 0)
+	if err := src.Read(context.Background(), start, start, func(rec arrow.Record) error { return n.add(rec) }); err != nil {
+		t.Fatal(err)
+	}
+	q, err := n.quality(0)
+	if err != nil || q.RowsOutsideRange != 2 || q.RowsRejected != 0 {
+		t.Fatalf("quality %+v, %v", q, err)
+	}
+	if got := time.UnixMicro(n.dataEnd).UTC(); !got.Equal(start) {
+		t.Errorf("data end %v", got)
+	}
+}
+
+func TestHashStringIsStable(t *testing.T) {
+	// The partition of a customer must never change between versions: reports would reorder.
+	for _, s := range []string{"C000123", "", "user-ä"} {
+		h := fnv.New64a()
+		h.Write([]byte(s))
+		want := h.Sum64()
+		if want == 0 {
+			want = 1
+		}
+		if got := hashString(s); got != want {
+			t.Errorf("hashString(%q) = %#x, want FNV-1a %#x", s, got, want)
+		}
+	}
+}
