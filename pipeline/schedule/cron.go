@@ -1,0 +1,45 @@
+package schedule
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Cron is a parsed schedule.cron expression with the time zone it is read in.
+type Cron struct {
+	s   cron.Schedule
+	loc *time.Location
+}
+
+// ParseCron parses a five-field cron expression (or a descriptor such as @daily) as
+// config.Validate accepts it. Times are read in loc unless spec starts with CRON_TZ=zone.
+func ParseCron(spec string, loc *time.Location) (Cron, error) {
+	s, err := cron.ParseStandard(spec)
+	if err != nil {
+		return Cron{}, fmt.Errorf("schedule.cron: %q: %w", spec, err)
+	}
+	return Cron{s: s, loc: loc}, nil
+}
+
+// Next is the first fire time strictly after t. On the day a DST change skips the fire time
+// (02:30 when clocks jump from 02:00 to 03:00) that day has no run; when the time repeats
+// (autumn) the run happens once, at the first occurrence.
+func (c Cron) Next(t time.Time) time.Time { return c.s.Next(t.In(c.loc)) }
+
+// Between lists the fire times in (after, until], oldest first, keeping at most the last max of
+// them; max <= 0 returns none.
+func (c Cron) Between(after, until time.Time, max int) []time.Time {
+	if max <= 0 {
+		return nil
+	}
+	var ts []time.Time
+	for t := c.Next(after); !t.IsZero() && !t.After(until); t = c.Next(t) {
+		ts = append(ts, t)
+		if len(ts) > max {
+			ts = ts[1:]
+		}
+	}
+	return ts
+}

@@ -1,0 +1,182 @@
+package schedule
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/journeykpi/journeykpi/pipeline"
+)
+
+// LedgerFile is the ledger's file name in the state directory.
+const LedgerFile = "journeykpi-ledger.json"
+
+// maxEntries bounds the ledger: years of nightly runs with recomputes fit, and the file stays
+// small enough to rewrite atomically on every change.
+const maxEntries = 5000
+
+// Outcomes of a run in the ledger.
+const (
+	OutcomeRunning     = "running"     // started; still running, or the process died
+	OutcomeOK          = "ok"          // report written
+	OutcomeFailed      = "failed"      // error or panic; nothing written
+	OutcomeInterrupted = "interrupted" // cancelled on shutdown; nothing written
+	OutcomeAbandoned   = "abandoned"   // was running when the process died (found at the next start)
+	OutcomeSkipped     = "skipped"     // a fire time that came while the previous run was still going
+)
+
+// Triggers say why a run happened.
+const (
+	TriggerSchedule  = "schedule"
+	TriggerRecompute = "recompute"
+	TriggerCatchUp   = "catch_up"
+	TriggerRecovery  = "recovery"
+	TriggerBackfill  = "backfill"
+)
+
+// Entry is one run in the ledger. Times are RFC 3339 in UTC; From and To are the report's days.
+type Entry struct {
+	RunID   string `json:"run_id"`
+	Trigger string `json:"trigger"`
+	// Scheduled is the cron fire time the run belongs to (schedule, recompute, catch_up).
+	Scheduled  string   `json:"scheduled,omitempty"`
+	From       string   `json:"from"`
+	To         string   `json:"to"`
+	ConfigHash string   `json:"config_hash"`
+	Start      string   `json:"start"`
+	End        string   `json:"end,omitempty"`
+	Outcome    string   `json:"outcome"`
+	RowsRead   int64    `json:"rows_read"`
+	Files      []string `json:"files,omitempty"`
+	Error      string   `json:"error,omitempty"`
+}
+
+// Ledger is the record of every run, kept in <state dir>/journeykpi-ledger.json and rewritten
+// atomically on every change. Only the holder of the state directory's Lock may change it; its
+// methods are safe for concurrent use within that process.
+type Ledger struct {
+	mu      sync.Mutex
+	path    string
+	entries []Entry
+}
+
+type ledgerFile struct {
+	Runs []Entry `json:"runs"`
+}
+
+// OpenLedger reads the ledger in dir; a missing file is an empty ledger.
+func OpenLedger(dir string) (*Ledger, error) {
+	l := &Ledger{path: filepath.Join(dir, LedgerFile)}
+	b, err := os.ReadFile(l.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return l, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	var f ledgerFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("ledger %s: %w", l.path, err)
+	}
+	l.entries = f.Runs
+	return l, nil
+}
+
+// Path is the ledger file.
+func (l *Ledger) Path() string { return l.path }
+
+// Entries returns a copy of the runs, oldest first.
+func (l *Ledger) Entries() []Entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Entry(nil), l.entries...)
+}
+
+// Put adds e, or replaces the entry with the same RunID, and writes the ledger.
+func (l *Ledger) Put(e Entry) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	replaced := false
+	for i := len(l.entries) - 1; i >= 0; i-- {
+		if l.entries[i].RunID == e.RunID {
+			l.entries[i] = e
+			replaced = true
+			break
+		}
+	}
+	if !replaced {
+		l.entries = append(l.entries, e)
+	}
+	if len(l.entries) > maxEntries {
+		l.entries = append([]Entry(nil), l.entries[len(l.entries)-maxEntries:]...)
+	}
+	return l.save()
+}
+
+func (l *Ledger) save() error {
+	b, err := json.MarshalIndent(ledgerFile{Runs: l.entries}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := pipeline.WriteFileAtomic(l.path, append(b, '\n')); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	return nil
+}
+
+// Done reports whether the latest finished run of window w succeeded with config hash hash: a
+// backfill skips such periods.
+func (l *Ledger) Done(w pipeline.Window, hash string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	from, to := w.FromDay(), w.ToDay()
+	for i := len(l.entries) - 1; i >= 0; i-- {
+		e := l.entries[i]
+		if e.From != from || e.To != to || e.Outcome == OutcomeSkipped {
+			continue
+		}
+		return e.Outcome == OutcomeOK && e.ConfigHash == hash
+	}
+	return false
+}
+
+// LastScheduled is the latest cron fire time the ledger has a run (or a skip) for.
+func (l *Ledger) LastScheduled() (time.Time, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var last time.Time
+	for _, e := range l.entries {
+		if e.Scheduled == "" {
+			continue
+		}
+		if t, err := time.Parse(time.RFC3339, e.Scheduled); err == nil && t.After(last) {
+			last = t
+		}
+	}
+	return last, !last.IsZero()
+}
+
+// Abandon marks the runs still "running" as abandoned — their process died, since the caller
+// holds the lock — and returns them, oldest first, so their windows can be redone.
+func (l *Ledger) Abandon(now time.Time) ([]Entry, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []Entry
+	for i := range l.entries {
+		if l.entries[i].Outcome == OutcomeRunning {
+			l.entries[i].Outcome = OutcomeAbandoned
+			l.entries[i].End = now.UTC().Format(time.RFC3339)
+			l.entries[i].Error = "the process ended during the run"
+			out = append(out, l.entries[i])
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, l.save()
+}

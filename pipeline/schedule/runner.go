@@ -1,0 +1,99 @@
+package schedule
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/journeykpi/journeykpi/pipeline"
+)
+
+// RunFunc computes and writes one report for w (pipeline.Run in production). log already
+// carries run_id and window. It must leave no partial file when it fails or ctx is cancelled.
+type RunFunc func(ctx context.Context, w pipeline.Window, log *slog.Logger) (*pipeline.Outcome, error)
+
+// runner runs one window and records it: ledger entry before and after, panic recovery, logs,
+// webhook. The scheduler and the backfill share it.
+type runner struct {
+	report     string
+	configHash string
+	ledger     *Ledger
+	run        RunFunc
+	clock      Clock
+	logger     *slog.Logger
+	webhook    *Webhook
+}
+
+func newRunID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func utc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// one runs w under ctx and returns the finished ledger entry. The error is the run's.
+func (r *runner) one(ctx context.Context, w pipeline.Window, trigger string, scheduled time.Time) (Entry, error) {
+	e := Entry{
+		RunID: newRunID(), Trigger: trigger, From: w.FromDay(), To: w.ToDay(), ConfigHash: r.configHash,
+		Start: utc(r.clock.Now()), Outcome: OutcomeRunning,
+	}
+	if !scheduled.IsZero() {
+		e.Scheduled = utc(scheduled)
+	}
+	log := r.logger.With("run_id", e.RunID, "window", w.String(), "trigger", trigger)
+	if err := r.ledger.Put(e); err != nil {
+		log.Error("ledger not written", "error", err.Error())
+	}
+	log.Info("run started")
+	start := r.clock.Now()
+	o, err := r.safeRun(ctx, w, log)
+	e.End = utc(r.clock.Now())
+	switch {
+	case err == nil:
+		e.Outcome = OutcomeOK
+		e.Files = o.Files
+		if o.Result != nil {
+			e.RowsRead = o.Result.DataQuality.RowsRead
+		}
+		log.Info("run finished", "outcome", e.Outcome, "rows_read", e.RowsRead, "files", len(e.Files))
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		e.Outcome = OutcomeInterrupted
+		e.Error = err.Error()
+		log.Warn("run interrupted; nothing was written", "error", e.Error)
+	default:
+		e.Outcome = OutcomeFailed
+		e.Error = err.Error()
+		log.Error("run failed; nothing was written", "error", e.Error)
+	}
+	if perr := r.ledger.Put(e); perr != nil {
+		log.Error("ledger not written", "error", perr.Error())
+	}
+	n := Notice{Report: r.report, RunID: e.RunID, Trigger: trigger, From: e.From, To: e.To, Outcome: e.Outcome,
+		RowsRead: e.RowsRead, Files: e.Files, Error: e.Error, Seconds: r.clock.Now().Sub(start).Seconds()}
+	if werr := r.webhook.Send(ctx, n); werr != nil {
+		log.Warn("webhook failed", "error", werr.Error())
+	}
+	return e, err
+}
+
+// safeRun calls the run function, turning a panic into an error so one bad period does not end
+// the daemon.
+func (r *runner) safeRun(ctx context.Context, w pipeline.Window, log *slog.Logger) (o *pipeline.Outcome, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("run panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			o, err = nil, fmt.Errorf("panic: %v", p)
+		}
+	}()
+	o, err = r.run(ctx, w, log)
+	if err == nil && o == nil {
+		err = errors.New("run returned no outcome")
+	}
+	return o, err
+}
