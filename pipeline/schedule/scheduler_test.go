@@ -1,0 +1,287 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/pipeline"
+)
+
+// recorder is a RunFunc that records the windows it was asked for.
+type recorder struct {
+	mu    sync.Mutex
+	runs  []string
+	hook  func(ctx context.Context, w pipeline.Window) error
+	calls int
+}
+
+func (r *recorder) run(ctx context.Context, w pipeline.Window, log *slog.Logger) (*pipeline.Outcome, error) {
+	r.mu.Lock()
+	r.runs = append(r.runs, w.String())
+	r.calls++
+	hook := r.hook
+	r.mu.Unlock()
+	if hook != nil {
+		if err := hook(ctx, w); err != nil {
+			return nil, err
+		}
+	}
+	return &pipeline.Outcome{Window: w, Files: []string{"r_" + w.FromDay() + "_" + w.ToDay() + ".json"},
+		Result: &kpi.Result{DataQuality: kpi.DataQuality{RowsRead: 42}}}, nil
+}
+
+func (r *recorder) got() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.runs...)
+}
+
+func newScheduler(t *testing.T, clock Clock, rec *recorder, mod func(*Options)) (*Scheduler, *Ledger) {
+	t.Helper()
+	l, err := OpenLedger(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ParseCron("0 3 * * *", loc(t, "Europe/Berlin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Report: "r", Cron: c, Period: pipeline.PreviousDay, Location: loc(t, "Europe/Berlin"),
+		RecomputeDays: 0, CatchUp: 7, Grace: time.Minute, ConfigHash: "h1", Ledger: l, Run: rec.run, Clock: clock}
+	if mod != nil {
+		mod(&o)
+	}
+	return New(o), l
+}
+
+func day(s string) string { return s + ".." + s }
+
+func TestServeRunsEachFireWithRecompute(t *testing.T) {
+	berlin := loc(t, "Europe/Berlin")
+	clock := newFakeClock(time.Date(2024, 3, 29, 12, 0, 0, 0, berlin), true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec := &recorder{}
+	rec.hook = func(_ context.Context, w pipeline.Window) error {
+		if w.ToDay() == "2024-03-31" && len(rec.got()) >= 7 {
+			cancel() // stop after the third fire's runs; this run still completes
+		}
+		return nil
+	}
+	s, l := newScheduler(t, clock, rec, func(o *Options) { o.RecomputeDays = 2 })
+	if err := s.Serve(ctx); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	// Fires on 30 and 31 March and 1 April (across the DST change) report the previous day and
+	// recompute the two before it.
+	want := []string{
+		day("2024-03-27"), day("2024-03-28"), day("2024-03-29"),
+		day("2024-03-28"), day("2024-03-29"), day("2024-03-30"),
+		day("2024-03-29"), day("2024-03-30"), day("2024-03-31"),
+	}
+	if got := rec.got(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("runs:\n got %v\nwant %v", got, want)
+	}
+	es := l.Entries()
+	if len(es) != 9 {
+		t.Fatalf("ledger has %d entries", len(es))
+	}
+	if es[0].Trigger != TriggerRecompute || es[2].Trigger != TriggerSchedule || es[2].Outcome != OutcomeOK ||
+		es[2].RowsRead != 42 || es[2].Scheduled != "2024-03-30T02:00:00Z" || es[8].Scheduled != "2024-04-01T01:00:00Z" {
+		t.Errorf("ledger entries: %+v / %+v / %+v", es[0], es[2], es[8])
+	}
+	// The ledger is on disk: a reopened one sees the same runs.
+	l2, err := OpenLedger(strings.TrimSuffix(l.Path(), "/"+LedgerFile))
+	if err != nil || len(l2.Entries()) != 9 {
+		t.Fatalf("reopened ledger: %v, %d entries", err, len(l2.Entries()))
+	}
+}
+
+func TestCatchUpAfterOutage(t *testing.T) {
+	berlin := loc(t, "Europe/Berlin")
+	tests := []struct {
+		name    string
+		catchUp int
+		want    []string
+	}{
+		// Down from after the 10 March run until 13 March 10:00: the fires of 11, 12 and 13
+		// March were missed, so 10, 11 and 12 March are reported, oldest first.
+		{"three days", 7, []string{day("2024-03-10"), day("2024-03-11"), day("2024-03-12")}},
+		{"capped", 2, []string{day("2024-03-11"), day("2024-03-12")}},
+		{"off", 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newFakeClock(time.Date(2024, 3, 13, 10, 0, 0, 0, berlin), false)
+			rec := &recorder{}
+			s, l := newScheduler(t, clock, rec, func(o *Options) { o.CatchUp = tt.catchUp })
+			if err := l.Put(Entry{RunID: "a", Trigger: TriggerSchedule, Scheduled: "2024-03-10T02:00:00Z",
+				From: "2024-03-09", To: "2024-03-09", Outcome: OutcomeOK}); err != nil {
+				t.Fatal(err)
+			}
+			js, err := s.startup()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, j := range js {
+				got = append(got, j.w.String())
+				if j.trigger != TriggerCatchUp {
+					t.Errorf("trigger %s", j.trigger)
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCatchUpWithRecomputeAndRecovery(t *testing.T) {
+	berlin := loc(t, "Europe/Berlin")
+	clock := newFakeClock(time.Date(2024, 3, 13, 10, 0, 0, 0, berlin), false)
+	rec := &recorder{}
+	s, l := newScheduler(t, clock, rec, func(o *Options) { o.RecomputeDays = 1 })
+	l.Put(Entry{RunID: "a", Trigger: TriggerSchedule, Scheduled: "2024-03-12T02:00:00Z", From: "2024-03-11", To: "2024-03-11", Outcome: OutcomeRunning})
+	js, err := s.startup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, j := range js {
+		got = append(got, j.trigger+":"+j.w.String())
+	}
+	// The run killed on 12 March is redone by the catch-up of 13 March (its recompute window),
+	// so it appears once, in date order.
+	want := "catch_up:" + day("2024-03-11") + " catch_up:" + day("2024-03-12")
+	if strings.Join(got, " ") != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+	if e := l.Entries()[0]; e.Outcome != OutcomeAbandoned {
+		t.Errorf("dead run not marked abandoned: %+v", e)
+	}
+	if len(l.Entries()) != 1 {
+		t.Errorf("startup wrote runs")
+	}
+}
+
+func TestOverlappingFireIsSkipped(t *testing.T) {
+	berlin := loc(t, "Europe/Berlin")
+	clock := newFakeClock(time.Date(2024, 3, 10, 12, 0, 0, 0, berlin), true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec := &recorder{}
+	rec.hook = func(_ context.Context, w pipeline.Window) error {
+		switch len(rec.got()) {
+		case 1: // the first run takes 25 hours: the fire of 12 March comes while it runs
+			clock.Set(clock.Now().Add(25 * time.Hour))
+		case 2:
+			cancel()
+		}
+		return nil
+	}
+	s, l := newScheduler(t, clock, rec, nil)
+	if err := s.Serve(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.got(); strings.Join(got, " ") != day("2024-03-10")+" "+day("2024-03-12") {
+		t.Errorf("runs %v", got)
+	}
+	es := l.Entries()
+	if len(es) != 3 || es[1].Outcome != OutcomeSkipped || es[1].From != "2024-03-11" {
+		t.Fatalf("ledger %+v", es)
+	}
+}
+
+func TestPanicAndFailureAreRecordedAndTheScheduleGoesOn(t *testing.T) {
+	berlin := loc(t, "Europe/Berlin")
+	clock := newFakeClock(time.Date(2024, 3, 10, 12, 0, 0, 0, berlin), true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec := &recorder{}
+	rec.hook = func(_ context.Context, w pipeline.Window) error {
+		switch len(rec.got()) {
+		case 1:
+			panic("boom")
+		case 2:
+			return errors.New("source unavailable")
+		default:
+			cancel()
+		}
+		return nil
+	}
+	s, l := newScheduler(t, clock, rec, nil)
+	if err := s.Serve(ctx); err != nil {
+		t.Fatal(err)
+	}
+	es := l.Entries()
+	if len(es) != 3 {
+		t.Fatalf("ledger %+v", es)
+	}
+	if es[0].Outcome != OutcomeFailed || !strings.Contains(es[0].Error, "panic: boom") {
+		t.Errorf("panic entry %+v", es[0])
+	}
+	if es[1].Outcome != OutcomeFailed || es[1].Error != "source unavailable" {
+		t.Errorf("failure entry %+v", es[1])
+	}
+	if es[2].Outcome != OutcomeOK {
+		t.Errorf("third entry %+v", es[2])
+	}
+}
+
+// TestGracefulShutdown: cancelling the scheduler's context lets the running report finish within
+// the grace period, or cancels it once the grace period has passed.
+func TestGracefulShutdown(t *testing.T) {
+	for _, finish := range []bool{true, false} {
+		t.Run(fmt.Sprintf("finishes=%v", finish), func(t *testing.T) {
+			berlin := loc(t, "Europe/Berlin")
+			clock := newFakeClock(time.Date(2024, 3, 10, 12, 0, 0, 0, berlin), false)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			started, release := make(chan struct{}), make(chan struct{})
+			rec := &recorder{}
+			rec.hook = func(ctx context.Context, w pipeline.Window) error {
+				close(started)
+				select {
+				case <-release:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			s, l := newScheduler(t, clock, rec, func(o *Options) { o.RecomputeDays = 3 })
+			done := make(chan error, 1)
+			go func() { done <- s.RunOnce(ctx) }()
+			<-started
+			cancel()
+			<-clock.waiting // the grace timer is set
+			if finish {
+				close(release)
+			} else {
+				clock.Advance(time.Minute)
+			}
+			err := <-done
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("RunOnce: %v", err)
+			}
+			es := l.Entries()
+			if len(es) != 1 {
+				t.Fatalf("a new run started after shutdown: %+v", es)
+			}
+			want := OutcomeOK
+			if !finish {
+				want = OutcomeInterrupted
+			}
+			if es[0].Outcome != want {
+				t.Errorf("outcome %s, want %s", es[0].Outcome, want)
+			}
+		})
+	}
+}
