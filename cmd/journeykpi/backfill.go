@@ -3,8 +3,110 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/schedule"
 )
 
 func cmdBackfill(ctx context.Context, args []string, e env) error {
-	return fmt.Errorf("backfill: not wired yet")
+	f := newFlags("backfill", "backfill [--config F] --from D --to D [--every day|week|month] [--force] [--out DIR]", e.stderr)
+	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
+	from := f.String("from", "", "first `day` of the range, YYYY-MM-DD (report time zone)")
+	to := f.String("to", "", "last `day` of the range, inclusive")
+	every := f.String("every", "day", "one report per `step`: day, week (Monday to Sunday) or month")
+	force := f.Bool("force", false, "recompute periods the ledger already has with the same config")
+	out := f.String("out", "", "output `directory` (default: report.out)")
+	if helpRequested(f, args, e.stdout) {
+		fmt.Fprint(e.stdout, `
+Writes one report per day, week or calendar month lying wholly inside --from..--to, oldest first,
+into the same files the schedule writes. Resumable: periods the ledger already has, computed with
+the same config, are skipped unless --force. A failed period is reported and the others go on
+(exit 5 when any failed). Holds the same lock as the schedule (exit 4 when it is taken).
+`)
+		return nil
+	}
+	if err := parseFlags(f, args); err != nil {
+		return err
+	}
+	if *from == "" || *to == "" {
+		return usageErr("backfill: --from and --to are required")
+	}
+	cfg, fsys, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	rng, err := pipeline.ParseWindow(*from, *to, cfg.Location())
+	if err != nil {
+		return usageErr("backfill: --from/--to: %v", err)
+	}
+	windows, partial, err := pipeline.Periods(rng, *every)
+	if err != nil {
+		return usageErr("backfill: --every: %v", err)
+	}
+	if len(windows) == 0 {
+		return usageErr("backfill: no whole %s lies in %s", *every, rng)
+	}
+	st, err := openState(cfg, *out, "backfill", e)
+	if err != nil {
+		return err
+	}
+	defer st.lock.Release()
+	for _, p := range partial {
+		st.log.Warn("partial period left out", "window", p.String())
+	}
+	b := &schedule.Backfill{
+		Report: cfg.Report.Name, Windows: windows, Force: *force, ConfigHash: pipeline.ConfigHash(&cfg),
+		Ledger: st.ledger, Run: reportRunner(cfg, st.out, fsys, e), Logger: st.log, Webhook: cfg.Schedule.Webhook,
+	}
+	if e.terminal {
+		// The bar says what the info lines would; warnings and errors still print.
+		b.Progress = progressBar(e.stderr)
+		b.Logger = slog.New(minLevel{Handler: st.log.Handler(), min: slog.LevelWarn})
+	}
+	s := b.Do(ctx)
+	fmt.Fprintf(e.stdout, "backfill %s every %s: %d written, %d skipped (already done), %d failed\n",
+		rng, *every, s.Written, s.Skipped, len(s.Failed))
+	for _, fl := range s.Failed {
+		fmt.Fprintf(e.stdout, "  failed %s: %v\n", fl.Window, fl.Err)
+	}
+	switch {
+	case s.Interrupted:
+		return context.Canceled
+	case len(s.Failed) > 0:
+		return &codedError{code: exitPartial, msg: fmt.Sprintf("backfill: %d of %d periods failed; rerun the same command to retry them", len(s.Failed), len(windows))}
+	}
+	return nil
+}
+
+// progressBar draws one redrawn line on a terminal: [#####.....] 12/30 2026-03-12 ok.
+func progressBar(w io.Writer) func(done, total int, win pipeline.Window, status string) {
+	const width = 30
+	return func(done, total int, win pipeline.Window, status string) {
+		n := width * done / max(total, 1)
+		fmt.Fprintf(w, "\r[%s%s] %d/%d %s %-11s", strings.Repeat("#", n), strings.Repeat(".", width-n), done, total, win, status)
+		if done == total && status != schedule.OutcomeRunning {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// minLevel drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(as), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }
