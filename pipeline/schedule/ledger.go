@@ -123,6 +123,9 @@ func (l *Ledger) save() error {
 	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
 	if err := pipeline.WriteFileAtomic(l.path, append(b, '\n')); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}

@@ -1,0 +1,364 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/pipeline/schedule"
+)
+
+// The process tests run the built binary as a subprocess. A run is made slow enough to signal
+// or kill with the test-only JOURNEYKPI_TEST_RUN_DELAY hook (schedule.go).
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func binary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("process tests build the binary; skipped with -short")
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "journeykpi-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "journeykpi")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
+// moduleRoot is the directory holding go.mod.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found")
+		}
+		dir = parent
+	}
+}
+
+// writeConfig writes the example config reading the bundled sample by absolute path, with the
+// schedule section given.
+func writeConfig(t *testing.T, dir, sched string) string {
+	t.Helper()
+	y := string(config.ExampleYAML())
+	y = strings.ReplaceAll(y, `"testdata/sample/`, `"`+filepath.Join(moduleRoot(t), "testdata", "sample")+"/")
+	i := strings.Index(y, "\nschedule:")
+	if i < 0 {
+		t.Fatal("example config has no schedule line")
+	}
+	y = y[:i+1] + "schedule: " + sched + "\n"
+	p := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+type proc struct {
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+	done   chan struct{}
+	err    error
+}
+
+func start(t *testing.T, delay string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = append(os.Environ(), "JOURNEYKPI_TEST_RUN_DELAY="+delay)
+	p := &proc{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// wait returns the exit code; it fails the test if the process is still running after limit
+// (a hang, not a timing assertion).
+func (p *proc) wait(t *testing.T, limit time.Duration) int {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(limit):
+		t.Fatalf("process still running after %s; stderr:\n%s", limit, p.stderr)
+	}
+	var ee *exec.ExitError
+	if errors.As(p.err, &ee) {
+		return ee.ExitCode()
+	}
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	return 0
+}
+
+// waitFor polls until cond holds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func ledgerEntries(t *testing.T, dir string) []schedule.Entry {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, schedule.LedgerFile))
+	if err != nil {
+		return nil
+	}
+	var f struct{ Runs []schedule.Entry }
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatalf("ledger is not valid JSON (not written atomically?): %v", err)
+	}
+	return f.Runs
+}
+
+func hasOutcome(t *testing.T, dir, outcome string) bool {
+	for _, e := range ledgerEntries(t, dir) {
+		if e.Outcome == outcome {
+			return true
+		}
+	}
+	return false
+}
+
+// reports lists the report files in dir, and the temporary files left there.
+func reports(t *testing.T, dir string) (files, temps []string) {
+	t.Helper()
+	es, _ := os.ReadDir(dir)
+	for _, e := range es {
+		switch {
+		case strings.HasPrefix(e.Name(), ".tmp-"):
+			temps = append(temps, e.Name())
+		case strings.HasPrefix(e.Name(), "journey-report_"):
+			files = append(files, e.Name())
+		}
+	}
+	return files, temps
+}
+
+// seedLedger records yesterday's 03:00 UTC fire time as done, so a starting scheduler catches up
+// exactly one fire time (today's, when it is past 03:00 UTC) or none.
+func seedLedger(t *testing.T, dir string, scheduled time.Time) {
+	t.Helper()
+	l, err := schedule.OpenLedger(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Put(schedule.Entry{RunID: "seed", Trigger: schedule.TriggerSchedule, Scheduled: scheduled.UTC().Format(time.RFC3339),
+		From: "2000-01-01", To: "2000-01-01", Outcome: schedule.OutcomeOK}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTwoSchedulersOneStateDirectory(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, `{cron: "0 3 1 1 *", period: previous_day, recompute_days: 0, catch_up: 0}`)
+	out := filepath.Join(dir, "out")
+	a := start(t, "", "schedule", "--config", cfg, "--out", out)
+	waitFor(t, "the first scheduler to take the lock", func() bool {
+		b, _ := os.ReadFile(filepath.Join(out, schedule.LockFile))
+		return bytes.Contains(b, []byte("journeykpi schedule"))
+	})
+	b := start(t, "", "schedule", "--config", cfg, "--out", out)
+	if code := b.wait(t, 30*time.Second); code != exitLocked {
+		t.Fatalf("second scheduler exit %d, want %d; stderr:\n%s", code, exitLocked, b.stderr)
+	}
+	if !strings.Contains(b.stderr.String(), "locked by another journeykpi") || !strings.Contains(b.stderr.String(), "schedule, pid") {
+		t.Errorf("second scheduler's message: %s", b.stderr)
+	}
+	bf := start(t, "", "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
+	if code := bf.wait(t, 30*time.Second); code != exitLocked {
+		t.Errorf("backfill exit %d, want %d; stderr:\n%s", code, exitLocked, bf.stderr)
+	}
+	a.cmd.Process.Signal(syscall.SIGTERM)
+	if code := a.wait(t, 30*time.Second); code != exitOK {
+		t.Errorf("idle scheduler on SIGTERM: exit %d; stderr:\n%s", code, a.stderr)
+	}
+	// The lock went with the process: a new one starts.
+	c := start(t, "", "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
+	if code := c.wait(t, 30*time.Second); code != exitOK {
+		t.Errorf("backfill after the scheduler stopped: exit %d; stderr:\n%s", code, c.stderr)
+	}
+}
+
+func TestKilledRunLeavesNoPartialReportAndTheNextStartRecovers(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, `{cron: "0 3 1 1 *", period: previous_day, recompute_days: 0, catch_up: 0}`)
+	out := filepath.Join(dir, "out")
+	p := start(t, "1h", "schedule", "--once", "--config", cfg, "--out", out)
+	waitFor(t, "the run to start", func() bool { return hasOutcome(t, out, schedule.OutcomeRunning) })
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	p.wait(t, 30*time.Second)
+	// What a kill in the middle of an atomic write leaves: a temporary file, never a report.
+	if err := os.WriteFile(filepath.Join(out, ".tmp-123456"), []byte(`{"report": {"na`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if files, _ := reports(t, out); len(files) != 0 {
+		t.Fatalf("killed run left report files %v", files)
+	}
+
+	q := start(t, "", "schedule", "--once", "--config", cfg, "--out", out)
+	if code := q.wait(t, 60*time.Second); code != exitOK {
+		t.Fatalf("restart exit %d; stderr:\n%s", code, q.stderr)
+	}
+	files, temps := reports(t, out)
+	if len(files) != 1 || len(temps) != 0 {
+		t.Errorf("after recovery: reports %v, temporary files %v", files, temps)
+	}
+	es := ledgerEntries(t, out)
+	if len(es) != 2 || es[0].Outcome != schedule.OutcomeAbandoned || es[1].Outcome != schedule.OutcomeOK ||
+		es[1].From != es[0].From {
+		t.Errorf("ledger after recovery: %+v", es)
+	}
+	for _, f := range files {
+		b, _ := os.ReadFile(filepath.Join(out, f))
+		if !json.Valid(b) {
+			t.Errorf("%s is not complete JSON", f)
+		}
+	}
+}
+
+func TestSIGTERMDuringARun(t *testing.T) {
+	cases := []struct {
+		name, grace, delay string
+		code               int
+		outcome            string
+		reports            int
+	}{
+		{"finishes within the grace period", "60s", "1s", exitOK, schedule.OutcomeOK, 1},
+		{"cancelled after the grace period", "100ms", "1h", exitInterrupted, schedule.OutcomeInterrupted, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			// A fire time every minute and a ledger whose last one was an hour ago: the scheduler
+			// starts with a catch-up run.
+			cfg := writeConfig(t, dir, `{cron: "* * * * *", period: previous_day, recompute_days: 0, catch_up: 1, grace_period: `+c.grace+`}`)
+			out := filepath.Join(dir, "out")
+			seedLedger(t, out, time.Now().Add(-time.Hour))
+			p := start(t, c.delay, "schedule", "--config", cfg, "--out", out)
+			waitFor(t, "the catch-up run to start", func() bool { return hasOutcome(t, out, schedule.OutcomeRunning) })
+			p.cmd.Process.Signal(syscall.SIGTERM)
+			if code := p.wait(t, 60*time.Second); code != c.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, c.code, p.stderr)
+			}
+			es := ledgerEntries(t, out)
+			if len(es) != 2 || es[1].Outcome != c.outcome || es[1].Trigger != schedule.TriggerCatchUp {
+				t.Errorf("ledger %+v", es)
+			}
+			files, temps := reports(t, out)
+			if len(files) != c.reports || len(temps) != 0 {
+				t.Errorf("reports %v, temporary files %v", files, temps)
+			}
+		})
+	}
+}
+
+// TestBackfillThirtyDaysOverTheSample runs in-process: 30 reports, then a rerun that does no work.
+func TestBackfillThirtyDaysOverTheSample(t *testing.T) {
+	out := t.TempDir()
+	args := []string{"backfill", "--from", "2026-03-01", "--to", "2026-03-30", "--every", "day", "--out", out}
+	code, stdout, stderr := runCmd(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "30 written, 0 skipped") {
+		t.Errorf("summary: %s", stdout)
+	}
+	files, temps := reports(t, out)
+	if len(files) != 30 || len(temps) != 0 {
+		t.Fatalf("%d reports, temporary files %v", len(files), temps)
+	}
+	stat := map[string]time.Time{}
+	for _, f := range files {
+		fi, _ := os.Stat(filepath.Join(out, f))
+		stat[f] = fi.ModTime()
+	}
+	code, stdout, stderr = runCmd(t, args...)
+	if code != exitOK || !strings.Contains(stdout, "0 written, 30 skipped") || strings.Contains(stderr, "run started") {
+		t.Fatalf("rerun: exit %d, %s\n%s", code, stdout, stderr)
+	}
+	for _, f := range files {
+		fi, _ := os.Stat(filepath.Join(out, f))
+		if !fi.ModTime().Equal(stat[f]) {
+			t.Errorf("%s rewritten by the rerun", f)
+		}
+	}
+	if n := len(ledgerEntries(t, out)); n != 30 {
+		t.Errorf("ledger has %d runs, want 30", n)
+	}
+}
+
+func TestBackfillFlags(t *testing.T) {
+	out := t.TempDir()
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"backfill", "--from", "2026-03-01"}, exitUsage, "--from and --to are required"},
+		{[]string{"backfill", "--from", "2026-03-01", "--to", "2026-03-02", "--every", "year"}, exitUsage, "--every"},
+		{[]string{"backfill", "--from", "2026-03-03", "--to", "2026-03-05", "--every", "week"}, exitUsage, "no whole week"},
+		{[]string{"schedule", "--config", "/nonexistent.yaml"}, exitUsage, "/nonexistent.yaml"},
+	}
+	for _, c := range cases {
+		code, _, stderr := runCmd(t, append(c.args, "--out", out)...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q", c.args, code, stderr)
+		}
+	}
+}
