@@ -140,6 +140,8 @@ func dedupe(js []job) []job {
 // wrapping context.Canceled when a run had to be cut short. A failed or panicking run is
 // recorded and the schedule goes on.
 func (s *Scheduler) Serve(ctx context.Context) error {
+	// Fire times that come during the startup runs are run after them, not lost.
+	last := s.o.Clock.Now()
 	js, err := s.startup()
 	if err != nil {
 		s.o.Logger.Error("ledger not written", "error", err.Error())
@@ -150,7 +152,6 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 	if err := s.runAll(ctx, js); err != nil || ctx.Err() != nil {
 		return err
 	}
-	last := s.o.Clock.Now()
 	for {
 		next := s.o.Cron.Next(last)
 		if next.IsZero() {

@@ -1,0 +1,69 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/journeykpi/journeykpi/kpi"
+)
+
+func TestWriteManifest(t *testing.T) {
+	dir := t.TempDir()
+	w, _ := ParseWindow("2026-03-01", "2026-03-31", time.UTC)
+	base := OutputBase(dir, "journey-report", w)
+	body := []byte(`{"report":{}}`)
+	if err := WriteFileAtomic(base+".json", body); err != nil {
+		t.Fatal(err)
+	}
+	o := &Outcome{Window: w, Files: []string{base + ".json"}, Source: "files: events.parquet", ConfigHash: "abc",
+		Result:  &kpi.Result{DataQuality: kpi.DataQuality{RowsRead: 100, RowsUsed: 90, RowsRejected: 4, Customers: 7}},
+		Timings: []Timing{{"read", 1500 * time.Millisecond}, {"write", 500 * time.Millisecond}}}
+	path, err := WriteManifest(base, o, "1.2.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path != base+".manifest.json" {
+		t.Errorf("path %s", path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(body)
+	if m.Version != "1.2.3" || m.From != "2026-03-01" || m.To != "2026-03-31" || m.ConfigHash != "abc" ||
+		m.Source != "files: events.parquet" || m.RowsRead != 100 || m.RowsUsed != 90 || m.Rejected != 4 || m.Customers != 7 ||
+		len(m.Files) != 1 || m.Files[0].Name != "journey-report_2026-03-01_2026-03-31.json" || m.Files[0].Bytes != int64(len(body)) ||
+		m.Files[0].SHA256 != hex.EncodeToString(sum[:]) || len(m.Timings) != 2 || m.Seconds != 2 {
+		t.Errorf("manifest %+v", m)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, TempPrefix+"*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+	o.Files = append(o.Files, filepath.Join(dir, "missing.xlsx"))
+	if _, err := WriteManifest(base, o, "1.2.3"); err == nil {
+		t.Error("a missing report file is not an error")
+	}
+}
+
+func TestRemoveStaleTemp(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{".tmp-1", ".tmp-2", "r.json"} {
+		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+	}
+	n, err := RemoveStaleTemp(dir)
+	if err != nil || n != 2 {
+		t.Fatalf("removed %d, %v", n, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r.json")); err != nil {
+		t.Error("a report was removed")
+	}
+}
