@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -59,12 +61,18 @@ func (w *Webhook) Send(ctx context.Context, n Notice) error {
 	}
 	resp, err := c.Do(req)
 	if err != nil {
+		// Webhook URLs often carry their secret in the path (Slack, Teams): report the cause
+		// without the URL.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("webhook: %w", err)
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("webhook: %s answered %s", req.URL.Redacted(), resp.Status)
+		return fmt.Errorf("webhook: the receiver answered %s", resp.Status)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -81,8 +82,13 @@ func TestWebhookFailureNeverFailsTheRun(t *testing.T) {
 			t.Errorf("%s: %+v", url, s)
 		}
 	}
-	w := &Webhook{URL: down.URL}
-	if err := w.Send(context.Background(), Notice{}); err == nil {
-		t.Error("a 500 answer is not reported")
+	for _, u := range []string{down.URL + "/secret-token", "http://127.0.0.1:1/secret-token"} {
+		w := &Webhook{URL: u}
+		err := w.Send(context.Background(), Notice{})
+		if err == nil {
+			t.Errorf("%s: failure not reported", u)
+		} else if strings.Contains(err.Error(), "secret-token") {
+			t.Errorf("the error shows the URL: %v", err)
+		}
 	}
 }
