@@ -140,7 +140,7 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	acc, st, err := g.fold(ctx, workers, p, remap, nil)
+	acc, st, err := g.fold(ctx, workers, p, remap)
 	if err != nil {
 		return nil, err
 	}
@@ -181,16 +181,6 @@ func describe(src Source) string {
 		return d.Describe()
 	}
 	return fmt.Sprintf("%T", src)
-}
-
-func (g *grouper) spilledRows() int64 {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	var n int64
-	for _, s := range g.spilled {
-		n += s
-	}
-	return n
 }
 
 // OutputBase is the path of a report's files without extension: <out>/<name>_<from>_<to>.
