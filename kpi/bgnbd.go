@@ -226,23 +226,29 @@ func (q bgnbdParams) expected(t, x, tx, T float64) float64 {
 }
 
 // bgnbdData is the fit's input: customers with the same (x, t_x, T) collapsed into one weighted
-// row, and the weight of each distinct x, whose terms depend on x alone.
+// row, and the weight of each distinct x, whose terms depend on x alone. Times are whole days, so
+// ln(α + t) is computed once per day count, not once per customer.
 type bgnbdData struct {
-	rows []bgnbdRow
-	xs   []float64 // distinct x, ascending
-	xw   []float64 // customers with each x
-	n    float64   // customers
+	rows   []bgnbdRow
+	xs     []float64 // distinct x, ascending
+	xw     []float64 // customers with each x
+	n      float64   // customers
+	maxDay int32     // the largest T
+	logs   []float64 // scratch: ln(α + d/7) for d = 0..maxDay
 }
 
 type bgnbdRow struct {
-	x, tx, T, w float64 // tx and T in weeks
-	xi          int     // index of x in xs
+	x     float64
+	tx, T int32 // days
+	w     float64
+	xi    int // index of x in xs
 }
 
 // newBGNBDData collapses customers sorted by compareBGNBDCustomer.
 func newBGNBDData(cs []bgnbdCustomer) *bgnbdData {
 	d := &bgnbdData{n: float64(len(cs))}
 	for i, c := range cs {
+		d.maxDay = max(d.maxDay, c.T, c.tx)
 		if i > 0 && c.x == cs[i-1].x && c.tx == cs[i-1].tx && c.T == cs[i-1].T {
 			d.rows[len(d.rows)-1].w++
 			d.xw[len(d.xw)-1]++
@@ -253,8 +259,9 @@ func newBGNBDData(cs []bgnbdCustomer) *bgnbdData {
 			d.xw = append(d.xw, 0)
 		}
 		d.xw[len(d.xw)-1]++
-		d.rows = append(d.rows, bgnbdRow{x: float64(c.x), tx: float64(c.tx) / 7, T: float64(c.T) / 7, w: 1, xi: len(d.xs) - 1})
+		d.rows = append(d.rows, bgnbdRow{x: float64(c.x), tx: c.tx, T: c.T, w: 1, xi: len(d.xs) - 1})
 	}
+	d.logs = make([]float64, d.maxDay+1)
 	return d
 }
 
@@ -262,9 +269,13 @@ func newBGNBDData(cs []bgnbdCustomer) *bgnbdData {
 // form) and, when grad is not nil, stores its gradient with respect to (r, α, a, b).
 func (d *bgnbdData) logLik(q bgnbdParams, grad []float64) float64 {
 	r, alpha, a, b := q.r, q.alpha, q.a, q.b
+	for day := range d.logs {
+		d.logs[day] = math.Log(alpha + float64(day)/7)
+	}
 	lgr, _ := math.Lgamma(r)
 	lgb, _ := math.Lgamma(b)
 	lgab, _ := math.Lgamma(a + b)
+	la := math.Log(a)
 	var ll, gr, gal, ga, gb float64
 	var psr, psb, psab float64
 	if grad != nil {
@@ -285,27 +296,36 @@ func (d *bgnbdData) logLik(q bgnbdParams, grad []float64) float64 {
 			gb += w * (psab + mathext.Digamma(b+x) - psb - pabx)
 		}
 	}
+	// Terms in (x, t_x, T): ln[(α+T)^−(r+x) + δ(x>0) a/(b+x−1) (α+t_x)^−(r+x)].
+	lbx := math.NaN() // ln(b+x−1) for the current x (rows are sorted by x)
+	lastX := -1.0
 	for _, row := range d.rows {
 		x := row.x
-		lT, ltx := math.Log(alpha+row.T), math.Log(alpha+row.tx)
+		lT, ltx := d.logs[row.T], d.logs[row.tx]
 		a3 := -(r + x) * lT
 		if x == 0 {
 			ll += row.w * a3
 			if grad != nil {
 				gr -= row.w * lT
-				gal -= row.w * (r + x) / (alpha + row.T)
+				gal -= row.w * (r + x) / (alpha + float64(row.T)/7)
 			}
 			continue
 		}
-		a4 := math.Log(a) - math.Log(b+x-1) - (r+x)*ltx
-		m := max(a3, a4)
-		e3, e4 := math.Exp(a3-m), math.Exp(a4-m)
-		s := e3 + e4
-		ll += row.w * (m + math.Log(s))
+		if x != lastX {
+			lbx, lastX = math.Log(b+x-1), x
+		}
+		a4 := la - lbx - (r+x)*ltx
+		// ln(e^a3 + e^a4) = m + ln(1 + e^−|a3−a4|); w4 is e^a4's share.
+		m, e := max(a3, a4), math.Exp(-math.Abs(a3-a4))
+		ll += row.w * (m + math.Log1p(e))
 		if grad != nil {
-			w3, w4 := e3/s, e4/s
+			w4 := e / (1 + e)
+			if a4 > a3 {
+				w4 = 1 / (1 + e)
+			}
+			w3 := 1 - w4
 			gr -= row.w * (w3*lT + w4*ltx)
-			gal -= row.w * (r + x) * (w3/(alpha+row.T) + w4/(alpha+row.tx))
+			gal -= row.w * (r + x) * (w3/(alpha+float64(row.T)/7) + w4/(alpha+float64(row.tx)/7))
 			ga += row.w * w4 / a
 			gb -= row.w * w4 / (b + x - 1)
 		}
