@@ -100,7 +100,7 @@ func TestCohorts(t *testing.T) {
 		{
 			name: "no orders", unit: "month", from: "2024-03-01", to: "2024-03-31",
 			history: 90 * Day, journeys: month[7:],
-			want:    []cohortWant{},
+			want: []cohortWant{},
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
