@@ -97,7 +97,7 @@ func cdnowSummary(t testing.TB, dir string) map[uint64][3]float64 {
 }
 
 // roundSig rounds v to n significant figures.
-func roundSig(v float64, n int) float64 {
+func bgnbdRoundSig(v float64, n int) float64 {
 	if v == 0 {
 		return 0
 	}
@@ -148,7 +148,7 @@ func TestBGNBDCDNOW(t *testing.T) {
 		{"b", res.B, 2.426, 0.0005},
 		{"log_likelihood", res.LogLikelihood, -9582.4, 0.05},
 	} {
-		if roundSig(*c.got, 3) != roundSig(c.published, 3) || math.Abs(*c.got-c.published) > c.decimals {
+		if bgnbdRoundSig(*c.got, 3) != bgnbdRoundSig(c.published, 3) || math.Abs(*c.got-c.published) > c.decimals {
 			t.Errorf("%s = %.5f, published %g", c.name, *c.got, c.published)
 		}
 	}

@@ -29,7 +29,7 @@ func checkCohorts(t *testing.T, got []Cohort, want []cohortWant) {
 			case v < 0 && g.Retention[k] != nil:
 				t.Errorf("cohort %s cell %d = %g, want null", w.cohort, k, *g.Retention[k])
 			case v >= 0 && (g.Retention[k] == nil || math.Abs(*g.Retention[k]-v) > 1e-12):
-				t.Errorf("cohort %s cell %d = %v, want %g", w.cohort, k, fmtPtr(g.Retention[k]), v)
+				t.Errorf("cohort %s cell %d = %v, want %g", w.cohort, k, repeatFmtPtr(g.Retention[k]), v)
 			}
 		}
 	}

@@ -55,14 +55,14 @@ func repeatRun(p *Params, d *Dicts, js []Journey) (cur, prev RepeatResult) {
 	return c.result(d), pr.result(d)
 }
 
-func ptrEq(a, b *float64) bool {
+func repeatPtrEq(a, b *float64) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
 	return math.Abs(*a-*b) <= 1e-9*math.Max(1, math.Abs(*b))
 }
 
-func fmtPtr(v *float64) any {
+func repeatFmtPtr(v *float64) any {
 	if v == nil {
 		return "null"
 	}
@@ -89,8 +89,8 @@ func checkRepeatRow(t *testing.T, what string, got, want RepeatGroup) {
 		{"days p90", got.DaysFirstToSecondOrder.P90, want.DaysFirstToSecondOrder.P90},
 		{"days mean", got.DaysFirstToSecondOrder.Mean, want.DaysFirstToSecondOrder.Mean},
 	} {
-		if !ptrEq(c.got, c.want) {
-			t.Errorf("%s: %s = %v, want %v", what, c.name, fmtPtr(c.got), fmtPtr(c.want))
+		if !repeatPtrEq(c.got, c.want) {
+			t.Errorf("%s: %s = %v, want %v", what, c.name, repeatFmtPtr(c.got), repeatFmtPtr(c.want))
 		}
 	}
 	if got.DaysFirstToSecondOrder.N != want.DaysFirstToSecondOrder.N {
@@ -98,14 +98,14 @@ func checkRepeatRow(t *testing.T, what string, got, want RepeatGroup) {
 	}
 }
 
-func resultRow(r RepeatResult) RepeatGroup {
+func repeatResultRow(r RepeatResult) RepeatGroup {
 	return RepeatGroup{Purchasers: r.Purchasers, Orders: r.Orders, Revenue: r.Revenue,
 		AverageOrderValue: r.AverageOrderValue, OrdersPerPurchaser: r.OrdersPerPurchaser,
 		RepeatPurchaseRate: r.RepeatPurchaseRate, ReturningCustomerRate: r.ReturningCustomerRate,
 		DaysFirstToSecondOrder: r.DaysFirstToSecondOrder}
 }
 
-func days(n int64, median, p90, mean float64) Stats {
+func repeatDays(n int64, median, p90, mean float64) Stats {
 	return Stats{N: n, Median: Ptr(median), P90: Ptr(p90), Mean: Ptr(mean)}
 }
 
@@ -149,7 +149,7 @@ func TestRepeatPeriodKPIs(t *testing.T) {
 				f.order("2024-03-07 12:00", 0, 10, "web", ""))},
 			want: RepeatGroup{Purchasers: 1, Orders: 3, Revenue: 32, AverageOrderValue: Ptr(32.0 / 3),
 				OrdersPerPurchaser: Ptr(3), RepeatPurchaseRate: Ptr(1), ReturningCustomerRate: Ptr(0),
-				DaysFirstToSecondOrder: days(1, 0, 0, 0)},
+				DaysFirstToSecondOrder: repeatDays(1, 0, 0, 0)},
 		},
 		{
 			name: "an order's time is its first event's: a resend in the period does not make an order in it",
@@ -170,7 +170,7 @@ func TestRepeatPeriodKPIs(t *testing.T) {
 			want: RepeatGroup{Purchasers: 4, Orders: 4, Revenue: 40, AverageOrderValue: Ptr(10),
 				OrdersPerPurchaser: Ptr(1), RepeatPurchaseRate: Ptr(0), ReturningCustomerRate: Ptr(0.5),
 				// second orders in March: customers 1 (374 days), 2 (376) and 4 (29)
-				DaysFirstToSecondOrder: days(3, 374, 375.6, (374+376+29)/3.0)},
+				DaysFirstToSecondOrder: repeatDays(3, 374, 375.6, (374+376+29)/3.0)},
 			// February: customer 4, returning? no earlier order within a year of 2024-01-30 but
 			// customer 1's 2023-03-02 order is outside the previous period and its history is
 			// not a purchase in it.
@@ -187,15 +187,15 @@ func TestRepeatPeriodKPIs(t *testing.T) {
 			},
 			want: RepeatGroup{Purchasers: 3, Orders: 5, Revenue: 180, AverageOrderValue: Ptr(36),
 				OrdersPerPurchaser: Ptr(5.0 / 3), RepeatPurchaseRate: Ptr(2.0 / 3), ReturningCustomerRate: Ptr(1.0 / 3),
-				DaysFirstToSecondOrder: days(3, 288, 288+0.8*(457-288), (5+288+457)/3.0)},
+				DaysFirstToSecondOrder: repeatDays(3, 288, 288+0.8*(457-288), (5+288+457)/3.0)},
 		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := repeatParams(t, "2024-03-01", "2024-03-31")
 			cur, prev := repeatRun(p, f.d, c.journeys)
-			checkRepeatRow(t, "current", resultRow(cur), c.want)
-			checkRepeatRow(t, "previous", resultRow(prev), c.prev)
+			checkRepeatRow(t, "current", repeatResultRow(cur), c.want)
+			checkRepeatRow(t, "previous", repeatResultRow(prev), c.prev)
 			if prev.BGNBD != nil || prev.Cohorts != nil {
 				t.Errorf("previous period has cohorts or BG/NBD")
 			}
@@ -214,9 +214,9 @@ func TestRepeatQuantile(t *testing.T) {
 		{[]float64{0, 0, 0, 100}, 0, 70, 25},
 	} {
 		s := repeatStats(append([]float64(nil), c.values...))
-		if s.N != int64(len(c.values)) || !ptrEq(s.Median, Ptr(c.median)) || !ptrEq(s.P90, Ptr(c.p90)) || !ptrEq(s.Mean, Ptr(c.mean)) {
+		if s.N != int64(len(c.values)) || !repeatPtrEq(s.Median, Ptr(c.median)) || !repeatPtrEq(s.P90, Ptr(c.p90)) || !repeatPtrEq(s.Mean, Ptr(c.mean)) {
 			t.Errorf("repeatStats(%v) = n %d median %v p90 %v mean %v, want %v %v %v", c.values, s.N,
-				fmtPtr(s.Median), fmtPtr(s.P90), fmtPtr(s.Mean), c.median, c.p90, c.mean)
+				repeatFmtPtr(s.Median), repeatFmtPtr(s.P90), repeatFmtPtr(s.Mean), c.median, c.p90, c.mean)
 		}
 	}
 	if s := repeatStats(nil); s.N != 0 || s.Median != nil || s.P90 != nil || s.Mean != nil {
@@ -246,9 +246,9 @@ func TestRepeatGroups(t *testing.T) {
 
 	seg := []RepeatGroup{
 		{Value: "b", Purchasers: 2, Orders: 3, Revenue: 80, AverageOrderValue: Ptr(80.0 / 3), OrdersPerPurchaser: Ptr(1.5),
-			RepeatPurchaseRate: Ptr(0.5), ReturningCustomerRate: Ptr(0), DaysFirstToSecondOrder: days(1, 1, 1, 1)},
+			RepeatPurchaseRate: Ptr(0.5), ReturningCustomerRate: Ptr(0), DaysFirstToSecondOrder: repeatDays(1, 1, 1, 1)},
 		{Value: "c", Purchasers: 2, Orders: 3, Revenue: 19, AverageOrderValue: Ptr(19.0 / 3), OrdersPerPurchaser: Ptr(1.5),
-			RepeatPurchaseRate: Ptr(0.5), ReturningCustomerRate: Ptr(0), DaysFirstToSecondOrder: days(1, 3, 3, 3)},
+			RepeatPurchaseRate: Ptr(0.5), ReturningCustomerRate: Ptr(0), DaysFirstToSecondOrder: repeatDays(1, 3, 3, 3)},
 		{Value: OtherLabel, Purchasers: 1, Orders: 1, Revenue: 20, AverageOrderValue: Ptr(20), OrdersPerPurchaser: Ptr(1),
 			RepeatPurchaseRate: Ptr(0), ReturningCustomerRate: Ptr(0)},
 	}
@@ -257,9 +257,9 @@ func TestRepeatGroups(t *testing.T) {
 		{Value: NoneLabel, Purchasers: 1, Orders: 1, Revenue: 20, AverageOrderValue: Ptr(20), OrdersPerPurchaser: Ptr(1),
 			RepeatPurchaseRate: Ptr(0), ReturningCustomerRate: Ptr(0)},
 		{Value: "display", Purchasers: 1, Orders: 2, Revenue: 14, AverageOrderValue: Ptr(7), OrdersPerPurchaser: Ptr(2),
-			RepeatPurchaseRate: Ptr(1), ReturningCustomerRate: Ptr(0), DaysFirstToSecondOrder: days(1, 3, 3, 3)},
+			RepeatPurchaseRate: Ptr(1), ReturningCustomerRate: Ptr(0), DaysFirstToSecondOrder: repeatDays(1, 3, 3, 3)},
 		{Value: OtherLabel, Purchasers: 3, Orders: 4, Revenue: 85, AverageOrderValue: Ptr(85.0 / 4), OrdersPerPurchaser: Ptr(4.0 / 3),
-			RepeatPurchaseRate: Ptr(1.0 / 3), ReturningCustomerRate: Ptr(0), DaysFirstToSecondOrder: days(1, 1, 1, 1)},
+			RepeatPurchaseRate: Ptr(1.0 / 3), ReturningCustomerRate: Ptr(0), DaysFirstToSecondOrder: repeatDays(1, 1, 1, 1)},
 	}
 	for _, c := range []struct {
 		by        string

@@ -1,0 +1,90 @@
+package kpi
+
+import (
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+)
+
+// repeatRandomJourneys draws n customers with orders (some resent, some without order_id, some
+// without revenue) and browsing between 2023-03-01 and 2024-04-30. Revenues are whole numbers,
+// so sums are exact in any order.
+func repeatRandomJourneys(f *repeatFixture, n int, seed uint64) []Journey {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	start, end := f.at("2023-03-01"), f.at("2024-04-30")
+	tps := []string{"", "social", "email", "search", "store"}
+	segs := []string{"", "new", "loyal", "vip"}
+	js := make([]Journey, n)
+	for i := range js {
+		var evs []Event
+		seg := segs[rng.IntN(len(segs))]
+		for range 1 + rng.IntN(10) {
+			e := Event{Time: start + rng.Int64N(end-start), Revenue: math.NaN(), Sentiment: float32(math.NaN()),
+				Touchpoint: f.d.Touchpoint.Code(tps[rng.IntN(len(tps))]), Segment: f.d.Segment.Code(seg)}
+			if rng.IntN(2) == 0 {
+				e.Stage = 1
+				e.Order = uint64(rng.IntN(4))
+				if rng.IntN(5) > 0 {
+					e.Revenue = float64(1 + rng.IntN(200))
+				}
+			}
+			evs = append(evs, e)
+			if e.Stage == 1 && e.Order != 0 && rng.IntN(4) == 0 {
+				e.Time += int64(rng.IntN(3)) * Hour // a resent purchase event
+				evs = append(evs, e)
+			}
+		}
+		js[i] = f.journey(uint64(i+1), evs...)
+	}
+	return js
+}
+
+// TestRepeatMerge checks that journeys split over several accumulators and merged give the same
+// result as one accumulator, whatever the split.
+func TestRepeatMerge(t *testing.T) {
+	f := newRepeatFixture(t)
+	js := repeatRandomJourneys(f, 800, 11)
+	p := repeatParams(t, "2024-03-01", "2024-03-31")
+	one := func(per Period, current bool) RepeatResult {
+		a := newRepeatAcc(p, per, current)
+		for i := range js {
+			a.add(&js[i])
+		}
+		return a.result(f.d)
+	}
+	split := func(per Period, current bool, parts int, reverse bool) RepeatResult {
+		accs := make([]*repeatAcc, parts)
+		for k := range accs {
+			accs[k] = newRepeatAcc(p, per, current)
+		}
+		for i := range js {
+			accs[int(js[i].Customer*2654435761)%parts].add(&js[i])
+		}
+		if reverse {
+			for l, r := 0, len(accs)-1; l < r; l, r = l+1, r-1 {
+				accs[l], accs[r] = accs[r], accs[l]
+			}
+		}
+		for _, a := range accs[1:] {
+			accs[0].merge(a)
+		}
+		return accs[0].result(f.d)
+	}
+	want := one(p.Current, true)
+	if want.Purchasers == 0 || len(want.Cohorts) == 0 || want.BGNBD == nil || !want.BGNBD.Converged ||
+		want.DaysFirstToSecondOrder.N == 0 {
+		t.Fatalf("the random journeys do not exercise every KPI: %+v", want)
+	}
+	wantPrev := one(p.Previous, false)
+	for _, parts := range []int{2, 3, 7} {
+		for _, reverse := range []bool{false, true} {
+			if got := split(p.Current, true, parts, reverse); !reflect.DeepEqual(got, want) {
+				t.Errorf("%d parts (reverse %v): merged result differs\n got %+v\nwant %+v", parts, reverse, got, want)
+			}
+			if got := split(p.Previous, false, parts, reverse); !reflect.DeepEqual(got, wantPrev) {
+				t.Errorf("%d parts (reverse %v): merged previous period differs", parts, reverse)
+			}
+		}
+	}
+}
