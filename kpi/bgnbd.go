@@ -116,9 +116,6 @@ func (b *bgnbdAcc) result(d *Dicts) *BGNBDResult {
 		return res
 	}
 	q := fit.params
-	res.Converged = true
-	res.R, res.Alpha, res.A, res.B = Ptr(q.r), Ptr(q.alpha), Ptr(q.a), Ptr(q.b)
-	res.LogLikelihood = Ptr(fit.ll)
 
 	aov := Ratio(b.revenue, float64(b.orders))
 	horizon := float64(b.p.Horizon) / float64(Week)
@@ -149,6 +146,15 @@ func (b *bgnbdAcc) result(d *Dicts) *BGNBDResult {
 			s.alive += alive
 		}
 	}
+	if math.IsNaN(total.expected) || math.IsInf(total.expected, 0) || math.IsNaN(total.alive) {
+		// Never seen on real or simulated data; reported rather than written as NaN.
+		res.Reason = fmt.Sprintf("the predictions at the fitted parameters (r %.4g, alpha %.4g, a %.4g, b %.4g) are not finite",
+			q.r, q.alpha, q.a, q.b)
+		return res
+	}
+	res.Converged = true
+	res.R, res.Alpha, res.A, res.B = Ptr(q.r), Ptr(q.alpha), Ptr(q.a), Ptr(q.b)
+	res.LogLikelihood = Ptr(fit.ll)
 	res.ExpectedPurchases = Ptr(total.expected)
 	if aov != nil {
 		res.ExpectedRevenue = Ptr(total.expected * *aov)
@@ -213,11 +219,15 @@ func (q bgnbdParams) pAlive(x, tx, T float64) float64 {
 }
 
 // expected is the expected number of purchases in (T, T+t] of a customer with history
-// (x, tx, T) (Fader, Hardie & Lee 2005, eq. 10).
+// (x, tx, T) (Fader, Hardie & Lee 2005, eq. 10). The paper's
+// (1−z)^(r+x) ₂F₁(r+x, b+x; a+b+x−1; z), z = t/(α+T+t), is evaluated through Euler's
+// transformation as (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z): the same number, but without
+// 0 × ∞ for customers with many purchases.
 func (q bgnbdParams) expected(t, x, tx, T float64) float64 {
 	r, alpha, a, b := q.r, q.alpha, q.a, q.b
-	h := mathext.Hypergeo(r+x, b+x, a+b+x-1, t/(alpha+T+t))
-	num := (a + b + x - 1) / (a - 1) * (1 - math.Exp((r+x)*(math.Log(alpha+T)-math.Log(alpha+T+t)))*h)
+	z := t / (alpha + T + t)
+	h := mathext.Hypergeo(a+b-1-r, a-1, a+b+x-1, z)
+	num := (a + b + x - 1) / (a - 1) * (1 - math.Exp((a-1)*math.Log1p(-z))*h)
 	den := 1.0
 	if x > 0 {
 		den += a / (b + x - 1) * math.Exp((r+x)*(math.Log(alpha+T)-math.Log(alpha+tx)))

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -365,6 +366,50 @@ func BenchmarkBGNBDFit(b *testing.B) {
 		acc.revenue, acc.orders = 100, 4
 		if res := acc.result(d); !res.Converged {
 			b.Fatal(res.Reason)
+		}
+	}
+}
+
+// TestBGNBDPredictions checks the predictions over a grid of parameters and histories: finite,
+// P(alive) in [0, 1], expected purchases non-negative and rising with the horizon, and equal to
+// the paper's eq. 10 taken literally wherever that stays finite.
+func TestBGNBDPredictions(t *testing.T) {
+	literal := func(q bgnbdParams, t, x, tx, T float64) float64 {
+		r, alpha, a, b := q.r, q.alpha, q.a, q.b
+		h := mathext.Hypergeo(r+x, b+x, a+b+x-1, t/(alpha+T+t))
+		num := (a + b + x - 1) / (a - 1) * (1 - math.Pow((alpha+T)/(alpha+T+t), r+x)*h)
+		den := 1.0
+		if x > 0 {
+			den += a / (b + x - 1) * math.Pow((alpha+T)/(alpha+tx), r+x)
+		}
+		return num / den
+	}
+	params := []bgnbdParams{{0.243, 4.414, 0.793, 2.426}, {0.8264, 9.8415, 0.0034, 6.7494}, {2, 1, 3, 0.5}, {5, 0.1, 0.2, 20}}
+	for _, q := range params {
+		for _, T := range []float64{0, 1, 10, 52, 260, 1000} {
+			for _, x := range []float64{0, 1, 2, 5, 20, 100, 500, 2000} {
+				if x > 7*T {
+					continue // at most one purchase a day
+				}
+				for _, f := range []float64{0, 0.1, 0.5, 0.9, 1} {
+					tx := T * f
+					if x == 0 {
+						tx = 0
+					}
+					pa := q.pAlive(x, tx, T)
+					prev := 0.0
+					for _, h := range []float64{1, 90.0 / 7, 52} {
+						e := q.expected(h, x, tx, T)
+						if math.IsNaN(e) || math.IsInf(e, 0) || e < prev-1e-12 || math.IsNaN(pa) || pa < 0 || pa > 1 {
+							t.Fatalf("%+v x %g t_x %g T %g t %g: expected %g (previous horizon %g), P(alive) %g", q, x, tx, T, h, e, prev, pa)
+						}
+						prev = e
+						if l := literal(q, h, x, tx, T); !math.IsNaN(l) && !math.IsInf(l, 0) && math.Abs(l-e) > 1e-8*math.Max(1, e) {
+							t.Errorf("%+v x %g t_x %g T %g t %g: expected %.12g, eq. 10 literally %.12g", q, x, tx, T, h, e, l)
+						}
+					}
+				}
+			}
 		}
 	}
 }
