@@ -215,22 +215,26 @@ func (q bgnbdParams) pAlive(x, tx, T float64) float64 {
 	if x == 0 {
 		return 1
 	}
-	return 1 / (1 + q.a/(q.b+x-1)*math.Exp((q.r+x)*(math.Log(q.alpha+T)-math.Log(q.alpha+tx))))
+	return 1 / (1 + q.a/(q.b+x-1)*math.Exp((q.r+x)*math.Log1p((T-tx)/(q.alpha+tx))))
 }
 
 // expected is the expected number of purchases in (T, T+t] of a customer with history
-// (x, tx, T) (Fader, Hardie & Lee 2005, eq. 10). The paper's
-// (1−z)^(r+x) ₂F₁(r+x, b+x; a+b+x−1; z), z = t/(α+T+t), is evaluated through Euler's
-// transformation as (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z): the same number, but without
-// 0 × ∞ for customers with many purchases.
+// (x, tx, T) (Fader, Hardie & Lee 2005, eq. 10). Its (1−z)^(r+x) ₂F₁(r+x, b+x; a+b+x−1; z),
+// z = t/(α+T+t), is a series of positive terms, evaluated as the paper writes it; where the
+// hypergeometric function overflows (many purchases in little time) it is evaluated through
+// Euler's transformation as (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z), the same number, which
+// is slower when r is large.
 func (q bgnbdParams) expected(t, x, tx, T float64) float64 {
 	r, alpha, a, b := q.r, q.alpha, q.a, q.b
 	z := t / (alpha + T + t)
-	h := mathext.Hypergeo(a+b-1-r, a-1, a+b+x-1, z)
-	num := (a + b + x - 1) / (a - 1) * (1 - math.Exp((a-1)*math.Log1p(-z))*h)
+	f := math.Exp((r+x)*math.Log1p(-z)) * mathext.Hypergeo(r+x, b+x, a+b+x-1, z)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		f = math.Exp((a-1)*math.Log1p(-z)) * mathext.Hypergeo(a+b-1-r, a-1, a+b+x-1, z)
+	}
+	num := (a + b + x - 1) / (a - 1) * (1 - f)
 	den := 1.0
 	if x > 0 {
-		den += a / (b + x - 1) * math.Exp((r+x)*(math.Log(alpha+T)-math.Log(alpha+tx)))
+		den += a / (b + x - 1) * math.Exp((r+x)*math.Log1p((T-tx)/(alpha+tx)))
 	}
 	return num / den
 }
