@@ -398,10 +398,8 @@ func fitBGNBD(cs []bgnbdCustomer) bgnbdFit {
 	objective := func(th []float64, grad []float64) float64 {
 		for _, v := range th {
 			if math.Abs(v) > 2*bgnbdMaxLog || math.IsNaN(v) {
-				if grad != nil {
-					for i := range grad {
-						grad[i] = math.NaN()
-					}
+				for i := range grad {
+					grad[i] = math.NaN()
 				}
 				return math.Inf(1)
 			}

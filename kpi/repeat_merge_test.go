@@ -88,3 +88,22 @@ func TestRepeatMerge(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRepeatAdd folds journeys of about eight events into the report period's accumulator.
+func BenchmarkRepeatAdd(b *testing.B) {
+	f := newRepeatFixture(b)
+	js := repeatRandomJourneys(f, 10_000, 3)
+	p := repeatParams(b, "2024-03-01", "2024-03-31")
+	events := 0
+	for _, j := range js {
+		events += len(j.Events)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		a := newRepeatAcc(p, p.Current, true)
+		for i := range js {
+			a.add(&js[i])
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
+}
