@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
+	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/optimize"
 )
@@ -218,6 +220,9 @@ func (q bgnbdParams) pAlive(x, tx, T float64) float64 {
 	return 1 / (1 + q.a/(q.b+x-1)*math.Exp((q.r+x)*math.Log1p((T-tx)/(q.alpha+tx))))
 }
 
+// bgnbdNearOne is how close to 1 the parameter a must be for expected to interpolate.
+const bgnbdNearOne = 1e-5
+
 // expected is the expected number of purchases in (T, T+t] of a customer with history
 // (x, tx, T) (Fader, Hardie & Lee 2005, eq. 10). Its (1−z)^(r+x) ₂F₁(r+x, b+x; a+b+x−1; z),
 // z = t/(α+T+t), is a series of positive terms, evaluated as the paper writes it; where the
@@ -225,6 +230,19 @@ func (q bgnbdParams) pAlive(x, tx, T float64) float64 {
 // Euler's transformation as (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z), the same number, which
 // is slower when r is large.
 func (q bgnbdParams) expected(t, x, tx, T float64) float64 {
+	// Eq. 10 divides by a − 1 a difference that vanishes with it. Near a = 1 the function, smooth
+	// in a, is interpolated between a = 1 ± bgnbdNearOne, where both quotients keep their digits.
+	if d := q.a - 1; math.Abs(d) < bgnbdNearOne {
+		lo, hi := q, q
+		lo.a, hi.a = 1-bgnbdNearOne, 1+bgnbdNearOne
+		el, eh := lo.expectedEq10(t, x, tx, T), hi.expectedEq10(t, x, tx, T)
+		return el + (d+bgnbdNearOne)/(2*bgnbdNearOne)*(eh-el)
+	}
+	return q.expectedEq10(t, x, tx, T)
+}
+
+// expectedEq10 is eq. 10 itself, as described at expected.
+func (q bgnbdParams) expectedEq10(t, x, tx, T float64) float64 {
 	r, alpha, a, b := q.r, q.alpha, q.a, q.b
 	z := t / (alpha + T + t)
 	f := math.Exp((r+x)*math.Log1p(-z)) * mathext.Hypergeo(r+x, b+x, a+b+x-1, z)
@@ -240,22 +258,22 @@ func (q bgnbdParams) expected(t, x, tx, T float64) float64 {
 }
 
 // bgnbdData is the fit's input: customers with the same (x, t_x, T) collapsed into one weighted
-// row, and the weight of each distinct x, whose terms depend on x alone. Times are whole days, so
-// ln(α + t) is computed once per day count, not once per customer.
+// row, and the number of customers with each x, for the terms in x alone. Times are whole days,
+// so the logarithms of α + t are computed once per day count, not once per customer.
 type bgnbdData struct {
 	rows   []bgnbdRow
-	xs     []float64 // distinct x, ascending
+	xs     []int32   // distinct x, ascending
 	xw     []float64 // customers with each x
 	n      float64   // customers
 	maxDay int32     // the largest T
-	logs   []float64 // scratch: ln(α + d/7) for d = 0..maxDay
+	// l1 and l2 are scratch: ln(1 + t/α) and ln(α + t) for t = d/7, d = 0..maxDay.
+	l1, l2 []float64
 }
 
 type bgnbdRow struct {
 	x     float64
 	tx, T int32 // days
 	w     float64
-	xi    int // index of x in xs
 }
 
 // newBGNBDData collapses customers sorted by compareBGNBDCustomer.
@@ -263,72 +281,81 @@ func newBGNBDData(cs []bgnbdCustomer) *bgnbdData {
 	d := &bgnbdData{n: float64(len(cs))}
 	for i, c := range cs {
 		d.maxDay = max(d.maxDay, c.T, c.tx)
-		if i > 0 && c.x == cs[i-1].x && c.tx == cs[i-1].tx && c.T == cs[i-1].T {
-			d.rows[len(d.rows)-1].w++
-			d.xw[len(d.xw)-1]++
-			continue
-		}
-		if len(d.xs) == 0 || float64(c.x) != d.xs[len(d.xs)-1] {
-			d.xs = append(d.xs, float64(c.x))
+		if len(d.xs) == 0 || c.x != d.xs[len(d.xs)-1] {
+			d.xs = append(d.xs, c.x)
 			d.xw = append(d.xw, 0)
 		}
 		d.xw[len(d.xw)-1]++
-		d.rows = append(d.rows, bgnbdRow{x: float64(c.x), tx: c.tx, T: c.T, w: 1, xi: len(d.xs) - 1})
+		if i > 0 && c.x == cs[i-1].x && c.tx == cs[i-1].tx && c.T == cs[i-1].T {
+			d.rows[len(d.rows)-1].w++
+			continue
+		}
+		d.rows = append(d.rows, bgnbdRow{x: float64(c.x), tx: c.tx, T: c.T, w: 1})
 	}
-	d.logs = make([]float64, d.maxDay+1)
+	d.l1 = make([]float64, d.maxDay+1)
+	d.l2 = make([]float64, d.maxDay+1)
 	return d
 }
 
-// logLik returns the log-likelihood at q (Fader, Hardie & Lee 2005, eq. 6, in the log-sum-exp
-// form) and, when grad is not nil, stores its gradient with respect to (r, α, a, b).
+// logLik returns the log-likelihood at q and, when grad is not nil, stores its gradient with
+// respect to (r, α, a, b). It is eq. 6 of Fader, Hardie & Lee (2005) rearranged so that no
+// term loses digits when parameters are large:
+//
+//	ln Γ(r+x) − ln Γ(r) + ln B(a, b+x) − ln B(a, b) = Σ_{k<x} [ln(r+k) + ln(1 − a/(a+b+k))]
+//	r ln α − (r+x) ln(α+t) = −r ln(1 + t/α) − x ln(α+t)
+//
+// and the sum of the two exponentials taken in log-sum-exp form.
 func (d *bgnbdData) logLik(q bgnbdParams, grad []float64) float64 {
 	r, alpha, a, b := q.r, q.alpha, q.a, q.b
-	for day := range d.logs {
-		d.logs[day] = math.Log(alpha + float64(day)/7)
+	for day := range d.l1 {
+		t := float64(day) / 7
+		d.l1[day] = math.Log1p(t / alpha)
+		d.l2[day] = math.Log(alpha + t)
 	}
-	lgr, _ := math.Lgamma(r)
-	lgb, _ := math.Lgamma(b)
-	lgab, _ := math.Lgamma(a + b)
-	la := math.Log(a)
 	var ll, gr, gal, ga, gb float64
-	var psr, psb, psab float64
-	if grad != nil {
-		psr, psb, psab = mathext.Digamma(r), mathext.Digamma(b), mathext.Digamma(a+b)
-	}
-	// Terms in x alone: ln Γ(r+x) − ln Γ(r) + r ln α + ln B(a, b+x) − ln B(a, b).
+	// Terms in x alone, summed over k as x rises.
+	var sx, sr, sa, sb float64
+	k := int32(0)
 	for i, x := range d.xs {
-		w := d.xw[i]
-		l1, _ := math.Lgamma(r + x)
-		l2, _ := math.Lgamma(b + x)
-		l3, _ := math.Lgamma(a + b + x)
-		ll += w * (l1 - lgr + r*math.Log(alpha) + lgab + l2 - lgb - l3)
-		if grad != nil {
-			pabx := mathext.Digamma(a + b + x)
-			gr += w * (mathext.Digamma(r+x) - psr + math.Log(alpha))
-			gal += w * r / alpha
-			ga += w * (psab - pabx)
-			gb += w * (psab + mathext.Digamma(b+x) - psb - pabx)
+		for ; k < x; k++ {
+			fk := float64(k)
+			sx += math.Log(r+fk) + math.Log1p(-a/(a+b+fk))
+			if grad != nil {
+				sr += 1 / (r + fk)
+				sa -= 1 / (a + b + fk)
+				sb += a / ((b + fk) * (a + b + fk))
+			}
 		}
+		w := d.xw[i]
+		ll += w * sx
+		gr += w * sr
+		ga += w * sa
+		gb += w * sb
 	}
-	// Terms in (x, t_x, T): ln[(α+T)^−(r+x) + δ(x>0) a/(b+x−1) (α+t_x)^−(r+x)].
+	// dα is ∂/∂α of −r ln(1 + t/α) − x ln(α+t).
+	dα := func(x float64, day int32) float64 {
+		t := float64(day) / 7
+		return r*t/(alpha*(alpha+t)) - x/(alpha+t)
+	}
+	// Terms in (x, t_x, T): ln[e^A3 + δ(x>0) e^A4].
 	lbx := math.NaN() // ln(b+x−1) for the current x (rows are sorted by x)
 	lastX := -1.0
+	la := math.Log(a)
 	for _, row := range d.rows {
 		x := row.x
-		lT, ltx := d.logs[row.T], d.logs[row.tx]
-		a3 := -(r + x) * lT
+		a3 := -r*d.l1[row.T] - x*d.l2[row.T]
 		if x == 0 {
 			ll += row.w * a3
 			if grad != nil {
-				gr -= row.w * lT
-				gal -= row.w * (r + x) / (alpha + float64(row.T)/7)
+				gr -= row.w * d.l1[row.T]
+				gal += row.w * dα(x, row.T)
 			}
 			continue
 		}
 		if x != lastX {
 			lbx, lastX = math.Log(b+x-1), x
 		}
-		a4 := la - lbx - (r+x)*ltx
+		a4 := la - lbx - r*d.l1[row.tx] - x*d.l2[row.tx]
 		// ln(e^a3 + e^a4) = m + ln(1 + e^−|a3−a4|); w4 is e^a4's share.
 		m, e := max(a3, a4), math.Exp(-math.Abs(a3-a4))
 		ll += row.w * (m + math.Log1p(e))
@@ -338,8 +365,8 @@ func (d *bgnbdData) logLik(q bgnbdParams, grad []float64) float64 {
 				w4 = 1 / (1 + e)
 			}
 			w3 := 1 - w4
-			gr -= row.w * (w3*lT + w4*ltx)
-			gal -= row.w * (r + x) * (w3/(alpha+float64(row.T)/7) + w4/(alpha+float64(row.tx)/7))
+			gr -= row.w * (w3*d.l1[row.T] + w4*d.l1[row.tx])
+			gal += row.w * (w3*dα(x, row.T) + w4*dα(x, row.tx))
 			ga += row.w * w4 / a
 			gb -= row.w * w4 / (b + x - 1)
 		}
@@ -369,7 +396,6 @@ const (
 
 // fitBGNBD fits the model by maximum likelihood, minimising the negative mean log-likelihood over
 // the log-parameters with BFGS from several starts and keeping the best start that converged.
-// cs must be sorted by compareBGNBDCustomer.
 func fitBGNBD(cs []bgnbdCustomer) bgnbdFit {
 	repeaters := 0
 	var meanT float64
@@ -388,6 +414,10 @@ func fitBGNBD(cs []bgnbdCustomer) bgnbdFit {
 		return bgnbdFit{reason: fmt.Sprintf("too few customers bought on two or more days to fit: %d (need at least %d)", repeaters, bgnbdMinRepeaters)}
 	}
 	meanT /= float64(len(cs))
+	if !slices.IsSortedFunc(cs, compareBGNBDCustomer) {
+		cs = slices.Clone(cs)
+		slices.SortFunc(cs, compareBGNBDCustomer)
+	}
 	d := newBGNBDData(cs)
 
 	toParams := func(th []float64) bgnbdParams {
@@ -433,6 +463,7 @@ func fitBGNBD(cs []bgnbdCustomer) bgnbdFit {
 	}
 	best := bgnbdFit{reason: "the likelihood maximisation did not converge from any start"}
 	bestF := math.Inf(1)
+	var bestX []float64
 	var boundary string
 	for _, s := range starts {
 		th := []float64{math.Log(s[0]), math.Log(s[1]), math.Log(s[2]), math.Log(s[3])}
@@ -463,14 +494,74 @@ func fitBGNBD(cs []bgnbdCustomer) bgnbdFit {
 		if f < bestF {
 			bestF = f
 			best = bgnbdFit{converged: true, params: toParams(res.X), ll: -f * d.n}
+			bestX = slices.Clone(res.X)
 		}
 	}
-	if !best.converged && boundary != "" {
-		best.reason = boundary
+	if !best.converged {
+		if boundary != "" {
+			best.reason = boundary
+		}
+		return best
 	}
-	if best.converged {
-		// Report the log-likelihood summed directly, not rescaled from the mean.
-		best.ll = d.logLik(best.params, nil)
+	if reason := bgnbdIdentified(bestX, func(grad, th []float64) { objective(th, grad) }); reason != "" {
+		return bgnbdFit{reason: reason}
 	}
+	// Report the log-likelihood summed directly, not rescaled from the mean.
+	best.ll = d.logLik(best.params, nil)
 	return best
+}
+
+// bgnbdMinCurvature is the least curvature the negative mean log-likelihood must have in every
+// direction of the log-parameters at the optimum. Fits on real and simulated data show 3e-3 and
+// more; where the data leave a parameter free (every customer buying at the same rate, nobody
+// dropping out) it is 1e-6 or less, and the optimum is only a point on a flat ridge.
+const bgnbdMinCurvature = 1e-5
+
+// bgnbdIdentified checks that the optimum th is a strict one: the Hessian of the objective,
+// from central differences of its gradient, must be positive definite with curvature at least
+// bgnbdMinCurvature. It returns why not, or "".
+func bgnbdIdentified(th []float64, grad func(grad, th []float64)) string {
+	const h = 1e-4
+	n := len(th)
+	rows := mat.NewDense(n, n, nil)
+	gp, gm := make([]float64, n), make([]float64, n)
+	x := make([]float64, n)
+	for j := range n {
+		copy(x, th)
+		x[j] = th[j] + h
+		grad(gp, x)
+		x[j] = th[j] - h
+		grad(gm, x)
+		for i := range n {
+			rows.Set(i, j, (gp[i]-gm[i])/(2*h))
+		}
+	}
+	hess := mat.NewSymDense(n, nil)
+	for i := range n {
+		for j := i; j < n; j++ {
+			hess.SetSym(i, j, (rows.At(i, j)+rows.At(j, i))/2)
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(hess, true) {
+		return "the likelihood's curvature at the optimum could not be computed"
+	}
+	values := eig.Values(nil)
+	if math.IsNaN(values[0]) {
+		return "the likelihood's curvature at the optimum could not be computed"
+	}
+	if values[0] >= bgnbdMinCurvature {
+		return ""
+	}
+	// Name the parameters that move along the flat direction.
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	var names []string
+	for i, name := range []string{"r", "alpha", "a", "b"} {
+		if math.Abs(vecs.At(i, 0)) >= 0.3 {
+			names = append(names, name)
+		}
+	}
+	return fmt.Sprintf("the data do not identify the model: the likelihood is flat (curvature %.2g) along a direction moving %s",
+		values[0], strings.Join(names, ", "))
 }

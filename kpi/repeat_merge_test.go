@@ -5,34 +5,49 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// repeatRandomJourneys draws n customers with orders (some resent, some without order_id, some
-// without revenue) and browsing between 2023-03-01 and 2024-04-30. Revenues are whole numbers,
-// so sums are exact in any order.
+// repeatRandomJourneys draws n customers between 2023-03-01 and 2024-04-30 whose orders follow
+// the BG/NBD process (rates ~ Gamma(0.8, 6 a week), drop-out ~ Beta(0.7, 2.5)), with browsing
+// before orders, resent purchase events, orders without order_id and orders without revenue.
+// Revenues are whole numbers, so sums are exact in any order.
 func repeatRandomJourneys(f *repeatFixture, n int, seed uint64) []Journey {
-	rng := rand.New(rand.NewPCG(seed, 2))
+	src := rand.NewPCG(seed, 2)
+	rng := rand.New(src)
+	rate := distuv.Gamma{Alpha: 0.8, Beta: 6, Src: src}
+	drop := distuv.Beta{Alpha: 0.7, Beta: 2.5, Src: src}
 	start, end := f.at("2023-03-01"), f.at("2024-04-30")
 	tps := []string{"", "social", "email", "search", "store"}
 	segs := []string{"", "new", "loyal", "vip"}
 	js := make([]Journey, n)
 	for i := range js {
 		var evs []Event
-		seg := segs[rng.IntN(len(segs))]
-		for range 1 + rng.IntN(10) {
-			e := Event{Time: start + rng.Int64N(end-start), Revenue: math.NaN(), Sentiment: float32(math.NaN()),
-				Touchpoint: f.d.Touchpoint.Code(tps[rng.IntN(len(tps))]), Segment: f.d.Segment.Code(seg)}
-			if rng.IntN(2) == 0 {
-				e.Stage = 1
-				e.Order = uint64(rng.IntN(4))
-				if rng.IntN(5) > 0 {
-					e.Revenue = float64(1 + rng.IntN(200))
-				}
+		seg := f.d.Segment.Code(segs[rng.IntN(len(segs))])
+		tp := func() uint32 { return f.d.Touchpoint.Code(tps[rng.IntN(len(tps))]) }
+		gap, p := float64(Week)/rate.Rand(), drop.Rand()
+		orders := 0
+		for t := start + rng.Int64N(end-start); t < end; t += int64(rng.ExpFloat64() * gap) {
+			for range rng.IntN(3) {
+				evs = append(evs, Event{Time: t - rng.Int64N(3*Day), Revenue: math.NaN(), Sentiment: float32(math.NaN()),
+					Touchpoint: tp(), Segment: seg})
+			}
+			e := Event{Time: t, Order: uint64(1 + rng.Int64N(1<<40)), Revenue: math.NaN(), Stage: 1,
+				Sentiment: float32(math.NaN()), Touchpoint: tp(), Segment: seg}
+			if rng.IntN(8) == 0 {
+				e.Order = 0
+			}
+			if rng.IntN(5) > 0 {
+				e.Revenue = float64(1 + rng.IntN(200))
 			}
 			evs = append(evs, e)
-			if e.Stage == 1 && e.Order != 0 && rng.IntN(4) == 0 {
-				e.Time += int64(rng.IntN(3)) * Hour // a resent purchase event
+			if e.Order != 0 && rng.IntN(4) == 0 {
+				e.Time += int64(1+rng.IntN(3)) * Hour // a resent purchase event
 				evs = append(evs, e)
+			}
+			if orders++; orders > 1 && rng.Float64() < p { // drop-out follows repeat purchases only
+				break
 			}
 		}
 		js[i] = f.journey(uint64(i+1), evs...)
