@@ -239,7 +239,10 @@ func (r *repeatAcc) result(d *Dicts) RepeatResult {
 		DaysFirstToSecondOrder: all.DaysFirstToSecondOrder,
 		BySegment:              repeatGroups(r.bySeg, d.SegmentName, r.p.Top),
 		ByFirstTouchpoint:      repeatGroups(r.byTP, d.TouchpointName, r.p.Top),
-		CohortUnit:             r.p.Cohort,
+		CohortUnit:             "month",
+	}
+	if r.p.Cohort == "week" {
+		res.CohortUnit = "week"
 	}
 	if r.current {
 		res.Cohorts = r.cohorts.result()
