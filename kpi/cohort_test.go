@@ -1,7 +1,9 @@
 package kpi
 
 import (
+	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -115,5 +117,28 @@ func TestCohorts(t *testing.T) {
 			}
 			checkCohorts(t, cur.Cohorts, c.want)
 		})
+	}
+}
+
+// TestRepeatJSONNulls checks that cells not yet observable and a fit that did not converge are
+// null in the JSON, not 0.
+func TestRepeatJSONNulls(t *testing.T) {
+	f := newRepeatFixture(t)
+	p := repeatParams(t, "2024-03-01", "2024-03-15")
+	p.History = 90 * Day
+	js := []Journey{f.journey(1, f.order("2023-12-05", 1, 1, "", ""), f.order("2024-01-10", 2, 1, "", ""))}
+	cur, _ := repeatRun(p, f.d, js)
+	got, err := json.Marshal(cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"cohorts":[{"cohort":"2023-12","size":1,"retention":[1,0,null]}]`,
+		`"bgnbd":{"converged":false,"reason":"too few customers to fit: 1 (need at least 20)","r":null,"alpha":null,"a":null,"b":null,"log_likelihood":null,"time_unit":"weeks","customers":1,"horizon_days":90,"expected_purchases":null,"expected_revenue":null,"mean_p_alive":null,"by_segment":[],"by_first_touchpoint":[]}`,
+		`"purchasers":0,"orders":0,"revenue":0,"average_order_value":null`,
+	} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("JSON %s\nlacks %s", got, want)
+		}
 	}
 }
