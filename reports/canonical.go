@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// contentTypeEntry matches one <Default …/> or <Override …/> element of [Content_Types].xml.
-var contentTypeEntry = regexp.MustCompile(`<(Default|Override)\s[^>]*/>`)
+// contentTypeEntry matches one Default or Override element of [Content_Types].xml, self-closing
+// or not.
+var contentTypeEntry = regexp.MustCompile(`<Default\s[^>]*?(?:/>|>\s*</Default>)|<Override\s[^>]*?(?:/>|>\s*</Override>)`)
 
 // canonicalZip rewrites an xlsx package so that equal content gives equal bytes: parts in a
 // fixed order ([Content_Types].xml, then by name), one modification time, and the entries of
