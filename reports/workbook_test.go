@@ -486,3 +486,44 @@ func TestWrappedLines(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWriteWorkbook renders the full fixture and writes it atomically.
+func BenchmarkWriteWorkbook(b *testing.B) {
+	r, about := fullResult(), fixtureAbout()
+	path := filepath.Join(b.TempDir(), "r.xlsx")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteWorkbook(path, r, about); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWriteWorkbookLarge renders a Result with large detail tables: a year of daily trend
+// points, 50 values per breakdown and 40 touchpoints.
+func BenchmarkWriteWorkbookLarge(b *testing.B) {
+	r := fullResult()
+	for i := range r.Funnel.Breakdowns {
+		g := r.Funnel.Breakdowns[i].Groups[0]
+		for j := 0; j < 50; j++ {
+			g.Value = fmt.Sprintf("value_%03d", j)
+			r.Funnel.Breakdowns[i].Groups = append(r.Funnel.Breakdowns[i].Groups, g)
+		}
+	}
+	for len(r.Trends.Points) < 365 {
+		r.Trends.Points = append(r.Trends.Points, r.Trends.Points[len(r.Trends.Points)%31])
+	}
+	base := r.Attribution.Touchpoints
+	for j := 0; len(r.Attribution.Touchpoints) < 40; j++ {
+		t := base[j%len(base)]
+		t.Touchpoint = fmt.Sprintf("campaign_%02d", j)
+		r.Attribution.Touchpoints = append(r.Attribution.Touchpoints, t)
+	}
+	path := filepath.Join(b.TempDir(), "r.xlsx")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteWorkbook(path, r, fixtureAbout()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
