@@ -1,12 +1,21 @@
 package reports
 
+import "math"
+
 func txt(s string) cell { return cell{v: s} }
 
 func bold(s string) cell { return cell{v: s, look: look{bold: true}} }
 
 func cnt(n int64) cell { return cell{v: n, look: look{numFmt: fmtCount}} }
 
-func num(v float64, format string) cell { return cell{v: v, look: look{numFmt: format}} }
+// num renders a number. NaN and infinities have no cell form (and no JSON form); they are shown
+// as n/a rather than written as a broken cell.
+func num(v float64, format string) cell {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return na()
+	}
+	return cell{v: v, look: look{numFmt: format}}
+}
 
 // opt renders a nullable number; nil ("not defined") is shown as a grey "n/a", never as 0.
 func opt(p *float64, format string) cell {

@@ -44,7 +44,7 @@ func summarySheet(r *kpi.Result) *sheet {
 		}
 		first, _ := s.table("", []string{"KPI", "This period", "Previous period", "Change", "Relative change"}, rows)
 		s.heights[first] = 20
-		s.note("Green: moved the good way; red: moved the bad way. Relative change is the change divided by the previous value.")
+		s.note("Green: moved the good way; red: moved the bad way. The change of a rate is in percentage points; relative change is the change divided by the previous value.")
 	}
 	s.blank()
 

@@ -527,3 +527,14 @@ func BenchmarkWriteWorkbookLarge(b *testing.B) {
 		}
 	}
 }
+
+func TestNonFiniteNumbersAreNA(t *testing.T) {
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		if c := num(v, fmtNumber); c.v != "n/a" {
+			t.Errorf("num(%v) = %v, want n/a", v, c.v)
+		}
+	}
+	if c := num(1.5, fmtNumber); c.v != 1.5 {
+		t.Errorf("num(1.5) = %v", c.v)
+	}
+}
