@@ -83,6 +83,13 @@ func (s *sheet) table(name string, header []string, data [][]cell) (first, last 
 	hdr := make([]cell, len(header))
 	for i, h := range header {
 		hdr[i] = cell{v: h, look: look{header: true}}
+		// A header sits over its numbers: right-aligned when the column holds numbers.
+		for _, r := range data {
+			if i < len(r) && isNumber(r[i].v) {
+				hdr[i].look.align = "right"
+				break
+			}
+		}
 	}
 	first = s.add(hdr...)
 	for _, r := range data {
