@@ -52,7 +52,8 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = os.Rename(tmpName, path); err != nil {
 		return fmt.Errorf("reports: rename %s: %w", path, err)
 	}
-	// The file is complete from here on; a failure to sync the directory only weakens durability.
+	// The file is complete and in place from here on; a failed directory sync is still reported
+	// because the rename may not survive a crash.
 	if err := syncDir(dir); err != nil {
 		return fmt.Errorf("reports: sync directory of %s: %w", path, err)
 	}

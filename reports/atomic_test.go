@@ -88,3 +88,16 @@ func TestFileBase(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteNilResult(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteWorkbook(filepath.Join(dir, "r.xlsx"), nil, About{}); err == nil {
+		t.Error("WriteWorkbook(nil) succeeded")
+	}
+	if err := WriteJSON(filepath.Join(dir, "r.json"), nil); err == nil {
+		t.Error("WriteJSON(nil) succeeded")
+	}
+	if names := dirEntries(t, dir); len(names) != 0 {
+		t.Errorf("left behind: %v", names)
+	}
+}

@@ -11,6 +11,9 @@ import (
 // WriteJSON writes r as indented JSON (the documented interface of SPEC §5) atomically to path.
 // Keys come in a stable order: struct fields in declaration order, map keys sorted.
 func WriteJSON(path string, r *kpi.Result) error {
+	if r == nil {
+		return fmt.Errorf("reports: json %s: no result", path)
+	}
 	return WriteFileAtomic(path, func(w io.Writer) error { return encodeJSON(w, r) })
 }
 

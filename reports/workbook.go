@@ -45,6 +45,9 @@ const topActions = 5
 // and about give a byte-identical file: document properties come from the report window, not
 // the clock, and the package parts are written in a canonical order.
 func WriteWorkbook(path string, r *kpi.Result, about About) error {
+	if r == nil {
+		return fmt.Errorf("reports: workbook %s: no result", path)
+	}
 	data, err := workbookBytes(r, about)
 	if err != nil {
 		return fmt.Errorf("reports: workbook %s: %w", path, err)
