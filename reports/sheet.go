@@ -122,6 +122,16 @@ func (s *sheet) chart(at string, c *excelize.Chart) {
 	s.charts = append(s.charts, placedChart{cell: at, chart: c})
 }
 
+// reserve keeps the rows under a chart anchored at row free, so the next block starts below it.
+// Rows are taken at 12.75 pt, the smallest default height of the common applications, with one
+// row to spare.
+func (s *sheet) reserve(row int, heightPx uint) {
+	rows := int(math.Ceil(float64(heightPx)*0.75/12.75)) + 1
+	for s.next() < row+rows {
+		s.blank()
+	}
+}
+
 func (s *sheet) colorScale(ref string, opts ...excelize.ConditionalFormatOptions) {
 	s.conds = append(s.conds, condFormat{ref: ref, opts: opts})
 }
@@ -373,6 +383,13 @@ func axis(numFmt string) excelize.ChartAxis {
 
 func withRange(a excelize.ChartAxis, lo, hi *float64) excelize.ChartAxis {
 	a.Minimum, a.Maximum = lo, hi
+	return a
+}
+
+// lowLabels puts category labels at the bottom of the plot, away from a value axis that crosses
+// in the middle (sentiment runs from −1 to 1).
+func lowLabels(a excelize.ChartAxis) excelize.ChartAxis {
+	a.TickLabelPosition = excelize.ChartTickLabelLow
 	return a
 }
 

@@ -115,9 +115,7 @@ func attributionSheet(r *kpi.Result) *sheet {
 			Dimension: excelize.ChartDimension{Width: 820, Height: 340},
 			Format:    excelize.GraphicOptions{AltText: "Clustered bar chart of attributed conversions per touchpoint and model"},
 		})
-		for s.next() < at+18 {
-			s.blank()
-		}
+		s.reserve(at, 340)
 	}
 
 	// The same layout (touchpoint, then one column per model) for revenue and, with spend, CPA

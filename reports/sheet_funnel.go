@@ -68,10 +68,7 @@ func funnelSheet(r *kpi.Result) *sheet {
 			Dimension: excelize.ChartDimension{Width: 640, Height: 300},
 			Format:    excelize.GraphicOptions{AltText: "Bar chart of customers reaching each stage of the closed funnel"},
 		})
-		// Keep the rows under the chart free.
-		for s.next() < at+16 {
-			s.blank()
-		}
+		s.reserve(at, 300)
 	}
 	s.blank()
 

@@ -36,7 +36,7 @@ func journeyMapSheet(r *kpi.Result) *sheet {
 		hdr := make([]cell, 0, len(jm.Touchpoints)+1)
 		hdr = append(hdr, cell{v: "Stage \\ touchpoint", look: look{header: true}})
 		for _, tp := range jm.Touchpoints {
-			hdr = append(hdr, cell{v: tp, look: look{header: true}})
+			hdr = append(hdr, cell{v: tp, look: look{header: true, align: "right"}})
 		}
 		first = s.add(hdr...)
 		for _, st := range jm.Stages {
@@ -98,15 +98,13 @@ func journeyMapSheet(r *kpi.Result) *sheet {
 			}},
 			Title:        chartTitle("How customers feel along the journey"),
 			Legend:       excelize.ChartLegend{Position: "none"},
-			XAxis:        axis(""),
+			XAxis:        lowLabels(axis("")),
 			YAxis:        withRange(axis("0.0"), &minV, &maxV),
 			ShowBlanksAs: "gap",
 			Dimension:    excelize.ChartDimension{Width: 560, Height: 280},
 			Format:       excelize.GraphicOptions{AltText: "Line chart of the average sentiment at each stage"},
 		})
-		for s.next() < first+16 {
-			s.blank()
-		}
+		s.reserve(first, 280)
 	}
 	s.blank()
 
