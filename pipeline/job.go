@@ -15,6 +15,7 @@ import (
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/reports"
 )
 
 // ReadRange is what a report over w needs read: from the previous period's start less the
@@ -162,6 +163,11 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 	timer.done("kpi")
 
 	o := &Outcome{Window: job.Window, Result: res, Source: desc, ConfigHash: ConfigHash(&cfg)}
+	if pl, ok := src.(Planner); ok {
+		if text, _, err := pl.Plan(ctx, start, end); err == nil {
+			o.Plan = text
+		}
+	}
 	out := job.Out
 	if out == "" {
 		out = cfg.Report.Out
@@ -185,5 +191,5 @@ func describe(src Source) string {
 
 // OutputBase is the path of a report's files without extension: <out>/<name>_<from>_<to>.
 func OutputBase(out, name string, w Window) string {
-	return filepath.Join(out, fmt.Sprintf("%s_%s_%s", name, w.FromDay(), w.ToDay()))
+	return filepath.Join(out, reports.FileBase(name, w.FromDay(), w.ToDay()))
 }
