@@ -1,11 +1,16 @@
 package kpi
 
+import "slices"
+
 // Acc folds journeys into every KPI family, for the report period and the previous period. An
 // Acc is not safe for concurrent use: give each worker (or each partition) its own and Merge them
 // in a fixed order, so floating-point sums come out the same on every run.
 type Acc struct {
 	p         *Params
 	cur, prev periodAcc
+	// resent counts purchase events repeating an order_id already seen for the customer.
+	resent int64
+	orders []uint64 // scratch
 }
 
 // periodAcc holds one accumulator per KPI family for one period.
@@ -64,12 +69,32 @@ func NewAcc(p *Params) *Acc {
 func (a *Acc) Add(j *Journey) {
 	a.cur.add(j)
 	a.prev.add(j)
+	a.countResent(j)
+}
+
+// countResent counts the purchase events whose order_id the customer already had: GA4 exports
+// sometimes resend them, and they count once (data_quality.duplicate_order_events).
+func (a *Acc) countResent(j *Journey) {
+	ps := int8(a.p.PurchaseStage())
+	a.orders = a.orders[:0]
+	for i := range j.Events {
+		e := &j.Events[i]
+		if e.Stage != ps || e.Order == 0 {
+			continue
+		}
+		if slices.Contains(a.orders, e.Order) {
+			a.resent++
+			continue
+		}
+		a.orders = append(a.orders, e.Order)
+	}
 }
 
 // Merge folds b into a. b must not be used afterwards.
 func (a *Acc) Merge(b *Acc) {
 	a.cur.merge(&b.cur)
 	a.prev.merge(&b.prev)
+	a.resent += b.resent
 }
 
 // Inputs are what a Result needs besides the journeys.
@@ -92,6 +117,7 @@ type SpendRow struct {
 // with.
 func (a *Acc) Result(d *Dicts, in Inputs) *Result {
 	r := &Result{Report: in.Report, DataQuality: in.Quality}
+	r.DataQuality.DuplicateOrderEvents = a.resent
 	r.PeriodResult = a.cur.result(d, &in)
 	r.Comparison.Previous = a.prev.result(d, &in)
 	r.Comparison.Headline = headline(a.p, &r.PeriodResult, &r.Comparison.Previous)

@@ -1,17 +1,328 @@
 package kpi
 
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// repeatOrder is one distinct order of a customer: the time of its first event and the first
+// revenue value among its events (NaN when none carries one).
+type repeatOrder struct {
+	t   int64
+	rev float64
+	id  uint64
+}
+
+// repeatTally holds the running sums of the period KPIs, for every purchaser or for one group.
+type repeatTally struct {
+	purchasers int64
+	orders     int64
+	repeaters  int64 // purchasers with two or more orders in the period
+	returning  int64 // purchasers with an order in the history window before the period
+	revenue    float64
+	// days are the days from first to second order of customers whose second order is in the
+	// period; sorted only when the result is made.
+	days []float64
+}
+
+func (t *repeatTally) merge(o *repeatTally) {
+	t.purchasers += o.purchasers
+	t.orders += o.orders
+	t.repeaters += o.repeaters
+	t.returning += o.returning
+	t.revenue += o.revenue
+	t.days = append(t.days, o.days...)
+}
+
 // repeatAcc accumulates the repeat-purchase KPIs of one period; for the report period (current)
 // also the cohorts and the BG/NBD inputs.
 type repeatAcc struct {
 	p       *Params
 	per     Period
 	current bool
+	stage   int8 // the purchase stage: its events are orders
+
+	all   repeatTally
+	bySeg map[uint32]*repeatTally
+	byTP  map[uint32]*repeatTally
+
+	// cohorts and fit are nil unless current.
+	cohorts *cohortAcc
+	fit     *bgnbdAcc
+
+	// orders and seen are scratch space reused across journeys.
+	orders []repeatOrder
+	seen   map[uint64]int
 }
 
 func newRepeatAcc(p *Params, per Period, current bool) *repeatAcc {
-	return &repeatAcc{p: p, per: per, current: current}
+	r := &repeatAcc{
+		p: p, per: per, current: current, stage: int8(p.PurchaseStage()),
+		bySeg: map[uint32]*repeatTally{}, byTP: map[uint32]*repeatTally{},
+	}
+	if current {
+		r.cohorts = newCohortAcc(p)
+		r.fit = newBGNBDAcc(p)
+	}
+	return r
 }
 
-func (r *repeatAcc) add(j *Journey)               {}
-func (r *repeatAcc) merge(o *repeatAcc)           {}
-func (r *repeatAcc) result(d *Dicts) RepeatResult { return RepeatResult{} }
+// repeatSeenLinear is how many orders a customer may have before order ids are looked up in a
+// map rather than by a linear scan.
+const repeatSeenLinear = 32
+
+// customerOrders returns j's distinct orders in time order (j.Events is ordered by time). The
+// slice is scratch space, valid until the next call.
+func (r *repeatAcc) customerOrders(j *Journey) []repeatOrder {
+	orders := r.orders[:0]
+	clear(r.seen)
+	indexed := false // whether r.seen holds the ids of orders
+	for i := range j.Events {
+		e := &j.Events[i]
+		if e.Stage != r.stage {
+			continue
+		}
+		if e.Order != 0 {
+			if !indexed && len(orders) > repeatSeenLinear {
+				if r.seen == nil {
+					r.seen = make(map[uint64]int)
+				}
+				for m := len(orders) - 1; m >= 0; m-- { // the first order with an id wins
+					if orders[m].id != 0 {
+						r.seen[orders[m].id] = m
+					}
+				}
+				indexed = true
+			}
+			k := -1
+			if indexed {
+				if m, ok := r.seen[e.Order]; ok {
+					k = m
+				}
+			} else {
+				for m := range orders {
+					if orders[m].id == e.Order {
+						k = m
+						break
+					}
+				}
+			}
+			if k >= 0 {
+				// A resent purchase event adds nothing, except the revenue its order lacked.
+				if math.IsNaN(orders[k].rev) && e.HasRevenue() {
+					orders[k].rev = e.Revenue
+				}
+				continue
+			}
+			if indexed {
+				r.seen[e.Order] = len(orders)
+			}
+		}
+		orders = append(orders, repeatOrder{t: e.Time, rev: e.Revenue, id: e.Order})
+	}
+	r.orders = orders
+	return orders
+}
+
+// customerSegment is the segment of the customer's latest event with a segment before end, or 0.
+func customerSegment(j *Journey, end int64) uint32 {
+	var seg uint32
+	for i := range j.Events {
+		if j.Events[i].Time >= end {
+			break
+		}
+		if j.Events[i].Segment != 0 {
+			seg = j.Events[i].Segment
+		}
+	}
+	return seg
+}
+
+// firstTouchpoint is the touchpoint of the customer's first event read that carries one, or 0.
+func firstTouchpoint(j *Journey) uint32 {
+	for i := range j.Events {
+		if j.Events[i].Touchpoint != 0 {
+			return j.Events[i].Touchpoint
+		}
+	}
+	return 0
+}
+
+func (r *repeatAcc) add(j *Journey) {
+	orders := r.customerOrders(j)
+	if len(orders) == 0 {
+		return
+	}
+	seg := customerSegment(j, r.per.To)
+	tp := firstTouchpoint(j)
+	if r.current {
+		r.cohorts.add(orders)
+		r.fit.add(orders, seg, tp)
+	}
+
+	var c repeatTally
+	returning := false
+	for _, o := range orders {
+		switch {
+		case r.per.Contains(o.t):
+			c.orders++
+			if !math.IsNaN(o.rev) {
+				c.revenue += o.rev
+			}
+		case o.t < r.per.From && o.t >= r.per.From-r.p.History:
+			returning = true
+		}
+	}
+	if c.orders == 0 {
+		return
+	}
+	c.purchasers = 1
+	if c.orders >= 2 {
+		c.repeaters = 1
+	}
+	if returning {
+		c.returning = 1
+	}
+	var days float64
+	second := len(orders) >= 2 && r.per.Contains(orders[1].t)
+	if second {
+		days = float64(orders[1].t-orders[0].t) / float64(Day)
+	}
+	for _, t := range []*repeatTally{&r.all, repeatGroup(r.bySeg, seg), repeatGroup(r.byTP, tp)} {
+		t.purchasers += c.purchasers
+		t.orders += c.orders
+		t.repeaters += c.repeaters
+		t.returning += c.returning
+		t.revenue += c.revenue
+		if second {
+			t.days = append(t.days, days)
+		}
+	}
+}
+
+func repeatGroup(m map[uint32]*repeatTally, code uint32) *repeatTally {
+	t := m[code]
+	if t == nil {
+		t = &repeatTally{}
+		m[code] = t
+	}
+	return t
+}
+
+func (r *repeatAcc) merge(o *repeatAcc) {
+	r.all.merge(&o.all)
+	mergeRepeatGroups(r.bySeg, o.bySeg)
+	mergeRepeatGroups(r.byTP, o.byTP)
+	if r.current {
+		r.cohorts.merge(o.cohorts)
+		r.fit.merge(o.fit)
+	}
+}
+
+func mergeRepeatGroups(dst, src map[uint32]*repeatTally) {
+	for code, t := range src {
+		repeatGroup(dst, code).merge(t)
+	}
+}
+
+func (r *repeatAcc) result(d *Dicts) RepeatResult {
+	all := r.all.row("")
+	res := RepeatResult{
+		Purchasers:             all.Purchasers,
+		Orders:                 all.Orders,
+		Revenue:                all.Revenue,
+		AverageOrderValue:      all.AverageOrderValue,
+		OrdersPerPurchaser:     all.OrdersPerPurchaser,
+		RepeatPurchaseRate:     all.RepeatPurchaseRate,
+		ReturningCustomerRate:  all.ReturningCustomerRate,
+		DaysFirstToSecondOrder: all.DaysFirstToSecondOrder,
+		BySegment:              repeatGroups(r.bySeg, d.SegmentName, r.p.Top),
+		ByFirstTouchpoint:      repeatGroups(r.byTP, d.TouchpointName, r.p.Top),
+		CohortUnit:             "month",
+	}
+	if r.p.Cohort == "week" {
+		res.CohortUnit = "week"
+	}
+	if r.current {
+		res.Cohorts = r.cohorts.result()
+		res.BGNBD = r.fit.result(d)
+	}
+	return res
+}
+
+// row turns the sums into the KPIs of one group named value.
+func (t *repeatTally) row(value string) RepeatGroup {
+	return RepeatGroup{
+		Value:                  value,
+		Purchasers:             t.purchasers,
+		Orders:                 t.orders,
+		Revenue:                t.revenue,
+		AverageOrderValue:      Ratio(t.revenue, float64(t.orders)),
+		OrdersPerPurchaser:     Ratio(float64(t.orders), float64(t.purchasers)),
+		RepeatPurchaseRate:     Ratio(float64(t.repeaters), float64(t.purchasers)),
+		ReturningCustomerRate:  Ratio(float64(t.returning), float64(t.purchasers)),
+		DaysFirstToSecondOrder: repeatStats(t.days),
+	}
+}
+
+// repeatGroups lists the groups by purchasers (most first, then by name); beyond the top N
+// (top ≤ 0: no limit) they are summed into one "(other)" row, last.
+func repeatGroups(m map[uint32]*repeatTally, name func(uint32) string, top int) []RepeatGroup {
+	type named struct {
+		name string
+		t    *repeatTally
+	}
+	gs := make([]named, 0, len(m))
+	for code, t := range m {
+		gs = append(gs, named{name(code), t})
+	}
+	slices.SortFunc(gs, func(a, b named) int {
+		if c := cmp.Compare(b.t.purchasers, a.t.purchasers); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.name, b.name)
+	})
+	out := make([]RepeatGroup, 0, len(gs))
+	var other repeatTally
+	for i, g := range gs {
+		if top > 0 && i >= top {
+			other.merge(g.t)
+			continue
+		}
+		out = append(out, g.t.row(g.name))
+	}
+	if top > 0 && len(gs) > top {
+		out = append(out, other.row(OtherLabel))
+	}
+	return out
+}
+
+// repeatStats summarises values: n, median and 90th percentile (linear interpolation between
+// order statistics, as numpy's default and Excel's PERCENTILE.INC), mean. values is sorted in
+// place, so the mean sums in the same order however the values were merged.
+func repeatStats(values []float64) Stats {
+	s := Stats{N: int64(len(values))}
+	if len(values) == 0 {
+		return s
+	}
+	slices.Sort(values)
+	var sum float64
+	for _, v := range values {
+		sum += v
+	}
+	s.Median = Ptr(repeatQuantile(values, 0.5))
+	s.P90 = Ptr(repeatQuantile(values, 0.9))
+	s.Mean = Ptr(sum / float64(len(values)))
+	return s
+}
+
+// repeatQuantile is the q-quantile of sorted (non-empty) values, interpolating linearly.
+func repeatQuantile(sorted []float64, q float64) float64 {
+	pos := q * float64(len(sorted)-1)
+	lo := int(math.Floor(pos))
+	if lo >= len(sorted)-1 {
+		return sorted[len(sorted)-1]
+	}
+	return sorted[lo] + (pos-float64(lo))*(sorted[lo+1]-sorted[lo])
+}

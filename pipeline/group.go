@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,6 +21,10 @@ const partitions = 256
 // rowSize is the in-memory size of one row; spilled rows are written as these bytes.
 const rowSize = int(unsafe.Sizeof(row{}))
 
+// chunkRows is how many rows a partition allocates at a time. Chunks never move once allocated,
+// so appending copies each row once, and the memory they hold is exactly what the budget counts.
+const chunkRows = 2048
+
 // grouper hash-partitions rows by customer. It keeps rows in memory up to its budget and spills
 // the largest partitions to temporary files beyond it, so memory is bounded by the budget, not by
 // the number of events. add is safe for concurrent use.
@@ -30,11 +33,11 @@ type grouper struct {
 	dir    string
 
 	mu      sync.Mutex
-	mem     [partitions][]row
-	memRows int64
+	parts   [partitions][][]row // chunks; all full but the last
+	chunks  int64               // chunks held in memory
+	free    [][]row             // spilled chunks, reused
 	files   [partitions]*os.File
 	spilled [partitions]int64
-	total   int64
 	err     error
 	tmpDir  string
 }
@@ -49,20 +52,36 @@ func partitionOf(cust uint64) int {
 	return int(h >> 56)
 }
 
-// add stores rows; it spills when the rows in memory exceed the budget.
+// add stores rows; it spills when the rows in memory exceed the budget. The rows are bucketed
+// by partition before the lock is taken, so concurrent readers mostly copy.
 func (g *grouper) add(rows []row) error {
+	var counts [partitions + 1]int
+	part := make([]uint8, len(rows))
+	for i := range rows {
+		p := partitionOf(rows[i].cust)
+		part[i] = uint8(p)
+		counts[p+1]++
+	}
+	for p := 1; p <= partitions; p++ {
+		counts[p] += counts[p-1]
+	}
+	bucketed := make([]row, len(rows))
+	next := counts
+	for i := range rows {
+		p := part[i]
+		bucketed[next[p]] = rows[i]
+		next[p]++
+	}
+
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.err != nil {
 		return g.err
 	}
-	for i := range rows {
-		p := partitionOf(rows[i].cust)
-		g.mem[p] = append(g.mem[p], rows[i])
+	for p := 0; p < partitions; p++ {
+		g.appendRows(p, bucketed[counts[p]:counts[p+1]])
 	}
-	g.memRows += int64(len(rows))
-	g.total += int64(len(rows))
-	for g.memRows*int64(rowSize) > g.budget {
+	for g.chunks*chunkRows*int64(rowSize) > g.budget {
 		if err := g.spillLargest(); err != nil {
 			g.err = err
 			return err
@@ -71,16 +90,46 @@ func (g *grouper) add(rows []row) error {
 	return nil
 }
 
+// appendRows copies rows into partition p's chunks. g.mu must be held.
+func (g *grouper) appendRows(p int, rows []row) {
+	for len(rows) > 0 {
+		cs := g.parts[p]
+		if len(cs) == 0 || len(cs[len(cs)-1]) == chunkRows {
+			var c []row
+			if n := len(g.free); n > 0 {
+				c, g.free = g.free[n-1][:0], g.free[:n-1]
+			} else {
+				c = make([]row, 0, chunkRows)
+			}
+			cs = append(cs, c)
+			g.chunks++
+		}
+		last := cs[len(cs)-1]
+		n := min(chunkRows-len(last), len(rows))
+		cs[len(cs)-1] = append(last, rows[:n]...)
+		g.parts[p] = cs
+		rows = rows[n:]
+	}
+}
+
+// memRows is the number of rows of partition p in memory.
+func (g *grouper) memRows(p int) int {
+	cs := g.parts[p]
+	if len(cs) == 0 {
+		return 0
+	}
+	return (len(cs)-1)*chunkRows + len(cs[len(cs)-1])
+}
+
 // spillLargest writes the largest in-memory partition to its spill file. g.mu must be held.
 func (g *grouper) spillLargest() error {
 	p := 0
-	for i := range g.mem {
-		if len(g.mem[i]) > len(g.mem[p]) {
+	for i := range g.parts {
+		if len(g.parts[i]) > len(g.parts[p]) {
 			p = i
 		}
 	}
-	rows := g.mem[p]
-	if len(rows) == 0 {
+	if len(g.parts[p]) == 0 {
 		return nil
 	}
 	if g.files[p] == nil {
@@ -97,12 +146,15 @@ func (g *grouper) spillLargest() error {
 		}
 		g.files[p] = f
 	}
-	if _, err := g.files[p].Write(rowBytes(rows)); err != nil {
-		return fmt.Errorf("group: spill: %w", err)
+	for _, c := range g.parts[p] {
+		if _, err := g.files[p].Write(rowBytes(c)); err != nil {
+			return fmt.Errorf("group: spill: %w", err)
+		}
+		g.spilled[p] += int64(len(c))
 	}
-	g.spilled[p] += int64(len(rows))
-	g.memRows -= int64(len(rows))
-	g.mem[p] = nil // release the memory: the budget is what matters
+	g.chunks -= int64(len(g.parts[p]))
+	g.free = append(g.free, g.parts[p]...)
+	g.parts[p] = nil
 	return nil
 }
 
@@ -115,10 +167,12 @@ func rowBytes(rows []row) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&rows[0])), len(rows)*rowSize)
 }
 
-// load returns every row of partition p: spilled ones read back, then those in memory.
+// load returns every row of partition p, spilled ones read back, in buf's memory when it is
+// large enough. It releases the partition's in-memory chunks. Loads of different partitions may
+// run concurrently once adding is over.
 func (g *grouper) load(p int, buf []row) ([]row, error) {
-	n := g.spilled[p] + int64(len(g.mem[p]))
-	buf = slices.Grow(buf[:0], int(n))[:g.spilled[p]]
+	n := int(g.spilled[p]) + g.memRows(p)
+	buf = slices.Grow(buf[:0], n)[:g.spilled[p]]
 	if f := g.files[p]; f != nil {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return nil, fmt.Errorf("group: read spill: %w", err)
@@ -127,8 +181,10 @@ func (g *grouper) load(p int, buf []row) ([]row, error) {
 			return nil, fmt.Errorf("group: read spill: %w", err)
 		}
 	}
-	buf = append(buf, g.mem[p]...)
-	g.mem[p] = nil
+	for _, c := range g.parts[p] {
+		buf = append(buf, c...)
+	}
+	g.parts[p] = nil
 	return buf, nil
 }
 
@@ -148,35 +204,15 @@ func (g *grouper) Close() error {
 	return errors.Join(errs...)
 }
 
-// sortKey is the compact key rows are sorted by: customer, time, then the full event order.
-type sortKey struct {
-	cust uint64
-	time int64
-	idx  uint32
-}
-
-// sortRows orders rows by customer, then by the journey order of kpi.Compare. It sorts small
-// keys rather than whole rows (a third of the bytes to move), falling back to the full
-// comparison only between events of one customer at the same instant.
-func sortRows(rows []row) []row {
-	keys := make([]sortKey, len(rows))
-	for i := range rows {
-		keys[i] = sortKey{rows[i].cust, rows[i].ev.Time, uint32(i)}
+// spilledRows is the number of rows written to spill files so far.
+func (g *grouper) spilledRows() int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var n int64
+	for _, s := range g.spilled {
+		n += s
 	}
-	slices.SortFunc(keys, func(a, b sortKey) int {
-		if a.cust != b.cust {
-			return cmp.Compare(a.cust, b.cust)
-		}
-		if a.time != b.time {
-			return cmp.Compare(a.time, b.time)
-		}
-		return kpi.Compare(&rows[a.idx].ev, &rows[b.idx].ev)
-	})
-	out := make([]row, len(rows))
-	for i, k := range keys {
-		out[i] = rows[k.idx]
-	}
-	return out
+	return n
 }
 
 // foldStats counts what folding saw.
@@ -187,7 +223,7 @@ type foldStats struct {
 // fold turns every partition into journeys and folds them into one kpi.Acc per partition, using
 // up to workers goroutines, then merges the accumulators in partition order (so the result does
 // not depend on scheduling). remap recodes the rows' strings to the sorted dictionaries.
-func (g *grouper) fold(ctx context.Context, workers int, p *kpi.Params, remap *kpi.Remap, progress func(done int)) (*kpi.Acc, foldStats, error) {
+func (g *grouper) fold(ctx context.Context, workers int, p *kpi.Params, remap *kpi.Remap) (*kpi.Acc, foldStats, error) {
 	if workers < 1 {
 		workers = 1
 	}
@@ -196,14 +232,12 @@ func (g *grouper) fold(ctx context.Context, workers int, p *kpi.Params, remap *k
 	next := make(chan int)
 	errc := make(chan error, workers)
 	var wg sync.WaitGroup
-	var doneMu sync.Mutex
-	done := 0
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var s sorter
 			var buf []row
-			var events []kpi.Event
 			for part := range next {
 				rows, err := g.load(part, buf)
 				if err != nil {
@@ -211,16 +245,8 @@ func (g *grouper) fold(ctx context.Context, workers int, p *kpi.Params, remap *k
 					return
 				}
 				acc := kpi.NewAcc(p)
-				st, evs := foldPartition(rows, remap, acc.Add, events)
-				events = evs
-				accs[part], stats[part] = acc, st
+				accs[part], stats[part] = acc, s.fold(rows, remap, acc.Add)
 				buf = rows[:0]
-				if progress != nil {
-					doneMu.Lock()
-					done++
-					progress(done)
-					doneMu.Unlock()
-				}
 			}
 		}()
 	}
@@ -258,33 +284,105 @@ feed:
 	return total, st, nil
 }
 
-// foldPartition sorts one partition's rows into journeys and passes each to add, which must not
-// keep it.
-func foldPartition(rows []row, remap *kpi.Remap, add func(*kpi.Journey), events []kpi.Event) (foldStats, []kpi.Event) {
+// sorter holds one worker's scratch buffers, reused from partition to partition.
+type sorter struct {
+	keys, tmp []custKey
+	sorted    []row
+	events    []kpi.Event
+}
+
+// custKey is what the radix sort moves: the customer and the row's index.
+type custKey struct {
+	cust uint64
+	idx  uint32
+}
+
+// fold sorts one partition's rows into journeys and passes each to add, which must not keep it.
+func (s *sorter) fold(rows []row, remap *kpi.Remap, add func(*kpi.Journey)) foldStats {
 	var st foldStats
 	st.rows = int64(len(rows))
 	for i := range rows {
 		remap.Apply(&rows[i].ev)
 	}
-	rows = sortRows(rows)
+	rows = s.sort(rows)
 	var j kpi.Journey
 	for i := 0; i < len(rows); {
 		k := i + 1
 		for k < len(rows) && rows[k].cust == rows[i].cust {
 			k++
 		}
-		events = events[:0]
+		events := s.events[:0]
 		for r := i; r < k; r++ {
-			if r > i && kpi.Same(&rows[r].ev, &rows[r-1].ev) {
+			events = append(events, rows[r].ev)
+		}
+		sortEvents(events)
+		kept := events[:1]
+		for r := 1; r < len(events); r++ {
+			if kpi.Same(&events[r], &kept[len(kept)-1]) {
 				st.duplicates++
 				continue
 			}
-			events = append(events, rows[r].ev)
+			kept = append(kept, events[r])
 		}
-		j.Customer, j.Events = rows[i].cust, events
+		s.events = events
+		j.Customer, j.Events = rows[i].cust, kept
 		add(&j)
 		st.customers++
 		i = k
 	}
-	return st, events
+	return st
+}
+
+// sort groups rows by customer (ascending key) with a stable LSD radix sort on the key's bytes,
+// skipping bytes all keys share. It returns the rows in s.sorted.
+func (s *sorter) sort(rows []row) []row {
+	n := len(rows)
+	s.keys = slices.Grow(s.keys[:0], n)[:n]
+	s.tmp = slices.Grow(s.tmp[:0], n)[:n]
+	keys, tmp := s.keys, s.tmp
+	var or, and uint64 = 0, ^uint64(0)
+	for i := range rows {
+		c := rows[i].cust
+		keys[i] = custKey{c, uint32(i)}
+		or |= c
+		and &= c
+	}
+	varying := or ^ and // bits that differ between some keys
+	for shift := uint(0); shift < 64; shift += 8 {
+		if (varying>>shift)&0xff == 0 {
+			continue
+		}
+		var counts [257]int
+		for i := range keys {
+			counts[((keys[i].cust>>shift)&0xff)+1]++
+		}
+		for b := 1; b <= 256; b++ {
+			counts[b] += counts[b-1]
+		}
+		for i := range keys {
+			b := (keys[i].cust >> shift) & 0xff
+			tmp[counts[b]] = keys[i]
+			counts[b]++
+		}
+		keys, tmp = tmp, keys
+	}
+	s.sorted = slices.Grow(s.sorted[:0], n)[:n]
+	for i, k := range keys {
+		s.sorted[i] = rows[k.idx]
+	}
+	return s.sorted
+}
+
+// sortEvents orders one customer's events by kpi.Compare: insertion sort for the usual short,
+// nearly ordered journey, the standard sort for long ones.
+func sortEvents(ev []kpi.Event) {
+	if len(ev) > 24 {
+		slices.SortFunc(ev, func(a, b kpi.Event) int { return kpi.Compare(&a, &b) })
+		return
+	}
+	for i := 1; i < len(ev); i++ {
+		for k := i; k > 0 && kpi.Compare(&ev[k], &ev[k-1]) < 0; k-- {
+			ev[k], ev[k-1] = ev[k-1], ev[k]
+		}
+	}
 }

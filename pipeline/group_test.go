@@ -32,16 +32,15 @@ func journeys(t *testing.T, g *grouper) ([]string, foldStats) {
 	remap := &kpi.Remap{EventName: []uint32{0}, Touchpoint: []uint32{0, 1, 2}, Campaign: []uint32{0}, Segment: []uint32{0}}
 	var out []string
 	var total foldStats
-	var events []kpi.Event
+	var s sorter
 	for p := 0; p < partitions; p++ {
 		rows, err := g.load(p, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var st foldStats
-		st, events = foldPartition(rows, remap, func(j *kpi.Journey) {
+		st := s.fold(rows, remap, func(j *kpi.Journey) {
 			out = append(out, fmt.Sprintf("%d:%v", j.Customer, j.Events))
-		}, events)
+		})
 		total.customers += st.customers
 		total.duplicates += st.duplicates
 		total.rows += st.rows
@@ -99,11 +98,11 @@ func BenchmarkFoldPartition(b *testing.B) {
 	rows := randomRows(100000, 3)
 	remap := &kpi.Remap{EventName: []uint32{0}, Touchpoint: []uint32{0, 1, 2}, Campaign: []uint32{0}, Segment: []uint32{0}}
 	buf := make([]row, len(rows))
-	var events []kpi.Event
+	var s sorter
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		copy(buf, rows)
-		_, events = foldPartition(buf, remap, func(*kpi.Journey) {}, events)
+		s.fold(buf, remap, func(*kpi.Journey) {})
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
 }

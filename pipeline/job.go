@@ -15,6 +15,7 @@ import (
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/reports"
 )
 
 // ReadRange is what a report over w needs read: from the previous period's start less the
@@ -140,7 +141,7 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	acc, st, err := g.fold(ctx, workers, p, remap, nil)
+	acc, st, err := g.fold(ctx, workers, p, remap)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +163,11 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 	timer.done("kpi")
 
 	o := &Outcome{Window: job.Window, Result: res, Source: desc, ConfigHash: ConfigHash(&cfg)}
+	if pl, ok := src.(Planner); ok {
+		if text, _, err := pl.Plan(ctx, start, end); err == nil {
+			o.Plan = text
+		}
+	}
 	out := job.Out
 	if out == "" {
 		out = cfg.Report.Out
@@ -183,17 +189,7 @@ func describe(src Source) string {
 	return fmt.Sprintf("%T", src)
 }
 
-func (g *grouper) spilledRows() int64 {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	var n int64
-	for _, s := range g.spilled {
-		n += s
-	}
-	return n
-}
-
 // OutputBase is the path of a report's files without extension: <out>/<name>_<from>_<to>.
 func OutputBase(out, name string, w Window) string {
-	return filepath.Join(out, fmt.Sprintf("%s_%s_%s", name, w.FromDay(), w.ToDay()))
+	return filepath.Join(out, reports.FileBase(name, w.FromDay(), w.ToDay()))
 }

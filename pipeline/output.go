@@ -2,36 +2,74 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/reports"
 )
 
-// writeOutputs writes the report's files atomically and returns their paths.
+// writeOutputs writes the report's workbook and JSON, each atomically, and returns their paths.
+// If the second file cannot be written the first is removed, so a failed run leaves no report.
 func writeOutputs(ctx context.Context, out string, cfg *config.Config, job Job, o *Outcome, t *stepTimer) ([]string, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("output: %w", err)
 	}
-	base := OutputBase(out, cfg.Report.Name, job.Window)
-	b, err := json.MarshalIndent(o.Result, "", "  ")
+	base := filepath.Join(out, reports.FileBase(cfg.Report.Name, job.Window.FromDay(), job.Window.ToDay()))
+	about, err := aboutReport(cfg, job, o, t)
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(base), ".tmp-*")
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	xlsx, js := base+".xlsx", base+".json"
+	if err := reports.WriteWorkbook(xlsx, o.Result, about); err != nil {
+		return nil, fmt.Errorf("output: %w", err)
+	}
+	if err := reports.WriteJSON(js, o.Result); err != nil {
+		return nil, errors.Join(fmt.Errorf("output: %w", err), os.Remove(xlsx))
+	}
+	return []string{xlsx, js}, nil
+}
+
+// aboutReport is what the About sheet says of the run: the source, its query or files, the
+// parameters, the effective config and the version. Timings only when asked for, since they make
+// the bytes differ between runs of the same report.
+func aboutReport(cfg *config.Config, job Job, o *Outcome, t *stepTimer) (reports.About, error) {
+	y, err := cfg.Marshal()
 	if err != nil {
-		return nil, err
+		return reports.About{}, fmt.Errorf("output: config: %w", err)
 	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return nil, err
+	start, end := ReadRange(cfg, job.Window)
+	loc := cfg.Location()
+	a := reports.About{
+		Source:  o.Source,
+		Config:  string(y),
+		Version: job.Version,
+		Parameters: [][2]string{
+			{"config", cfg.Origin},
+			{"config hash", o.ConfigHash},
+			{"window", job.Window.String()},
+			{"previous window", job.Window.Previous().String()},
+			{"read from", start.In(loc).Format(time.RFC3339)},
+			{"read to (exclusive)", end.In(loc).Format(time.RFC3339)},
+			{"data end", o.Result.Report.DataEnd},
+			{"time zone", cfg.Report.Timezone},
+			{"conversion window", cfg.Funnel.Window.String()},
+			{"stage match", cfg.Funnel.Match},
+		},
 	}
-	tmp.Close()
-	if err := os.Rename(tmp.Name(), base+".json"); err != nil {
-		return nil, err
+	if o.Plan != "" {
+		a.Query = o.Plan
 	}
-	return []string{base + ".json"}, nil
+	if job.Timings {
+		for _, s := range t.steps {
+			a.Timings = append(a.Timings, [2]string{s.Step, fmt.Sprintf("%.3f s", s.Duration.Seconds())})
+		}
+	}
+	return a, nil
 }

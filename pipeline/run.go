@@ -39,8 +39,9 @@ type Outcome struct {
 	// Files are the files written, workbook first.
 	Files  []string
 	Result *kpi.Result
-	// Source describes what was read.
+	// Source describes what was read; Plan is its query or file list when it can say.
 	Source     string
+	Plan       string
 	ConfigHash string
 	Timings    []Timing
 }

@@ -1,0 +1,131 @@
+package reports
+
+import (
+	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/xuri/excelize/v2"
+)
+
+// mapCellHeader is the header of a journey-map cell table.
+func mapCellHeader() []string {
+	return []string{"Stage", "Touchpoint", "Customers", "Events", "Average sentiment", "Sentiment responses"}
+}
+
+func mapCellCells(c kpi.MapCell) []cell {
+	return []cell{txt(c.Stage), txt(c.Touchpoint), cnt(c.Customers), cnt(c.Events), opt(c.SentimentMean, fmtSentiment), cnt(c.SentimentN)}
+}
+
+// journeyMapSheet shows the stage × touchpoint heat maps, the emotional line across stages and
+// the pain points.
+func journeyMapSheet(r *kpi.Result) *sheet {
+	s := newSheet(sheetJourneyMap)
+	jm := r.JourneyMap
+	s.title("Journey map")
+	s.note(periodLine(r))
+	s.note("Customers who reached each stage through each touchpoint (the touchpoint of the qualifying event). Darker blue: more customers.")
+	s.blank()
+	if len(jm.Stages) == 0 || len(jm.Cells) == 0 {
+		s.notComputed("no journey map in the result (no stages or no events).")
+		return s
+	}
+	type key struct{ stage, tp string }
+	cells := make(map[key]kpi.MapCell, len(jm.Cells))
+	for _, c := range jm.Cells {
+		cells[key{c.Stage, c.Touchpoint}] = c
+	}
+	matrix := func(value func(kpi.MapCell) cell) (first, last int) {
+		hdr := make([]cell, 0, len(jm.Touchpoints)+1)
+		hdr = append(hdr, cell{v: "Stage \\ touchpoint", look: look{header: true}})
+		for _, tp := range jm.Touchpoints {
+			hdr = append(hdr, cell{v: tp, look: look{header: true, align: "right"}})
+		}
+		first = s.add(hdr...)
+		for _, st := range jm.Stages {
+			row := []cell{bold(st)}
+			for _, tp := range jm.Touchpoints {
+				if c, ok := cells[key{st, tp}]; ok {
+					row = append(row, value(c))
+				} else {
+					row = append(row, cell{})
+				}
+			}
+			last = s.add(row...)
+		}
+		return first, last
+	}
+
+	s.section("Customers by stage and touchpoint")
+	first, last := matrix(func(c kpi.MapCell) cell { return cnt(c.Customers) })
+	if len(jm.Touchpoints) > 0 {
+		s.colorScale(rangeRef(2, first+1, len(jm.Touchpoints)+1, last), excelize.ConditionalFormatOptions{
+			Type: "2_color_scale", Criteria: "=", MinType: "min", MaxType: "max", MinColor: "#F7FBFF", MaxColor: "#2171B5",
+		})
+	}
+	s.note("Empty: no customer reached the stage through that touchpoint.")
+	s.blank()
+
+	s.section("Average sentiment by stage and touchpoint (−1 to 1)")
+	first, last = matrix(func(c kpi.MapCell) cell { return opt(c.SentimentMean, fmtSentiment) })
+	if len(jm.Touchpoints) > 0 {
+		s.colorScale(rangeRef(2, first+1, len(jm.Touchpoints)+1, last), excelize.ConditionalFormatOptions{
+			Type: "3_color_scale", Criteria: "=",
+			MinType: "num", MinValue: "-1", MinColor: "#F8696B",
+			MidType: "num", MidValue: "0", MidColor: "#FFEB84",
+			MaxType: "num", MaxValue: "1", MaxColor: "#63BE7B",
+		})
+	}
+	s.note("Red: customers felt bad at that contact; green: good. n/a: no sentiment recorded.")
+	s.blank()
+
+	s.section("Emotional line: average sentiment at each stage")
+	if len(jm.Sentiment) == 0 {
+		s.notComputed("no sentiment in the result.")
+	} else {
+		s.note("Blank: no sentiment recorded at that stage (the line has a gap).")
+		rows := make([][]cell, len(jm.Sentiment))
+		for i, m := range jm.Sentiment {
+			rows[i] = []cell{txt(m.Stage), optBlank(m.Mean, fmtSentiment), cnt(m.N)}
+		}
+		first, last := s.table("StageSentiment", []string{"Stage", "Average sentiment", "Responses"}, rows)
+		minV, maxV := -1.0, 1.0
+		s.chart(cellName(5, first), &excelize.Chart{
+			Type: excelize.Line,
+			Series: []excelize.ChartSeries{{
+				Name:       s.ref(2, first, 2, first),
+				Categories: s.ref(1, first+1, 1, last),
+				Values:     s.ref(2, first+1, 2, last),
+				Line:       excelize.LineOptions{Width: 2.5, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"C55A11"}}},
+				Marker:     excelize.ChartMarker{Symbol: "circle", Size: 7},
+			}},
+			Title:        chartTitle("How customers feel along the journey"),
+			Legend:       excelize.ChartLegend{Position: "none"},
+			XAxis:        lowLabels(axis("")),
+			YAxis:        withRange(axis("0.0"), &minV, &maxV),
+			ShowBlanksAs: "gap",
+			Dimension:    excelize.ChartDimension{Width: 560, Height: 280},
+			Format:       excelize.GraphicOptions{AltText: "Line chart of the average sentiment at each stage"},
+		})
+		s.reserve(first, 280)
+	}
+	s.blank()
+
+	s.section("Pain points")
+	s.note("The lowest-sentiment stage × touchpoint cells with enough customers.")
+	if len(jm.PainPoints) == 0 {
+		s.notComputed("no pain points (no cell with enough customers and sentiment).")
+	} else {
+		rows := make([][]cell, len(jm.PainPoints))
+		for i, c := range jm.PainPoints {
+			rows[i] = mapCellCells(c)
+		}
+		s.table("PainPoints", mapCellHeader(), rows)
+	}
+	s.blank()
+
+	s.section("All cells")
+	rows := make([][]cell, len(jm.Cells))
+	for i, c := range jm.Cells {
+		rows[i] = mapCellCells(c)
+	}
+	s.table("JourneyMapCells", mapCellHeader(), rows)
+	return s
+}

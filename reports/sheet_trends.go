@@ -1,0 +1,74 @@
+package reports
+
+import (
+	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/xuri/excelize/v2"
+)
+
+// trendsSheet shows entrants, purchases, orders and revenue per day (or week) with line charts.
+func trendsSheet(r *kpi.Result) *sheet {
+	s := newSheet(sheetTrends)
+	tr := r.Trends
+	unit := "Day"
+	if tr.Granularity == "week" {
+		unit = "Week"
+	}
+	s.title("Trends")
+	s.note(periodLine(r))
+	s.note("Per " + lower(unit) + ": entrants, entrants of that " + lower(unit) + " who reached the purchase stage, orders and revenue.")
+	s.blank()
+	if len(tr.Points) == 0 {
+		s.notComputed("no trend points in the result.")
+		return s
+	}
+	rows := make([][]cell, len(tr.Points))
+	for i, p := range tr.Points {
+		rows[i] = []cell{txt(p.Date), cnt(p.Entrants), cnt(p.Purchases), cnt(p.Orders), num(p.Revenue, fmtMoney)}
+	}
+	first, last := s.table("Trends", []string{unit, "Entrants", "Purchases", "Orders", "Revenue"}, rows)
+	s.freezeBelow(first)
+	// Dates lie slanted, and only every skip-th one is labelled, so they stay readable.
+	xAxis := axis("")
+	xAxis.Alignment.TextRotation = -45
+	if n := len(tr.Points); n > 16 {
+		xAxis.TickLabelSkip = (n + 15) / 16
+	}
+	colors := []string{"1F4E78", "C55A11", "548235"}
+	var series []excelize.ChartSeries
+	for i := 0; i < 3; i++ {
+		series = append(series, excelize.ChartSeries{
+			Name:       s.ref(i+2, first, i+2, first),
+			Categories: s.ref(1, first+1, 1, last),
+			Values:     s.ref(i+2, first+1, i+2, last),
+			Line:       excelize.LineOptions{Width: 2, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{colors[i]}}},
+			Marker:     excelize.ChartMarker{Symbol: "none"},
+		})
+	}
+	s.chart(cellName(7, first), &excelize.Chart{
+		Type:      excelize.Line,
+		Series:    series,
+		Title:     chartTitle("Entrants, purchases and orders per " + lower(unit)),
+		Legend:    excelize.ChartLegend{Position: "bottom"},
+		XAxis:     xAxis,
+		YAxis:     axis(fmtCount),
+		Dimension: excelize.ChartDimension{Width: 640, Height: 300},
+		Format:    excelize.GraphicOptions{AltText: "Line chart of entrants, purchases and orders over time"},
+	})
+	s.chart(cellName(7, first+16), &excelize.Chart{
+		Type: excelize.Line,
+		Series: []excelize.ChartSeries{{
+			Name:       s.ref(5, first, 5, first),
+			Categories: s.ref(1, first+1, 1, last),
+			Values:     s.ref(5, first+1, 5, last),
+			Line:       excelize.LineOptions{Width: 2, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"7030A0"}}},
+			Marker:     excelize.ChartMarker{Symbol: "none"},
+		}},
+		Title:     chartTitle("Revenue per " + lower(unit)),
+		Legend:    excelize.ChartLegend{Position: "none"},
+		XAxis:     xAxis,
+		YAxis:     axis("#,##0"),
+		Dimension: excelize.ChartDimension{Width: 640, Height: 300},
+		Format:    excelize.GraphicOptions{AltText: "Line chart of revenue over time"},
+	})
+	return s
+}

@@ -1,0 +1,540 @@
+package reports
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/xuri/excelize/v2"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+
+func wantSheets() []string {
+	return []string{sheetSummary, sheetFunnel, sheetJourneyMap, sheetAttribution, sheetRepeat,
+		sheetResources, sheetTrends, sheetQuality, sheetAbout}
+}
+
+func renderBook(t *testing.T, r *kpi.Result, about About) []byte {
+	t.Helper()
+	data, err := workbookBytes(r, about)
+	if err != nil {
+		t.Fatalf("render workbook: %v", err)
+	}
+	return data
+}
+
+func openBook(t *testing.T, data []byte) *excelize.File {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("reopen workbook: %v", err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	return f
+}
+
+// dumpBook is a normalised text form of every sheet's cell values (raw, unformatted), one line
+// per non-empty row, cells separated by " | ", trailing empty cells dropped.
+func dumpBook(t *testing.T, f *excelize.File) string {
+	t.Helper()
+	var b strings.Builder
+	for _, name := range f.GetSheetList() {
+		fmt.Fprintf(&b, "== %s ==\n", name)
+		rows, err := f.GetRows(name, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatalf("rows of %s: %v", name, err)
+		}
+		for i, r := range rows {
+			for len(r) > 0 && r[len(r)-1] == "" {
+				r = r[:len(r)-1]
+			}
+			if len(r) == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "%d: %s\n", i+1, strings.Join(r, " | "))
+		}
+	}
+	return b.String()
+}
+
+func TestWorkbookGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		r     *kpi.Result
+		about About
+	}{
+		{"full", fullResult(), fixtureAbout()},
+		{"bgnbd_not_converged", notConvergedResult(), fixtureAbout()},
+		{"empty", emptyResult(), About{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := openBook(t, renderBook(t, tc.r, tc.about))
+			if got := f.GetSheetList(); !slices.Equal(got, wantSheets()) {
+				t.Fatalf("sheets = %q, want %q", got, wantSheets())
+			}
+			got := dumpBook(t, f)
+			path := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("workbook differs from %s (run with -update after checking the change):\n%s", path, firstDiff(string(want), got))
+			}
+		})
+	}
+}
+
+// firstDiff shows the first differing line of two dumps.
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			return fmt.Sprintf("line %d\nwant: %s\ngot:  %s", i+1, a, b)
+		}
+	}
+	return "(no line differs)"
+}
+
+// jsonNumbers walks decoded JSON and collects every number with its path.
+func jsonNumbers(v any, path string, out map[string]float64) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			jsonNumbers(e, path+"."+k, out)
+		}
+	case []any:
+		for i, e := range x {
+			jsonNumbers(e, fmt.Sprintf("%s[%d]", path, i), out)
+		}
+	case json.Number:
+		f, err := x.Float64()
+		if err != nil {
+			panic(err)
+		}
+		out[path] = f
+	}
+}
+
+// bookNumbers collects every numeric cell of the workbook, by sheet!cell.
+func bookNumbers(t *testing.T, f *excelize.File) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for _, name := range f.GetSheetList() {
+		rows, err := f.GetRows(name, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			for j, v := range r {
+				if v == "" {
+					continue
+				}
+				ref := cellName(j+1, i+1)
+				typ, err := f.GetCellType(name, ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+					continue
+				}
+				x, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatalf("%s!%s: numeric cell %q does not parse: %v", name, ref, v, err)
+				}
+				out[name+"!"+ref] = x
+			}
+		}
+	}
+	return out
+}
+
+// TestWorkbookNumbersMatchJSON checks that the workbook shows the JSON's numbers and no other:
+// every number of the JSON (except the previous period's detail, which only feeds the headline
+// comparison) is in some cell, and every numeric cell holds a number of the JSON.
+func TestWorkbookNumbersMatchJSON(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    *kpi.Result
+	}{
+		{"full", fullResult()},
+		{"bgnbd_not_converged", notConvergedResult()},
+		{"empty", emptyResult()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var js bytes.Buffer
+			if err := encodeJSON(&js, tc.r); err != nil {
+				t.Fatal(err)
+			}
+			dec := json.NewDecoder(&js)
+			dec.UseNumber()
+			var doc any
+			if err := dec.Decode(&doc); err != nil {
+				t.Fatal(err)
+			}
+			nums := map[string]float64{}
+			jsonNumbers(doc, "", nums)
+			cells := bookNumbers(t, openBook(t, renderBook(t, tc.r, fixtureAbout())))
+
+			var inBook, inJSON []float64
+			for _, v := range cells {
+				inBook = append(inBook, v)
+			}
+			for _, v := range nums {
+				inJSON = append(inJSON, v)
+			}
+			slices.Sort(inBook)
+			slices.Sort(inJSON)
+			checked := 0
+			for path, v := range nums {
+				if strings.HasPrefix(path, ".comparison.previous.") {
+					continue
+				}
+				checked++
+				if !containsNumber(inBook, v) {
+					t.Errorf("JSON %s = %v is not in any workbook cell", path, v)
+				}
+			}
+			for ref, v := range cells {
+				if !containsNumber(inJSON, v) {
+					t.Errorf("workbook %s = %v is not a number of the JSON", ref, v)
+				}
+			}
+			if tc.name == "full" && checked < 500 {
+				t.Errorf("only %d JSON numbers checked; the fixture should populate every family", checked)
+			}
+		})
+	}
+}
+
+// containsNumber reports whether sorted holds v to the 15 significant digits a spreadsheet keeps.
+func containsNumber(sorted []float64, v float64) bool {
+	tol := 1e-13 * math.Max(1, math.Abs(v))
+	i, _ := slices.BinarySearch(sorted, v-tol)
+	return i < len(sorted) && sorted[i] <= v+tol
+}
+
+func TestDataTextIsNeverAFormula(t *testing.T) {
+	evil := []string{`=HYPERLINK("http://x","y")`, `+1+2`, `-2+3`, `@SUM(A1:A2)`, "=1+1"}
+	r := fullResult()
+	rename := map[string]string{"social": evil[0], "email": evil[1], "store": evil[2], "app": evil[3]}
+	for i, tp := range r.JourneyMap.Touchpoints {
+		if n, ok := rename[tp]; ok {
+			r.JourneyMap.Touchpoints[i] = n
+		}
+	}
+	for i, c := range r.JourneyMap.Cells {
+		if n, ok := rename[c.Touchpoint]; ok {
+			r.JourneyMap.Cells[i].Touchpoint = n
+		}
+	}
+	for i, a := range r.Attribution.Touchpoints {
+		if n, ok := rename[a.Touchpoint]; ok {
+			r.Attribution.Touchpoints[i].Touchpoint = n
+		}
+	}
+	r.Repeat.BySegment[0].Value = evil[4]
+	r.Funnel.Breakdowns[0].Groups[0].Value = evil[0]
+	data := renderBook(t, r, About{Config: "name: " + evil[0] + "\n" + evil[4] + "\n"})
+	f := openBook(t, data)
+
+	found := map[string]int{}
+	for _, name := range f.GetSheetList() {
+		rows, err := f.GetRows(name, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, row := range rows {
+			for j, v := range row {
+				if !slices.Contains(evil, v) && !strings.HasPrefix(v, "name: =") {
+					continue
+				}
+				ref := cellName(j+1, i+1)
+				found[v]++
+				typ, err := f.GetCellType(name, ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if typ != excelize.CellTypeInlineString && typ != excelize.CellTypeSharedString {
+					t.Errorf("%s!%s %q: cell type %v, want a string", name, ref, v, typ)
+				}
+				if formula, _ := f.GetCellFormula(name, ref); formula != "" {
+					t.Errorf("%s!%s %q: has formula %q", name, ref, v, formula)
+				}
+			}
+		}
+	}
+	for _, e := range evil {
+		if found[e] == 0 {
+			t.Errorf("%q not found in the workbook", e)
+		}
+	}
+	// No worksheet carries a formula element at all.
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	formula := regexp.MustCompile(`<f[ >]`)
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, "xl/worksheets/") {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(rc)
+		_ = rc.Close()
+		if formula.Match(body) {
+			t.Errorf("%s contains a formula", zf.Name)
+		}
+	}
+}
+
+func TestWorkbookIsByteIdentical(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		r    func() *kpi.Result
+	}{{"full", fullResult}, {"empty", emptyResult}} {
+		a, b := filepath.Join(dir, tc.name+"_a.xlsx"), filepath.Join(dir, tc.name+"_b.xlsx")
+		if err := WriteWorkbook(a, tc.r(), fixtureAbout()); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteWorkbook(b, tc.r(), fixtureAbout()); err != nil {
+			t.Fatal(err)
+		}
+		da, _ := os.ReadFile(a)
+		db, _ := os.ReadFile(b)
+		if !bytes.Equal(da, db) {
+			t.Errorf("%s: two writes differ (%d vs %d bytes)", tc.name, len(da), len(db))
+		}
+		ja, jb := filepath.Join(dir, tc.name+"_a.json"), filepath.Join(dir, tc.name+"_b.json")
+		if err := WriteJSON(ja, tc.r()); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteJSON(jb, tc.r()); err != nil {
+			t.Fatal(err)
+		}
+		da, _ = os.ReadFile(ja)
+		db, _ = os.ReadFile(jb)
+		if !bytes.Equal(da, db) {
+			t.Errorf("%s: two JSON writes differ", tc.name)
+		}
+	}
+	// The document properties come from the report window, not the clock.
+	f := openBook(t, renderBook(t, fullResult(), fixtureAbout()))
+	props, err := f.GetDocProps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if props.Created != "2026-10-31T00:00:00Z" || props.Modified != "2026-10-31T00:00:00Z" {
+		t.Errorf("created %q modified %q, want the report's last day", props.Created, props.Modified)
+	}
+}
+
+func TestCanonicalContentTypes(t *testing.T) {
+	in := `<?xml version="1.0"?><Types xmlns="x"><Default Extension="xml" ContentType="b"/><Override PartName="/z" ContentType="c"/><Default Extension="png" ContentType="a"/><Override PartName="/a" ContentType="d"/></Types>`
+	want := `<?xml version="1.0"?><Types xmlns="x"><Default Extension="png" ContentType="a"/><Default Extension="xml" ContentType="b"/><Override PartName="/a" ContentType="d"/><Override PartName="/z" ContentType="c"/></Types>`
+	if got := string(canonicalContentTypes([]byte(in))); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	// excelize writes the long form.
+	in = `<Types><Default Extension="xml" ContentType="b"></Default><Default Extension="png" ContentType="a"></Default></Types>`
+	want = `<Types><Default Extension="png" ContentType="a"></Default><Default Extension="xml" ContentType="b"></Default></Types>`
+	if got := string(canonicalContentTypes([]byte(in))); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestWorkbookFailureLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "missing", "report.xlsx")
+	if err := WriteWorkbook(path, fullResult(), About{}); err == nil {
+		t.Fatal("writing into a missing directory succeeded")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
+}
+
+func TestHeadlineColours(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		change       *float64
+		higherBetter bool
+		wantFont     string
+	}{
+		{"up, higher is better", kpi.Ptr(3), true, colorGoodFont},
+		{"down, higher is better", kpi.Ptr(-3), true, colorBadFont},
+		{"up, lower is better", kpi.Ptr(0.5), false, colorBadFont},
+		{"down, lower is better", kpi.Ptr(-0.5), false, colorGoodFont},
+		{"no change", kpi.Ptr(0), true, ""},
+		{"no previous period", nil, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := kpi.Headline{Key: "k", Format: "count", Current: kpi.Ptr(10), Change: tc.change, HigherIsBetter: tc.higherBetter}
+			if tc.change != nil {
+				h.Previous = kpi.Ptr(10 - *tc.change)
+				h.RelativeChange = kpi.Ratio(*tc.change, *h.Previous)
+			}
+			row := headlineRow(h)
+			got := row[3].look.font
+			if got != colorGoodFont && got != colorBadFont {
+				got = ""
+			}
+			if got != tc.wantFont {
+				t.Errorf("change font = %q, want %q", got, tc.wantFont)
+			}
+			if tc.change == nil && row[3].v != "n/a" {
+				t.Errorf("missing change shown as %v, want n/a", row[3].v)
+			}
+		})
+	}
+}
+
+func TestCohortCellsNotObservableAreMarked(t *testing.T) {
+	r := fullResult()
+	f := openBook(t, renderBook(t, r, About{}))
+	rows, err := f.GetRows(sheetRepeat, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, row := range rows {
+		if len(row) < 2 || row[0] != r.Repeat.Cohorts[len(r.Repeat.Cohorts)-1].Cohort {
+			continue
+		}
+		// The newest cohort has no observable month: every retention cell is n/a, none is 0.
+		for j, v := range row[2:] {
+			if v != "n/a" {
+				t.Errorf("row %d month %d = %q, want n/a", i+1, j+1, v)
+			}
+		}
+		return
+	}
+	t.Fatal("newest cohort row not found")
+}
+
+func TestMoneyFormat(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"EUR", `"€"#,##0.00`},
+		{"usd", `"$"#,##0.00`},
+		{"CHF", `#,##0.00" CHF"`},
+		{"", fmtNumber},
+		{`E"R`, fmtNumber},
+		{"EURO", fmtNumber},
+	} {
+		if got := moneyFormat(tc.in); got != tc.want {
+			t.Errorf("moneyFormat(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestSheetName(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Summary", "Summary"},
+		{"a/b\\c?d*e[f]g:h", "a_b_c_d_e_f_g_h"},
+		{"'quoted'", "quoted"},
+		{"", "Sheet"},
+		{strings.Repeat("x", 40), strings.Repeat("x", 31)},
+	} {
+		if got := sheetName(tc.in); got != tc.want {
+			t.Errorf("sheetName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestWrappedLines(t *testing.T) {
+	for _, tc := range []struct {
+		text    string
+		perLine float64
+		want    float64
+	}{
+		{"", 10, 1},
+		{"short", 10, 1},
+		{"two words", 5, 2},
+		{"aaaa bbbb cccc", 9, 2},
+		{strings.Repeat("x", 25), 10, 3},
+	} {
+		if got := wrappedLines(tc.text, tc.perLine); math.Abs(got-tc.want) > 0 {
+			t.Errorf("wrappedLines(%q, %v) = %v, want %v", tc.text, tc.perLine, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkWriteWorkbook renders the full fixture and writes it atomically.
+func BenchmarkWriteWorkbook(b *testing.B) {
+	r, about := fullResult(), fixtureAbout()
+	path := filepath.Join(b.TempDir(), "r.xlsx")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteWorkbook(path, r, about); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWriteWorkbookLarge renders a Result with large detail tables: a year of daily trend
+// points, 50 values per breakdown and 40 touchpoints.
+func BenchmarkWriteWorkbookLarge(b *testing.B) {
+	r := fullResult()
+	for i := range r.Funnel.Breakdowns {
+		g := r.Funnel.Breakdowns[i].Groups[0]
+		for j := 0; j < 50; j++ {
+			g.Value = fmt.Sprintf("value_%03d", j)
+			r.Funnel.Breakdowns[i].Groups = append(r.Funnel.Breakdowns[i].Groups, g)
+		}
+	}
+	for len(r.Trends.Points) < 365 {
+		r.Trends.Points = append(r.Trends.Points, r.Trends.Points[len(r.Trends.Points)%31])
+	}
+	base := r.Attribution.Touchpoints
+	for j := 0; len(r.Attribution.Touchpoints) < 40; j++ {
+		t := base[j%len(base)]
+		t.Touchpoint = fmt.Sprintf("campaign_%02d", j)
+		r.Attribution.Touchpoints = append(r.Attribution.Touchpoints, t)
+	}
+	path := filepath.Join(b.TempDir(), "r.xlsx")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteWorkbook(path, r, fixtureAbout()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestNonFiniteNumbersAreNA(t *testing.T) {
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		if c := num(v, fmtNumber); c.v != "n/a" {
+			t.Errorf("num(%v) = %v, want n/a", v, c.v)
+		}
+	}
+	if c := num(1.5, fmtNumber); c.v != 1.5 {
+		t.Errorf("num(1.5) = %v", c.v)
+	}
+}
