@@ -4,11 +4,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/journeykpi/journeykpi/reports"
 )
 
 // Manifest describes one written report: what produced it, from what, and how long it took. It
@@ -72,7 +77,7 @@ func WriteManifest(base string, o *Outcome, version string) (string, error) {
 		return "", fmt.Errorf("manifest: %w", err)
 	}
 	path := base + ".manifest.json"
-	if err := WriteFileAtomic(path, append(b, '\n')); err != nil {
+	if err := writeBytes(path, append(b, '\n')); err != nil {
 		return "", fmt.Errorf("manifest: %w", err)
 	}
 	return path, nil
@@ -92,56 +97,40 @@ func fileDigest(path string) (ManifestFile, error) {
 	return ManifestFile{Name: filepath.Base(path), Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-// TempPrefix starts the name of every temporary file an atomic write leaves while it runs; a
-// process killed mid-write may leave one behind, never a partial file under the final name.
-const TempPrefix = ".tmp-"
+// WriteFileAtomic writes data to path atomically (reports.WriteFileAtomic): a reader sees the
+// old file or the new one, never part of either, even if the process is killed.
+func WriteFileAtomic(path string, data []byte) error { return writeBytes(path, data) }
 
-// WriteFileAtomic writes data to path through a temporary file in the same directory that is
-// synced and then renamed over path: a reader sees the old file or the new one, never part of
-// either, even if the process is killed.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, TempPrefix+"*")
-	if err != nil {
+func writeBytes(path string, data []byte) error {
+	return reports.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(name, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		os.Remove(name)
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: makes the rename durable across a power loss
-		d.Close()
-	}
-	return nil
+	})
+}
+
+// isTemp reports whether name is a temporary file of an atomic write (".<name>.tmp-123"): one
+// that outlives its process was left by a kill mid-write.
+func isTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-")
 }
 
 // RemoveStaleTemp deletes the temporary files that atomic writes killed mid-way left in dir and
 // returns how many it removed. Call it only while holding the output's lock, so that no live
 // write's temporary file is taken.
 func RemoveStaleTemp(dir string) (int, error) {
-	matches, err := filepath.Glob(filepath.Join(dir, TempPrefix+"*"))
+	es, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	for _, m := range matches {
-		if err := os.Remove(m); err == nil {
-			n++
+	for _, e := range es {
+		if e.Type().IsRegular() && isTemp(e.Name()) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+				n++
+			}
 		}
 	}
 	return n, nil

@@ -45,7 +45,7 @@ func TestWriteManifest(t *testing.T) {
 		m.Files[0].SHA256 != hex.EncodeToString(sum[:]) || len(m.Timings) != 2 || m.Seconds != 2 {
 		t.Errorf("manifest %+v", m)
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, TempPrefix+"*")); len(left) != 0 {
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
 	}
 	o.Files = append(o.Files, filepath.Join(dir, "missing.xlsx"))
@@ -56,14 +56,19 @@ func TestWriteManifest(t *testing.T) {
 
 func TestRemoveStaleTemp(t *testing.T) {
 	dir := t.TempDir()
-	for _, n := range []string{".tmp-1", ".tmp-2", "r.json"} {
+	for _, n := range []string{".tmp-1", ".r.xlsx.tmp-2", "r.json", ".keep"} {
 		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
 	}
 	n, err := RemoveStaleTemp(dir)
 	if err != nil || n != 2 {
 		t.Fatalf("removed %d, %v", n, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "r.json")); err != nil {
-		t.Error("a report was removed")
+	for _, keep := range []string{"r.json", ".keep"} {
+		if _, err := os.Stat(filepath.Join(dir, keep)); err != nil {
+			t.Errorf("%s was removed", keep)
+		}
+	}
+	if n, err := RemoveStaleTemp(filepath.Join(dir, "missing")); n != 0 || err != nil {
+		t.Errorf("missing directory: %d, %v", n, err)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -175,16 +176,29 @@ func hasOutcome(t *testing.T, dir, outcome string) bool {
 	return false
 }
 
-// reports lists the report files in dir, and the temporary files left there.
+// reports lists the reports in dir (one name per .json/.xlsx pair, checked complete: the JSON
+// parses, the workbook opens as a zip archive) and the temporary files left there.
 func reports(t *testing.T, dir string) (files, temps []string) {
 	t.Helper()
 	es, _ := os.ReadDir(dir)
 	for _, e := range es {
+		name := e.Name()
 		switch {
-		case strings.HasPrefix(e.Name(), ".tmp-"):
-			temps = append(temps, e.Name())
-		case strings.HasPrefix(e.Name(), "journey-report_"):
-			files = append(files, e.Name())
+		case strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-"):
+			temps = append(temps, name)
+		case strings.HasPrefix(name, "journey-report_") && strings.HasSuffix(name, ".json") && !strings.HasSuffix(name, ".manifest.json"):
+			base := strings.TrimSuffix(name, ".json")
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil || !json.Valid(b) {
+				t.Errorf("%s is not complete JSON: %v", name, err)
+			}
+			z, err := zip.OpenReader(filepath.Join(dir, base+".xlsx"))
+			if err != nil {
+				t.Errorf("%s.xlsx: %v", base, err)
+			} else {
+				z.Close()
+			}
+			files = append(files, base)
 		}
 	}
 	return files, temps
@@ -244,7 +258,7 @@ func TestKilledRunLeavesNoPartialReportAndTheNextStartRecovers(t *testing.T) {
 	p.cmd.Process.Signal(syscall.SIGKILL)
 	p.wait(t, 30*time.Second)
 	// What a kill in the middle of an atomic write leaves: a temporary file, never a report.
-	if err := os.WriteFile(filepath.Join(out, ".tmp-123456"), []byte(`{"report": {"na`), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(out, ".journey-report_2026-03-16_2026-03-16.xlsx.tmp-123456"), []byte(`{"report": {"na`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if files, _ := reports(t, out); len(files) != 0 {
@@ -263,12 +277,6 @@ func TestKilledRunLeavesNoPartialReportAndTheNextStartRecovers(t *testing.T) {
 	if len(es) != 2 || es[0].Outcome != schedule.OutcomeAbandoned || es[1].Outcome != schedule.OutcomeOK ||
 		es[1].From != es[0].From {
 		t.Errorf("ledger after recovery: %+v", es)
-	}
-	for _, f := range files {
-		b, _ := os.ReadFile(filepath.Join(out, f))
-		if !json.Valid(b) {
-			t.Errorf("%s is not complete JSON", f)
-		}
 	}
 }
 
@@ -325,7 +333,7 @@ func TestBackfillThirtyDaysOverTheSample(t *testing.T) {
 	}
 	stat := map[string]time.Time{}
 	for _, f := range files {
-		fi, _ := os.Stat(filepath.Join(out, f))
+		fi, _ := os.Stat(filepath.Join(out, f+".xlsx"))
 		stat[f] = fi.ModTime()
 	}
 	code, stdout, stderr = runCmd(t, args...)
@@ -333,7 +341,7 @@ func TestBackfillThirtyDaysOverTheSample(t *testing.T) {
 		t.Fatalf("rerun: exit %d, %s\n%s", code, stdout, stderr)
 	}
 	for _, f := range files {
-		fi, _ := os.Stat(filepath.Join(out, f))
+		fi, _ := os.Stat(filepath.Join(out, f+".xlsx"))
 		if !fi.ModTime().Equal(stat[f]) {
 			t.Errorf("%s rewritten by the rerun", f)
 		}
