@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/journeykpi/journeykpi/pipeline"
 	"github.com/journeykpi/journeykpi/pipeline/schedule"
@@ -54,6 +55,12 @@ the same config, are skipped unless --force. A failed period is reported and the
 		return err
 	}
 	defer st.lock.Release()
+	// Runs a killed backfill left "running" are marked abandoned; the resume rule redoes them.
+	if dead, err := st.ledger.Abandon(time.Now()); err != nil {
+		st.log.Error("ledger not written", "error", err.Error())
+	} else if len(dead) > 0 {
+		st.log.Warn("runs of a killed process marked abandoned", "runs", len(dead))
+	}
 	for _, p := range partial {
 		st.log.Warn("partial period left out", "window", p.String())
 	}

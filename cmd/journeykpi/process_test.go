@@ -327,6 +327,24 @@ func TestBackfillThirtyDaysOverTheSample(t *testing.T) {
 	if !strings.Contains(stdout, "30 written, 0 skipped") {
 		t.Errorf("summary: %s", stdout)
 	}
+	// Every log line of a run names the run and its window, the pipeline's own lines included.
+	steps := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not a JSON log line: %q", line)
+		}
+		msg, _ := rec["msg"].(string)
+		steps[msg]++
+		if msg == "run started" || msg == "run finished" || msg == "read" || msg == "write" {
+			if rec["run_id"] == nil || rec["window"] == nil {
+				t.Errorf("log line without run_id or window: %s", line)
+			}
+		}
+	}
+	if steps["run finished"] != 30 || steps["read"] != 30 {
+		t.Errorf("log lines by message: %v", steps)
+	}
 	files, temps := reports(t, out)
 	if len(files) != 30 || len(temps) != 0 {
 		t.Fatalf("%d reports, temporary files %v", len(files), temps)
