@@ -25,7 +25,8 @@ func cmdBackfill(ctx context.Context, args []string, e env) error {
 Writes one report per day, week or calendar month lying wholly inside --from..--to, oldest first,
 into the same files the schedule writes. Resumable: periods the ledger already has, computed with
 the same config, are skipped unless --force. A failed period is reported and the others go on
-(exit 5 when any failed). Holds the same lock as the schedule (exit 4 when it is taken).
+(exit 5 when any failed). Exit 4 when another backfill, or the scheduler running a report, holds
+the output lock; an idle scheduler does not block it.
 `)
 		return nil
 	}
@@ -50,11 +51,12 @@ the same config, are skipped unless --force. A failed period is reported and the
 	if len(windows) == 0 {
 		return usageErr("backfill: no whole %s lies in %s", *every, rng)
 	}
-	st, err := openState(cfg, *out, "backfill", e)
+	st, err := openState(cfg, *out, schedule.LockFile, "backfill", e)
 	if err != nil {
 		return err
 	}
 	defer st.lock.Release()
+	st.cleanOutput()
 	// Runs a killed backfill left "running" are marked abandoned; the resume rule redoes them.
 	if dead, err := st.ledger.Abandon(time.Now()); err != nil {
 		st.log.Error("ledger not written", "error", err.Error())

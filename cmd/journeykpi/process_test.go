@@ -223,29 +223,79 @@ func TestTwoSchedulersOneStateDirectory(t *testing.T) {
 	cfg := writeConfig(t, dir, `{cron: "0 3 1 1 *", period: previous_day, recompute_days: 0, catch_up: 0}`)
 	out := filepath.Join(dir, "out")
 	a := start(t, "", "schedule", "--config", cfg, "--out", out)
-	waitFor(t, "the first scheduler to take the lock", func() bool {
-		b, _ := os.ReadFile(filepath.Join(out, schedule.LockFile))
+	waitFor(t, "the first scheduler to take its lock", func() bool {
+		b, _ := os.ReadFile(filepath.Join(out, schedule.SchedulerLockFile))
 		return bytes.Contains(b, []byte("journeykpi schedule"))
 	})
 	b := start(t, "", "schedule", "--config", cfg, "--out", out)
 	if code := b.wait(t, 30*time.Second); code != exitLocked {
 		t.Fatalf("second scheduler exit %d, want %d; stderr:\n%s", code, exitLocked, b.stderr)
 	}
-	if !strings.Contains(b.stderr.String(), "locked by another journeykpi") || !strings.Contains(b.stderr.String(), "schedule, pid") {
-		t.Errorf("second scheduler's message: %s", b.stderr)
+	if msg := b.stderr.String(); !strings.Contains(msg, "locked by another journeykpi") || !strings.Contains(msg, "schedule, pid") ||
+		!strings.Contains(msg, "one scheduler per state directory") {
+		t.Errorf("second scheduler's message: %s", msg)
 	}
+	// A scheduler waiting for its next fire time does not block a backfill of its output.
 	bf := start(t, "", "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
-	if code := bf.wait(t, 30*time.Second); code != exitLocked {
-		t.Errorf("backfill exit %d, want %d; stderr:\n%s", code, exitLocked, bf.stderr)
+	if code := bf.wait(t, 30*time.Second); code != exitOK {
+		t.Errorf("backfill beside an idle scheduler: exit %d; stderr:\n%s", code, bf.stderr)
 	}
 	a.cmd.Process.Signal(syscall.SIGTERM)
 	if code := a.wait(t, 30*time.Second); code != exitOK {
 		t.Errorf("idle scheduler on SIGTERM: exit %d; stderr:\n%s", code, a.stderr)
 	}
-	// The lock went with the process: a new one starts.
-	c := start(t, "", "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
+	// The lock went with the process: a new scheduler starts.
+	c := start(t, "", "schedule", "--once", "--config", cfg, "--out", out)
 	if code := c.wait(t, 30*time.Second); code != exitOK {
-		t.Errorf("backfill after the scheduler stopped: exit %d; stderr:\n%s", code, c.stderr)
+		t.Errorf("scheduler after the first stopped: exit %d; stderr:\n%s", code, c.stderr)
+	}
+}
+
+func TestBackfillWhileTheSchedulerRunsAReport(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, `{cron: "* * * * *", period: previous_day, recompute_days: 0, catch_up: 1, grace_period: 100ms}`)
+	out := filepath.Join(dir, "out")
+	seedLedger(t, out, time.Now().Add(-time.Hour))
+	a := start(t, "1h", "schedule", "--config", cfg, "--out", out)
+	waitFor(t, "the catch-up run to start", func() bool { return hasOutcome(t, out, schedule.OutcomeRunning) })
+	bf := start(t, "", "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
+	if code := bf.wait(t, 30*time.Second); code != exitLocked {
+		t.Fatalf("backfill during a scheduled run: exit %d, want %d; stderr:\n%s", code, exitLocked, bf.stderr)
+	}
+	if msg := bf.stderr.String(); !strings.Contains(msg, "journeykpi schedule, pid") || !strings.Contains(msg, "wait for it to finish") {
+		t.Errorf("backfill's message: %s", msg)
+	}
+	a.cmd.Process.Signal(syscall.SIGTERM)
+	a.wait(t, 30*time.Second)
+}
+
+// TestSchedulerWaitsForABackfill: a scheduler run that comes during a backfill waits for it, and
+// neither loses the other's ledger entries.
+func TestSchedulerWaitsForABackfill(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, `{cron: "0 3 1 1 *", period: previous_day, recompute_days: 0, catch_up: 0}`)
+	out := filepath.Join(dir, "out")
+	bf := start(t, "1s", "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
+	waitFor(t, "the backfill to start", func() bool { return hasOutcome(t, out, schedule.OutcomeRunning) })
+	s := start(t, "", "schedule", "--once", "--config", cfg, "--out", out)
+	if code := s.wait(t, 60*time.Second); code != exitOK {
+		t.Fatalf("scheduler: exit %d; stderr:\n%s", code, s.stderr)
+	}
+	if code := bf.wait(t, 60*time.Second); code != exitOK {
+		t.Fatalf("backfill: exit %d; stderr:\n%s", code, bf.stderr)
+	}
+	if !strings.Contains(s.stderr.String(), "waiting for the output lock") {
+		t.Errorf("the scheduler did not wait: %s", s.stderr)
+	}
+	es := ledgerEntries(t, out)
+	if len(es) != 3 || es[0].Trigger != schedule.TriggerBackfill || es[1].Trigger != schedule.TriggerBackfill ||
+		es[2].Trigger != schedule.TriggerSchedule {
+		t.Errorf("ledger %+v", es)
+	}
+	for _, e := range es {
+		if e.Outcome != schedule.OutcomeOK {
+			t.Errorf("%+v", e)
+		}
 	}
 }
 

@@ -28,8 +28,9 @@ Runs unattended: at each schedule.cron fire time (report time zone unless CRON_T
 reports schedule.period before the run day and recomputes the earlier periods late data may have
 changed (schedule.recompute_days). On start it redoes a run the previous process was killed in
 and catches up at most schedule.catch_up missed fire times, oldest first. A fire time that comes
-while a run is still going is skipped. Every run is recorded in <state dir>/journeykpi-ledger.json;
-<state dir>/journeykpi.lock keeps a second scheduler or a backfill of the same output out (exit 4).
+while a run is still going is skipped. Every run is recorded in <state dir>/journeykpi-ledger.json.
+A second scheduler on the same state directory exits 4; a fire time that comes during a backfill of
+the same output waits for it.
 SIGTERM/SIGINT: no new run starts; the running one may finish within schedule.grace_period, then
 it is cancelled and nothing partial is written (exit 130). See docs/operations.md.
 `)
@@ -42,7 +43,7 @@ it is cancelled and nothing partial is written (exit 130). See docs/operations.m
 	if err != nil {
 		return err
 	}
-	st, err := openState(cfg, *out, "schedule", e)
+	st, err := openState(cfg, *out, schedule.SchedulerLockFile, "schedule", e)
 	if err != nil {
 		return err
 	}
@@ -55,7 +56,7 @@ it is cancelled and nothing partial is written (exit 130). See docs/operations.m
 		Report: cfg.Report.Name, Cron: c, Period: cfg.Schedule.Period, Location: cfg.Location(),
 		RecomputeDays: cfg.Schedule.RecomputeDays, CatchUp: cfg.Schedule.CatchUp, Grace: cfg.Schedule.GracePeriod.D(),
 		ConfigHash: pipeline.ConfigHash(&cfg), Ledger: st.ledger, Run: reportRunner(cfg, st.out, fsys, e),
-		Logger: st.log, Webhook: cfg.Schedule.Webhook,
+		Logger: st.log, Webhook: cfg.Schedule.Webhook, Lock: st.outputLock,
 	})
 	if *once {
 		if err := s.RunOnce(ctx); err != nil {
@@ -71,18 +72,18 @@ it is cancelled and nothing partial is written (exit 130). See docs/operations.m
 	return s.Serve(ctx)
 }
 
-// state is what schedule and backfill hold while they run: the lock on the state directory,
-// the ledger and the output directory.
+// state is what schedule and backfill hold while they run: a lock in the state directory
+// (schedule: the scheduler lock; backfill: the output lock), the ledger, the output directory.
 type state struct {
-	out    string
-	lock   *schedule.Lock
-	ledger *schedule.Ledger
-	log    *slog.Logger
+	out, dir string
+	lock     *schedule.Lock
+	ledger   *schedule.Ledger
+	log      *slog.Logger
 }
 
-// openState locks the state directory (schedule.state_dir, else the output directory), removes
-// the temporary files a killed run left in the output directory and opens the ledger.
-func openState(cfg config.Config, outFlag, what string, e env) (*state, error) {
+// openState takes lock file name in the state directory (schedule.state_dir, else the output
+// directory) without waiting and opens the ledger. A lock held by another process is exit 4.
+func openState(cfg config.Config, outFlag, name, what string, e env) (*state, error) {
 	out := outFlag
 	if out == "" {
 		out = cfg.Report.Out
@@ -92,22 +93,44 @@ func openState(cfg config.Config, outFlag, what string, e env) (*state, error) {
 		dir = out
 	}
 	log := e.logger.With("command", what)
-	lock, err := schedule.Acquire(dir, what)
+	lock, err := schedule.Acquire(dir, name, what)
 	if errors.Is(err, schedule.ErrLocked) {
-		return nil, &codedError{code: exitLocked, msg: fmt.Sprintf("%s: %v; wait for it to finish or stop it", what, err), err: err}
+		hint := "wait for it to finish, or use another --out"
+		if name == schedule.SchedulerLockFile {
+			hint = "one scheduler per state directory"
+		}
+		return nil, &codedError{code: exitLocked, msg: fmt.Sprintf("%s: %v; %s", what, err, hint), err: err}
 	}
 	if err != nil {
 		return nil, err
-	}
-	if n, err := pipeline.RemoveStaleTemp(out); err == nil && n > 0 {
-		log.Warn("removed temporary files a killed run left behind", "files", n, "out", out)
 	}
 	ledger, err := schedule.OpenLedger(dir)
 	if err != nil {
 		lock.Release()
 		return nil, err
 	}
-	return &state{out: out, lock: lock, ledger: ledger, log: log}, nil
+	return &state{out: out, dir: dir, lock: lock, ledger: ledger, log: log}, nil
+}
+
+// cleanOutput removes the temporary files a killed run left in the output directory. Only call it
+// holding the output lock.
+func (st *state) cleanOutput() {
+	if n, err := pipeline.RemoveStaleTemp(st.out); err == nil && n > 0 {
+		st.log.Warn("removed temporary files a killed run left behind", "files", n, "out", st.out)
+	}
+}
+
+// outputLock is the scheduler's Options.Lock: it waits for the output lock while a backfill holds
+// it, then cleans the output directory.
+func (st *state) outputLock(ctx context.Context) (func(), error) {
+	l, err := schedule.Wait(ctx, st.dir, schedule.LockFile, "schedule", time.Second, func(err error) {
+		st.log.Warn("waiting for the output lock", "holder", err.Error())
+	})
+	if err != nil {
+		return nil, err
+	}
+	st.cleanOutput()
+	return func() { l.Release() }, nil
 }
 
 // reportRunner is the RunFunc of schedule and backfill: one pipeline.Run into out.

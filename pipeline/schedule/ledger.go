@@ -57,8 +57,8 @@ type Entry struct {
 }
 
 // Ledger is the record of every run, kept in <state dir>/journeykpi-ledger.json and rewritten
-// atomically on every change. Only the holder of the state directory's Lock may change it; its
-// methods are safe for concurrent use within that process.
+// atomically on every change. Only the holder of the state directory's output lock (LockFile)
+// may change it, after a Reload; its methods are safe for concurrent use within that process.
 type Ledger struct {
 	mu      sync.Mutex
 	path    string
@@ -85,6 +85,18 @@ func OpenLedger(dir string) (*Ledger, error) {
 	}
 	l.entries = f.Runs
 	return l, nil
+}
+
+// Reload reads the file again, after another process (a backfill) may have changed it.
+func (l *Ledger) Reload() error {
+	fresh, err := OpenLedger(filepath.Dir(l.path))
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = fresh.entries
+	return nil
 }
 
 // Path is the ledger file.

@@ -33,6 +33,10 @@ type Options struct {
 	// Clock defaults to RealClock; Logger to a discarding one.
 	Clock  Clock
 	Logger *slog.Logger
+	// Lock, when set, takes the output lock (waiting while a backfill holds it) and returns its
+	// release; the scheduler holds it around each batch of runs and reloads the ledger under it.
+	// An error from Lock after ctx ended means the scheduler stopped while waiting.
+	Lock func(ctx context.Context) (unlock func(), err error)
 	// Webhook, when non-empty, is posted a Notice after every run.
 	Webhook string
 	// HTTPClient is used for the webhook (tests); nil means http.DefaultClient.
@@ -134,22 +138,25 @@ func dedupe(js []job) []job {
 }
 
 // Serve runs the schedule until ctx is cancelled: first the startup runs, then one plan per fire
-// time. A fire time that comes while a run is still going is skipped (logged and recorded), not
-// queued. When ctx is cancelled no new run starts; the running one may finish within Grace and
-// is cancelled after it, leaving no partial file. Serve returns nil on a clean stop and an error
-// wrapping context.Canceled when a run had to be cut short. A failed or panicking run is
-// recorded and the schedule goes on.
+// time, each batch under the output lock (Options.Lock). A fire time that comes while a run is
+// still going is skipped (logged and recorded), not queued. When ctx is cancelled no new run
+// starts; the running one may finish within Grace and is cancelled after it, leaving no partial
+// file. Serve returns nil on a clean stop and an error wrapping context.Canceled when a run had to
+// be cut short. A failed or panicking run is recorded and the schedule goes on.
 func (s *Scheduler) Serve(ctx context.Context) error {
 	// Fire times that come during the startup runs are run after them, not lost.
 	last := s.o.Clock.Now()
-	js, err := s.startup()
-	if err != nil {
-		s.o.Logger.Error("ledger not written", "error", err.Error())
-	}
-	if len(js) > 0 {
-		s.o.Logger.Info("catching up", "runs", len(js))
-	}
-	if err := s.runAll(ctx, js); err != nil || ctx.Err() != nil {
+	err := s.withOutput(ctx, func() error {
+		js, err := s.startup()
+		if err != nil {
+			s.o.Logger.Error("ledger not written", "error", err.Error())
+		}
+		if len(js) > 0 {
+			s.o.Logger.Info("catching up", "runs", len(js))
+		}
+		return s.runAll(ctx, js)
+	})
+	if err != nil || ctx.Err() != nil {
 		return err
 	}
 	for {
@@ -164,47 +171,88 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 			s.o.Logger.Info("scheduler stopped")
 			return nil
 		}
-		if err := s.runAll(ctx, s.jobs(next, TriggerSchedule)); err != nil || ctx.Err() != nil {
-			return err
-		}
 		last = next
-		now := s.o.Clock.Now()
-		for _, at := range s.o.Cron.Between(next, now, 1<<30) {
-			target, _ := pipeline.PeriodWindow(s.o.Period, at, s.o.Location)
-			s.o.Logger.Warn("fire time skipped: the previous run was still going", "at", at.Format(time.RFC3339),
-				"window", target.String())
-			e := Entry{RunID: newRunID(), Trigger: TriggerSchedule, Scheduled: utc(at), From: target.FromDay(),
-				To: target.ToDay(), ConfigHash: s.o.ConfigHash, Start: utc(now), End: utc(now), Outcome: OutcomeSkipped}
-			if err := s.o.Ledger.Put(e); err != nil {
-				s.o.Logger.Error("ledger not written", "error", err.Error())
+		err := s.withOutput(ctx, func() error {
+			if err := s.runAll(ctx, s.jobs(next, TriggerSchedule)); err != nil || ctx.Err() != nil {
+				return err
 			}
-			last = at
+			now := s.o.Clock.Now()
+			for _, at := range s.o.Cron.Between(next, now, 1<<30) {
+				s.skip(at, now)
+				last = at
+			}
+			return nil
+		})
+		if err != nil || ctx.Err() != nil {
+			return err
 		}
 	}
 }
 
-// RunOnce runs the startup runs and then the plan of the fire time now, as if the cron had just
-// fired, and returns: the first failure's error, or an error wrapping context.Canceled when a
-// run was cut short.
-func (s *Scheduler) RunOnce(ctx context.Context) error {
-	js, err := s.startup()
-	if err != nil {
+// skip records fire time at as skipped because the previous run was still going.
+func (s *Scheduler) skip(at, now time.Time) {
+	target, _ := pipeline.PeriodWindow(s.o.Period, at, s.o.Location)
+	s.o.Logger.Warn("fire time skipped: the previous run was still going", "at", at.Format(time.RFC3339),
+		"window", target.String())
+	e := Entry{RunID: newRunID(), Trigger: TriggerSchedule, Scheduled: utc(at), From: target.FromDay(),
+		To: target.ToDay(), ConfigHash: s.o.ConfigHash, Start: utc(now), End: utc(now), Outcome: OutcomeSkipped}
+	if err := s.o.Ledger.Put(e); err != nil {
 		s.o.Logger.Error("ledger not written", "error", err.Error())
 	}
-	js = dedupe(append(js, s.jobs(s.o.Clock.Now(), TriggerSchedule)...))
+}
+
+// withOutput calls fn holding the output lock, with the ledger freshly read. When ctx ends while
+// it waits for the lock it returns nil without calling fn.
+func (s *Scheduler) withOutput(ctx context.Context, fn func() error) error {
+	if s.o.Lock != nil {
+		unlock, err := s.o.Lock(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		defer unlock()
+		if err := s.o.Ledger.Reload(); err != nil {
+			return err
+		}
+	}
+	return fn()
+}
+
+// RunOnce runs the startup runs and then the plan of the fire time now, as if the cron had just
+// fired, under the output lock, and returns: the first failure's error, or an error wrapping
+// context.Canceled when ctx ended before every run was done.
+func (s *Scheduler) RunOnce(ctx context.Context) error {
 	var first error
-	for _, j := range js {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	done := false
+	err := s.withOutput(ctx, func() error {
+		js, err := s.startup()
+		if err != nil {
+			s.o.Logger.Error("ledger not written", "error", err.Error())
 		}
-		if _, err := s.runGraceful(ctx, j); err != nil {
-			if ctx.Err() != nil && isCancel(err) {
-				return err
+		js = dedupe(append(js, s.jobs(s.o.Clock.Now(), TriggerSchedule)...))
+		for _, j := range js {
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
-			if first == nil {
-				first = err
+			if _, err := s.runGraceful(ctx, j); err != nil {
+				if ctx.Err() != nil && isCancel(err) {
+					return err
+				}
+				if first == nil {
+					first = err
+				}
 			}
 		}
+		done = true
+		return nil
+	})
+	switch {
+	case err != nil:
+		return err
+	case !done:
+		return ctx.Err()
 	}
 	return first
 }

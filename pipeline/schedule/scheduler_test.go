@@ -285,3 +285,51 @@ func TestGracefulShutdown(t *testing.T) {
 		})
 	}
 }
+
+// TestServeHoldsTheOutputLockAndRereadsTheLedger: each batch of runs happens under Options.Lock,
+// and entries another process (a backfill) wrote meanwhile survive.
+func TestServeHoldsTheOutputLockAndRereadsTheLedger(t *testing.T) {
+	berlin := loc(t, "Europe/Berlin")
+	clock := newFakeClock(time.Date(2024, 3, 10, 12, 0, 0, 0, berlin), true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	held := false
+	rec := &recorder{}
+	rec.hook = func(context.Context, pipeline.Window) error {
+		if !held {
+			t.Error("run outside the output lock")
+		}
+		if len(rec.got()) == 2 {
+			cancel()
+		}
+		return nil
+	}
+	var s *Scheduler
+	var l *Ledger
+	locks := 0
+	s, l = newScheduler(t, clock, rec, func(o *Options) {
+		o.Lock = func(context.Context) (func(), error) {
+			locks++
+			held = true
+			// Another process wrote the ledger while this one waited.
+			other, err := OpenLedger(strings.TrimSuffix(o.Ledger.Path(), "/"+LedgerFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			other.Put(Entry{RunID: fmt.Sprintf("backfill-%d", locks), Trigger: TriggerBackfill, From: "2024-01-01", To: "2024-01-01", Outcome: OutcomeOK})
+			return func() { held = false }, nil
+		}
+	})
+	if err := s.Serve(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range l.Entries() {
+		ids = append(ids, e.Trigger)
+	}
+	// startup (no runs), fire of 11 March, fire of 12 March.
+	want := "backfill backfill schedule backfill schedule"
+	if strings.Join(ids, " ") != want || locks != 3 {
+		t.Errorf("ledger triggers %v (locks %d), want %s", ids, locks, want)
+	}
+}
