@@ -179,6 +179,11 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 	o.Files = files
 	timer.done("write", "files", len(files))
 	o.Timings = timer.steps
+	// The manifest (hashes, rows, timings) sits beside the report. The report itself is complete
+	// without it, so a failure to write it is logged rather than failing the run.
+	if _, err := WriteManifest(OutputBase(out, cfg.Report.Name, job.Window), o, job.Version); err != nil {
+		log.Warn("manifest not written", "error", err.Error())
+	}
 	return o, nil
 }
 
