@@ -171,11 +171,11 @@ var (
 	currency   = regexp.MustCompile(`^[A-Z]{3}$`)
 	// Identifier is a BigQuery project, dataset or table name part (tables may end in * for
 	// wildcard tables such as events_*).
-	tableRef = regexp.MustCompile(`^[A-Za-z0-9_-]{1,1024}(\.[A-Za-z0-9_]{1,1024}){1,2}\*?$`)
+	tableRef = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_]+){1,2}\*?$`)
 )
 
 // ValidTableRef reports whether s is a safe "project.dataset.table" or "dataset.table" reference.
-func ValidTableRef(s string) bool { return tableRef.MatchString(s) }
+func ValidTableRef(s string) bool { return len(s) <= 3*1024 && tableRef.MatchString(s) }
 
 func validateFormat(f, key string, bad func(string, string, ...any)) {
 	switch f {
