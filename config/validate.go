@@ -200,8 +200,8 @@ func validateBigQuery(b BigQuery, key string, events bool, bad func(string, stri
 			bad(key+".labels."+k, "label keys are lowercase letters, digits, '_' and '-', starting with a letter")
 		}
 	}
-	if b.Retry.Attempts < 1 {
-		bad(key+".retry.attempts", "must be at least 1")
+	if b.Retry.Attempts < 0 {
+		bad(key+".retry.attempts", "must not be negative (0 means the default, 5)")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/journeykpi/journeykpi/config"
 )
@@ -44,6 +47,7 @@ type Source struct {
 	o       Options
 	project string
 	client  *bigquery.Client
+	conn    *grpc.ClientConn // the emulator's, when one is used
 	log     *slog.Logger
 	mem     memory.Allocator
 }
@@ -74,24 +78,71 @@ func Open(ctx context.Context, o Options) (*Source, error) {
 			return nil, fmt.Errorf("bigquery: %q is not a BigQuery column name", col)
 		}
 	}
+	var conn *grpc.ClientConn
+	if len(o.ClientOptions) == 0 && len(o.StorageOptions) == 0 {
+		var err error
+		if o.ClientOptions, o.StorageOptions, conn, err = emulatorFromEnv(os.Getenv); err != nil {
+			return nil, err
+		}
+	}
 	client, err := bigquery.NewClient(ctx, project, o.ClientOptions...)
 	if err != nil {
+		if conn != nil {
+			conn.Close()
+		}
 		return nil, classify("client", err, int64(c.MaxBytesBilled))
 	}
 	client.Location = c.Location
 	if err := client.EnableStorageReadClient(ctx, o.StorageOptions...); err != nil {
 		client.Close()
+		if conn != nil {
+			conn.Close()
+		}
 		return nil, classify("storage read client", err, int64(c.MaxBytesBilled))
 	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Source{o: o, project: project, client: client, log: log, mem: memory.DefaultAllocator}, nil
+	return &Source{o: o, project: project, client: client, conn: conn, log: log, mem: memory.DefaultAllocator}, nil
+}
+
+// Environment variables that point the source at a local BigQuery emulator (such as the bqtest
+// server) instead of Google, without credentials. Both are needed.
+const (
+	// EnvEmulatorREST is the REST base URL, e.g. http://127.0.0.1:9050/bigquery/v2/.
+	EnvEmulatorREST = "JOURNEYKPI_BIGQUERY_EMULATOR_REST"
+	// EnvEmulatorGRPC is the host:port of the Storage Read API (plain gRPC).
+	EnvEmulatorGRPC = "JOURNEYKPI_BIGQUERY_EMULATOR_GRPC"
+)
+
+// emulatorFromEnv returns the client options for an emulator named in the environment, or nil
+// options when none is.
+func emulatorFromEnv(getenv func(string) string) (rest, storage []option.ClientOption, conn *grpc.ClientConn, err error) {
+	r, g := getenv(EnvEmulatorREST), getenv(EnvEmulatorGRPC)
+	if r == "" && g == "" {
+		return nil, nil, nil, nil
+	}
+	if r == "" || g == "" {
+		return nil, nil, nil, fmt.Errorf("bigquery: %s and %s go together", EnvEmulatorREST, EnvEmulatorGRPC)
+	}
+	conn, err = grpc.NewClient(g, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("bigquery: emulator %s: %w", g, err)
+	}
+	rest = []option.ClientOption{option.WithEndpoint(r), option.WithoutAuthentication()}
+	storage = []option.ClientOption{option.WithGRPCConn(conn), option.WithoutAuthentication()}
+	return rest, storage, conn, nil
 }
 
 // Close releases the clients.
-func (s *Source) Close() error { return s.client.Close() }
+func (s *Source) Close() error {
+	err := s.client.Close()
+	if s.conn != nil {
+		s.conn.Close()
+	}
+	return err
+}
 
 // Describe says what the source reads, for logs and the About sheet.
 func (s *Source) Describe() string {

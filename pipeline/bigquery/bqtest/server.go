@@ -211,6 +211,12 @@ func (s *Server) ClientOptions() []option.ClientOption {
 	}
 }
 
+// RESTEndpoint is the REST base URL (bigquery.EnvEmulatorREST).
+func (s *Server) RESTEndpoint() string { return "http://" + s.httpLn.Addr().String() + "/bigquery/v2/" }
+
+// GRPCAddr is the Storage Read API's host:port (bigquery.EnvEmulatorGRPC).
+func (s *Server) GRPCAddr() string { return s.grpcLn.Addr().String() }
+
 // StorageOptions point the Storage Read client at the server over plain gRPC.
 func (s *Server) StorageOptions() []option.ClientOption {
 	return []option.ClientOption{option.WithGRPCConn(s.grpcConn), option.WithoutAuthentication()}
