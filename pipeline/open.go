@@ -15,6 +15,10 @@ import (
 func OpenSource(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, error) {
 	switch cfg.Source.Kind {
 	case "bigquery":
+		if cfg.Source.Preset == "ga4" && cfg.Source.Columns != (config.Columns{}) {
+			return nil, fmt.Errorf("source.columns: the ga4 preset names its columns itself (%s); remove source.columns",
+				strings.Join(bigquery.GA4Columns, ", "))
+		}
 		cols := resolveColumns(cfg.Source.Columns)
 		return openBigQuery(ctx, cfg.Source.BigQuery, cfg.Source.Preset, cols.EventTime, []string{
 			cols.CustomerID, cols.EventTime, cols.EventName, cols.Stage, cols.Touchpoint, cols.Campaign,

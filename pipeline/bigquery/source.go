@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"cloud.google.com/go/auth"
+	"cloud.google.com/go/auth/credentials"
 	bigquery "cloud.google.com/go/bigquery"
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/ipc"
@@ -85,6 +87,14 @@ func Open(ctx context.Context, o Options) (*Source, error) {
 			return nil, err
 		}
 	}
+	if len(o.ClientOptions) == 0 && len(o.StorageOptions) == 0 {
+		creds, err := defaultCredentials(ctx)
+		if err != nil {
+			return nil, err
+		}
+		o.ClientOptions = []option.ClientOption{option.WithAuthCredentials(creds)}
+		o.StorageOptions = []option.ClientOption{option.WithAuthCredentials(creds)}
+	}
 	client, err := bigquery.NewClient(ctx, project, o.ClientOptions...)
 	if err != nil {
 		if conn != nil {
@@ -105,6 +115,22 @@ func Open(ctx context.Context, o Options) (*Source, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Source{o: o, project: project, client: client, conn: conn, log: log, mem: memory.DefaultAllocator}, nil
+}
+
+// defaultCredentials finds Application Default Credentials and fetches a token once, so that a
+// missing or broken credential is one plain error at start rather than a failure deep in the
+// first request. Nothing of the credential is logged or put in the error.
+func defaultCredentials(ctx context.Context) (*auth.Credentials, error) {
+	creds, err := credentials.DetectDefault(&credentials.DetectOptions{Scopes: []string{bigquery.Scope}})
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", ErrNoCredentials, firstLine(err.Error()))
+	}
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := creds.Token(tctx); err != nil {
+		return nil, fmt.Errorf("%w (the credentials found give no token: %s)", ErrNoCredentials, firstLine(err.Error()))
+	}
+	return creds, nil
 }
 
 // Environment variables that point the source at a local BigQuery emulator (such as the bqtest

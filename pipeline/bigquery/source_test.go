@@ -498,3 +498,38 @@ func TestOpenRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestReadGA4 reads through the GA4 preset: the shards are pruned by _TABLE_SUFFIX parameters
+// and the rows come back under the contract's names, ready for the pipeline.
+func TestReadGA4(t *testing.T) {
+	srv := newServer(t)
+	recs := events(t, 20, 8)
+	srv.SetResult(&bqtest.Table{Records: recs, Streams: 2})
+	src := open(t, srv, bigquery.Options{Config: config.BigQuery{Project: "billing", Table: "analytics.analytics_42.events_*"}, Preset: "ga4"})
+	var c collector
+	defer c.release()
+	if err := src.Read(context.Background(), rangeStart, rangeEnd, c.emit); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rowsOf(c.recs), rowsOf(recs); !reflect.DeepEqual(got, want) {
+		t.Fatalf("read %d rows, want %d", len(got), len(want))
+	}
+	j := srv.Jobs()[0]
+	want := map[string]string{"start_suffix": "STRING 20260228", "end_suffix": "STRING 20260402"}
+	for k, v := range want {
+		if j.Params[k] != v {
+			t.Errorf("param %s = %q, want %q", k, j.Params[k], v)
+		}
+	}
+	if !strings.Contains(j.SQL, "FROM `analytics.analytics_42.events_*`") || !strings.Contains(j.SQL, "_TABLE_SUFFIX BETWEEN @start_suffix AND @end_suffix") {
+		t.Errorf("SQL = %s", j.SQL)
+	}
+	if j.Project != "billing" {
+		t.Errorf("job project = %q, want the billing project", j.Project)
+	}
+	for _, name := range bigquery.GA4Columns {
+		if !strings.Contains(j.SQL, " AS "+name) && !strings.Contains(j.SQL, "  "+name+",") {
+			t.Errorf("SQL does not produce column %s", name)
+		}
+	}
+}
