@@ -642,7 +642,7 @@ func (s *Server) ReadRows(req *storagepb.ReadRowsRequest, srv storagepb.BigQuery
 				return status.Error(codes.Internal, err.Error())
 			}
 			if err := srv.Send(&storagepb.ReadRowsResponse{
-				Rows:     &storagepb.ReadRowsResponse_ArrowRecordBatch{ArrowRecordBatch: &storagepb.ArrowRecordBatch{SerializedRecordBatch: data, RowCount: to - from}},
+				Rows:     &storagepb.ReadRowsResponse_ArrowRecordBatch{ArrowRecordBatch: &storagepb.ArrowRecordBatch{SerializedRecordBatch: data}},
 				RowCount: to - from,
 			}); err != nil {
 				return err
