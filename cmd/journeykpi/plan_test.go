@@ -141,3 +141,54 @@ func TestPlanHelp(t *testing.T) {
 		t.Errorf("--from alone: exit %d, want %d", code, exitUsage)
 	}
 }
+
+// TestRunBigQuery runs a whole report from the local BigQuery through the command, as a user
+// would with a bigquery config: the rows are read through the Storage Read API and the report
+// is written.
+func TestRunBigQuery(t *testing.T) {
+	srv := planServer(t, 1000)
+	ts := &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, arrow.NewSchema([]arrow.Field{
+		{Name: "user_id", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "event_time", Type: ts, Nullable: true},
+		{Name: "event_name", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil))
+	defer b.Release()
+	day := int64(1772323200) * 1e6 // 2026-03-01T00:00:00Z
+	for i, name := range []string{"page_view", "view_item", "add_to_cart", "purchase", "page_view"} {
+		b.Field(0).(*array.StringBuilder).Append([]string{"u1", "u1", "u1", "u1", "u2"}[i])
+		b.Field(1).(*array.TimestampBuilder).Append(arrow.Timestamp(day + int64(i)*3600e6))
+		b.Field(2).(*array.StringBuilder).Append(name)
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+	srv.SetResultFunc(func(j bqtest.Job) (*bqtest.Table, error) {
+		if strings.Contains(j.SQL, "mkt.spend") {
+			return &bqtest.Table{}, nil
+		}
+		return &bqtest.Table{Records: []arrow.Record{rec}}, nil
+	})
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	e := env{stdout: &stdout, stderr: &stderr, logger: slog.New(slog.DiscardHandler)}
+	err := run(context.Background(), []string{"run", "--config", writeConfig(t, planConfig), "--from", "2026-03-01", "--to", "2026-03-31", "--out", out}, e)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	b2, err := os.ReadFile(filepath.Join(out, "journey-report_2026-03-01_2026-03-31.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b2), `"rows_read": 5`) {
+		t.Errorf("report does not count the 5 rows read:\n%.400s", b2)
+	}
+	var queries int
+	for _, j := range srv.Jobs() {
+		if !j.DryRun {
+			queries++
+		}
+	}
+	if queries != 2 {
+		t.Errorf("query jobs = %d, want 2 (events and spend)", queries)
+	}
+}
