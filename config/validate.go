@@ -169,12 +169,13 @@ func (c *Config) Validate() error {
 var (
 	reportName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 	currency   = regexp.MustCompile(`^[A-Z]{3}$`)
-	tableRef   = regexp.MustCompile(`^([a-z][a-z0-9-]*[a-z0-9]\.)?[A-Za-z0-9_]+\.[A-Za-z0-9_]+\*?$`)
+	// Identifier is a BigQuery project, dataset or table name part (tables may end in * for
+	// wildcard tables such as events_*).
+	tableRef = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_]+){1,2}\*?$`)
 )
 
-// ValidTableRef reports whether s is a safe "project.dataset.table" or "dataset.table" reference
-// (a table may end in * for wildcard tables such as the GA4 export's events_*).
-func ValidTableRef(s string) bool { return len(s) <= 2100 && tableRef.MatchString(s) }
+// ValidTableRef reports whether s is a safe "project.dataset.table" or "dataset.table" reference.
+func ValidTableRef(s string) bool { return len(s) <= 3*1024 && tableRef.MatchString(s) }
 
 func validateFormat(f, key string, bad func(string, string, ...any)) {
 	switch f {
@@ -199,8 +200,8 @@ func validateBigQuery(b BigQuery, key string, events bool, bad func(string, stri
 			bad(key+".labels."+k, "label keys are lowercase letters, digits, '_' and '-', starting with a letter")
 		}
 	}
-	if b.Retry.Attempts < 1 {
-		bad(key+".retry.attempts", "must be at least 1")
+	if b.Retry.Attempts < 0 {
+		bad(key+".retry.attempts", "must not be negative (0 means the default, 5)")
 	}
 }
 

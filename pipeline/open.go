@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/pipeline/bigquery"
 	"github.com/journeykpi/journeykpi/pipeline/files"
 )
 
@@ -24,8 +25,46 @@ func OpenSource(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, er
 			return nil, fmt.Errorf("source: %w", err)
 		}
 		return s, nil
+	case "bigquery":
+		if cfg.Source.Preset == "ga4" && cfg.Source.Columns != (config.Columns{}) {
+			return nil, fmt.Errorf("source.columns: the ga4 preset names its columns itself (%s); remove source.columns",
+				strings.Join(bigquery.GA4Columns, ", "))
+		}
+		cols := resolveColumns(cfg.Source.Columns)
+		return openBigQuery(ctx, cfg.Source.BigQuery, cfg.Source.Preset, cols.EventTime, []string{
+			cols.CustomerID, cols.EventTime, cols.EventName, cols.Stage, cols.Touchpoint, cols.Campaign,
+			cols.Segment, cols.OrderID, cols.Revenue, cols.Sentiment,
+		})
 	}
 	return nil, fmt.Errorf("source kind %q is not available", cfg.Source.Kind)
+}
+
+// openBigQuery opens a BigQuery source wrapped in its bounded retry policy.
+func openBigQuery(ctx context.Context, c config.BigQuery, preset, timeCol string, cols []string) (Source, error) {
+	// A spend section has no defaults of its own (it is optional): take the events' retry.
+	def := config.Default().Source.BigQuery.Retry
+	if c.Retry.Attempts == 0 {
+		c.Retry.Attempts = def.Attempts
+	}
+	if c.Retry.InitialBackoff == 0 {
+		c.Retry.InitialBackoff = def.InitialBackoff
+	}
+	if c.Retry.MaxBackoff == 0 {
+		c.Retry.MaxBackoff = def.MaxBackoff
+	}
+	if c.Retry.Deadline == 0 {
+		c.Retry.Deadline = def.Deadline
+	}
+	src, err := bigquery.Open(ctx, bigquery.Options{Config: c, Preset: preset, TimeColumn: timeCol, Columns: cols})
+	if err != nil {
+		return nil, err
+	}
+	return WithRetry(src, RetryPolicyFromConfig(c.Retry)), nil
+}
+
+// OpenSpend opens the spend source the config describes, or returns nil when it has none.
+func OpenSpend(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, error) {
+	return openSpend(ctx, cfg, fsys)
 }
 
 // openSpend opens the spend source, or returns nil when the config has none.
@@ -41,6 +80,18 @@ func openSpend(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, err
 			return nil, fmt.Errorf("spend: %w", err)
 		}
 		return s, nil
+	case "bigquery":
+		cols := config.SpendColumns{Date: "date", Touchpoint: "touchpoint", Cost: "cost"}
+		if sp.Columns.Date != "" {
+			cols.Date = sp.Columns.Date
+		}
+		if sp.Columns.Touchpoint != "" {
+			cols.Touchpoint = sp.Columns.Touchpoint
+		}
+		if sp.Columns.Cost != "" {
+			cols.Cost = sp.Columns.Cost
+		}
+		return openBigQuery(ctx, sp.BigQuery, "", cols.Date, []string{cols.Date, cols.Touchpoint, cols.Cost})
 	}
 	return nil, fmt.Errorf("spend source kind %q is not available", sp.Kind)
 }
