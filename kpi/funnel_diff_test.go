@@ -177,6 +177,7 @@ func TestFunnelDifferential(t *testing.T) {
 					want := refCompute(&pp, per, d, journeys)
 					for _, parts := range []int{1, 3} {
 						got := engineRun(&pp, per, d, journeys, parts)
+						checkInvariants(t, &got.funnel)
 						for _, c := range []struct {
 							what      string
 							got, want any
@@ -233,6 +234,7 @@ func FuzzFunnel(f *testing.F) {
 			for _, per := range []Period{p.Current, p.Previous} {
 				want := refCompute(&p, per, d, journeys)
 				got := engineRun(&p, per, d, journeys, 1)
+				checkInvariants(t, &got.funnel)
 				if g, w := mustJSON(t, got.funnel), mustJSON(t, want.funnel); g != w {
 					t.Fatalf("%s: funnel differs:\n got %s\nwant %s", name, g, w)
 				}
@@ -245,4 +247,33 @@ func FuzzFunnel(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkInvariants asserts that every entrant ends in exactly one of completed, dropped and in
+// progress, and that the per-stage dropped and in-progress rows add up to the totals.
+func checkInvariants(t testing.TB, f *FunnelResult) {
+	t.Helper()
+	if f.Completed+f.Dropped+f.InProgress != f.Entrants {
+		t.Fatalf("completed %d + dropped %d + in progress %d != entrants %d", f.Completed, f.Dropped, f.InProgress, f.Entrants)
+	}
+	var dropped, inProgress int64
+	for _, r := range f.Closed {
+		dropped += r.Dropped
+		inProgress += r.InProgress
+	}
+	if dropped != f.Dropped || inProgress != f.InProgress {
+		t.Fatalf("stage rows: dropped %d in progress %d, totals %d %d", dropped, inProgress, f.Dropped, f.InProgress)
+	}
+	if len(f.Closed) > 0 && f.Closed[0].Reached != f.Entrants {
+		t.Fatalf("first stage reached %d, entrants %d", f.Closed[0].Reached, f.Entrants)
+	}
+	for _, b := range f.Breakdowns {
+		var n int64
+		for _, g := range b.Groups {
+			n += g.Entrants
+		}
+		if n != f.Entrants {
+			t.Fatalf("breakdown %s: groups hold %d entrants, want %d", b.By, n, f.Entrants)
+		}
+	}
 }

@@ -206,9 +206,9 @@ func TestStageRowFormulas(t *testing.T) {
 		t.Fatalf("entrants %d dropped %d in progress %d completed %d", f.Entrants, f.Dropped, f.InProgress, f.Completed)
 	}
 	type row struct {
-		reached, dropped, inProgress int64
-		fromPrev, fromEntry          *float64
-		median, p90, mean            *float64
+		Reached, Dropped, InProgress int64
+		FromPrev, FromEntry          *float64
+		Median, P90, Mean            *float64
 	}
 	want := []row{
 		{5, 1, 0, nil, Ptr(1), nil, nil, nil},
@@ -298,8 +298,8 @@ func TestBreakdowns(t *testing.T) {
 	add(4, 2, 21, true)
 	f := engineRun(p, p.Current, dicts, js, 1).funnel
 	type g struct {
-		value             string
-		entrants, reached int64
+		Value             string
+		Entrants, Reached int64
 	}
 	got := map[string][]g{}
 	for _, b := range f.Breakdowns {
