@@ -98,8 +98,10 @@ type outcome struct {
 	status   int8 // statusCompleted, statusDropped or statusInProgress
 	st       *attemptState
 	segment  uint32
-	flags    []uint8   // per event: flagNewOrder, flagRepeatOrder
+	flags    []uint8   // per purchase-stage event: flagNewOrder, flagRepeatOrder
 	orderRev []float64 // per new-order event: the order's revenue (NaN when none)
+	// lo and hi delimit the events in the period.
+	lo, hi int
 }
 
 // reached reports whether the counted attempt reached stage k.
@@ -129,6 +131,7 @@ type evaluator struct {
 	flags    []uint8
 	orderRev []float64
 	refs     []orderRef
+	pidx     []int32 // purchase-stage events
 	lastAt   []int64 // per stage: time of the journey's last event that can reach it
 	cur, bst attemptState
 	out      outcome
@@ -143,7 +146,8 @@ func newEvaluator(p *Params, sp *stagePlan, per Period) *evaluator {
 }
 
 // orders flags each order's first event and finds its revenue: the first revenue value among
-// the order's events. An event without order_id is its own order.
+// the order's events. An event without order_id is its own order. Only purchase-stage events get
+// flags; the others' flags are stale and never read.
 func (ev *evaluator) orders(events []Event) {
 	n := len(events)
 	if cap(ev.flags) < n {
@@ -152,20 +156,25 @@ func (ev *evaluator) orders(events []Event) {
 	}
 	ev.flags = ev.flags[:n]
 	ev.orderRev = ev.orderRev[:n]
-	clear(ev.flags)
 	ev.refs = ev.refs[:0]
+	ev.pidx = ev.pidx[:0]
 	p := int8(ev.sp.purchase)
 	for i := range events {
 		e := &events[i]
 		if e.Stage != p {
 			continue
 		}
+		ev.pidx = append(ev.pidx, int32(i))
 		if e.Order == 0 {
 			ev.flags[i] = flagNewOrder
 			ev.orderRev[i] = e.Revenue
 			continue
 		}
+		ev.flags[i] = 0
 		ev.refs = append(ev.refs, orderRef{e.Order, int32(i)})
+	}
+	if len(ev.pidx) == 0 {
+		return
 	}
 	if len(ev.refs) > 1 {
 		slices.SortFunc(ev.refs, compareOrderRef)
@@ -184,14 +193,31 @@ func (ev *evaluator) orders(events []Event) {
 		g = h
 	}
 	seen := false
-	for i, f := range ev.flags {
-		if f&flagNewOrder != 0 {
+	for _, i := range ev.pidx {
+		if ev.flags[i]&flagNewOrder != 0 {
 			if seen {
 				ev.flags[i] |= flagRepeatOrder
 			}
 			seen = true
 		}
 	}
+}
+
+// periodRange returns the indices [lo, hi) of the events that fall in per.
+func periodRange(events []Event, per Period) (lo, hi int) {
+	search := func(t int64) int {
+		a, b := 0, len(events)
+		for a < b {
+			m := int(uint(a+b) >> 1)
+			if events[m].Time < t {
+				a = m + 1
+			} else {
+				b = m
+			}
+		}
+		return a
+	}
+	return search(per.From), search(per.To)
 }
 
 // run evaluates one journey: every attempt that starts in the period, keeping the furthest
@@ -202,13 +228,21 @@ func (ev *evaluator) run(j *Journey) *outcome {
 	ev.orders(events)
 	o := &ev.out
 	*o = outcome{flags: ev.flags, orderRev: ev.orderRev, st: &ev.bst}
+	o.lo, o.hi = periodRange(events, ev.per)
 
 	// lastAt bounds which attempts are worth trying: a later attempt can only beat the best
 	// one by reaching its next required stage, which needs an event of it at or after its start.
 	for k := range ev.lastAt {
 		ev.lastAt[k] = math.MinInt64
 	}
-	for i := range events {
+	first := o.lo
+	for first < o.hi && events[first].Stage != 0 {
+		first++
+	}
+	if first == o.hi {
+		return o // no first-stage event in the period: not an entrant
+	}
+	for i := first; i < len(events); i++ {
 		k := int(events[i].Stage)
 		if k < 0 || k >= sp.n {
 			continue
@@ -226,12 +260,9 @@ func (ev *evaluator) run(j *Journey) *outcome {
 
 	best := -1
 	prevStart := int64(math.MinInt64)
-	for i := range events {
+	for i := first; i < o.hi; i++ {
 		e := &events[i]
-		if e.Time >= ev.per.To {
-			break
-		}
-		if e.Stage != 0 || e.Time < ev.per.From || e.Time == prevStart {
+		if e.Stage != 0 || e.Time == prevStart {
 			continue
 		}
 		prevStart = e.Time
@@ -482,15 +513,12 @@ func (f *funnelAcc) add(j *Journey, o *outcome) {
 			f.dims[d][code].add(sp, o)
 		}
 	}
+	if o.lo == o.hi {
+		return
+	}
 	clear(f.seen)
-	for i := range j.Events {
+	for i := o.lo; i < o.hi; i++ {
 		e := &j.Events[i]
-		if e.Time < f.per.From {
-			continue
-		}
-		if e.Time >= f.per.To {
-			break
-		}
 		k := int(e.Stage)
 		if k < 0 || k >= sp.n {
 			continue

@@ -50,14 +50,8 @@ func (m *journeyMapAcc) add(j *Journey, o *outcome) {
 			}
 		}
 	}
-	for i := range j.Events {
+	for i := o.lo; i < o.hi; i++ {
 		e := &j.Events[i]
-		if e.Time < m.per.From {
-			continue
-		}
-		if e.Time >= m.per.To {
-			break
-		}
 		k := int(e.Stage)
 		if k < 0 || k >= sp.n {
 			continue

@@ -78,15 +78,9 @@ func (t *trendsAcc) add(j *Journey, o *outcome) {
 			pt.Purchases++
 		}
 	}
-	for i := range j.Events {
+	for i := o.lo; i < o.hi; i++ {
 		e := &j.Events[i]
-		if e.Time < t.per.From {
-			continue
-		}
-		if e.Time >= t.per.To {
-			break
-		}
-		if o.flags[i]&flagNewOrder == 0 {
+		if int(e.Stage) != t.sp.purchase || o.flags[i]&flagNewOrder == 0 {
 			continue
 		}
 		pt := &t.points[t.b.find(e.Time)]
