@@ -244,7 +244,7 @@ func (ev *evaluator) run(j *Journey) *outcome {
 	}
 	for i := first; i < len(events); i++ {
 		k := int(events[i].Stage)
-		if k < 0 || k >= sp.n {
+		if k < 0 || k >= sp.n || k == sp.repeat { // the repeat stage is derived, never an event's own
 			continue
 		}
 		if k == sp.purchase {
@@ -520,7 +520,7 @@ func (f *funnelAcc) add(j *Journey, o *outcome) {
 	for i := o.lo; i < o.hi; i++ {
 		e := &j.Events[i]
 		k := int(e.Stage)
-		if k < 0 || k >= sp.n {
+		if k < 0 || k >= sp.n || k == sp.repeat { // the repeat stage is derived, never an event's own
 			continue
 		}
 		if k == sp.purchase {

@@ -53,7 +53,7 @@ func (m *journeyMapAcc) add(j *Journey, o *outcome) {
 	for i := o.lo; i < o.hi; i++ {
 		e := &j.Events[i]
 		k := int(e.Stage)
-		if k < 0 || k >= sp.n {
+		if k < 0 || k >= sp.n || k == sp.repeat { // the repeat stage is derived, never an event's own
 			continue
 		}
 		if k == sp.purchase {
