@@ -571,7 +571,7 @@ func (f *funnelAcc) result(d *Dicts) FunnelResult {
 		r.Open = append(r.Open, OpenRow{Stage: f.p.Stages[k].Name, Customers: f.open[k]})
 	}
 	for di, by := range f.p.Breakdowns {
-		label := func(code int) string { return "" }
+		var label func(code int) string
 		switch by {
 		case byFirstTouchpoint:
 			label = func(code int) string { return d.TouchpointName(uint32(code)) }
