@@ -137,3 +137,22 @@ func TestAccMerge(t *testing.T) {
 	checkInvariants(t, &r.Funnel)
 	_ = time.UTC
 }
+
+// BenchmarkFunnelLongJourney is the hard case for the attempt search: one customer with 2,000
+// events of random stages over the 90 days, so that many attempts restart and progress.
+func BenchmarkFunnelLongJourney(b *testing.B) {
+	p := benchParams()
+	r := rand.New(rand.NewPCG(3, 4))
+	ev := make([]Event, 2000)
+	for i := range ev {
+		ev[i] = Event{Time: p.Current.From + r.Int64N(90*Day), Stage: int8(r.IntN(4)), Order: uint64(r.IntN(50)),
+			Revenue: math.NaN(), Sentiment: float32(math.NaN())}
+	}
+	ev, _ = Normalize(ev)
+	j := &Journey{Customer: 1, Events: ev}
+	e := newEvaluator(p, newStagePlan(p), p.Current)
+	b.ReportAllocs()
+	for b.Loop() {
+		e.run(j)
+	}
+}
