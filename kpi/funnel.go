@@ -236,7 +236,7 @@ func (ev *evaluator) run(j *Journey) *outcome {
 		ev.lastAt[k] = math.MinInt64
 	}
 	first := o.lo
-	for first < o.hi && events[first].Stage != 0 {
+	for first < o.hi && !ev.starts(events, first) {
 		first++
 	}
 	if first == o.hi {
@@ -262,7 +262,7 @@ func (ev *evaluator) run(j *Journey) *outcome {
 	prevStart := int64(math.MinInt64)
 	for i := first; i < o.hi; i++ {
 		e := &events[i]
-		if e.Stage != 0 || e.Time == prevStart {
+		if e.Time == prevStart || !ev.starts(events, i) {
 			continue
 		}
 		prevStart = e.Time
@@ -304,6 +304,12 @@ func (ev *evaluator) run(j *Journey) *outcome {
 	return o
 }
 
+// starts reports whether event i can start an attempt: a first-stage event (when the first
+// stage is the purchase stage, an order's first event).
+func (ev *evaluator) starts(events []Event, i int) bool {
+	return events[i].Stage == 0 && (ev.sp.purchase != 0 || ev.flags[i]&flagNewOrder != 0)
+}
+
 // attempt walks one attempt from the first-stage event at si and returns the furthest required
 // stage it reached. A stage is reached by an event of it that comes after a qualifying event of
 // the previous required stage (in Compare order: same-time events in stage order), within W of
@@ -323,7 +329,7 @@ func (ev *evaluator) attempt(events []Event, si int) int {
 			break
 		}
 		k := int(e.Stage)
-		if k <= 0 || k >= sp.n || k == sp.repeat {
+		if k < 0 || k >= sp.n || k == sp.repeat {
 			continue
 		}
 		if k == sp.purchase {
@@ -335,7 +341,9 @@ func (ev *evaluator) attempt(events []Event, si int) int {
 				ev.try(st, sp.repeat, i, e.Time, deadline)
 			}
 		}
-		ev.try(st, k, i, e.Time, deadline)
+		if k > 0 { // the first stage qualifies only at the attempt's start
+			ev.try(st, k, i, e.Time, deadline)
+		}
 	}
 	furthest := 0
 	for k := sp.nextReq[0]; k >= 0 && st.firstIdx[k] >= 0; k = sp.nextReq[k] {

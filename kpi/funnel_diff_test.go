@@ -62,6 +62,9 @@ func diffParams() map[string]*Params {
 			{Name: "comparison"}, {Name: "purchase", Purchase: true, Within: 24 * Hour},
 			{Name: "feedback"}, {Name: "repeat", Repeat: true},
 		}),
+		"purchase-first": mk([]StageDef{
+			{Name: "purchase", Purchase: true}, {Name: "review", Optional: true}, {Name: "repeat", Repeat: true, Within: 72 * Hour},
+		}),
 		"no-repeat": mk([]StageDef{
 			{Name: "awareness"}, {Name: "interest", Optional: true}, {Name: "purchase", Purchase: true},
 			{Name: "usage", Optional: true, Within: 30 * Hour},
@@ -207,7 +210,7 @@ func FuzzFunnel(f *testing.F) {
 		if len(data) > 4*24 {
 			data = data[:4*24]
 		}
-		for _, name := range []string{"default", "within", "no-repeat"} {
+		for _, name := range []string{"default", "within", "no-repeat", "purchase-first"} {
 			p := *params[name]
 			var ev []Event
 			for i := 0; i+4 <= len(data); i += 4 {

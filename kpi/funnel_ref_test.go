@@ -120,7 +120,7 @@ type refOutcome struct {
 func refEvaluate(p *Params, per Period, ev []Event) refOutcome {
 	var o refOutcome
 	for i := range ev {
-		if ev[i].Stage != 0 || !per.Contains(ev[i].Time) {
+		if !refStageEvent(p, ev, i, 0) || !per.Contains(ev[i].Time) {
 			continue
 		}
 		a := refWalk(p, ev, i)
