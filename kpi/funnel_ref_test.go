@@ -255,6 +255,7 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 		label = p.WeekStart
 	}
 	points := map[string]*TrendPoint{}
+	revenue := map[string]int64{}
 	var dates []string
 	for t := per.From; t < per.To; t += Hour {
 		if l := label(t); points[l] == nil {
@@ -338,7 +339,7 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 			pt.Orders++
 			for j := i; j < len(ev); j++ {
 				if int(ev[j].Stage) == p.PurchaseStage() && (j == i || (ev[i].Order != 0 && ev[j].Order == ev[i].Order)) && ev[j].HasRevenue() {
-					pt.Revenue += ev[j].Revenue
+					revenue[pt.Date] += toMicroUnits(ev[j].Revenue) // revenue sums are exact in micro-units
 					break
 				}
 			}
@@ -439,6 +440,7 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 
 	r.trends.Granularity = gran
 	for _, dt := range dates {
+		points[dt].Revenue = float64(revenue[dt]) / moneyScale
 		r.trends.Points = append(r.trends.Points, *points[dt])
 	}
 	return r

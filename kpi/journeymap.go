@@ -2,15 +2,20 @@ package kpi
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
+
+// sentimentScale is the fixed-point scale of sentiment sums: 2^-30 resolution, room for 8
+// billion values.
+const sentimentScale = 1 << 30
 
 // mapCell accumulates one stage × touchpoint cell.
 type mapCell struct {
 	customers int64 // entrants whose counted attempt reached the stage at this touchpoint
 	events    int64 // the stage's events at this touchpoint in the period
 	sentN     int64 // of those, events with a sentiment
-	sentSum   float64
+	sentSum   int64 // fixed point (sentimentScale): sums that do not depend on the merge order
 	// sentCustomers are distinct customers with a sentiment event in the cell: a pain point
 	// needs Params.MinCustomers of them.
 	sentCustomers int64
@@ -73,7 +78,7 @@ func (m *journeyMapAcc) count(e *Event, k int) {
 	c.events++
 	if e.HasSentiment() {
 		c.sentN++
-		c.sentSum += float64(e.Sentiment)
+		c.sentSum += int64(math.Round(float64(e.Sentiment) * sentimentScale))
 		if c.stamp != m.journey {
 			c.stamp = m.journey
 			c.sentCustomers++
@@ -123,7 +128,7 @@ func (m *journeyMapAcc) result(d *Dicts) JourneyMapResult {
 		mean  float64
 	}
 	var cands []candidate
-	moodSum := make([]float64, sp.n)
+	moodSum := make([]int64, sp.n)
 	moodN := make([]int64, sp.n)
 	for _, tp := range tps {
 		r.Touchpoints = append(r.Touchpoints, tp.name)
@@ -138,14 +143,14 @@ func (m *journeyMapAcc) result(d *Dicts) JourneyMapResult {
 			}
 			mc := MapCell{
 				Stage: m.p.Stages[k].Name, Touchpoint: tp.name, Customers: c.customers, Events: c.events,
-				SentimentMean: Ratio(c.sentSum, float64(c.sentN)), SentimentN: c.sentN,
+				SentimentMean: Ratio(float64(c.sentSum)/sentimentScale, float64(c.sentN)), SentimentN: c.sentN,
 			}
 			r.Cells = append(r.Cells, mc)
 			if mc.SentimentMean != nil && c.sentCustomers >= int64(max(m.p.MinCustomers, 1)) {
 				cands = append(cands, candidate{mc, k, *mc.SentimentMean})
 			}
 		}
-		r.Sentiment = append(r.Sentiment, StageMood{Stage: m.p.Stages[k].Name, Mean: Ratio(moodSum[k], float64(moodN[k])), N: moodN[k]})
+		r.Sentiment = append(r.Sentiment, StageMood{Stage: m.p.Stages[k].Name, Mean: Ratio(float64(moodSum[k])/sentimentScale, float64(moodN[k])), N: moodN[k]})
 	}
 	// Cells are built in stage then touchpoint order, so a stable sort breaks mean ties that way.
 	slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(a.mean, b.mean) })

@@ -1,6 +1,9 @@
 package kpi
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // buckets cut a period into consecutive days or weeks of the report time zone.
 type buckets struct {
@@ -55,8 +58,15 @@ type trendsAcc struct {
 	per         Period
 	granularity string
 	b           buckets
-	points      []TrendPoint
+	points      []TrendPoint // Revenue is filled in at result, from revenue
+	revenue     []int64      // per point, in micro-units: sums that do not depend on the merge order
 }
+
+// moneyScale is the fixed-point scale of revenue sums: micro-units of the currency, exact for any
+// cent amount and good for totals up to 9 trillion.
+const moneyScale = 1e6
+
+func toMicroUnits(v float64) int64 { return int64(math.Round(v * moneyScale)) }
 
 func newTrendsAcc(p *Params, per Period) *trendsAcc {
 	t := &trendsAcc{p: p, sp: newStagePlan(p), per: per, granularity: "day", b: dayBuckets(p, per)}
@@ -64,6 +74,7 @@ func newTrendsAcc(p *Params, per Period) *trendsAcc {
 		t.granularity, t.b = "week", weekBuckets(p, per)
 	}
 	t.points = make([]TrendPoint, len(t.b.starts))
+	t.revenue = make([]int64, len(t.b.starts))
 	for i := range t.points {
 		t.points[i].Date = t.b.labels[i]
 	}
@@ -83,10 +94,10 @@ func (t *trendsAcc) add(j *Journey, o *outcome) {
 		if int(e.Stage) != t.sp.purchase || o.flags[i]&flagNewOrder == 0 {
 			continue
 		}
-		pt := &t.points[t.b.find(e.Time)]
-		pt.Orders++
-		if r := o.orderRev[i]; r == r { // not NaN
-			pt.Revenue += r
+		b := t.b.find(e.Time)
+		t.points[b].Orders++
+		if r := o.orderRev[i]; !math.IsNaN(r) {
+			t.revenue[b] += toMicroUnits(r)
 		}
 	}
 }
@@ -96,10 +107,14 @@ func (t *trendsAcc) merge(o *trendsAcc) {
 		t.points[i].Entrants += o.points[i].Entrants
 		t.points[i].Purchases += o.points[i].Purchases
 		t.points[i].Orders += o.points[i].Orders
-		t.points[i].Revenue += o.points[i].Revenue
+		t.revenue[i] += o.revenue[i]
 	}
 }
 
 func (t *trendsAcc) result(d *Dicts) TrendsResult {
-	return TrendsResult{Granularity: t.granularity, Points: append([]TrendPoint(nil), t.points...)}
+	points := append([]TrendPoint(nil), t.points...)
+	for i := range points {
+		points[i].Revenue = float64(t.revenue[i]) / moneyScale
+	}
+	return TrendsResult{Granularity: t.granularity, Points: points}
 }
