@@ -225,16 +225,14 @@ func periodRange(events []Event, per Period) (lo, hi int) {
 func (ev *evaluator) run(j *Journey) *outcome {
 	sp := ev.sp
 	events := j.Events
-	ev.orders(events)
 	o := &ev.out
-	*o = outcome{flags: ev.flags, orderRev: ev.orderRev, st: &ev.bst}
+	*o = outcome{st: &ev.bst}
 	o.lo, o.hi = periodRange(events, ev.per)
-
-	// lastAt bounds which attempts are worth trying: a later attempt can only beat the best
-	// one by reaching its next required stage, which needs an event of it at or after its start.
-	for k := range ev.lastAt {
-		ev.lastAt[k] = math.MinInt64
+	if o.lo == o.hi {
+		return o // nothing in the period: every family skips the journey
 	}
+	ev.orders(events)
+	o.flags, o.orderRev = ev.flags, ev.orderRev
 	first := o.lo
 	for first < o.hi && !ev.starts(events, first) {
 		first++
@@ -242,21 +240,7 @@ func (ev *evaluator) run(j *Journey) *outcome {
 	if first == o.hi {
 		return o // no first-stage event in the period: not an entrant
 	}
-	for i := first; i < len(events); i++ {
-		k := int(events[i].Stage)
-		if k < 0 || k >= sp.n || k == sp.repeat { // the repeat stage is derived, never an event's own
-			continue
-		}
-		if k == sp.purchase {
-			if ev.flags[i]&flagNewOrder == 0 {
-				continue
-			}
-			if sp.repeat >= 0 && ev.flags[i]&flagRepeatOrder != 0 {
-				ev.lastAt[sp.repeat] = events[i].Time
-			}
-		}
-		ev.lastAt[k] = events[i].Time
-	}
+	lastAtKnown := false
 
 	best := -1
 	prevStart := int64(math.MinInt64)
@@ -267,7 +251,14 @@ func (ev *evaluator) run(j *Journey) *outcome {
 		}
 		prevStart = e.Time
 		if best >= 0 {
-			if best == sp.lastReq || ev.lastAt[sp.nextReq[best]] < e.Time {
+			if best == sp.lastReq {
+				break
+			}
+			if !lastAtKnown {
+				ev.findLastAt(events, first)
+				lastAtKnown = true
+			}
+			if ev.lastAt[sp.nextReq[best]] < e.Time {
 				break
 			}
 		}
@@ -302,6 +293,31 @@ func (ev *evaluator) run(j *Journey) *outcome {
 		o.segment = events[i].Segment
 	}
 	return o
+}
+
+// findLastAt sets lastAt, which bounds the attempts worth trying: a later attempt can only beat
+// the best one by reaching its next required stage, which needs an event of it at or after the
+// attempt's start.
+func (ev *evaluator) findLastAt(events []Event, from int) {
+	sp := ev.sp
+	for k := range ev.lastAt {
+		ev.lastAt[k] = math.MinInt64
+	}
+	for i := from; i < len(events); i++ {
+		k := int(events[i].Stage)
+		if k < 0 || k >= sp.n || k == sp.repeat { // the repeat stage is derived, never an event's own
+			continue
+		}
+		if k == sp.purchase {
+			if ev.flags[i]&flagNewOrder == 0 {
+				continue
+			}
+			if sp.repeat >= 0 && ev.flags[i]&flagRepeatOrder != 0 {
+				ev.lastAt[sp.repeat] = events[i].Time
+			}
+		}
+		ev.lastAt[k] = events[i].Time
+	}
 }
 
 // starts reports whether event i can start an attempt: a first-stage event (when the first
@@ -573,7 +589,7 @@ func (f *funnelAcc) result(d *Dicts) FunnelResult {
 	sp := f.sp
 	r := FunnelResult{
 		Entrants: f.all.entrants, Completed: f.all.completed, Dropped: f.all.dropped, InProgress: f.all.inProgress,
-		Closed: f.all.rows(f.p, sp),
+		Closed: f.all.rows(f.p, sp), Breakdowns: []Breakdown{},
 	}
 	for k := range f.open {
 		r.Open = append(r.Open, OpenRow{Stage: f.p.Stages[k].Name, Customers: f.open[k]})

@@ -360,6 +360,7 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 		}
 	}
 	f.Closed = all.rows(p)
+	f.Breakdowns = []Breakdown{}
 	for k := range n {
 		f.Open = append(f.Open, OpenRow{Stage: p.Stages[k].Name, Customers: open[k]})
 	}
