@@ -35,7 +35,7 @@ func newStagePlan(p *Params) *stagePlan {
 	for k, s := range p.Stages {
 		sp.prevReq[k] = prev
 		sp.within[k] = s.Within
-		sp.optional[k] = s.Optional && k > 0 && !s.Repeat
+		sp.optional[k] = s.Optional && k > 0 && !s.Repeat && !s.Purchase // purchase and repeat are always required
 		if k > 0 {
 			b := p.Window
 			if s.Within > 0 {

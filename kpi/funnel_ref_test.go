@@ -21,14 +21,16 @@ type refAttempt struct {
 // refPrevRequired is the previous required stage of k (-1 for the first stage).
 func refPrevRequired(p *Params, k int) int {
 	for i := k - 1; i >= 0; i-- {
-		if !p.Stages[i].Optional || p.Stages[i].Repeat {
+		if !p.Stages[i].Optional || p.Stages[i].Repeat || p.Stages[i].Purchase {
 			return i
 		}
 	}
 	return -1
 }
 
-func refRequired(p *Params, k int) bool { return k == 0 || !p.Stages[k].Optional || p.Stages[k].Repeat }
+func refRequired(p *Params, k int) bool {
+	return k == 0 || !p.Stages[k].Optional || p.Stages[k].Repeat || p.Stages[k].Purchase
+}
 
 // refNewOrder reports whether event i is the first event of its order in the journey.
 func refNewOrder(p *Params, ev []Event, i int) bool {
