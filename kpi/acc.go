@@ -15,6 +15,8 @@ type Acc struct {
 
 // periodAcc holds one accumulator per KPI family for one period.
 type periodAcc struct {
+	// eval finds each journey's counted funnel attempt once for the funnel, map and trends.
+	eval   *evaluator
 	funnel *funnelAcc
 	jmap   *journeyMapAcc
 	trends *trendsAcc
@@ -24,6 +26,7 @@ type periodAcc struct {
 
 func newPeriodAcc(p *Params, per Period, current bool) periodAcc {
 	return periodAcc{
+		eval:   newEvaluator(p, newStagePlan(p), per),
 		funnel: newFunnelAcc(p, per),
 		jmap:   newJourneyMapAcc(p, per),
 		trends: newTrendsAcc(p, per),
@@ -33,9 +36,10 @@ func newPeriodAcc(p *Params, per Period, current bool) periodAcc {
 }
 
 func (pa *periodAcc) add(j *Journey) {
-	pa.funnel.add(j)
-	pa.jmap.add(j)
-	pa.trends.add(j)
+	o := pa.eval.run(j)
+	pa.funnel.add(j, o)
+	pa.jmap.add(j, o)
+	pa.trends.add(j, o)
 	pa.repeat.add(j)
 	pa.attr.add(j)
 }

@@ -1,13 +1,653 @@
 package kpi
 
-// funnelAcc accumulates the closed and open funnel of one period.
-type funnelAcc struct {
-	p   *Params
-	per Period
+import (
+	"cmp"
+	"math"
+	"slices"
+	"sort"
+)
+
+// stagePlan is the stage list as the funnel walks it: for every stage the previous and next
+// required stage and its window. It is derived once from Params.
+type stagePlan struct {
+	n        int
+	purchase int // index of the purchase stage
+	repeat   int // index of the repeat stage, or -1
+	lastReq  int // index of the last required stage
+	prevReq  []int
+	nextReq  []int // -1 after the last required stage
+	within   []int64
+	optional []bool
+	window   int64
+	// horizon is the furthest after an attempt's start that any stage can still be reached.
+	horizon int64
 }
 
-func newFunnelAcc(p *Params, per Period) *funnelAcc { return &funnelAcc{p: p, per: per} }
+func newStagePlan(p *Params) *stagePlan {
+	n := len(p.Stages)
+	sp := &stagePlan{
+		n: n, purchase: p.PurchaseStage(), repeat: p.RepeatStage(), window: p.Window,
+		prevReq: make([]int, n), nextReq: make([]int, n), within: make([]int64, n), optional: make([]bool, n),
+	}
+	prev := -1
+	var bound int64
+	sp.horizon = p.Window
+	for k, s := range p.Stages {
+		sp.prevReq[k] = prev
+		sp.within[k] = s.Within
+		sp.optional[k] = s.Optional && k > 0 && !s.Repeat && !s.Purchase // purchase and repeat are always required
+		if k > 0 {
+			b := p.Window
+			if s.Within > 0 {
+				b = bound + s.Within
+			}
+			sp.horizon = max(sp.horizon, b)
+			if !sp.optional[k] {
+				bound = b
+			}
+		}
+		if !sp.optional[k] {
+			prev = k
+		}
+	}
+	sp.lastReq = prev
+	next := -1
+	for k := n - 1; k >= 0; k-- {
+		sp.nextReq[k] = next
+		if !sp.optional[k] {
+			next = k
+		}
+	}
+	return sp
+}
 
-func (f *funnelAcc) add(j *Journey)               {}
-func (f *funnelAcc) merge(o *funnelAcc)           {}
-func (f *funnelAcc) result(d *Dicts) FunnelResult { return FunnelResult{} }
+// Event flags the funnel derives per journey from the purchase-stage events.
+const (
+	// flagNewOrder marks the first event of an order: the only purchase-stage event the funnel
+	// counts (a resent purchase event of an order seen before counts once, SPEC §1).
+	flagNewOrder uint8 = 1 << iota
+	// flagRepeatOrder marks the first event of an order that is not the journey's first order.
+	flagRepeatOrder
+)
+
+// Outcome of an entrant's counted attempt.
+const (
+	statusCompleted int8 = iota
+	statusDropped
+	statusInProgress
+)
+
+// attemptState is what one attempt reached: per stage the first qualifying event (index, time)
+// and the time of the last qualifying event, which later stages with a `within` measure from.
+type attemptState struct {
+	firstIdx []int32 // -1: not reached
+	firstT   []int64
+	lastT    []int64
+}
+
+func newAttemptState(n int) attemptState {
+	return attemptState{firstIdx: make([]int32, n), firstT: make([]int64, n), lastT: make([]int64, n)}
+}
+
+// outcome is the closed-funnel verdict on one journey for one period. Its slices are the
+// evaluator's scratch: valid until the next run.
+type outcome struct {
+	entrant  bool
+	start    int  // index of the counted attempt's first event
+	furthest int  // furthest required stage the counted attempt reached
+	status   int8 // statusCompleted, statusDropped or statusInProgress
+	st       *attemptState
+	segment  uint32
+	flags    []uint8   // per purchase-stage event: flagNewOrder, flagRepeatOrder
+	orderRev []float64 // per new-order event: the order's revenue (NaN when none)
+	// lo and hi delimit the events in the period.
+	lo, hi int
+}
+
+// reached reports whether the counted attempt reached stage k.
+func (o *outcome) reached(k int) bool { return o.entrant && o.st.firstIdx[k] >= 0 }
+
+// orderRef is one purchase-stage event with an order_id, for grouping events by order.
+type orderRef struct {
+	order uint64
+	idx   int32
+}
+
+func compareOrderRef(a, b orderRef) int {
+	if c := cmp.Compare(a.order, b.order); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.idx, b.idx)
+}
+
+// evaluator finds the attempt that counts for a journey in one period. It keeps its scratch
+// between journeys so that run does not allocate in steady state; it is not safe for concurrent
+// use.
+type evaluator struct {
+	sp      *stagePlan
+	per     Period
+	dataEnd int64
+
+	flags    []uint8
+	orderRev []float64
+	refs     []orderRef
+	pidx     []int32 // purchase-stage events
+	lastAt   []int64 // per stage: time of the journey's last event that can reach it
+	cur, bst attemptState
+	out      outcome
+}
+
+func newEvaluator(p *Params, sp *stagePlan, per Period) *evaluator {
+	return &evaluator{
+		sp: sp, per: per, dataEnd: p.DataEnd,
+		lastAt: make([]int64, sp.n),
+		cur:    newAttemptState(sp.n), bst: newAttemptState(sp.n),
+	}
+}
+
+// orders flags each order's first event and finds its revenue: the first revenue value among
+// the order's events. An event without order_id is its own order. Only purchase-stage events get
+// flags; the others' flags are stale and never read.
+func (ev *evaluator) orders(events []Event) {
+	n := len(events)
+	if cap(ev.flags) < n {
+		ev.flags = make([]uint8, n, n+n/4)
+		ev.orderRev = make([]float64, n, n+n/4)
+	}
+	ev.flags = ev.flags[:n]
+	ev.orderRev = ev.orderRev[:n]
+	ev.refs = ev.refs[:0]
+	ev.pidx = ev.pidx[:0]
+	p := int8(ev.sp.purchase)
+	for i := range events {
+		e := &events[i]
+		if e.Stage != p {
+			continue
+		}
+		ev.pidx = append(ev.pidx, int32(i))
+		if e.Order == 0 {
+			ev.flags[i] = flagNewOrder
+			ev.orderRev[i] = e.Revenue
+			continue
+		}
+		ev.flags[i] = 0
+		ev.refs = append(ev.refs, orderRef{e.Order, int32(i)})
+	}
+	if len(ev.pidx) == 0 {
+		return
+	}
+	if len(ev.refs) > 1 {
+		slices.SortFunc(ev.refs, compareOrderRef)
+	}
+	for g := 0; g < len(ev.refs); {
+		first := ev.refs[g].idx
+		rev := math.NaN()
+		h := g
+		for ; h < len(ev.refs) && ev.refs[h].order == ev.refs[g].order; h++ {
+			if e := &events[ev.refs[h].idx]; math.IsNaN(rev) && e.HasRevenue() {
+				rev = e.Revenue
+			}
+		}
+		ev.flags[first] = flagNewOrder
+		ev.orderRev[first] = rev
+		g = h
+	}
+	seen := false
+	for _, i := range ev.pidx {
+		if ev.flags[i]&flagNewOrder != 0 {
+			if seen {
+				ev.flags[i] |= flagRepeatOrder
+			}
+			seen = true
+		}
+	}
+}
+
+// periodRange returns the indices [lo, hi) of the events that fall in per.
+func periodRange(events []Event, per Period) (lo, hi int) {
+	search := func(t int64) int {
+		a, b := 0, len(events)
+		for a < b {
+			m := int(uint(a+b) >> 1)
+			if events[m].Time < t {
+				a = m + 1
+			} else {
+				b = m
+			}
+		}
+		return a
+	}
+	return search(per.From), search(per.To)
+}
+
+// run evaluates one journey: every attempt that starts in the period, keeping the furthest
+// (ties to the earliest).
+func (ev *evaluator) run(j *Journey) *outcome {
+	sp := ev.sp
+	events := j.Events
+	o := &ev.out
+	*o = outcome{st: &ev.bst}
+	o.lo, o.hi = periodRange(events, ev.per)
+	if o.lo == o.hi {
+		return o // nothing in the period: every family skips the journey
+	}
+	ev.orders(events)
+	o.flags, o.orderRev = ev.flags, ev.orderRev
+	first := o.lo
+	for first < o.hi && !ev.starts(events, first) {
+		first++
+	}
+	if first == o.hi {
+		return o // no first-stage event in the period: not an entrant
+	}
+	lastAtKnown := false
+
+	best := -1
+	prevStart := int64(math.MinInt64)
+	for i := first; i < o.hi; i++ {
+		e := &events[i]
+		if e.Time == prevStart || !ev.starts(events, i) {
+			continue
+		}
+		prevStart = e.Time
+		if best >= 0 {
+			if best == sp.lastReq {
+				break
+			}
+			if !lastAtKnown {
+				ev.findLastAt(events, first)
+				lastAtKnown = true
+			}
+			if ev.lastAt[sp.nextReq[best]] < e.Time {
+				break
+			}
+		}
+		if f := ev.attempt(events, i); f > best {
+			best = f
+			o.start = i
+			ev.cur, ev.bst = ev.bst, ev.cur
+		}
+	}
+	if best < 0 {
+		return o
+	}
+	o.entrant = true
+	o.furthest = best
+	st := &ev.bst
+	switch {
+	case best == sp.lastReq:
+		o.status = statusCompleted
+	default:
+		g := sp.nextReq[best]
+		deadline := events[o.start].Time + sp.window
+		if w := sp.within[g]; w > 0 {
+			deadline = st.lastT[best] + w
+		}
+		o.status = statusDropped
+		if deadline > ev.dataEnd {
+			o.status = statusInProgress
+		}
+	}
+	o.segment = events[o.start].Segment
+	for i := 0; o.segment == 0 && i < len(events); i++ {
+		o.segment = events[i].Segment
+	}
+	return o
+}
+
+// findLastAt sets lastAt, which bounds the attempts worth trying: a later attempt can only beat
+// the best one by reaching its next required stage, which needs an event of it at or after the
+// attempt's start.
+func (ev *evaluator) findLastAt(events []Event, from int) {
+	sp := ev.sp
+	for k := range ev.lastAt {
+		ev.lastAt[k] = math.MinInt64
+	}
+	for i := from; i < len(events); i++ {
+		k := int(events[i].Stage)
+		if k < 0 || k >= sp.n || k == sp.repeat { // the repeat stage is derived, never an event's own
+			continue
+		}
+		if k == sp.purchase {
+			if ev.flags[i]&flagNewOrder == 0 {
+				continue
+			}
+			if sp.repeat >= 0 && ev.flags[i]&flagRepeatOrder != 0 {
+				ev.lastAt[sp.repeat] = events[i].Time
+			}
+		}
+		ev.lastAt[k] = events[i].Time
+	}
+}
+
+// starts reports whether event i can start an attempt: a first-stage event (when the first
+// stage is the purchase stage, an order's first event).
+func (ev *evaluator) starts(events []Event, i int) bool {
+	return events[i].Stage == 0 && (ev.sp.purchase != 0 || ev.flags[i]&flagNewOrder != 0)
+}
+
+// attempt walks one attempt from the first-stage event at si and returns the furthest required
+// stage it reached. A stage is reached by an event of it that comes after a qualifying event of
+// the previous required stage (in Compare order: same-time events in stage order), within W of
+// the attempt's start, or within the stage's own window of that event (boundaries inclusive).
+func (ev *evaluator) attempt(events []Event, si int) int {
+	sp := ev.sp
+	st := &ev.cur
+	for k := range st.firstIdx {
+		st.firstIdx[k] = -1
+	}
+	s := events[si].Time
+	st.firstIdx[0], st.firstT[0], st.lastT[0] = int32(si), s, s
+	end, deadline := s+sp.horizon, s+sp.window
+	for i := si + 1; i < len(events); i++ {
+		e := &events[i]
+		if e.Time > end {
+			break
+		}
+		k := int(e.Stage)
+		if k < 0 || k >= sp.n || k == sp.repeat {
+			continue
+		}
+		if k == sp.purchase {
+			if ev.flags[i]&flagNewOrder == 0 {
+				continue
+			}
+			// A new order after a qualifying purchase is a different order: the repeat stage.
+			if sp.repeat >= 0 {
+				ev.try(st, sp.repeat, i, e.Time, deadline)
+			}
+		}
+		if k > 0 { // the first stage qualifies only at the attempt's start
+			ev.try(st, k, i, e.Time, deadline)
+		}
+	}
+	furthest := 0
+	for k := sp.nextReq[0]; k >= 0 && st.firstIdx[k] >= 0; k = sp.nextReq[k] {
+		furthest = k
+	}
+	return furthest
+}
+
+func (ev *evaluator) try(st *attemptState, k, i int, t, deadline int64) {
+	pk := ev.sp.prevReq[k]
+	if st.firstIdx[pk] < 0 {
+		return
+	}
+	if w := ev.sp.within[k]; w > 0 {
+		if t-st.lastT[pk] > w {
+			return
+		}
+	} else if t > deadline {
+		return
+	}
+	if st.firstIdx[k] < 0 {
+		st.firstIdx[k], st.firstT[k] = int32(i), t
+	}
+	st.lastT[k] = t
+}
+
+// funnelCounts is the closed funnel of a group of entrants.
+type funnelCounts struct {
+	entrants, completed, dropped, inProgress int64
+	reached, drop, prog                      []int64 // per stage
+	dur                                      [][]int64
+}
+
+func newFunnelCounts(n int) *funnelCounts {
+	return &funnelCounts{reached: make([]int64, n), drop: make([]int64, n), prog: make([]int64, n), dur: make([][]int64, n)}
+}
+
+func (c *funnelCounts) add(sp *stagePlan, o *outcome) {
+	c.entrants++
+	switch o.status {
+	case statusCompleted:
+		c.completed++
+	case statusDropped:
+		c.dropped++
+		c.drop[o.furthest]++
+	case statusInProgress:
+		c.inProgress++
+		c.prog[o.furthest]++
+	}
+	st := o.st
+	for k := range c.reached {
+		if st.firstIdx[k] < 0 {
+			continue
+		}
+		c.reached[k]++
+		if k > 0 {
+			c.dur[k] = append(c.dur[k], st.firstT[k]-st.firstT[sp.prevReq[k]])
+		}
+	}
+}
+
+func (c *funnelCounts) merge(o *funnelCounts) {
+	c.entrants += o.entrants
+	c.completed += o.completed
+	c.dropped += o.dropped
+	c.inProgress += o.inProgress
+	for k := range c.reached {
+		c.reached[k] += o.reached[k]
+		c.drop[k] += o.drop[k]
+		c.prog[k] += o.prog[k]
+		c.dur[k] = append(c.dur[k], o.dur[k]...)
+	}
+}
+
+func (c *funnelCounts) rows(p *Params, sp *stagePlan) []StageRow {
+	rows := make([]StageRow, sp.n)
+	for k := range rows {
+		r := StageRow{
+			Stage: p.Stages[k].Name, Optional: sp.optional[k], Reached: c.reached[k],
+			ConversionFromEntry: Ratio(float64(c.reached[k]), float64(c.entrants)),
+			Dropped:             c.drop[k], InProgress: c.prog[k],
+			TimeToConvertHours: hoursStats(c.dur[k]),
+		}
+		if k > 0 {
+			r.ConversionFromPrevious = Ratio(float64(c.reached[k]), float64(c.reached[sp.prevReq[k]]))
+		}
+		rows[k] = r
+	}
+	return rows
+}
+
+// hoursStats summarises durations in micros as hours. It sorts d. Quantiles interpolate
+// linearly between order statistics (type 7, as DuckDB's quantile_cont); the mean sums in sorted
+// order so that it never depends on how journeys were split.
+func hoursStats(d []int64) Stats {
+	s := Stats{N: int64(len(d))}
+	if len(d) == 0 {
+		return s
+	}
+	slices.Sort(d)
+	h := float64(Hour)
+	s.Median = Ptr(quantileSorted(d, 0.5) / h)
+	s.P90 = Ptr(quantileSorted(d, 0.9) / h)
+	var sum float64
+	for _, v := range d {
+		sum += float64(v)
+	}
+	s.Mean = Ptr(sum / float64(len(d)) / h)
+	return s
+}
+
+// quantileSorted is the q-quantile of sorted x, interpolated linearly (Hyndman & Fan type 7).
+func quantileSorted(x []int64, q float64) float64 {
+	pos := q * float64(len(x)-1)
+	lo := int(math.Floor(pos))
+	if lo >= len(x)-1 {
+		return float64(x[len(x)-1])
+	}
+	frac := pos - float64(lo)
+	return float64(x[lo]) + frac*float64(x[lo+1]-x[lo])
+}
+
+// Breakdown dimensions (SPEC §3, config funnel.breakdowns).
+const (
+	byFirstTouchpoint = "first_touchpoint"
+	bySegment         = "segment"
+	byEntryWeek       = "entry_week"
+)
+
+// funnelAcc accumulates the closed and open funnel of one period.
+type funnelAcc struct {
+	p     *Params
+	sp    *stagePlan
+	per   Period
+	weeks buckets
+	all   *funnelCounts
+	// dims holds one closed funnel per breakdown value, indexed by the value's code (touchpoint
+	// or segment code, entry-week bucket).
+	dims [][]*funnelCounts
+	open []int64
+	seen []bool
+}
+
+func newFunnelAcc(p *Params, per Period) *funnelAcc {
+	sp := newStagePlan(p)
+	return &funnelAcc{
+		p: p, sp: sp, per: per, weeks: weekBuckets(p, per),
+		all: newFunnelCounts(sp.n), dims: make([][]*funnelCounts, len(p.Breakdowns)),
+		open: make([]int64, sp.n), seen: make([]bool, sp.n),
+	}
+}
+
+func (f *funnelAcc) add(j *Journey, o *outcome) {
+	sp := f.sp
+	if o.entrant {
+		f.all.add(sp, o)
+		for d, by := range f.p.Breakdowns {
+			var code int
+			switch by {
+			case byFirstTouchpoint:
+				code = int(j.Events[o.start].Touchpoint)
+			case bySegment:
+				code = int(o.segment)
+			case byEntryWeek:
+				code = f.weeks.find(j.Events[o.start].Time)
+			default:
+				continue
+			}
+			for len(f.dims[d]) <= code {
+				f.dims[d] = append(f.dims[d], nil)
+			}
+			if f.dims[d][code] == nil {
+				f.dims[d][code] = newFunnelCounts(sp.n)
+			}
+			f.dims[d][code].add(sp, o)
+		}
+	}
+	if o.lo == o.hi {
+		return
+	}
+	clear(f.seen)
+	for i := o.lo; i < o.hi; i++ {
+		e := &j.Events[i]
+		k := int(e.Stage)
+		if k < 0 || k >= sp.n || k == sp.repeat { // the repeat stage is derived, never an event's own
+			continue
+		}
+		if k == sp.purchase {
+			if o.flags[i]&flagNewOrder == 0 {
+				continue
+			}
+			if sp.repeat >= 0 && o.flags[i]&flagRepeatOrder != 0 {
+				f.seen[sp.repeat] = true
+			}
+		}
+		f.seen[k] = true
+	}
+	for k, s := range f.seen {
+		if s {
+			f.open[k]++
+		}
+	}
+}
+
+func (f *funnelAcc) merge(o *funnelAcc) {
+	f.all.merge(o.all)
+	for d := range f.dims {
+		for code, c := range o.dims[d] {
+			if c == nil {
+				continue
+			}
+			for len(f.dims[d]) <= code {
+				f.dims[d] = append(f.dims[d], nil)
+			}
+			if f.dims[d][code] == nil {
+				f.dims[d][code] = newFunnelCounts(f.sp.n)
+			}
+			f.dims[d][code].merge(c)
+		}
+	}
+	for k := range f.open {
+		f.open[k] += o.open[k]
+	}
+}
+
+func (f *funnelAcc) result(d *Dicts) FunnelResult {
+	sp := f.sp
+	r := FunnelResult{
+		Entrants: f.all.entrants, Completed: f.all.completed, Dropped: f.all.dropped, InProgress: f.all.inProgress,
+		Closed: f.all.rows(f.p, sp), Breakdowns: []Breakdown{},
+	}
+	for k := range f.open {
+		r.Open = append(r.Open, OpenRow{Stage: f.p.Stages[k].Name, Customers: f.open[k]})
+	}
+	for di, by := range f.p.Breakdowns {
+		var label func(code int) string
+		switch by {
+		case byFirstTouchpoint:
+			label = func(code int) string { return d.TouchpointName(uint32(code)) }
+		case bySegment:
+			label = func(code int) string { return d.SegmentName(uint32(code)) }
+		case byEntryWeek:
+			label = func(code int) string { return f.weeks.labels[code] }
+		default:
+			continue
+		}
+		r.Breakdowns = append(r.Breakdowns, f.breakdown(by, f.dims[di], label))
+	}
+	return r
+}
+
+// breakdown keeps the top N values by entrants (ties by value) and folds the rest into
+// "(other)". Entry weeks are listed in time order, the other dimensions by entrants.
+func (f *funnelAcc) breakdown(by string, groups []*funnelCounts, label func(int) string) Breakdown {
+	type group struct {
+		code  int
+		value string
+		c     *funnelCounts
+	}
+	var gs []group
+	for code, c := range groups {
+		if c != nil && c.entrants > 0 {
+			gs = append(gs, group{code, label(code), c})
+		}
+	}
+	sort.Slice(gs, func(a, b int) bool {
+		if gs[a].c.entrants != gs[b].c.entrants {
+			return gs[a].c.entrants > gs[b].c.entrants
+		}
+		return gs[a].value < gs[b].value
+	})
+	var other *funnelCounts
+	if top := f.p.Top; top > 0 && len(gs) > top {
+		other = newFunnelCounts(f.sp.n)
+		for _, g := range gs[top:] {
+			other.merge(g.c)
+		}
+		gs = gs[:top]
+	}
+	if by == byEntryWeek {
+		sort.Slice(gs, func(a, b int) bool { return gs[a].code < gs[b].code })
+	}
+	b := Breakdown{By: by, Groups: []BreakdownGroup{}}
+	for _, g := range gs {
+		b.Groups = append(b.Groups, BreakdownGroup{Value: g.value, Entrants: g.c.entrants, Closed: g.c.rows(f.p, f.sp)})
+	}
+	if other != nil {
+		b.Groups = append(b.Groups, BreakdownGroup{Value: OtherLabel, Entrants: other.entrants, Closed: other.rows(f.p, f.sp)})
+	}
+	return b
+}

@@ -1,13 +1,161 @@
 package kpi
 
-// journeyMapAcc accumulates the stage × touchpoint map of one period.
-type journeyMapAcc struct {
-	p   *Params
-	per Period
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// sentimentScale is the fixed-point scale of sentiment sums: 2^-30 resolution, room for 8
+// billion values.
+const sentimentScale = 1 << 30
+
+// mapCell accumulates one stage × touchpoint cell.
+type mapCell struct {
+	customers int64 // entrants whose counted attempt reached the stage at this touchpoint
+	events    int64 // the stage's events at this touchpoint in the period
+	sentN     int64 // of those, events with a sentiment
+	sentSum   int64 // fixed point (sentimentScale): sums that do not depend on the merge order
+	// sentCustomers are distinct customers with a sentiment event in the cell: a pain point
+	// needs Params.MinCustomers of them.
+	sentCustomers int64
+	stamp         uint64 // the last journey that counted in sentCustomers
 }
 
-func newJourneyMapAcc(p *Params, per Period) *journeyMapAcc { return &journeyMapAcc{p: p, per: per} }
+// journeyMapAcc accumulates the stage × touchpoint map of one period.
+type journeyMapAcc struct {
+	p       *Params
+	sp      *stagePlan
+	per     Period
+	cells   [][]mapCell // [touchpoint code][stage]
+	journey uint64
+}
 
-func (m *journeyMapAcc) add(j *Journey)                   {}
-func (m *journeyMapAcc) merge(o *journeyMapAcc)           {}
-func (m *journeyMapAcc) result(d *Dicts) JourneyMapResult { return JourneyMapResult{} }
+func newJourneyMapAcc(p *Params, per Period) *journeyMapAcc {
+	return &journeyMapAcc{p: p, sp: newStagePlan(p), per: per}
+}
+
+func (m *journeyMapAcc) cell(tp uint32, k int) *mapCell {
+	for len(m.cells) <= int(tp) {
+		m.cells = append(m.cells, nil)
+	}
+	if m.cells[tp] == nil {
+		m.cells[tp] = make([]mapCell, m.sp.n)
+	}
+	return &m.cells[tp][k]
+}
+
+func (m *journeyMapAcc) add(j *Journey, o *outcome) {
+	m.journey++
+	sp := m.sp
+	if o.entrant {
+		for k := 0; k < sp.n; k++ {
+			if i := o.st.firstIdx[k]; i >= 0 {
+				m.cell(j.Events[i].Touchpoint, k).customers++
+			}
+		}
+	}
+	for i := o.lo; i < o.hi; i++ {
+		e := &j.Events[i]
+		k := int(e.Stage)
+		if k < 0 || k >= sp.n || k == sp.repeat { // the repeat stage is derived, never an event's own
+			continue
+		}
+		if k == sp.purchase {
+			if o.flags[i]&flagNewOrder == 0 {
+				continue
+			}
+			if sp.repeat >= 0 && o.flags[i]&flagRepeatOrder != 0 {
+				m.count(e, sp.repeat)
+			}
+		}
+		m.count(e, k)
+	}
+}
+
+func (m *journeyMapAcc) count(e *Event, k int) {
+	c := m.cell(e.Touchpoint, k)
+	c.events++
+	if e.HasSentiment() {
+		c.sentN++
+		c.sentSum += int64(math.Round(float64(e.Sentiment) * sentimentScale))
+		if c.stamp != m.journey {
+			c.stamp = m.journey
+			c.sentCustomers++
+		}
+	}
+}
+
+func (m *journeyMapAcc) merge(o *journeyMapAcc) {
+	for tp, row := range o.cells {
+		for k := range row {
+			if row[k] == (mapCell{stamp: row[k].stamp}) {
+				continue
+			}
+			c := m.cell(uint32(tp), k)
+			c.customers += row[k].customers
+			c.events += row[k].events
+			c.sentN += row[k].sentN
+			c.sentSum += row[k].sentSum
+			c.sentCustomers += row[k].sentCustomers
+		}
+	}
+}
+
+func (m *journeyMapAcc) result(d *Dicts) JourneyMapResult {
+	sp := m.sp
+	r := JourneyMapResult{Cells: []MapCell{}, Sentiment: []StageMood{}, PainPoints: []MapCell{}, Touchpoints: []string{}}
+	for k := range sp.n {
+		r.Stages = append(r.Stages, m.p.Stages[k].Name)
+	}
+	type tpName struct {
+		code uint32
+		name string
+	}
+	var tps []tpName
+	for tp, row := range m.cells {
+		for k := range row {
+			if row[k].customers > 0 || row[k].events > 0 {
+				tps = append(tps, tpName{uint32(tp), d.TouchpointName(uint32(tp))})
+				break
+			}
+		}
+	}
+	slices.SortFunc(tps, func(a, b tpName) int { return cmp.Compare(a.name, b.name) })
+	type candidate struct {
+		cell  MapCell
+		stage int
+		mean  float64
+	}
+	var cands []candidate
+	moodSum := make([]int64, sp.n)
+	moodN := make([]int64, sp.n)
+	for _, tp := range tps {
+		r.Touchpoints = append(r.Touchpoints, tp.name)
+	}
+	for k := range sp.n {
+		for _, tp := range tps {
+			c := m.cells[tp.code][k]
+			moodSum[k] += c.sentSum
+			moodN[k] += c.sentN
+			if c.customers == 0 && c.events == 0 {
+				continue
+			}
+			mc := MapCell{
+				Stage: m.p.Stages[k].Name, Touchpoint: tp.name, Customers: c.customers, Events: c.events,
+				SentimentMean: Ratio(float64(c.sentSum)/sentimentScale, float64(c.sentN)), SentimentN: c.sentN,
+			}
+			r.Cells = append(r.Cells, mc)
+			if mc.SentimentMean != nil && c.sentCustomers >= int64(max(m.p.MinCustomers, 1)) {
+				cands = append(cands, candidate{mc, k, *mc.SentimentMean})
+			}
+		}
+		r.Sentiment = append(r.Sentiment, StageMood{Stage: m.p.Stages[k].Name, Mean: Ratio(float64(moodSum[k])/sentimentScale, float64(moodN[k])), N: moodN[k]})
+	}
+	// Cells are built in stage then touchpoint order, so a stable sort breaks mean ties that way.
+	slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(a.mean, b.mean) })
+	for i := 0; i < len(cands) && i < m.p.PainPoints; i++ {
+		r.PainPoints = append(r.PainPoints, cands[i].cell)
+	}
+	return r
+}

@@ -1,13 +1,120 @@
 package kpi
 
-// trendsAcc accumulates daily (or weekly) entrants and conversions of one period.
-type trendsAcc struct {
-	p   *Params
-	per Period
+import (
+	"math"
+	"time"
+)
+
+// buckets cut a period into consecutive days or weeks of the report time zone.
+type buckets struct {
+	starts []int64 // start of each bucket; the first may fall before the period's start
+	labels []string
 }
 
-func newTrendsAcc(p *Params, per Period) *trendsAcc { return &trendsAcc{p: p, per: per} }
+// find returns the index of the bucket holding t, clamped to the first and last bucket.
+func (b *buckets) find(t int64) int {
+	lo, hi := 0, len(b.starts)
+	for hi-lo > 1 {
+		m := int(uint(lo+hi) >> 1)
+		if b.starts[m] <= t {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
 
-func (t *trendsAcc) add(j *Journey)               {}
-func (t *trendsAcc) merge(o *trendsAcc)           {}
-func (t *trendsAcc) result(d *Dicts) TrendsResult { return TrendsResult{} }
+// dayBuckets are the report-time-zone days of per.
+func dayBuckets(p *Params, per Period) buckets {
+	var b buckets
+	for d := p.DayStart(per.From); d.UnixMicro() < per.To || len(b.starts) == 0; d = d.AddDate(0, 0, 1) {
+		b.starts = append(b.starts, d.UnixMicro())
+		b.labels = append(b.labels, d.Format(time.DateOnly))
+	}
+	return b
+}
+
+// weekBuckets are the ISO weeks (Monday to Sunday, report time zone) that meet per, labelled by
+// their Monday.
+func weekBuckets(p *Params, per Period) buckets {
+	var b buckets
+	d := p.DayStart(per.From)
+	d = d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+	for ; d.UnixMicro() < per.To || len(b.starts) == 0; d = d.AddDate(0, 0, 7) {
+		b.starts = append(b.starts, d.UnixMicro())
+		b.labels = append(b.labels, d.Format(time.DateOnly))
+	}
+	return b
+}
+
+// maxDailyTrendDays is the longest period whose trends are daily; longer ones are weekly.
+const maxDailyTrendDays = 90
+
+// trendsAcc accumulates daily (or weekly) entrants and conversions of one period.
+type trendsAcc struct {
+	p           *Params
+	sp          *stagePlan
+	per         Period
+	granularity string
+	b           buckets
+	points      []TrendPoint // Revenue is filled in at result, from revenue
+	revenue     []int64      // per point, in micro-units: sums that do not depend on the merge order
+}
+
+// moneyScale is the fixed-point scale of revenue sums: micro-units of the currency, exact for any
+// cent amount and good for totals up to 9 trillion.
+const moneyScale = 1e6
+
+func toMicroUnits(v float64) int64 { return int64(math.Round(v * moneyScale)) }
+
+func newTrendsAcc(p *Params, per Period) *trendsAcc {
+	t := &trendsAcc{p: p, sp: newStagePlan(p), per: per, granularity: "day", b: dayBuckets(p, per)}
+	if len(t.b.starts) > maxDailyTrendDays {
+		t.granularity, t.b = "week", weekBuckets(p, per)
+	}
+	t.points = make([]TrendPoint, len(t.b.starts))
+	t.revenue = make([]int64, len(t.b.starts))
+	for i := range t.points {
+		t.points[i].Date = t.b.labels[i]
+	}
+	return t
+}
+
+func (t *trendsAcc) add(j *Journey, o *outcome) {
+	if o.entrant {
+		pt := &t.points[t.b.find(j.Events[o.start].Time)]
+		pt.Entrants++
+		if o.reached(t.sp.purchase) {
+			pt.Purchases++
+		}
+	}
+	for i := o.lo; i < o.hi; i++ {
+		e := &j.Events[i]
+		if int(e.Stage) != t.sp.purchase || o.flags[i]&flagNewOrder == 0 {
+			continue
+		}
+		b := t.b.find(e.Time)
+		t.points[b].Orders++
+		if r := o.orderRev[i]; !math.IsNaN(r) {
+			t.revenue[b] += toMicroUnits(r)
+		}
+	}
+}
+
+func (t *trendsAcc) merge(o *trendsAcc) {
+	for i := range t.points {
+		t.points[i].Entrants += o.points[i].Entrants
+		t.points[i].Purchases += o.points[i].Purchases
+		t.points[i].Orders += o.points[i].Orders
+		t.revenue[i] += o.revenue[i]
+	}
+}
+
+func (t *trendsAcc) result(d *Dicts) TrendsResult {
+	points := append([]TrendPoint(nil), t.points...)
+	for i := range points {
+		points[i].Revenue = float64(t.revenue[i]) / moneyScale
+	}
+	return TrendsResult{Granularity: t.granularity, Points: points}
+}
