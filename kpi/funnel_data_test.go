@@ -33,9 +33,9 @@ func sharedDir(t *testing.T) string {
 	}
 }
 
-// cdnowJourneys reads CDNOW_master.txt: one purchase a row (customer, YYYYMMDD, CDs, dollars),
+// cdnowMasterJourneys reads CDNOW_master.txt: one purchase a row (customer, YYYYMMDD, CDs, dollars),
 // each row its own order.
-func cdnowJourneys(t *testing.T) []Journey {
+func cdnowMasterJourneys(t *testing.T) []Journey {
 	dir := sharedDir(t)
 	f, err := os.Open(filepath.Join(dir, "datasets", "cdnow", "CDNOW_master.txt"))
 	if err != nil {
@@ -79,7 +79,7 @@ func nanF() float64 { return math.NaN() }
 // purchase fell in Q1 1997 (SOURCE.md), so all of them enter in Q1, and the engine agrees with the
 // reference on every journey small enough for it.
 func TestFunnelCDNOW(t *testing.T) {
-	js := cdnowJourneys(t)
+	js := cdnowMasterJourneys(t)
 	from := time.Date(1997, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 	to := time.Date(1997, 4, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 	p := &Params{

@@ -6,9 +6,10 @@ import (
 	"slices"
 )
 
-// sentimentScale is the fixed-point scale of sentiment sums: 2^-30 resolution, room for 8
-// billion values.
-const sentimentScale = 1 << 30
+// sentimentScale is the fixed-point scale of sentiment sums: a resolution of 1e-6 (a float32
+// sentiment holds about 7 significant digits, so this keeps what the data said: -0.9 sums as
+// -0.9, not as its float32 neighbour -0.89999998) and room for 9 trillion values.
+const sentimentScale = 1e6
 
 // mapCell accumulates one stage × touchpoint cell.
 type mapCell struct {
