@@ -3,6 +3,7 @@ package kpi
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 )
@@ -451,24 +452,46 @@ func (c *funnelCounts) rows(p *Params, sp *stagePlan) []StageRow {
 	return rows
 }
 
-// hoursStats summarises durations in micros as hours. It sorts d. Quantiles interpolate
-// linearly between order statistics (type 7, as DuckDB's quantile_cont); the mean sums in sorted
-// order so that it never depends on how journeys were split.
+// hoursStats summarises durations in micros as hours. It reorders d. Quantiles interpolate
+// linearly between order statistics (type 7, as DuckDB's quantile_cont), found by selection in
+// linear time rather than by sorting; the mean comes from an exact 128-bit integer sum, so neither
+// depends on how journeys were split.
 func hoursStats(d []int64) Stats {
 	s := Stats{N: int64(len(d))}
 	if len(d) == 0 {
 		return s
 	}
-	slices.Sort(d)
 	h := float64(Hour)
-	s.Median = Ptr(quantileSorted(d, 0.5) / h)
-	s.P90 = Ptr(quantileSorted(d, 0.9) / h)
-	var sum float64
+	s.Median = Ptr(quantileSelect(d, 0.5) / h)
+	s.P90 = Ptr(quantileSelect(d, 0.9) / h)
+	var hi, lo uint64
+	neg := 0.0
 	for _, v := range d {
-		sum += float64(v)
+		if v < 0 { // durations are never negative; keep the sum exact if one were
+			neg += float64(v)
+			continue
+		}
+		var c uint64
+		lo, c = bits.Add64(lo, uint64(v), 0)
+		hi += c
 	}
+	sum := float64(hi)*0x1p64 + float64(lo) + neg
 	s.Mean = Ptr(sum / float64(len(d)) / h)
 	return s
+}
+
+// quantileSelect is the q-quantile of x, interpolated linearly (Hyndman & Fan type 7). It
+// reorders x.
+func quantileSelect(x []int64, q float64) float64 {
+	pos := q * float64(len(x)-1)
+	lo := int(math.Floor(pos))
+	if lo >= len(x)-1 {
+		return float64(slices.Max(x))
+	}
+	selectNth(x, lo)
+	a, b := x[lo], slices.Min(x[lo+1:])
+	frac := pos - float64(lo)
+	return float64(a) + frac*float64(b-a)
 }
 
 // quantileSorted is the q-quantile of sorted x, interpolated linearly (Hyndman & Fan type 7).
@@ -480,6 +503,54 @@ func quantileSorted(x []int64, q float64) float64 {
 	}
 	frac := pos - float64(lo)
 	return float64(x[lo]) + frac*float64(x[lo+1]-x[lo])
+}
+
+// selectNth reorders x so that x[k] is the value a sort would put there, everything before it
+// no larger and everything after it no smaller (introselect: quickselect with a median-of-three
+// pivot, falling back to sorting a range that does not shrink fast enough).
+func selectNth(x []int64, k int) {
+	lo, hi := 0, len(x)-1
+	budget := 2 * bits.Len(uint(len(x)))
+	for hi > lo {
+		if budget == 0 || hi-lo < 16 {
+			slices.Sort(x[lo : hi+1])
+			return
+		}
+		budget--
+		mid := lo + (hi-lo)/2
+		if x[mid] < x[lo] {
+			x[mid], x[lo] = x[lo], x[mid]
+		}
+		if x[hi] < x[lo] {
+			x[hi], x[lo] = x[lo], x[hi]
+		}
+		if x[hi] < x[mid] {
+			x[hi], x[mid] = x[mid], x[hi]
+		}
+		pivot := x[mid]
+		i, j := lo, hi
+		for i <= j {
+			for x[i] < pivot {
+				i++
+			}
+			for x[j] > pivot {
+				j--
+			}
+			if i <= j {
+				x[i], x[j] = x[j], x[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
 }
 
 // Breakdown dimensions (SPEC §3, config funnel.breakdowns).

@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -321,5 +322,38 @@ func TestBreakdowns(t *testing.T) {
 	}
 	if mustJSON(t, got) != mustJSON(t, want) {
 		t.Errorf("breakdowns:\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestQuantileSelectMatchesSorting(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 2, 3, 10, 17, 100, 1001, 5000} {
+		for trial := 0; trial < 20; trial++ {
+			x := make([]int64, n)
+			for i := range x {
+				switch trial % 3 {
+				case 0:
+					x[i] = r.Int64N(1e12)
+				case 1:
+					x[i] = r.Int64N(5) // many ties
+				default:
+					x[i] = int64(i) // already sorted
+				}
+			}
+			sorted := slices.Clone(x)
+			slices.Sort(sorted)
+			for _, q := range []float64{0, 0.1, 0.5, 0.9, 1} {
+				if got, want := quantileSelect(slices.Clone(x), q), quantileSorted(sorted, q); got != want {
+					t.Fatalf("n=%d q=%v: select %v, sort %v", n, q, got, want)
+				}
+			}
+			var sum float64
+			for _, v := range sorted {
+				sum += float64(v)
+			}
+			if got := *hoursStats(slices.Clone(x)).Mean; math.Abs(got-sum/float64(n)/float64(Hour)) > 1e-9*math.Abs(got)+1e-12 {
+				t.Fatalf("n=%d mean %v, want %v", n, got, sum/float64(n)/float64(Hour))
+			}
+		}
 	}
 }
