@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCmd runs the command line in-process and returns its exit code, stdout and stderr.
@@ -81,5 +82,21 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 	if code, out, _ := runCmd(t, "version"); code != 0 || !strings.HasPrefix(out, "journeykpi ") {
 		t.Errorf("version: %d %q", code, out)
+	}
+}
+
+func TestDateKeywordsFollowTheReportTimeZone(t *testing.T) {
+	cfg, _, err := loadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Report.Timezone = "Asia/Tokyo"
+	// 20:00 UTC on 2026-03-10 is already 2026-03-11 in Tokyo.
+	now := time.Date(2026, 3, 10, 20, 0, 0, 0, time.UTC)
+	for date, want := range map[string]string{"yesterday": "2026-03-10", "today": "2026-03-11", "2026-01-05": "2026-01-05"} {
+		w, err := resolveWindow(cfg, "", "", date, now)
+		if err != nil || w.FromDay() != want || w.ToDay() != want {
+			t.Errorf("--date %s = %v, %v; want %s", date, w, err, want)
+		}
 	}
 }

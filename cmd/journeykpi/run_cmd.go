@@ -14,7 +14,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
 	from := f.String("from", "", "first `day` of the report, YYYY-MM-DD (report time zone)")
 	to := f.String("to", "", "last `day` of the report, inclusive")
-	date := f.String("date", "", "report a single `day` (instead of --from/--to)")
+	date := f.String("date", "", "report a single `day` (instead of --from/--to): YYYY-MM-DD, yesterday or today")
 	out := f.String("out", "", "output `directory` (default: report.out)")
 	timings := f.Bool("timings", false, "add step timings to the About sheet (the file then differs between runs)")
 	if helpRequested(f, args, e.stdout) {
@@ -57,6 +57,14 @@ func resolveWindow(cfg config.Config, from, to, date string, now time.Time) (pip
 	case date != "" && (from != "" || to != ""):
 		return pipeline.Window{}, usageErr("--date cannot be combined with --from/--to")
 	case date != "":
+		// "yesterday" and "today" are resolved in the report time zone, so a scheduler without a
+		// shell (a Kubernetes CronJob on a distroless image) can still ask for a given day.
+		switch date {
+		case "yesterday":
+			date = now.In(loc).AddDate(0, 0, -1).Format(time.DateOnly)
+		case "today":
+			date = now.In(loc).Format(time.DateOnly)
+		}
 		w, err := pipeline.Day(date, loc)
 		if err != nil {
 			return w, usageErr("--date: %v", err)
