@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/bigquery"
 )
 
 // Exit codes, documented in the usage text and the README.
@@ -56,7 +57,15 @@ func exitCode(err error, stderr io.Writer, logger *slog.Logger) int {
 	}
 	var ce *codedError
 	var qe *pipeline.QualityError
+	var mc *pipeline.MissingColumnError
+	var be *bigquery.Error
 	switch {
+	case errors.Is(err, bigquery.ErrNoCredentials):
+		fmt.Fprintln(stderr, "journeykpi:", bigquery.ErrNoCredentials.Error())
+		return exitUsage
+	case errors.As(err, &mc):
+		fmt.Fprintln(stderr, "journeykpi:", err.Error())
+		return exitUsage
 	case errors.As(err, &ce):
 		fmt.Fprintln(stderr, "journeykpi:", ce.Error())
 		return ce.code
@@ -66,6 +75,11 @@ func exitCode(err error, stderr io.Writer, logger *slog.Logger) int {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "journeykpi: interrupted; no partial report was written")
 		return exitInterrupted
+	case errors.As(err, &be) && !be.Transient():
+		// accessDenied, notFound, invalidQuery, bytesBilledLimitExceeded: the user's to fix, and
+		// the message says how.
+		fmt.Fprintln(stderr, "journeykpi:", err.Error())
+		return exitFailed
 	}
 	logger.Error("run failed", "error", err.Error())
 	return exitFailed

@@ -3,12 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/bigquery"
 )
 
 // runCmd runs the command line in-process and returns its exit code, stdout and stderr.
@@ -97,6 +102,25 @@ func TestDateKeywordsFollowTheReportTimeZone(t *testing.T) {
 		w, err := resolveWindow(cfg, "", "", date, now)
 		if err != nil || w.FromDay() != want || w.ToDay() != want {
 			t.Errorf("--date %s = %v, %v; want %s", date, w, err, want)
+		}
+	}
+}
+
+func TestUserErrorsPrintOnePlainLine(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		code int
+		want string
+	}{
+		{fmt.Errorf("open: %w", bigquery.ErrNoCredentials), exitUsage, "gcloud auth application-default login"},
+		{fmt.Errorf("read: %w", &pipeline.MissingColumnError{Canonical: "customer_id", Source: "uid"}), exitUsage, `no column "uid"`},
+		{&bigquery.Error{Op: "query", Reason: "accessDenied", Err: errors.New("denied"), Hint: "grant roles/bigquery.jobUser"}, exitFailed, "roles/bigquery.jobUser"},
+	} {
+		var stderr bytes.Buffer
+		var logs bytes.Buffer
+		code := exitCode(c.err, &stderr, slog.New(slog.NewJSONHandler(&logs, nil)))
+		if code != c.code || !strings.Contains(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 || logs.Len() != 0 {
+			t.Errorf("%v: exit %d, stderr %q, logs %q", c.err, code, stderr.String(), logs.String())
 		}
 	}
 }
