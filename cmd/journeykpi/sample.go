@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/journeykpi/journeykpi/pipeline/sample"
 )
@@ -33,6 +34,8 @@ only on (seed, i), so a smaller sample is a prefix of a larger one. See docs/sam
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%+v\n", st)
+	fmt.Fprintf(e.stdout, "%s: %d events of %d customers, %d orders by %d purchasers, revenue %.2f\n",
+		filepath.Join(*out, "events.parquet"), st.Events, st.Customers, st.Orders, st.Purchasers, st.Revenue)
+	fmt.Fprintf(e.stdout, "%s: %d rows of daily spend, cost %.2f\n", filepath.Join(*out, "spend.csv"), st.SpendRows, st.Cost)
 	return nil
 }
