@@ -37,7 +37,7 @@ func allocate(p *Params, r *Result, spend []SpendRow) AllocationResult {
 	var recs []Recommendation
 	var ties []float64 // tie-break per recommendation: the value lost at a stage step
 	for _, o := range out.StageOpportunity {
-		if o.Value <= 0 {
+		if cents(o.Value) <= 0 { // nothing a sentence could name
 			continue
 		}
 		recs = append(recs, Recommendation{
@@ -58,6 +58,9 @@ func allocate(p *Params, r *Result, spend []SpendRow) AllocationResult {
 			}
 		}
 		for _, s := range out.BudgetShifts {
+			if cents(s.ExpectedRevenueChange) <= 0 {
+				continue
+			}
 			recs = append(recs, Recommendation{
 				Kind: KindBudgetShift,
 				Text: fmt.Sprintf("Moving about %s of spend from %s (%s revenue per %s spent) to %s (%s per %s) would bring about %s more revenue.",
@@ -308,7 +311,7 @@ func budgetShifts(p *Params, eff []Efficiency) []BudgetShift {
 	out := []BudgetShift{}
 	for g, t := 0, 0; g < len(givers) && t < len(takers); {
 		amount := min(givers[g].capacity, takers[t].capacity)
-		if amount > 0 {
+		if cents(amount) > 0 { // less than a cent is nothing to move
 			out = append(out, BudgetShift{
 				From: givers[g].name, To: takers[t].name, Amount: amount,
 				ExpectedRevenueChange: amount * (takers[t].roas - givers[g].roas),
@@ -343,7 +346,7 @@ func reachShift(p *Params, eff []Efficiency, money func(float64) string) (Recomm
 	best, worst := cands[0], cands[len(cands)-1]
 	moved := p.MaxShift * float64(worst.Reached)
 	gain := moved * (*best.Efficiency - *worst.Efficiency)
-	if gain <= 0 {
+	if cents(gain) <= 0 {
 		return Recommendation{}, false
 	}
 	return Recommendation{
@@ -366,7 +369,7 @@ func painPoint(p *Params, c MapCell, v *stageValues, money func(float64) string)
 	}
 	text := fmt.Sprintf("Customers at %s through %s feel worst (average sentiment %s from %s customers): ", c.Stage, c.Touchpoint, mood,
 		allocGroup(float64(c.Customers)))
-	if value > 0 {
+	if cents(value) > 0 {
 		text += fmt.Sprintf("fixing it so %s more of them move on is worth about %s.", allocPercent(p.Uplift), money(allocAbout(value)))
 	} else {
 		text += "find out what goes wrong there."
@@ -376,10 +379,14 @@ func painPoint(p *Params, c MapCell, v *stageValues, money func(float64) string)
 }
 
 // allocAbout rounds a money amount for a sentence: two significant digits from 100 up, whole units
-// below.
+// from 10, cents below (so that a small amount never reads as 0; amounts that round to no cent are
+// not worded at all).
 func allocAbout(x float64) float64 {
 	ax := math.Abs(x)
-	if ax < 100 {
+	switch {
+	case ax < 10:
+		return allocRound2(x)
+	case ax < 100:
 		return math.Round(x)
 	}
 	scale := math.Pow(10, math.Floor(math.Log10(ax))-1)

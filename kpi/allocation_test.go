@@ -3,6 +3,7 @@ package kpi
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -173,6 +174,37 @@ func TestBudgetShifts(t *testing.T) {
 	}
 }
 
+// TestAllocationSmallAmounts checks that a small budget never reads "about $0": amounts below 10
+// are worded in cents, and a shift or opportunity worth less than a cent is not recommended.
+func TestAllocationSmallAmounts(t *testing.T) {
+	p := allocParams()
+	small := map[string][2]float64{"a": {4, 2}, "b": {4, 2}, "c": {8, 2}, "d": {4, 2}}
+	a := allocate(p, allocSpendResult(small), []SpendRow{})
+	want := "Moving about $0.40 of spend from d ($2 revenue per $1 spent) to c ($4 per $1) would bring about $0.80 more revenue."
+	if len(a.Recommendations) != 1 || a.Recommendations[0].Text != want {
+		t.Errorf("recommendations %+v\nwant %q", a.Recommendations, want)
+	}
+	tiny := map[string][2]float64{"a": {0.04, 0.02}, "b": {0.04, 0.02}, "c": {0.08, 0.02}, "d": {0.04, 0.02}}
+	a = allocate(p, allocSpendResult(tiny), []SpendRow{})
+	if len(a.Recommendations) != 0 || len(a.BudgetShifts) != 0 {
+		t.Errorf("a shift of less than a cent: recommendations %+v, shifts %+v", a.Recommendations, a.BudgetShifts)
+	}
+
+	// Revenue per purchaser $0.01: each step before the purchase is worth $0.09, the repeat step
+	// (0.9 customers × $0.004) less than a cent.
+	r := allocFunnel()
+	r.Repeat.Revenue, r.Repeat.AverageOrderValue = 0.9, Ptr(0.004)
+	a = allocate(p, r, nil)
+	if len(a.Recommendations) != 3 {
+		t.Fatalf("%d recommendations, want the 3 steps before the purchase: %+v", len(a.Recommendations), a.Recommendations)
+	}
+	for _, rec := range a.Recommendations {
+		if !strings.HasSuffix(rec.Text, "worth about $0.09 in revenue.") {
+			t.Errorf("%q, want worth about $0.09", rec.Text)
+		}
+	}
+}
+
 func TestReachShiftWithoutSpend(t *testing.T) {
 	p := allocParams()
 	r := &Result{}
@@ -242,6 +274,7 @@ func TestAllocationWording(t *testing.T) {
 	}
 	for _, c := range []struct{ x, want float64 }{
 		{5312, 5300}, {41.4, 41}, {99.6, 100}, {123456, 120000}, {-5312, -5300}, {155, 160}, {0, 0},
+		{9.994, 9.99}, {0.4, 0.4}, {0.004, 0}, {-0.256, -0.26},
 	} {
 		if got := allocAbout(c.x); got != c.want {
 			t.Errorf("about(%v) = %v, want %v", c.x, got, c.want)
