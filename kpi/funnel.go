@@ -71,6 +71,24 @@ const (
 	flagRepeatOrder
 )
 
+// counted returns the stage that event e, with its order flags, counts for in a period's stage
+// events (-1: none) and whether it also reaches the repeat stage. For the purchase stage only an
+// order's first event counts, and a later order's first event is also a repeat; the repeat stage
+// is derived and never an event's own. flags is read only for purchase-stage events.
+func (sp *stagePlan) counted(e *Event, flags uint8) (k int, repeat bool) {
+	k = int(e.Stage)
+	if k < 0 || k >= sp.n || k == sp.repeat {
+		return -1, false
+	}
+	if k == sp.purchase {
+		if flags&flagNewOrder == 0 {
+			return -1, false
+		}
+		return k, sp.repeat >= 0 && flags&flagRepeatOrder != 0
+	}
+	return k, false
+}
+
 // Outcome of an entrant's counted attempt.
 const (
 	statusCompleted int8 = iota
@@ -305,17 +323,12 @@ func (ev *evaluator) findLastAt(events []Event, from int) {
 		ev.lastAt[k] = math.MinInt64
 	}
 	for i := from; i < len(events); i++ {
-		k := int(events[i].Stage)
-		if k < 0 || k >= sp.n || k == sp.repeat { // the repeat stage is derived, never an event's own
+		k, repeat := sp.counted(&events[i], ev.flags[i])
+		if k < 0 {
 			continue
 		}
-		if k == sp.purchase {
-			if ev.flags[i]&flagNewOrder == 0 {
-				continue
-			}
-			if sp.repeat >= 0 && ev.flags[i]&flagRepeatOrder != 0 {
-				ev.lastAt[sp.repeat] = events[i].Time
-			}
+		if repeat {
+			ev.lastAt[sp.repeat] = events[i].Time
 		}
 		ev.lastAt[k] = events[i].Time
 	}
@@ -613,18 +626,12 @@ func (f *funnelAcc) add(j *Journey, o *outcome) {
 	}
 	clear(f.seen)
 	for i := o.lo; i < o.hi; i++ {
-		e := &j.Events[i]
-		k := int(e.Stage)
-		if k < 0 || k >= sp.n || k == sp.repeat { // the repeat stage is derived, never an event's own
+		k, repeat := sp.counted(&j.Events[i], o.flags[i])
+		if k < 0 {
 			continue
 		}
-		if k == sp.purchase {
-			if o.flags[i]&flagNewOrder == 0 {
-				continue
-			}
-			if sp.repeat >= 0 && o.flags[i]&flagRepeatOrder != 0 {
-				f.seen[sp.repeat] = true
-			}
+		if repeat {
+			f.seen[sp.repeat] = true
 		}
 		f.seen[k] = true
 	}

@@ -58,17 +58,12 @@ func (m *journeyMapAcc) add(j *Journey, o *outcome) {
 	}
 	for i := o.lo; i < o.hi; i++ {
 		e := &j.Events[i]
-		k := int(e.Stage)
-		if k < 0 || k >= sp.n || k == sp.repeat { // the repeat stage is derived, never an event's own
+		k, repeat := sp.counted(e, o.flags[i])
+		if k < 0 {
 			continue
 		}
-		if k == sp.purchase {
-			if o.flags[i]&flagNewOrder == 0 {
-				continue
-			}
-			if sp.repeat >= 0 && o.flags[i]&flagRepeatOrder != 0 {
-				m.count(e, sp.repeat)
-			}
+		if repeat {
+			m.count(e, sp.repeat)
 		}
 		m.count(e, k)
 	}
