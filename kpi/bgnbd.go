@@ -47,8 +47,9 @@ type bgnbdAcc struct {
 	p         *Params
 	toDay     int64 // day number of the to day
 	customers []bgnbdCustomer
-	// revenue and orders are those of the orders the fit sees, for the average order value.
-	revenue float64
+	// revenue and orders are those of the orders the fit sees, for the average order value;
+	// revenue is summed exactly, so it does not depend on how the accumulators were split.
+	revenue exactSum
 	orders  int64
 }
 
@@ -77,7 +78,7 @@ func (b *bgnbdAcc) add(orders []repeatOrder, seg, tp uint32) {
 		}
 		b.orders++
 		if !math.IsNaN(o.rev) {
-			b.revenue += o.rev
+			b.revenue.add(o.rev)
 		}
 		if d := dayNumber(o.t, b.p.Location); d != last {
 			x++
@@ -91,7 +92,7 @@ func (b *bgnbdAcc) add(orders []repeatOrder, seg, tp uint32) {
 
 func (b *bgnbdAcc) merge(o *bgnbdAcc) {
 	b.customers = append(b.customers, o.customers...)
-	b.revenue += o.revenue
+	b.revenue.merge(&o.revenue)
 	b.orders += o.orders
 }
 
@@ -119,7 +120,7 @@ func (b *bgnbdAcc) result(d *Dicts) *BGNBDResult {
 	}
 	q := fit.params
 
-	aov := Ratio(b.revenue, float64(b.orders))
+	aov := Ratio(b.revenue.value(), float64(b.orders))
 	horizon := float64(b.p.Horizon) / float64(Week)
 	type sums struct {
 		customers       int64

@@ -250,8 +250,8 @@ func TestBGNBDInputs(t *testing.T) {
 			if !reflect.DeepEqual(acc.fit.customers, c.want) {
 				t.Errorf("inputs = %+v, want %+v", acc.fit.customers, c.want)
 			}
-			if acc.fit.revenue != c.revenue || acc.fit.orders != c.orders {
-				t.Errorf("revenue %g over %d orders, want %g over %d", acc.fit.revenue, acc.fit.orders, c.revenue, c.orders)
+			if acc.fit.revenue.value() != c.revenue || acc.fit.orders != c.orders {
+				t.Errorf("revenue %g over %d orders, want %g over %d", acc.fit.revenue.value(), acc.fit.orders, c.revenue, c.orders)
 			}
 		})
 	}
@@ -377,7 +377,8 @@ func BenchmarkBGNBDFit(b *testing.B) {
 	for b.Loop() {
 		acc := newBGNBDAcc(p)
 		acc.customers = append([]bgnbdCustomer(nil), cs...)
-		acc.revenue, acc.orders = 100, 4
+		acc.revenue.add(100)
+		acc.orders = 4
 		if res := acc.result(d); !res.Converged {
 			b.Fatal(res.Reason)
 		}

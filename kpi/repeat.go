@@ -20,7 +20,9 @@ type repeatTally struct {
 	orders     int64
 	repeaters  int64 // purchasers with two or more orders in the period
 	returning  int64 // purchasers with an order in the history window before the period
-	revenue    float64
+	// revenue is summed exactly, so it does not depend on how journeys were split between
+	// accumulators (and equals attribution.revenue, the same orders' sum).
+	revenue exactSum
 	// days are the days from first to second order of customers whose second order is in the
 	// period; sorted only when the result is made.
 	days []float64
@@ -31,7 +33,7 @@ func (t *repeatTally) merge(o *repeatTally) {
 	t.orders += o.orders
 	t.repeaters += o.repeaters
 	t.returning += o.returning
-	t.revenue += o.revenue
+	t.revenue.merge(&o.revenue)
 	t.days = append(t.days, o.days...)
 }
 
@@ -167,9 +169,6 @@ func (r *repeatAcc) add(j *Journey) {
 		switch {
 		case r.per.Contains(o.t):
 			c.orders++
-			if !math.IsNaN(o.rev) {
-				c.revenue += o.rev
-			}
 		case o.t < r.per.From && o.t >= r.per.From-r.p.History:
 			returning = true
 		}
@@ -194,7 +193,11 @@ func (r *repeatAcc) add(j *Journey) {
 		t.orders += c.orders
 		t.repeaters += c.repeaters
 		t.returning += c.returning
-		t.revenue += c.revenue
+		for _, o := range orders {
+			if r.per.Contains(o.t) && !math.IsNaN(o.rev) {
+				t.revenue.add(o.rev)
+			}
+		}
 		if second {
 			t.days = append(t.days, days)
 		}
@@ -253,12 +256,13 @@ func (r *repeatAcc) result(d *Dicts) RepeatResult {
 
 // row turns the sums into the KPIs of one group named value.
 func (t *repeatTally) row(value string) RepeatGroup {
+	revenue := t.revenue.value()
 	return RepeatGroup{
 		Value:                  value,
 		Purchasers:             t.purchasers,
 		Orders:                 t.orders,
-		Revenue:                t.revenue,
-		AverageOrderValue:      Ratio(t.revenue, float64(t.orders)),
+		Revenue:                revenue,
+		AverageOrderValue:      Ratio(revenue, float64(t.orders)),
 		OrdersPerPurchaser:     Ratio(float64(t.orders), float64(t.purchasers)),
 		RepeatPurchaseRate:     Ratio(float64(t.repeaters), float64(t.purchasers)),
 		ReturningCustomerRate:  Ratio(float64(t.returning), float64(t.purchasers)),

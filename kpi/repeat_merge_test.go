@@ -56,10 +56,22 @@ func repeatRandomJourneys(f *repeatFixture, n int, seed uint64) []Journey {
 }
 
 // TestRepeatMerge checks that journeys split over several accumulators and merged give the same
-// result as one accumulator, whatever the split.
+// result as one accumulator, whatever the split: with whole revenues, and with cents, whose float
+// sums would depend on the order of the additions.
 func TestRepeatMerge(t *testing.T) {
 	f := newRepeatFixture(t)
-	js := repeatRandomJourneys(f, 800, 11)
+	whole := repeatRandomJourneys(f, 800, 11)
+	cents := repeatRandomJourneys(f, 800, 11)
+	for k := range cents {
+		for i := range cents[k].Events {
+			cents[k].Events[i].Revenue += 0.01 * float64(1+i%97) // NaN stays NaN
+		}
+	}
+	t.Run("whole", func(t *testing.T) { testRepeatMerge(t, f, whole) })
+	t.Run("cents", func(t *testing.T) { testRepeatMerge(t, f, cents) })
+}
+
+func testRepeatMerge(t *testing.T, f *repeatFixture, js []Journey) {
 	p := repeatParams(t, "2024-03-01", "2024-03-31")
 	one := func(per Period, current bool) RepeatResult {
 		a := newRepeatAcc(p, per, current)
