@@ -141,9 +141,13 @@ func customerSegment(j *Journey, end int64) uint32 {
 	return seg
 }
 
-// firstTouchpoint is the touchpoint of the customer's first event read that carries one, or 0.
-func firstTouchpoint(j *Journey) uint32 {
+// firstTouchpoint is the touchpoint of the customer's first event read that carries one, before
+// end (like the segment, so a later contact does not move a past period's purchaser), or 0.
+func firstTouchpoint(j *Journey, end int64) uint32 {
 	for i := range j.Events {
+		if j.Events[i].Time >= end {
+			break
+		}
 		if j.Events[i].Touchpoint != 0 {
 			return j.Events[i].Touchpoint
 		}
@@ -157,7 +161,7 @@ func (r *repeatAcc) add(j *Journey) {
 		return
 	}
 	seg := customerSegment(j, r.per.To)
-	tp := firstTouchpoint(j)
+	tp := firstTouchpoint(j, r.per.To)
 	if r.current {
 		r.cohorts.add(orders)
 		r.fit.add(orders, seg, tp)

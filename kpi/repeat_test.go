@@ -225,8 +225,8 @@ func TestRepeatQuantile(t *testing.T) {
 }
 
 // TestRepeatGroups checks the segment and first-touchpoint rows: the segment is the latest one
-// known by the period's end, the first touchpoint the first one read; beyond the top N the rows
-// are summed into "(other)".
+// known by the period's end, the first touchpoint the first one read before it; beyond the top N
+// the rows are summed into "(other)".
 func TestRepeatGroups(t *testing.T) {
 	f := newRepeatFixture(t)
 	js := []Journey{
@@ -235,7 +235,8 @@ func TestRepeatGroups(t *testing.T) {
 		f.journey(1, f.browse("2024-02-01", "", "b"), f.browse("2024-02-02", "social", ""),
 			f.order("2024-03-05", 1, 10, "web", ""), f.order("2024-03-06", 2, 30, "web", ""),
 			f.browse("2024-04-02", "email", "a")),
-		f.journey(2, f.order("2024-03-05", 1, 20, "", "a")),
+		// No touchpoint until after the period: (none).
+		f.journey(2, f.order("2024-03-05", 1, 20, "", "a"), f.browse("2024-04-03", "email", "")),
 		f.journey(3, f.order("2024-03-05", 1, 40, "email", "b")),
 		f.journey(4, f.order("2024-03-05", 1, 5, "search", "c")),
 		f.journey(5, f.order("2024-03-05", 1, 7, "display", "c"), f.order("2024-03-08", 2, 7, "display", "c")),
