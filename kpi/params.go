@@ -117,7 +117,7 @@ func (p *Params) Validate() error {
 	return nil
 }
 
-// DayStart returns the start (micros) of the report-time-zone day holding t.
+// DayStart returns the start of the report-time-zone day holding t (Unix micros).
 func (p *Params) DayStart(t int64) time.Time {
 	tt := time.UnixMicro(t).In(p.Location)
 	return time.Date(tt.Year(), tt.Month(), tt.Day(), 0, 0, 0, 0, p.Location)
