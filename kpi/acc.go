@@ -77,20 +77,21 @@ func (a *Acc) Add(j *Journey) {
 }
 
 // countResent counts the purchase events whose order_id the customer already had: GA4 exports
-// sometimes resend them, and they count once (data_quality.duplicate_order_events).
+// sometimes resend them, and they count once (data_quality.duplicate_order_events). The ids are
+// sorted rather than searched, so a customer with very many orders (a shared walk-in or guest id)
+// costs O(n log n), not O(n²).
 func (a *Acc) countResent(j *Journey) {
 	ps := int8(a.p.PurchaseStage())
 	a.orders = a.orders[:0]
 	for i := range j.Events {
-		e := &j.Events[i]
-		if e.Stage != ps || e.Order == 0 {
-			continue
+		if e := &j.Events[i]; e.Stage == ps && e.Order != 0 {
+			a.orders = append(a.orders, e.Order)
 		}
-		if slices.Contains(a.orders, e.Order) {
-			a.resent++
-			continue
-		}
-		a.orders = append(a.orders, e.Order)
+	}
+	if n := len(a.orders); n > 1 {
+		slices.Sort(a.orders)
+		a.orders = slices.Compact(a.orders)
+		a.resent += int64(n - len(a.orders))
 	}
 }
 

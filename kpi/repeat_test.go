@@ -1,6 +1,7 @@
 package kpi
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -282,5 +283,31 @@ func TestRepeatGroups(t *testing.T) {
 	}
 	if want := []string{NoneLabel, "display", "email", "search", "social"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("first touchpoints without a top = %v, want %v", names, want)
+	}
+}
+
+// TestDuplicateOrderEvents checks data_quality.duplicate_order_events: every purchase event of an
+// order_id the customer already had counts, purchase events without order_id never do, and a
+// customer with many orders is counted in one pass.
+func TestDuplicateOrderEvents(t *testing.T) {
+	f := newRepeatFixture(t)
+	p := repeatParams(t, "2024-03-01", "2024-03-31")
+	nan := math.NaN()
+	var evs []Event
+	for i := range 20000 {
+		at := fmt.Sprintf("2024-03-%02d %02d:%02d", 1+i%28, (i/60)%24, i%60)
+		evs = append(evs, f.order(at, uint64(1+i), 1, "store", ""))
+	}
+	evs = append(evs,
+		f.order("2024-03-29", 7, nan, "web", ""), f.order("2024-03-30", 7, nan, "web", ""), // order 7 sent twice more
+		f.order("2024-03-29", 0, 5, "web", ""), f.order("2024-03-30", 0, 5, "web", ""), // no order_id: own orders
+		f.browse("2024-03-29", "web", ""))
+	js := []Journey{f.journey(1, evs...), f.journey(2, f.order("2024-03-05", 3, 1, "", ""), f.order("2024-03-05 01:00", 3, 1, "", ""))}
+	a := NewAcc(p)
+	for i := range js {
+		a.Add(&js[i])
+	}
+	if got := a.Result(f.d, Inputs{}).DataQuality.DuplicateOrderEvents; got != 3 {
+		t.Errorf("duplicate order events = %d, want 3", got)
 	}
 }
