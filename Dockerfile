@@ -3,7 +3,8 @@
 # and a volume for the reports at /var/lib/journeykpi.
 #
 #   docker build -t journeykpi .
-#   docker run --rm -v $PWD/reports:/var/lib/journeykpi journeykpi run     # the bundled sample
+#   mkdir -p reports    # a bind mount keeps its host owner: run as that owner to write into it
+#   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD/reports:/var/lib/journeykpi" journeykpi run   # the bundled sample
 #   docker run -d -v $PWD/config.yaml:/etc/journeykpi/config.yaml:ro \
 #     -v journeykpi-reports:/var/lib/journeykpi journeykpi schedule --config /etc/journeykpi/config.yaml
 
