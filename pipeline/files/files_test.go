@@ -342,6 +342,16 @@ not json
 			}
 		})
 	}
+	t.Run("byte-order mark", func(t *testing.T) {
+		// Windows tools (PowerShell's Out-File, Notepad) start UTF-8 text with one.
+		writeFile(t, filepath.Join(dir, "bom", "e.ndjson"), "\uFEFF{\"customer_id\": \"c1\"}\n{\"customer_id\": \"c2\"}\n")
+		c := read(t, config.Files{Paths: []string{filepath.Join(dir, "bom", "e.ndjson")}}, Options{}, span{})
+		want := fmt.Sprint([]map[string]string{
+			{"customer_id": "c1", MalformedColumn: "false"}, {"customer_id": "c2", MalformedColumn: "false"}})
+		if got := fmt.Sprint(c.rows); got != want {
+			t.Errorf("rows %s, want %s", got, want)
+		}
+	})
 	t.Run("requested columns", func(t *testing.T) {
 		c := read(t, config.Files{Paths: []string{filepath.Join(dir, "e.ndjson")}},
 			Options{Columns: []string{"event_name", "sentiment"}}, span{})
