@@ -294,6 +294,15 @@ func TestCSV(t *testing.T) {
 			t.Errorf("%d batches from files without rows", c.batches)
 		}
 	})
+	t.Run("unnamed columns", func(t *testing.T) {
+		// A spreadsheet saved as CSV ends its lines with commas for columns it once formatted.
+		writeFile(t, filepath.Join(dir, "unnamed", "x.csv"), "customer_id,touchpoint,,\nc1,email,,\n")
+		c := read(t, config.Files{Paths: []string{filepath.Join(dir, "unnamed", "x.csv")}}, Options{}, span{})
+		want := fmt.Sprint([]map[string]string{{"customer_id": "c1", "touchpoint": "email", MalformedColumn: "false"}})
+		if got := fmt.Sprint(c.rows); got != want {
+			t.Errorf("rows %s, want %s", got, want)
+		}
+	})
 	t.Run("duplicate header", func(t *testing.T) {
 		writeFile(t, filepath.Join(dir, "dup", "x.csv"), "a,b,a\n1,2,3\n")
 		s, err := New(config.Files{Paths: []string{filepath.Join(dir, "dup", "x.csv")}}, Options{})
