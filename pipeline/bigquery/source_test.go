@@ -368,6 +368,23 @@ func TestErrorClass(t *testing.T) {
 	}
 }
 
+// TestResultTooLargeHint: a result too large for BigQuery to return is not a permissions
+// problem, and the hint must not send the user to the roles.
+func TestResultTooLargeHint(t *testing.T) {
+	srv := newServer(t)
+	srv.SetTable("proj.marketing.events", &bqtest.Table{Records: events(t, 5, 5)})
+	srv.Inject(bqtest.Fault{Method: bqtest.JobsInsert, JobError: true, Reason: "responseTooLarge"})
+	src := open(t, srv, tableOptions())
+	err := src.Read(context.Background(), rangeStart, rangeEnd, func(arrow.Record) error { return nil })
+	var be *bigquery.Error
+	if !errors.As(err, &be) || be.Reason != "responseTooLarge" || be.Transient() {
+		t.Fatalf("err = %#v, want a permanent responseTooLarge *bigquery.Error", err)
+	}
+	if strings.Contains(be.Hint, "roles") || !strings.Contains(be.Hint, "range") {
+		t.Errorf("hint %q", be.Hint)
+	}
+}
+
 // memSource serves records from memory: the same rows given another way.
 type memSource struct{ recs []arrow.Record }
 
