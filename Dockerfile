@@ -23,7 +23,8 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/journeykpi /usr/local/bin/journeykpi
 # The volume's mount point belongs to the nonroot user (65532) so reports can be written.
 COPY --from=build --chown=65532:65532 /out/data /var/lib/journeykpi
-# Reports and the run ledger go here unless the config says otherwise.
+# Reports and the run ledger go here. The variable overrides report.out in a mounted config; to
+# write elsewhere pass --out or set the variable (schedule.state_dir still moves the ledger).
 ENV JOURNEYKPI_REPORT_OUT=/var/lib/journeykpi
 VOLUME ["/var/lib/journeykpi"]
 WORKDIR /var/lib/journeykpi
