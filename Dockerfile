@@ -3,7 +3,8 @@
 # and a volume for the reports at /var/lib/journeykpi.
 #
 #   docker build -t journeykpi .
-#   docker run --rm -v $PWD/reports:/var/lib/journeykpi journeykpi run     # the bundled sample
+#   mkdir -p reports    # a bind mount keeps its host owner: run as that owner to write into it
+#   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD/reports:/var/lib/journeykpi" journeykpi run   # the bundled sample
 #   docker run -d -v $PWD/config.yaml:/etc/journeykpi/config.yaml:ro \
 #     -v journeykpi-reports:/var/lib/journeykpi journeykpi schedule --config /etc/journeykpi/config.yaml
 
@@ -22,7 +23,8 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/journeykpi /usr/local/bin/journeykpi
 # The volume's mount point belongs to the nonroot user (65532) so reports can be written.
 COPY --from=build --chown=65532:65532 /out/data /var/lib/journeykpi
-# Reports and the run ledger go here unless the config says otherwise.
+# Reports and the run ledger go here. The variable overrides report.out in a mounted config; to
+# write elsewhere pass --out or set the variable (schedule.state_dir still moves the ledger).
 ENV JOURNEYKPI_REPORT_OUT=/var/lib/journeykpi
 VOLUME ["/var/lib/journeykpi"]
 WORKDIR /var/lib/journeykpi

@@ -108,8 +108,10 @@ func classify(op string, err error, maxBytes int64) error {
 	switch reason {
 	case "backendError", "rateLimitExceeded", "internalError", "jobBackendError", "jobInternalError":
 		e.transient = true
-	case "accessDenied", "responseTooLarge":
+	case "accessDenied":
 		e.Hint = "the credentials need the roles BigQuery Job User, BigQuery Data Viewer and BigQuery Read Session User on the project"
+	case "responseTooLarge":
+		e.Hint = "the query result is too large for BigQuery to return; narrow the range, select fewer columns or aggregate in the query"
 	case "notFound":
 		e.Hint = "check source.bigquery.project, table and location"
 	case "invalidQuery", "invalid":

@@ -75,6 +75,10 @@ func Open(ctx context.Context, o Options) (*Source, error) {
 	if project == "" {
 		return nil, fmt.Errorf("bigquery: source.bigquery.project is required (the project that runs and pays for the query)")
 	}
+	if c.Table != "" && strings.Count(c.Table, ".") == 1 && !config.ValidTableRef(project+"."+c.Table) {
+		// The project completes the table reference spliced into the SQL text.
+		return nil, fmt.Errorf("bigquery: %q is not a project id (letters, digits, '_' and '-')", project)
+	}
 	for _, col := range append([]string{o.TimeColumn}, o.Columns...) {
 		if col != "" && !ValidColumn(col) {
 			return nil, fmt.Errorf("bigquery: %q is not a BigQuery column name", col)

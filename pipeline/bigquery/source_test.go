@@ -368,6 +368,23 @@ func TestErrorClass(t *testing.T) {
 	}
 }
 
+// TestResultTooLargeHint: a result too large for BigQuery to return is not a permissions
+// problem, and the hint must not send the user to the roles.
+func TestResultTooLargeHint(t *testing.T) {
+	srv := newServer(t)
+	srv.SetTable("proj.marketing.events", &bqtest.Table{Records: events(t, 5, 5)})
+	srv.Inject(bqtest.Fault{Method: bqtest.JobsInsert, JobError: true, Reason: "responseTooLarge"})
+	src := open(t, srv, tableOptions())
+	err := src.Read(context.Background(), rangeStart, rangeEnd, func(arrow.Record) error { return nil })
+	var be *bigquery.Error
+	if !errors.As(err, &be) || be.Reason != "responseTooLarge" || be.Transient() {
+		t.Fatalf("err = %#v, want a permanent responseTooLarge *bigquery.Error", err)
+	}
+	if strings.Contains(be.Hint, "roles") || !strings.Contains(be.Hint, "range") {
+		t.Errorf("hint %q", be.Hint)
+	}
+}
+
 // memSource serves records from memory: the same rows given another way.
 type memSource struct{ recs []arrow.Record }
 
@@ -505,11 +522,16 @@ func TestOpenRejects(t *testing.T) {
 		{"bad table", bigquery.Options{Config: config.BigQuery{Project: "p", Table: "p.ds.t; DROP TABLE x"}}, "not a table reference"},
 		{"bad column", bigquery.Options{Config: config.BigQuery{Project: "p", Table: "p.ds.t"}, TimeColumn: "ts` OR 1=1 --"}, "not a BigQuery column name"},
 		{"no project", bigquery.Options{Config: config.BigQuery{Table: "ds.t"}}, "project is required"},
+		// The project completes a dataset.table reference in the SQL text.
+		{"bad project", bigquery.Options{Config: config.BigQuery{Project: "p`; DROP TABLE x; --", Table: "ds.t"}}, "not a project"},
+		{"bad project for ga4", bigquery.Options{Config: config.BigQuery{Project: "p` --", Table: "ds.events_*"}, Preset: "ga4"}, "not a project"},
 		{"ga4 needs a table", bigquery.Options{Config: config.BigQuery{Project: "p", Query: "SELECT 1"}, Preset: "ga4"}, "needs source.bigquery.table"},
 		{"both table and query", bigquery.Options{Config: config.BigQuery{Project: "p", Table: "p.d.t", Query: "SELECT 1"}}, "exactly one"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// Should a case get past the checks, its credential lookup stays on this machine.
+			isolateCredentials(t)
 			_, err := bigquery.Open(context.Background(), tt.o)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want %q", err, tt.want)

@@ -39,6 +39,11 @@ func (s *Source) readCSV(ctx context.Context, f file, emit func(arrow.Record) er
 	pos := make(map[string]int, len(header))
 	for i, h := range header {
 		h = strings.TrimSpace(h)
+		if h == "" {
+			// An unnamed column, such as the trailing commas of a spreadsheet export: nothing
+			// can refer to it, so it is not read.
+			continue
+		}
 		if _, dup := pos[h]; dup {
 			return fmt.Errorf("header: column %q appears twice", h)
 		}
@@ -49,7 +54,9 @@ func (s *Source) readCSV(ctx context.Context, f file, emit func(arrow.Record) er
 	var from []int
 	if len(s.opts.Columns) == 0 {
 		for i, h := range header {
-			names, from = append(names, strings.TrimSpace(h)), append(from, i)
+			if h = strings.TrimSpace(h); h != "" {
+				names, from = append(names, h), append(from, i)
+			}
 		}
 	} else {
 		for _, c := range s.opts.Columns {

@@ -294,6 +294,15 @@ func TestCSV(t *testing.T) {
 			t.Errorf("%d batches from files without rows", c.batches)
 		}
 	})
+	t.Run("unnamed columns", func(t *testing.T) {
+		// A spreadsheet saved as CSV ends its lines with commas for columns it once formatted.
+		writeFile(t, filepath.Join(dir, "unnamed", "x.csv"), "customer_id,touchpoint,,\nc1,email,,\n")
+		c := read(t, config.Files{Paths: []string{filepath.Join(dir, "unnamed", "x.csv")}}, Options{}, span{})
+		want := fmt.Sprint([]map[string]string{{"customer_id": "c1", "touchpoint": "email", MalformedColumn: "false"}})
+		if got := fmt.Sprint(c.rows); got != want {
+			t.Errorf("rows %s, want %s", got, want)
+		}
+	})
 	t.Run("duplicate header", func(t *testing.T) {
 		writeFile(t, filepath.Join(dir, "dup", "x.csv"), "a,b,a\n1,2,3\n")
 		s, err := New(config.Files{Paths: []string{filepath.Join(dir, "dup", "x.csv")}}, Options{})
@@ -342,6 +351,16 @@ not json
 			}
 		})
 	}
+	t.Run("byte-order mark", func(t *testing.T) {
+		// Windows tools (PowerShell's Out-File, Notepad) start UTF-8 text with one.
+		writeFile(t, filepath.Join(dir, "bom", "e.ndjson"), "\uFEFF{\"customer_id\": \"c1\"}\n{\"customer_id\": \"c2\"}\n")
+		c := read(t, config.Files{Paths: []string{filepath.Join(dir, "bom", "e.ndjson")}}, Options{}, span{})
+		want := fmt.Sprint([]map[string]string{
+			{"customer_id": "c1", MalformedColumn: "false"}, {"customer_id": "c2", MalformedColumn: "false"}})
+		if got := fmt.Sprint(c.rows); got != want {
+			t.Errorf("rows %s, want %s", got, want)
+		}
+	})
 	t.Run("requested columns", func(t *testing.T) {
 		c := read(t, config.Files{Paths: []string{filepath.Join(dir, "e.ndjson")}},
 			Options{Columns: []string{"event_name", "sentiment"}}, span{})

@@ -40,8 +40,12 @@ func (s *Source) readNDJSON(ctx context.Context, f file, emit func(arrow.Record)
 		ok  bool
 	}
 	var first []row
-	for len(first) < s.opts.BatchRows && sc.Scan() {
+	for n := 0; len(first) < s.opts.BatchRows && sc.Scan(); n++ {
 		line := bytes.TrimSpace(sc.Bytes())
+		if n == 0 {
+			// A UTF-8 byte-order mark, as Windows tools write: not part of the first object.
+			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
+		}
 		if len(line) == 0 {
 			continue
 		}

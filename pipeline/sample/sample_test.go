@@ -331,6 +331,15 @@ func TestSampleIsWorthSteeringBy(t *testing.T) {
 	if purchasers != st.Purchasers {
 		t.Errorf("purchasers %d, stats %d", purchasers, st.Purchasers)
 	}
+	// Some customers have ten orders or more, whose ids ("O…-10") sort before "O…-9".
+	orders, revenue := 0, 0.0
+	for _, c := range cs {
+		orders += len(c.orders)
+		revenue += c.revenue
+	}
+	if orders != st.Orders || math.Abs(revenue-st.Revenue) > 0.005 {
+		t.Errorf("orders %d and revenue %.2f, stats %d and %.2f", orders, revenue, st.Orders, st.Revenue)
+	}
 
 	// Data flaws the pipeline must cope with.
 	var dups, nullTP, resent int

@@ -216,8 +216,9 @@ func writeEvents(w io.Writer, o Options, start time.Time, st *Stats) error {
 		}
 		st.Customers++
 		cid := fmt.Sprintf("C%06d", id)
-		lastOrder := ""
-		orders := 0
+		// A resent purchase repeats its order_id; ids are compared as a set, since "O…-10"
+		// sorts before "O…-9".
+		seen := map[string]bool{}
 		for _, e := range events {
 			cust.Append(cid)
 			ts.Append(arrow.Timestamp(e.time))
@@ -229,9 +230,8 @@ func writeEvents(w io.Writer, o Options, start time.Time, st *Stats) error {
 			optF64(rev, e.revenue)
 			optF64(sent, e.sentiment)
 			st.Events++
-			if e.orderID != "" && e.orderID > lastOrder { // order ids grow within a customer
-				lastOrder = e.orderID
-				orders++
+			if e.orderID != "" && !seen[e.orderID] {
+				seen[e.orderID] = true
 				st.Revenue += e.revenue
 			}
 			if rows++; rows == rowGroupRows {
@@ -240,8 +240,8 @@ func writeEvents(w io.Writer, o Options, start time.Time, st *Stats) error {
 				}
 			}
 		}
-		if orders > 0 {
-			st.Orders += orders
+		if len(seen) > 0 {
+			st.Orders += len(seen)
 			st.Purchasers++
 		}
 	}

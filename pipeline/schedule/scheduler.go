@@ -151,6 +151,13 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 		if err != nil {
 			s.o.Logger.Error("ledger not written", "error", err.Error())
 		}
+		// A fire time that passed while waiting for the lock is among the catch-up runs:
+		// the loop starts after it rather than run it again.
+		for _, j := range js {
+			if j.scheduled.After(last) {
+				last = j.scheduled
+			}
+		}
 		if len(js) > 0 {
 			s.o.Logger.Info("catching up", "runs", len(js))
 		}

@@ -333,3 +333,40 @@ func TestServeHoldsTheOutputLockAndRereadsTheLedger(t *testing.T) {
 		t.Errorf("ledger triggers %v (locks %d), want %s", ids, locks, want)
 	}
 }
+
+// TestFireCaughtUpWhileWaitingForTheLockRunsOnce: a scheduler that starts just before a fire time
+// and waits past it for the output lock (a backfill holds it) catches that fire up at startup;
+// the loop must not run it a second time.
+func TestFireCaughtUpWhileWaitingForTheLockRunsOnce(t *testing.T) {
+	berlin := loc(t, "Europe/Berlin")
+	clock := newFakeClock(time.Date(2024, 3, 10, 2, 59, 0, 0, berlin), true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec := &recorder{}
+	rec.hook = func(context.Context, pipeline.Window) error {
+		if len(rec.got()) == 2 {
+			cancel()
+		}
+		return nil
+	}
+	waited := false
+	s, l := newScheduler(t, clock, rec, func(o *Options) {
+		o.Lock = func(context.Context) (func(), error) {
+			if !waited {
+				waited = true
+				clock.Set(time.Date(2024, 3, 10, 3, 30, 0, 0, berlin))
+			}
+			return func() {}, nil
+		}
+	})
+	if err := l.Put(Entry{RunID: "a", Trigger: TriggerSchedule, Scheduled: "2024-03-09T02:00:00Z",
+		From: "2024-03-08", To: "2024-03-08", Outcome: OutcomeOK}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Serve(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(rec.got(), " "), day("2024-03-09")+" "+day("2024-03-10"); got != want {
+		t.Errorf("runs %s, want %s", got, want)
+	}
+}

@@ -51,7 +51,7 @@ func (w *Webhook) Send(ctx context.Context, n Notice) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(b))
 	if err != nil {
-		return fmt.Errorf("webhook: %w", err)
+		return fmt.Errorf("webhook: %w", withoutURL(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "journeykpi")
@@ -61,13 +61,7 @@ func (w *Webhook) Send(ctx context.Context, n Notice) error {
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		// Webhook URLs often carry their secret in the path (Slack, Teams): report the cause
-		// without the URL.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return fmt.Errorf("webhook: %w", err)
+		return fmt.Errorf("webhook: %w", withoutURL(err))
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
@@ -75,4 +69,14 @@ func (w *Webhook) Send(ctx context.Context, n Notice) error {
 		return fmt.Errorf("webhook: the receiver answered %s", resp.Status)
 	}
 	return nil
+}
+
+// withoutURL is err without the URL a *url.Error carries: webhook URLs often carry their secret
+// in the path (Slack, Teams), and the error is logged.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }

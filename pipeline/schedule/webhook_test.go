@@ -82,7 +82,7 @@ func TestWebhookFailureNeverFailsTheRun(t *testing.T) {
 			t.Errorf("%s: %+v", url, s)
 		}
 	}
-	for _, u := range []string{down.URL + "/secret-token", "http://127.0.0.1:1/secret-token"} {
+	for _, u := range []string{down.URL + "/secret-token", "http://127.0.0.1:1/secret-token", "http://127.0.0.1:x/secret-token"} {
 		w := &Webhook{URL: u}
 		err := w.Send(context.Background(), Notice{})
 		if err == nil {
