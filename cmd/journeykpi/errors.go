@@ -55,6 +55,9 @@ func exitCode(err error, stderr io.Writer, logger *slog.Logger) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
+	if re := (*runError)(nil); errors.As(err, &re) {
+		logger = re.log
+	}
 	var ce *codedError
 	var qe *pipeline.QualityError
 	var mc *pipeline.MissingColumnError

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -122,5 +123,51 @@ func TestUserErrorsPrintOnePlainLine(t *testing.T) {
 		if code != c.code || !strings.Contains(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 || logs.Len() != 0 {
 			t.Errorf("%v: exit %d, stderr %q, logs %q", c.err, code, stderr.String(), logs.String())
 		}
+	}
+}
+
+// TestRunLogLinesCarryRunIDAndWindow: every log line of `run`, the final "run failed" one
+// included, names the run and its window (house style; docs/operations.md "Logs").
+func TestRunLogLinesCarryRunIDAndWindow(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		out  func(t *testing.T) string
+		code int
+	}{
+		{"ok", func(t *testing.T) string { return t.TempDir() }, exitOK},
+		{"failed", func(t *testing.T) string {
+			// The output "directory" is a file: the write fails, an internal error.
+			p := filepath.Join(t.TempDir(), "file")
+			if err := os.WriteFile(p, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}, exitFailed},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := runCmd(t, "run", "--date", "2026-03-02", "--out", c.out(t))
+			if code != c.code {
+				t.Fatalf("exit %d, want %d: %s", code, c.code, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if len(lines) < 2 {
+				t.Fatalf("only %d log lines: %s", len(lines), stderr)
+			}
+			ids := map[string]bool{}
+			for _, l := range lines {
+				var rec map[string]any
+				if err := json.Unmarshal([]byte(l), &rec); err != nil {
+					t.Fatalf("not a JSON log line: %q", l)
+				}
+				id, _ := rec["run_id"].(string)
+				if len(id) != 16 || rec["window"] != "2026-03-02..2026-03-02" {
+					t.Errorf("line lacks run_id or window: %s", l)
+				}
+				ids[id] = true
+			}
+			if len(ids) != 1 {
+				t.Errorf("lines carry %d run ids, want 1", len(ids))
+			}
+		})
 	}
 }
