@@ -5,6 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/pipeline/bigquery"
@@ -133,7 +138,12 @@ func CheckSchema(ctx context.Context, cfg config.Config, fsys fs.FS) (string, er
 		idx := schema.FieldIndices(n.name)
 		switch {
 		case len(idx) > 0:
-			fmt.Fprintf(&b, "  %-12s <- %-20s %s\n", n.canonical, n.name, schema.Field(idx[0]).Type)
+			typ := schema.Field(idx[0]).Type
+			if err := readableAs(n.canonical, n.name, typ); err != nil {
+				missing = append(missing, err.Error())
+				continue
+			}
+			fmt.Fprintf(&b, "  %-12s <- %-20s %s\n", n.canonical, n.name, typ)
 		case n.required:
 			missing = append(missing, (&MissingColumnError{n.canonical, n.name}).Error())
 		default:
@@ -144,4 +154,30 @@ func CheckSchema(ctx context.Context, cfg config.Config, fsys fs.FS) (string, er
 		return "", fmt.Errorf("%s", strings.Join(missing, "; "))
 	}
 	return b.String(), nil
+}
+
+// readableAs checks that a column of type typ can be read as contract column canonical, by
+// handing an empty array of that type to the reader the run would use: validate then refuses
+// exactly the types a run would fail on.
+func readableAs(canonical, name string, typ arrow.DataType) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("column %q has type %s, which journeykpi cannot read", name, typ)
+		}
+	}()
+	a := array.MakeArrayOfNull(memory.DefaultAllocator, typ, 0)
+	defer a.Release()
+	switch canonical {
+	case "customer_id":
+		_, err = keyColumn(a, name)
+	case "order_id":
+		_, err = optKeyColumn(a, name)
+	case "event_time":
+		_, err = timeColumn(a, time.UTC, name)
+	case "revenue", "sentiment":
+		_, err = floatColumn(a, name)
+	default:
+		_, err = stringColumn(a, name)
+	}
+	return err
 }
