@@ -423,7 +423,7 @@ func keyColumn(a arrow.Array, name string) (keyFunc, error) {
 		dict, _ := stringColumn(d.Dictionary(), name)
 		hs := make([]uint64, d.Dictionary().Len())
 		for j := range hs {
-			if s, ok := dict(j); ok && s != "" {
+			if s, ok := dict(j); ok && strings.TrimSpace(s) != "" {
 				hs[j] = hashString(s)
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/journeykpi/journeykpi/config"
 )
@@ -198,5 +200,34 @@ func TestHashStringIsStable(t *testing.T) {
 		if got := hashString(s); got != want {
 			t.Errorf("hashString(%q) = %#x, want FNV-1a %#x", s, got, want)
 		}
+	}
+}
+
+// TestBlankCustomerIDIsMissingWhateverTheEncoding: a customer_id of only spaces is no key both in
+// a plain string column and in a dictionary-encoded one (Parquet's usual encoding), so whether
+// the row is rejected does not depend on how the file was written.
+func TestBlankCustomerIDIsMissingWhateverTheEncoding(t *testing.T) {
+	vals := []string{"c1", "  ", ""}
+	sb := array.NewStringBuilder(memory.DefaultAllocator)
+	defer sb.Release()
+	db := array.NewDictionaryBuilder(memory.DefaultAllocator, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}).(*array.BinaryDictionaryBuilder)
+	defer db.Release()
+	for _, v := range vals {
+		sb.Append(v)
+		if err := db.AppendString(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range []arrow.Array{sb.NewArray(), db.NewArray()} {
+		key, err := keyColumn(a, "customer_id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range vals {
+			if _, ok := key(i); ok != (v == "c1") {
+				t.Errorf("%s: %q has a key: %v", a.DataType(), v, ok)
+			}
+		}
+		a.Release()
 	}
 }
