@@ -54,13 +54,16 @@ const usage = `journeykpi turns customer-journey touchpoint events into marketin
 as an Excel workbook and JSON.
 
 Usage:
-  journeykpi run       [--config F] [--from D --to D | --date D] [--out DIR]   one report for a date range
-  journeykpi backfill  [--config F] --from D --to D --every day|week|month      one report per period
-  journeykpi schedule  [--config F]                                            cron daemon, nightly by default
-  journeykpi plan      [--config F] [--from D --to D]                          dry run: the query or files, the bytes scanned
-  journeykpi validate  [--config F]                                            config and source schema check
-  journeykpi sample    --customers N --out DIR [--seed S]                       deterministic synthetic events
-  journeykpi version                                                           print the version
+  journeykpi run       [--config F] [--from D --to D | --date D] [--out DIR] [--timings]
+                       one report for a date range
+  journeykpi backfill  [--config F] --from D --to D [--every day|week|month] [--force] [--out DIR]
+                       one report per period
+  journeykpi schedule  [--config F] [--out DIR] [--once]     cron daemon, nightly by default
+  journeykpi plan      [--config F] [--from D --to D | --date D]
+                       dry run: the query or files, the bytes scanned
+  journeykpi validate  [--config F]                          config and source schema check
+  journeykpi sample    --customers N --out DIR [--seed S]    deterministic synthetic events
+  journeykpi version                                         print the version
 
 With no --config, the built-in example config runs on the bundled sample data, offline.
 Run 'journeykpi COMMAND --help' for a command's flags.
