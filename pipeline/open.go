@@ -86,16 +86,7 @@ func openSpend(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, err
 		}
 		return s, nil
 	case "bigquery":
-		cols := config.SpendColumns{Date: "date", Touchpoint: "touchpoint", Cost: "cost"}
-		if sp.Columns.Date != "" {
-			cols.Date = sp.Columns.Date
-		}
-		if sp.Columns.Touchpoint != "" {
-			cols.Touchpoint = sp.Columns.Touchpoint
-		}
-		if sp.Columns.Cost != "" {
-			cols.Cost = sp.Columns.Cost
-		}
+		cols := spendColumns(sp)
 		return openBigQuery(ctx, sp.BigQuery, "", cols.Date, []string{cols.Date, cols.Touchpoint, cols.Cost})
 	}
 	return nil, fmt.Errorf("spend source kind %q is not available", sp.Kind)
