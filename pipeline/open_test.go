@@ -11,6 +11,8 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+
+	"github.com/journeykpi/journeykpi/config"
 )
 
 // writeOneRowParquet writes a Parquet file of schema sc with one all-null row.
@@ -82,5 +84,32 @@ func TestCheckSchemaChecksTypes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCheckSchemaChecksSpend: validate checks the spend input too, naming its config keys.
+func TestCheckSchemaChecksSpend(t *testing.T) {
+	dir := t.TempDir()
+	events := filepath.Join(dir, "events.parquet")
+	writeOneRowParquet(t, events, arrow.NewSchema([]arrow.Field{
+		{Name: "customer_id", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "event_time", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, Nullable: true},
+		{Name: "event_name", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil))
+	spend := filepath.Join(dir, "spend.csv")
+	if err := os.WriteFile(spend, []byte("day,touchpoint,cost\n2026-03-01,email,10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	cfg.Source.Files.Paths = []string{events}
+	cfg.Source.Spend = &config.Spend{Kind: "files", Files: config.Files{Paths: []string{spend}, Format: "auto"}}
+	_, err := CheckSchema(context.Background(), cfg, nil)
+	if err == nil || !strings.Contains(err.Error(), `spend: the source has no column "date" (source.spend.columns.date)`) {
+		t.Fatalf("error %v does not name the spend date column", err)
+	}
+	cfg.Source.Spend.Columns.Date = "day"
+	report, err := CheckSchema(context.Background(), cfg, nil)
+	if err != nil || !strings.Contains(report, "cost") {
+		t.Fatalf("report %q, error %v", report, err)
 	}
 }
