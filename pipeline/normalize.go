@@ -458,6 +458,20 @@ func optKeyColumn(a arrow.Array, name string) (keyFunc, error) {
 			}
 			return hashString(strconv.FormatInt(c.Value(i), 10)), true
 		}, nil
+	case *array.Int32:
+		return func(i int) (uint64, bool) {
+			if c.IsNull(i) {
+				return 0, false
+			}
+			return hashString(strconv.FormatInt(int64(c.Value(i)), 10)), true
+		}, nil
+	case *array.Uint64:
+		return func(i int) (uint64, bool) {
+			if c.IsNull(i) {
+				return 0, false
+			}
+			return hashString(strconv.FormatUint(c.Value(i), 10)), true
+		}, nil
 	case *array.Null:
 		return func(int) (uint64, bool) { return 0, false }, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/fnv"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -229,5 +230,45 @@ func TestBlankCustomerIDIsMissingWhateverTheEncoding(t *testing.T) {
 			}
 		}
 		a.Release()
+	}
+}
+
+// TestIntegerOrderIDsAreTheirDecimalText: an order_id is the same order whatever integer type
+// or text carries it, and order 0 is an order, not "no order_id" (which would make each of its
+// events an order of its own).
+func TestIntegerOrderIDsAreTheirDecimalText(t *testing.T) {
+	mem := memory.DefaultAllocator
+	i32 := array.NewInt32Builder(mem)
+	i64 := array.NewInt64Builder(mem)
+	u64 := array.NewUint64Builder(mem)
+	str := array.NewStringBuilder(mem)
+	for _, v := range []int{0, 7} {
+		i32.Append(int32(v))
+		i64.Append(int64(v))
+		u64.Append(uint64(v))
+		str.Append(strconv.Itoa(v))
+	}
+	var keys [][2]uint64
+	for _, b := range []array.Builder{i32, i64, u64, str} {
+		a := b.NewArray()
+		f, err := optKeyColumn(a, "order_id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var k [2]uint64
+		for i := range k {
+			var ok bool
+			if k[i], ok = f(i); !ok || k[i] == 0 {
+				t.Errorf("%s row %d: key %d, %v", a.DataType(), i, k[i], ok)
+			}
+		}
+		keys = append(keys, k)
+		a.Release()
+		b.Release()
+	}
+	for i := 1; i < len(keys); i++ {
+		if keys[i] != keys[0] {
+			t.Errorf("keys differ by type: %v", keys)
+		}
 	}
 }
