@@ -171,3 +171,14 @@ func TestRunLogLinesCarryRunIDAndWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestProgressFollowsStderr: progress is drawn on stderr, so only stderr being a terminal turns
+// it on; `journeykpi backfill ... 2>log` on a terminal keeps every log line in the file.
+func TestProgressFollowsStderr(t *testing.T) {
+	for _, tty := range []*os.File{os.Stdout, os.Stderr} {
+		e := newEnv(os.Stdout, os.Stderr, func(f *os.File) bool { return f == tty })
+		if want := tty == os.Stderr; e.terminal != want || (progressWriter(e) != nil) != want {
+			t.Errorf("terminal %s: env.terminal %v, progress %v; want %v", tty.Name(), e.terminal, progressWriter(e) != nil, want)
+		}
+	}
+}
