@@ -1,13 +1,20 @@
 package pipeline
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
+
+	"github.com/journeykpi/journeykpi"
+	"github.com/journeykpi/journeykpi/config"
 )
 
 // hangUpSource emits its rows, then behaves as a remote stream does when its context ends: it
@@ -47,4 +54,76 @@ c2,2026-03-01T11:00:00Z,purchase
 			t.Errorf("%s holds %d entries after a cancelled run", dir, len(es))
 		}
 	}
+}
+
+// TestSameReportWhateverWorkersAndBudget: the bundled sample gives byte-identical workbook and
+// JSON with one worker and everything in memory as with four workers spilling every row (SPEC
+// §5: the same input and config give the same bytes; the budget and the machine are not input).
+func TestSameReportWhateverWorkersAndBudget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the bundled sample twice; -short")
+	}
+	cfg, err := config.Example()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := ParseWindow("2026-03-01", "2026-03-31", cfg.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files [2][]string
+	for i, e := range []struct {
+		workers int
+		budget  config.ByteSize
+	}{{1, 1 << 30}, {4, 1}} {
+		c := cfg
+		c.Engine.Workers, c.Engine.MemoryBudget, c.Engine.TempDir = e.workers, e.budget, t.TempDir()
+		o, err := Run(context.Background(), Job{Config: c, Window: w, Out: t.TempDir(), FS: journeykpi.Sample(), Version: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[i] = o.Files
+	}
+	for k := range files[0] {
+		a, errA := zipOrFile(files[0][k])
+		b, errB := zipOrFile(files[1][k])
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		for part := range a {
+			if !bytes.Equal(a[part], b[part]) {
+				t.Errorf("%s %s differs between 1 worker in memory and 4 workers spilling", filepath.Base(files[0][k]), part)
+			}
+		}
+	}
+}
+
+// zipOrFile returns a workbook's parts by name, all but the About sheet (which shows the engine
+// settings, the one thing that differs); any other file is one part.
+func zipOrFile(path string) (map[string][]byte, error) {
+	if filepath.Ext(path) != ".xlsx" {
+		b, err := os.ReadFile(path)
+		return map[string][]byte{"": b}, err
+	}
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, err
+	}
+	defer z.Close()
+	parts := map[string][]byte{}
+	for _, f := range z.File {
+		if f.Name == "xl/worksheets/sheet9.xml" {
+			continue
+		}
+		r, err := f.Open()
+		if err != nil {
+			return nil, err
+		}
+		parts[f.Name], err = io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return parts, nil
 }
