@@ -16,6 +16,14 @@ import (
 	"github.com/journeykpi/journeykpi/pipeline/files"
 )
 
+// ConfigError is a configuration a source cannot be opened with, found only when opening it: the
+// user's to fix, like a config validation error, and named by its key.
+type ConfigError struct {
+	Key, Msg string
+}
+
+func (e *ConfigError) Error() string { return e.Key + ": " + e.Msg }
+
 // OpenSource opens the events source the config describes. fsys, when non-nil, is where a files
 // source resolves its paths.
 func OpenSource(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, error) {
@@ -32,8 +40,8 @@ func OpenSource(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, er
 		return s, nil
 	case "bigquery":
 		if cfg.Source.Preset == "ga4" && cfg.Source.Columns != (config.Columns{}) {
-			return nil, fmt.Errorf("source.columns: the ga4 preset names its columns itself (%s); remove source.columns",
-				strings.Join(bigquery.GA4Columns, ", "))
+			return nil, &ConfigError{Key: "source.columns", Msg: fmt.Sprintf("the ga4 preset names its columns itself (%s); remove source.columns",
+				strings.Join(bigquery.GA4Columns, ", "))}
 		}
 		cols := resolveColumns(cfg.Source.Columns)
 		return openBigQuery(ctx, cfg.Source.BigQuery, cfg.Source.Preset, cols.EventTime, []string{
@@ -41,7 +49,7 @@ func OpenSource(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, er
 			cols.Segment, cols.OrderID, cols.Revenue, cols.Sentiment,
 		})
 	}
-	return nil, fmt.Errorf("source kind %q is not available", cfg.Source.Kind)
+	return nil, &ConfigError{Key: "source.kind", Msg: fmt.Sprintf("source kind %q is not available", cfg.Source.Kind)}
 }
 
 // openBigQuery opens a BigQuery source wrapped in its bounded retry policy.
@@ -89,7 +97,7 @@ func openSpend(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, err
 		cols := spendColumns(sp)
 		return openBigQuery(ctx, sp.BigQuery, "", cols.Date, []string{cols.Date, cols.Touchpoint, cols.Cost})
 	}
-	return nil, fmt.Errorf("spend source kind %q is not available", sp.Kind)
+	return nil, &ConfigError{Key: "source.spend.kind", Msg: fmt.Sprintf("spend source kind %q is not available", sp.Kind)}
 }
 
 // CheckSchema opens the source, and the spend source when there is one, and checks that the

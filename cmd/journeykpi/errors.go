@@ -61,12 +61,13 @@ func exitCode(err error, stderr io.Writer, logger *slog.Logger) int {
 	var ce *codedError
 	var qe *pipeline.QualityError
 	var mc *pipeline.MissingColumnError
+	var cfe *pipeline.ConfigError
 	var be *bigquery.Error
 	switch {
 	case errors.Is(err, bigquery.ErrNoCredentials):
 		fmt.Fprintln(stderr, "journeykpi:", bigquery.ErrNoCredentials.Error())
 		return exitUsage
-	case errors.As(err, &mc):
+	case errors.As(err, &mc), errors.As(err, &cfe):
 		fmt.Fprintln(stderr, "journeykpi:", err.Error())
 		return exitUsage
 	case errors.As(err, &ce):

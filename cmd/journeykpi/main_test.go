@@ -182,3 +182,19 @@ func TestProgressFollowsStderr(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceConfigErrorsExitTwo: a config mistake found only when the source opens (the ga4
+// preset with source.columns) is exit 2 with one line naming the key, not a failed run.
+func TestSourceConfigErrorsExitTwo(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := "source: {kind: bigquery, preset: ga4, bigquery: {project: p, table: p.d.events_x}, columns: {customer_id: x}}\n"
+	if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"run", "--out", t.TempDir()}, {"validate"}} {
+		code, _, stderr := runCmd(t, append(args, "--config", p)...)
+		if code != exitUsage || !strings.HasPrefix(stderr, "journeykpi: source.columns: ") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q", args[0], code, stderr)
+		}
+	}
+}
