@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/kpi"
 )
 
 func testConfig(t *testing.T) config.Config {
@@ -270,5 +271,25 @@ func TestIntegerOrderIDsAreTheirDecimalText(t *testing.T) {
 		if keys[i] != keys[0] {
 			t.Errorf("keys differ by type: %v", keys)
 		}
+	}
+}
+
+// TestDictionaryOwnsItsStrings: the codes of a string column do not keep pointing into the
+// record's memory, which the source may reuse (or the run would keep alive) after the batch.
+func TestDictionaryOwnsItsStrings(t *testing.T) {
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	b.AppendValues([]string{"email", "store"}, nil)
+	a := b.NewStringArray()
+	defer a.Release()
+	dict := kpi.NewDicts().Touchpoint
+	if _, err := codes(a, dict, "touchpoint"); err != nil {
+		t.Fatal(err)
+	}
+	buf := a.ValueBytes()
+	for i := range buf {
+		buf[i] = 'x' // the source reuses the buffer for its next batch
+	}
+	if got := []string{dict.Name(1), dict.Name(2)}; got[0] != "email" || got[1] != "store" {
+		t.Errorf("dictionary holds %q after the batch's memory was reused", got)
 	}
 }

@@ -73,7 +73,8 @@ func readSpend(ctx context.Context, cfg *config.Config, job Job, start, end time
 			if d.Before(start) || !d.Before(end) {
 				continue
 			}
-			local = append(local, kpi.SpendRow{Day: d.UnixMicro(), Touchpoint: strings.TrimSpace(tp), Cost: c})
+			// Cloned: the record's memory is the source's again once emit returns.
+			local = append(local, kpi.SpendRow{Day: d.UnixMicro(), Touchpoint: strings.Clone(strings.TrimSpace(tp)), Cost: c})
 		}
 		mu.Lock()
 		rows = append(rows, local...)
