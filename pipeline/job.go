@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -120,7 +121,7 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 	defer g.Close()
 	norm := newNormalizer(&cfg, start, end, g.add)
 	if err := src.Read(ctx, start, end, func(rec arrow.Record) error { return norm.add(rec) }); err != nil {
-		return nil, fmt.Errorf("read %s: %w", desc, err)
+		return nil, fmt.Errorf("read %s: %w", desc, interrupted(ctx, err))
 	}
 	quality, err := norm.quality(cfg.Quality.MaxRejectRatio)
 	if err != nil {
@@ -152,7 +153,7 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 
 	spend, err := readSpend(ctx, &cfg, job, start, end, &quality)
 	if err != nil {
-		return nil, err
+		return nil, interrupted(ctx, err)
 	}
 	info := kpi.ReportInfo{
 		Name: cfg.Report.Name, From: job.Window.FromDay(), To: job.Window.ToDay(), Timezone: cfg.Report.Timezone,
@@ -185,6 +186,16 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 		log.Warn("manifest not written", "error", err.Error())
 	}
 	return o, nil
+}
+
+// interrupted makes the error of a read that ctx cut short say so: a remote source may report
+// its cancelled stream as an error of its own, and the callers tell an interrupted run (exit 130,
+// ledger "interrupted") from a failed one by errors.Is(err, context.Canceled).
+func interrupted(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
 }
 
 func describe(src Source) string {

@@ -423,7 +423,7 @@ func keyColumn(a arrow.Array, name string) (keyFunc, error) {
 		dict, _ := stringColumn(d.Dictionary(), name)
 		hs := make([]uint64, d.Dictionary().Len())
 		for j := range hs {
-			if s, ok := dict(j); ok && s != "" {
+			if s, ok := dict(j); ok && strings.TrimSpace(s) != "" {
 				hs[j] = hashString(s)
 			}
 		}
@@ -457,6 +457,20 @@ func optKeyColumn(a arrow.Array, name string) (keyFunc, error) {
 				return 0, false
 			}
 			return hashString(strconv.FormatInt(c.Value(i), 10)), true
+		}, nil
+	case *array.Int32:
+		return func(i int) (uint64, bool) {
+			if c.IsNull(i) {
+				return 0, false
+			}
+			return hashString(strconv.FormatInt(int64(c.Value(i)), 10)), true
+		}, nil
+	case *array.Uint64:
+		return func(i int) (uint64, bool) {
+			if c.IsNull(i) {
+				return 0, false
+			}
+			return hashString(strconv.FormatUint(c.Value(i), 10)), true
 		}, nil
 	case *array.Null:
 		return func(int) (uint64, bool) { return 0, false }, nil
@@ -506,7 +520,7 @@ func codes(a arrow.Array, dict *kpi.Dict, name string) ([]uint32, error) {
 		m := make([]uint32, d.Dictionary().Len())
 		for j := range m {
 			if s, ok := vals(j); ok {
-				m[j] = dict.Code(strings.TrimSpace(s))
+				m[j] = intern(dict, strings.TrimSpace(s))
 			}
 		}
 		for i := range out {
@@ -522,10 +536,20 @@ func codes(a arrow.Array, dict *kpi.Dict, name string) ([]uint32, error) {
 	}
 	for i := range out {
 		if s, ok := str(i); ok {
-			out[i] = dict.Code(strings.TrimSpace(s))
+			out[i] = intern(dict, strings.TrimSpace(s))
 		}
 	}
 	return out, nil
+}
+
+// intern returns s's code in dict. A new value is copied first: Arrow strings point into the
+// record's buffers, which a source may reuse after emit returns, and which a string kept in the
+// dictionary would otherwise hold in memory for the whole run.
+func intern(dict *kpi.Dict, s string) uint32 {
+	if c, ok := dict.Lookup(s); ok {
+		return c
+	}
+	return dict.Code(strings.Clone(s))
 }
 
 // floatColumn reads a number column; an absent column is all null.

@@ -5,14 +5,18 @@ import (
 	"errors"
 	"hash/fnv"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/kpi"
 )
 
 func testConfig(t *testing.T) config.Config {
@@ -198,5 +202,94 @@ func TestHashStringIsStable(t *testing.T) {
 		if got := hashString(s); got != want {
 			t.Errorf("hashString(%q) = %#x, want FNV-1a %#x", s, got, want)
 		}
+	}
+}
+
+// TestBlankCustomerIDIsMissingWhateverTheEncoding: a customer_id of only spaces is no key both in
+// a plain string column and in a dictionary-encoded one (Parquet's usual encoding), so whether
+// the row is rejected does not depend on how the file was written.
+func TestBlankCustomerIDIsMissingWhateverTheEncoding(t *testing.T) {
+	vals := []string{"c1", "  ", ""}
+	sb := array.NewStringBuilder(memory.DefaultAllocator)
+	defer sb.Release()
+	db := array.NewDictionaryBuilder(memory.DefaultAllocator, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}).(*array.BinaryDictionaryBuilder)
+	defer db.Release()
+	for _, v := range vals {
+		sb.Append(v)
+		if err := db.AppendString(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range []arrow.Array{sb.NewArray(), db.NewArray()} {
+		key, err := keyColumn(a, "customer_id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range vals {
+			if _, ok := key(i); ok != (v == "c1") {
+				t.Errorf("%s: %q has a key: %v", a.DataType(), v, ok)
+			}
+		}
+		a.Release()
+	}
+}
+
+// TestIntegerOrderIDsAreTheirDecimalText: an order_id is the same order whatever integer type
+// or text carries it, and order 0 is an order, not "no order_id" (which would make each of its
+// events an order of its own).
+func TestIntegerOrderIDsAreTheirDecimalText(t *testing.T) {
+	mem := memory.DefaultAllocator
+	i32 := array.NewInt32Builder(mem)
+	i64 := array.NewInt64Builder(mem)
+	u64 := array.NewUint64Builder(mem)
+	str := array.NewStringBuilder(mem)
+	for _, v := range []int{0, 7} {
+		i32.Append(int32(v))
+		i64.Append(int64(v))
+		u64.Append(uint64(v))
+		str.Append(strconv.Itoa(v))
+	}
+	var keys [][2]uint64
+	for _, b := range []array.Builder{i32, i64, u64, str} {
+		a := b.NewArray()
+		f, err := optKeyColumn(a, "order_id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var k [2]uint64
+		for i := range k {
+			var ok bool
+			if k[i], ok = f(i); !ok || k[i] == 0 {
+				t.Errorf("%s row %d: key %d, %v", a.DataType(), i, k[i], ok)
+			}
+		}
+		keys = append(keys, k)
+		a.Release()
+		b.Release()
+	}
+	for i := 1; i < len(keys); i++ {
+		if keys[i] != keys[0] {
+			t.Errorf("keys differ by type: %v", keys)
+		}
+	}
+}
+
+// TestDictionaryOwnsItsStrings: the codes of a string column do not keep pointing into the
+// record's memory, which the source may reuse (or the run would keep alive) after the batch.
+func TestDictionaryOwnsItsStrings(t *testing.T) {
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	b.AppendValues([]string{"email", "store"}, nil)
+	a := b.NewStringArray()
+	defer a.Release()
+	dict := kpi.NewDicts().Touchpoint
+	if _, err := codes(a, dict, "touchpoint"); err != nil {
+		t.Fatal(err)
+	}
+	buf := a.ValueBytes()
+	for i := range buf {
+		buf[i] = 'x' // the source reuses the buffer for its next batch
+	}
+	if got := []string{dict.Name(1), dict.Name(2)}; got[0] != "email" || got[1] != "store" {
+		t.Errorf("dictionary holds %q after the batch's memory was reused", got)
 	}
 }

@@ -5,11 +5,24 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/pipeline/bigquery"
 	"github.com/journeykpi/journeykpi/pipeline/files"
 )
+
+// ConfigError is a configuration a source cannot be opened with, found only when opening it: the
+// user's to fix, like a config validation error, and named by its key.
+type ConfigError struct {
+	Key, Msg string
+}
+
+func (e *ConfigError) Error() string { return e.Key + ": " + e.Msg }
 
 // OpenSource opens the events source the config describes. fsys, when non-nil, is where a files
 // source resolves its paths.
@@ -27,8 +40,8 @@ func OpenSource(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, er
 		return s, nil
 	case "bigquery":
 		if cfg.Source.Preset == "ga4" && cfg.Source.Columns != (config.Columns{}) {
-			return nil, fmt.Errorf("source.columns: the ga4 preset names its columns itself (%s); remove source.columns",
-				strings.Join(bigquery.GA4Columns, ", "))
+			return nil, &ConfigError{Key: "source.columns", Msg: fmt.Sprintf("the ga4 preset names its columns itself (%s); remove source.columns",
+				strings.Join(bigquery.GA4Columns, ", "))}
 		}
 		cols := resolveColumns(cfg.Source.Columns)
 		return openBigQuery(ctx, cfg.Source.BigQuery, cfg.Source.Preset, cols.EventTime, []string{
@@ -36,7 +49,7 @@ func OpenSource(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, er
 			cols.Segment, cols.OrderID, cols.Revenue, cols.Sentiment,
 		})
 	}
-	return nil, fmt.Errorf("source kind %q is not available", cfg.Source.Kind)
+	return nil, &ConfigError{Key: "source.kind", Msg: fmt.Sprintf("source kind %q is not available", cfg.Source.Kind)}
 }
 
 // openBigQuery opens a BigQuery source wrapped in its bounded retry policy.
@@ -81,23 +94,15 @@ func openSpend(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, err
 		}
 		return s, nil
 	case "bigquery":
-		cols := config.SpendColumns{Date: "date", Touchpoint: "touchpoint", Cost: "cost"}
-		if sp.Columns.Date != "" {
-			cols.Date = sp.Columns.Date
-		}
-		if sp.Columns.Touchpoint != "" {
-			cols.Touchpoint = sp.Columns.Touchpoint
-		}
-		if sp.Columns.Cost != "" {
-			cols.Cost = sp.Columns.Cost
-		}
+		cols := spendColumns(sp)
 		return openBigQuery(ctx, sp.BigQuery, "", cols.Date, []string{cols.Date, cols.Touchpoint, cols.Cost})
 	}
-	return nil, fmt.Errorf("spend source kind %q is not available", sp.Kind)
+	return nil, &ConfigError{Key: "source.spend.kind", Msg: fmt.Sprintf("spend source kind %q is not available", sp.Kind)}
 }
 
-// CheckSchema opens the source and checks that the columns the config needs are there with a
-// type journeykpi reads. It returns a short human-readable report.
+// CheckSchema opens the source, and the spend source when there is one, and checks that the
+// columns the config needs are there with a type journeykpi reads. It returns a short
+// human-readable report, or one error listing every problem.
 func CheckSchema(ctx context.Context, cfg config.Config, fsys fs.FS) (string, error) {
 	src, err := OpenSource(ctx, &cfg, fsys)
 	if err != nil {
@@ -107,41 +112,105 @@ func CheckSchema(ctx context.Context, cfg config.Config, fsys fs.FS) (string, er
 		defer c.Close()
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "source: %s\n", describe(src))
-	s, ok := src.(Schemer)
-	if !ok {
-		b.WriteString("schema: not checked (the source cannot report it without reading)\n")
-		return b.String(), nil
-	}
-	schema, err := s.Schema(ctx)
-	if err != nil {
-		return "", fmt.Errorf("schema: %w", err)
-	}
 	cols := resolveColumns(cfg.Source.Columns)
-	type need struct {
-		canonical, name string
-		required        bool
-	}
-	needs := []need{
+	problems, err := checkColumns(ctx, &b, "source", src, []colNeed{
 		{"customer_id", cols.CustomerID, true}, {"event_time", cols.EventTime, true},
 		{"event_name", cols.EventName, cfg.Funnel.Match == "events"}, {"stage", cols.Stage, cfg.Funnel.Match == "stage"},
 		{"touchpoint", cols.Touchpoint, false}, {"campaign", cols.Campaign, false}, {"segment", cols.Segment, false},
 		{"order_id", cols.OrderID, false}, {"revenue", cols.Revenue, false}, {"sentiment", cols.Sentiment, false},
+	})
+	if err != nil {
+		return "", err
 	}
-	var missing []string
+	spend, err := openSpend(ctx, &cfg, fsys)
+	if err != nil {
+		return "", err
+	}
+	if spend != nil {
+		if c, ok := spend.(Closer); ok {
+			defer c.Close()
+		}
+		sc := spendColumns(cfg.Source.Spend)
+		sp, err := checkColumns(ctx, &b, "spend", spend, []colNeed{
+			{"date", sc.Date, true}, {"touchpoint", sc.Touchpoint, true}, {"cost", sc.Cost, true},
+		})
+		if err != nil {
+			return "", err
+		}
+		for _, p := range sp {
+			problems = append(problems, "spend: "+p)
+		}
+	}
+	if len(problems) > 0 {
+		return "", fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return b.String(), nil
+}
+
+// colNeed is a contract column the config needs from a source: its canonical name, the
+// source's name for it, and whether it must be there.
+type colNeed struct {
+	canonical, name string
+	required        bool
+}
+
+// checkColumns writes what src has for each need to b and returns the problems: a required
+// column absent, or one of a type journeykpi cannot read. The error is the schema's own.
+func checkColumns(ctx context.Context, b *strings.Builder, what string, src Source, needs []colNeed) ([]string, error) {
+	fmt.Fprintf(b, "%s: %s\n", what, describe(src))
+	s, ok := src.(Schemer)
+	if !ok {
+		b.WriteString("  schema not checked (the source cannot report it without reading)\n")
+		return nil, nil
+	}
+	schema, err := s.Schema(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s schema: %w", what, err)
+	}
+	var problems []string
 	for _, n := range needs {
 		idx := schema.FieldIndices(n.name)
 		switch {
 		case len(idx) > 0:
-			fmt.Fprintf(&b, "  %-12s <- %-20s %s\n", n.canonical, n.name, schema.Field(idx[0]).Type)
+			typ := schema.Field(idx[0]).Type
+			if err := readableAs(n.canonical, n.name, typ); err != nil {
+				problems = append(problems, err.Error())
+				continue
+			}
+			fmt.Fprintf(b, "  %-12s <- %-20s %s\n", n.canonical, n.name, typ)
+		case n.required && what == "spend":
+			problems = append(problems, fmt.Sprintf("the source has no column %q (source.spend.columns.%s)", n.name, n.canonical))
 		case n.required:
-			missing = append(missing, (&MissingColumnError{n.canonical, n.name}).Error())
+			problems = append(problems, (&MissingColumnError{n.canonical, n.name}).Error())
 		default:
-			fmt.Fprintf(&b, "  %-12s    (absent: optional)\n", n.canonical)
+			fmt.Fprintf(b, "  %-12s    (absent: optional)\n", n.canonical)
 		}
 	}
-	if len(missing) > 0 {
-		return "", fmt.Errorf("%s", strings.Join(missing, "; "))
+	return problems, nil
+}
+
+// readableAs checks that a column of type typ can be read as contract column canonical, by
+// handing an empty array of that type to the reader the run would use: validate then refuses
+// exactly the types a run would fail on.
+func readableAs(canonical, name string, typ arrow.DataType) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("column %q has type %s, which journeykpi cannot read", name, typ)
+		}
+	}()
+	a := array.MakeArrayOfNull(memory.DefaultAllocator, typ, 0)
+	defer a.Release()
+	switch canonical {
+	case "customer_id":
+		_, err = keyColumn(a, name)
+	case "order_id":
+		_, err = optKeyColumn(a, name)
+	case "event_time", "date":
+		_, err = timeColumn(a, time.UTC, name)
+	case "revenue", "sentiment", "cost":
+		_, err = floatColumn(a, name)
+	default:
+		_, err = stringColumn(a, name)
 	}
-	return b.String(), nil
+	return err
 }

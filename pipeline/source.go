@@ -36,6 +36,7 @@ type Planner interface {
 
 // Closer is a Source holding resources (clients, connections) to release after use.
 type Closer interface {
+	// Close releases them once every Read has returned; the source is not used afterwards.
 	Close() error
 }
 

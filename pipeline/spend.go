@@ -30,18 +30,7 @@ func readSpend(ctx context.Context, cfg *config.Config, job Job, start, end time
 		}
 		src = s
 	}
-	cols := config.SpendColumns{Date: "date", Touchpoint: "touchpoint", Cost: "cost"}
-	if sp := cfg.Source.Spend; sp != nil {
-		if sp.Columns.Date != "" {
-			cols.Date = sp.Columns.Date
-		}
-		if sp.Columns.Touchpoint != "" {
-			cols.Touchpoint = sp.Columns.Touchpoint
-		}
-		if sp.Columns.Cost != "" {
-			cols.Cost = sp.Columns.Cost
-		}
-	}
+	cols := spendColumns(cfg.Source.Spend)
 	loc := cfg.Location()
 	var mu sync.Mutex
 	var rows []kpi.SpendRow
@@ -84,7 +73,8 @@ func readSpend(ctx context.Context, cfg *config.Config, job Job, start, end time
 			if d.Before(start) || !d.Before(end) {
 				continue
 			}
-			local = append(local, kpi.SpendRow{Day: d.UnixMicro(), Touchpoint: strings.TrimSpace(tp), Cost: c})
+			// Cloned: the record's memory is the source's again once emit returns.
+			local = append(local, kpi.SpendRow{Day: d.UnixMicro(), Touchpoint: strings.Clone(strings.TrimSpace(tp)), Cost: c})
 		}
 		mu.Lock()
 		rows = append(rows, local...)
@@ -99,6 +89,25 @@ func readSpend(ctx context.Context, cfg *config.Config, job Job, start, end time
 	q.SpendRows, q.SpendRejected = read, rejected
 	sortSpend(rows)
 	return rows, nil
+}
+
+// spendColumns is the spend source's column for each of date, touchpoint and cost: the
+// configured name, or the canonical one. sp may be nil (spend passed in by Job.Spend).
+func spendColumns(sp *config.Spend) config.SpendColumns {
+	cols := config.SpendColumns{Date: "date", Touchpoint: "touchpoint", Cost: "cost"}
+	if sp == nil {
+		return cols
+	}
+	if sp.Columns.Date != "" {
+		cols.Date = sp.Columns.Date
+	}
+	if sp.Columns.Touchpoint != "" {
+		cols.Touchpoint = sp.Columns.Touchpoint
+	}
+	if sp.Columns.Cost != "" {
+		cols.Cost = sp.Columns.Cost
+	}
+	return cols
 }
 
 // sortSpend orders spend rows by day and touchpoint, so sums do not depend on read order.

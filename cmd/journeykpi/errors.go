@@ -55,15 +55,19 @@ func exitCode(err error, stderr io.Writer, logger *slog.Logger) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
+	if re := (*runError)(nil); errors.As(err, &re) {
+		logger = re.log
+	}
 	var ce *codedError
 	var qe *pipeline.QualityError
 	var mc *pipeline.MissingColumnError
+	var cfe *pipeline.ConfigError
 	var be *bigquery.Error
 	switch {
 	case errors.Is(err, bigquery.ErrNoCredentials):
 		fmt.Fprintln(stderr, "journeykpi:", bigquery.ErrNoCredentials.Error())
 		return exitUsage
-	case errors.As(err, &mc):
+	case errors.As(err, &mc), errors.As(err, &cfe):
 		fmt.Fprintln(stderr, "journeykpi:", err.Error())
 		return exitUsage
 	case errors.As(err, &ce):

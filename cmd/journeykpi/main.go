@@ -21,16 +21,24 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := newLogger(os.Stderr, term.IsTerminal(int(os.Stderr.Fd())))
-	err := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, logger: logger, terminal: term.IsTerminal(int(os.Stdout.Fd()))})
-	os.Exit(exitCode(err, os.Stderr, logger))
+	e := newEnv(os.Stdout, os.Stderr, func(f *os.File) bool { return term.IsTerminal(int(f.Fd())) })
+	err := run(ctx, os.Args[1:], e)
+	os.Exit(exitCode(err, os.Stderr, e.logger))
+}
+
+// newEnv is the process's env. Progress bars and step lines are drawn on stderr, so it is
+// stderr being a terminal that decides them, as it decides the log format: with stderr
+// redirected to a file the file gets every log line and no carriage returns.
+func newEnv(stdout, stderr *os.File, isTerminal func(*os.File) bool) env {
+	tty := isTerminal(stderr)
+	return env{stdout: stdout, stderr: stderr, logger: newLogger(stderr, tty), terminal: tty}
 }
 
 // env is what a subcommand may use of the outside world. Tests build their own.
 type env struct {
 	stdout, stderr io.Writer
 	logger         *slog.Logger
-	// terminal says whether stdout is a terminal (progress bars instead of log lines).
+	// terminal says whether stderr is a terminal (progress bars instead of log lines).
 	terminal bool
 	// getenv reads the environment; nil means os.Getenv.
 	getenv func(string) string
@@ -54,13 +62,16 @@ const usage = `journeykpi turns customer-journey touchpoint events into marketin
 as an Excel workbook and JSON.
 
 Usage:
-  journeykpi run       [--config F] [--from D --to D | --date D] [--out DIR]   one report for a date range
-  journeykpi backfill  [--config F] --from D --to D --every day|week|month      one report per period
-  journeykpi schedule  [--config F]                                            cron daemon, nightly by default
-  journeykpi plan      [--config F] [--from D --to D]                          dry run: the query or files, the bytes scanned
-  journeykpi validate  [--config F]                                            config and source schema check
-  journeykpi sample    --customers N --out DIR [--seed S]                       deterministic synthetic events
-  journeykpi version                                                           print the version
+  journeykpi run       [--config F] [--from D --to D | --date D] [--out DIR] [--timings]
+                       one report for a date range
+  journeykpi backfill  [--config F] --from D --to D [--every day|week|month] [--force] [--out DIR]
+                       one report per period
+  journeykpi schedule  [--config F] [--out DIR] [--once]     cron daemon, nightly by default
+  journeykpi plan      [--config F] [--from D --to D | --date D]
+                       dry run: the query or files, the bytes scanned
+  journeykpi validate  [--config F]                          config and source schema check
+  journeykpi sample    --customers N --out DIR [--seed S]    deterministic synthetic events
+  journeykpi version                                         print the version
 
 With no --config, the built-in example config runs on the bundled sample data, offline.
 Run 'journeykpi COMMAND --help' for a command's flags.

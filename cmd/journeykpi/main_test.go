@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -121,6 +122,79 @@ func TestUserErrorsPrintOnePlainLine(t *testing.T) {
 		code := exitCode(c.err, &stderr, slog.New(slog.NewJSONHandler(&logs, nil)))
 		if code != c.code || !strings.Contains(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 || logs.Len() != 0 {
 			t.Errorf("%v: exit %d, stderr %q, logs %q", c.err, code, stderr.String(), logs.String())
+		}
+	}
+}
+
+// TestRunLogLinesCarryRunIDAndWindow: every log line of `run`, the final "run failed" one
+// included, names the run and its window (house style; docs/operations.md "Logs").
+func TestRunLogLinesCarryRunIDAndWindow(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		out  func(t *testing.T) string
+		code int
+	}{
+		{"ok", func(t *testing.T) string { return t.TempDir() }, exitOK},
+		{"failed", func(t *testing.T) string {
+			// The output "directory" is a file: the write fails, an internal error.
+			p := filepath.Join(t.TempDir(), "file")
+			if err := os.WriteFile(p, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}, exitFailed},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := runCmd(t, "run", "--date", "2026-03-02", "--out", c.out(t))
+			if code != c.code {
+				t.Fatalf("exit %d, want %d: %s", code, c.code, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if len(lines) < 2 {
+				t.Fatalf("only %d log lines: %s", len(lines), stderr)
+			}
+			ids := map[string]bool{}
+			for _, l := range lines {
+				var rec map[string]any
+				if err := json.Unmarshal([]byte(l), &rec); err != nil {
+					t.Fatalf("not a JSON log line: %q", l)
+				}
+				id, _ := rec["run_id"].(string)
+				if len(id) != 16 || rec["window"] != "2026-03-02..2026-03-02" {
+					t.Errorf("line lacks run_id or window: %s", l)
+				}
+				ids[id] = true
+			}
+			if len(ids) != 1 {
+				t.Errorf("lines carry %d run ids, want 1", len(ids))
+			}
+		})
+	}
+}
+
+// TestProgressFollowsStderr: progress is drawn on stderr, so only stderr being a terminal turns
+// it on; `journeykpi backfill ... 2>log` on a terminal keeps every log line in the file.
+func TestProgressFollowsStderr(t *testing.T) {
+	for _, tty := range []*os.File{os.Stdout, os.Stderr} {
+		e := newEnv(os.Stdout, os.Stderr, func(f *os.File) bool { return f == tty })
+		if want := tty == os.Stderr; e.terminal != want || (progressWriter(e) != nil) != want {
+			t.Errorf("terminal %s: env.terminal %v, progress %v; want %v", tty.Name(), e.terminal, progressWriter(e) != nil, want)
+		}
+	}
+}
+
+// TestSourceConfigErrorsExitTwo: a config mistake found only when the source opens (the ga4
+// preset with source.columns) is exit 2 with one line naming the key, not a failed run.
+func TestSourceConfigErrorsExitTwo(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := "source: {kind: bigquery, preset: ga4, bigquery: {project: p, table: p.d.events_x}, columns: {customer_id: x}}\n"
+	if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"run", "--out", t.TempDir()}, {"validate"}} {
+		code, _, stderr := runCmd(t, append(args, "--config", p)...)
+		if code != exitUsage || !strings.HasPrefix(stderr, "journeykpi: source.columns: ") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q", args[0], code, stderr)
 		}
 	}
 }

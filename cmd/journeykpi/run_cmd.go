@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/journeykpi/journeykpi/config"
@@ -36,19 +39,38 @@ schedule period before today (previous_day by default). Writes <out>/<name>_<fro
 	if err != nil {
 		return err
 	}
-	log := e.logger.With("window", win.String())
+	// Every line of the run, its final error included, carries run_id and window, as the
+	// scheduler's do, so that one run's lines can be picked out of a shared log.
+	log := e.logger.With("run_id", newRunID(), "window", win.String(), "trigger", "run")
 	o, err := pipeline.Run(ctx, pipeline.Job{
 		Config: cfg, Window: win, Out: *out, FS: fsys, Logger: log, Version: version, Timings: *timings,
 		Progress: progressWriter(e),
 	})
 	if err != nil {
-		return err
+		return &runError{err: err, log: log}
 	}
 	for _, p := range o.Files {
 		fmt.Fprintln(e.stdout, p)
 	}
 	return nil
 }
+
+// newRunID is a random 16-hex-digit id, the same form the scheduler's ledger uses.
+func newRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// runError is a failed run's error together with the run's logger (run_id, window), so that
+// exitCode logs an internal failure on a line that says which run it was.
+type runError struct {
+	err error
+	log *slog.Logger
+}
+
+func (e *runError) Error() string { return e.err.Error() }
+func (e *runError) Unwrap() error { return e.err }
 
 // resolveWindow turns the --from/--to/--date flags into a window in the report time zone.
 func resolveWindow(cfg config.Config, from, to, date string, now time.Time) (pipeline.Window, error) {

@@ -13,7 +13,8 @@ func cmdValidate(ctx context.Context, args []string, e env) error {
 	if helpRequested(f, args, e.stdout) {
 		fmt.Fprint(e.stdout, `
 Checks the config (unknown keys, every value) and the source's schema: that every column of the
-data contract the config needs is there with a type journeykpi can read. Reads no rows.
+data contract the config needs is there with a type journeykpi can read, and the same for the
+spend source's date, touchpoint and cost when there is one. Reads no rows.
 `)
 		return nil
 	}

@@ -1,0 +1,173 @@
+package pipeline
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/journeykpi/journeykpi"
+	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/kpi"
+)
+
+// hangUpSource emits its rows, then behaves as a remote stream does when its context ends: it
+// fails with an error of its own that does not wrap the context's.
+type hangUpSource struct{ *memSource }
+
+func (s hangUpSource) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
+	if err := s.memSource.Read(ctx, start, end, emit); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return errors.New("stream: transport is closing")
+}
+
+// TestCancelledRunSaysSoAndLeavesNothing: a run cancelled during its read returns an error that
+// is context.Canceled (exit 130, ledger "interrupted"), whatever the source made of it, and leaves
+// neither report files nor spill files.
+func TestCancelledRunSaysSoAndLeavesNothing(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Engine.TempDir = t.TempDir()
+	cfg.Engine.MemoryBudget = 1 // spill everything
+	out := t.TempDir()
+	src := hangUpSource{csvSource(`
+customer_id,event_time,event_name
+c1,2026-03-01T10:00:00Z,page_view
+c2,2026-03-01T11:00:00Z,purchase
+`, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	w, _ := Day("2026-03-01", time.UTC)
+	_, err := Run(ctx, Job{Config: cfg, Window: w, Out: out, Source: src})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v is not context.Canceled", err)
+	}
+	for _, dir := range []string{out, cfg.Engine.TempDir} {
+		if es, _ := os.ReadDir(dir); len(es) != 0 {
+			t.Errorf("%s holds %d entries after a cancelled run", dir, len(es))
+		}
+	}
+}
+
+// TestSameReportWhateverWorkersAndBudget: the bundled sample gives byte-identical workbook and
+// JSON with one worker and everything in memory as with four workers spilling every row (SPEC
+// §5: the same input and config give the same bytes; the budget and the machine are not input).
+func TestSameReportWhateverWorkersAndBudget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the bundled sample twice; -short")
+	}
+	cfg, err := config.Example()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := ParseWindow("2026-03-01", "2026-03-31", cfg.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files [2][]string
+	for i, e := range []struct {
+		workers int
+		budget  config.ByteSize
+	}{{1, 1 << 30}, {4, 1}} {
+		c := cfg
+		c.Engine.Workers, c.Engine.MemoryBudget, c.Engine.TempDir = e.workers, e.budget, t.TempDir()
+		o, err := Run(context.Background(), Job{Config: c, Window: w, Out: t.TempDir(), FS: journeykpi.Sample(), Version: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[i] = o.Files
+	}
+	for k := range files[0] {
+		a, errA := zipOrFile(files[0][k])
+		b, errB := zipOrFile(files[1][k])
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		for part := range a {
+			if !bytes.Equal(a[part], b[part]) {
+				t.Errorf("%s %s differs between 1 worker in memory and 4 workers spilling", filepath.Base(files[0][k]), part)
+			}
+		}
+	}
+}
+
+// zipOrFile returns a workbook's parts by name, all but the About sheet (which shows the engine
+// settings, the one thing that differs); any other file is one part.
+func zipOrFile(path string) (map[string][]byte, error) {
+	if filepath.Ext(path) != ".xlsx" {
+		b, err := os.ReadFile(path)
+		return map[string][]byte{"": b}, err
+	}
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, err
+	}
+	defer z.Close()
+	parts := map[string][]byte{}
+	for _, f := range z.File {
+		if f.Name == "xl/worksheets/sheet9.xml" {
+			continue
+		}
+		r, err := f.Open()
+		if err != nil {
+			return nil, err
+		}
+		parts[f.Name], err = io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return parts, nil
+}
+
+// reusingSpend emits one spend batch and then, as a source reusing its buffers would, overwrites
+// the batch's text.
+type reusingSpend struct{}
+
+func (reusingSpend) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "date", Type: arrow.BinaryTypes.String}, {Name: "touchpoint", Type: arrow.BinaryTypes.String},
+		{Name: "cost", Type: arrow.PrimitiveTypes.Float64},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	b.Field(0).(*array.StringBuilder).Append("2026-03-01")
+	b.Field(1).(*array.StringBuilder).Append("email")
+	b.Field(2).(*array.Float64Builder).Append(10)
+	rec := b.NewRecord()
+	defer rec.Release()
+	if err := emit(rec); err != nil {
+		return err
+	}
+	for _, col := range rec.Columns()[:2] {
+		buf := col.(*array.String).ValueBytes()
+		for i := range buf {
+			buf[i] = 'x'
+		}
+	}
+	return nil
+}
+
+func TestSpendRowsOwnTheirTouchpoints(t *testing.T) {
+	cfg := testConfig(t)
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var q kpi.DataQuality
+	rows, err := readSpend(context.Background(), &cfg, Job{Spend: reusingSpend{}}, start, start.AddDate(1, 0, 0), &q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Touchpoint != "email" {
+		t.Errorf("spend rows %+v after the batch's memory was reused", rows)
+	}
+}
