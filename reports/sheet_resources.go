@@ -4,14 +4,13 @@ import (
 	"github.com/journeykpi/journeykpi/kpi"
 )
 
-// recommendationFormat is how a recommendation's value reads: money for what is worth revenue,
-// a signed number (a sentiment) for a pain point.
+// recommendationFormat is how a recommendation's value reads. Every kind the KPI step writes is
+// worth revenue: a stage uplift, a budget shift, and a pain point (its customers × uplift × the
+// value of a customer at that stage), so they rank on one scale.
 func recommendationFormat(kind string) string {
 	switch kind {
-	case "stage_opportunity", "budget_shift":
+	case "stage_opportunity", "budget_shift", "pain_point":
 		return fmtMoney
-	case "pain_point":
-		return fmtSentiment
 	}
 	return fmtNumber
 }

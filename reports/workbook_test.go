@@ -538,3 +538,40 @@ func TestNonFiniteNumbersAreNA(t *testing.T) {
 		t.Errorf("num(1.5) = %v", c.v)
 	}
 }
+
+// Every recommendation value is an amount of revenue (the KPI step ranks them on one scale), so
+// a pain point's value must read as money like the others, not as a sentiment.
+func TestRecommendationValuesAreMoney(t *testing.T) {
+	r := fullResult()
+	f := openBook(t, renderBook(t, r, About{}))
+	rows, err := f.GetRows(sheetResources, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := moneyFormat(r.Report.Currency)
+	kinds := map[string]bool{}
+	for i, row := range rows {
+		if len(row) < 4 || (row[3] != label("stage_opportunity") && row[3] != label("budget_shift") && row[3] != label("pain_point")) {
+			continue
+		}
+		kinds[row[3]] = true
+		id, err := f.GetCellStyle(sheetResources, cellName(3, i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.CustomNumFmt == nil || *st.CustomNumFmt != want {
+			got := "<none>"
+			if st.CustomNumFmt != nil {
+				got = *st.CustomNumFmt
+			}
+			t.Errorf("row %d (%s): value format %s, want %s", i+1, row[3], got, want)
+		}
+	}
+	if !kinds[label("pain_point")] {
+		t.Fatal("no pain point recommendation found on the Resources sheet")
+	}
+}
