@@ -575,3 +575,24 @@ func TestRecommendationValuesAreMoney(t *testing.T) {
 		t.Fatal("no pain point recommendation found on the Resources sheet")
 	}
 }
+
+// A files plan separates its columns with tabs, which a spreadsheet shows as nothing: the About
+// sheet must keep the words apart.
+func TestAboutQueryTabsExpanded(t *testing.T) {
+	about := About{Query: "testdata/sample/events.parquet\tparquet\t282283 bytes\n1 file to read"}
+	f := openBook(t, renderBook(t, fullResult(), about))
+	rows, err := f.GetRows(sheetAbout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "testdata/sample/events.parquet  parquet 282283 bytes"
+	for _, row := range rows {
+		if len(row) > 0 && strings.HasPrefix(row[0], "testdata/sample/events.parquet") {
+			if row[0] != want {
+				t.Errorf("query line %q, want %q", row[0], want)
+			}
+			return
+		}
+	}
+	t.Fatal("query line not found on the About sheet")
+}
