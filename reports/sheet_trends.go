@@ -54,7 +54,9 @@ func trendsSheet(r *kpi.Result) *sheet {
 		Dimension: excelize.ChartDimension{Width: 640, Height: 300},
 		Format:    excelize.GraphicOptions{AltText: "Line chart of entrants, purchases and orders over time"},
 	})
-	s.chart(cellName(7, first+16), &excelize.Chart{
+	// The second chart starts below the first at the smallest common row height, so the first
+	// one's legend is never covered.
+	s.chart(cellName(7, first+chartRows(300)), &excelize.Chart{
 		Type: excelize.Line,
 		Series: []excelize.ChartSeries{{
 			Name:       s.ref(5, first, 5, first),

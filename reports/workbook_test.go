@@ -596,3 +596,41 @@ func TestAboutQueryTabsExpanded(t *testing.T) {
 	}
 	t.Fatal("query line not found on the About sheet")
 }
+
+// The two Trends charts sit one below the other; the second must start below the first even at
+// the smallest row height the common applications use, or it covers the first one's legend.
+func TestTrendsChartsDoNotOverlap(t *testing.T) {
+	data := renderBook(t, fullResult(), About{})
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := regexp.MustCompile(`<xdr:from><xdr:col>(\d+)</xdr:col><xdr:colOff>\d+</xdr:colOff><xdr:row>(\d+)</xdr:row>`)
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, "xl/drawings/drawing") {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(rc)
+		_ = rc.Close()
+		var rows []int
+		for _, m := range from.FindAllSubmatch(body, -1) {
+			if string(m[1]) == "6" { // column G: the Trends charts
+				n, _ := strconv.Atoi(string(m[2]))
+				rows = append(rows, n)
+			}
+		}
+		if len(rows) != 2 {
+			continue
+		}
+		slices.Sort(rows)
+		if gap := rows[1] - rows[0]; gap < chartRows(300) {
+			t.Errorf("second Trends chart starts %d rows below the first, want at least %d", gap, chartRows(300))
+		}
+		return
+	}
+	t.Fatal("Trends charts not found")
+}
