@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func TestExampleIsValid(t *testing.T) {
@@ -168,6 +170,23 @@ func TestUnits(t *testing.T) {
 	}
 	if _, err := ParseByteSize("lots"); err == nil {
 		t.Error("want an error for a bad size")
+	}
+	// A size is written back in the unit it was most likely given in, and reads back the same.
+	for _, tc := range []struct {
+		in   int64
+		want string
+	}{{10e9, "10GB"}, {512 << 20, "512MiB"}, {1 << 30, "1GiB"}, {1500, "1500"}, {2e12, "2TB"}, {0, "0"}, {16 << 20, "16MiB"}} {
+		got := ByteSize(tc.in).String()
+		if got != tc.want {
+			t.Errorf("ByteSize(%d).String() = %q, want %q", tc.in, got, tc.want)
+		}
+		if back, err := ParseByteSize(got); err != nil || int64(back) != tc.in {
+			t.Errorf("ParseByteSize(%q) = %v, %v; want %d", got, back, err, tc.in)
+		}
+	}
+	y, err := yaml.Marshal(map[string]ByteSize{"a": 10e9, "b": 0})
+	if err != nil || string(y) != "a: 10GB\nb: 0\n" {
+		t.Errorf("yaml = %q, %v; want a: 10GB, b: 0", y, err)
 	}
 }
 

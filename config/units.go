@@ -90,17 +90,19 @@ func ParseByteSize(s string) (ByteSize, error) {
 	return ByteSize(n), nil
 }
 
-// String writes the size in the largest binary unit that divides it.
+// String writes the size in the unit, decimal or binary, that gives the smallest whole number
+// (decimal on a tie), so a configured "10GB" reads back as 10GB rather than 9765625KiB.
 func (b ByteSize) String() string {
+	n, unit, q := int64(b), "", int64(b)
 	for _, u := range []struct {
 		s string
 		m int64
-	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if b != 0 && int64(b)%u.m == 0 {
-			return fmt.Sprintf("%d%s", int64(b)/u.m, u.s)
+	}{{"TB", 1e12}, {"TiB", 1 << 40}, {"GB", 1e9}, {"GiB", 1 << 30}, {"MB", 1e6}, {"MiB", 1 << 20}, {"KB", 1e3}, {"KiB", 1 << 10}} {
+		if n != 0 && n%u.m == 0 && (unit == "" || n/u.m < q) {
+			unit, q = u.s, n/u.m
 		}
 	}
-	return strconv.FormatInt(int64(b), 10)
+	return strconv.FormatInt(q, 10) + unit
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler.
@@ -113,5 +115,12 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// MarshalYAML implements yaml.Marshaler.
-func (b ByteSize) MarshalYAML() (any, error) { return b.String(), nil }
+// MarshalYAML implements yaml.Marshaler. A size without a unit is written as a plain number,
+// not as the quoted string "0".
+func (b ByteSize) MarshalYAML() (any, error) {
+	s := b.String()
+	if s == strconv.FormatInt(int64(b), 10) {
+		return int64(b), nil
+	}
+	return s, nil
+}
