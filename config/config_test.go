@@ -214,3 +214,25 @@ func TestEnvironmentOverrides(t *testing.T) {
 		t.Errorf("overrides not applied: %+v", c.Report)
 	}
 }
+
+// Validate lists its problems in the same order on every run (map iteration must not reach it).
+func TestValidateOrderIsStable(t *testing.T) {
+	c := Default()
+	c.Source.Files.Paths = []string{"x.csv"}
+	c.Source.BigQuery.Labels = map[string]string{"B": "1", "C": "2", "D": "3", "E": "4"}
+	c.Source.Kind = "bigquery"
+	c.Source.BigQuery.Table = "p.d.t"
+	c.Report.From, c.Report.To = "2026-13-01", "2026-14-01"
+	want := c.Validate().Error()
+	for i := 0; i < 50; i++ {
+		if got := c.Validate().Error(); got != want {
+			t.Fatalf("run %d:\n%s\nwant\n%s", i, got, want)
+		}
+	}
+	if i, j := strings.Index(want, "labels.B"), strings.Index(want, "labels.E"); i < 0 || j < i {
+		t.Errorf("label problems not in key order:\n%s", want)
+	}
+	if i, j := strings.Index(want, "report.from"), strings.Index(want, "report.to"); i < 0 || j < i {
+		t.Errorf("report.from not before report.to:\n%s", want)
+	}
+}

@@ -3,7 +3,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -132,10 +134,11 @@ func (c *Config) Validate() error {
 	if !currency.MatchString(c.Report.Currency) {
 		bad("report.currency", "%q is not an ISO 4217 currency code", c.Report.Currency)
 	}
-	for key, v := range map[string]string{"report.from": c.Report.From, "report.to": c.Report.To} {
-		if v != "" {
-			if _, err := time.Parse(time.DateOnly, v); err != nil {
-				bad(key, "%q is not a date (YYYY-MM-DD)", v)
+	// A slice, not a map: the problems come out in the same order on every run.
+	for _, kv := range [][2]string{{"report.from", c.Report.From}, {"report.to", c.Report.To}} {
+		if kv[1] != "" {
+			if _, err := time.Parse(time.DateOnly, kv[1]); err != nil {
+				bad(kv[0], "%q is not a date (YYYY-MM-DD)", kv[1])
 			}
 		}
 	}
@@ -195,7 +198,7 @@ func validateBigQuery(b BigQuery, key string, events bool, bad func(string, stri
 	if b.MaxBytesBilled < 0 {
 		bad(key+".max_bytes_billed", "must not be negative")
 	}
-	for k := range b.Labels {
+	for _, k := range slices.Sorted(maps.Keys(b.Labels)) {
 		if !labelKey.MatchString(k) {
 			bad(key+".labels."+k, "label keys are lowercase letters, digits, '_' and '-', starting with a letter")
 		}
