@@ -236,3 +236,30 @@ func TestValidateOrderIsStable(t *testing.T) {
 		t.Errorf("report.from not before report.to:\n%s", want)
 	}
 }
+
+func TestValidateRetryAndWebhook(t *testing.T) {
+	c := Default()
+	c.Source.Files.Paths = []string{"x.csv"}
+	c.Source.Kind, c.Source.BigQuery.Table = "bigquery", "p.d.t"
+	c.Source.BigQuery.Retry.InitialBackoff = -1
+	c.Source.BigQuery.Retry.Deadline = Duration(-time.Second)
+	c.Schedule.Webhook = "hooks.example.com/secret-token"
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	msg := err.Error()
+	for _, want := range []string{"source.bigquery.retry.initial_backoff: must not be negative", "source.bigquery.retry.deadline: must not be negative", "schedule.webhook: must be an http:// or https:// URL"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "secret-token") {
+		t.Errorf("the webhook URL leaked into the message:\n%s", msg)
+	}
+	c.Source.BigQuery.Retry = Default().Source.BigQuery.Retry
+	c.Schedule.Webhook = "https://hooks.example.com/x"
+	if err := c.Validate(); err != nil {
+		t.Errorf("valid config rejected: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"regexp"
 	"slices"
 	"time"
@@ -166,6 +167,12 @@ func (c *Config) Validate() error {
 	if c.Schedule.GracePeriod < 0 {
 		bad("schedule.grace_period", "must not be negative")
 	}
+	if w := c.Schedule.Webhook; w != "" {
+		// The URL itself is not repeated: webhook URLs often carry their secret.
+		if u, err := url.Parse(w); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("schedule.webhook", "must be an http:// or https:// URL")
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -205,6 +212,14 @@ func validateBigQuery(b BigQuery, key string, events bool, bad func(string, stri
 	}
 	if b.Retry.Attempts < 0 {
 		bad(key+".retry.attempts", "must not be negative (0 means the default, 5)")
+	}
+	for _, d := range []struct {
+		name string
+		v    Duration
+	}{{"initial_backoff", b.Retry.InitialBackoff}, {"max_backoff", b.Retry.MaxBackoff}, {"deadline", b.Retry.Deadline}} {
+		if d.v < 0 {
+			bad(key+".retry."+d.name, "must not be negative")
+		}
 	}
 }
 
