@@ -634,3 +634,35 @@ func TestTrendsChartsDoNotOverlap(t *testing.T) {
 	}
 	t.Fatal("Trends charts not found")
 }
+
+// Retention periods that no cohort can be observed in yet are left out of the sheet instead of
+// filling it with columns of n/a; the sheet says so.
+func TestCohortUnobservableColumnsLeftOut(t *testing.T) {
+	r := fullResult()
+	r.Repeat.Cohorts = []kpi.Cohort{
+		{Cohort: "2026-01", Size: 68, Retention: []*float64{p(0.29), p(0.19), nil, nil, nil, nil}},
+		{Cohort: "2026-02", Size: 85, Retention: []*float64{p(0.23), nil, nil, nil, nil, nil}},
+		{Cohort: "2026-03", Size: 124, Retention: []*float64{nil, nil, nil, nil, nil, nil}},
+	}
+	f := openBook(t, renderBook(t, r, About{}))
+	rows, err := f.GetRows(sheetRepeat, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var header []string
+	note := false
+	for _, row := range rows {
+		if len(row) > 0 && row[0] == "Cohort" {
+			header = row
+		}
+		if len(row) > 0 && strings.HasPrefix(row[0], "Months 3 to 6 after the first order are not observable") {
+			note = true
+		}
+	}
+	if want := []string{"Cohort", "Customers", "Month 1", "Month 2"}; !slices.Equal(header, want) {
+		t.Errorf("cohort header %q, want %q", header, want)
+	}
+	if !note {
+		t.Error("no note saying which months are left out")
+	}
+}
