@@ -110,8 +110,10 @@ func repeatSheet(r *kpi.Result) *sheet {
 			s.note(fmt.Sprintf("%ss %d to %d after the first order are not observable for any cohort yet and are left out.", unit, width+1, full))
 		}
 		if width > 0 {
+			// The scale starts at 0%, not at the lowest share: a lowest share left white looks
+			// like an empty cell.
 			s.colorScale(rangeRef(3, first+1, width+2, last), excelize.ConditionalFormatOptions{
-				Type: "2_color_scale", Criteria: "=", MinType: "min", MaxType: "max", MinColor: "#FFFFFF", MaxColor: "#63BE7B",
+				Type: "2_color_scale", Criteria: "=", MinType: "num", MinValue: "0", MaxType: "max", MinColor: "#FFFFFF", MaxColor: "#63BE7B",
 			})
 		}
 	}

@@ -666,3 +666,28 @@ func TestCohortUnobservableColumnsLeftOut(t *testing.T) {
 		t.Error("no note saying which months are left out")
 	}
 }
+
+// The retention heat map runs from 0%, so the lowest observed share is tinted, not white.
+func TestCohortScaleStartsAtZero(t *testing.T) {
+	f := openBook(t, renderBook(t, fullResult(), About{}))
+	cf, err := f.GetConditionalFormats(sheetRepeat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for ref, opts := range cf {
+		for _, o := range opts {
+			if o.Type != "2_color_scale" {
+				continue
+			}
+			found = true
+			// excelize reads a value of 0 back as "".
+			if o.MinType != "num" || (o.MinValue != "0" && o.MinValue != "") {
+				t.Errorf("%s: scale minimum %s %q, want num 0", ref, o.MinType, o.MinValue)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no retention colour scale")
+	}
+}
