@@ -263,3 +263,31 @@ func TestValidateRetryAndWebhook(t *testing.T) {
 		t.Errorf("valid config rejected: %v", err)
 	}
 }
+
+// Decode problems name their key path like validation problems do, and come all at once with
+// them (SPEC §7, house style: `stages[2].within: "3x" is not a duration`).
+func TestDecodeProblemsNameTheirKey(t *testing.T) {
+	in := `source: {kind: files, files: {paths: [a.csv]}}
+stages: [{name: a, events: [x]}, {name: b, events: [y], purchase: true}, {name: r, repeat_purchase: true, within: 3x}]
+engine: {memory_budget: lots, workers: many}
+funnel:
+  windw: 3d
+  top: 0
+`
+	_, err := Parse(strings.NewReader(in))
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		`stages[2].within: "3x" is not a duration`,
+		`engine.memory_budget: "lots" is not a byte size`,
+		"engine.workers: cannot unmarshal !!str `many` into int (line 3)",
+		"funnel.windw: unknown key (line 5)",
+		"funnel.top: must be at least 1",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
+	}
+}

@@ -47,14 +47,21 @@ func (d Duration) String() string {
 	return time.Duration(d).String()
 }
 
-// UnmarshalYAML implements yaml.Unmarshaler.
+// UnmarshalYAML implements yaml.Unmarshaler. A bad value is a *yaml.TypeError, so decoding goes
+// on and every problem of the file is reported at once.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return unitError(n, err)
 	}
 	*d = v
 	return nil
+}
+
+// unitError reports a value that does not parse, with the line and column that config.Parse
+// turns into the key path.
+func unitError(n *yaml.Node, err error) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d, column %d: %v", n.Line, n.Column, err)}}
 }
 
 // MarshalYAML implements yaml.Marshaler.
@@ -109,7 +116,7 @@ func (b ByteSize) String() string {
 func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseByteSize(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return unitError(n, err)
 	}
 	*b = v
 	return nil
