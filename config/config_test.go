@@ -171,6 +171,16 @@ func TestUnits(t *testing.T) {
 	if _, err := ParseByteSize("lots"); err == nil {
 		t.Error("want an error for a bad size")
 	}
+	for _, in := range []string{"NaNd", "Infd", "-Infw", "1e300d"} {
+		if d, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) = %v, want an error", in, d)
+		}
+	}
+	for _, in := range []string{"NaNGB", "InfGB", "1e30TB"} {
+		if b, err := ParseByteSize(in); err == nil {
+			t.Errorf("ParseByteSize(%q) = %d, want an error", in, b)
+		}
+	}
 	// A size is written back in the unit it was most likely given in, and reads back the same.
 	for _, tc := range []struct {
 		in   int64

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,9 @@ func ParseDuration(s string) (Duration, error) {
 	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
 		if n, ok := strings.CutSuffix(s, suffix); ok {
 			f, err := strconv.ParseFloat(n, 64)
-			if err != nil {
+			// NaN, infinities and spans beyond ±292 years have no time.Duration: converting
+			// them would wrap to a nonsense value.
+			if err != nil || math.IsNaN(f) || math.Abs(f*float64(unit)) >= math.MaxInt64 {
 				return 0, fmt.Errorf("%q is not a duration", s)
 			}
 			return Duration(f * float64(unit)), nil
@@ -84,7 +87,7 @@ func ParseByteSize(s string) (ByteSize, error) {
 	for _, u := range byteUnits {
 		if n, ok := strings.CutSuffix(s, u.suffix); ok {
 			f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
-			if err != nil || f < 0 {
+			if err != nil || !(f >= 0) || f*float64(u.mult) >= math.MaxInt64 {
 				return 0, fmt.Errorf("%q is not a byte size (use 10GB or 512MiB)", s)
 			}
 			return ByteSize(f * float64(u.mult)), nil
