@@ -16,8 +16,11 @@ func periodLine(r *kpi.Result) string {
 }
 
 // summarySheet is the first page a manager reads: the headline KPIs against the previous period
-// and the top actions.
-func summarySheet(r *kpi.Result) *sheet {
+// and the first actions recommendations (topActions when actions is 0).
+func summarySheet(r *kpi.Result, actions int) *sheet {
+	if actions <= 0 {
+		actions = topActions
+	}
 	s := newSheet(sheetSummary)
 	name := r.Report.Name
 	if name == "" {
@@ -54,7 +57,7 @@ func summarySheet(r *kpi.Result) *sheet {
 		s.notComputed("no recommendations in the result.")
 	}
 	for i, rec := range recs {
-		if i == topActions {
+		if i == actions {
 			break
 		}
 		text := fmt.Sprintf("%d. %s", rec.Rank, rec.Text)
@@ -63,7 +66,7 @@ func summarySheet(r *kpi.Result) *sheet {
 		// A merged cell does not grow with its text; size the row for the wrapped lines.
 		s.heights[row] = 15*wrappedLines(text, 112) + 3
 	}
-	if len(recs) > topActions {
+	if len(recs) > actions {
 		s.note(fmt.Sprintf("The Resources sheet lists all %d actions with their numbers.", len(recs)))
 	} else if len(recs) > 0 {
 		s.note("The Resources sheet lists the actions with their numbers.")

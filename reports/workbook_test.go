@@ -691,3 +691,27 @@ func TestCohortScaleStartsAtZero(t *testing.T) {
 		t.Fatal("no retention colour scale")
 	}
 }
+
+// The Summary repeats as many recommendations as allocation.actions asks for (About.Actions), five
+// when it is not set.
+func TestSummaryActions(t *testing.T) {
+	r := fullResult()
+	for _, tc := range []struct{ actions, want int }{{0, 5}, {2, 2}, {10, len(r.Allocation.Recommendations)}} {
+		f := openBook(t, renderBook(t, r, About{Actions: tc.actions}))
+		rows, err := f.GetRows(sheetSummary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for _, row := range rows {
+			for _, rec := range r.Allocation.Recommendations {
+				if len(row) > 0 && row[0] == fmt.Sprintf("%d. %s", rec.Rank, rec.Text) {
+					got++
+				}
+			}
+		}
+		if got != tc.want {
+			t.Errorf("actions %d: Summary shows %d recommendations, want %d", tc.actions, got, tc.want)
+		}
+	}
+}
