@@ -715,3 +715,27 @@ func TestSummaryActions(t *testing.T) {
 		}
 	}
 }
+
+// The revenue chart's axis shows plain numbers, so its title names the currency.
+func TestRevenueChartNamesCurrency(t *testing.T) {
+	data := renderBook(t, fullResult(), About{})
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, "xl/charts/chart") {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(rc)
+		_ = rc.Close()
+		if bytes.Contains(body, []byte("Revenue per day (EUR)")) {
+			return
+		}
+	}
+	t.Error(`no chart titled "Revenue per day (EUR)"`)
+}
