@@ -70,6 +70,33 @@ func dumpBook(t *testing.T, f *excelize.File) string {
 	return b.String()
 }
 
+// packageParts returns the parts of an xlsx package whose names start with prefix, in package
+// order.
+func packageParts(t *testing.T, data []byte, prefix string) []part {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []part
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, prefix) {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(rc)
+		_ = rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, part{zf.Name, body})
+	}
+	return out
+}
+
 func TestWorkbookGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -295,23 +322,10 @@ func TestDataTextIsNeverAFormula(t *testing.T) {
 		}
 	}
 	// No worksheet carries a formula element at all.
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	formula := regexp.MustCompile(`<f[ >]`)
-	for _, zf := range zr.File {
-		if !strings.HasPrefix(zf.Name, "xl/worksheets/") {
-			continue
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(rc)
-		_ = rc.Close()
-		if formula.Match(body) {
-			t.Errorf("%s contains a formula", zf.Name)
+	for _, pt := range packageParts(t, data, "xl/worksheets/") {
+		if formula.Match(pt.body) {
+			t.Errorf("%s contains a formula", pt.name)
 		}
 	}
 }
@@ -601,23 +615,10 @@ func TestAboutQueryTabsExpanded(t *testing.T) {
 // the smallest row height the common applications use, or it covers the first one's legend.
 func TestTrendsChartsDoNotOverlap(t *testing.T) {
 	data := renderBook(t, fullResult(), About{})
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	from := regexp.MustCompile(`<xdr:from><xdr:col>(\d+)</xdr:col><xdr:colOff>\d+</xdr:colOff><xdr:row>(\d+)</xdr:row>`)
-	for _, zf := range zr.File {
-		if !strings.HasPrefix(zf.Name, "xl/drawings/drawing") {
-			continue
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(rc)
-		_ = rc.Close()
+	for _, pt := range packageParts(t, data, "xl/drawings/drawing") {
 		var rows []int
-		for _, m := range from.FindAllSubmatch(body, -1) {
+		for _, m := range from.FindAllSubmatch(pt.body, -1) {
 			if string(m[1]) == "6" { // column G: the Trends charts
 				n, _ := strconv.Atoi(string(m[2]))
 				rows = append(rows, n)
@@ -718,22 +719,8 @@ func TestSummaryActions(t *testing.T) {
 
 // The revenue chart's axis shows plain numbers, so its title names the currency.
 func TestRevenueChartNamesCurrency(t *testing.T) {
-	data := renderBook(t, fullResult(), About{})
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, zf := range zr.File {
-		if !strings.HasPrefix(zf.Name, "xl/charts/chart") {
-			continue
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(rc)
-		_ = rc.Close()
-		if bytes.Contains(body, []byte("Revenue per day (EUR)")) {
+	for _, pt := range packageParts(t, renderBook(t, fullResult(), About{}), "xl/charts/chart") {
+		if bytes.Contains(pt.body, []byte("Revenue per day (EUR)")) {
 			return
 		}
 	}
