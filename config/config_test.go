@@ -301,3 +301,11 @@ funnel:
 		}
 	}
 }
+
+// A breakdown listed twice would give the same block twice in every report.
+func TestValidateDuplicateBreakdown(t *testing.T) {
+	_, err := Parse(strings.NewReader("source: {kind: files, files: {paths: [a.csv]}}\nfunnel: {breakdowns: [segment, entry_week, segment]}\n"))
+	if err == nil || !strings.Contains(err.Error(), `funnel.breakdowns[2]: "segment" is also funnel.breakdowns[0]`) {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -71,6 +71,9 @@ func (c *Config) Validate() error {
 	for i, b := range c.Funnel.Breakdowns {
 		switch b {
 		case "first_touchpoint", "segment", "entry_week":
+			if j := slices.Index(c.Funnel.Breakdowns, b); j < i {
+				bad(fmt.Sprintf("funnel.breakdowns[%d]", i), "%q is also funnel.breakdowns[%d]", b, j)
+			}
 		default:
 			bad(fmt.Sprintf("funnel.breakdowns[%d]", i), "%q is not a breakdown (first_touchpoint | segment | entry_week)", b)
 		}
