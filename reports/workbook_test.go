@@ -756,3 +756,19 @@ func TestDataEndWarning(t *testing.T) {
 	}
 	t.Error("Summary does not warn that no data reach the period")
 }
+
+// A period without entrants gets a note instead of a funnel chart of zero bars.
+func TestNoFunnelChartWithoutEntrants(t *testing.T) {
+	r := fullResult()
+	r.Funnel.Entrants, r.Funnel.Completed, r.Funnel.Dropped, r.Funnel.InProgress = 0, 0, 0, 0
+	for i := range r.Funnel.Closed {
+		r.Funnel.Closed[i] = kpi.StageRow{Stage: r.Funnel.Closed[i].Stage}
+	}
+	s := funnelSheet(r)
+	if len(s.charts) != 0 {
+		t.Errorf("%d charts on the Funnel sheet of a period without entrants", len(s.charts))
+	}
+	if len(funnelSheet(fullResult()).charts) != 1 {
+		t.Error("no funnel chart for a period with entrants")
+	}
+}
