@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -401,5 +402,22 @@ func (c *Config) SourceLocation() *time.Location {
 	return loc
 }
 
-// Marshal writes c as YAML, for the About sheet and `validate --print`.
-func (c Config) Marshal() ([]byte, error) { return yaml.Marshal(c) }
+// Marshal writes c as YAML, for the About sheet and `validate --print`. The webhook URL keeps only
+// its scheme and host: its path and query often carry the secret, and the About sheet goes to
+// everyone who opens the workbook.
+func (c Config) Marshal() ([]byte, error) {
+	c.Schedule.Webhook = redactURL(c.Schedule.Webhook)
+	return yaml.Marshal(c)
+}
+
+// redactURL keeps the scheme and host of a URL and replaces everything else.
+func redactURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "(redacted)"
+	}
+	return u.Scheme + "://" + u.Host + "/(redacted)"
+}

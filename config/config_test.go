@@ -309,3 +309,22 @@ func TestValidateDuplicateBreakdown(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// The effective config goes onto the workbook's About sheet: a webhook's secret must not.
+func TestMarshalRedactsWebhook(t *testing.T) {
+	c := Default()
+	c.Schedule.Webhook = "https://hooks.example.com/services/T000/B000/secret-token?key=abc"
+	y, err := c.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(y), "secret-token") || strings.Contains(string(y), "key=abc") {
+		t.Errorf("webhook secret in the marshalled config:\n%s", y)
+	}
+	if !strings.Contains(string(y), "webhook: https://hooks.example.com/(redacted)") {
+		t.Errorf("webhook host missing from the marshalled config:\n%s", y)
+	}
+	if c.Schedule.Webhook != "https://hooks.example.com/services/T000/B000/secret-token?key=abc" {
+		t.Error("Marshal changed the config")
+	}
+}
