@@ -36,7 +36,7 @@ func aboutSheet(r *kpi.Result, a About) *sheet {
 	s.width(2, 90)
 	s.blank()
 
-	s.section("Query")
+	s.section("Query or files read")
 	if strings.TrimSpace(a.Query) == "" {
 		s.note("No query: the source is read directly.")
 	} else {
