@@ -170,9 +170,9 @@ func fullResult() *kpi.Result {
 
 	al := &r.Allocation
 	al.StageOpportunity = []kpi.StageOpportunity{
-		{Step: "comparison → purchase", Stage: "purchase", Conversion: 0.561, ExtraCustomers: 295.3, ValuePerCustomer: 119.2, Value: 35199.76},
-		{Step: "interest → comparison", Stage: "comparison", Conversion: 0.661, ExtraCustomers: 526.4, ValuePerCustomer: 51.4, Value: 27056.96},
-		{Step: "awareness → interest", Stage: "interest", Conversion: 0.62, ExtraCustomers: 796.1, ValuePerCustomer: 22.7, Value: 18071.47},
+		{Step: "comparison → purchase", Stage: "purchase", Conversion: 0.561, ExtraCustomers: 295.3, ValuePerCustomer: 119.2, Value: 35199.76, LostValue: 166234.1},
+		{Step: "interest → comparison", Stage: "comparison", Conversion: 0.661, ExtraCustomers: 526.4, ValuePerCustomer: 51.4, Value: 27056.96, LostValue: 145120.5},
+		{Step: "awareness → interest", Stage: "interest", Conversion: 0.62, ExtraCustomers: 796.1, ValuePerCustomer: 22.7, Value: 18071.47, LostValue: 110873.2},
 	}
 	al.BudgetShifts = []kpi.BudgetShift{
 		{From: "social", To: "email", Amount: 1804, ExpectedRevenueChange: 6120.5},
