@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"regexp"
+	"strconv"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -240,20 +243,120 @@ func Load(path string) (Config, error) {
 
 // Parse decodes YAML over Default, rejecting unknown keys, applies the environment overrides and
 // validates. A list in the YAML (stages, paths) replaces the default list.
+//
+// Every problem comes back at once, each naming its key path: unknown keys and values of the
+// wrong type or unit (with their line) as well as what Validate finds.
 func Parse(r io.Reader) (Config, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: read: %w", err)
+	}
 	c := Default()
-	dec := yaml.NewDecoder(r)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	var decodeErr error
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, fmt.Errorf("config: %w", err)
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		// A value that does not decode keeps its default, so validation still runs and its
+		// problems are reported with these.
+		decodeErr = namedTypeErrors(data, te)
 	}
 	if err := c.ApplyEnvironment(os.LookupEnv); err != nil {
-		return Config{}, err
+		return Config{}, errors.Join(decodeErr, err)
 	}
-	if err := c.Validate(); err != nil {
+	if err := errors.Join(decodeErr, c.Validate()); err != nil {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// typeErrorLine is one problem of a yaml.TypeError: "line 3: …", or "line 3, column 9: …" from
+// the unit decoders.
+var (
+	typeErrorLine  = regexp.MustCompile(`^line (\d+)(?:, column (\d+))?: (.*)$`)
+	unknownField   = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+	cannotDecodeTo = regexp.MustCompile("^cannot unmarshal !!\\w+ `(.*)` into ")
+)
+
+// namedTypeErrors turns each problem of te into an error that starts with its key path
+// (`stages[2].within: "3x" is not a duration (line 4)`), found in the YAML's node tree. A
+// problem whose key cannot be found keeps its line number.
+func namedTypeErrors(data []byte, te *yaml.TypeError) error {
+	var root yaml.Node
+	_ = yaml.Unmarshal(data, &root)
+	type place struct {
+		path        string
+		line, col   int
+		key, scalar string
+	}
+	var values, keys []place
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				p := k.Value
+				if path != "" {
+					p = path + "." + k.Value
+				}
+				keys = append(keys, place{path: p, line: k.Line, col: k.Column, key: k.Value})
+				walk(v, p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s[%d]", path, i))
+			}
+		}
+		values = append(values, place{path: path, line: n.Line, col: n.Column, scalar: n.Value})
+	}
+	walk(&root, "")
+	find := func(ps []place, match func(place) bool) (string, bool) {
+		found := ""
+		for _, p := range ps {
+			if match(p) {
+				if found != "" && found != p.path {
+					return "", false // ambiguous
+				}
+				found = p.path
+			}
+		}
+		return found, found != ""
+	}
+	errs := make([]error, 0, len(te.Errors))
+	for _, msg := range te.Errors {
+		m := typeErrorLine.FindStringSubmatch(msg)
+		if m == nil {
+			errs = append(errs, errors.New(msg))
+			continue
+		}
+		line, _ := strconv.Atoi(m[1])
+		col, _ := strconv.Atoi(m[2])
+		text := m[3]
+		var path string
+		var ok bool
+		if f := unknownField.FindStringSubmatch(text); f != nil {
+			path, ok = find(keys, func(p place) bool { return p.line == line && p.key == f[1] })
+			text = "unknown key"
+		} else if col > 0 {
+			path, ok = find(values, func(p place) bool { return p.line == line && p.col == col })
+		} else if v := cannotDecodeTo.FindStringSubmatch(text); v != nil {
+			path, ok = find(values, func(p place) bool { return p.line == line && p.scalar == v[1] })
+		}
+		if !ok {
+			errs = append(errs, errors.New(msg))
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%s: %s (line %d)", path, text, line))
+	}
+	return errors.Join(errs...)
 }
 
 // ApplyEnvironment applies the JOURNEYKPI_* overrides; lookup is os.LookupEnv outside tests.
@@ -299,5 +402,22 @@ func (c *Config) SourceLocation() *time.Location {
 	return loc
 }
 
-// Marshal writes c as YAML, for the About sheet and `validate --print`.
-func (c Config) Marshal() ([]byte, error) { return yaml.Marshal(c) }
+// Marshal writes c as YAML, for the About sheet and `validate --print`. The webhook URL keeps only
+// its scheme and host: its path and query often carry the secret, and the About sheet goes to
+// everyone who opens the workbook.
+func (c Config) Marshal() ([]byte, error) {
+	c.Schedule.Webhook = redactURL(c.Schedule.Webhook)
+	return yaml.Marshal(c)
+}
+
+// redactURL keeps the scheme and host of a URL and replaces everything else.
+func redactURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "(redacted)"
+	}
+	return u.Scheme + "://" + u.Host + "/(redacted)"
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func TestExampleIsValid(t *testing.T) {
@@ -169,6 +171,33 @@ func TestUnits(t *testing.T) {
 	if _, err := ParseByteSize("lots"); err == nil {
 		t.Error("want an error for a bad size")
 	}
+	for _, in := range []string{"NaNd", "Infd", "-Infw", "1e300d"} {
+		if d, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) = %v, want an error", in, d)
+		}
+	}
+	for _, in := range []string{"NaNGB", "InfGB", "1e30TB"} {
+		if b, err := ParseByteSize(in); err == nil {
+			t.Errorf("ParseByteSize(%q) = %d, want an error", in, b)
+		}
+	}
+	// A size is written back in the unit it was most likely given in, and reads back the same.
+	for _, tc := range []struct {
+		in   int64
+		want string
+	}{{10e9, "10GB"}, {512 << 20, "512MiB"}, {1 << 30, "1GiB"}, {1500, "1500"}, {2e12, "2TB"}, {0, "0"}, {16 << 20, "16MiB"}} {
+		got := ByteSize(tc.in).String()
+		if got != tc.want {
+			t.Errorf("ByteSize(%d).String() = %q, want %q", tc.in, got, tc.want)
+		}
+		if back, err := ParseByteSize(got); err != nil || int64(back) != tc.in {
+			t.Errorf("ParseByteSize(%q) = %v, %v; want %d", got, back, err, tc.in)
+		}
+	}
+	y, err := yaml.Marshal(map[string]ByteSize{"a": 10e9, "b": 0})
+	if err != nil || string(y) != "a: 10GB\nb: 0\n" {
+		t.Errorf("yaml = %q, %v; want a: 10GB, b: 0", y, err)
+	}
 }
 
 func TestLoadNamesTheFile(t *testing.T) {
@@ -193,5 +222,109 @@ func TestEnvironmentOverrides(t *testing.T) {
 	}
 	if c.Report.Out != "/var/reports" || c.Source.BigQuery.Project != "p1" {
 		t.Errorf("overrides not applied: %+v", c.Report)
+	}
+}
+
+// Validate lists its problems in the same order on every run (map iteration must not reach it).
+func TestValidateOrderIsStable(t *testing.T) {
+	c := Default()
+	c.Source.Files.Paths = []string{"x.csv"}
+	c.Source.BigQuery.Labels = map[string]string{"B": "1", "C": "2", "D": "3", "E": "4"}
+	c.Source.Kind = "bigquery"
+	c.Source.BigQuery.Table = "p.d.t"
+	c.Report.From, c.Report.To = "2026-13-01", "2026-14-01"
+	want := c.Validate().Error()
+	for i := 0; i < 50; i++ {
+		if got := c.Validate().Error(); got != want {
+			t.Fatalf("run %d:\n%s\nwant\n%s", i, got, want)
+		}
+	}
+	if i, j := strings.Index(want, "labels.B"), strings.Index(want, "labels.E"); i < 0 || j < i {
+		t.Errorf("label problems not in key order:\n%s", want)
+	}
+	if i, j := strings.Index(want, "report.from"), strings.Index(want, "report.to"); i < 0 || j < i {
+		t.Errorf("report.from not before report.to:\n%s", want)
+	}
+}
+
+func TestValidateRetryAndWebhook(t *testing.T) {
+	c := Default()
+	c.Source.Files.Paths = []string{"x.csv"}
+	c.Source.Kind, c.Source.BigQuery.Table = "bigquery", "p.d.t"
+	c.Source.BigQuery.Retry.InitialBackoff = -1
+	c.Source.BigQuery.Retry.Deadline = Duration(-time.Second)
+	c.Schedule.Webhook = "hooks.example.com/secret-token"
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	msg := err.Error()
+	for _, want := range []string{"source.bigquery.retry.initial_backoff: must not be negative", "source.bigquery.retry.deadline: must not be negative", "schedule.webhook: must be an http:// or https:// URL"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "secret-token") {
+		t.Errorf("the webhook URL leaked into the message:\n%s", msg)
+	}
+	c.Source.BigQuery.Retry = Default().Source.BigQuery.Retry
+	c.Schedule.Webhook = "https://hooks.example.com/x"
+	if err := c.Validate(); err != nil {
+		t.Errorf("valid config rejected: %v", err)
+	}
+}
+
+// Decode problems name their key path like validation problems do, and come all at once with
+// them (SPEC §7, house style: `stages[2].within: "3x" is not a duration`).
+func TestDecodeProblemsNameTheirKey(t *testing.T) {
+	in := `source: {kind: files, files: {paths: [a.csv]}}
+stages: [{name: a, events: [x]}, {name: b, events: [y], purchase: true}, {name: r, repeat_purchase: true, within: 3x}]
+engine: {memory_budget: lots, workers: many}
+funnel:
+  windw: 3d
+  top: 0
+`
+	_, err := Parse(strings.NewReader(in))
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		`stages[2].within: "3x" is not a duration`,
+		`engine.memory_budget: "lots" is not a byte size`,
+		"engine.workers: cannot unmarshal !!str `many` into int (line 3)",
+		"funnel.windw: unknown key (line 5)",
+		"funnel.top: must be at least 1",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
+	}
+}
+
+// A breakdown listed twice would give the same block twice in every report.
+func TestValidateDuplicateBreakdown(t *testing.T) {
+	_, err := Parse(strings.NewReader("source: {kind: files, files: {paths: [a.csv]}}\nfunnel: {breakdowns: [segment, entry_week, segment]}\n"))
+	if err == nil || !strings.Contains(err.Error(), `funnel.breakdowns[2]: "segment" is also funnel.breakdowns[0]`) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// The effective config goes onto the workbook's About sheet: a webhook's secret must not.
+func TestMarshalRedactsWebhook(t *testing.T) {
+	c := Default()
+	c.Schedule.Webhook = "https://hooks.example.com/services/T000/B000/secret-token?key=abc"
+	y, err := c.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(y), "secret-token") || strings.Contains(string(y), "key=abc") {
+		t.Errorf("webhook secret in the marshalled config:\n%s", y)
+	}
+	if !strings.Contains(string(y), "webhook: https://hooks.example.com/(redacted)") {
+		t.Errorf("webhook host missing from the marshalled config:\n%s", y)
+	}
+	if c.Schedule.Webhook != "https://hooks.example.com/services/T000/B000/secret-token?key=abc" {
+		t.Error("Marshal changed the config")
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,9 @@ func ParseDuration(s string) (Duration, error) {
 	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
 		if n, ok := strings.CutSuffix(s, suffix); ok {
 			f, err := strconv.ParseFloat(n, 64)
-			if err != nil {
+			// NaN, infinities and spans beyond ±292 years have no time.Duration: converting
+			// them would wrap to a nonsense value.
+			if err != nil || math.IsNaN(f) || math.Abs(f*float64(unit)) >= math.MaxInt64 {
 				return 0, fmt.Errorf("%q is not a duration", s)
 			}
 			return Duration(f * float64(unit)), nil
@@ -47,14 +50,21 @@ func (d Duration) String() string {
 	return time.Duration(d).String()
 }
 
-// UnmarshalYAML implements yaml.Unmarshaler.
+// UnmarshalYAML implements yaml.Unmarshaler. A bad value is a *yaml.TypeError, so decoding goes
+// on and every problem of the file is reported at once.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return unitError(n, err)
 	}
 	*d = v
 	return nil
+}
+
+// unitError reports a value that does not parse, with the line and column that config.Parse
+// turns into the key path.
+func unitError(n *yaml.Node, err error) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d, column %d: %v", n.Line, n.Column, err)}}
 }
 
 // MarshalYAML implements yaml.Marshaler.
@@ -77,7 +87,7 @@ func ParseByteSize(s string) (ByteSize, error) {
 	for _, u := range byteUnits {
 		if n, ok := strings.CutSuffix(s, u.suffix); ok {
 			f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
-			if err != nil || f < 0 {
+			if err != nil || !(f >= 0) || f*float64(u.mult) >= math.MaxInt64 {
 				return 0, fmt.Errorf("%q is not a byte size (use 10GB or 512MiB)", s)
 			}
 			return ByteSize(f * float64(u.mult)), nil
@@ -90,28 +100,37 @@ func ParseByteSize(s string) (ByteSize, error) {
 	return ByteSize(n), nil
 }
 
-// String writes the size in the largest binary unit that divides it.
+// String writes the size in the unit, decimal or binary, that gives the smallest whole number
+// (decimal on a tie), so a configured "10GB" reads back as 10GB rather than 9765625KiB.
 func (b ByteSize) String() string {
+	n, unit, q := int64(b), "", int64(b)
 	for _, u := range []struct {
 		s string
 		m int64
-	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if b != 0 && int64(b)%u.m == 0 {
-			return fmt.Sprintf("%d%s", int64(b)/u.m, u.s)
+	}{{"TB", 1e12}, {"TiB", 1 << 40}, {"GB", 1e9}, {"GiB", 1 << 30}, {"MB", 1e6}, {"MiB", 1 << 20}, {"KB", 1e3}, {"KiB", 1 << 10}} {
+		if n != 0 && n%u.m == 0 && (unit == "" || n/u.m < q) {
+			unit, q = u.s, n/u.m
 		}
 	}
-	return strconv.FormatInt(int64(b), 10)
+	return strconv.FormatInt(q, 10) + unit
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseByteSize(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return unitError(n, err)
 	}
 	*b = v
 	return nil
 }
 
-// MarshalYAML implements yaml.Marshaler.
-func (b ByteSize) MarshalYAML() (any, error) { return b.String(), nil }
+// MarshalYAML implements yaml.Marshaler. A size without a unit is written as a plain number,
+// not as the quoted string "0".
+func (b ByteSize) MarshalYAML() (any, error) {
+	s := b.String()
+	if s == strconv.FormatInt(int64(b), 10) {
+		return int64(b), nil
+	}
+	return s, nil
+}

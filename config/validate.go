@@ -3,7 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"net/url"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -68,6 +71,9 @@ func (c *Config) Validate() error {
 	for i, b := range c.Funnel.Breakdowns {
 		switch b {
 		case "first_touchpoint", "segment", "entry_week":
+			if j := slices.Index(c.Funnel.Breakdowns, b); j < i {
+				bad(fmt.Sprintf("funnel.breakdowns[%d]", i), "%q is also funnel.breakdowns[%d]", b, j)
+			}
 		default:
 			bad(fmt.Sprintf("funnel.breakdowns[%d]", i), "%q is not a breakdown (first_touchpoint | segment | entry_week)", b)
 		}
@@ -132,10 +138,11 @@ func (c *Config) Validate() error {
 	if !currency.MatchString(c.Report.Currency) {
 		bad("report.currency", "%q is not an ISO 4217 currency code", c.Report.Currency)
 	}
-	for key, v := range map[string]string{"report.from": c.Report.From, "report.to": c.Report.To} {
-		if v != "" {
-			if _, err := time.Parse(time.DateOnly, v); err != nil {
-				bad(key, "%q is not a date (YYYY-MM-DD)", v)
+	// A slice, not a map: the problems come out in the same order on every run.
+	for _, kv := range [][2]string{{"report.from", c.Report.From}, {"report.to", c.Report.To}} {
+		if kv[1] != "" {
+			if _, err := time.Parse(time.DateOnly, kv[1]); err != nil {
+				bad(kv[0], "%q is not a date (YYYY-MM-DD)", kv[1])
 			}
 		}
 	}
@@ -162,6 +169,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Schedule.GracePeriod < 0 {
 		bad("schedule.grace_period", "must not be negative")
+	}
+	if w := c.Schedule.Webhook; w != "" {
+		// The URL itself is not repeated: webhook URLs often carry their secret.
+		if u, err := url.Parse(w); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("schedule.webhook", "must be an http:// or https:// URL")
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -195,13 +208,21 @@ func validateBigQuery(b BigQuery, key string, events bool, bad func(string, stri
 	if b.MaxBytesBilled < 0 {
 		bad(key+".max_bytes_billed", "must not be negative")
 	}
-	for k := range b.Labels {
+	for _, k := range slices.Sorted(maps.Keys(b.Labels)) {
 		if !labelKey.MatchString(k) {
 			bad(key+".labels."+k, "label keys are lowercase letters, digits, '_' and '-', starting with a letter")
 		}
 	}
 	if b.Retry.Attempts < 0 {
 		bad(key+".retry.attempts", "must not be negative (0 means the default, 5)")
+	}
+	for _, d := range []struct {
+		name string
+		v    Duration
+	}{{"initial_backoff", b.Retry.InitialBackoff}, {"max_backoff", b.Retry.MaxBackoff}, {"deadline", b.Retry.Deadline}} {
+		if d.v < 0 {
+			bad(key+".retry."+d.name, "must not be negative")
+		}
 	}
 }
 

@@ -170,9 +170,9 @@ func fullResult() *kpi.Result {
 
 	al := &r.Allocation
 	al.StageOpportunity = []kpi.StageOpportunity{
-		{Step: "comparison → purchase", Stage: "purchase", Conversion: 0.561, ExtraCustomers: 295.3, ValuePerCustomer: 119.2, Value: 35199.76},
-		{Step: "interest → comparison", Stage: "comparison", Conversion: 0.661, ExtraCustomers: 526.4, ValuePerCustomer: 51.4, Value: 27056.96},
-		{Step: "awareness → interest", Stage: "interest", Conversion: 0.62, ExtraCustomers: 796.1, ValuePerCustomer: 22.7, Value: 18071.47},
+		{Step: "comparison → purchase", Stage: "purchase", Conversion: 0.561, ExtraCustomers: 295.3, ValuePerCustomer: 119.2, Value: 35199.76, LostValue: 166234.1},
+		{Step: "interest → comparison", Stage: "comparison", Conversion: 0.661, ExtraCustomers: 526.4, ValuePerCustomer: 51.4, Value: 27056.96, LostValue: 145120.5},
+		{Step: "awareness → interest", Stage: "interest", Conversion: 0.62, ExtraCustomers: 796.1, ValuePerCustomer: 22.7, Value: 18071.47, LostValue: 110873.2},
 	}
 	al.BudgetShifts = []kpi.BudgetShift{
 		{From: "social", To: "email", Amount: 1804, ExpectedRevenueChange: 6120.5},
@@ -190,7 +190,7 @@ func fullResult() *kpi.Result {
 		{Rank: 1, Kind: "stage_opportunity", Text: "Raising comparison → purchase conversion (56.1%) by 10% would bring about 295 more purchasers, worth €35,200.", Value: 35199.76, KPI: "funnel.closed[purchase].conversion_from_previous"},
 		{Rank: 2, Kind: "stage_opportunity", Text: "Raising interest → comparison conversion (66.1%) by 10% would bring about 526 more customers to comparison, worth €27,057.", Value: 27056.96, KPI: "funnel.closed[comparison].conversion_from_previous"},
 		{Rank: 3, Kind: "budget_shift", Text: "Move €1,804 of spend from social to email: expected revenue +€6,121 (ROAS 1.9× vs 4.6×).", Value: 6120.5, KPI: "allocation.efficiency"},
-		{Rank: 4, Kind: "pain_point", Text: "Fix the feedback stage on email: average sentiment −0.42 over 61 customers, the lowest of the journey.", Value: -0.42, KPI: "journey_map.pain_points"},
+		{Rank: 4, Kind: "pain_point", Text: "Customers at feedback through email feel worst (average sentiment -0.42 from 61 customers): fixing it so 10% more of them move on is worth about €4,100.", Value: 4087.3, KPI: "journey_map.pain_points.feedback.email.sentiment_mean"},
 		{Rank: 5, Kind: "budget_shift", Text: "Move €1,476 of spend from search_ads to email: expected revenue +€3,010.", Value: 3010.25, KPI: "allocation.efficiency"},
 		{Rank: 6, Kind: "stage_opportunity", Text: "Raising awareness → interest conversion (62.0%) by 10% would bring about 796 more customers to interest, worth €18,071.", Value: 18071.47, KPI: "funnel.closed[interest].conversion_from_previous"},
 	}

@@ -126,11 +126,15 @@ func (s *sheet) chart(at string, c *excelize.Chart) {
 // Rows are taken at 12.75 pt, the smallest default height of the common applications, with one
 // row to spare.
 func (s *sheet) reserve(row int, heightPx uint) {
-	rows := int(math.Ceil(float64(heightPx)*0.75/12.75)) + 1
+	rows := chartRows(heightPx)
 	for s.next() < row+rows {
 		s.blank()
 	}
 }
+
+// chartRows is how many rows a chart of heightPx covers at the smallest common row height
+// (12.75 pt), with one row to spare.
+func chartRows(heightPx uint) int { return int(math.Ceil(float64(heightPx)*0.75/12.75)) + 1 }
 
 func (s *sheet) colorScale(ref string, opts ...excelize.ConditionalFormatOptions) {
 	s.conds = append(s.conds, condFormat{ref: ref, opts: opts})

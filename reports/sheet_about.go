@@ -36,7 +36,7 @@ func aboutSheet(r *kpi.Result, a About) *sheet {
 	s.width(2, 90)
 	s.blank()
 
-	s.section("Query")
+	s.section("Query or files read")
 	if strings.TrimSpace(a.Query) == "" {
 		s.note("No query: the source is read directly.")
 	} else {
@@ -81,8 +81,33 @@ func aboutSheet(r *kpi.Result, a About) *sheet {
 	return s
 }
 
-// lines splits text into lines without the trailing empty one.
+// lines splits text into lines without the trailing empty one, with tabs expanded to spaces: a
+// spreadsheet shows a tab as nothing, which runs the columns of a files plan together.
 func lines(text string) []string {
 	text = strings.TrimRight(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
-	return strings.Split(text, "\n")
+	out := strings.Split(text, "\n")
+	for i, l := range out {
+		out[i] = expandTabs(l, 8)
+	}
+	return out
+}
+
+// expandTabs replaces each tab by the spaces up to the next multiple of width (at least one).
+func expandTabs(line string, width int) string {
+	if !strings.Contains(line, "\t") {
+		return line
+	}
+	var b strings.Builder
+	col := 0
+	for _, r := range line {
+		if r == '\t' {
+			n := width - col%width
+			b.WriteString(strings.Repeat(" ", n))
+			col += n
+			continue
+		}
+		b.WriteRune(r)
+		col++
+	}
+	return b.String()
 }

@@ -149,7 +149,7 @@ func attributionSheet(r *kpi.Result) *sheet {
 			func(t kpi.TouchpointAttribution, m string) cell { return opt(t.CPA[m], fmtMoney) }, nil)
 		perModel("Return on ad spend (ROAS): attributed revenue per unit of cost", "ROAS", nil,
 			func(t kpi.TouchpointAttribution, m string) cell { return opt(t.ROAS[m], fmtRatio) }, nil)
-		s.note("n/a: no spend recorded for the touchpoint, or no conversion attributed to it.")
+		s.note("A touchpoint with no spend recorded has a cost of 0: its CPA is 0 and its ROAS n/a. A CPA is n/a when no conversion is attributed to the touchpoint under that model.")
 	} else {
 		perModel("Attributed revenue", "AttributedRevenue", nil, revenue, nil)
 		s.note("No spend input was read, so cost, CPA and ROAS are not computed.")

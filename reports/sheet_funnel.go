@@ -51,24 +51,29 @@ func funnelSheet(r *kpi.Result) *sheet {
 		}
 		first, last := s.table("ClosedFunnel", stageHeader(), rows)
 		s.blank()
-		at := s.next()
-		s.chart(cellName(1, at), &excelize.Chart{
-			Type: excelize.Bar,
-			Series: []excelize.ChartSeries{{
-				Name:       s.ref(3, first, 3, first),
-				Categories: s.ref(1, first+1, 1, last),
-				Values:     s.ref(3, first+1, 3, last),
-				Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"2E75B6"}},
-			}},
-			Title:     chartTitle("Customers reaching each stage"),
-			Legend:    excelize.ChartLegend{Position: "none"},
-			XAxis:     reversed(axis("")),
-			YAxis:     axis(fmtCount),
-			PlotArea:  excelize.ChartPlotArea{ShowVal: true},
-			Dimension: excelize.ChartDimension{Width: 640, Height: 300},
-			Format:    excelize.GraphicOptions{AltText: "Bar chart of customers reaching each stage of the closed funnel"},
-		})
-		s.reserve(at, 300)
+		if fu.Entrants == 0 {
+			// A chart of zero bars says nothing and draws a meaningless axis.
+			s.note("No customer entered the funnel in the period, so there is no chart.")
+		} else {
+			at := s.next()
+			s.chart(cellName(1, at), &excelize.Chart{
+				Type: excelize.Bar,
+				Series: []excelize.ChartSeries{{
+					Name:       s.ref(3, first, 3, first),
+					Categories: s.ref(1, first+1, 1, last),
+					Values:     s.ref(3, first+1, 3, last),
+					Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"2E75B6"}},
+				}},
+				Title:     chartTitle("Customers reaching each stage"),
+				Legend:    excelize.ChartLegend{Position: "none"},
+				XAxis:     reversed(axis("")),
+				YAxis:     axis(fmtCount),
+				PlotArea:  excelize.ChartPlotArea{ShowVal: true},
+				Dimension: excelize.ChartDimension{Width: 640, Height: 300},
+				Format:    excelize.GraphicOptions{AltText: "Bar chart of customers reaching each stage of the closed funnel"},
+			})
+			s.reserve(at, 300)
+		}
 	}
 	s.blank()
 

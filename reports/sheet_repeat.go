@@ -76,10 +76,19 @@ func repeatSheet(r *kpi.Result) *sheet {
 	if len(rp.Cohorts) == 0 {
 		s.notComputed("no cohorts in the result.")
 	} else {
-		width := 0
+		// Later periods that no cohort can be observed in yet would be whole columns of n/a:
+		// they are left out here (the JSON keeps them as null). One column always stays, so an
+		// unobservable table still says so.
+		full, width := 0, 0
 		for _, c := range rp.Cohorts {
-			width = max(width, len(c.Retention))
+			full = max(full, len(c.Retention))
+			for j, v := range c.Retention {
+				if v != nil {
+					width = max(width, j+1)
+				}
+			}
 		}
+		width = max(width, min(full, 1))
 		header := []string{"Cohort", "Customers"}
 		for i := 1; i <= width; i++ {
 			header = append(header, fmt.Sprintf("%s %d", unit, i))
@@ -97,9 +106,14 @@ func repeatSheet(r *kpi.Result) *sheet {
 			rows[i] = row
 		}
 		first, last := s.table("Cohorts", header, rows)
+		if width < full {
+			s.note(fmt.Sprintf("%ss %d to %d after the first order are not observable for any cohort yet and are left out.", unit, width+1, full))
+		}
 		if width > 0 {
+			// The scale starts at 0%, not at the lowest share: a lowest share left white looks
+			// like an empty cell.
 			s.colorScale(rangeRef(3, first+1, width+2, last), excelize.ConditionalFormatOptions{
-				Type: "2_color_scale", Criteria: "=", MinType: "min", MaxType: "max", MinColor: "#FFFFFF", MaxColor: "#63BE7B",
+				Type: "2_color_scale", Criteria: "=", MinType: "num", MinValue: "0", MaxType: "max", MinColor: "#FFFFFF", MaxColor: "#63BE7B",
 			})
 		}
 	}

@@ -4,14 +4,13 @@ import (
 	"github.com/journeykpi/journeykpi/kpi"
 )
 
-// recommendationFormat is how a recommendation's value reads: money for what is worth revenue,
-// a signed number (a sentiment) for a pain point.
+// recommendationFormat is how a recommendation's value reads. Every kind the KPI step writes is
+// worth revenue: a stage uplift, a budget shift, and a pain point (its customers × uplift × the
+// value of a customer at that stage), so they rank on one scale.
 func recommendationFormat(kind string) string {
 	switch kind {
-	case "stage_opportunity", "budget_shift":
+	case "stage_opportunity", "budget_shift", "pain_point":
 		return fmtMoney
-	case "pain_point":
-		return fmtSentiment
 	}
 	return fmtNumber
 }
@@ -43,16 +42,16 @@ func resourcesSheet(r *kpi.Result) *sheet {
 	s.blank()
 
 	s.section("Stage opportunity")
-	s.note("For each step, the extra customers if its conversion rose by the configured uplift, times the value of a customer reaching the stage.")
+	s.note("For each step, the extra customers if its conversion rose by the configured uplift, times the value of a customer reaching the stage. Value lost: what the customers who stopped before the stage would have been worth; it ranks steps of equal value.")
 	if len(al.StageOpportunity) == 0 {
 		s.notComputed("no stage opportunities in the result.")
 	} else {
 		rows := make([][]cell, len(al.StageOpportunity))
 		for i, o := range al.StageOpportunity {
 			rows[i] = []cell{txt(o.Stage), txt(o.Step), num(o.Conversion, fmtPercent), num(o.ExtraCustomers, fmtNumber),
-				num(o.ValuePerCustomer, fmtMoney), num(o.Value, fmtMoney)}
+				num(o.ValuePerCustomer, fmtMoney), num(o.Value, fmtMoney), num(o.LostValue, fmtMoney)}
 		}
-		s.table("StageOpportunity", []string{"Stage", "Step", "Conversion", "Extra customers", "Value per customer", "Value"}, rows)
+		s.table("StageOpportunity", []string{"Stage", "Step", "Conversion", "Extra customers", "Value per customer", "Value", "Value lost"}, rows)
 	}
 	s.blank()
 

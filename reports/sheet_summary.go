@@ -16,8 +16,11 @@ func periodLine(r *kpi.Result) string {
 }
 
 // summarySheet is the first page a manager reads: the headline KPIs against the previous period
-// and the top actions.
-func summarySheet(r *kpi.Result) *sheet {
+// and the first actions recommendations (topActions when actions is 0).
+func summarySheet(r *kpi.Result, actions int) *sheet {
+	if actions <= 0 {
+		actions = topActions
+	}
 	s := newSheet(sheetSummary)
 	name := r.Report.Name
 	if name == "" {
@@ -27,6 +30,9 @@ func summarySheet(r *kpi.Result) *sheet {
 	s.note(periodLine(r))
 	if r.Report.DataEnd != "" {
 		s.note("Data read up to " + r.Report.DataEnd + ". Customers whose window is still open then are counted as in progress, not dropped.")
+		if w := dataEndWarning(r.Report); w != "" {
+			s.add(cell{v: w, look: look{bold: true, font: colorBadFont}, free: true})
+		}
 	}
 	s.blank()
 	s.width(1, 36)
@@ -54,7 +60,7 @@ func summarySheet(r *kpi.Result) *sheet {
 		s.notComputed("no recommendations in the result.")
 	}
 	for i, rec := range recs {
-		if i == topActions {
+		if i == actions {
 			break
 		}
 		text := fmt.Sprintf("%d. %s", rec.Rank, rec.Text)
@@ -63,7 +69,7 @@ func summarySheet(r *kpi.Result) *sheet {
 		// A merged cell does not grow with its text; size the row for the wrapped lines.
 		s.heights[row] = 15*wrappedLines(text, 112) + 3
 	}
-	if len(recs) > topActions {
+	if len(recs) > actions {
 		s.note(fmt.Sprintf("The Resources sheet lists all %d actions with their numbers.", len(recs)))
 	} else if len(recs) > 0 {
 		s.note("The Resources sheet lists the actions with their numbers.")
@@ -105,4 +111,21 @@ func headlineRow(h kpi.Headline) []cell {
 		}
 	}
 	return row
+}
+
+// dataEndWarning says when the data stop before the period does, so a period with no or partial
+// data is not read as a quiet one. DataEnd is RFC 3339 in the report time zone, so its first ten
+// characters are its day, comparable as text with the ISO days of the window.
+func dataEndWarning(ri kpi.ReportInfo) string {
+	if len(ri.DataEnd) < 10 || ri.From == "" || ri.To == "" {
+		return ""
+	}
+	day := ri.DataEnd[:10]
+	switch {
+	case day < ri.From:
+		return "No data reaches this period: the latest event read is from " + day + ", before " + ri.From + ". The counts below are 0 for that reason."
+	case day < ri.To:
+		return "The data end on " + day + ", before the period's last day " + ri.To + ": the period is incomplete."
+	}
+	return ""
 }

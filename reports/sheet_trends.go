@@ -33,6 +33,11 @@ func trendsSheet(r *kpi.Result) *sheet {
 	if n := len(tr.Points); n > 16 {
 		xAxis.TickLabelSkip = (n + 15) / 16
 	}
+	// The revenue axis has no currency symbol of its own; the title names the currency.
+	revenueTitle := "Revenue per " + lower(unit)
+	if r.Report.Currency != "" {
+		revenueTitle += " (" + r.Report.Currency + ")"
+	}
 	colors := []string{"1F4E78", "C55A11", "548235"}
 	var series []excelize.ChartSeries
 	for i := 0; i < 3; i++ {
@@ -54,7 +59,9 @@ func trendsSheet(r *kpi.Result) *sheet {
 		Dimension: excelize.ChartDimension{Width: 640, Height: 300},
 		Format:    excelize.GraphicOptions{AltText: "Line chart of entrants, purchases and orders over time"},
 	})
-	s.chart(cellName(7, first+16), &excelize.Chart{
+	// The second chart starts below the first at the smallest common row height, so the first
+	// one's legend is never covered.
+	s.chart(cellName(7, first+chartRows(300)), &excelize.Chart{
 		Type: excelize.Line,
 		Series: []excelize.ChartSeries{{
 			Name:       s.ref(5, first, 5, first),
@@ -63,7 +70,7 @@ func trendsSheet(r *kpi.Result) *sheet {
 			Line:       excelize.LineOptions{Width: 2, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"7030A0"}}},
 			Marker:     excelize.ChartMarker{Symbol: "none"},
 		}},
-		Title:     chartTitle("Revenue per " + lower(unit)),
+		Title:     chartTitle(revenueTitle),
 		Legend:    excelize.ChartLegend{Position: "none"},
 		XAxis:     xAxis,
 		YAxis:     axis("#,##0"),

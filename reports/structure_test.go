@@ -1,9 +1,6 @@
 package reports
 
 import (
-	"archive/zip"
-	"bytes"
-	"io"
 	"regexp"
 	"slices"
 	"sort"
@@ -21,25 +18,12 @@ func TestWorkbookStructure(t *testing.T) {
 	f := openBook(t, data)
 
 	// Charts: the funnel as bars, the emotional line, the trend lines, attribution as clustered columns.
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var kinds []string
 	kind := regexp.MustCompile(`<(?:c:)?(bar|line)Chart>(?:<(?:c:)?barDir val="(bar|col)")?`)
-	for _, zf := range zr.File {
-		if !strings.HasPrefix(zf.Name, "xl/charts/chart") {
-			continue
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(rc)
-		_ = rc.Close()
-		m := kind.FindSubmatch(body)
+	for _, pt := range packageParts(t, data, "xl/charts/chart") {
+		m := kind.FindSubmatch(pt.body)
 		if m == nil {
-			t.Errorf("%s: no bar or line chart", zf.Name)
+			t.Errorf("%s: no bar or line chart", pt.name)
 			continue
 		}
 		kinds = append(kinds, strings.TrimSpace(string(m[1])+" "+string(m[2])))

@@ -23,6 +23,9 @@ type About struct {
 	Version string
 	// Timings are step durations; leave empty (the default) to keep the bytes reproducible.
 	Timings [][2]string
+	// Actions is how many recommendations the Summary sheet repeats (config allocation.actions);
+	// 0 means the default, 5.
+	Actions int
 }
 
 // Sheet names, in the order of SPEC §5.
@@ -38,7 +41,7 @@ const (
 	sheetAbout       = "About"
 )
 
-// topActions is how many recommendations the Summary repeats.
+// topActions is how many recommendations the Summary repeats when About.Actions is not set.
 const topActions = 5
 
 // WriteWorkbook renders r as the manager's workbook and writes it atomically to path. The same r
@@ -64,7 +67,7 @@ func workbookBytes(r *kpi.Result, about About) ([]byte, error) {
 	defer func() { _ = f.Close() }()
 	st := newStyles(f, r.Report.Currency)
 	sheets := []*sheet{
-		summarySheet(r),
+		summarySheet(r, about.Actions),
 		funnelSheet(r),
 		journeyMapSheet(r),
 		attributionSheet(r),

@@ -70,6 +70,33 @@ func dumpBook(t *testing.T, f *excelize.File) string {
 	return b.String()
 }
 
+// packageParts returns the parts of an xlsx package whose names start with prefix, in package
+// order.
+func packageParts(t *testing.T, data []byte, prefix string) []part {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []part
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, prefix) {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(rc)
+		_ = rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, part{zf.Name, body})
+	}
+	return out
+}
+
 func TestWorkbookGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -295,23 +322,10 @@ func TestDataTextIsNeverAFormula(t *testing.T) {
 		}
 	}
 	// No worksheet carries a formula element at all.
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	formula := regexp.MustCompile(`<f[ >]`)
-	for _, zf := range zr.File {
-		if !strings.HasPrefix(zf.Name, "xl/worksheets/") {
-			continue
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(rc)
-		_ = rc.Close()
-		if formula.Match(body) {
-			t.Errorf("%s contains a formula", zf.Name)
+	for _, pt := range packageParts(t, data, "xl/worksheets/") {
+		if formula.Match(pt.body) {
+			t.Errorf("%s contains a formula", pt.name)
 		}
 	}
 }
@@ -536,5 +550,225 @@ func TestNonFiniteNumbersAreNA(t *testing.T) {
 	}
 	if c := num(1.5, fmtNumber); c.v != 1.5 {
 		t.Errorf("num(1.5) = %v", c.v)
+	}
+}
+
+// Every recommendation value is an amount of revenue (the KPI step ranks them on one scale), so
+// a pain point's value must read as money like the others, not as a sentiment.
+func TestRecommendationValuesAreMoney(t *testing.T) {
+	r := fullResult()
+	f := openBook(t, renderBook(t, r, About{}))
+	rows, err := f.GetRows(sheetResources, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := moneyFormat(r.Report.Currency)
+	kinds := map[string]bool{}
+	for i, row := range rows {
+		if len(row) < 4 || (row[3] != label("stage_opportunity") && row[3] != label("budget_shift") && row[3] != label("pain_point")) {
+			continue
+		}
+		kinds[row[3]] = true
+		id, err := f.GetCellStyle(sheetResources, cellName(3, i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.CustomNumFmt == nil || *st.CustomNumFmt != want {
+			got := "<none>"
+			if st.CustomNumFmt != nil {
+				got = *st.CustomNumFmt
+			}
+			t.Errorf("row %d (%s): value format %s, want %s", i+1, row[3], got, want)
+		}
+	}
+	if !kinds[label("pain_point")] {
+		t.Fatal("no pain point recommendation found on the Resources sheet")
+	}
+}
+
+// A files plan separates its columns with tabs, which a spreadsheet shows as nothing: the About
+// sheet must keep the words apart.
+func TestAboutQueryTabsExpanded(t *testing.T) {
+	about := About{Query: "testdata/sample/events.parquet\tparquet\t282283 bytes\n1 file to read"}
+	f := openBook(t, renderBook(t, fullResult(), about))
+	rows, err := f.GetRows(sheetAbout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "testdata/sample/events.parquet  parquet 282283 bytes"
+	for _, row := range rows {
+		if len(row) > 0 && strings.HasPrefix(row[0], "testdata/sample/events.parquet") {
+			if row[0] != want {
+				t.Errorf("query line %q, want %q", row[0], want)
+			}
+			return
+		}
+	}
+	t.Fatal("query line not found on the About sheet")
+}
+
+// The two Trends charts sit one below the other; the second must start below the first even at
+// the smallest row height the common applications use, or it covers the first one's legend.
+func TestTrendsChartsDoNotOverlap(t *testing.T) {
+	data := renderBook(t, fullResult(), About{})
+	from := regexp.MustCompile(`<xdr:from><xdr:col>(\d+)</xdr:col><xdr:colOff>\d+</xdr:colOff><xdr:row>(\d+)</xdr:row>`)
+	for _, pt := range packageParts(t, data, "xl/drawings/drawing") {
+		var rows []int
+		for _, m := range from.FindAllSubmatch(pt.body, -1) {
+			if string(m[1]) == "6" { // column G: the Trends charts
+				n, _ := strconv.Atoi(string(m[2]))
+				rows = append(rows, n)
+			}
+		}
+		if len(rows) != 2 {
+			continue
+		}
+		slices.Sort(rows)
+		if gap := rows[1] - rows[0]; gap < chartRows(300) {
+			t.Errorf("second Trends chart starts %d rows below the first, want at least %d", gap, chartRows(300))
+		}
+		return
+	}
+	t.Fatal("Trends charts not found")
+}
+
+// Retention periods that no cohort can be observed in yet are left out of the sheet instead of
+// filling it with columns of n/a; the sheet says so.
+func TestCohortUnobservableColumnsLeftOut(t *testing.T) {
+	r := fullResult()
+	r.Repeat.Cohorts = []kpi.Cohort{
+		{Cohort: "2026-01", Size: 68, Retention: []*float64{p(0.29), p(0.19), nil, nil, nil, nil}},
+		{Cohort: "2026-02", Size: 85, Retention: []*float64{p(0.23), nil, nil, nil, nil, nil}},
+		{Cohort: "2026-03", Size: 124, Retention: []*float64{nil, nil, nil, nil, nil, nil}},
+	}
+	f := openBook(t, renderBook(t, r, About{}))
+	rows, err := f.GetRows(sheetRepeat, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var header []string
+	note := false
+	for _, row := range rows {
+		if len(row) > 0 && row[0] == "Cohort" {
+			header = row
+		}
+		if len(row) > 0 && strings.HasPrefix(row[0], "Months 3 to 6 after the first order are not observable") {
+			note = true
+		}
+	}
+	if want := []string{"Cohort", "Customers", "Month 1", "Month 2"}; !slices.Equal(header, want) {
+		t.Errorf("cohort header %q, want %q", header, want)
+	}
+	if !note {
+		t.Error("no note saying which months are left out")
+	}
+}
+
+// The retention heat map runs from 0%, so the lowest observed share is tinted, not white.
+func TestCohortScaleStartsAtZero(t *testing.T) {
+	f := openBook(t, renderBook(t, fullResult(), About{}))
+	cf, err := f.GetConditionalFormats(sheetRepeat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for ref, opts := range cf {
+		for _, o := range opts {
+			if o.Type != "2_color_scale" {
+				continue
+			}
+			found = true
+			// excelize reads a value of 0 back as "".
+			if o.MinType != "num" || (o.MinValue != "0" && o.MinValue != "") {
+				t.Errorf("%s: scale minimum %s %q, want num 0", ref, o.MinType, o.MinValue)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no retention colour scale")
+	}
+}
+
+// The Summary repeats as many recommendations as allocation.actions asks for (About.Actions), five
+// when it is not set.
+func TestSummaryActions(t *testing.T) {
+	r := fullResult()
+	for _, tc := range []struct{ actions, want int }{{0, 5}, {2, 2}, {10, len(r.Allocation.Recommendations)}} {
+		f := openBook(t, renderBook(t, r, About{Actions: tc.actions}))
+		rows, err := f.GetRows(sheetSummary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for _, row := range rows {
+			for _, rec := range r.Allocation.Recommendations {
+				if len(row) > 0 && row[0] == fmt.Sprintf("%d. %s", rec.Rank, rec.Text) {
+					got++
+				}
+			}
+		}
+		if got != tc.want {
+			t.Errorf("actions %d: Summary shows %d recommendations, want %d", tc.actions, got, tc.want)
+		}
+	}
+}
+
+// The revenue chart's axis shows plain numbers, so its title names the currency.
+func TestRevenueChartNamesCurrency(t *testing.T) {
+	for _, pt := range packageParts(t, renderBook(t, fullResult(), About{}), "xl/charts/chart") {
+		if bytes.Contains(pt.body, []byte("Revenue per day (EUR)")) {
+			return
+		}
+	}
+	t.Error(`no chart titled "Revenue per day (EUR)"`)
+}
+
+func TestDataEndWarning(t *testing.T) {
+	for _, tc := range []struct {
+		end, want string
+	}{
+		{"2026-06-30T23:23:53Z", "No data reaches this period"},
+		{"2027-01-15T10:00:00+01:00", "The data end on 2027-01-15"},
+		{"2027-01-31T23:59:00+01:00", ""},
+		{"2027-03-01T00:00:00Z", ""},
+		{"", ""},
+	} {
+		got := dataEndWarning(kpi.ReportInfo{From: "2027-01-01", To: "2027-01-31", DataEnd: tc.end})
+		if (tc.want == "") != (got == "") || !strings.HasPrefix(got, tc.want) {
+			t.Errorf("data end %q: warning %q, want one starting %q", tc.end, got, tc.want)
+		}
+	}
+	// The Summary shows it.
+	r := emptyResult()
+	r.Report.From, r.Report.To, r.Report.DataEnd = "2027-01-01", "2027-01-31", "2026-06-30T23:23:53Z"
+	rows, err := openBook(t, renderBook(t, r, About{})).GetRows(sheetSummary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		if len(row) > 0 && strings.HasPrefix(row[0], "No data reaches this period") {
+			return
+		}
+	}
+	t.Error("Summary does not warn that no data reach the period")
+}
+
+// A period without entrants gets a note instead of a funnel chart of zero bars.
+func TestNoFunnelChartWithoutEntrants(t *testing.T) {
+	r := fullResult()
+	r.Funnel.Entrants, r.Funnel.Completed, r.Funnel.Dropped, r.Funnel.InProgress = 0, 0, 0, 0
+	for i := range r.Funnel.Closed {
+		r.Funnel.Closed[i] = kpi.StageRow{Stage: r.Funnel.Closed[i].Stage}
+	}
+	s := funnelSheet(r)
+	if len(s.charts) != 0 {
+		t.Errorf("%d charts on the Funnel sheet of a period without entrants", len(s.charts))
+	}
+	if len(funnelSheet(fullResult()).charts) != 1 {
+		t.Error("no funnel chart for a period with entrants")
 	}
 }
