@@ -328,3 +328,10 @@ func TestMarshalRedactsWebhook(t *testing.T) {
 		t.Error("Marshal changed the config")
 	}
 }
+
+func TestPurchaseStageCannotBeOptional(t *testing.T) {
+	_, err := Parse(strings.NewReader("source: {kind: files, files: {paths: [a.csv]}}\nstages: [{name: a, events: [x]}, {name: b, events: [y], purchase: true, optional: true}]\n"))
+	if err == nil || !strings.Contains(err.Error(), "stages[1].optional") {
+		t.Fatalf("got %v", err)
+	}
+}

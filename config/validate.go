@@ -251,6 +251,10 @@ func (c *Config) validateStages(bad func(string, string, ...any)) {
 		if s.Purchase && s.RepeatPurchase {
 			bad(key, "a stage cannot be both purchase and repeat_purchase")
 		}
+		if s.Purchase && s.Optional {
+			// The funnel never lets the purchase stage be skipped; the read horizon must not either.
+			bad(key+".optional", "the purchase stage cannot be optional")
+		}
 		if s.Purchase {
 			purchases++
 			purchaseAt = i

@@ -367,7 +367,12 @@ func painPoint(p *Params, c MapCell, v *stageValues, money func(float64) string)
 	if c.SentimentMean != nil {
 		mood = strconv.FormatFloat(*c.SentimentMean, 'f', 2, 64)
 	}
-	text := fmt.Sprintf("Customers at %s through %s feel worst (average sentiment %s from %s customers): ", c.Stage, c.Touchpoint, mood,
+	// A pain point is among the lowest cells, which need not be negative: say "bad" only when it is.
+	feel := "are among the least satisfied"
+	if c.SentimentMean != nil && *c.SentimentMean < 0 {
+		feel = "feel bad"
+	}
+	text := fmt.Sprintf("Customers at %s through %s %s (average sentiment %s from %s customers): ", c.Stage, c.Touchpoint, feel, mood,
 		allocGroup(float64(c.Customers)))
 	if cents(value) > 0 {
 		text += fmt.Sprintf("fixing it so %s more of them move on is worth about %s.", allocPercent(p.Uplift), money(allocAbout(value)))

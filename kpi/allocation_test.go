@@ -248,11 +248,11 @@ func TestPainPointsAndRanking(t *testing.T) {
 		}
 		byText[rec.Text] = rec
 	}
-	pp := "Customers at comparison through social feel worst (average sentiment -0.42 from 230 customers): fixing it so 10% more of them move on is worth about $2,100."
+	pp := "Customers at comparison through social feel bad (average sentiment -0.42 from 230 customers): fixing it so 10% more of them move on is worth about $2,100."
 	if rec, ok := byText[pp]; !ok || rec.Rank != 1 || math.Abs(rec.Value-2070) > 1e-9 {
 		t.Errorf("pain point %+v (found %v), want rank 1, value 2070", rec, ok)
 	}
-	unknown := "Customers at feedback through store feel worst (average sentiment -0.80 from 40 customers): find out what goes wrong there."
+	unknown := "Customers at feedback through store feel bad (average sentiment -0.80 from 40 customers): find out what goes wrong there."
 	if rec, ok := byText[unknown]; !ok || rec.Rank != len(a.Recommendations) {
 		t.Errorf("pain point of unknown value %+v (found %v), want last", rec, ok)
 	}

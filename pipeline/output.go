@@ -47,6 +47,7 @@ func aboutReport(cfg *config.Config, job Job, o *Outcome, t *stepTimer) (reports
 	start, end := ReadRange(cfg, job.Window)
 	loc := cfg.Location()
 	a := reports.About{
+		Actions: cfg.Allocation.Actions,
 		Source:  o.Source,
 		Config:  string(y),
 		Version: job.Version,

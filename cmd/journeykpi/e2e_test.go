@@ -22,7 +22,7 @@ func TestRunOnTheBundledSample(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	base := filepath.Join(out, "journey-report_2026-03-01_2026-03-31")
+	base := filepath.Join(out, "journey-report_2026-04-01_2026-04-30")
 	if !strings.Contains(stdout, base+".xlsx") || !strings.Contains(stdout, base+".json") {
 		t.Fatalf("stdout %q does not name both files", stdout)
 	}
