@@ -65,14 +65,16 @@ func helpRequested(f *flag.FlagSet, args []string, w io.Writer) bool {
 	return false
 }
 
-// applyMemoryLimit gives the Go runtime a soft memory limit of twice the grouping budget plus
-// 64MiB, unless GOMEMLIMIT is set: the garbage collector then works harder near the limit instead
-// of letting the heap double, which keeps the peak close to what engine.memory_budget promises.
-func applyMemoryLimit(cfg config.Config) {
-	if os.Getenv("GOMEMLIMIT") != "" {
+// applyMemoryLimit sets the garbage collector's target to 50% heap growth, unless GOGC or
+// GOMEMLIMIT is set. With Go's default of 100% the heap doubles over the live rows and
+// accumulators before a collection; a fixed limit instead makes the collector run without pause
+// once the customers' state outgrows it. 50% keeps the peak proportional to what is live: 475 MB
+// on the 10M-event peer file (693 MB at 100%) and no slowdown at 50M events.
+func applyMemoryLimit(config.Config) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	debug.SetMemoryLimit(2*int64(cfg.Engine.MemoryBudget) + 64<<20)
+	debug.SetGCPercent(50)
 }
 
 // loadConfig loads the config file, or the built-in example when path is empty. The returned
