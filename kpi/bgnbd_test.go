@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -16,13 +15,15 @@ import (
 
 	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/journeykpi/journeykpi/internal/shareddata"
 )
 
 // cdnowJourneys reads the raw CDNOW sample transactions (one row a purchase: master id, sample
 // id, YYYYMMDD, CDs, dollars) into one journey per sample customer, each purchase its own order.
-func cdnowJourneys(t testing.TB, dir string) []Journey {
+func cdnowJourneys(t testing.TB, path string) []Journey {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "datasets", "cdnow", "CDNOW_sample.txt"))
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,9 +72,9 @@ func cdnowJourneys(t testing.TB, dir string) []Journey {
 }
 
 // cdnowSummary reads the published calibration summary: sample id → (x, t_x, T) in weeks.
-func cdnowSummary(t testing.TB, dir string) map[uint64][3]float64 {
+func cdnowSummary(t testing.TB, path string) map[uint64][3]float64 {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "datasets", "cdnow", "cdnow_customers_summary_with_transactions.csv"))
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,8 +111,7 @@ func bgnbdRoundSig(v float64, n int) float64 {
 // transactions and compares with Fader, Hardie & Lee (2005): r = 0.243, α = 4.414, a = 0.793,
 // b = 2.426, LL = −9582.4.
 func TestBGNBDCDNOW(t *testing.T) {
-	dir := repeatSharedDir(t)
-	js := cdnowJourneys(t, dir)
+	js := cdnowJourneys(t, shareddata.Path(t, "cdnow/CDNOW_sample.txt"))
 	p := repeatParams(t, "1997-09-01", "1997-09-30")
 	acc := newRepeatAcc(p, p.Current, true)
 	for i := range js {
@@ -119,7 +119,7 @@ func TestBGNBDCDNOW(t *testing.T) {
 	}
 
 	// The inputs: x, t_x and T of every customer as in the published calibration summary.
-	summary := cdnowSummary(t, dir)
+	summary := cdnowSummary(t, shareddata.Path(t, "cdnow/cdnow_customers_summary_with_transactions.csv"))
 	if len(acc.fit.customers) != 2357 || len(summary) != 2357 {
 		t.Fatalf("%d customers, summary %d; want 2357", len(acc.fit.customers), len(summary))
 	}

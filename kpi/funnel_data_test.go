@@ -4,42 +4,20 @@ import (
 	"bufio"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-)
 
-// sharedDir locates the reference datasets: $JOURNEYKPI_SHARED, else <module root>/../shared.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("JOURNEYKPI_SHARED"); dir != "" {
-		return dir
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return filepath.Join("..", "shared")
-		}
-		dir = parent
-	}
-}
+	"github.com/journeykpi/journeykpi/internal/shareddata"
+)
 
 // cdnowMasterJourneys reads CDNOW_master.txt: one purchase a row (customer, YYYYMMDD, CDs, dollars),
 // each row its own order.
 func cdnowMasterJourneys(t *testing.T) []Journey {
-	dir := sharedDir(t)
-	f, err := os.Open(filepath.Join(dir, "datasets", "cdnow", "CDNOW_master.txt"))
+	f, err := os.Open(shareddata.Path(t, "cdnow/CDNOW_master.txt"))
 	if err != nil {
-		t.Skipf("shared datasets not found at %s; set JOURNEYKPI_SHARED", dir)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	byCustomer := map[uint64][]Event{}

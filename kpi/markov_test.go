@@ -5,13 +5,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/journeykpi/journeykpi/internal/shareddata"
 )
 
 // directRemoval computes removal effects the slow, obvious way: for each touchpoint, rebuild the
@@ -183,28 +184,6 @@ func TestExactSum(t *testing.T) {
 	}
 }
 
-// attrSharedDir locates the shared reference datasets: $JOURNEYKPI_SHARED, else ../shared beside the
-// module root.
-func attrSharedDir(t testing.TB) string {
-	if d := os.Getenv("JOURNEYKPI_SHARED"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return filepath.Join("..", "shared")
-		}
-		dir = parent
-	}
-}
-
 // channelRow is one row of ChannelAttribution's Data.csv.
 type channelRow struct {
 	path        []string
@@ -213,11 +192,9 @@ type channelRow struct {
 }
 
 func readChannelData(t *testing.T) []channelRow {
-	dir := attrSharedDir(t)
-	name := filepath.Join(dir, "datasets", "channel-attribution", "Data.csv")
-	f, err := os.Open(name)
+	f, err := os.Open(shareddata.Path(t, "channel-attribution/Data.csv"))
 	if err != nil {
-		t.Skipf("shared datasets not found at %s; set JOURNEYKPI_SHARED", dir)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	var rows []channelRow

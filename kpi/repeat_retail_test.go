@@ -7,12 +7,13 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/journeykpi/journeykpi/internal/shareddata"
 )
 
 // retailInvoice is one invoice of the UCI Online Retail data: lines summed, the earliest line's
@@ -26,9 +27,9 @@ type retailInvoice struct {
 
 // retailInvoices reads the Online Retail CSV, without the rows lacking a CustomerID and the
 // cancellations (InvoiceNo starting with C), into each customer's invoices.
-func retailInvoices(t testing.TB, dir string) (map[string][]*retailInvoice, int) {
+func retailInvoices(t testing.TB, path string) (map[string][]*retailInvoice, int) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "datasets", "online-retail", "online-retail-2010-12_2011-12.csv.gz"))
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,8 +88,7 @@ func retailInvoices(t testing.TB, dir string) (map[string][]*retailInvoice, int)
 // period is the last three months, 2011-09-10..2011-12-09; the history of 365 days reaches back
 // before the data's start.
 func TestRepeatOnlineRetail(t *testing.T) {
-	dir := repeatSharedDir(t)
-	invoices, rows := retailInvoices(t, dir)
+	invoices, rows := retailInvoices(t, shareddata.Path(t, "online-retail/online-retail-2010-12_2011-12.csv.gz"))
 	if rows != 397924 || len(invoices) != 4339 {
 		t.Fatalf("%d rows and %d customers after the filters; the dataset's documentation says 397,924 and 4,339", rows, len(invoices))
 	}

@@ -1,38 +1,9 @@
 package kpi
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
-
-// repeatSharedDir locates the reference datasets: $JOURNEYKPI_SHARED, or ../shared beside the
-// module root. It skips the test when they are absent.
-func repeatSharedDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("JOURNEYKPI_SHARED")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(filepath.Dir(d), "shared")
-				break
-			}
-			if filepath.Dir(d) == d {
-				dir = filepath.Join(wd, "shared")
-				break
-			}
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "datasets")); err != nil {
-		t.Skipf("shared datasets not found at %s; set JOURNEYKPI_SHARED", dir)
-	}
-	return dir
-}
 
 // repeatParams returns Params for the repeat tests: stages browse and purchase, the report period
 // the days [from, to] in UTC, the previous period of equal length before it.

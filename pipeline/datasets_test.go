@@ -11,22 +11,9 @@ import (
 	"testing"
 
 	"github.com/journeykpi/journeykpi/config"
-)
 
-// sharedDataset returns the path of a file in the shared reference datasets
-// ($JOURNEYKPI_SHARED, else <module root>/../shared), skipping the test when it is absent.
-func sharedDataset(t *testing.T, rel string) string {
-	t.Helper()
-	dir := os.Getenv("JOURNEYKPI_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared")
-	}
-	p := filepath.Join(dir, "datasets", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared datasets not found at %s; set JOURNEYKPI_SHARED", dir)
-	}
-	return p
-}
+	"github.com/journeykpi/journeykpi/internal/shareddata"
+)
 
 // TestCDNOWThroughThePipeline reads the raw CDNOW sample transactions (the data of Fader, Hardie
 // & Lee 2005) through the files source and the whole pipeline, and checks the BG/NBD fit against
@@ -34,7 +21,7 @@ func sharedDataset(t *testing.T, rel string) string {
 // through 1997-09-30. The whitespace-separated raw file is rewritten as CSV, one purchase event per
 // transaction line, as a real export would be; nothing is summarised before the product reads it.
 func TestCDNOWThroughThePipeline(t *testing.T) {
-	raw := sharedDataset(t, "cdnow/CDNOW_sample.txt")
+	raw := shareddata.Path(t, "cdnow/CDNOW_sample.txt")
 	f, err := os.Open(raw)
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package files_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,38 +12,14 @@ import (
 	"github.com/journeykpi/journeykpi"
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/pipeline/files"
-)
 
-// sharedDir locates the reference datasets: $JOURNEYKPI_SHARED, else <module root>/../shared.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("JOURNEYKPI_SHARED"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
+	"github.com/journeykpi/journeykpi/internal/shareddata"
+)
 
 // TestOnlineRetailCSV reads the UCI Online Retail export (541,909 rows, gzip CSV with quoted
 // commas) and checks the counts published for it.
 func TestOnlineRetailCSV(t *testing.T) {
-	dir := sharedDir(t)
-	path := filepath.Join(dir, "datasets", "online-retail", "online-retail-2010-12_2011-12.csv.gz")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("shared datasets not found at %s; set JOURNEYKPI_SHARED", dir)
-	}
+	path := shareddata.Path(t, "online-retail/online-retail-2010-12_2011-12.csv.gz")
 	s, err := files.New(config.Files{Paths: []string{path}}, files.Options{Columns: []string{"CustomerID", "InvoiceNo"}})
 	if err != nil {
 		t.Fatal(err)
