@@ -277,33 +277,44 @@ func (t *repeatTally) row(value string) RepeatGroup {
 // repeatGroups lists the groups by purchasers (most first, then by name); beyond the top N
 // (top ≤ 0: no limit) they are summed into one "(other)" row, last.
 func repeatGroups(m map[uint32]*repeatTally, name func(uint32) string, top int) []RepeatGroup {
-	type named struct {
-		name string
-		t    *repeatTally
+	kept, other := topGroups(m, name, top, func(t *repeatTally) int64 { return t.purchasers }, (*repeatTally).merge)
+	out := make([]RepeatGroup, 0, len(kept)+1)
+	for _, g := range kept {
+		out = append(out, g.g.row(g.name))
 	}
-	gs := make([]named, 0, len(m))
-	for code, t := range m {
-		gs = append(gs, named{name(code), t})
+	if other != nil {
+		out = append(out, other.row(OtherLabel))
 	}
-	slices.SortFunc(gs, func(a, b named) int {
-		if c := cmp.Compare(b.t.purchasers, a.t.purchasers); c != 0 {
+	return out
+}
+
+// namedGroup is one group of a breakdown by segment or first touchpoint, with its name.
+type namedGroup[T any] struct {
+	name string
+	g    *T
+}
+
+// topGroups names the groups of m (by code) and orders them by size, largest first, then by
+// name. Beyond the top N (top ≤ 0: no limit) they are merged into other, nil when none is.
+func topGroups[T any](m map[uint32]*T, name func(uint32) string, top int, size func(*T) int64, merge func(into, g *T)) (kept []namedGroup[T], other *T) {
+	gs := make([]namedGroup[T], 0, len(m))
+	for code, g := range m {
+		gs = append(gs, namedGroup[T]{name(code), g})
+	}
+	slices.SortFunc(gs, func(a, b namedGroup[T]) int {
+		if c := cmp.Compare(size(b.g), size(a.g)); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.name, b.name)
 	})
-	out := make([]RepeatGroup, 0, len(gs))
-	var other repeatTally
-	for i, g := range gs {
-		if top > 0 && i >= top {
-			other.merge(g.t)
-			continue
-		}
-		out = append(out, g.t.row(g.name))
+	if top <= 0 || len(gs) <= top {
+		return gs, nil
 	}
-	if top > 0 && len(gs) > top {
-		out = append(out, other.row(OtherLabel))
+	other = new(T)
+	for _, g := range gs[top:] {
+		merge(other, g.g)
 	}
-	return out
+	return gs[:top], other
 }
 
 // repeatStats summarises values: n, median and 90th percentile (linear interpolation between
