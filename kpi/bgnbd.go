@@ -65,7 +65,7 @@ func dayNumber(t int64, loc *time.Location) int64 {
 }
 
 // add records one customer from their orders (in time order).
-func (b *bgnbdAcc) add(orders []repeatOrder, seg, tp uint32) {
+func (b *bgnbdAcc) add(orders []journeyOrder, seg, tp uint32) {
 	to := b.p.Current.To
 	if orders[0].t >= to {
 		return

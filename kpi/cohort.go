@@ -53,7 +53,7 @@ func (c *cohortAcc) index(t int64) int {
 }
 
 // add counts one customer's orders (in time order).
-func (c *cohortAcc) add(orders []repeatOrder) {
+func (c *cohortAcc) add(orders []journeyOrder) {
 	to := c.p.Current.To
 	first := orders[0].t
 	if first < c.bounds[0] || first >= to {

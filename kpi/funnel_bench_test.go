@@ -86,12 +86,14 @@ func BenchmarkFunnelAdd(b *testing.B) {
 		return period{newEvaluator(p, newStagePlan(p), per), newFunnelAcc(p, per), newJourneyMapAcc(p, per), newTrendsAcc(p, per)}
 	}
 	pers := []period{mk(p.Current), mk(p.Previous)}
+	jo := newJourneyOrders(p)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		j := &js[i&(len(js)-1)]
+		jo.scan(j.Events)
 		for _, pa := range pers {
-			o := pa.ev.run(j)
+			o := pa.ev.run(j, jo)
 			pa.f.add(j, o)
 			pa.m.add(j, o)
 			pa.t.add(j, o)
@@ -151,8 +153,10 @@ func BenchmarkFunnelLongJourney(b *testing.B) {
 	ev, _ = Normalize(ev)
 	j := &Journey{Customer: 1, Events: ev}
 	e := newEvaluator(p, newStagePlan(p), p.Current)
+	jo := newJourneyOrders(p)
 	b.ReportAllocs()
 	for b.Loop() {
-		e.run(j)
+		jo.scan(j.Events)
+		e.run(j, jo)
 	}
 }

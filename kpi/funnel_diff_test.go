@@ -26,7 +26,7 @@ func engineRun(p *Params, per Period, d *Dicts, journeys []Journey, parts int) r
 	}
 	for i := range journeys {
 		a := as[i*parts/len(journeys)]
-		o := a.ev.run(&journeys[i])
+		o := a.ev.run(&journeys[i], scanOrders(p, &journeys[i]))
 		a.f.add(&journeys[i], o)
 		a.m.add(&journeys[i], o)
 		a.t.add(&journeys[i], o)
@@ -37,6 +37,13 @@ func engineRun(p *Params, per Period, d *Dicts, journeys []Journey, parts int) r
 		as[0].t.merge(b.t)
 	}
 	return refPeriod{as[0].f.result(d), as[0].m.result(d), as[0].t.result(d)}
+}
+
+// scanOrders groups j's orders as Acc.Add does, for tests that call a KPI family directly.
+func scanOrders(p *Params, j *Journey) *journeyOrders {
+	jo := newJourneyOrders(p)
+	jo.scan(j.Events)
+	return jo
 }
 
 // diffParams are stage configurations the random tests run under, with windows in hours so that

@@ -6,14 +6,6 @@ import (
 	"slices"
 )
 
-// repeatOrder is one distinct order of a customer: the time of its first event and the first
-// revenue value among its events (NaN when none carries one).
-type repeatOrder struct {
-	t   int64
-	rev float64
-	id  uint64
-}
-
 // repeatTally holds the running sums of the period KPIs, for every purchaser or for one group.
 type repeatTally struct {
 	purchasers int64
@@ -43,7 +35,6 @@ type repeatAcc struct {
 	p       *Params
 	per     Period
 	current bool
-	stage   int8 // the purchase stage: its events are orders
 
 	all   repeatTally
 	bySeg map[uint32]*repeatTally
@@ -52,15 +43,11 @@ type repeatAcc struct {
 	// cohorts and fit are nil unless current.
 	cohorts *cohortAcc
 	fit     *bgnbdAcc
-
-	// orders and seen are scratch space reused across journeys.
-	orders []repeatOrder
-	seen   map[uint64]int
 }
 
 func newRepeatAcc(p *Params, per Period, current bool) *repeatAcc {
 	r := &repeatAcc{
-		p: p, per: per, current: current, stage: int8(p.PurchaseStage()),
+		p: p, per: per, current: current,
 		bySeg: map[uint32]*repeatTally{}, byTP: map[uint32]*repeatTally{},
 	}
 	if current {
@@ -68,63 +55,6 @@ func newRepeatAcc(p *Params, per Period, current bool) *repeatAcc {
 		r.fit = newBGNBDAcc(p)
 	}
 	return r
-}
-
-// repeatSeenLinear is how many orders a customer may have before order ids are looked up in a
-// map rather than by a linear scan.
-const repeatSeenLinear = 32
-
-// customerOrders returns j's distinct orders in time order (j.Events is ordered by time). The
-// slice is scratch space, valid until the next call.
-func (r *repeatAcc) customerOrders(j *Journey) []repeatOrder {
-	orders := r.orders[:0]
-	clear(r.seen)
-	indexed := false // whether r.seen holds the ids of orders
-	for i := range j.Events {
-		e := &j.Events[i]
-		if e.Stage != r.stage {
-			continue
-		}
-		if e.Order != 0 {
-			if !indexed && len(orders) > repeatSeenLinear {
-				if r.seen == nil {
-					r.seen = make(map[uint64]int)
-				}
-				for m := len(orders) - 1; m >= 0; m-- { // the first order with an id wins
-					if orders[m].id != 0 {
-						r.seen[orders[m].id] = m
-					}
-				}
-				indexed = true
-			}
-			k := -1
-			if indexed {
-				if m, ok := r.seen[e.Order]; ok {
-					k = m
-				}
-			} else {
-				for m := range orders {
-					if orders[m].id == e.Order {
-						k = m
-						break
-					}
-				}
-			}
-			if k >= 0 {
-				// A resent purchase event adds nothing, except the revenue its order lacked.
-				if math.IsNaN(orders[k].rev) && e.HasRevenue() {
-					orders[k].rev = e.Revenue
-				}
-				continue
-			}
-			if indexed {
-				r.seen[e.Order] = len(orders)
-			}
-		}
-		orders = append(orders, repeatOrder{t: e.Time, rev: e.Revenue, id: e.Order})
-	}
-	r.orders = orders
-	return orders
 }
 
 // customerSegment is the segment of the customer's latest event with a segment before end, or 0.
@@ -155,8 +85,9 @@ func firstTouchpoint(j *Journey, end int64) uint32 {
 	return 0
 }
 
-func (r *repeatAcc) add(j *Journey) {
-	orders := r.customerOrders(j)
+// add folds in one journey, whose orders jo holds.
+func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
+	orders := jo.orders
 	if len(orders) == 0 {
 		return
 	}
