@@ -423,8 +423,9 @@ func quantileSelect(x []int64, q float64) float64 {
 	return float64(a) + frac*float64(b-a)
 }
 
-// quantileSorted is the q-quantile of sorted x, interpolated linearly (Hyndman & Fan type 7).
-func quantileSorted(x []int64, q float64) float64 {
+// quantileSorted is the q-quantile of sorted (non-empty) x, interpolated linearly (Hyndman &
+// Fan type 7).
+func quantileSorted[T int64 | float64](x []T, q float64) float64 {
 	pos := q * float64(len(x)-1)
 	lo := int(math.Floor(pos))
 	if lo >= len(x)-1 {

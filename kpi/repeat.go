@@ -261,18 +261,8 @@ func repeatStats(values []float64) Stats {
 	for _, v := range values {
 		sum += v
 	}
-	s.Median = Ptr(repeatQuantile(values, 0.5))
-	s.P90 = Ptr(repeatQuantile(values, 0.9))
+	s.Median = Ptr(quantileSorted(values, 0.5))
+	s.P90 = Ptr(quantileSorted(values, 0.9))
 	s.Mean = Ptr(sum / float64(len(values)))
 	return s
-}
-
-// repeatQuantile is the q-quantile of sorted (non-empty) values, interpolating linearly.
-func repeatQuantile(sorted []float64, q float64) float64 {
-	pos := q * float64(len(sorted)-1)
-	lo := int(math.Floor(pos))
-	if lo >= len(sorted)-1 {
-		return sorted[len(sorted)-1]
-	}
-	return sorted[lo] + (pos-float64(lo))*(sorted[lo+1]-sorted[lo])
 }
