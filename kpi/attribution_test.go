@@ -405,8 +405,11 @@ func TestAttributionSpend(t *testing.T) {
 		}
 	}
 	none := attrResult(p, d, js, nil)
+	if none.SpendKnown || len(none.Touchpoints) == 0 {
+		t.Errorf("without spend: spend known %v, %d touchpoints", none.SpendKnown, len(none.Touchpoints))
+	}
 	for _, tp := range none.Touchpoints {
-		if tp.Cost != nil || tp.CPA != nil || tp.ROAS != nil || none.SpendKnown {
+		if tp.Cost != nil || tp.CPA != nil || tp.ROAS != nil {
 			t.Errorf("%s: cost without spend", tp.Touchpoint)
 		}
 	}
