@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-	"time"
 )
 
 // benchJourneys makes n journeys shaped like the benchmark data (/work/shared/bench): 1–6
@@ -137,7 +136,6 @@ func TestAccMerge(t *testing.T) {
 		t.Errorf("degenerate data: %+v", r.Funnel)
 	}
 	checkInvariants(t, &r.Funnel)
-	_ = time.UTC
 }
 
 // BenchmarkFunnelLongJourney is the hard case for the attempt search: one customer with 2,000
