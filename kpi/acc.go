@@ -28,7 +28,7 @@ func newPeriodAcc(p *Params, per Period, current bool) periodAcc {
 	return periodAcc{
 		eval:   newEvaluator(p, newStagePlan(p), per),
 		funnel: newFunnelAcc(p, per),
-		jmap:   newJourneyMapAcc(p, per),
+		jmap:   newJourneyMapAcc(p),
 		trends: newTrendsAcc(p, per),
 		repeat: newRepeatAcc(p, per, current),
 		attr:   newAttributionAcc(p, per),
@@ -56,7 +56,7 @@ func (pa *periodAcc) result(d *Dicts, in *Inputs) PeriodResult {
 	return PeriodResult{
 		Funnel:      pa.funnel.result(d),
 		JourneyMap:  pa.jmap.result(d),
-		Trends:      pa.trends.result(d),
+		Trends:      pa.trends.result(),
 		Repeat:      pa.repeat.result(d),
 		Attribution: pa.attr.result(d, in.Spend),
 	}

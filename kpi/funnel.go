@@ -494,7 +494,6 @@ const (
 type funnelAcc struct {
 	p     *Params
 	sp    *stagePlan
-	per   Period
 	weeks buckets
 	all   *funnelCounts
 	// dims holds one closed funnel per breakdown value, indexed by the value's code (touchpoint
@@ -507,7 +506,7 @@ type funnelAcc struct {
 func newFunnelAcc(p *Params, per Period) *funnelAcc {
 	sp := newStagePlan(p)
 	return &funnelAcc{
-		p: p, sp: sp, per: per, weeks: weekBuckets(p, per),
+		p: p, sp: sp, weeks: weekBuckets(p, per),
 		all: newFunnelCounts(sp.n), dims: make([][]*funnelCounts, len(p.Breakdowns)),
 		open: make([]int64, sp.n), seen: make([]bool, sp.n),
 	}

@@ -18,7 +18,7 @@ func engineRun(p *Params, per Period, d *Dicts, journeys []Journey, parts int) r
 		t  *trendsAcc
 	}
 	newAccs := func() accs {
-		return accs{newEvaluator(p, newStagePlan(p), per), newFunnelAcc(p, per), newJourneyMapAcc(p, per), newTrendsAcc(p, per)}
+		return accs{newEvaluator(p, newStagePlan(p), per), newFunnelAcc(p, per), newJourneyMapAcc(p), newTrendsAcc(p, per)}
 	}
 	as := make([]accs, parts)
 	for i := range as {
@@ -36,7 +36,7 @@ func engineRun(p *Params, per Period, d *Dicts, journeys []Journey, parts int) r
 		as[0].m.merge(b.m)
 		as[0].t.merge(b.t)
 	}
-	return refPeriod{as[0].f.result(d), as[0].m.result(d), as[0].t.result(d)}
+	return refPeriod{as[0].f.result(d), as[0].m.result(d), as[0].t.result()}
 }
 
 // scanOrders groups j's orders as Acc.Add does, for tests that call a KPI family directly.

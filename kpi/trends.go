@@ -53,9 +53,7 @@ const maxDailyTrendDays = 90
 
 // trendsAcc accumulates daily (or weekly) entrants and conversions of one period.
 type trendsAcc struct {
-	p           *Params
 	sp          *stagePlan
-	per         Period
 	granularity string
 	b           buckets
 	points      []TrendPoint // Revenue is filled in at result, from revenue
@@ -69,7 +67,7 @@ const moneyScale = 1e6
 func toMicroUnits(v float64) int64 { return int64(math.Round(v * moneyScale)) }
 
 func newTrendsAcc(p *Params, per Period) *trendsAcc {
-	t := &trendsAcc{p: p, sp: newStagePlan(p), per: per, granularity: "day", b: dayBuckets(p, per)}
+	t := &trendsAcc{sp: newStagePlan(p), granularity: "day", b: dayBuckets(p, per)}
 	if len(t.b.starts) > maxDailyTrendDays {
 		t.granularity, t.b = "week", weekBuckets(p, per)
 	}
@@ -111,7 +109,7 @@ func (t *trendsAcc) merge(o *trendsAcc) {
 	}
 }
 
-func (t *trendsAcc) result(d *Dicts) TrendsResult {
+func (t *trendsAcc) result() TrendsResult {
 	points := append([]TrendPoint(nil), t.points...)
 	for i := range points {
 		points[i].Revenue = float64(t.revenue[i]) / moneyScale
