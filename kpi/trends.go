@@ -39,9 +39,7 @@ func dayBuckets(p *Params, per Period) buckets {
 // their Monday.
 func weekBuckets(p *Params, per Period) buckets {
 	var b buckets
-	d := p.DayStart(per.From)
-	d = d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
-	for ; d.UnixMicro() < per.To || len(b.starts) == 0; d = d.AddDate(0, 0, 7) {
+	for d := p.mondayStart(per.From); d.UnixMicro() < per.To || len(b.starts) == 0; d = d.AddDate(0, 0, 7) {
 		b.starts = append(b.starts, d.UnixMicro())
 		b.labels = append(b.labels, d.Format(time.DateOnly))
 	}
