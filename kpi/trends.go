@@ -27,19 +27,20 @@ func (b *buckets) find(t int64) int {
 
 // dayBuckets are the report-time-zone days of per.
 func dayBuckets(p *Params, per Period) buckets {
-	var b buckets
-	for d := p.DayStart(per.From); d.UnixMicro() < per.To || len(b.starts) == 0; d = d.AddDate(0, 0, 1) {
-		b.starts = append(b.starts, d.UnixMicro())
-		b.labels = append(b.labels, d.Format(time.DateOnly))
-	}
-	return b
+	return calendarBuckets(p.DayStart(per.From), per.To, 1)
 }
 
 // weekBuckets are the ISO weeks (Monday to Sunday, report time zone) that meet per, labelled by
 // their Monday.
 func weekBuckets(p *Params, per Period) buckets {
+	return calendarBuckets(p.mondayStart(per.From), per.To, 7)
+}
+
+// calendarBuckets are the spans of days calendar days from first, labelled by their first day,
+// until one reaches to (at least one).
+func calendarBuckets(first time.Time, to int64, days int) buckets {
 	var b buckets
-	for d := p.mondayStart(per.From); d.UnixMicro() < per.To || len(b.starts) == 0; d = d.AddDate(0, 0, 7) {
+	for d := first; d.UnixMicro() < to || len(b.starts) == 0; d = d.AddDate(0, 0, days) {
 		b.starts = append(b.starts, d.UnixMicro())
 		b.labels = append(b.labels, d.Format(time.DateOnly))
 	}
