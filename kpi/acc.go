@@ -1,16 +1,16 @@
 package kpi
 
-import "slices"
-
 // Acc folds journeys into every KPI family, for the report period and the previous period. An
 // Acc is not safe for concurrent use: give each worker (or each partition) its own and Merge them
 // in a fixed order, so floating-point sums come out the same on every run.
 type Acc struct {
 	p         *Params
 	cur, prev periodAcc
-	// resent counts purchase events repeating an order_id already seen for the customer.
+	// orders groups each journey's purchase events into orders, once for every family.
+	orders *journeyOrders
+	// resent counts purchase events repeating an order_id already seen for the customer: GA4
+	// exports sometimes resend them, and they count once (data_quality.duplicate_order_events).
 	resent int64
-	orders []uint64 // scratch
 }
 
 // periodAcc holds one accumulator per KPI family for one period.
@@ -28,20 +28,20 @@ func newPeriodAcc(p *Params, per Period, current bool) periodAcc {
 	return periodAcc{
 		eval:   newEvaluator(p, newStagePlan(p), per),
 		funnel: newFunnelAcc(p, per),
-		jmap:   newJourneyMapAcc(p, per),
+		jmap:   newJourneyMapAcc(p),
 		trends: newTrendsAcc(p, per),
 		repeat: newRepeatAcc(p, per, current),
 		attr:   newAttributionAcc(p, per),
 	}
 }
 
-func (pa *periodAcc) add(j *Journey) {
-	o := pa.eval.run(j)
+func (pa *periodAcc) add(j *Journey, jo *journeyOrders) {
+	o := pa.eval.run(j, jo)
 	pa.funnel.add(j, o)
 	pa.jmap.add(j, o)
 	pa.trends.add(j, o)
-	pa.repeat.add(j)
-	pa.attr.add(j)
+	pa.repeat.add(j, jo)
+	pa.attr.add(j, jo)
 }
 
 func (pa *periodAcc) merge(o *periodAcc) {
@@ -56,7 +56,7 @@ func (pa *periodAcc) result(d *Dicts, in *Inputs) PeriodResult {
 	return PeriodResult{
 		Funnel:      pa.funnel.result(d),
 		JourneyMap:  pa.jmap.result(d),
-		Trends:      pa.trends.result(d),
+		Trends:      pa.trends.result(),
 		Repeat:      pa.repeat.result(d),
 		Attribution: pa.attr.result(d, in.Spend),
 	}
@@ -65,34 +65,16 @@ func (pa *periodAcc) result(d *Dicts, in *Inputs) PeriodResult {
 // NewAcc returns an empty accumulator. p must be valid (Params.Validate) and is not copied: it
 // must not change while the Acc is in use.
 func NewAcc(p *Params) *Acc {
-	return &Acc{p: p, cur: newPeriodAcc(p, p.Current, true), prev: newPeriodAcc(p, p.Previous, false)}
+	return &Acc{p: p, cur: newPeriodAcc(p, p.Current, true), prev: newPeriodAcc(p, p.Previous, false), orders: newJourneyOrders(p)}
 }
 
 // Add folds one journey in. j.Events must be ordered by Compare without exact duplicates
 // (Normalize), and j must hold every event of the customer that was read. Add does not keep j.
 func (a *Acc) Add(j *Journey) {
-	a.cur.add(j)
-	a.prev.add(j)
-	a.countResent(j)
-}
-
-// countResent counts the purchase events whose order_id the customer already had: GA4 exports
-// sometimes resend them, and they count once (data_quality.duplicate_order_events). The ids are
-// sorted rather than searched, so a customer with very many orders (a shared walk-in or guest id)
-// costs O(n log n), not O(n²).
-func (a *Acc) countResent(j *Journey) {
-	ps := int8(a.p.PurchaseStage())
-	a.orders = a.orders[:0]
-	for i := range j.Events {
-		if e := &j.Events[i]; e.Stage == ps && e.Order != 0 {
-			a.orders = append(a.orders, e.Order)
-		}
-	}
-	if n := len(a.orders); n > 1 {
-		slices.Sort(a.orders)
-		a.orders = slices.Compact(a.orders)
-		a.resent += int64(n - len(a.orders))
-	}
+	a.orders.scan(j.Events)
+	a.cur.add(j, a.orders)
+	a.prev.add(j, a.orders)
+	a.resent += a.orders.resent
 }
 
 // Merge folds b into a. b must not be used afterwards.

@@ -39,14 +39,6 @@ type touchCredit struct {
 	reached int64
 }
 
-// attrOrder is one distinct order of the journey being added.
-type attrOrder struct {
-	key        uint64 // Event.Order; 0 never matches another order
-	time       int64  // its first event's time
-	revenue    float64
-	touchpoint uint32 // its first event's touchpoint
-}
-
 // attributionAcc accumulates the attribution of the orders in one period. It keeps no path: the
 // heuristic credits are summed as each order is seen and the Markov chain needs only transition
 // counts. Sums are exact (exactSum), so results do not depend on how journeys were split between
@@ -65,8 +57,6 @@ type attributionAcc struct {
 	// Scratch space reused between journeys.
 	serial   uint64
 	lastSeen []uint64 // by touchpoint code: the serial of the last journey reaching it
-	orders   []attrOrder
-	orderIdx map[uint64]int // by order key, once a journey has more than orderScan orders
 	path     []uint32
 	times    []int64
 	weights  []float64
@@ -98,48 +88,6 @@ func (a *attributionAcc) reach(c uint32) {
 	}
 }
 
-// orderScan is how many orders a journey may have before findOrder switches from a linear scan
-// to an index, so a customer with thousands of orders is not quadratic.
-const orderScan = 32
-
-// findOrder returns the index of the order with key k, or -1.
-func (a *attributionAcc) findOrder(k uint64) int {
-	if k == 0 {
-		return -1
-	}
-	if len(a.orders) > orderScan {
-		if i, ok := a.orderIdx[k]; ok {
-			return i
-		}
-		return -1
-	}
-	for i := range a.orders {
-		if a.orders[i].key == k {
-			return i
-		}
-	}
-	return -1
-}
-
-// addOrder appends a new order, keeping the index once there are many.
-func (a *attributionAcc) addOrder(o attrOrder) {
-	a.orders = append(a.orders, o)
-	switch n := len(a.orders); {
-	case n == orderScan+1:
-		if a.orderIdx == nil {
-			a.orderIdx = make(map[uint64]int)
-		}
-		clear(a.orderIdx)
-		for i := range a.orders {
-			if a.orders[i].key != 0 {
-				a.orderIdx[a.orders[i].key] = i
-			}
-		}
-	case n > orderScan+1 && o.key != 0:
-		a.orderIdx[o.key] = n - 1
-	}
-}
-
 // appendTouch adds touchpoint c at time t to the path, collapsing a repeat of the last touch (the
 // collapsed run takes the time of its latest event).
 func (a *attributionAcc) appendTouch(c uint32, t int64) {
@@ -151,7 +99,8 @@ func (a *attributionAcc) appendTouch(c uint32, t int64) {
 	a.times = append(a.times, t)
 }
 
-func (a *attributionAcc) add(j *Journey) { a.paths(j, a.emit) }
+// add folds in one journey, whose orders jo holds.
+func (a *attributionAcc) add(j *Journey, jo *journeyOrders) { a.paths(j, jo, a.emit) }
 
 // emit folds the path in a.path: a conversion of revenue rev, or a null path.
 func (a *attributionAcc) emit(converted bool, rev float64) {
@@ -166,19 +115,19 @@ func (a *attributionAcc) emit(converted bool, rev float64) {
 	a.markov.addPath(a.path, true, rev)
 }
 
-// paths counts the customers j reaches per touchpoint and calls emit once per path of j, with
+// paths counts the customers j reaches per touchpoint and calls emit once per path of j (whose
+// orders jo holds), with
 // the path in a.path and a.times: for each order in the period, its touchpoints in the look-back
 // strictly before it and after the previous order (the order's own touchpoint when there is
 // none), with its revenue (0 when unknown); when there is no order in the period but a
 // non-purchase event in it, one null path of the touchpoints in the period. Consecutive repeats
 // are collapsed.
-func (a *attributionAcc) paths(j *Journey, emit func(converted bool, rev float64)) {
+func (a *attributionAcc) paths(j *Journey, jo *journeyOrders, emit func(converted bool, rev float64)) {
 	ev := j.Events
 	if len(ev) == 0 {
 		return
 	}
 	a.serial++
-	a.orders = a.orders[:0]
 	touched := false // a non-purchase event in the period
 	for i := range ev {
 		e := &ev[i]
@@ -188,42 +137,34 @@ func (a *attributionAcc) paths(j *Journey, emit func(converted bool, rev float64
 		}
 		if e.Stage != a.purchase {
 			touched = touched || in
-			continue
 		}
-		if k := a.findOrder(e.Order); k >= 0 {
-			if o := &a.orders[k]; math.IsNaN(o.revenue) && e.HasRevenue() {
-				o.revenue = e.Revenue
-			}
-			continue
-		}
-		a.addOrder(attrOrder{key: e.Order, time: e.Time, revenue: e.Revenue, touchpoint: e.Touchpoint})
 	}
 	converted := false
-	for i := range a.orders {
-		o := &a.orders[i]
-		if !a.per.Contains(o.time) {
+	for i := range jo.orders {
+		o := &jo.orders[i]
+		if !a.per.Contains(o.t) {
 			continue
 		}
 		converted = true
 		from := 0
 		if a.p.Lookback > 0 {
-			lo := o.time - a.p.Lookback
+			lo := o.t - a.p.Lookback
 			from = sort.Search(len(ev), func(k int) bool { return ev[k].Time >= lo })
 		}
 		if i > 0 {
-			prev := a.orders[i-1].time
+			prev := jo.orders[i-1].t
 			from = max(from, sort.Search(len(ev), func(k int) bool { return ev[k].Time > prev }))
 		}
 		a.path, a.times = a.path[:0], a.times[:0]
-		for k := from; k < len(ev) && ev[k].Time < o.time; k++ {
+		for k := from; k < len(ev) && ev[k].Time < o.t; k++ {
 			if ev[k].Stage != a.purchase {
 				a.appendTouch(ev[k].Touchpoint, ev[k].Time)
 			}
 		}
 		if len(a.path) == 0 {
-			a.appendTouch(o.touchpoint, o.time)
+			a.appendTouch(ev[o.at].Touchpoint, o.t)
 		}
-		rev := o.revenue
+		rev := o.rev
 		if math.IsNaN(rev) || math.IsInf(rev, 0) {
 			rev = 0 // unknown; the data contract rejects non-numbers, so only NaN (absent) gets here
 		}

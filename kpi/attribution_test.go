@@ -56,7 +56,7 @@ func attrJourney(id uint64, ev ...Event) *Journey {
 func recordPaths(p *Params, d *Dicts, j *Journey) []string {
 	a := newAttributionAcc(p, p.Current)
 	var out []string
-	a.paths(j, func(conv bool, rev float64) {
+	a.paths(j, scanOrders(p, j), func(conv bool, rev float64) {
 		names := make([]string, len(a.path))
 		for i, c := range a.path {
 			names[i] = d.TouchpointName(c)
@@ -241,7 +241,7 @@ func attrJourneys(d *Dicts, paths []attrPath) []*Journey {
 func attrResult(p *Params, d *Dicts, js []*Journey, spend []SpendRow) AttributionResult {
 	a := newAttributionAcc(p, p.Current)
 	for _, j := range js {
-		a.add(j)
+		a.add(j, scanOrders(p, j))
 	}
 	return a.result(d, spend)
 }
@@ -405,8 +405,11 @@ func TestAttributionSpend(t *testing.T) {
 		}
 	}
 	none := attrResult(p, d, js, nil)
+	if none.SpendKnown || len(none.Touchpoints) == 0 {
+		t.Errorf("without spend: spend known %v, %d touchpoints", none.SpendKnown, len(none.Touchpoints))
+	}
 	for _, tp := range none.Touchpoints {
-		if tp.Cost != nil || tp.CPA != nil || tp.ROAS != nil || none.SpendKnown {
+		if tp.Cost != nil || tp.CPA != nil || tp.ROAS != nil {
 			t.Errorf("%s: cost without spend", tp.Touchpoint)
 		}
 	}

@@ -65,7 +65,7 @@ func dayNumber(t int64, loc *time.Location) int64 {
 }
 
 // add records one customer from their orders (in time order).
-func (b *bgnbdAcc) add(orders []repeatOrder, seg, tp uint32) {
+func (b *bgnbdAcc) add(orders []journeyOrder, seg, tp uint32) {
 	to := b.p.Current.To
 	if orders[0].t >= to {
 		return
@@ -122,16 +122,12 @@ func (b *bgnbdAcc) result(d *Dicts) *BGNBDResult {
 
 	aov := Ratio(b.revenue.value(), float64(b.orders))
 	horizon := float64(b.p.Horizon) / float64(Week)
-	type sums struct {
-		customers       int64
-		expected, alive float64
-	}
-	var total sums
-	bySeg, byTP := map[uint32]*sums{}, map[uint32]*sums{}
-	group := func(m map[uint32]*sums, code uint32) *sums {
+	var total bgnbdSums
+	bySeg, byTP := map[uint32]*bgnbdSums{}, map[uint32]*bgnbdSums{}
+	group := func(m map[uint32]*bgnbdSums, code uint32) *bgnbdSums {
 		s := m[code]
 		if s == nil {
-			s = &sums{}
+			s = &bgnbdSums{}
 			m[code] = s
 		}
 		return s
@@ -143,7 +139,7 @@ func (b *bgnbdAcc) result(d *Dicts) *BGNBDResult {
 			e = q.expected(horizon, x, tx, T)
 			alive = q.pAlive(x, tx, T)
 		}
-		for _, s := range []*sums{&total, group(bySeg, c.seg), group(byTP, c.tp)} {
+		for _, s := range []*bgnbdSums{&total, group(bySeg, c.seg), group(byTP, c.tp)} {
 			s.customers++
 			s.expected += e
 			s.alive += alive
@@ -164,49 +160,40 @@ func (b *bgnbdAcc) result(d *Dicts) *BGNBDResult {
 	}
 	res.MeanPAlive = Ratio(total.alive, float64(total.customers))
 
-	groups := func(m map[uint32]*sums, name func(uint32) string) []BGNBDGroup {
-		type named struct {
-			name string
-			s    *sums
+	row := func(name string, s *bgnbdSums) BGNBDGroup {
+		g := BGNBDGroup{Value: name, Customers: s.customers, ExpectedPurchases: s.expected,
+			MeanPAlive: s.alive / float64(s.customers)}
+		if aov != nil {
+			g.ExpectedRevenue = s.expected * *aov
 		}
-		gs := make([]named, 0, len(m))
-		for code, s := range m {
-			gs = append(gs, named{name(code), s})
+		return g
+	}
+	groups := func(m map[uint32]*bgnbdSums, name func(uint32) string) []BGNBDGroup {
+		kept, other := topGroups(m, name, b.p.Top, func(s *bgnbdSums) int64 { return s.customers }, (*bgnbdSums).merge)
+		out := make([]BGNBDGroup, 0, len(kept)+1)
+		for _, g := range kept {
+			out = append(out, row(g.name, g.g))
 		}
-		slices.SortFunc(gs, func(a, b named) int {
-			if c := cmp.Compare(b.s.customers, a.s.customers); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.name, b.name)
-		})
-		row := func(name string, s *sums) BGNBDGroup {
-			g := BGNBDGroup{Value: name, Customers: s.customers, ExpectedPurchases: s.expected,
-				MeanPAlive: s.alive / float64(s.customers)}
-			if aov != nil {
-				g.ExpectedRevenue = s.expected * *aov
-			}
-			return g
-		}
-		top := b.p.Top
-		out := make([]BGNBDGroup, 0, len(gs))
-		var other sums
-		for i, g := range gs {
-			if top > 0 && i >= top {
-				other.customers += g.s.customers
-				other.expected += g.s.expected
-				other.alive += g.s.alive
-				continue
-			}
-			out = append(out, row(g.name, g.s))
-		}
-		if top > 0 && len(gs) > top {
-			out = append(out, row(OtherLabel, &other))
+		if other != nil {
+			out = append(out, row(OtherLabel, other))
 		}
 		return out
 	}
 	res.BySegment = groups(bySeg, d.SegmentName)
 	res.ByFirstTouchpoint = groups(byTP, d.TouchpointName)
 	return res
+}
+
+// bgnbdSums add up the predictions of a group of customers.
+type bgnbdSums struct {
+	customers       int64
+	expected, alive float64
+}
+
+func (s *bgnbdSums) merge(o *bgnbdSums) {
+	s.customers += o.customers
+	s.expected += o.expected
+	s.alive += o.alive
 }
 
 // bgnbdParams are the model's parameters.

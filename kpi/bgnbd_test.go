@@ -115,7 +115,7 @@ func TestBGNBDCDNOW(t *testing.T) {
 	p := repeatParams(t, "1997-09-01", "1997-09-30")
 	acc := newRepeatAcc(p, p.Current, true)
 	for i := range js {
-		acc.add(&js[i])
+		acc.add(&js[i], scanOrders(p, &js[i]))
 	}
 
 	// The inputs: x, t_x and T of every customer as in the published calibration summary.
@@ -245,7 +245,7 @@ func TestBGNBDInputs(t *testing.T) {
 			}
 			acc := newRepeatAcc(p, p.Current, true)
 			for i := range c.journeys {
-				acc.add(&c.journeys[i])
+				acc.add(&c.journeys[i], scanOrders(p, &c.journeys[i]))
 			}
 			if !reflect.DeepEqual(acc.fit.customers, c.want) {
 				t.Errorf("inputs = %+v, want %+v", acc.fit.customers, c.want)

@@ -20,15 +20,15 @@ type cohortAcc struct {
 }
 
 func newCohortAcc(p *Params) *cohortAcc {
-	start := time.UnixMicro(p.Current.From - p.History).In(p.Location)
+	start := p.Current.From - p.History
 	var b time.Time
 	step := func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }
 	if p.Cohort == "week" {
-		d := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, p.Location)
-		b = d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+		b = p.mondayStart(start)
 		step = func(t time.Time) time.Time { return t.AddDate(0, 0, 7) }
 	} else {
-		b = time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, p.Location)
+		t := time.UnixMicro(start).In(p.Location)
+		b = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, p.Location)
 	}
 	c := &cohortAcc{p: p}
 	for {
@@ -53,7 +53,7 @@ func (c *cohortAcc) index(t int64) int {
 }
 
 // add counts one customer's orders (in time order).
-func (c *cohortAcc) add(orders []repeatOrder) {
+func (c *cohortAcc) add(orders []journeyOrder) {
 	to := c.p.Current.To
 	first := orders[0].t
 	if first < c.bounds[0] || first >= to {

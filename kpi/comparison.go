@@ -1,5 +1,7 @@
 package kpi
 
+import "math"
+
 // headline sets the headline KPIs of the period beside the previous period's, in the order the
 // Summary sheet lists them. A KPI that is not defined in a period (no denominator) is nil there,
 // and so is its change.
@@ -31,17 +33,10 @@ func headline(p *Params, cur, prev *PeriodResult) []Headline {
 		if h.Current != nil && h.Previous != nil {
 			h.Change = Ptr(*h.Current - *h.Previous)
 			if *h.Previous != 0 {
-				h.RelativeChange = Ptr(*h.Change / abs(*h.Previous))
+				h.RelativeChange = Ptr(*h.Change / math.Abs(*h.Previous))
 			}
 		}
 		out = append(out, h)
 	}
 	return out
-}
-
-func abs(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }

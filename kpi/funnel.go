@@ -1,7 +1,6 @@
 package kpi
 
 import (
-	"cmp"
 	"math"
 	"math/bits"
 	"slices"
@@ -62,15 +61,6 @@ func newStagePlan(p *Params) *stagePlan {
 	return sp
 }
 
-// Event flags the funnel derives per journey from the purchase-stage events.
-const (
-	// flagNewOrder marks the first event of an order: the only purchase-stage event the funnel
-	// counts (a resent purchase event of an order seen before counts once, SPEC §1).
-	flagNewOrder uint8 = 1 << iota
-	// flagRepeatOrder marks the first event of an order that is not the journey's first order.
-	flagRepeatOrder
-)
-
 // counted returns the stage that event e, with its order flags, counts for in a period's stage
 // events (-1: none) and whether it also reaches the repeat stage. For the purchase stage only an
 // order's first event counts, and a later order's first event is also a repeat; the repeat stage
@@ -126,19 +116,6 @@ type outcome struct {
 // reached reports whether the counted attempt reached stage k.
 func (o *outcome) reached(k int) bool { return o.entrant && o.st.firstIdx[k] >= 0 }
 
-// orderRef is one purchase-stage event with an order_id, for grouping events by order.
-type orderRef struct {
-	order uint64
-	idx   int32
-}
-
-func compareOrderRef(a, b orderRef) int {
-	if c := cmp.Compare(a.order, b.order); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.idx, b.idx)
-}
-
 // evaluator finds the attempt that counts for a journey in one period. It keeps its scratch
 // between journeys so that run does not allocate in steady state; it is not safe for concurrent
 // use.
@@ -147,10 +124,7 @@ type evaluator struct {
 	per     Period
 	dataEnd int64
 
-	flags    []uint8
-	orderRev []float64
-	refs     []orderRef
-	pidx     []int32 // purchase-stage events
+	flags    []uint8 // the journey's order flags (journeyOrders.flags)
 	lastAt   []int64 // per stage: time of the journey's last event that can reach it
 	cur, bst attemptState
 	out      outcome
@@ -161,64 +135,6 @@ func newEvaluator(p *Params, sp *stagePlan, per Period) *evaluator {
 		sp: sp, per: per, dataEnd: p.DataEnd,
 		lastAt: make([]int64, sp.n),
 		cur:    newAttemptState(sp.n), bst: newAttemptState(sp.n),
-	}
-}
-
-// orders flags each order's first event and finds its revenue: the first revenue value among
-// the order's events. An event without order_id is its own order. Only purchase-stage events get
-// flags; the others' flags are stale and never read.
-func (ev *evaluator) orders(events []Event) {
-	n := len(events)
-	if cap(ev.flags) < n {
-		ev.flags = make([]uint8, n, n+n/4)
-		ev.orderRev = make([]float64, n, n+n/4)
-	}
-	ev.flags = ev.flags[:n]
-	ev.orderRev = ev.orderRev[:n]
-	ev.refs = ev.refs[:0]
-	ev.pidx = ev.pidx[:0]
-	p := int8(ev.sp.purchase)
-	for i := range events {
-		e := &events[i]
-		if e.Stage != p {
-			continue
-		}
-		ev.pidx = append(ev.pidx, int32(i))
-		if e.Order == 0 {
-			ev.flags[i] = flagNewOrder
-			ev.orderRev[i] = e.Revenue
-			continue
-		}
-		ev.flags[i] = 0
-		ev.refs = append(ev.refs, orderRef{e.Order, int32(i)})
-	}
-	if len(ev.pidx) == 0 {
-		return
-	}
-	if len(ev.refs) > 1 {
-		slices.SortFunc(ev.refs, compareOrderRef)
-	}
-	for g := 0; g < len(ev.refs); {
-		first := ev.refs[g].idx
-		rev := math.NaN()
-		h := g
-		for ; h < len(ev.refs) && ev.refs[h].order == ev.refs[g].order; h++ {
-			if e := &events[ev.refs[h].idx]; math.IsNaN(rev) && e.HasRevenue() {
-				rev = e.Revenue
-			}
-		}
-		ev.flags[first] = flagNewOrder
-		ev.orderRev[first] = rev
-		g = h
-	}
-	seen := false
-	for _, i := range ev.pidx {
-		if ev.flags[i]&flagNewOrder != 0 {
-			if seen {
-				ev.flags[i] |= flagRepeatOrder
-			}
-			seen = true
-		}
 	}
 }
 
@@ -239,9 +155,9 @@ func periodRange(events []Event, per Period) (lo, hi int) {
 	return search(per.From), search(per.To)
 }
 
-// run evaluates one journey: every attempt that starts in the period, keeping the furthest
-// (ties to the earliest).
-func (ev *evaluator) run(j *Journey) *outcome {
+// run evaluates one journey, whose orders jo holds: every attempt that starts in the period,
+// keeping the furthest (ties to the earliest).
+func (ev *evaluator) run(j *Journey, jo *journeyOrders) *outcome {
 	sp := ev.sp
 	events := j.Events
 	o := &ev.out
@@ -250,8 +166,8 @@ func (ev *evaluator) run(j *Journey) *outcome {
 	if o.lo == o.hi {
 		return o // nothing in the period: every family skips the journey
 	}
-	ev.orders(events)
-	o.flags, o.orderRev = ev.flags, ev.orderRev
+	ev.flags = jo.flags
+	o.flags, o.orderRev = jo.flags, jo.rev
 	first := o.lo
 	for first < o.hi && !ev.starts(events, first) {
 		first++
@@ -507,8 +423,9 @@ func quantileSelect(x []int64, q float64) float64 {
 	return float64(a) + frac*float64(b-a)
 }
 
-// quantileSorted is the q-quantile of sorted x, interpolated linearly (Hyndman & Fan type 7).
-func quantileSorted(x []int64, q float64) float64 {
+// quantileSorted is the q-quantile of sorted (non-empty) x, interpolated linearly (Hyndman &
+// Fan type 7).
+func quantileSorted[T int64 | float64](x []T, q float64) float64 {
 	pos := q * float64(len(x)-1)
 	lo := int(math.Floor(pos))
 	if lo >= len(x)-1 {
@@ -577,7 +494,6 @@ const (
 type funnelAcc struct {
 	p     *Params
 	sp    *stagePlan
-	per   Period
 	weeks buckets
 	all   *funnelCounts
 	// dims holds one closed funnel per breakdown value, indexed by the value's code (touchpoint
@@ -590,7 +506,7 @@ type funnelAcc struct {
 func newFunnelAcc(p *Params, per Period) *funnelAcc {
 	sp := newStagePlan(p)
 	return &funnelAcc{
-		p: p, sp: sp, per: per, weeks: weekBuckets(p, per),
+		p: p, sp: sp, weeks: weekBuckets(p, per),
 		all: newFunnelCounts(sp.n), dims: make([][]*funnelCounts, len(p.Breakdowns)),
 		open: make([]int64, sp.n), seen: make([]bool, sp.n),
 	}

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-	"time"
 )
 
 // benchJourneys makes n journeys shaped like the benchmark data (/work/shared/bench): 1–6
@@ -83,15 +82,17 @@ func BenchmarkFunnelAdd(b *testing.B) {
 		t  *trendsAcc
 	}
 	mk := func(per Period) period {
-		return period{newEvaluator(p, newStagePlan(p), per), newFunnelAcc(p, per), newJourneyMapAcc(p, per), newTrendsAcc(p, per)}
+		return period{newEvaluator(p, newStagePlan(p), per), newFunnelAcc(p, per), newJourneyMapAcc(p), newTrendsAcc(p, per)}
 	}
 	pers := []period{mk(p.Current), mk(p.Previous)}
+	jo := newJourneyOrders(p)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		j := &js[i&(len(js)-1)]
+		jo.scan(j.Events)
 		for _, pa := range pers {
-			o := pa.ev.run(j)
+			o := pa.ev.run(j, jo)
 			pa.f.add(j, o)
 			pa.m.add(j, o)
 			pa.t.add(j, o)
@@ -135,7 +136,6 @@ func TestAccMerge(t *testing.T) {
 		t.Errorf("degenerate data: %+v", r.Funnel)
 	}
 	checkInvariants(t, &r.Funnel)
-	_ = time.UTC
 }
 
 // BenchmarkFunnelLongJourney is the hard case for the attempt search: one customer with 2,000
@@ -151,8 +151,10 @@ func BenchmarkFunnelLongJourney(b *testing.B) {
 	ev, _ = Normalize(ev)
 	j := &Journey{Customer: 1, Events: ev}
 	e := newEvaluator(p, newStagePlan(p), p.Current)
+	jo := newJourneyOrders(p)
 	b.ReportAllocs()
 	for b.Loop() {
-		e.run(j)
+		jo.scan(j.Events)
+		e.run(j, jo)
 	}
 }

@@ -18,7 +18,7 @@ func engineRun(p *Params, per Period, d *Dicts, journeys []Journey, parts int) r
 		t  *trendsAcc
 	}
 	newAccs := func() accs {
-		return accs{newEvaluator(p, newStagePlan(p), per), newFunnelAcc(p, per), newJourneyMapAcc(p, per), newTrendsAcc(p, per)}
+		return accs{newEvaluator(p, newStagePlan(p), per), newFunnelAcc(p, per), newJourneyMapAcc(p), newTrendsAcc(p, per)}
 	}
 	as := make([]accs, parts)
 	for i := range as {
@@ -26,7 +26,7 @@ func engineRun(p *Params, per Period, d *Dicts, journeys []Journey, parts int) r
 	}
 	for i := range journeys {
 		a := as[i*parts/len(journeys)]
-		o := a.ev.run(&journeys[i])
+		o := a.ev.run(&journeys[i], scanOrders(p, &journeys[i]))
 		a.f.add(&journeys[i], o)
 		a.m.add(&journeys[i], o)
 		a.t.add(&journeys[i], o)
@@ -36,7 +36,14 @@ func engineRun(p *Params, per Period, d *Dicts, journeys []Journey, parts int) r
 		as[0].m.merge(b.m)
 		as[0].t.merge(b.t)
 	}
-	return refPeriod{as[0].f.result(d), as[0].m.result(d), as[0].t.result(d)}
+	return refPeriod{as[0].f.result(d), as[0].m.result(d), as[0].t.result()}
+}
+
+// scanOrders groups j's orders as Acc.Add does, for tests that call a KPI family directly.
+func scanOrders(p *Params, j *Journey) *journeyOrders {
+	jo := newJourneyOrders(p)
+	jo.scan(j.Events)
+	return jo
 }
 
 // diffParams are stage configurations the random tests run under, with windows in hours so that

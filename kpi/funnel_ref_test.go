@@ -61,15 +61,22 @@ func refRepeatOrder(p *Params, ev []Event, i int) bool {
 	return false
 }
 
-// refStageEvent reports whether event i is an event of stage k for the closed funnel.
+// refStageEvent reports whether event i is an event of stage k for the closed funnel: any new
+// order for the purchase and repeat stages (which order is a repeat depends on the attempt).
 func refStageEvent(p *Params, ev []Event, i, k int) bool {
-	if p.Stages[k].Repeat {
-		return refNewOrder(p, ev, i)
-	}
-	if k == p.PurchaseStage() {
+	if p.Stages[k].Repeat || k == p.PurchaseStage() {
 		return refNewOrder(p, ev, i)
 	}
 	return int(ev[i].Stage) == k
+}
+
+// refPeriodEvent reports whether event i is an event of stage k for the open funnel and the
+// journey map: for the repeat stage, a new order after an earlier one.
+func refPeriodEvent(p *Params, ev []Event, i, k int) bool {
+	if p.Stages[k].Repeat {
+		return refRepeatOrder(p, ev, i)
+	}
+	return int(ev[i].Stage) == k && (k != p.PurchaseStage() || refNewOrder(p, ev, i))
 }
 
 func refWalk(p *Params, ev []Event, si int) refAttempt {
@@ -300,30 +307,12 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 			}
 		}
 		for k := range n {
+			seen := false
 			for i := range ev {
-				if !per.Contains(ev[i].Time) {
+				if !per.Contains(ev[i].Time) || !refPeriodEvent(p, ev, i, k) {
 					continue
 				}
-				is := int(ev[i].Stage) == k && (k != p.PurchaseStage() || refNewOrder(p, ev, i))
-				if p.Stages[k].Repeat {
-					is = refRepeatOrder(p, ev, i)
-				}
-				if is {
-					open[k]++
-					break
-				}
-			}
-			for i := range ev {
-				if !per.Contains(ev[i].Time) {
-					continue
-				}
-				is := int(ev[i].Stage) == k && (k != p.PurchaseStage() || refNewOrder(p, ev, i))
-				if p.Stages[k].Repeat {
-					is = refRepeatOrder(p, ev, i)
-				}
-				if !is {
-					continue
-				}
+				seen = true
 				c := getCell(k, ev[i].Touchpoint)
 				c.events++
 				if ev[i].HasSentiment() {
@@ -331,6 +320,9 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 					c.sum += float64(ev[i].Sentiment)
 					c.sentCustomers[journeys[ji].Customer] = true
 				}
+			}
+			if seen {
+				open[k]++
 			}
 		}
 		for i := range ev {

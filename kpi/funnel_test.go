@@ -275,6 +275,9 @@ func TestOpenFunnel(t *testing.T) {
 	add(ev(5, sAware), ev(6, sPurchase), ev(7, sPurchase), ev(40*d, sInterest)) // two orders without id
 	f := engineRun(p, p.Current, testDicts(), js, 1).funnel
 	want := []int64{1, 1, 0, 3, 0, 1, 2}
+	if len(f.Open) != len(want) {
+		t.Fatalf("%d open funnel rows, want %d", len(f.Open), len(want))
+	}
 	for k, r := range f.Open {
 		if r.Customers != want[k] {
 			t.Errorf("open %s = %d, want %d", r.Stage, r.Customers, want[k])

@@ -27,13 +27,12 @@ type mapCell struct {
 type journeyMapAcc struct {
 	p       *Params
 	sp      *stagePlan
-	per     Period
 	cells   [][]mapCell // [touchpoint code][stage]
 	journey uint64
 }
 
-func newJourneyMapAcc(p *Params, per Period) *journeyMapAcc {
-	return &journeyMapAcc{p: p, sp: newStagePlan(p), per: per}
+func newJourneyMapAcc(p *Params) *journeyMapAcc {
+	return &journeyMapAcc{p: p, sp: newStagePlan(p)}
 }
 
 func (m *journeyMapAcc) cell(tp uint32, k int) *mapCell {

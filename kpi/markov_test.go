@@ -274,7 +274,7 @@ func TestChannelAttributionData(t *testing.T) {
 			if roundRobin {
 				k = i % parts
 			}
-			accs[k].add(j)
+			accs[k].add(j, scanOrders(p, j))
 		}
 		for _, a := range accs[1:] {
 			accs[0].merge(a)
@@ -399,9 +399,12 @@ func BenchmarkAttributionAdd(b *testing.B) {
 		js[i] = &Journey{Customer: uint64(i), Events: ev}
 	}
 	a := newAttributionAcc(p, p.Current)
+	jo := newJourneyOrders(p)
 	i := 0
 	for b.Loop() {
-		a.add(js[i%len(js)])
+		j := js[i%len(js)]
+		jo.scan(j.Events)
+		a.add(j, jo)
 		i++
 	}
 }

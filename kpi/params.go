@@ -127,10 +127,12 @@ func (p *Params) DayStart(t int64) time.Time {
 func (p *Params) Day(t int64) string { return time.UnixMicro(t).In(p.Location).Format(time.DateOnly) }
 
 // WeekStart returns the Monday (YYYY-MM-DD) of the ISO week holding t, in the report time zone.
-func (p *Params) WeekStart(t int64) string {
+func (p *Params) WeekStart(t int64) string { return p.mondayStart(t).Format(time.DateOnly) }
+
+// mondayStart returns the start of the ISO week holding t: its Monday, in the report time zone.
+func (p *Params) mondayStart(t int64) time.Time {
 	d := p.DayStart(t)
-	off := (int(d.Weekday()) + 6) % 7
-	return d.AddDate(0, 0, -off).Format(time.DateOnly)
+	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
 }
 
 // Month returns the report-time-zone month of t as YYYY-MM.

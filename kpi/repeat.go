@@ -6,14 +6,6 @@ import (
 	"slices"
 )
 
-// repeatOrder is one distinct order of a customer: the time of its first event and the first
-// revenue value among its events (NaN when none carries one).
-type repeatOrder struct {
-	t   int64
-	rev float64
-	id  uint64
-}
-
 // repeatTally holds the running sums of the period KPIs, for every purchaser or for one group.
 type repeatTally struct {
 	purchasers int64
@@ -43,7 +35,6 @@ type repeatAcc struct {
 	p       *Params
 	per     Period
 	current bool
-	stage   int8 // the purchase stage: its events are orders
 
 	all   repeatTally
 	bySeg map[uint32]*repeatTally
@@ -52,15 +43,11 @@ type repeatAcc struct {
 	// cohorts and fit are nil unless current.
 	cohorts *cohortAcc
 	fit     *bgnbdAcc
-
-	// orders and seen are scratch space reused across journeys.
-	orders []repeatOrder
-	seen   map[uint64]int
 }
 
 func newRepeatAcc(p *Params, per Period, current bool) *repeatAcc {
 	r := &repeatAcc{
-		p: p, per: per, current: current, stage: int8(p.PurchaseStage()),
+		p: p, per: per, current: current,
 		bySeg: map[uint32]*repeatTally{}, byTP: map[uint32]*repeatTally{},
 	}
 	if current {
@@ -68,63 +55,6 @@ func newRepeatAcc(p *Params, per Period, current bool) *repeatAcc {
 		r.fit = newBGNBDAcc(p)
 	}
 	return r
-}
-
-// repeatSeenLinear is how many orders a customer may have before order ids are looked up in a
-// map rather than by a linear scan.
-const repeatSeenLinear = 32
-
-// customerOrders returns j's distinct orders in time order (j.Events is ordered by time). The
-// slice is scratch space, valid until the next call.
-func (r *repeatAcc) customerOrders(j *Journey) []repeatOrder {
-	orders := r.orders[:0]
-	clear(r.seen)
-	indexed := false // whether r.seen holds the ids of orders
-	for i := range j.Events {
-		e := &j.Events[i]
-		if e.Stage != r.stage {
-			continue
-		}
-		if e.Order != 0 {
-			if !indexed && len(orders) > repeatSeenLinear {
-				if r.seen == nil {
-					r.seen = make(map[uint64]int)
-				}
-				for m := len(orders) - 1; m >= 0; m-- { // the first order with an id wins
-					if orders[m].id != 0 {
-						r.seen[orders[m].id] = m
-					}
-				}
-				indexed = true
-			}
-			k := -1
-			if indexed {
-				if m, ok := r.seen[e.Order]; ok {
-					k = m
-				}
-			} else {
-				for m := range orders {
-					if orders[m].id == e.Order {
-						k = m
-						break
-					}
-				}
-			}
-			if k >= 0 {
-				// A resent purchase event adds nothing, except the revenue its order lacked.
-				if math.IsNaN(orders[k].rev) && e.HasRevenue() {
-					orders[k].rev = e.Revenue
-				}
-				continue
-			}
-			if indexed {
-				r.seen[e.Order] = len(orders)
-			}
-		}
-		orders = append(orders, repeatOrder{t: e.Time, rev: e.Revenue, id: e.Order})
-	}
-	r.orders = orders
-	return orders
 }
 
 // customerSegment is the segment of the customer's latest event with a segment before end, or 0.
@@ -155,8 +85,9 @@ func firstTouchpoint(j *Journey, end int64) uint32 {
 	return 0
 }
 
-func (r *repeatAcc) add(j *Journey) {
-	orders := r.customerOrders(j)
+// add folds in one journey, whose orders jo holds.
+func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
+	orders := jo.orders
 	if len(orders) == 0 {
 		return
 	}
@@ -277,33 +208,44 @@ func (t *repeatTally) row(value string) RepeatGroup {
 // repeatGroups lists the groups by purchasers (most first, then by name); beyond the top N
 // (top ≤ 0: no limit) they are summed into one "(other)" row, last.
 func repeatGroups(m map[uint32]*repeatTally, name func(uint32) string, top int) []RepeatGroup {
-	type named struct {
-		name string
-		t    *repeatTally
+	kept, other := topGroups(m, name, top, func(t *repeatTally) int64 { return t.purchasers }, (*repeatTally).merge)
+	out := make([]RepeatGroup, 0, len(kept)+1)
+	for _, g := range kept {
+		out = append(out, g.g.row(g.name))
 	}
-	gs := make([]named, 0, len(m))
-	for code, t := range m {
-		gs = append(gs, named{name(code), t})
+	if other != nil {
+		out = append(out, other.row(OtherLabel))
 	}
-	slices.SortFunc(gs, func(a, b named) int {
-		if c := cmp.Compare(b.t.purchasers, a.t.purchasers); c != 0 {
+	return out
+}
+
+// namedGroup is one group of a breakdown by segment or first touchpoint, with its name.
+type namedGroup[T any] struct {
+	name string
+	g    *T
+}
+
+// topGroups names the groups of m (by code) and orders them by size, largest first, then by
+// name. Beyond the top N (top ≤ 0: no limit) they are merged into other, nil when none is.
+func topGroups[T any](m map[uint32]*T, name func(uint32) string, top int, size func(*T) int64, merge func(into, g *T)) (kept []namedGroup[T], other *T) {
+	gs := make([]namedGroup[T], 0, len(m))
+	for code, g := range m {
+		gs = append(gs, namedGroup[T]{name(code), g})
+	}
+	slices.SortFunc(gs, func(a, b namedGroup[T]) int {
+		if c := cmp.Compare(size(b.g), size(a.g)); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.name, b.name)
 	})
-	out := make([]RepeatGroup, 0, len(gs))
-	var other repeatTally
-	for i, g := range gs {
-		if top > 0 && i >= top {
-			other.merge(g.t)
-			continue
-		}
-		out = append(out, g.t.row(g.name))
+	if top <= 0 || len(gs) <= top {
+		return gs, nil
 	}
-	if top > 0 && len(gs) > top {
-		out = append(out, other.row(OtherLabel))
+	other = new(T)
+	for _, g := range gs[top:] {
+		merge(other, g.g)
 	}
-	return out
+	return gs[:top], other
 }
 
 // repeatStats summarises values: n, median and 90th percentile (linear interpolation between
@@ -319,18 +261,8 @@ func repeatStats(values []float64) Stats {
 	for _, v := range values {
 		sum += v
 	}
-	s.Median = Ptr(repeatQuantile(values, 0.5))
-	s.P90 = Ptr(repeatQuantile(values, 0.9))
+	s.Median = Ptr(quantileSorted(values, 0.5))
+	s.P90 = Ptr(quantileSorted(values, 0.9))
 	s.Mean = Ptr(sum / float64(len(values)))
 	return s
-}
-
-// repeatQuantile is the q-quantile of sorted (non-empty) values, interpolating linearly.
-func repeatQuantile(sorted []float64, q float64) float64 {
-	pos := q * float64(len(sorted)-1)
-	lo := int(math.Floor(pos))
-	if lo >= len(sorted)-1 {
-		return sorted[len(sorted)-1]
-	}
-	return sorted[lo] + (pos-float64(lo))*(sorted[lo+1]-sorted[lo])
 }

@@ -76,7 +76,7 @@ func testRepeatMerge(t *testing.T, f *repeatFixture, js []Journey) {
 	one := func(per Period, current bool) RepeatResult {
 		a := newRepeatAcc(p, per, current)
 		for i := range js {
-			a.add(&js[i])
+			a.add(&js[i], scanOrders(p, &js[i]))
 		}
 		return a.result(f.d)
 	}
@@ -86,7 +86,7 @@ func testRepeatMerge(t *testing.T, f *repeatFixture, js []Journey) {
 			accs[k] = newRepeatAcc(p, per, current)
 		}
 		for i := range js {
-			accs[int(js[i].Customer*2654435761)%parts].add(&js[i])
+			accs[int(js[i].Customer*2654435761)%parts].add(&js[i], scanOrders(p, &js[i]))
 		}
 		if reverse {
 			for l, r := 0, len(accs)-1; l < r; l, r = l+1, r-1 {
@@ -125,11 +125,13 @@ func BenchmarkRepeatAdd(b *testing.B) {
 	for _, j := range js {
 		events += len(j.Events)
 	}
+	jo := newJourneyOrders(p)
 	b.ResetTimer()
 	for b.Loop() {
 		a := newRepeatAcc(p, p.Current, true)
 		for i := range js {
-			a.add(&js[i])
+			jo.scan(js[i].Events)
+			a.add(&js[i], jo)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")

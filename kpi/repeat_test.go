@@ -50,8 +50,9 @@ func (f *repeatFixture) journey(id uint64, evs ...Event) Journey {
 func repeatRun(p *Params, d *Dicts, js []Journey) (cur, prev RepeatResult) {
 	c, pr := newRepeatAcc(p, p.Current, true), newRepeatAcc(p, p.Previous, false)
 	for i := range js {
-		c.add(&js[i])
-		pr.add(&js[i])
+		jo := scanOrders(p, &js[i])
+		c.add(&js[i], jo)
+		pr.add(&js[i], jo)
 	}
 	return c.result(d), pr.result(d)
 }

@@ -27,21 +27,20 @@ func (b *buckets) find(t int64) int {
 
 // dayBuckets are the report-time-zone days of per.
 func dayBuckets(p *Params, per Period) buckets {
-	var b buckets
-	for d := p.DayStart(per.From); d.UnixMicro() < per.To || len(b.starts) == 0; d = d.AddDate(0, 0, 1) {
-		b.starts = append(b.starts, d.UnixMicro())
-		b.labels = append(b.labels, d.Format(time.DateOnly))
-	}
-	return b
+	return calendarBuckets(p.DayStart(per.From), per.To, 1)
 }
 
 // weekBuckets are the ISO weeks (Monday to Sunday, report time zone) that meet per, labelled by
 // their Monday.
 func weekBuckets(p *Params, per Period) buckets {
+	return calendarBuckets(p.mondayStart(per.From), per.To, 7)
+}
+
+// calendarBuckets are the spans of days calendar days from first, labelled by their first day,
+// until one reaches to (at least one).
+func calendarBuckets(first time.Time, to int64, days int) buckets {
 	var b buckets
-	d := p.DayStart(per.From)
-	d = d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
-	for ; d.UnixMicro() < per.To || len(b.starts) == 0; d = d.AddDate(0, 0, 7) {
+	for d := first; d.UnixMicro() < to || len(b.starts) == 0; d = d.AddDate(0, 0, days) {
 		b.starts = append(b.starts, d.UnixMicro())
 		b.labels = append(b.labels, d.Format(time.DateOnly))
 	}
@@ -53,9 +52,7 @@ const maxDailyTrendDays = 90
 
 // trendsAcc accumulates daily (or weekly) entrants and conversions of one period.
 type trendsAcc struct {
-	p           *Params
 	sp          *stagePlan
-	per         Period
 	granularity string
 	b           buckets
 	points      []TrendPoint // Revenue is filled in at result, from revenue
@@ -69,7 +66,7 @@ const moneyScale = 1e6
 func toMicroUnits(v float64) int64 { return int64(math.Round(v * moneyScale)) }
 
 func newTrendsAcc(p *Params, per Period) *trendsAcc {
-	t := &trendsAcc{p: p, sp: newStagePlan(p), per: per, granularity: "day", b: dayBuckets(p, per)}
+	t := &trendsAcc{sp: newStagePlan(p), granularity: "day", b: dayBuckets(p, per)}
 	if len(t.b.starts) > maxDailyTrendDays {
 		t.granularity, t.b = "week", weekBuckets(p, per)
 	}
@@ -111,7 +108,7 @@ func (t *trendsAcc) merge(o *trendsAcc) {
 	}
 }
 
-func (t *trendsAcc) result(d *Dicts) TrendsResult {
+func (t *trendsAcc) result() TrendsResult {
 	points := append([]TrendPoint(nil), t.points...)
 	for i := range points {
 		points[i].Revenue = float64(t.revenue[i]) / moneyScale

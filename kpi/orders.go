@@ -1,0 +1,113 @@
+package kpi
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// Event flags derived per journey from the purchase-stage events.
+const (
+	// flagNewOrder marks the first event of an order: the only purchase-stage event the KPIs
+	// count (a resent purchase event of an order seen before counts once, SPEC §1).
+	flagNewOrder uint8 = 1 << iota
+	// flagRepeatOrder marks the first event of an order that is not the journey's first order.
+	flagRepeatOrder
+)
+
+// journeyOrder is one distinct order of a journey.
+type journeyOrder struct {
+	at  int32   // index of its first event
+	t   int64   // its first event's time
+	rev float64 // the first revenue value among its events; NaN when none carries one
+}
+
+// journeyOrders groups one journey's purchase-stage events into orders. It is found once per
+// journey and read by both periods' funnel, journey map, trends, repeat and attribution, and by
+// the data-quality count of resent order events. An event without order_id is its own order. It
+// keeps its scratch between journeys; it is not safe for concurrent use.
+type journeyOrders struct {
+	purchase int8
+	// flags and rev are per event and set only on purchase-stage events (the others' are stale and
+	// never read): flagNewOrder and flagRepeatOrder; on an order's first event, its revenue.
+	flags []uint8
+	rev   []float64
+	// orders are the distinct orders in journey (time) order.
+	orders []journeyOrder
+	// resent counts the purchase events repeating an order_id the journey already had.
+	resent int64
+	// Scratch: the purchase-stage events, and those with an order_id.
+	pidx []int32
+	refs []orderRef
+}
+
+func newJourneyOrders(p *Params) *journeyOrders {
+	return &journeyOrders{purchase: int8(p.PurchaseStage())}
+}
+
+// orderRef is one purchase-stage event with an order_id, for grouping events by order.
+type orderRef struct {
+	order uint64
+	idx   int32
+}
+
+func compareOrderRef(a, b orderRef) int {
+	if c := cmp.Compare(a.order, b.order); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.idx, b.idx)
+}
+
+// scan groups events (one journey's, in Compare order) into orders. The order ids are sorted
+// rather than searched, so a customer with very many orders (a shared walk-in or guest id) costs
+// O(n log n), not O(n²).
+func (s *journeyOrders) scan(events []Event) {
+	n := len(events)
+	if cap(s.flags) < n {
+		s.flags = make([]uint8, n, n+n/4)
+		s.rev = make([]float64, n, n+n/4)
+	}
+	s.flags, s.rev = s.flags[:n], s.rev[:n]
+	s.pidx, s.refs, s.orders, s.resent = s.pidx[:0], s.refs[:0], s.orders[:0], 0
+	for i := range events {
+		e := &events[i]
+		if e.Stage != s.purchase {
+			continue
+		}
+		s.pidx = append(s.pidx, int32(i))
+		if e.Order == 0 {
+			s.flags[i], s.rev[i] = flagNewOrder, e.Revenue
+			continue
+		}
+		s.flags[i] = 0
+		s.refs = append(s.refs, orderRef{e.Order, int32(i)})
+	}
+	if len(s.pidx) == 0 {
+		return
+	}
+	if len(s.refs) > 1 {
+		slices.SortFunc(s.refs, compareOrderRef)
+	}
+	for g := 0; g < len(s.refs); {
+		rev := math.NaN()
+		h := g
+		for ; h < len(s.refs) && s.refs[h].order == s.refs[g].order; h++ {
+			if e := &events[s.refs[h].idx]; math.IsNaN(rev) && e.HasRevenue() {
+				rev = e.Revenue
+			}
+		}
+		first := s.refs[g].idx
+		s.flags[first], s.rev[first] = flagNewOrder, rev
+		s.resent += int64(h - g - 1)
+		g = h
+	}
+	for _, i := range s.pidx {
+		if s.flags[i]&flagNewOrder == 0 {
+			continue
+		}
+		if len(s.orders) > 0 {
+			s.flags[i] |= flagRepeatOrder
+		}
+		s.orders = append(s.orders, journeyOrder{at: i, t: events[i].Time, rev: s.rev[i]})
+	}
+}
