@@ -173,7 +173,7 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 	if out == "" {
 		out = cfg.Report.Out
 	}
-	files, err := writeOutputs(ctx, out, &cfg, job, o, timer)
+	files, err := writeOutputs(ctx, out, &cfg, job, start, end, o, timer)
 	if err != nil {
 		return nil, err
 	}
