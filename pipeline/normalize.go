@@ -452,30 +452,25 @@ func optKeyColumn(a arrow.Array, name string) (keyFunc, error) {
 	}
 	switch c := a.(type) {
 	case *array.Int64:
-		return func(i int) (uint64, bool) {
-			if c.IsNull(i) {
-				return 0, false
-			}
-			return hashString(strconv.FormatInt(c.Value(i), 10)), true
-		}, nil
+		return decimalKey(c, func(i int) string { return strconv.FormatInt(c.Value(i), 10) }), nil
 	case *array.Int32:
-		return func(i int) (uint64, bool) {
-			if c.IsNull(i) {
-				return 0, false
-			}
-			return hashString(strconv.FormatInt(int64(c.Value(i)), 10)), true
-		}, nil
+		return decimalKey(c, func(i int) string { return strconv.FormatInt(int64(c.Value(i)), 10) }), nil
 	case *array.Uint64:
-		return func(i int) (uint64, bool) {
-			if c.IsNull(i) {
-				return 0, false
-			}
-			return hashString(strconv.FormatUint(c.Value(i), 10)), true
-		}, nil
+		return decimalKey(c, func(i int) string { return strconv.FormatUint(c.Value(i), 10) }), nil
 	case *array.Null:
 		return func(int) (uint64, bool) { return 0, false }, nil
 	}
 	return keyColumn(a, name)
+}
+
+// decimalKey hashes an integer column's row through its decimal text; null is no key.
+func decimalKey(a arrow.Array, text func(i int) string) keyFunc {
+	return func(i int) (uint64, bool) {
+		if a.IsNull(i) {
+			return 0, false
+		}
+		return hashString(text(i)), true
+	}
 }
 
 // stringColumn reads string-like arrays: string, large string, dictionary of strings.
