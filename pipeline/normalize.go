@@ -59,7 +59,6 @@ type normalizer struct {
 	outside   int64
 	unmatched int64
 	dataEnd   int64
-	accepted  int64
 }
 
 func newNormalizer(cfg *config.Config, start, end time.Time, sink func([]row) error) *normalizer {
@@ -329,7 +328,6 @@ func (n *normalizer) rows(nrows int, in rowInputs) error {
 	}
 	n.outside += outside
 	n.unmatched += unmatched
-	n.accepted += int64(len(out))
 	if dataEnd > n.dataEnd {
 		n.dataEnd = dataEnd
 	}
