@@ -114,7 +114,7 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 		}
 		src = s
 	}
-	desc := describe(src)
+	desc := Describe(src)
 
 	tempDir := cfg.Engine.TempDir
 	g := newGrouper(int64(cfg.Engine.MemoryBudget), tempDir)
@@ -198,7 +198,8 @@ func interrupted(ctx context.Context, err error) error {
 	return err
 }
 
-func describe(src Source) string {
+// Describe is src's own description when it is a Describer, else its type.
+func Describe(src Source) string {
 	if d, ok := src.(Describer); ok {
 		return d.Describe()
 	}

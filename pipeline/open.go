@@ -157,7 +157,7 @@ type colNeed struct {
 // checkColumns writes what src has for each need to b and returns the problems: a required
 // column absent, or one of a type journeykpi cannot read. The error is the schema's own.
 func checkColumns(ctx context.Context, b *strings.Builder, what string, src Source, needs []colNeed) ([]string, error) {
-	fmt.Fprintf(b, "%s: %s\n", what, describe(src))
+	fmt.Fprintf(b, "%s: %s\n", what, Describe(src))
 	s, ok := src.(Schemer)
 	if !ok {
 		b.WriteString("  schema not checked (the source cannot report it without reading)\n")

@@ -166,13 +166,13 @@ func (r *retrySource) Read(ctx context.Context, start, end time.Time, emit func(
 }
 
 // Describe passes through to the wrapped source.
-func (r *retrySource) Describe() string { return describe(r.src) }
+func (r *retrySource) Describe() string { return Describe(r.src) }
 
 // Plan passes through to the wrapped source; it is not retried (it is quick and interactive).
 func (r *retrySource) Plan(ctx context.Context, start, end time.Time) (string, int64, error) {
 	p, ok := r.src.(Planner)
 	if !ok {
-		return "", -1, fmt.Errorf("%s cannot plan a read", describe(r.src))
+		return "", -1, fmt.Errorf("%s cannot plan a read", Describe(r.src))
 	}
 	return p.Plan(ctx, start, end)
 }
@@ -181,7 +181,7 @@ func (r *retrySource) Plan(ctx context.Context, start, end time.Time) (string, i
 func (r *retrySource) Schema(ctx context.Context) (*arrow.Schema, error) {
 	s, ok := r.src.(Schemer)
 	if !ok {
-		return nil, fmt.Errorf("%s cannot report its schema", describe(r.src))
+		return nil, fmt.Errorf("%s cannot report its schema", Describe(r.src))
 	}
 	return s.Schema(ctx)
 }

@@ -79,7 +79,7 @@ func limitOf(kind string, b config.BigQuery) int64 {
 func planSource(ctx context.Context, w io.Writer, what string, src pipeline.Source, start, end time.Time, limit int64, key string) error {
 	p, ok := src.(pipeline.Planner)
 	if !ok {
-		fmt.Fprintf(w, "\n%s: %s cannot estimate a read\n", what, describeSource(src))
+		fmt.Fprintf(w, "\n%s: %s cannot estimate a read\n", what, pipeline.Describe(src))
 		return nil
 	}
 	text, n, err := p.Plan(ctx, start, end)
@@ -100,13 +100,6 @@ func planSource(ctx context.Context, w io.Writer, what string, src pipeline.Sour
 			key, what, humanBytes(n), humanBytes(limit))
 	}
 	return nil
-}
-
-func describeSource(src pipeline.Source) string {
-	if d, ok := src.(pipeline.Describer); ok {
-		return d.Describe()
-	}
-	return fmt.Sprintf("%T", src)
 }
 
 // humanBytes writes n in decimal units, as BigQuery bills them.
