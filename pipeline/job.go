@@ -114,15 +114,17 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 		}
 		src = s
 	}
-	desc := Describe(src)
 
 	tempDir := cfg.Engine.TempDir
 	g := newGrouper(int64(cfg.Engine.MemoryBudget), tempDir)
 	defer g.Close()
 	norm := newNormalizer(&cfg, start, end, g.add)
 	if err := src.Read(ctx, start, end, func(rec arrow.Record) error { return norm.add(rec) }); err != nil {
-		return nil, fmt.Errorf("read %s: %w", desc, interrupted(ctx, err))
+		return nil, fmt.Errorf("read %s: %w", Describe(src), interrupted(ctx, err))
 	}
+	// Described after the read: a source then says what it read (a files source, the files it
+	// opened and pruned) without looking for its input again.
+	desc := Describe(src)
 	quality, err := norm.quality(cfg.Quality.MaxRejectRatio)
 	if err != nil {
 		return nil, err
