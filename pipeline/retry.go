@@ -143,7 +143,7 @@ func (r *retrySource) Read(ctx context.Context, start, end time.Time, emit func(
 		case emitFailed.Load() && errors.Is(err, emitErr):
 			// The consumer's own error: not the source's to retry.
 			return err
-		case ctx.Err() != nil && r.p.Deadline > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		case r.deadlineReached(ctx):
 			return &RetryError{Attempts: attempt, Reason: fmt.Sprintf("retry deadline %s reached", r.p.Deadline), Err: err}
 		case ctx.Err() != nil:
 			return err
@@ -160,9 +160,18 @@ func (r *retrySource) Read(ctx context.Context, start, end time.Time, emit func(
 			r.p.OnRetry(attempt, pause, err)
 		}
 		if serr := r.p.Sleep(ctx, pause); serr != nil {
-			return &RetryError{Attempts: attempt, Reason: "interrupted while waiting to retry", Err: err}
+			reason := "interrupted while waiting to retry"
+			if r.deadlineReached(ctx) {
+				reason = fmt.Sprintf("retry deadline %s reached while waiting to retry", r.p.Deadline)
+			}
+			return &RetryError{Attempts: attempt, Reason: reason, Err: err}
 		}
 	}
+}
+
+// deadlineReached reports whether the policy's deadline, rather than the caller, ended ctx.
+func (r *retrySource) deadlineReached(ctx context.Context) bool {
+	return r.p.Deadline > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded)
 }
 
 // Describe passes through to the wrapped source.
