@@ -179,7 +179,7 @@ func checkColumns(ctx context.Context, b *strings.Builder, what string, src Sour
 			}
 			fmt.Fprintf(b, "  %-12s <- %-20s %s\n", n.canonical, n.name, typ)
 		case n.required && what == "spend":
-			problems = append(problems, fmt.Sprintf("the source has no column %q (source.spend.columns.%s)", n.name, n.canonical))
+			problems = append(problems, missingSpendColumn(n.canonical, n.name).Error())
 		case n.required:
 			problems = append(problems, (&MissingColumnError{n.canonical, n.name}).Error())
 		default:
