@@ -94,7 +94,9 @@ func (t *stepTimer) done(step string, attrs ...any) {
 	}
 }
 
-func run(ctx context.Context, job Job) (*Outcome, error) {
+// Run computes one report and writes its files atomically. On error no report file is left
+// behind, complete or partial. ctx cancels the read and the computation.
+func Run(ctx context.Context, job Job) (*Outcome, error) {
 	cfg := job.Config
 	log := job.Logger
 	if log == nil {

@@ -77,11 +77,6 @@ func openBigQuery(ctx context.Context, c config.BigQuery, preset, timeCol string
 
 // OpenSpend opens the spend source the config describes, or returns nil when it has none.
 func OpenSpend(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, error) {
-	return openSpend(ctx, cfg, fsys)
-}
-
-// openSpend opens the spend source, or returns nil when the config has none.
-func openSpend(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, error) {
 	if cfg.Source.Spend == nil {
 		return nil, nil
 	}
@@ -122,7 +117,7 @@ func CheckSchema(ctx context.Context, cfg config.Config, fsys fs.FS) (string, er
 	if err != nil {
 		return "", err
 	}
-	spend, err := openSpend(ctx, &cfg, fsys)
+	spend, err := OpenSpend(ctx, &cfg, fsys)
 	if err != nil {
 		return "", err
 	}

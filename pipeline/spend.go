@@ -21,7 +21,7 @@ import (
 func readSpend(ctx context.Context, cfg *config.Config, job Job, start, end time.Time, q *kpi.DataQuality) ([]kpi.SpendRow, error) {
 	src := job.Spend
 	if src == nil {
-		s, err := openSpend(ctx, cfg, job.FS)
+		s, err := OpenSpend(ctx, cfg, job.FS)
 		if err != nil || s == nil {
 			return nil, err
 		}
