@@ -412,13 +412,12 @@ func keyColumn(a arrow.Array, name string) (keyFunc, error) {
 	case *array.Uint64:
 		return func(i int) (uint64, bool) { return c.Value(i), c.IsValid(i) }, nil
 	}
-	str, err := stringColumn(a, name)
-	if err != nil {
-		return nil, err
-	}
 	if d, ok := a.(*array.Dictionary); ok {
 		// Hash each dictionary value once.
-		dict, _ := stringColumn(d.Dictionary(), name)
+		dict, err := stringColumn(d.Dictionary(), name)
+		if err != nil {
+			return nil, err
+		}
 		hs := make([]uint64, d.Dictionary().Len())
 		for j := range hs {
 			if s, ok := dict(j); ok && strings.TrimSpace(s) != "" {
@@ -432,6 +431,10 @@ func keyColumn(a arrow.Array, name string) (keyFunc, error) {
 			h := hs[d.GetValueIndex(i)]
 			return h, h != 0
 		}, nil
+	}
+	str, err := stringColumn(a, name)
+	if err != nil {
+		return nil, err
 	}
 	return func(i int) (uint64, bool) {
 		s, ok := str(i)
