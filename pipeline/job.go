@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -134,7 +135,7 @@ func Run(ctx context.Context, job Job) (*Outcome, error) {
 	timer.done("read", "rows", quality.RowsRead, "rejected", quality.RowsRejected, "spilled_rows", g.spilledRows())
 
 	dataEnd := norm.dataEnd
-	if dataEnd == int64(-1<<63) {
+	if dataEnd == math.MinInt64 { // no row in range
 		dataEnd = start.UnixMicro()
 	}
 	p := params(&cfg, job.Window, dataEnd)
