@@ -220,6 +220,13 @@ type foldStats struct {
 	customers, duplicates, rows int64
 }
 
+// add adds o's counts to s.
+func (s *foldStats) add(o foldStats) {
+	s.customers += o.customers
+	s.duplicates += o.duplicates
+	s.rows += o.rows
+}
+
 // fold turns every partition into journeys and folds them into one kpi.Acc per partition, using
 // up to workers goroutines, then merges the accumulators in partition order (so the result does
 // not depend on scheduling). remap recodes the rows' strings to the sorted dictionaries.
@@ -277,9 +284,7 @@ feed:
 	var st foldStats
 	for part := range accs {
 		total.Merge(accs[part])
-		st.customers += stats[part].customers
-		st.duplicates += stats[part].duplicates
-		st.rows += stats[part].rows
+		st.add(stats[part])
 	}
 	return total, st, nil
 }

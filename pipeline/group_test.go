@@ -41,9 +41,7 @@ func journeys(t *testing.T, g *grouper) ([]string, foldStats) {
 		st := s.fold(rows, remap, func(j *kpi.Journey) {
 			out = append(out, fmt.Sprintf("%d:%v", j.Customer, j.Events))
 		})
-		total.customers += st.customers
-		total.duplicates += st.duplicates
-		total.rows += st.rows
+		total.add(st)
 	}
 	return out, total
 }

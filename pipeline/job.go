@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -94,7 +95,9 @@ func (t *stepTimer) done(step string, attrs ...any) {
 	}
 }
 
-func run(ctx context.Context, job Job) (*Outcome, error) {
+// Run computes one report and writes its files atomically. On error no report file is left
+// behind, complete or partial. ctx cancels the read and the computation.
+func Run(ctx context.Context, job Job) (*Outcome, error) {
 	cfg := job.Config
 	log := job.Logger
 	if log == nil {
@@ -114,15 +117,17 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 		}
 		src = s
 	}
-	desc := describe(src)
 
 	tempDir := cfg.Engine.TempDir
 	g := newGrouper(int64(cfg.Engine.MemoryBudget), tempDir)
 	defer g.Close()
 	norm := newNormalizer(&cfg, start, end, g.add)
 	if err := src.Read(ctx, start, end, func(rec arrow.Record) error { return norm.add(rec) }); err != nil {
-		return nil, fmt.Errorf("read %s: %w", desc, interrupted(ctx, err))
+		return nil, fmt.Errorf("read %s: %w", Describe(src), interrupted(ctx, err))
 	}
+	// Described after the read: a source then says what it read (a files source, the files it
+	// opened and pruned) without looking for its input again.
+	desc := Describe(src)
 	quality, err := norm.quality(cfg.Quality.MaxRejectRatio)
 	if err != nil {
 		return nil, err
@@ -130,7 +135,7 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 	timer.done("read", "rows", quality.RowsRead, "rejected", quality.RowsRejected, "spilled_rows", g.spilledRows())
 
 	dataEnd := norm.dataEnd
-	if dataEnd == int64(-1<<63) {
+	if dataEnd == math.MinInt64 { // no row in range
 		dataEnd = start.UnixMicro()
 	}
 	p := params(&cfg, job.Window, dataEnd)
@@ -173,7 +178,7 @@ func run(ctx context.Context, job Job) (*Outcome, error) {
 	if out == "" {
 		out = cfg.Report.Out
 	}
-	files, err := writeOutputs(ctx, out, &cfg, job, o, timer)
+	files, err := writeOutputs(ctx, out, &cfg, job, start, end, o, timer)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +203,8 @@ func interrupted(ctx context.Context, err error) error {
 	return err
 }
 
-func describe(src Source) string {
+// Describe is src's own description when it is a Describer, else its type.
+func Describe(src Source) string {
 	if d, ok := src.(Describer); ok {
 		return d.Describe()
 	}

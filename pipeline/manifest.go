@@ -77,7 +77,7 @@ func WriteManifest(base string, o *Outcome, version string) (string, error) {
 		return "", fmt.Errorf("manifest: %w", err)
 	}
 	path := base + ".manifest.json"
-	if err := writeBytes(path, append(b, '\n')); err != nil {
+	if err := WriteFileAtomic(path, append(b, '\n')); err != nil {
 		return "", fmt.Errorf("manifest: %w", err)
 	}
 	return path, nil
@@ -99,9 +99,7 @@ func fileDigest(path string) (ManifestFile, error) {
 
 // WriteFileAtomic writes data to path atomically (reports.WriteFileAtomic): a reader sees the
 // old file or the new one, never part of either, even if the process is killed.
-func WriteFileAtomic(path string, data []byte) error { return writeBytes(path, data) }
-
-func writeBytes(path string, data []byte) error {
+func WriteFileAtomic(path string, data []byte) error {
 	return reports.WriteFileAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err

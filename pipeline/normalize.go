@@ -59,7 +59,6 @@ type normalizer struct {
 	outside   int64
 	unmatched int64
 	dataEnd   int64
-	accepted  int64
 }
 
 func newNormalizer(cfg *config.Config, start, end time.Time, sink func([]row) error) *normalizer {
@@ -329,7 +328,6 @@ func (n *normalizer) rows(nrows int, in rowInputs) error {
 	}
 	n.outside += outside
 	n.unmatched += unmatched
-	n.accepted += int64(len(out))
 	if dataEnd > n.dataEnd {
 		n.dataEnd = dataEnd
 	}
@@ -414,13 +412,12 @@ func keyColumn(a arrow.Array, name string) (keyFunc, error) {
 	case *array.Uint64:
 		return func(i int) (uint64, bool) { return c.Value(i), c.IsValid(i) }, nil
 	}
-	str, err := stringColumn(a, name)
-	if err != nil {
-		return nil, err
-	}
 	if d, ok := a.(*array.Dictionary); ok {
 		// Hash each dictionary value once.
-		dict, _ := stringColumn(d.Dictionary(), name)
+		dict, err := stringColumn(d.Dictionary(), name)
+		if err != nil {
+			return nil, err
+		}
 		hs := make([]uint64, d.Dictionary().Len())
 		for j := range hs {
 			if s, ok := dict(j); ok && strings.TrimSpace(s) != "" {
@@ -434,6 +431,10 @@ func keyColumn(a arrow.Array, name string) (keyFunc, error) {
 			h := hs[d.GetValueIndex(i)]
 			return h, h != 0
 		}, nil
+	}
+	str, err := stringColumn(a, name)
+	if err != nil {
+		return nil, err
 	}
 	return func(i int) (uint64, bool) {
 		s, ok := str(i)
@@ -452,30 +453,25 @@ func optKeyColumn(a arrow.Array, name string) (keyFunc, error) {
 	}
 	switch c := a.(type) {
 	case *array.Int64:
-		return func(i int) (uint64, bool) {
-			if c.IsNull(i) {
-				return 0, false
-			}
-			return hashString(strconv.FormatInt(c.Value(i), 10)), true
-		}, nil
+		return decimalKey(c, func(i int) string { return strconv.FormatInt(c.Value(i), 10) }), nil
 	case *array.Int32:
-		return func(i int) (uint64, bool) {
-			if c.IsNull(i) {
-				return 0, false
-			}
-			return hashString(strconv.FormatInt(int64(c.Value(i)), 10)), true
-		}, nil
+		return decimalKey(c, func(i int) string { return strconv.FormatInt(int64(c.Value(i)), 10) }), nil
 	case *array.Uint64:
-		return func(i int) (uint64, bool) {
-			if c.IsNull(i) {
-				return 0, false
-			}
-			return hashString(strconv.FormatUint(c.Value(i), 10)), true
-		}, nil
+		return decimalKey(c, func(i int) string { return strconv.FormatUint(c.Value(i), 10) }), nil
 	case *array.Null:
 		return func(int) (uint64, bool) { return 0, false }, nil
 	}
 	return keyColumn(a, name)
+}
+
+// decimalKey hashes an integer column's row through its decimal text; null is no key.
+func decimalKey(a arrow.Array, text func(i int) string) keyFunc {
+	return func(i int) (uint64, bool) {
+		if a.IsNull(i) {
+			return 0, false
+		}
+		return hashString(text(i)), true
+	}
 }
 
 // stringColumn reads string-like arrays: string, large string, dictionary of strings.

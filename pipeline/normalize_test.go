@@ -236,7 +236,7 @@ func TestBlankCustomerIDIsMissingWhateverTheEncoding(t *testing.T) {
 
 // TestIntegerOrderIDsAreTheirDecimalText: an order_id is the same order whatever integer type
 // or text carries it, and order 0 is an order, not "no order_id" (which would make each of its
-// events an order of its own).
+// events an order of its own); null is no order_id.
 func TestIntegerOrderIDsAreTheirDecimalText(t *testing.T) {
 	mem := memory.DefaultAllocator
 	i32 := array.NewInt32Builder(mem)
@@ -248,6 +248,9 @@ func TestIntegerOrderIDsAreTheirDecimalText(t *testing.T) {
 		i64.Append(int64(v))
 		u64.Append(uint64(v))
 		str.Append(strconv.Itoa(v))
+	}
+	for _, b := range []array.Builder{i32, i64, u64, str} {
+		b.AppendNull()
 	}
 	var keys [][2]uint64
 	for _, b := range []array.Builder{i32, i64, u64, str} {
@@ -262,6 +265,9 @@ func TestIntegerOrderIDsAreTheirDecimalText(t *testing.T) {
 			if k[i], ok = f(i); !ok || k[i] == 0 {
 				t.Errorf("%s row %d: key %d, %v", a.DataType(), i, k[i], ok)
 			}
+		}
+		if k, ok := f(2); ok {
+			t.Errorf("%s: a null order_id has key %d", a.DataType(), k)
 		}
 		keys = append(keys, k)
 		a.Release()

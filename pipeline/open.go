@@ -77,11 +77,6 @@ func openBigQuery(ctx context.Context, c config.BigQuery, preset, timeCol string
 
 // OpenSpend opens the spend source the config describes, or returns nil when it has none.
 func OpenSpend(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, error) {
-	return openSpend(ctx, cfg, fsys)
-}
-
-// openSpend opens the spend source, or returns nil when the config has none.
-func openSpend(ctx context.Context, cfg *config.Config, fsys fs.FS) (Source, error) {
 	if cfg.Source.Spend == nil {
 		return nil, nil
 	}
@@ -122,7 +117,7 @@ func CheckSchema(ctx context.Context, cfg config.Config, fsys fs.FS) (string, er
 	if err != nil {
 		return "", err
 	}
-	spend, err := openSpend(ctx, &cfg, fsys)
+	spend, err := OpenSpend(ctx, &cfg, fsys)
 	if err != nil {
 		return "", err
 	}
@@ -157,7 +152,7 @@ type colNeed struct {
 // checkColumns writes what src has for each need to b and returns the problems: a required
 // column absent, or one of a type journeykpi cannot read. The error is the schema's own.
 func checkColumns(ctx context.Context, b *strings.Builder, what string, src Source, needs []colNeed) ([]string, error) {
-	fmt.Fprintf(b, "%s: %s\n", what, describe(src))
+	fmt.Fprintf(b, "%s: %s\n", what, Describe(src))
 	s, ok := src.(Schemer)
 	if !ok {
 		b.WriteString("  schema not checked (the source cannot report it without reading)\n")
@@ -179,7 +174,7 @@ func checkColumns(ctx context.Context, b *strings.Builder, what string, src Sour
 			}
 			fmt.Fprintf(b, "  %-12s <- %-20s %s\n", n.canonical, n.name, typ)
 		case n.required && what == "spend":
-			problems = append(problems, fmt.Sprintf("the source has no column %q (source.spend.columns.%s)", n.name, n.canonical))
+			problems = append(problems, missingSpendColumn(n.canonical, n.name).Error())
 		case n.required:
 			problems = append(problems, (&MissingColumnError{n.canonical, n.name}).Error())
 		default:

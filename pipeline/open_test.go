@@ -70,8 +70,11 @@ func TestCheckSchemaChecksTypes(t *testing.T) {
 				if err != nil {
 					t.Fatalf("valid schema refused: %v", err)
 				}
-				if !strings.Contains(report, "touchpoint") {
-					t.Errorf("report %q", report)
+				// Each column is reported as read, none as absent.
+				for _, f := range c.fields {
+					if !strings.Contains(report, "<- "+f.Name) {
+						t.Errorf("report lacks %s:\n%s", f.Name, report)
+					}
 				}
 				return
 			}

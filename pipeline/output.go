@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/journeykpi/journeykpi/config"
@@ -14,12 +13,13 @@ import (
 
 // writeOutputs writes the report's workbook and JSON, each atomically, and returns their paths.
 // If the second file cannot be written the first is removed, so a failed run leaves no report.
-func writeOutputs(ctx context.Context, out string, cfg *config.Config, job Job, o *Outcome, t *stepTimer) ([]string, error) {
+// start and end are the range the run read (ReadRange).
+func writeOutputs(ctx context.Context, out string, cfg *config.Config, job Job, start, end time.Time, o *Outcome, t *stepTimer) ([]string, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("output: %w", err)
 	}
-	base := filepath.Join(out, reports.FileBase(cfg.Report.Name, job.Window.FromDay(), job.Window.ToDay()))
-	about, err := aboutReport(cfg, job, o, t)
+	base := OutputBase(out, cfg.Report.Name, job.Window)
+	about, err := aboutReport(cfg, job, start, end, o, t)
 	if err != nil {
 		return nil, err
 	}
@@ -39,16 +39,16 @@ func writeOutputs(ctx context.Context, out string, cfg *config.Config, job Job, 
 // aboutReport is what the About sheet says of the run: the source, its query or files, the
 // parameters, the effective config and the version. Timings only when asked for, since they make
 // the bytes differ between runs of the same report.
-func aboutReport(cfg *config.Config, job Job, o *Outcome, t *stepTimer) (reports.About, error) {
+func aboutReport(cfg *config.Config, job Job, start, end time.Time, o *Outcome, t *stepTimer) (reports.About, error) {
 	y, err := cfg.Marshal()
 	if err != nil {
 		return reports.About{}, fmt.Errorf("output: config: %w", err)
 	}
-	start, end := ReadRange(cfg, job.Window)
 	loc := cfg.Location()
 	a := reports.About{
 		Actions: cfg.Allocation.Actions,
 		Source:  o.Source,
+		Query:   o.Plan,
 		Config:  string(y),
 		Version: job.Version,
 		Parameters: [][2]string{
@@ -63,9 +63,6 @@ func aboutReport(cfg *config.Config, job Job, o *Outcome, t *stepTimer) (reports
 			{"conversion window", cfg.Funnel.Window.String()},
 			{"stage match", cfg.Funnel.Match},
 		},
-	}
-	if o.Plan != "" {
-		a.Query = o.Plan
 	}
 	if job.Timings {
 		for _, s := range t.steps {

@@ -30,6 +30,11 @@ func midnight(t time.Time, loc *time.Location) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 }
 
+// mondayOf is the Monday (ISO 8601 week start) of day's week, day being a midnight.
+func mondayOf(day time.Time) time.Time {
+	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+}
+
 // PeriodWindow is the window a run at time now reports for period kind: the last complete
 // period before now's day in loc. Weeks run Monday to Sunday (ISO 8601); months are calendar
 // months; trailing_Nd are the N days before today.
@@ -44,7 +49,7 @@ func PeriodWindow(kind string, now time.Time, loc *time.Location) (Window, error
 	case Trailing28d:
 		return Window{From: today.AddDate(0, 0, -28), To: today.AddDate(0, 0, -1)}, nil
 	case PreviousWeek:
-		monday := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+		monday := mondayOf(today)
 		return Window{From: monday.AddDate(0, 0, -7), To: monday.AddDate(0, 0, -1)}, nil
 	case PreviousMonth:
 		first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, loc)
@@ -101,7 +106,7 @@ func Periods(w Window, every string) (periods, partial []Window, err error) {
 		kind, first = PreviousDay, Window{From: w.From, To: w.From}
 	case EveryWeek:
 		kind = PreviousWeek
-		monday := w.From.AddDate(0, 0, -((int(w.From.Weekday()) + 6) % 7))
+		monday := mondayOf(w.From)
 		first = Window{From: monday, To: monday.AddDate(0, 0, 6)}
 	case EveryMonth:
 		kind = PreviousMonth

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -20,18 +21,6 @@ func windows(ws []Window) []string {
 		s = append(s, w.String())
 	}
 	return s
-}
-
-func eq(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestPeriodWindow(t *testing.T) {
@@ -102,7 +91,7 @@ func TestRecomputeWindows(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := windows(RecomputeWindows(tt.kind, target, tt.days))
-		if !eq(got, tt.want) {
+		if !slices.Equal(got, tt.want) {
 			t.Errorf("%s days=%d: got %v, want %v", tt.kind, tt.days, got, tt.want)
 		}
 	}
@@ -132,7 +121,7 @@ func TestPeriods(t *testing.T) {
 		if len(ps) != tt.n || ps[0].String() != tt.first || ps[len(ps)-1].String() != tt.last {
 			t.Errorf("%s: got %d periods %v", tt.every, len(ps), windows(ps))
 		}
-		if !eq(windows(partial), tt.partial) {
+		if !slices.Equal(windows(partial), tt.partial) {
 			t.Errorf("%s: partial %v, want %v", tt.every, windows(partial), tt.partial)
 		}
 		// The DST change on 2024-03-10 in New York must not shift a boundary off midnight.

@@ -143,7 +143,7 @@ func (r *retrySource) Read(ctx context.Context, start, end time.Time, emit func(
 		case emitFailed.Load() && errors.Is(err, emitErr):
 			// The consumer's own error: not the source's to retry.
 			return err
-		case ctx.Err() != nil && r.p.Deadline > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		case r.deadlineReached(ctx):
 			return &RetryError{Attempts: attempt, Reason: fmt.Sprintf("retry deadline %s reached", r.p.Deadline), Err: err}
 		case ctx.Err() != nil:
 			return err
@@ -160,19 +160,28 @@ func (r *retrySource) Read(ctx context.Context, start, end time.Time, emit func(
 			r.p.OnRetry(attempt, pause, err)
 		}
 		if serr := r.p.Sleep(ctx, pause); serr != nil {
-			return &RetryError{Attempts: attempt, Reason: "interrupted while waiting to retry", Err: err}
+			reason := "interrupted while waiting to retry"
+			if r.deadlineReached(ctx) {
+				reason = fmt.Sprintf("retry deadline %s reached while waiting to retry", r.p.Deadline)
+			}
+			return &RetryError{Attempts: attempt, Reason: reason, Err: err}
 		}
 	}
 }
 
+// deadlineReached reports whether the policy's deadline, rather than the caller, ended ctx.
+func (r *retrySource) deadlineReached(ctx context.Context) bool {
+	return r.p.Deadline > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded)
+}
+
 // Describe passes through to the wrapped source.
-func (r *retrySource) Describe() string { return describe(r.src) }
+func (r *retrySource) Describe() string { return Describe(r.src) }
 
 // Plan passes through to the wrapped source; it is not retried (it is quick and interactive).
 func (r *retrySource) Plan(ctx context.Context, start, end time.Time) (string, int64, error) {
 	p, ok := r.src.(Planner)
 	if !ok {
-		return "", -1, fmt.Errorf("%s cannot plan a read", describe(r.src))
+		return "", -1, fmt.Errorf("%s cannot plan a read", Describe(r.src))
 	}
 	return p.Plan(ctx, start, end)
 }
@@ -181,7 +190,7 @@ func (r *retrySource) Plan(ctx context.Context, start, end time.Time) (string, i
 func (r *retrySource) Schema(ctx context.Context) (*arrow.Schema, error) {
 	s, ok := r.src.(Schemer)
 	if !ok {
-		return nil, fmt.Errorf("%s cannot report its schema", describe(r.src))
+		return nil, fmt.Errorf("%s cannot report its schema", Describe(r.src))
 	}
 	return s.Schema(ctx)
 }

@@ -146,7 +146,7 @@ func TestWithRetryDeadline(t *testing.T) {
 	})
 	err := r.Read(context.Background(), time.Time{}, time.Time{}, func(arrow.Record) error { return nil })
 	var re *RetryError
-	if !errors.As(err, &re) || src.calls != 1 {
-		t.Fatalf("err = %v after %d calls, want a RetryError after 1", err, src.calls)
+	if !errors.As(err, &re) || src.calls != 1 || !strings.Contains(re.Reason, "retry deadline 1ms reached") {
+		t.Fatalf("err = %v after %d calls, want a RetryError naming the deadline after 1", err, src.calls)
 	}
 }

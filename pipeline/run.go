@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"context"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -50,10 +49,4 @@ type Outcome struct {
 type Timing struct {
 	Step     string
 	Duration time.Duration
-}
-
-// Run computes one report and writes its files atomically. On error no report file is left
-// behind, complete or partial. ctx cancels the read and the computation.
-func Run(ctx context.Context, job Job) (*Outcome, error) {
-	return run(ctx, job)
 }

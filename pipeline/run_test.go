@@ -87,11 +87,17 @@ func TestSameReportWhateverWorkersAndBudget(t *testing.T) {
 		}
 		files[i] = o.Files
 	}
+	if len(files[0]) != 2 || len(files[1]) != 2 {
+		t.Fatalf("files %v", files)
+	}
 	for k := range files[0] {
 		a, errA := zipOrFile(files[0][k])
 		b, errB := zipOrFile(files[1][k])
 		if errA != nil || errB != nil {
 			t.Fatal(errA, errB)
+		}
+		if len(a) != len(b) {
+			t.Errorf("%s has %d parts with 1 worker, %d with 4", filepath.Base(files[0][k]), len(a), len(b))
 		}
 		for part := range a {
 			if !bytes.Equal(a[part], b[part]) {

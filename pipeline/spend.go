@@ -21,7 +21,7 @@ import (
 func readSpend(ctx context.Context, cfg *config.Config, job Job, start, end time.Time, q *kpi.DataQuality) ([]kpi.SpendRow, error) {
 	src := job.Spend
 	if src == nil {
-		s, err := openSpend(ctx, cfg, job.FS)
+		s, err := OpenSpend(ctx, cfg, job.FS)
 		if err != nil || s == nil {
 			return nil, err
 		}
@@ -39,11 +39,11 @@ func readSpend(ctx context.Context, cfg *config.Config, job Job, start, end time
 		dateCol, tpCol, costCol := column(rec, cols.Date), column(rec, cols.Touchpoint), column(rec, cols.Cost)
 		switch {
 		case dateCol == nil:
-			return fmt.Errorf("spend: the source has no column %q (source.spend.columns.date)", cols.Date)
+			return fmt.Errorf("spend: %w", missingSpendColumn("date", cols.Date))
 		case tpCol == nil:
-			return fmt.Errorf("spend: the source has no column %q (source.spend.columns.touchpoint)", cols.Touchpoint)
+			return fmt.Errorf("spend: %w", missingSpendColumn("touchpoint", cols.Touchpoint))
 		case costCol == nil:
-			return fmt.Errorf("spend: the source has no column %q (source.spend.columns.cost)", cols.Cost)
+			return fmt.Errorf("spend: %w", missingSpendColumn("cost", cols.Cost))
 		}
 		days, err := timeColumn(dateCol, loc, cols.Date)
 		if err != nil {
@@ -108,6 +108,12 @@ func spendColumns(sp *config.Spend) config.SpendColumns {
 		cols.Cost = sp.Columns.Cost
 	}
 	return cols
+}
+
+// missingSpendColumn says that the spend source has no column name for contract column
+// canonical, naming the config key that maps it.
+func missingSpendColumn(canonical, name string) error {
+	return fmt.Errorf("the source has no column %q (source.spend.columns.%s)", name, canonical)
 }
 
 // sortSpend orders spend rows by day and touchpoint, so sums do not depend on read order.

@@ -12,25 +12,24 @@ import (
 	"github.com/journeykpi/journeykpi/pipeline/schedule"
 )
 
+// backfillHelp is what `journeykpi backfill --help` says after the flags.
+const backfillHelp = `
+Writes one report per day, week or calendar month lying wholly inside --from..--to, oldest first,
+into the same files the schedule writes. Resumable: periods the ledger already has, computed with
+the same config, are skipped unless --force. A failed period is reported and the others go on
+(exit 5 when any failed). Exit 4 when another backfill, or the scheduler running a report, holds
+the output lock; an idle scheduler does not block it.
+`
+
 func cmdBackfill(ctx context.Context, args []string, e env) error {
-	f := newFlags("backfill", "backfill [--config F] --from D --to D [--every day|week|month] [--force] [--out DIR]", e.stderr)
+	f := newFlags("backfill", "backfill [--config F] --from D --to D [--every day|week|month] [--force] [--out DIR]")
 	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
 	from := f.String("from", "", "first `day` of the range, YYYY-MM-DD (report time zone)")
 	to := f.String("to", "", "last `day` of the range, inclusive")
 	every := f.String("every", "day", "one report per `step`: day, week (Monday to Sunday) or month")
 	force := f.Bool("force", false, "recompute periods the ledger already has with the same config")
 	out := f.String("out", "", "output `directory` (default: report.out)")
-	if helpRequested(f, args, e.stdout) {
-		fmt.Fprint(e.stdout, `
-Writes one report per day, week or calendar month lying wholly inside --from..--to, oldest first,
-into the same files the schedule writes. Resumable: periods the ledger already has, computed with
-the same config, are skipped unless --force. A failed period is reported and the others go on
-(exit 5 when any failed). Exit 4 when another backfill, or the scheduler running a report, holds
-the output lock; an idle scheduler does not block it.
-`)
-		return nil
-	}
-	if err := parseFlags(f, args); err != nil {
+	if help, err := parseArgs(f, args, e.stdout, backfillHelp); help || err != nil {
 		return err
 	}
 	if *from == "" || *to == "" {

@@ -43,6 +43,7 @@ func TestDeployExamples(t *testing.T) {
 			}
 			kinds[doc.Kind] = true
 			if c, ok := doc.Data["config.yaml"]; ok {
+				kinds["config.yaml"] = true
 				if _, err := config.Parse(strings.NewReader(c)); err != nil {
 					t.Errorf("%s: ConfigMap config: %v", p, err)
 				}
@@ -54,7 +55,7 @@ func TestDeployExamples(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{"CronJob", "Deployment", "ConfigMap", "PersistentVolumeClaim", `args: ["run"`, `args: ["schedule"`} {
+	for _, k := range []string{"CronJob", "Deployment", "ConfigMap", "PersistentVolumeClaim", "config.yaml", `args: ["run"`, `args: ["schedule"`} {
 		if !kinds[k] {
 			t.Errorf("no %s in the Kubernetes examples", k)
 		}

@@ -7,15 +7,18 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/pipeline"
 )
 
 // TestRunOnTheBundledSample is the README's first command: `run` with no flags on the embedded
-// sample writes the workbook and the JSON, and the workbook read back shows the funnel numbers the
-// JSON has.
+// sample writes the workbook and the JSON, the workbook read back shows the funnel numbers the
+// JSON has, and its About sheet the files and the range read.
 func TestRunOnTheBundledSample(t *testing.T) {
 	out := t.TempDir()
 	code, stdout, stderr := runCmd(t, "run", "--out", out)
@@ -74,6 +77,36 @@ func TestRunOnTheBundledSample(t *testing.T) {
 	for _, st := range res.Funnel.Closed {
 		if got, ok := reached[st.Stage]; !ok || got != st.Reached {
 			t.Errorf("stage %s: workbook shows %d (found %v), JSON has %d", st.Stage, got, ok, st.Reached)
+		}
+	}
+
+	// The About sheet says what was read: the files, and the range the window needed.
+	cfg, err := config.Example()
+	if err != nil {
+		t.Fatal(err)
+	}
+	win, err := pipeline.ParseWindow("2026-04-01", "2026-04-30", cfg.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := pipeline.ReadRange(&cfg, win)
+	rows, err = f.GetRows("About")
+	if err != nil {
+		t.Fatal(err)
+	}
+	about := map[string]string{}
+	for _, r := range rows {
+		if len(r) >= 2 {
+			about[r[0]] = r[1]
+		}
+	}
+	for k, want := range map[string]string{
+		"read from":           start.Format(time.RFC3339),
+		"read to (exclusive)": end.Format(time.RFC3339),
+		"Source":              "files testdata/sample/events.parquet: read 1 file, ",
+	} {
+		if !strings.HasPrefix(about[k], want) {
+			t.Errorf("About %s = %q, want %q", k, about[k], want)
 		}
 	}
 }

@@ -14,11 +14,10 @@ import (
 	"github.com/journeykpi/journeykpi/config"
 )
 
-// newFlags returns a FlagSet that prints its usage to e.stderr and whose parse errors become
-// exit code 2 with a one-line message.
-func newFlags(name, synopsis string, w io.Writer) *flag.FlagSet {
+// newFlags returns a FlagSet for a command, its usage headed by the synopsis and followed by the
+// exit codes. parseArgs prints it.
+func newFlags(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(w)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: journeykpi %s\n\n", synopsis)
 		fs.PrintDefaults()
@@ -33,36 +32,32 @@ Exit codes: 0 success; 1 run failed (nothing partial written); 2 bad flag or con
 130 interrupted.
 `
 
-// parseFlags parses args, turning a bad flag into a usage error (exit 2) and --help into a
-// clean exit.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		return err
-	}
-	if err != nil {
-		return usageErr("%s: %v (see 'journeykpi %s --help')", fs.Name(), err, fs.Name())
-	}
-	if fs.NArg() > 0 {
-		return usageErr("%s: unexpected argument %q (see 'journeykpi %s --help')", fs.Name(), fs.Arg(0), fs.Name())
-	}
-	return nil
-}
-
-// helpRequested prints the usage to w when args ask for help.
-func helpRequested(f *flag.FlagSet, args []string, w io.Writer) bool {
+// parseArgs parses a command's args. When they ask for help it prints the usage, then more, to
+// w and returns help true; a bad flag or a stray argument is a usage error (exit 2).
+func parseArgs(f *flag.FlagSet, args []string, w io.Writer, more string) (help bool, err error) {
 	for _, a := range args {
 		if a == "-h" || a == "-help" || a == "--help" {
 			f.SetOutput(w)
 			f.Usage()
-			return true
+			fmt.Fprint(w, more)
+			return true, nil
 		}
 		if a == "--" {
 			break
 		}
 	}
-	return false
+	f.SetOutput(io.Discard)
+	err = f.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return false, err
+	}
+	if err != nil {
+		return false, usageErr("%s: %v (see 'journeykpi %s --help')", f.Name(), err, f.Name())
+	}
+	if f.NArg() > 0 {
+		return false, usageErr("%s: unexpected argument %q (see 'journeykpi %s --help')", f.Name(), f.Arg(0), f.Name())
+	}
+	return false, nil
 }
 
 // applyMemoryLimit sets the garbage collector's target to 50% heap growth, unless GOGC or

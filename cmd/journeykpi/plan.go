@@ -10,14 +10,8 @@ import (
 	"github.com/journeykpi/journeykpi/pipeline"
 )
 
-func cmdPlan(ctx context.Context, args []string, e env) error {
-	f := newFlags("plan", "plan [--config F] [--from D --to D | --date D]", e.stdout)
-	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
-	from := f.String("from", "", "first `day` of the report, YYYY-MM-DD (report time zone)")
-	to := f.String("to", "", "last `day` of the report, inclusive")
-	date := f.String("date", "", "plan a single `day` (instead of --from/--to)")
-	if helpRequested(f, args, e.stdout) {
-		fmt.Fprint(e.stdout, `
+// planHelp is what `journeykpi plan --help` says after the flags.
+const planHelp = `
 Shows what 'run' would read for the window, without reading it: for BigQuery a dry run prints
 the SQL, its parameters and the bytes the query would scan (nothing is billed); for files, the
 files and their sizes. The read range is wider than the window: the previous period, the repeat
@@ -25,10 +19,15 @@ history and the attribution look-back before it, the funnel horizon after it.
 
 Refuses, with exit code 2, when a BigQuery read would scan more than its max_bytes_billed: the
 run would fail the same way. Narrow the window or raise source.bigquery.max_bytes_billed.
-`)
-		return nil
-	}
-	if err := parseFlags(f, args); err != nil {
+`
+
+func cmdPlan(ctx context.Context, args []string, e env) error {
+	f := newFlags("plan", "plan [--config F] [--from D --to D | --date D]")
+	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
+	from := f.String("from", "", "first `day` of the report, YYYY-MM-DD (report time zone)")
+	to := f.String("to", "", "last `day` of the report, inclusive")
+	date := f.String("date", "", "plan a single `day` (instead of --from/--to)")
+	if help, err := parseArgs(f, args, e.stdout, planHelp); help || err != nil {
 		return err
 	}
 	cfg, fsys, err := loadConfig(*cfgPath)
@@ -79,7 +78,7 @@ func limitOf(kind string, b config.BigQuery) int64 {
 func planSource(ctx context.Context, w io.Writer, what string, src pipeline.Source, start, end time.Time, limit int64, key string) error {
 	p, ok := src.(pipeline.Planner)
 	if !ok {
-		fmt.Fprintf(w, "\n%s: %s cannot estimate a read\n", what, describeSource(src))
+		fmt.Fprintf(w, "\n%s: %s cannot estimate a read\n", what, pipeline.Describe(src))
 		return nil
 	}
 	text, n, err := p.Plan(ctx, start, end)
@@ -100,13 +99,6 @@ func planSource(ctx context.Context, w io.Writer, what string, src pipeline.Sour
 			key, what, humanBytes(n), humanBytes(limit))
 	}
 	return nil
-}
-
-func describeSource(src pipeline.Source) string {
-	if d, ok := src.(pipeline.Describer); ok {
-		return d.Describe()
-	}
-	return fmt.Sprintf("%T", src)
 }
 
 // humanBytes writes n in decimal units, as BigQuery bills them.

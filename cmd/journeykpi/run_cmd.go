@@ -12,23 +12,22 @@ import (
 	"github.com/journeykpi/journeykpi/pipeline"
 )
 
+// runHelp is what `journeykpi run --help` says after the flags.
+const runHelp = `
+Without --from/--to/--date the report covers report.from..report.to from the config, or else the
+schedule period before today (previous_day by default). Writes <out>/<name>_<from>_<to>.xlsx and
+.json atomically: on failure nothing partial is left.
+`
+
 func cmdRun(ctx context.Context, args []string, e env) error {
-	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR]", e.stderr)
+	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR]")
 	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
 	from := f.String("from", "", "first `day` of the report, YYYY-MM-DD (report time zone)")
 	to := f.String("to", "", "last `day` of the report, inclusive")
 	date := f.String("date", "", "report a single `day` (instead of --from/--to): YYYY-MM-DD, yesterday or today")
 	out := f.String("out", "", "output `directory` (default: report.out)")
 	timings := f.Bool("timings", false, "add step timings to the About sheet (the file then differs between runs)")
-	if helpRequested(f, args, e.stdout) {
-		fmt.Fprint(e.stdout, `
-Without --from/--to/--date the report covers report.from..report.to from the config, or else the
-schedule period before today (previous_day by default). Writes <out>/<name>_<from>_<to>.xlsx and
-.json atomically: on failure nothing partial is left.
-`)
-		return nil
-	}
-	if err := parseFlags(f, args); err != nil {
+	if help, err := parseArgs(f, args, e.stdout, runHelp); help || err != nil {
 		return err
 	}
 	cfg, fsys, err := loadConfig(*cfgPath)

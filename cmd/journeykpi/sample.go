@@ -8,20 +8,19 @@ import (
 	"github.com/journeykpi/journeykpi/pipeline/sample"
 )
 
-func cmdSample(ctx context.Context, args []string, e env) error {
-	f := newFlags("sample", "sample --customers N --out DIR [--seed S]", e.stderr)
-	customers := f.Int("customers", 0, "number of customers to simulate (required, at least 1)")
-	out := f.String("out", "", "output `directory` (required); events.parquet and spend.csv are written there")
-	seed := f.Int64("seed", 1, "random seed: the same seed and size give byte-identical files")
-	if helpRequested(f, args, e.stdout) {
-		fmt.Fprint(e.stdout, `
+// sampleHelp is what `journeykpi sample --help` says after the flags.
+const sampleHelp = `
 Writes deterministic synthetic touchpoint events (events.parquet, the data contract's columns) and
 daily spend per paid touchpoint (spend.csv), 2026-01-01 to 2026-06-30. Customer i's journey depends
 only on (seed, i), so a smaller sample is a prefix of a larger one. See docs/sample.md.
-`)
-		return nil
-	}
-	if err := parseFlags(f, args); err != nil {
+`
+
+func cmdSample(ctx context.Context, args []string, e env) error {
+	f := newFlags("sample", "sample --customers N --out DIR [--seed S]")
+	customers := f.Int("customers", 0, "number of customers to simulate (required, at least 1)")
+	out := f.String("out", "", "output `directory` (required); events.parquet and spend.csv are written there")
+	seed := f.Int64("seed", 1, "random seed: the same seed and size give byte-identical files")
+	if help, err := parseArgs(f, args, e.stdout, sampleHelp); help || err != nil {
 		return err
 	}
 	if *customers < 1 {

@@ -17,13 +17,8 @@ import (
 // (cancellably) before it reads anything, so process tests can signal or kill a run mid-way.
 const testRunDelayEnv = "JOURNEYKPI_TEST_RUN_DELAY"
 
-func cmdSchedule(ctx context.Context, args []string, e env) error {
-	f := newFlags("schedule", "schedule [--config F] [--out DIR] [--once]", e.stderr)
-	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
-	out := f.String("out", "", "output `directory` (default: report.out)")
-	once := f.Bool("once", false, "do one cycle now (catch-up, recompute, the current period) and exit")
-	if helpRequested(f, args, e.stdout) {
-		fmt.Fprint(e.stdout, `
+// scheduleHelp is what `journeykpi schedule --help` says after the flags.
+const scheduleHelp = `
 Runs unattended: at each schedule.cron fire time (report time zone unless CRON_TZ= is given) it
 reports schedule.period before the run day and recomputes the earlier periods late data may have
 changed (schedule.recompute_days). On start it redoes a run the previous process was killed in
@@ -33,10 +28,14 @@ A second scheduler on the same state directory exits 4; a fire time that comes d
 the same output waits for it.
 SIGTERM/SIGINT: no new run starts; the running one may finish within schedule.grace_period, then
 it is cancelled and nothing partial is written (exit 130). See docs/operations.md.
-`)
-		return nil
-	}
-	if err := parseFlags(f, args); err != nil {
+`
+
+func cmdSchedule(ctx context.Context, args []string, e env) error {
+	f := newFlags("schedule", "schedule [--config F] [--out DIR] [--once]")
+	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
+	out := f.String("out", "", "output `directory` (default: report.out)")
+	once := f.Bool("once", false, "do one cycle now (catch-up, recompute, the current period) and exit")
+	if help, err := parseArgs(f, args, e.stdout, scheduleHelp); help || err != nil {
 		return err
 	}
 	cfg, fsys, err := loadConfig(*cfgPath)
