@@ -16,16 +16,14 @@ import (
 
 // recorder is a RunFunc that records the windows it was asked for.
 type recorder struct {
-	mu    sync.Mutex
-	runs  []string
-	hook  func(ctx context.Context, w pipeline.Window) error
-	calls int
+	mu   sync.Mutex
+	runs []string
+	hook func(ctx context.Context, w pipeline.Window) error
 }
 
 func (r *recorder) run(ctx context.Context, w pipeline.Window, log *slog.Logger) (*pipeline.Outcome, error) {
 	r.mu.Lock()
 	r.runs = append(r.runs, w.String())
-	r.calls++
 	hook := r.hook
 	r.mu.Unlock()
 	if hook != nil {
