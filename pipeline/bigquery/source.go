@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -242,7 +244,7 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 	}
 	var cols []string
 	for _, col := range s.o.Columns {
-		if _, ok := types[col]; ok && !contains(cols, col) {
+		if _, ok := types[col]; ok && !slices.Contains(cols, col) {
 			cols = append(cols, col)
 		}
 	}
@@ -253,21 +255,10 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 	return st, nil
 }
 
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
 // labels are the configured job labels plus app=journeykpi, so the jobs can be found in billing.
 func (s *Source) labels() map[string]string {
 	l := map[string]string{"app": "journeykpi"}
-	for k, v := range s.o.Config.Labels {
-		l[k] = v
-	}
+	maps.Copy(l, s.o.Config.Labels)
 	return l
 }
 
