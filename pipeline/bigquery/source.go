@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"os"
@@ -458,9 +459,7 @@ func (s *Source) readArrow(it *bigquery.RowIterator, emit func(arrow.Record) err
 }
 
 func (s *Source) decode(schema, data []byte, emit func(arrow.Record) error) (int64, error) {
-	buf := make([]byte, 0, len(schema)+len(data))
-	buf = append(append(buf, schema...), data...)
-	r, err := ipc.NewReader(bytes.NewReader(buf), ipc.WithAllocator(s.mem))
+	r, err := ipc.NewReader(io.MultiReader(bytes.NewReader(schema), bytes.NewReader(data)), ipc.WithAllocator(s.mem))
 	if err != nil {
 		return 0, fmt.Errorf("bigquery: decode arrow batch: %w", err)
 	}
