@@ -244,6 +244,7 @@ func writeSpend(w io.Writer, o Options, start time.Time, st *Stats) error {
 		return err
 	}
 	var total float64
+	paid := paidTouchpoints()
 	for d := range o.Days {
 		day := start.AddDate(0, 0, d)
 		week := 1.0
@@ -253,7 +254,7 @@ func writeSpend(w io.Writer, o Options, start time.Time, st *Stats) error {
 		case time.Monday:
 			week = 1.1
 		}
-		for _, i := range paidTouchpoints() {
+		for _, i := range paid {
 			t := touchpoints[i]
 			c := perDay * t.entry * t.costPerEntrant * week * math.Exp(0.15*r.NormFloat64())
 			c = math.Round(c*100) / 100
