@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -110,7 +111,7 @@ func TestServeRunsEachFireWithRecompute(t *testing.T) {
 		t.Errorf("ledger entries: %+v / %+v / %+v", es[0], es[2], es[8])
 	}
 	// The ledger is on disk: a reopened one sees the same runs.
-	l2, err := OpenLedger(strings.TrimSuffix(l.Path(), "/"+LedgerFile))
+	l2, err := OpenLedger(filepath.Dir(l.Path()))
 	if err != nil || len(l2.Entries()) != 9 {
 		t.Fatalf("reopened ledger: %v, %d entries", err, len(l2.Entries()))
 	}
@@ -296,7 +297,7 @@ func TestServeHoldsTheOutputLockAndRereadsTheLedger(t *testing.T) {
 			locks++
 			held = true
 			// Another process wrote the ledger while this one waited.
-			other, err := OpenLedger(strings.TrimSuffix(o.Ledger.Path(), "/"+LedgerFile))
+			other, err := OpenLedger(filepath.Dir(o.Ledger.Path()))
 			if err != nil {
 				t.Fatal(err)
 			}
