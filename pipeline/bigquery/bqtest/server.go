@@ -144,7 +144,6 @@ type Server struct {
 }
 
 type jobState struct {
-	job   Job
 	raw   *bq.Job
 	table string // result table key
 	err   *bq.ErrorProto
@@ -364,7 +363,7 @@ func (s *Server) jobsInsert(w http.ResponseWriter, r *http.Request) {
 	resultFn := s.result
 	s.mu.Unlock()
 
-	st := &jobState{job: job}
+	st := &jobState{}
 	var table *Table
 	if jf != nil {
 		msg := jf.Message
