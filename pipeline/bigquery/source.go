@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -242,7 +245,7 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 	}
 	var cols []string
 	for _, col := range s.o.Columns {
-		if _, ok := types[col]; ok && !contains(cols, col) {
+		if _, ok := types[col]; ok && !slices.Contains(cols, col) {
 			cols = append(cols, col)
 		}
 	}
@@ -253,21 +256,10 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 	return st, nil
 }
 
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
 // labels are the configured job labels plus app=journeykpi, so the jobs can be found in billing.
 func (s *Source) labels() map[string]string {
 	l := map[string]string{"app": "journeykpi"}
-	for k, v := range s.o.Config.Labels {
-		l[k] = v
-	}
+	maps.Copy(l, s.o.Config.Labels)
 	return l
 }
 
@@ -467,9 +459,7 @@ func (s *Source) readArrow(it *bigquery.RowIterator, emit func(arrow.Record) err
 }
 
 func (s *Source) decode(schema, data []byte, emit func(arrow.Record) error) (int64, error) {
-	buf := make([]byte, 0, len(schema)+len(data))
-	buf = append(append(buf, schema...), data...)
-	r, err := ipc.NewReader(bytes.NewReader(buf), ipc.WithAllocator(s.mem))
+	r, err := ipc.NewReader(io.MultiReader(bytes.NewReader(schema), bytes.NewReader(data)), ipc.WithAllocator(s.mem))
 	if err != nil {
 		return 0, fmt.Errorf("bigquery: decode arrow batch: %w", err)
 	}

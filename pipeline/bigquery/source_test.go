@@ -297,7 +297,7 @@ func TestErrors(t *testing.T) {
 		{name: "stream resumed from its offset", fault: bqtest.Fault{Method: bqtest.ReadRows, Code: codes.Unavailable, AfterRows: 20, Count: 1},
 			wantJobs: 1},
 		{name: "stream failing for good is not retried after rows went out", fault: bqtest.Fault{Method: bqtest.ReadRows, Code: codes.PermissionDenied, AfterRows: 20, Count: 1},
-			wantErr: "rows", wantJobs: 1},
+			wantErr: "code = PermissionDenied", wantJobs: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

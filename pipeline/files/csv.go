@@ -32,12 +32,14 @@ func (s *Source) readCSV(ctx context.Context, f file, emit func(arrow.Record) er
 	if err != nil {
 		return fmt.Errorf("header: %w", err)
 	}
-	header = append([]string(nil), header...)
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\uFEFF")
-	}
+	// The output columns and the field each comes from: every named column, in header order.
+	var names []string
+	var from []int
 	pos := make(map[string]int, len(header))
 	for i, h := range header {
+		if i == 0 {
+			h = strings.TrimPrefix(h, "\uFEFF")
+		}
 		h = strings.TrimSpace(h)
 		if h == "" {
 			// An unnamed column, such as the trailing commas of a spreadsheet export: nothing
@@ -48,17 +50,11 @@ func (s *Source) readCSV(ctx context.Context, f file, emit func(arrow.Record) er
 			return fmt.Errorf("header: column %q appears twice", h)
 		}
 		pos[h] = i
+		names, from = append(names, h), append(from, i)
 	}
-	// Project: the output columns and the field each comes from.
-	var names []string
-	var from []int
-	if len(s.opts.Columns) == 0 {
-		for i, h := range header {
-			if h = strings.TrimSpace(h); h != "" {
-				names, from = append(names, h), append(from, i)
-			}
-		}
-	} else {
+	if len(s.opts.Columns) > 0 {
+		// Project: the requested columns the file has, in the requested order.
+		names, from = names[:0], from[:0]
 		for _, c := range s.opts.Columns {
 			if i, ok := pos[c]; ok {
 				names, from = append(names, c), append(from, i)

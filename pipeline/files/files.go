@@ -194,30 +194,21 @@ func (s *Source) readTask(ctx context.Context, t task, emit func(arrow.Record) e
 	case "ndjson":
 		err = s.readNDJSON(ctx, t.f, emit)
 	}
-	if err != nil && !errors.Is(err, errEmit) {
+	var e emitError
+	if errors.As(err, &e) {
+		return e.err // emit's own error, passed on as is
+	}
+	if err != nil {
 		return fmt.Errorf("files: %s: %w", t.f.path, err)
 	}
-	return unwrapEmit(err)
+	return nil
 }
 
-// errEmit marks an error returned by emit, which Read passes on unwrapped.
-var errEmit = errors.New("emit")
-
+// emitError marks an error returned by emit, which Read passes on unwrapped.
 type emitError struct{ err error }
 
 func (e emitError) Error() string { return e.err.Error() }
 func (e emitError) Unwrap() error { return e.err }
-func (e emitError) Is(target error) bool {
-	return target == errEmit
-}
-
-func unwrapEmit(err error) error {
-	var e emitError
-	if errors.As(err, &e) {
-		return e.err
-	}
-	return err
-}
 
 // send passes rec to emit and releases it.
 func send(rec arrow.Record, emit func(arrow.Record) error) error {

@@ -324,7 +324,7 @@ func TestNDJSON(t *testing.T) {
 not json
 [1, 2]
 {"customer_id": "c3", "customer_id": "c3b", "event_name": "view_item"} trailing
-{"customer_id": "c4", "event_name": "a\"b\u00e9"}
+{"customer_id": "c4", "event_name": "a\"b\u00e9", "late": 1}
 `
 	want := []map[string]string{
 		{"customer_id": "c1", "event_time": "1767225600000000", "revenue": "12.50", "flag": "true", "ctx": `{"a":[1,2]}`, "event_name": "<null>", "touchpoint": "<null>", MalformedColumn: "false"},
@@ -337,7 +337,8 @@ not json
 	for _, name := range []string{"e.ndjson", "e.jsonl.gz"} {
 		t.Run(name, func(t *testing.T) {
 			writeFile(t, filepath.Join(dir, name), text)
-			// BatchRows 2: the columns come from the first two lines; later keys are dropped.
+			// BatchRows 4: the columns come from the first four lines; later keys ("late")
+			// are dropped.
 			c := read(t, config.Files{Paths: []string{filepath.Join(dir, name)}}, Options{BatchRows: 4}, span{})
 			var names []string
 			for _, f := range c.schemas[0].Fields() {

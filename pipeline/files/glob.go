@@ -90,10 +90,9 @@ func (s *Source) expand(pattern string) ([]file, error) {
 		if err != nil {
 			return nil, fmt.Errorf("files: %w", err)
 		}
-		f := file{fsys: fsys, name: name, path: display(name), size: info.Size(), partition: partitionDay(name)}
-		if s.opts.FS == nil {
-			f.partition = partitionDay(filepath.ToSlash(f.path))
-		}
+		f := file{fsys: fsys, name: name, path: display(name), size: info.Size()}
+		// The date= folder may be above the walk's root, so it is looked for in the whole path.
+		f.partition = partitionDay(filepath.ToSlash(f.path))
 		if f.format, f.gzip, err = formatOf(s.cfg.Format, name); err != nil {
 			return nil, fmt.Errorf("files: %s: %w", f.path, err)
 		}

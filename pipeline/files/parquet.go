@@ -133,26 +133,36 @@ func dictionaryEncoded(meta *metadata.FileMetaData, i int) bool {
 	return true
 }
 
+// arrowReader opens f, whose footer is ft, for reading with props, its dictionary-encoded
+// string columns as dictionary arrays. The caller closes the returned file.
+func (s *Source) arrowReader(f file, ft *pqFooter, props pqarrow.ArrowReadProperties) (*pqarrow.FileReader, io.Closer, error) {
+	h, err := openAt(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	pf, err := pqfile.NewParquetReader(h, pqfile.WithReadProps(parquet.NewReaderProperties(s.opts.Allocator)), pqfile.WithMetadata(ft.meta))
+	if err != nil {
+		h.Close()
+		return nil, nil, err
+	}
+	for _, i := range ft.dict {
+		props.SetReadDict(i, true)
+	}
+	fr, err := pqarrow.NewFileReader(pf, props, s.opts.Allocator)
+	if err != nil {
+		h.Close()
+		return nil, nil, err
+	}
+	return fr, h, nil
+}
+
 // readParquet streams the row groups of t, one record batch at a time.
 func (s *Source) readParquet(ctx context.Context, t task, emit func(arrow.Record) error) error {
-	h, err := openAt(t.f)
+	fr, h, err := s.arrowReader(t.f, t.meta, pqarrow.ArrowReadProperties{Parallel: true, BatchSize: int64(s.opts.BatchRows)})
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	mem := s.opts.Allocator
-	pf, err := pqfile.NewParquetReader(h, pqfile.WithReadProps(parquet.NewReaderProperties(mem)), pqfile.WithMetadata(t.meta.meta))
-	if err != nil {
-		return err
-	}
-	props := pqarrow.ArrowReadProperties{Parallel: true, BatchSize: int64(s.opts.BatchRows)}
-	for _, i := range t.meta.dict {
-		props.SetReadDict(i, true)
-	}
-	fr, err := pqarrow.NewFileReader(pf, props, mem)
-	if err != nil {
-		return err
-	}
 	// One record reader per row group: a batch must not span two row groups, since a dictionary
 	// column's dictionary changes between them and pqarrow v15 cannot join the two.
 	for _, rg := range t.rowGroups {
@@ -192,23 +202,11 @@ func (s *Source) parquetSchema(f file) (*arrow.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := openAt(f)
+	fr, h, err := s.arrowReader(f, ft, pqarrow.ArrowReadProperties{})
 	if err != nil {
 		return nil, err
 	}
 	defer h.Close()
-	pf, err := pqfile.NewParquetReader(h, pqfile.WithReadProps(parquet.NewReaderProperties(s.opts.Allocator)), pqfile.WithMetadata(ft.meta))
-	if err != nil {
-		return nil, err
-	}
-	var props pqarrow.ArrowReadProperties
-	for _, i := range ft.dict {
-		props.SetReadDict(i, true)
-	}
-	fr, err := pqarrow.NewFileReader(pf, props, s.opts.Allocator)
-	if err != nil {
-		return nil, err
-	}
 	sc, err := fr.Schema()
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -299,7 +300,7 @@ func beta(r *rand.Rand, a, b float64) float64 {
 // finish orders the events, adds the data flaws (missing touchpoints, exact duplicates) and
 // keeps what falls in the span, as an extract would.
 func (j *journey) finish() []event {
-	slices.SortStableFunc(j.events, func(a, b event) int { return cmpInt(a.time, b.time) })
+	slices.SortStableFunc(j.events, func(a, b event) int { return cmp.Compare(a.time, b.time) })
 	out := make([]event, 0, len(j.events)+1)
 	for _, e := range j.events {
 		if e.time < j.start || e.time >= j.end {
@@ -314,14 +315,4 @@ func (j *journey) finish() []event {
 		}
 	}
 	return out
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,21 +61,20 @@ func readBack(t *testing.T, path string) ([]row, *arrow.Schema) {
 		rec := tr.Record()
 		for i := range int(rec.NumRows()) {
 			rows = append(rows, row{
-				customer: str(rec.Column(0), i),
-				time:     int64(rec.Column(1).(*array.Timestamp).Value(i)),
-				name:     str(rec.Column(2), i),
-				tp:       str(rec.Column(3), i),
-				campaign: str(rec.Column(4), i),
-				segment:  str(rec.Column(5), i),
-				order:    str(rec.Column(6), i),
-				revenue:  num(rec.Column(7), i),
-			}.withSentiment(num(rec.Column(8), i)))
+				customer:  str(rec.Column(0), i),
+				time:      int64(rec.Column(1).(*array.Timestamp).Value(i)),
+				name:      str(rec.Column(2), i),
+				tp:        str(rec.Column(3), i),
+				campaign:  str(rec.Column(4), i),
+				segment:   str(rec.Column(5), i),
+				order:     str(rec.Column(6), i),
+				revenue:   num(rec.Column(7), i),
+				sentiment: num(rec.Column(8), i),
+			})
 		}
 	}
 	return rows, tbl.Schema()
 }
-
-func (r row) withSentiment(v float64) row { r.sentiment = v; return r }
 
 func TestWriteIsDeterministic(t *testing.T) {
 	a, b, c := t.TempDir(), t.TempDir(), t.TempDir()
@@ -142,7 +142,7 @@ func TestEventsShape(t *testing.T) {
 	for _, f := range sc.Fields() {
 		got = append(got, f.Name+":"+f.Type.String())
 	}
-	if g := join(got); g != want {
+	if g := strings.Join(got, " "); g != want {
 		t.Errorf("schema\n%s\nwant\n%s", g, want)
 	}
 	if len(rows) != st.Events || st.Customers == 0 || st.Customers > 300 {
@@ -203,17 +203,6 @@ func TestEventsShape(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-}
-
-func join(s []string) string {
-	var b bytes.Buffer
-	for i, x := range s {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(x)
-	}
-	return b.String()
 }
 
 // customer is one customer's history, for the rate checks.
@@ -393,7 +382,7 @@ func TestSampleIsWorthSteeringBy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if join(recs[0]) != "date touchpoint cost" || len(recs)-1 != DefaultDays*4 || st.SpendRows != DefaultDays*4 {
+	if strings.Join(recs[0], " ") != "date touchpoint cost" || len(recs)-1 != DefaultDays*4 || st.SpendRows != DefaultDays*4 {
 		t.Fatalf("spend: header %v, %d rows", recs[0], len(recs)-1)
 	}
 	cost := map[string]float64{}

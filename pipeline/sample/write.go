@@ -1,7 +1,6 @@
 package sample
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,8 @@ import (
 	"github.com/apache/arrow/go/v15/parquet"
 	"github.com/apache/arrow/go/v15/parquet/compress"
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+
+	"github.com/journeykpi/journeykpi/reports"
 )
 
 // File names Write creates in its directory.
@@ -81,8 +82,8 @@ func Schema() *arrow.Schema {
 
 // Write generates o's customers into dir (created if missing) as events.parquet (zstd, data page
 // V2, dictionary-encoded strings, rows in customer order) and spend.csv (date,touchpoint,cost per
-// day and paid touchpoint). Each file is written to a temporary file in dir, synced and renamed,
-// so a reader never sees half a file.
+// day and paid touchpoint). Each file is written with reports.WriteFileAtomic, so a reader never
+// sees half a file.
 func Write(dir string, o Options) (Stats, error) {
 	if o.Customers == 0 {
 		o.Customers = DefaultCustomers
@@ -102,53 +103,19 @@ func Write(dir string, o Options) (Stats, error) {
 		return Stats{}, fmt.Errorf("sample: %w", err)
 	}
 	var st Stats
-	err := writeAtomic(filepath.Join(dir, EventsFile), func(w io.Writer) error {
+	err := reports.WriteFileAtomic(filepath.Join(dir, EventsFile), func(w io.Writer) error {
 		return writeEvents(w, o, start, &st)
 	})
 	if err != nil {
 		return Stats{}, err
 	}
-	err = writeAtomic(filepath.Join(dir, SpendFile), func(w io.Writer) error {
+	err = reports.WriteFileAtomic(filepath.Join(dir, SpendFile), func(w io.Writer) error {
 		return writeSpend(w, o, start, &st)
 	})
 	if err != nil {
 		return Stats{}, err
 	}
 	return st, nil
-}
-
-// writeAtomic writes path through a temporary file in the same directory, synced then renamed.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("sample: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err := write(bw); err != nil {
-		return fmt.Errorf("sample: write %s: %w", path, err)
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("sample: write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("sample: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("sample: sync %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("sample: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("sample: %w", err)
-	}
-	return nil
 }
 
 // writeEvents simulates the customers one after another and writes them in row groups.
@@ -277,6 +244,7 @@ func writeSpend(w io.Writer, o Options, start time.Time, st *Stats) error {
 		return err
 	}
 	var total float64
+	paid := paidTouchpoints()
 	for d := range o.Days {
 		day := start.AddDate(0, 0, d)
 		week := 1.0
@@ -286,7 +254,7 @@ func writeSpend(w io.Writer, o Options, start time.Time, st *Stats) error {
 		case time.Monday:
 			week = 1.1
 		}
-		for _, i := range paidTouchpoints() {
+		for _, i := range paid {
 			t := touchpoints[i]
 			c := perDay * t.entry * t.costPerEntrant * week * math.Exp(0.15*r.NormFloat64())
 			c = math.Round(c*100) / 100

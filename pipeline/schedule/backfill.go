@@ -47,19 +47,8 @@ type Summary struct {
 // Do runs the backfill. A failed period is recorded and the others go on; cancelling ctx cancels
 // the running period (nothing partial is written) and stops.
 func (b *Backfill) Do(ctx context.Context) Summary {
-	clock := b.Clock
-	if clock == nil {
-		clock = RealClock{}
-	}
-	log := b.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	var wh *Webhook
-	if b.Webhook != "" {
-		wh = &Webhook{URL: b.Webhook, Client: b.HTTPClient}
-	}
-	r := &runner{report: b.Report, configHash: b.ConfigHash, ledger: b.Ledger, run: b.Run, clock: clock, logger: log, webhook: wh}
+	r := newRunner(b.Report, b.ConfigHash, b.Ledger, b.Run, b.Clock, b.Logger, b.Webhook, b.HTTPClient)
+	log := r.logger
 	progress := b.Progress
 	if progress == nil {
 		progress = func(int, int, pipeline.Window, string) {}

@@ -52,12 +52,12 @@ func TestBackfillResumesAndReportsFailures(t *testing.T) {
 	// Rerun: only the failed day is redone.
 	rec.hook = nil
 	s = b.Do(context.Background())
-	if s.Written != 1 || s.Skipped != 29 || len(s.Failed) != 0 || rec.calls != 31 {
-		t.Fatalf("second pass %+v, %d calls", s, rec.calls)
+	if s.Written != 1 || s.Skipped != 29 || len(s.Failed) != 0 || len(rec.got()) != 31 {
+		t.Fatalf("second pass %+v, %d calls", s, len(rec.got()))
 	}
 	// Third: nothing to do.
 	s = b.Do(context.Background())
-	if s.Written != 0 || s.Skipped != 30 || rec.calls != 31 {
+	if s.Written != 0 || s.Skipped != 30 || len(rec.got()) != 31 {
 		t.Fatalf("third pass %+v", s)
 	}
 	// A different config recomputes everything; so does --force.
@@ -83,8 +83,8 @@ func TestBackfillStopsWhenCancelled(t *testing.T) {
 		return nil
 	}
 	s := (&Backfill{Windows: days(t, "2024-03-01", "2024-03-10"), Ledger: l, Run: rec.run}).Do(ctx)
-	if !s.Interrupted || s.Written != 2 || len(s.Failed) != 0 || rec.calls != 3 {
-		t.Errorf("%+v, %d calls", s, rec.calls)
+	if !s.Interrupted || s.Written != 2 || len(s.Failed) != 0 || len(rec.got()) != 3 {
+		t.Errorf("%+v, %d calls", s, len(rec.got()))
 	}
 	if e := l.Entries()[2]; e.Outcome != OutcomeInterrupted {
 		t.Errorf("%+v", e)

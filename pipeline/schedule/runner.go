@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"time"
 
@@ -27,6 +28,23 @@ type runner struct {
 	clock      Clock
 	logger     *slog.Logger
 	webhook    *Webhook
+}
+
+// newRunner returns a runner; a nil clock is the real one, a nil logger discards, an empty
+// webhook URL sends nothing.
+func newRunner(report, configHash string, ledger *Ledger, run RunFunc, clock Clock, logger *slog.Logger,
+	webhook string, client *http.Client) *runner {
+	if clock == nil {
+		clock = RealClock{}
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	r := &runner{report: report, configHash: configHash, ledger: ledger, run: run, clock: clock, logger: logger}
+	if webhook != "" {
+		r.webhook = &Webhook{URL: webhook, Client: client}
+	}
+	return r
 }
 
 func newRunID() string {

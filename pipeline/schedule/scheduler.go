@@ -51,21 +51,12 @@ type Scheduler struct {
 
 // New returns a scheduler for o.
 func New(o Options) *Scheduler {
-	if o.Clock == nil {
-		o.Clock = RealClock{}
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	var wh *Webhook
-	if o.Webhook != "" {
-		wh = &Webhook{URL: o.Webhook, Client: o.HTTPClient}
-	}
-	return &Scheduler{o: o, r: &runner{report: o.Report, configHash: o.ConfigHash, ledger: o.Ledger, run: o.Run,
-		clock: o.Clock, logger: o.Logger, webhook: wh}}
+	r := newRunner(o.Report, o.ConfigHash, o.Ledger, o.Run, o.Clock, o.Logger, o.Webhook, o.HTTPClient)
+	o.Clock, o.Logger = r.clock, r.logger
+	return &Scheduler{o: o, r: r}
 }
 
 // job is one window to run and the fire time it belongs to.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,16 +17,14 @@ import (
 
 // recorder is a RunFunc that records the windows it was asked for.
 type recorder struct {
-	mu    sync.Mutex
-	runs  []string
-	hook  func(ctx context.Context, w pipeline.Window) error
-	calls int
+	mu   sync.Mutex
+	runs []string
+	hook func(ctx context.Context, w pipeline.Window) error
 }
 
 func (r *recorder) run(ctx context.Context, w pipeline.Window, log *slog.Logger) (*pipeline.Outcome, error) {
 	r.mu.Lock()
 	r.runs = append(r.runs, w.String())
-	r.calls++
 	hook := r.hook
 	r.mu.Unlock()
 	if hook != nil {
@@ -63,22 +62,36 @@ func newScheduler(t *testing.T, clock Clock, rec *recorder, mod func(*Options)) 
 
 func day(s string) string { return s + ".." + s }
 
-func TestServeRunsEachFireWithRecompute(t *testing.T) {
-	berlin := loc(t, "Europe/Berlin")
-	clock := newFakeClock(time.Date(2024, 3, 29, 12, 0, 0, 0, berlin), true)
+// serveRuns runs Serve on a scheduler (newScheduler with mod) until its stopAfter-th run, which
+// still completes. hook, when set, is called in each run with the run's number, from 1, and its
+// error is the run's.
+func serveRuns(t *testing.T, clock Clock, stopAfter int, hook func(n int) error, mod func(*Options)) (*recorder, *Ledger) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rec := &recorder{}
-	rec.hook = func(_ context.Context, w pipeline.Window) error {
-		if w.ToDay() == "2024-03-31" && len(rec.got()) >= 7 {
-			cancel() // stop after the third fire's runs; this run still completes
+	rec.hook = func(context.Context, pipeline.Window) error {
+		n := len(rec.got())
+		if n >= stopAfter {
+			cancel()
+		}
+		if hook != nil {
+			return hook(n)
 		}
 		return nil
 	}
-	s, l := newScheduler(t, clock, rec, func(o *Options) { o.RecomputeDays = 2 })
+	s, l := newScheduler(t, clock, rec, mod)
 	if err := s.Serve(ctx); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
+	return rec, l
+}
+
+func TestServeRunsEachFireWithRecompute(t *testing.T) {
+	berlin := loc(t, "Europe/Berlin")
+	clock := newFakeClock(time.Date(2024, 3, 29, 12, 0, 0, 0, berlin), true)
+	// Stop after the third fire's runs.
+	rec, l := serveRuns(t, clock, 9, nil, func(o *Options) { o.RecomputeDays = 2 })
 	// Fires on 30 and 31 March and 1 April (across the DST change) report the previous day and
 	// recompute the two before it.
 	want := []string{
@@ -98,7 +111,7 @@ func TestServeRunsEachFireWithRecompute(t *testing.T) {
 		t.Errorf("ledger entries: %+v / %+v / %+v", es[0], es[2], es[8])
 	}
 	// The ledger is on disk: a reopened one sees the same runs.
-	l2, err := OpenLedger(strings.TrimSuffix(l.Path(), "/"+LedgerFile))
+	l2, err := OpenLedger(filepath.Dir(l.Path()))
 	if err != nil || len(l2.Entries()) != 9 {
 		t.Fatalf("reopened ledger: %v, %d entries", err, len(l2.Entries()))
 	}
@@ -175,22 +188,12 @@ func TestCatchUpWithRecomputeAndRecovery(t *testing.T) {
 func TestOverlappingFireIsSkipped(t *testing.T) {
 	berlin := loc(t, "Europe/Berlin")
 	clock := newFakeClock(time.Date(2024, 3, 10, 12, 0, 0, 0, berlin), true)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	rec := &recorder{}
-	rec.hook = func(_ context.Context, w pipeline.Window) error {
-		switch len(rec.got()) {
-		case 1: // the first run takes 25 hours: the fire of 12 March comes while it runs
+	rec, l := serveRuns(t, clock, 2, func(n int) error {
+		if n == 1 { // the first run takes 25 hours: the fire of 12 March comes while it runs
 			clock.Set(clock.Now().Add(25 * time.Hour))
-		case 2:
-			cancel()
 		}
 		return nil
-	}
-	s, l := newScheduler(t, clock, rec, nil)
-	if err := s.Serve(ctx); err != nil {
-		t.Fatal(err)
-	}
+	}, nil)
 	if got := rec.got(); strings.Join(got, " ") != day("2024-03-10")+" "+day("2024-03-12") {
 		t.Errorf("runs %v", got)
 	}
@@ -203,24 +206,15 @@ func TestOverlappingFireIsSkipped(t *testing.T) {
 func TestPanicAndFailureAreRecordedAndTheScheduleGoesOn(t *testing.T) {
 	berlin := loc(t, "Europe/Berlin")
 	clock := newFakeClock(time.Date(2024, 3, 10, 12, 0, 0, 0, berlin), true)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	rec := &recorder{}
-	rec.hook = func(_ context.Context, w pipeline.Window) error {
-		switch len(rec.got()) {
+	_, l := serveRuns(t, clock, 3, func(n int) error {
+		switch n {
 		case 1:
 			panic("boom")
 		case 2:
 			return errors.New("source unavailable")
-		default:
-			cancel()
 		}
 		return nil
-	}
-	s, l := newScheduler(t, clock, rec, nil)
-	if err := s.Serve(ctx); err != nil {
-		t.Fatal(err)
-	}
+	}, nil)
 	es := l.Entries()
 	if len(es) != 3 {
 		t.Fatalf("ledger %+v", es)
@@ -291,28 +285,19 @@ func TestGracefulShutdown(t *testing.T) {
 func TestServeHoldsTheOutputLockAndRereadsTheLedger(t *testing.T) {
 	berlin := loc(t, "Europe/Berlin")
 	clock := newFakeClock(time.Date(2024, 3, 10, 12, 0, 0, 0, berlin), true)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	held := false
-	rec := &recorder{}
-	rec.hook = func(context.Context, pipeline.Window) error {
+	locks := 0
+	_, l := serveRuns(t, clock, 2, func(int) error {
 		if !held {
 			t.Error("run outside the output lock")
 		}
-		if len(rec.got()) == 2 {
-			cancel()
-		}
 		return nil
-	}
-	var s *Scheduler
-	var l *Ledger
-	locks := 0
-	s, l = newScheduler(t, clock, rec, func(o *Options) {
+	}, func(o *Options) {
 		o.Lock = func(context.Context) (func(), error) {
 			locks++
 			held = true
 			// Another process wrote the ledger while this one waited.
-			other, err := OpenLedger(strings.TrimSuffix(o.Ledger.Path(), "/"+LedgerFile))
+			other, err := OpenLedger(filepath.Dir(o.Ledger.Path()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -320,9 +305,6 @@ func TestServeHoldsTheOutputLockAndRereadsTheLedger(t *testing.T) {
 			return func() { held = false }, nil
 		}
 	})
-	if err := s.Serve(ctx); err != nil {
-		t.Fatal(err)
-	}
 	var ids []string
 	for _, e := range l.Entries() {
 		ids = append(ids, e.Trigger)
@@ -340,17 +322,13 @@ func TestServeHoldsTheOutputLockAndRereadsTheLedger(t *testing.T) {
 func TestFireCaughtUpWhileWaitingForTheLockRunsOnce(t *testing.T) {
 	berlin := loc(t, "Europe/Berlin")
 	clock := newFakeClock(time.Date(2024, 3, 10, 2, 59, 0, 0, berlin), true)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	rec := &recorder{}
-	rec.hook = func(context.Context, pipeline.Window) error {
-		if len(rec.got()) == 2 {
-			cancel()
-		}
-		return nil
-	}
 	waited := false
-	s, l := newScheduler(t, clock, rec, func(o *Options) {
+	rec, _ := serveRuns(t, clock, 2, nil, func(o *Options) {
+		// The last run before the scheduler started was the fire of 9 March.
+		if err := o.Ledger.Put(Entry{RunID: "a", Trigger: TriggerSchedule, Scheduled: "2024-03-09T02:00:00Z",
+			From: "2024-03-08", To: "2024-03-08", Outcome: OutcomeOK}); err != nil {
+			t.Fatal(err)
+		}
 		o.Lock = func(context.Context) (func(), error) {
 			if !waited {
 				waited = true
@@ -359,13 +337,6 @@ func TestFireCaughtUpWhileWaitingForTheLockRunsOnce(t *testing.T) {
 			return func() {}, nil
 		}
 	})
-	if err := l.Put(Entry{RunID: "a", Trigger: TriggerSchedule, Scheduled: "2024-03-09T02:00:00Z",
-		From: "2024-03-08", To: "2024-03-08", Outcome: OutcomeOK}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Serve(ctx); err != nil {
-		t.Fatal(err)
-	}
 	if got, want := strings.Join(rec.got(), " "), day("2024-03-09")+" "+day("2024-03-10"); got != want {
 		t.Errorf("runs %s, want %s", got, want)
 	}

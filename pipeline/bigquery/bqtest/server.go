@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,7 +93,6 @@ const (
 	JobsInsert         = "jobs.insert"
 	JobsGet            = "jobs.get"
 	JobsGetQueryResult = "jobs.getQueryResults"
-	JobsQuery          = "jobs.query"
 	TablesGet          = "tables.get"
 	CreateReadSession  = "CreateReadSession"
 	ReadRows           = "ReadRows"
@@ -146,7 +144,6 @@ type Server struct {
 }
 
 type jobState struct {
-	job   Job
 	raw   *bq.Job
 	table string // result table key
 	err   *bq.ErrorProto
@@ -168,7 +165,6 @@ func NewServer() (*Server, error) {
 	mux.HandleFunc("POST /bigquery/v2/projects/{project}/jobs", s.jobsInsert)
 	mux.HandleFunc("GET /bigquery/v2/projects/{project}/jobs/{job}", s.jobsGet)
 	mux.HandleFunc("GET /bigquery/v2/projects/{project}/queries/{job}", s.getQueryResults)
-	mux.HandleFunc("POST /bigquery/v2/projects/{project}/queries", s.jobsQuery)
 	mux.HandleFunc("GET /bigquery/v2/projects/{project}/datasets/{dataset}/tables/{table}", s.tablesGet)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "notFound", "bqtest: no handler for "+r.Method+" "+r.URL.Path)
@@ -367,7 +363,7 @@ func (s *Server) jobsInsert(w http.ResponseWriter, r *http.Request) {
 	resultFn := s.result
 	s.mu.Unlock()
 
-	st := &jobState{job: job}
+	st := &jobState{}
 	var table *Table
 	if jf != nil {
 		msg := jf.Message
@@ -477,58 +473,6 @@ func (s *Server) getQueryResults(w http.ResponseWriter, r *http.Request) {
 		resp.Rows = tableRows(t, start, size)
 		if next := start + int64(len(resp.Rows)); next < t.rows() {
 			resp.PageToken = strconv.FormatInt(next, 10)
-		}
-	}
-	writeJSON(w, resp)
-}
-
-func (s *Server) jobsQuery(w http.ResponseWriter, r *http.Request) {
-	if s.restFault(w, JobsQuery) {
-		return
-	}
-	var in bq.QueryRequest
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid", err.Error())
-		return
-	}
-	// Answer as jobs.insert would, then give the first page.
-	jobReq := &bq.Job{
-		JobReference: &bq.JobReference{JobId: in.RequestId, Location: in.Location},
-		Configuration: &bq.JobConfiguration{Labels: in.Labels, DryRun: in.DryRun, Query: &bq.JobConfigurationQuery{
-			Query: in.Query, QueryParameters: in.QueryParameters, MaximumBytesBilled: in.MaximumBytesBilled, UseLegacySql: in.UseLegacySql,
-		}},
-	}
-	body, _ := json.Marshal(jobReq)
-	rec := &captureWriter{header: http.Header{}}
-	r2 := r.Clone(r.Context())
-	r2.Body = ioNopCloser{bytes.NewReader(body)}
-	s.jobsInsert(rec, r2)
-	if rec.code != 0 && rec.code != http.StatusOK {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(rec.code)
-		w.Write(rec.buf.Bytes())
-		return
-	}
-	var job bq.Job
-	json.Unmarshal(rec.buf.Bytes(), &job)
-	resp := &bq.QueryResponse{Kind: "bigquery#queryResponse", JobComplete: true, JobReference: job.JobReference}
-	if job.Status != nil && job.Status.ErrorResult != nil {
-		writeError(w, http.StatusBadRequest, job.Status.ErrorResult.Reason, job.Status.ErrorResult.Message)
-		return
-	}
-	if job.Statistics != nil && job.Statistics.Query != nil {
-		resp.Schema = job.Statistics.Query.Schema
-		resp.TotalBytesProcessed = job.Statistics.Query.TotalBytesProcessed
-	}
-	if !in.DryRun {
-		s.mu.Lock()
-		st := s.jobByID[job.JobReference.JobId]
-		t := s.tables[st.table]
-		s.mu.Unlock()
-		resp.TotalRows = uint64(t.rows())
-		resp.Rows = tableRows(t, 0, int64(s.PageSize))
-		if int64(len(resp.Rows)) < t.rows() {
-			resp.PageToken = strconv.Itoa(len(resp.Rows))
 		}
 	}
 	writeJSON(w, resp)
@@ -771,29 +715,3 @@ func cellValue(a arrow.Array, i int) any {
 	}
 	return a.ValueStr(i)
 }
-
-// TableNames lists the stored tables (for debugging tests).
-func (s *Server) TableNames() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for k := range s.tables {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-type captureWriter struct {
-	header http.Header
-	code   int
-	buf    bytes.Buffer
-}
-
-func (c *captureWriter) Header() http.Header         { return c.header }
-func (c *captureWriter) Write(b []byte) (int, error) { return c.buf.Write(b) }
-func (c *captureWriter) WriteHeader(code int)        { c.code = code }
-
-type ioNopCloser struct{ *bytes.Reader }
-
-func (ioNopCloser) Close() error { return nil }
