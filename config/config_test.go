@@ -335,3 +335,35 @@ func TestPurchaseStageCannotBeOptional(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// The spend input is checked like the events source, each problem under its own key.
+func TestValidateSpendNamesItsKeys(t *testing.T) {
+	c := Default()
+	c.Source.Files.Paths = []string{"x.csv"}
+	for _, tc := range []struct {
+		spend Spend
+		want  []string
+	}{
+		{Spend{Kind: "sheets"}, []string{`source.spend.kind: "sheets" is not a source kind`}},
+		{Spend{Kind: "files", Files: Files{Format: "xlsx"}}, []string{
+			"source.spend.files.paths: at least one path", `source.spend.files.format: "xlsx" is not a format`}},
+		{Spend{Kind: "bigquery", BigQuery: BigQuery{Table: "p.d.t", Query: "SELECT 1", MaxBytesBilled: -1}}, []string{
+			"source.spend.bigquery.table: exactly one of table and query", "source.spend.bigquery.max_bytes_billed: must not be negative"}},
+	} {
+		c.Source.Spend = &tc.spend
+		err := c.Validate()
+		if err == nil {
+			t.Errorf("%+v: want errors", tc.spend)
+			continue
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("missing %q in:\n%v", want, err)
+			}
+		}
+	}
+	c.Source.Spend = &Spend{Kind: "files", Files: Files{Paths: []string{"spend.csv"}}}
+	if err := c.Validate(); err != nil {
+		t.Errorf("valid spend rejected: %v", err)
+	}
+}
