@@ -41,13 +41,10 @@ func trendsSheet(r *kpi.Result) *sheet {
 	colors := []string{"1F4E78", "C55A11", "548235"}
 	var series []excelize.ChartSeries
 	for i := 0; i < 3; i++ {
-		series = append(series, excelize.ChartSeries{
-			Name:       s.ref(i+2, first, i+2, first),
-			Categories: s.ref(1, first+1, 1, last),
-			Values:     s.ref(i+2, first+1, i+2, last),
-			Line:       excelize.LineOptions{Width: 2, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{colors[i]}}},
-			Marker:     excelize.ChartMarker{Symbol: "none"},
-		})
+		line := s.series(i+2, first, last)
+		line.Line = excelize.LineOptions{Width: 2, Fill: solid(colors[i])}
+		line.Marker = excelize.ChartMarker{Symbol: "none"}
+		series = append(series, line)
 	}
 	s.chart(cellName(7, first), &excelize.Chart{
 		Type:      excelize.Line,
@@ -61,15 +58,12 @@ func trendsSheet(r *kpi.Result) *sheet {
 	})
 	// The second chart starts below the first at the smallest common row height, so the first
 	// one's legend is never covered.
+	revenue := s.series(5, first, last)
+	revenue.Line = excelize.LineOptions{Width: 2, Fill: solid("7030A0")}
+	revenue.Marker = excelize.ChartMarker{Symbol: "none"}
 	s.chart(cellName(7, first+chartRows(300)), &excelize.Chart{
-		Type: excelize.Line,
-		Series: []excelize.ChartSeries{{
-			Name:       s.ref(5, first, 5, first),
-			Categories: s.ref(1, first+1, 1, last),
-			Values:     s.ref(5, first+1, 5, last),
-			Line:       excelize.LineOptions{Width: 2, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"7030A0"}}},
-			Marker:     excelize.ChartMarker{Symbol: "none"},
-		}},
+		Type:      excelize.Line,
+		Series:    []excelize.ChartSeries{revenue},
 		Title:     chartTitle(revenueTitle),
 		Legend:    excelize.ChartLegend{Position: "none"},
 		XAxis:     xAxis,
