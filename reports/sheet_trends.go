@@ -3,6 +3,7 @@ package reports
 import (
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/xuri/excelize/v2"
+	"strings"
 )
 
 // trendsSheet shows entrants, purchases, orders and revenue per day (or week) with line charts.
@@ -15,7 +16,7 @@ func trendsSheet(r *kpi.Result) *sheet {
 	}
 	s.title("Trends")
 	s.note(periodLine(r))
-	s.note("Per " + lower(unit) + ": entrants, entrants of that " + lower(unit) + " who reached the purchase stage, orders and revenue.")
+	s.note("Per " + strings.ToLower(unit) + ": entrants, entrants of that " + strings.ToLower(unit) + " who reached the purchase stage, orders and revenue.")
 	s.blank()
 	if len(tr.Points) == 0 {
 		s.notComputed("no trend points in the result.")
@@ -34,7 +35,7 @@ func trendsSheet(r *kpi.Result) *sheet {
 		xAxis.TickLabelSkip = (n + 15) / 16
 	}
 	// The revenue axis has no currency symbol of its own; the title names the currency.
-	revenueTitle := "Revenue per " + lower(unit)
+	revenueTitle := "Revenue per " + strings.ToLower(unit)
 	if r.Report.Currency != "" {
 		revenueTitle += " (" + r.Report.Currency + ")"
 	}
@@ -49,7 +50,7 @@ func trendsSheet(r *kpi.Result) *sheet {
 	s.chart(cellName(7, first), &excelize.Chart{
 		Type:      excelize.Line,
 		Series:    series,
-		Title:     chartTitle("Entrants, purchases and orders per " + lower(unit)),
+		Title:     chartTitle("Entrants, purchases and orders per " + strings.ToLower(unit)),
 		Legend:    excelize.ChartLegend{Position: "bottom"},
 		XAxis:     xAxis,
 		YAxis:     axis(fmtCount),
