@@ -264,9 +264,7 @@ func Parse(r io.Reader) (Config, error) {
 		// problems are reported with these.
 		decodeErr = namedTypeErrors(data, te)
 	}
-	if err := c.ApplyEnvironment(os.LookupEnv); err != nil {
-		return Config{}, errors.Join(decodeErr, err)
-	}
+	c.ApplyEnvironment(os.LookupEnv)
 	if err := errors.Join(decodeErr, c.Validate()); err != nil {
 		return Config{}, err
 	}
@@ -365,7 +363,9 @@ func namedTypeErrors(data []byte, te *yaml.TypeError) error {
 //	JOURNEYKPI_REPORT_TIMEZONE     report.timezone
 //	JOURNEYKPI_BIGQUERY_PROJECT    source.bigquery.project
 //	JOURNEYKPI_ENGINE_TEMP_DIR     engine.temp_dir
-func (c *Config) ApplyEnvironment(lookup func(string) (string, bool)) error {
+//
+// An unset or empty variable leaves the key as it is.
+func (c *Config) ApplyEnvironment(lookup func(string) (string, bool)) {
 	if v, ok := lookup("JOURNEYKPI_REPORT_OUT"); ok && v != "" {
 		c.Report.Out = v
 	}
@@ -378,7 +378,6 @@ func (c *Config) ApplyEnvironment(lookup func(string) (string, bool)) error {
 	if v, ok := lookup("JOURNEYKPI_ENGINE_TEMP_DIR"); ok && v != "" {
 		c.Engine.TempDir = v
 	}
-	return nil
 }
 
 // Location returns the report time zone. It is valid after Validate.

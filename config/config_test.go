@@ -216,12 +216,23 @@ func TestLoadNamesTheFile(t *testing.T) {
 
 func TestEnvironmentOverrides(t *testing.T) {
 	c := Default()
-	env := map[string]string{"JOURNEYKPI_REPORT_OUT": "/var/reports", "JOURNEYKPI_BIGQUERY_PROJECT": "p1"}
-	if err := c.ApplyEnvironment(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
-		t.Fatal(err)
+	env := map[string]string{
+		"JOURNEYKPI_REPORT_OUT": "/var/reports", "JOURNEYKPI_REPORT_TIMEZONE": "Europe/Berlin",
+		"JOURNEYKPI_BIGQUERY_PROJECT": "p1", "JOURNEYKPI_ENGINE_TEMP_DIR": "/scratch",
 	}
-	if c.Report.Out != "/var/reports" || c.Source.BigQuery.Project != "p1" {
-		t.Errorf("overrides not applied: %+v", c.Report)
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	c.ApplyEnvironment(lookup)
+	if c.Report.Out != "/var/reports" || c.Report.Timezone != "Europe/Berlin" || c.Source.BigQuery.Project != "p1" || c.Engine.TempDir != "/scratch" {
+		t.Errorf("overrides not applied: report %+v, project %q, temp dir %q", c.Report, c.Source.BigQuery.Project, c.Engine.TempDir)
+	}
+	// A variable set to nothing keeps the configured value.
+	for k := range env {
+		env[k] = ""
+	}
+	d := Default()
+	d.ApplyEnvironment(lookup)
+	if d.Report.Out != "reports" || d.Report.Timezone != "UTC" || d.Source.BigQuery.Project != "" || d.Engine.TempDir != "" {
+		t.Errorf("empty variables changed the config: report %+v, project %q, temp dir %q", d.Report, d.Source.BigQuery.Project, d.Engine.TempDir)
 	}
 }
 
