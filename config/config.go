@@ -381,20 +381,20 @@ func (c *Config) ApplyEnvironment(lookup func(string) (string, bool)) {
 }
 
 // Location returns the report time zone. It is valid after Validate.
-func (c *Config) Location() *time.Location {
-	loc, err := time.LoadLocation(c.Report.Timezone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
+func (c *Config) Location() *time.Location { return zone(c.Report.Timezone) }
 
-// SourceLocation returns the zone of event times that carry none.
+// SourceLocation returns the zone of event times that carry none: source.timezone, or the report
+// time zone when that is empty. It is valid after Validate.
 func (c *Config) SourceLocation() *time.Location {
 	if c.Source.TimeZone == "" {
 		return c.Location()
 	}
-	loc, err := time.LoadLocation(c.Source.TimeZone)
+	return zone(c.Source.TimeZone)
+}
+
+// zone loads a validated time zone name; UTC stands in for one that Validate would reject.
+func zone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return time.UTC
 	}
