@@ -264,9 +264,7 @@ func Parse(r io.Reader) (Config, error) {
 		// problems are reported with these.
 		decodeErr = namedTypeErrors(data, te)
 	}
-	if err := c.ApplyEnvironment(os.LookupEnv); err != nil {
-		return Config{}, errors.Join(decodeErr, err)
-	}
+	c.ApplyEnvironment(os.LookupEnv)
 	if err := errors.Join(decodeErr, c.Validate()); err != nil {
 		return Config{}, err
 	}
@@ -365,7 +363,9 @@ func namedTypeErrors(data []byte, te *yaml.TypeError) error {
 //	JOURNEYKPI_REPORT_TIMEZONE     report.timezone
 //	JOURNEYKPI_BIGQUERY_PROJECT    source.bigquery.project
 //	JOURNEYKPI_ENGINE_TEMP_DIR     engine.temp_dir
-func (c *Config) ApplyEnvironment(lookup func(string) (string, bool)) error {
+//
+// An unset or empty variable leaves the key as it is.
+func (c *Config) ApplyEnvironment(lookup func(string) (string, bool)) {
 	if v, ok := lookup("JOURNEYKPI_REPORT_OUT"); ok && v != "" {
 		c.Report.Out = v
 	}
@@ -378,24 +378,23 @@ func (c *Config) ApplyEnvironment(lookup func(string) (string, bool)) error {
 	if v, ok := lookup("JOURNEYKPI_ENGINE_TEMP_DIR"); ok && v != "" {
 		c.Engine.TempDir = v
 	}
-	return nil
 }
 
 // Location returns the report time zone. It is valid after Validate.
-func (c *Config) Location() *time.Location {
-	loc, err := time.LoadLocation(c.Report.Timezone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
+func (c *Config) Location() *time.Location { return zone(c.Report.Timezone) }
 
-// SourceLocation returns the zone of event times that carry none.
+// SourceLocation returns the zone of event times that carry none: source.timezone, or the report
+// time zone when that is empty. It is valid after Validate.
 func (c *Config) SourceLocation() *time.Location {
 	if c.Source.TimeZone == "" {
 		return c.Location()
 	}
-	loc, err := time.LoadLocation(c.Source.TimeZone)
+	return zone(c.Source.TimeZone)
+}
+
+// zone loads a validated time zone name; UTC stands in for one that Validate would reject.
+func zone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return time.UTC
 	}

@@ -216,12 +216,23 @@ func TestLoadNamesTheFile(t *testing.T) {
 
 func TestEnvironmentOverrides(t *testing.T) {
 	c := Default()
-	env := map[string]string{"JOURNEYKPI_REPORT_OUT": "/var/reports", "JOURNEYKPI_BIGQUERY_PROJECT": "p1"}
-	if err := c.ApplyEnvironment(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
-		t.Fatal(err)
+	env := map[string]string{
+		"JOURNEYKPI_REPORT_OUT": "/var/reports", "JOURNEYKPI_REPORT_TIMEZONE": "Europe/Berlin",
+		"JOURNEYKPI_BIGQUERY_PROJECT": "p1", "JOURNEYKPI_ENGINE_TEMP_DIR": "/scratch",
 	}
-	if c.Report.Out != "/var/reports" || c.Source.BigQuery.Project != "p1" {
-		t.Errorf("overrides not applied: %+v", c.Report)
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	c.ApplyEnvironment(lookup)
+	if c.Report.Out != "/var/reports" || c.Report.Timezone != "Europe/Berlin" || c.Source.BigQuery.Project != "p1" || c.Engine.TempDir != "/scratch" {
+		t.Errorf("overrides not applied: report %+v, project %q, temp dir %q", c.Report, c.Source.BigQuery.Project, c.Engine.TempDir)
+	}
+	// A variable set to nothing keeps the configured value.
+	for k := range env {
+		env[k] = ""
+	}
+	d := Default()
+	d.ApplyEnvironment(lookup)
+	if d.Report.Out != "reports" || d.Report.Timezone != "UTC" || d.Source.BigQuery.Project != "" || d.Engine.TempDir != "" {
+		t.Errorf("empty variables changed the config: report %+v, project %q, temp dir %q", d.Report, d.Source.BigQuery.Project, d.Engine.TempDir)
 	}
 }
 
@@ -333,5 +344,37 @@ func TestPurchaseStageCannotBeOptional(t *testing.T) {
 	_, err := Parse(strings.NewReader("source: {kind: files, files: {paths: [a.csv]}}\nstages: [{name: a, events: [x]}, {name: b, events: [y], purchase: true, optional: true}]\n"))
 	if err == nil || !strings.Contains(err.Error(), "stages[1].optional") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// The spend input is checked like the events source, each problem under its own key.
+func TestValidateSpendNamesItsKeys(t *testing.T) {
+	c := Default()
+	c.Source.Files.Paths = []string{"x.csv"}
+	for _, tc := range []struct {
+		spend Spend
+		want  []string
+	}{
+		{Spend{Kind: "sheets"}, []string{`source.spend.kind: "sheets" is not a source kind`}},
+		{Spend{Kind: "files", Files: Files{Format: "xlsx"}}, []string{
+			"source.spend.files.paths: at least one path", `source.spend.files.format: "xlsx" is not a format`}},
+		{Spend{Kind: "bigquery", BigQuery: BigQuery{Table: "p.d.t", Query: "SELECT 1", MaxBytesBilled: -1}}, []string{
+			"source.spend.bigquery.table: exactly one of table and query", "source.spend.bigquery.max_bytes_billed: must not be negative"}},
+	} {
+		c.Source.Spend = &tc.spend
+		err := c.Validate()
+		if err == nil {
+			t.Errorf("%+v: want errors", tc.spend)
+			continue
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("missing %q in:\n%v", want, err)
+			}
+		}
+	}
+	c.Source.Spend = &Spend{Kind: "files", Files: Files{Paths: []string{"spend.csv"}}}
+	if err := c.Validate(); err != nil {
+		t.Errorf("valid spend rejected: %v", err)
 	}
 }

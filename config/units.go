@@ -100,16 +100,14 @@ func ParseByteSize(s string) (ByteSize, error) {
 	return ByteSize(n), nil
 }
 
-// String writes the size in the unit, decimal or binary, that gives the smallest whole number
-// (decimal on a tie), so a configured "10GB" reads back as 10GB rather than 9765625KiB.
+// String writes the size in the unit, decimal or binary, that gives the smallest whole number,
+// so a configured "10GB" reads back as 10GB rather than 9765625KiB. (Two units never tie: no
+// two of them are equal.) A size no unit divides is a plain number.
 func (b ByteSize) String() string {
 	n, unit, q := int64(b), "", int64(b)
-	for _, u := range []struct {
-		s string
-		m int64
-	}{{"TB", 1e12}, {"TiB", 1 << 40}, {"GB", 1e9}, {"GiB", 1 << 30}, {"MB", 1e6}, {"MiB", 1 << 20}, {"KB", 1e3}, {"KiB", 1 << 10}} {
-		if n != 0 && n%u.m == 0 && (unit == "" || n/u.m < q) {
-			unit, q = u.s, n/u.m
+	for _, u := range byteUnits {
+		if u.mult > 1 && n != 0 && n%u.mult == 0 && (unit == "" || n/u.mult < q) {
+			unit, q = u.suffix, n/u.mult
 		}
 	}
 	return strconv.FormatInt(q, 10) + unit

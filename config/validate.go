@@ -21,17 +21,7 @@ func (c *Config) Validate() error {
 	}
 
 	// source
-	switch c.Source.Kind {
-	case "files":
-		if len(c.Source.Files.Paths) == 0 {
-			bad("source.files.paths", "at least one path or glob is required for kind files")
-		}
-		validateFormat(c.Source.Files.Format, "source.files.format", bad)
-	case "bigquery":
-		validateBigQuery(c.Source.BigQuery, "source.bigquery", true, bad)
-	default:
-		bad("source.kind", "%q is not a source kind (files | bigquery)", c.Source.Kind)
-	}
+	validateInput("source", c.Source.Kind, c.Source.Files, c.Source.BigQuery, bad)
 	switch c.Source.Preset {
 	case "", "ga4":
 	default:
@@ -43,17 +33,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if s := c.Source.Spend; s != nil {
-		switch s.Kind {
-		case "files":
-			if len(s.Files.Paths) == 0 {
-				bad("source.spend.files.paths", "at least one path or glob is required for kind files")
-			}
-			validateFormat(s.Files.Format, "source.spend.files.format", bad)
-		case "bigquery":
-			validateBigQuery(s.BigQuery, "source.spend.bigquery", false, bad)
-		default:
-			bad("source.spend.kind", "%q is not a source kind (files | bigquery)", s.Kind)
-		}
+		validateInput("source.spend", s.Kind, s.Files, s.BigQuery, bad)
 	}
 
 	// stages
@@ -190,15 +170,27 @@ var (
 // ValidTableRef reports whether s is a safe "project.dataset.table" or "dataset.table" reference.
 func ValidTableRef(s string) bool { return len(s) <= 3*1024 && tableRef.MatchString(s) }
 
-func validateFormat(f, key string, bad func(string, string, ...any)) {
-	switch f {
-	case "", "auto", "parquet", "csv", "ndjson": // empty: a spend source written without format
+// validateInput checks one input under key (the events source or its spend): its kind and the
+// block of that kind.
+func validateInput(key, kind string, f Files, b BigQuery, bad func(string, string, ...any)) {
+	switch kind {
+	case "files":
+		if len(f.Paths) == 0 {
+			bad(key+".files.paths", "at least one path or glob is required for kind files")
+		}
+		switch f.Format {
+		case "", "auto", "parquet", "csv", "ndjson": // empty: a spend source written without format
+		default:
+			bad(key+".files.format", "%q is not a format (auto | parquet | csv | ndjson)", f.Format)
+		}
+	case "bigquery":
+		validateBigQuery(b, key+".bigquery", bad)
 	default:
-		bad(key, "%q is not a format (auto | parquet | csv | ndjson)", f)
+		bad(key+".kind", "%q is not a source kind (files | bigquery)", kind)
 	}
 }
 
-func validateBigQuery(b BigQuery, key string, events bool, bad func(string, string, ...any)) {
+func validateBigQuery(b BigQuery, key string, bad func(string, string, ...any)) {
 	if (b.Table == "") == (b.Query == "") {
 		bad(key+".table", "exactly one of table and query is required")
 	}

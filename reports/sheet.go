@@ -402,6 +402,21 @@ func reversed(a excelize.ChartAxis) excelize.ChartAxis {
 	return a
 }
 
+// series plots column col of the table whose header is row first and whose data ends at row
+// last: the header names the series and column A gives the categories.
+func (s *sheet) series(col, first, last int) excelize.ChartSeries {
+	return excelize.ChartSeries{
+		Name:       s.ref(col, first, col, first),
+		Categories: s.ref(1, first+1, 1, last),
+		Values:     s.ref(col, first+1, col, last),
+	}
+}
+
+// solid is a solid fill of one colour, for bars and lines.
+func solid(color string) excelize.Fill {
+	return excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}
+}
+
 func chartTitle(text string) excelize.ChartTitle {
 	return excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: text, Font: &excelize.Font{Bold: true, Size: 12}}}}
 }

@@ -36,48 +36,37 @@ func aboutSheet(r *kpi.Result, a About) *sheet {
 	s.width(2, 90)
 	s.blank()
 
-	s.section("Query or files read")
-	if strings.TrimSpace(a.Query) == "" {
-		s.note("No query: the source is read directly.")
-	} else {
-		for _, line := range lines(a.Query) {
+	// text is a block of verbatim lines in a fixed-width font; pairs a two-column table.
+	text := func(section, none, body string) {
+		s.section(section)
+		if strings.TrimSpace(body) == "" {
+			s.note(none)
+			return
+		}
+		for _, line := range lines(body) {
 			s.add(cell{v: line, look: look{mono: true}, free: true})
 		}
 	}
-	s.blank()
-
-	s.section("Parameters")
-	if len(a.Parameters) == 0 {
-		s.note("No parameters recorded.")
-	} else {
-		rows := make([][]cell, len(a.Parameters))
-		for i, p := range a.Parameters {
+	pairs := func(section, none, table string, header []string, kv [][2]string) {
+		s.section(section)
+		if len(kv) == 0 {
+			s.note(none)
+			return
+		}
+		rows := make([][]cell, len(kv))
+		for i, p := range kv {
 			rows[i] = []cell{txt(p[0]), txt(p[1])}
 		}
-		s.table("Parameters", []string{"Parameter", "Value"}, rows)
+		s.table(table, header, rows)
 	}
+	text("Query or files read", "No query: the source is read directly.", a.Query)
 	s.blank()
-
-	s.section("Timings")
-	if len(a.Timings) == 0 {
-		s.note("Timings are not recorded by default, so that the same input gives a byte-identical workbook.")
-	} else {
-		rows := make([][]cell, len(a.Timings))
-		for i, t := range a.Timings {
-			rows[i] = []cell{txt(t[0]), txt(t[1])}
-		}
-		s.table("Timings", []string{"Step", "Duration"}, rows)
-	}
+	pairs("Parameters", "No parameters recorded.", "Parameters", []string{"Parameter", "Value"}, a.Parameters)
 	s.blank()
-
-	s.section("Configuration (YAML)")
-	if strings.TrimSpace(a.Config) == "" {
-		s.note("No configuration recorded.")
-	} else {
-		for _, line := range lines(a.Config) {
-			s.add(cell{v: line, look: look{mono: true}, free: true})
-		}
-	}
+	pairs("Timings", "Timings are not recorded by default, so that the same input gives a byte-identical workbook.",
+		"Timings", []string{"Step", "Duration"}, a.Timings)
+	s.blank()
+	text("Configuration (YAML)", "No configuration recorded.", a.Config)
 	return s
 }
 

@@ -96,12 +96,8 @@ func attributionSheet(r *kpi.Result) *sheet {
 	series := make([]excelize.ChartSeries, len(convModels))
 	palette := []string{"1F4E78", "2E75B6", "9DC3E6", "C55A11", "F4B183", "548235"}
 	for i := range convModels {
-		series[i] = excelize.ChartSeries{
-			Name:       s.ref(i+2, first, i+2, first),
-			Categories: s.ref(1, first+1, 1, last),
-			Values:     s.ref(i+2, first+1, i+2, last),
-			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{palette[i%len(palette)]}},
-		}
+		series[i] = s.series(i+2, first, last)
+		series[i].Fill = solid(palette[i%len(palette)])
 	}
 	if len(series) > 0 {
 		at := s.next()

@@ -56,14 +56,11 @@ func funnelSheet(r *kpi.Result) *sheet {
 			s.note("No customer entered the funnel in the period, so there is no chart.")
 		} else {
 			at := s.next()
+			reached := s.series(3, first, last)
+			reached.Fill = solid("2E75B6")
 			s.chart(cellName(1, at), &excelize.Chart{
-				Type: excelize.Bar,
-				Series: []excelize.ChartSeries{{
-					Name:       s.ref(3, first, 3, first),
-					Categories: s.ref(1, first+1, 1, last),
-					Values:     s.ref(3, first+1, 3, last),
-					Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"2E75B6"}},
-				}},
+				Type:      excelize.Bar,
+				Series:    []excelize.ChartSeries{reached},
 				Title:     chartTitle("Customers reaching each stage"),
 				Legend:    excelize.ChartLegend{Position: "none"},
 				XAxis:     reversed(axis("")),

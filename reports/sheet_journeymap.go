@@ -87,15 +87,12 @@ func journeyMapSheet(r *kpi.Result) *sheet {
 		}
 		first, last := s.table("StageSentiment", []string{"Stage", "Average sentiment", "Responses"}, rows)
 		minV, maxV := -1.0, 1.0
+		mean := s.series(2, first, last)
+		mean.Line = excelize.LineOptions{Width: 2.5, Fill: solid("C55A11")}
+		mean.Marker = excelize.ChartMarker{Symbol: "circle", Size: 7}
 		s.chart(cellName(5, first), &excelize.Chart{
-			Type: excelize.Line,
-			Series: []excelize.ChartSeries{{
-				Name:       s.ref(2, first, 2, first),
-				Categories: s.ref(1, first+1, 1, last),
-				Values:     s.ref(2, first+1, 2, last),
-				Line:       excelize.LineOptions{Width: 2.5, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"C55A11"}}},
-				Marker:     excelize.ChartMarker{Symbol: "circle", Size: 7},
-			}},
+			Type:         excelize.Line,
+			Series:       []excelize.ChartSeries{mean},
 			Title:        chartTitle("How customers feel along the journey"),
 			Legend:       excelize.ChartLegend{Position: "none"},
 			XAxis:        lowLabels(axis("")),

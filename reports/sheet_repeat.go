@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/xuri/excelize/v2"
@@ -72,7 +73,7 @@ func repeatSheet(r *kpi.Result) *sheet {
 		unit = "Week"
 	}
 	s.section("Cohort retention")
-	s.note(fmt.Sprintf("Customers by %s of first order; the share ordering again in each later %s. n/a: not yet observable.", lower(unit), lower(unit)))
+	s.note(fmt.Sprintf("Customers by %s of first order; the share ordering again in each later %s. n/a: not yet observable.", strings.ToLower(unit), strings.ToLower(unit)))
 	if len(rp.Cohorts) == 0 {
 		s.notComputed("no cohorts in the result.")
 	} else {
@@ -154,7 +155,7 @@ func repeatSheet(r *kpi.Result) *sheet {
 			{"First touchpoint", "BGNBDByFirstTouchpoint", bg.ByFirstTouchpoint},
 		} {
 			if len(g.rows) == 0 {
-				s.notComputed("no BG/NBD predictions by " + lower(g.by) + ".")
+				s.notComputed("no BG/NBD predictions by " + strings.ToLower(g.by) + ".")
 				continue
 			}
 			rows := make([][]cell, len(g.rows))
@@ -166,15 +167,4 @@ func repeatSheet(r *kpi.Result) *sheet {
 		}
 	}
 	return s
-}
-
-func lower(s string) string {
-	if s == "" {
-		return s
-	}
-	b := []byte(s)
-	if b[0] >= 'A' && b[0] <= 'Z' {
-		b[0] += 'a' - 'A'
-	}
-	return string(b)
 }

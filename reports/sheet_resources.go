@@ -56,7 +56,7 @@ func resourcesSheet(r *kpi.Result) *sheet {
 	s.blank()
 
 	s.section("Budget shifts")
-	s.note("From the least to the most efficient touchpoints, each capped at ±20% of the touchpoint's spend.")
+	s.note("From the least to the most efficient touchpoints, each capped at the configured share (allocation.max_shift) of the touchpoint's spend.")
 	if len(al.BudgetShifts) == 0 {
 		s.notComputed("no budget shifts (no spend input, or nothing to move).")
 	} else {

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/journeykpi/journeykpi/kpi"
 )
@@ -75,7 +76,8 @@ func summarySheet(r *kpi.Result, actions int) *sheet {
 		s.note("The Resources sheet lists the actions with their numbers.")
 	}
 	s.blank()
-	s.note("Sheets: Funnel · Journey map · Touchpoints & attribution · Repeat purchase & cohorts · Resources · Trends · Data quality · About")
+	s.note("Sheets: " + strings.Join([]string{sheetFunnel, sheetJourneyMap, sheetAttribution, sheetRepeat,
+		sheetResources, sheetTrends, sheetQuality, sheetAbout}, " · "))
 	return s
 }
 

@@ -3,6 +3,7 @@ package reports
 import (
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/xuri/excelize/v2"
+	"strings"
 )
 
 // trendsSheet shows entrants, purchases, orders and revenue per day (or week) with line charts.
@@ -15,7 +16,7 @@ func trendsSheet(r *kpi.Result) *sheet {
 	}
 	s.title("Trends")
 	s.note(periodLine(r))
-	s.note("Per " + lower(unit) + ": entrants, entrants of that " + lower(unit) + " who reached the purchase stage, orders and revenue.")
+	s.note("Per " + strings.ToLower(unit) + ": entrants, entrants of that " + strings.ToLower(unit) + " who reached the purchase stage, orders and revenue.")
 	s.blank()
 	if len(tr.Points) == 0 {
 		s.notComputed("no trend points in the result.")
@@ -34,25 +35,22 @@ func trendsSheet(r *kpi.Result) *sheet {
 		xAxis.TickLabelSkip = (n + 15) / 16
 	}
 	// The revenue axis has no currency symbol of its own; the title names the currency.
-	revenueTitle := "Revenue per " + lower(unit)
+	revenueTitle := "Revenue per " + strings.ToLower(unit)
 	if r.Report.Currency != "" {
 		revenueTitle += " (" + r.Report.Currency + ")"
 	}
 	colors := []string{"1F4E78", "C55A11", "548235"}
 	var series []excelize.ChartSeries
 	for i := 0; i < 3; i++ {
-		series = append(series, excelize.ChartSeries{
-			Name:       s.ref(i+2, first, i+2, first),
-			Categories: s.ref(1, first+1, 1, last),
-			Values:     s.ref(i+2, first+1, i+2, last),
-			Line:       excelize.LineOptions{Width: 2, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{colors[i]}}},
-			Marker:     excelize.ChartMarker{Symbol: "none"},
-		})
+		line := s.series(i+2, first, last)
+		line.Line = excelize.LineOptions{Width: 2, Fill: solid(colors[i])}
+		line.Marker = excelize.ChartMarker{Symbol: "none"}
+		series = append(series, line)
 	}
 	s.chart(cellName(7, first), &excelize.Chart{
 		Type:      excelize.Line,
 		Series:    series,
-		Title:     chartTitle("Entrants, purchases and orders per " + lower(unit)),
+		Title:     chartTitle("Entrants, purchases and orders per " + strings.ToLower(unit)),
 		Legend:    excelize.ChartLegend{Position: "bottom"},
 		XAxis:     xAxis,
 		YAxis:     axis(fmtCount),
@@ -61,15 +59,12 @@ func trendsSheet(r *kpi.Result) *sheet {
 	})
 	// The second chart starts below the first at the smallest common row height, so the first
 	// one's legend is never covered.
+	revenue := s.series(5, first, last)
+	revenue.Line = excelize.LineOptions{Width: 2, Fill: solid("7030A0")}
+	revenue.Marker = excelize.ChartMarker{Symbol: "none"}
 	s.chart(cellName(7, first+chartRows(300)), &excelize.Chart{
-		Type: excelize.Line,
-		Series: []excelize.ChartSeries{{
-			Name:       s.ref(5, first, 5, first),
-			Categories: s.ref(1, first+1, 1, last),
-			Values:     s.ref(5, first+1, 5, last),
-			Line:       excelize.LineOptions{Width: 2, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"7030A0"}}},
-			Marker:     excelize.ChartMarker{Symbol: "none"},
-		}},
+		Type:      excelize.Line,
+		Series:    []excelize.ChartSeries{revenue},
 		Title:     chartTitle(revenueTitle),
 		Legend:    excelize.ChartLegend{Position: "none"},
 		XAxis:     xAxis,

@@ -109,7 +109,7 @@ func (s *styles) id(l look) (int, error) {
 	}
 	if l.header {
 		font.Bold, font.Color = true, colorHeaderFont
-		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{colorHeaderFill}}
+		st.Fill = solid(colorHeaderFill)
 	}
 	if l.section {
 		font.Bold, font.Color = true, colorSection
@@ -122,7 +122,7 @@ func (s *styles) id(l look) (int, error) {
 		st.Font = font
 	}
 	if l.fill != "" {
-		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{l.fill}}
+		st.Fill = solid(l.fill)
 	}
 	if l.wrap || l.align != "" || l.valign != "" || l.header || l.indent {
 		st.Alignment = &excelize.Alignment{WrapText: l.wrap || l.header, Horizontal: l.align, Vertical: l.valign}

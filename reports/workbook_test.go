@@ -418,12 +418,16 @@ func TestHeadlineColours(t *testing.T) {
 				h.RelativeChange = kpi.Ratio(*tc.change, *h.Previous)
 			}
 			row := headlineRow(h)
-			got := row[3].look.font
-			if got != colorGoodFont && got != colorBadFont {
-				got = ""
-			}
-			if got != tc.wantFont {
-				t.Errorf("change font = %q, want %q", got, tc.wantFont)
+			wantFill := map[string]string{colorGoodFont: colorGoodFill, colorBadFont: colorBadFill}[tc.wantFont]
+			// Both the change and the relative change carry the colour, text and background.
+			for i, name := range map[int]string{3: "change", 4: "relative change"} {
+				if row[i].v == "n/a" {
+					continue
+				}
+				l := row[i].look
+				if l.font != tc.wantFont || l.fill != wantFill {
+					t.Errorf("%s font %q fill %q, want %q and %q", name, l.font, l.fill, tc.wantFont, wantFill)
+				}
 			}
 			if tc.change == nil && row[3].v != "n/a" {
 				t.Errorf("missing change shown as %v, want n/a", row[3].v)
