@@ -169,10 +169,8 @@ func Run(ctx context.Context, job Job) (*Outcome, error) {
 	timer.done("kpi")
 
 	o := &Outcome{Window: job.Window, Result: res, Source: desc, ConfigHash: ConfigHash(&cfg)}
-	if pl, ok := src.(Planner); ok {
-		if text, _, err := pl.Plan(ctx, start, end); err == nil {
-			o.Plan = text
-		}
+	if rr, ok := src.(ReadReporter); ok {
+		o.Plan = rr.LastRead()
 	}
 	out := job.Out
 	if out == "" {

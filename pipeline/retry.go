@@ -65,7 +65,7 @@ func plural(n int) string {
 // WithRetry wraps src so that Read is retried under policy p. A whole Read is retried only while
 // it has emitted nothing: once a batch went to emit, another attempt could emit its rows twice,
 // so a later failure is returned as it is (a source that can resume a stream does so itself).
-// The optional abilities of src (Describer, Planner, Schemer, Closer) are kept.
+// The optional abilities of src (Describer, ReadReporter, Planner, Schemer, Closer) are kept.
 func WithRetry(src Source, p RetryPolicy) Source {
 	if p.Attempts < 1 {
 		p.Attempts = 1
@@ -176,6 +176,14 @@ func (r *retrySource) deadlineReached(ctx context.Context) bool {
 
 // Describe passes through to the wrapped source.
 func (r *retrySource) Describe() string { return Describe(r.src) }
+
+// LastRead passes through to the wrapped source.
+func (r *retrySource) LastRead() string {
+	if rr, ok := r.src.(ReadReporter); ok {
+		return rr.LastRead()
+	}
+	return ""
+}
 
 // Plan passes through to the wrapped source; it is not retried (it is quick and interactive).
 func (r *retrySource) Plan(ctx context.Context, start, end time.Time) (string, int64, error) {

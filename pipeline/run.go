@@ -38,7 +38,8 @@ type Outcome struct {
 	// Files are the files written, workbook first.
 	Files  []string
 	Result *kpi.Result
-	// Source describes what was read; Plan is its query or file list when it can say.
+	// Source describes what was read; Plan is what its read ran, when the source can say
+	// (ReadReporter): the statement with its parameters, or the files opened and pruned.
 	Source     string
 	Plan       string
 	ConfigHash string

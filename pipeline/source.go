@@ -27,6 +27,14 @@ type Describer interface {
 	Describe() string
 }
 
+// ReadReporter is a Source that can say what its latest Read did — the files it opened, or the
+// statement it ran with its parameters — from what that Read already knew, without touching the
+// files or the service again. The workbook's About sheet shows it.
+type ReadReporter interface {
+	// LastRead describes the latest Read that got as far as reading; "" before any.
+	LastRead() string
+}
+
 // Planner is a Source that can estimate a read without doing it (journeykpi plan).
 type Planner interface {
 	// Plan returns what Read would do for [start, end): the query with its parameters, or the

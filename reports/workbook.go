@@ -13,7 +13,7 @@ import (
 type About struct {
 	// Source names the input (files and globs, or the BigQuery table).
 	Source string
-	// Query is the SQL sent to BigQuery, empty for files.
+	// Query is what the source read: the SQL sent to BigQuery with its parameters, or the files.
 	Query string
 	// Parameters are the query parameters or run settings, in the order to show them.
 	Parameters [][2]string

@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"cloud.google.com/go/auth"
@@ -55,6 +56,9 @@ type Source struct {
 	conn    *grpc.ClientConn // the emulator's, when one is used
 	log     *slog.Logger
 	mem     memory.Allocator
+
+	mu   sync.Mutex
+	last string // the statement the latest Read ran, as LastRead says it
 }
 
 // Open connects to BigQuery (no request is sent until a read or plan). Credentials come from
@@ -286,13 +290,27 @@ func (s *Source) Plan(ctx context.Context, start, end time.Time) (string, int64,
 	if err != nil {
 		return "", -1, err
 	}
+	return s.statementText(st), stats.TotalBytesProcessed, nil
+}
+
+// statementText is st as Plan and LastRead show it: the source, the byte limit, then the SQL
+// with its parameters.
+func (s *Source) statementText(st Statement) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- %s\n", s.Describe())
 	if s.o.Config.MaxBytesBilled > 0 {
 		fmt.Fprintf(&b, "-- maximum_bytes_billed: %d\n", int64(s.o.Config.MaxBytesBilled))
 	}
 	b.WriteString(st.String())
-	return b.String(), stats.TotalBytesProcessed, nil
+	return b.String()
+}
+
+// LastRead is the statement the latest Read ran, with its parameters; "" before any. It sends
+// no request: the About sheet shows it without a second (dry-run) query per report.
+func (s *Source) LastRead() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
 }
 
 func (s *Source) dryRun(ctx context.Context, st Statement) (*bigquery.QueryStatistics, error) {
@@ -339,6 +357,10 @@ func (s *Source) Read(ctx context.Context, start, end time.Time, emit func(arrow
 	if err != nil {
 		return err
 	}
+	text := s.statementText(st)
+	s.mu.Lock()
+	s.last = text
+	s.mu.Unlock()
 	// Run the job and read the job's results: Query.Read only uses the Storage Read API when
 	// the result has more than one page.
 	job, err := s.query(st, false).Run(ctx)

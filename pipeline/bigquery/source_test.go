@@ -421,10 +421,14 @@ func TestPipelineSameResult(t *testing.T) {
 		}
 		return &bqtest.Table{Records: recs, Streams: 4}, nil
 	})
+	var bqPlan string
 	runWith := func(src, spendSrc pipeline.Source) []byte {
 		o, err := pipeline.Run(context.Background(), pipeline.Job{Config: cfg, Window: win, Source: src, Spend: spendSrc, Out: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if _, ok := src.(*bigquery.Source); ok {
+			bqPlan = o.Plan
 		}
 		b, err := json.Marshal(o.Result)
 		if err != nil {
@@ -450,6 +454,17 @@ func TestPipelineSameResult(t *testing.T) {
 	}
 	if res.DataQuality.RowsRead == 0 || res.DataQuality.SpendRows != int64(len(rowsOf(spend))) {
 		t.Fatalf("rows read %d, spend rows %d (want %d)", res.DataQuality.RowsRead, res.DataQuality.SpendRows, len(rowsOf(spend)))
+	}
+	// The About sheet shows the statement the run executed, and a report costs no dry run.
+	var ran []bqtest.Job
+	for _, j := range srv.Jobs() {
+		if j.DryRun {
+			t.Errorf("a report ran a dry-run job: %s", j.SQL)
+		}
+		ran = append(ran, j)
+	}
+	if len(ran) != 2 || !strings.Contains(bqPlan, ran[0].SQL) || !strings.Contains(bqPlan, "@start") {
+		t.Errorf("%d jobs; the report's read text %q does not show the events statement", len(ran), bqPlan)
 	}
 }
 

@@ -52,11 +52,12 @@ type Source struct {
 	last readStats // of the latest Read
 }
 
-// readStats is what the latest Read did, for Describe.
+// readStats is what the latest Read did, for Describe and LastRead.
 type readStats struct {
 	done          bool
 	files, pruned int
 	bytes         int64
+	listing       string
 }
 
 // span is the half-open time range [start, end) a read covers; a zero bound is open.
@@ -104,12 +105,12 @@ func (s *Source) Read(parent context.Context, start, end time.Time, emit func(ar
 	if err != nil {
 		return err
 	}
-	var bytes int64
-	for _, f := range read {
-		bytes += f.size
+	listing, bytes, err := fileListing(parent, "read", read, skip, func(f file) (int64, string, error) { return f.size, "", nil })
+	if err != nil {
+		return err
 	}
 	s.mu.Lock()
-	s.last = readStats{done: true, files: len(read), pruned: len(skip), bytes: bytes}
+	s.last = readStats{done: true, files: len(read), pruned: len(skip), bytes: bytes, listing: listing}
 	s.mu.Unlock()
 
 	ctx, cancel := context.WithCancel(parent)
@@ -259,25 +260,45 @@ func (s *Source) Plan(ctx context.Context, start, end time.Time) (text string, b
 	if err != nil {
 		return "", 0, err
 	}
+	return fileListing(ctx, "to read", read, skip, func(f file) (int64, string, error) {
+		if f.format != "parquet" || len(s.opts.Columns) == 0 {
+			return f.size, "", nil
+		}
+		ft, err := readFooter(f, s.opts.Allocator, s.opts.Columns)
+		if err != nil {
+			return 0, "", fmt.Errorf("files: %s: %w", f.path, err)
+		}
+		note := fmt.Sprintf(" (%d of %d columns, file %d bytes)", len(ft.leaves), ft.meta.Schema.NumColumns(), f.size)
+		return ft.projectedBytes(), note, nil
+	})
+}
+
+// LastRead lists the files the latest Read opened, with their sizes, and those it pruned by
+// their date= folder; "" before any Read. It opens nothing.
+func (s *Source) LastRead() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last.listing
+}
+
+// fileListing writes one line per file to read (path, format, the bytes size says it reads),
+// the total ("N files <verb>, size"), then the files pruned by their date= folder. It returns the
+// text and the total.
+func fileListing(ctx context.Context, verb string, read, skip []file, size func(file) (int64, string, error)) (string, int64, error) {
 	var b strings.Builder
 	var n int64
 	for _, f := range read {
 		if err := ctx.Err(); err != nil {
 			return "", 0, err
 		}
-		size, note := f.size, ""
-		if f.format == "parquet" && len(s.opts.Columns) > 0 {
-			ft, err := readFooter(f, s.opts.Allocator, s.opts.Columns)
-			if err != nil {
-				return "", 0, fmt.Errorf("files: %s: %w", f.path, err)
-			}
-			size = ft.projectedBytes()
-			note = fmt.Sprintf(" (%d of %d columns, file %d bytes)", len(ft.leaves), ft.meta.Schema.NumColumns(), f.size)
+		bytes, note, err := size(f)
+		if err != nil {
+			return "", 0, err
 		}
-		n += size
-		fmt.Fprintf(&b, "%s\t%s\t%d bytes%s\n", f.path, f.format, size, note)
+		n += bytes
+		fmt.Fprintf(&b, "%s\t%s\t%d bytes%s\n", f.path, f.format, bytes, note)
 	}
-	fmt.Fprintf(&b, "%s to read, %s", count(len(read), "file"), humanBytes(n))
+	fmt.Fprintf(&b, "%s %s, %s", count(len(read), "file"), verb, humanBytes(n))
 	if len(skip) > 0 {
 		fmt.Fprintf(&b, "; %s pruned by date= folder:", count(len(skip), "file"))
 		for _, f := range skip {

@@ -540,6 +540,9 @@ func TestPartitionPruning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if s.LastRead() != "" {
+		t.Errorf("last read %q before any read", s.LastRead())
+	}
 	plan, bytes, err := s.Plan(context.Background(), r.start, r.end)
 	if err != nil {
 		t.Fatal(err)
@@ -557,6 +560,16 @@ func TestPartitionPruning(t *testing.T) {
 	}
 	if d := s.Describe(); !strings.Contains(d, "read 4 files") || !strings.Contains(d, "7 files pruned") {
 		t.Errorf("describe %q", d)
+	}
+	// LastRead lists what that read opened and pruned, from what the read knew: it still lists
+	// the pruned files after they are gone from the disk.
+	if err := os.RemoveAll(filepath.Join(dir, "date=2026-01-08")); err != nil {
+		t.Fatal(err)
+	}
+	last := s.LastRead()
+	if !strings.Contains(last, "4 files read") || !strings.Contains(last, "7 files pruned") ||
+		!strings.Contains(last, filepath.Join("date=2026-01-05", "events.csv")+"\tcsv") || !strings.Contains(last, "date=2026-01-08") {
+		t.Errorf("last read %q", last)
 	}
 	if err := s.Read(context.Background(), time.Time{}, time.Time{}, c.emit); err == nil || !strings.Contains(err.Error(), "broken.csv.gz") {
 		t.Errorf("reading everything: error %v, want the broken file named", err)
