@@ -82,6 +82,12 @@ func TestHelpAndVersion(t *testing.T) {
 			t.Errorf("%s --help: exit %d, output %q", cmd, code, out)
 		}
 	}
+	// run and plan share their window flags, so both say the same about --date.
+	for _, cmd := range []string{"run", "plan"} {
+		if _, out, _ := runCmd(t, cmd, "--help"); !strings.Contains(out, "YYYY-MM-DD, yesterday or today") {
+			t.Errorf("%s --help does not say --date takes yesterday and today:\n%s", cmd, out)
+		}
+	}
 	code, out, _ := runCmd(t, "--help")
 	if code != 0 || !strings.Contains(out, "journeykpi run") || !strings.Contains(out, "130") {
 		t.Errorf("--help: exit %d, output %q", code, out)

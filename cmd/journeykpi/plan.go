@@ -24,9 +24,7 @@ run would fail the same way. Narrow the window or raise source.bigquery.max_byte
 func cmdPlan(ctx context.Context, args []string, e env) error {
 	f := newFlags("plan", "plan [--config F] [--from D --to D | --date D]")
 	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
-	from := f.String("from", "", "first `day` of the report, YYYY-MM-DD (report time zone)")
-	to := f.String("to", "", "last `day` of the report, inclusive")
-	date := f.String("date", "", "plan a single `day` (instead of --from/--to)")
+	wf := addWindowFlags(f, "plan")
 	if help, err := parseArgs(f, args, e.stdout, planHelp); help || err != nil {
 		return err
 	}
@@ -34,7 +32,7 @@ func cmdPlan(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	win, err := resolveWindow(cfg, *from, *to, *date, time.Now())
+	win, err := wf.resolve(cfg, time.Now())
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"log/slog"
 	"time"
@@ -22,9 +23,7 @@ schedule period before today (previous_day by default). Writes <out>/<name>_<fro
 func cmdRun(ctx context.Context, args []string, e env) error {
 	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR]")
 	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
-	from := f.String("from", "", "first `day` of the report, YYYY-MM-DD (report time zone)")
-	to := f.String("to", "", "last `day` of the report, inclusive")
-	date := f.String("date", "", "report a single `day` (instead of --from/--to): YYYY-MM-DD, yesterday or today")
+	wf := addWindowFlags(f, "report")
 	out := f.String("out", "", "output `directory` (default: report.out)")
 	timings := f.Bool("timings", false, "add step timings to the About sheet (the file then differs between runs)")
 	if help, err := parseArgs(f, args, e.stdout, runHelp); help || err != nil {
@@ -34,7 +33,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	win, err := resolveWindow(cfg, *from, *to, *date, time.Now())
+	win, err := wf.resolve(cfg, time.Now())
 	if err != nil {
 		return err
 	}
@@ -70,6 +69,23 @@ type runError struct {
 
 func (e *runError) Error() string { return e.err.Error() }
 func (e *runError) Unwrap() error { return e.err }
+
+// windowFlags are the --from, --to and --date flags of the commands that report one window.
+type windowFlags struct{ from, to, date *string }
+
+// addWindowFlags declares them on f; verb says what the command does with a day ("report").
+func addWindowFlags(f *flag.FlagSet, verb string) windowFlags {
+	return windowFlags{
+		from: f.String("from", "", "first `day` of the report, YYYY-MM-DD (report time zone)"),
+		to:   f.String("to", "", "last `day` of the report, inclusive"),
+		date: f.String("date", "", verb+" a single `day` (instead of --from/--to): YYYY-MM-DD, yesterday or today"),
+	}
+}
+
+// resolve is resolveWindow over the parsed flags.
+func (w windowFlags) resolve(cfg config.Config, now time.Time) (pipeline.Window, error) {
+	return resolveWindow(cfg, *w.from, *w.to, *w.date, now)
+}
 
 // resolveWindow turns the --from/--to/--date flags into a window in the report time zone.
 func resolveWindow(cfg config.Config, from, to, date string, now time.Time) (pipeline.Window, error) {
