@@ -1,5 +1,7 @@
 package config
 
+import "strings"
+
 // BigQuery is a BigQuery source: a table (filtered to the read range) or a custom query that
 // takes the @start and @end parameters.
 type BigQuery struct {
@@ -21,4 +23,12 @@ type Retry struct {
 	InitialBackoff Duration `yaml:"initial_backoff"`
 	MaxBackoff     Duration `yaml:"max_backoff"`
 	Deadline       Duration `yaml:"deadline"`
+}
+
+// resolveProject takes the project that runs the query from a project.dataset.table reference
+// when none is given.
+func (b *BigQuery) resolveProject() {
+	if b.Project == "" && b.Table != "" && strings.Count(b.Table, ".") == 2 {
+		b.Project = b.Table[:strings.IndexByte(b.Table, '.')]
+	}
 }

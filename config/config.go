@@ -62,8 +62,8 @@ type Files struct {
 	Format string   `yaml:"format"` // auto | parquet | csv | ndjson
 }
 
-// Columns maps the data contract's canonical column names onto the source's own names. An empty
-// value means the source uses the canonical name.
+// Columns maps the data contract's canonical column names onto the source's own names. Every
+// name defaults to the canonical one (DefaultColumns).
 type Columns struct {
 	CustomerID string `yaml:"customer_id"`
 	EventTime  string `yaml:"event_time"`
@@ -85,7 +85,8 @@ type Spend struct {
 	Columns  SpendColumns `yaml:"columns"`
 }
 
-// SpendColumns maps the spend input's canonical columns onto the source's names.
+// SpendColumns maps the spend input's canonical columns onto the source's names. Every name
+// defaults to the canonical one (DefaultSpend).
 type SpendColumns struct {
 	Date       string `yaml:"date"`
 	Touchpoint string `yaml:"touchpoint"`
@@ -178,12 +179,10 @@ type Report struct {
 func Default() Config {
 	return Config{
 		Source: Source{
-			Kind:  "files",
-			Files: Files{Format: "auto"},
-			BigQuery: BigQuery{
-				MaxBytesBilled: 10e9,
-				Retry:          Retry{Attempts: 5, InitialBackoff: Duration(time.Second), MaxBackoff: Duration(30 * time.Second), Deadline: Duration(30 * time.Minute)},
-			},
+			Kind:     "files",
+			Files:    Files{Format: "auto"},
+			BigQuery: BigQuery{MaxBytesBilled: 10e9, Retry: DefaultRetry()},
+			Columns:  DefaultColumns(),
 		},
 		Stages: DefaultStages(),
 		Funnel: Funnel{
@@ -200,6 +199,32 @@ func Default() Config {
 		Engine:      Engine{MemoryBudget: 512 << 20},
 		Report:      Report{Name: "journey-report", Out: "reports", Timezone: "UTC", Currency: "USD"},
 		Schedule:    DefaultSchedule(),
+	}
+}
+
+// DefaultColumns maps every contract column onto the source column of the same name.
+func DefaultColumns() Columns {
+	return Columns{
+		CustomerID: "customer_id", EventTime: "event_time", EventName: "event_name", Stage: "stage",
+		Touchpoint: "touchpoint", Campaign: "campaign", Segment: "segment", OrderID: "order_id",
+		Revenue: "revenue", Sentiment: "sentiment",
+	}
+}
+
+// DefaultRetry is the retry policy of a BigQuery read: 5 attempts, backoff from 1 s to 30 s, all
+// within 30 minutes.
+func DefaultRetry() Retry {
+	return Retry{Attempts: 5, InitialBackoff: Duration(time.Second), MaxBackoff: Duration(30 * time.Second), Deadline: Duration(30 * time.Minute)}
+}
+
+// DefaultSpend is what a spend section falls back to key by key: canonical column names and the
+// BigQuery retry policy of the events source.
+func DefaultSpend() Spend {
+	return Spend{
+		Kind:     "files",
+		Files:    Files{Format: "auto"},
+		BigQuery: BigQuery{Retry: DefaultRetry()},
+		Columns:  SpendColumns{Date: "date", Touchpoint: "touchpoint", Cost: "cost"},
 	}
 }
 
@@ -265,10 +290,45 @@ func Parse(r io.Reader) (Config, error) {
 		decodeErr = namedTypeErrors(data, te)
 	}
 	c.ApplyEnvironment(os.LookupEnv)
+	c.resolve()
 	if err := errors.Join(decodeErr, c.Validate()); err != nil {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// resolve applies the defaults that YAML decoding over Default cannot: a spend section is
+// optional, so its keys fall back to DefaultSpend one by one, and a BigQuery project left out
+// is the table's own.
+func (c *Config) resolve() {
+	if sp := c.Source.Spend; sp != nil {
+		def := DefaultSpend()
+		fill(&sp.Columns.Date, def.Columns.Date)
+		fill(&sp.Columns.Touchpoint, def.Columns.Touchpoint)
+		fill(&sp.Columns.Cost, def.Columns.Cost)
+		r := &sp.BigQuery.Retry
+		if r.Attempts == 0 {
+			r.Attempts = def.BigQuery.Retry.Attempts
+		}
+		if r.InitialBackoff == 0 {
+			r.InitialBackoff = def.BigQuery.Retry.InitialBackoff
+		}
+		if r.MaxBackoff == 0 {
+			r.MaxBackoff = def.BigQuery.Retry.MaxBackoff
+		}
+		if r.Deadline == 0 {
+			r.Deadline = def.BigQuery.Retry.Deadline
+		}
+		sp.BigQuery.resolveProject()
+	}
+	c.Source.BigQuery.resolveProject()
+}
+
+// fill sets *s to def when it is empty.
+func fill(s *string, def string) {
+	if *s == "" {
+		*s = def
+	}
 }
 
 // typeErrorLine is one problem of a yaml.TypeError: "line 3: …", or "line 3, column 9: …" from

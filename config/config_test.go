@@ -378,3 +378,34 @@ func TestValidateSpendNamesItsKeys(t *testing.T) {
 		t.Errorf("valid spend rejected: %v", err)
 	}
 }
+
+// TestBigQueryRefusals: what would reach SQL text or the BigQuery client unchecked is refused
+// when the config loads, naming its key, before any request (a bad config is exit 2).
+func TestBigQueryRefusals(t *testing.T) {
+	for _, c := range []struct {
+		name, yaml, want string
+	}{
+		{"bad table", `{kind: bigquery, bigquery: {project: p, table: "p.ds.t; DROP TABLE x"}}`, `source.bigquery.table: "p.ds.t; DROP TABLE x" is not a table reference`},
+		{"bad column", `{kind: bigquery, bigquery: {table: p.ds.t}, columns: {event_time: "ts` + "`" + ` OR 1=1 --"}}`, "source.columns.event_time: \"ts` OR 1=1 --\" is not a BigQuery column name"},
+		{"no project", `{kind: bigquery, bigquery: {table: ds.t}}`, "source.bigquery.project: required"},
+		// The project completes a dataset.table reference in the SQL text.
+		{"bad project", `{kind: bigquery, bigquery: {project: "p; DROP TABLE x; --", table: ds.t}}`, "source.bigquery.project: \"p; DROP TABLE x; --\" is not a project id"},
+		{"bad project for ga4", `{kind: bigquery, preset: ga4, bigquery: {project: "p --", table: "ds.events_*"}}`, "source.bigquery.project: \"p --\" is not a project id"},
+		{"ga4 needs a table", `{kind: bigquery, preset: ga4, bigquery: {project: p, query: "SELECT 1"}}`, "source.bigquery.table: the ga4 preset needs the export's table"},
+		{"ga4 maps its own columns", `{kind: bigquery, preset: ga4, bigquery: {table: "p.ds.events_*"}, columns: {customer_id: uid}}`, "source.columns: the ga4 preset maps the export's columns itself"},
+		{"both table and query", `{kind: bigquery, bigquery: {project: p, table: p.d.t, query: "SELECT 1"}}`, "source.bigquery.table: exactly one of table and query"},
+		{"bad spend column", `{kind: files, files: {paths: [x.csv]}, spend: {kind: bigquery, bigquery: {table: p.d.s}, columns: {cost: "c-1"}}}`, `source.spend.columns.cost: "c-1" is not a BigQuery column name`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse(strings.NewReader("source: " + c.yaml + "\n"))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+		})
+	}
+	// The project defaults to the table's own.
+	cfg, err := Parse(strings.NewReader("source: {kind: bigquery, bigquery: {table: billing.ds.t}}\n"))
+	if err != nil || cfg.Source.BigQuery.Project != "billing" {
+		t.Fatalf("project %q, %v", cfg.Source.BigQuery.Project, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -23,9 +24,30 @@ func (c *Config) Validate() error {
 	// source
 	validateInput("source", c.Source.Kind, c.Source.Files, c.Source.BigQuery, bad)
 	switch c.Source.Preset {
-	case "", "ga4":
+	case "":
+	case "ga4":
+		if c.Source.Kind != "bigquery" {
+			bad("source.preset", "the ga4 preset reads the GA4 BigQuery export: it needs source.kind: bigquery")
+		}
+		if c.Source.BigQuery.Table == "" {
+			bad("source.bigquery.table", "the ga4 preset needs the export's table: project.dataset.events_*")
+		}
+		if c.Source.Columns != DefaultColumns() {
+			bad("source.columns", "the ga4 preset maps the export's columns itself; remove source.columns")
+		}
 	default:
 		bad("source.preset", "%q is not a preset (ga4)", c.Source.Preset)
+	}
+	if c.Source.Kind == "bigquery" {
+		cols := c.Source.Columns
+		for _, kv := range [][2]string{{"customer_id", cols.CustomerID}, {"event_time", cols.EventTime},
+			{"event_name", cols.EventName}, {"stage", cols.Stage}, {"touchpoint", cols.Touchpoint},
+			{"campaign", cols.Campaign}, {"segment", cols.Segment}, {"order_id", cols.OrderID},
+			{"revenue", cols.Revenue}, {"sentiment", cols.Sentiment}} {
+			if !ValidColumn(kv[1]) {
+				bad("source.columns."+kv[0], "%q is not a BigQuery column name (letters, digits and '_', not starting with a digit)", kv[1])
+			}
+		}
 	}
 	if c.Source.TimeZone != "" {
 		if _, err := time.LoadLocation(c.Source.TimeZone); err != nil {
@@ -34,6 +56,13 @@ func (c *Config) Validate() error {
 	}
 	if s := c.Source.Spend; s != nil {
 		validateInput("source.spend", s.Kind, s.Files, s.BigQuery, bad)
+		if s.Kind == "bigquery" {
+			for _, kv := range [][2]string{{"date", s.Columns.Date}, {"touchpoint", s.Columns.Touchpoint}, {"cost", s.Columns.Cost}} {
+				if !ValidColumn(kv[1]) {
+					bad("source.spend.columns."+kv[0], "%q is not a BigQuery column name (letters, digits and '_', not starting with a digit)", kv[1])
+				}
+			}
+		}
 	}
 
 	// stages
@@ -165,7 +194,13 @@ var (
 	// Identifier is a BigQuery project, dataset or table name part (tables may end in * for
 	// wildcard tables such as events_*).
 	tableRef = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_]+){1,2}\*?$`)
+	// columnName is a plain BigQuery column name, safe to put between backticks in SQL text.
+	columnName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,299}$`)
+	projectID  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 )
+
+// ValidColumn reports whether name is a plain BigQuery column name.
+func ValidColumn(name string) bool { return columnName.MatchString(name) }
 
 // ValidTableRef reports whether s is a safe "project.dataset.table" or "dataset.table" reference.
 func ValidTableRef(s string) bool { return len(s) <= 3*1024 && tableRef.MatchString(s) }
@@ -196,6 +231,13 @@ func validateBigQuery(b BigQuery, key string, bad func(string, string, ...any)) 
 	}
 	if b.Table != "" && !ValidTableRef(b.Table) {
 		bad(key+".table", "%q is not a table reference (project.dataset.table)", b.Table)
+	}
+	switch {
+	case b.Project == "" && strings.Count(b.Table, ".") != 2:
+		bad(key+".project", "required (the project that runs and pays for the query), unless the table is project.dataset.table")
+	case strings.Count(b.Table, ".") == 1 && !projectID.MatchString(b.Project):
+		// The project completes a dataset.table reference spliced into the SQL text.
+		bad(key+".project", "%q is not a project id (letters, digits, '_' and '-')", b.Project)
 	}
 	if b.MaxBytesBilled < 0 {
 		bad(key+".max_bytes_billed", "must not be negative")

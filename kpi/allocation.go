@@ -2,11 +2,8 @@ package kpi
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
-	"strconv"
-	"strings"
 )
 
 // Recommendation kinds.
@@ -33,7 +30,7 @@ func allocate(p *Params, r *Result, spend []SpendRow) AllocationResult {
 		BudgetShifts:     []BudgetShift{},
 	}
 	out.Efficiency = efficiency(r, spend != nil)
-	money := allocMoney(p.Currency)
+	out.Uplift = p.Uplift
 	var recs []Recommendation
 	var ties []float64 // tie-break per recommendation: the value lost at a stage step
 	for _, o := range out.StageOpportunity {
@@ -41,11 +38,10 @@ func allocate(p *Params, r *Result, spend []SpendRow) AllocationResult {
 			continue
 		}
 		recs = append(recs, Recommendation{
-			Kind: KindStageOpportunity,
-			Text: fmt.Sprintf("Raising %s conversion by %s (now %s) would bring about %s more customers to %s, worth about %s in revenue.",
-				o.Step, allocPercent(p.Uplift), allocPercent(o.Conversion), allocCount(o.ExtraCustomers), o.Stage, money(allocAbout(o.Value))),
-			Value: o.Value,
-			KPI:   "funnel.closed." + o.Stage + ".conversion_from_previous",
+			Kind:        KindStageOpportunity,
+			Value:       o.Value,
+			KPI:         "funnel.closed." + o.Stage + ".conversion_from_previous",
+			Opportunity: &o,
 		})
 		ties = append(ties, o.LostValue)
 	}
@@ -62,19 +58,17 @@ func allocate(p *Params, r *Result, spend []SpendRow) AllocationResult {
 				continue
 			}
 			recs = append(recs, Recommendation{
-				Kind: KindBudgetShift,
-				Text: fmt.Sprintf("Moving about %s of spend from %s (%s revenue per %s spent) to %s (%s per %s) would bring about %s more revenue.",
-					money(allocAbout(s.Amount)), s.From, money(allocRound2(eff[s.From])), money(1), s.To, money(allocRound2(eff[s.To])), money(1),
-					money(allocAbout(s.ExpectedRevenueChange))),
+				Kind:  KindBudgetShift,
 				Value: s.ExpectedRevenueChange,
 				KPI:   "attribution.touchpoints.roas.markov",
+				Shift: &ShiftSubject{BudgetShift: s, FromROAS: eff[s.From], ToROAS: eff[s.To]},
 			})
 		}
-	} else if rec, ok := reachShift(p, out.Efficiency, money); ok {
+	} else if rec, ok := reachShift(p, out.Efficiency); ok {
 		recs = append(recs, rec)
 	}
 	for _, c := range r.JourneyMap.PainPoints {
-		recs = append(recs, painPoint(p, c, v, money))
+		recs = append(recs, painPoint(p, c, v))
 	}
 	ties = append(ties, make([]float64, len(recs)-len(ties))...)
 	order := make([]int, len(recs))
@@ -92,7 +86,7 @@ func allocate(p *Params, r *Result, spend []SpendRow) AllocationResult {
 		if c := cmp.Compare(cents(ties[j]), cents(ties[i])); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.Text, b.Text)
+		return cmp.Compare(a.subject(), b.subject())
 	})
 	for rank, i := range order {
 		rec := recs[i]
@@ -100,6 +94,22 @@ func allocate(p *Params, r *Result, spend []SpendRow) AllocationResult {
 		out.Recommendations = append(out.Recommendations, rec)
 	}
 	return out
+}
+
+// subject names what a recommendation is about, the last tie-break of the ranking: the step, the
+// two touchpoints, or the journey-map cell.
+func (r *Recommendation) subject() string {
+	switch {
+	case r.Opportunity != nil:
+		return r.Opportunity.Step
+	case r.Shift != nil:
+		return r.Shift.From + "\x00" + r.Shift.To
+	case r.Reach != nil:
+		return r.Reach.Worst + "\x00" + r.Reach.Best
+	case r.PainPoint != nil:
+		return r.PainPoint.Stage + "\x00" + r.PainPoint.Touchpoint
+	}
+	return ""
 }
 
 func kindOrder(k string) int {
@@ -333,7 +343,7 @@ func budgetShifts(p *Params, eff []Efficiency) []BudgetShift {
 // touchpoint's customers through the most efficient one instead. Touchpoints with fewer than
 // MinCustomers customers reached, and the unknown touchpoint, are left out: they are noise, or
 // nothing a manager can act on.
-func reachShift(p *Params, eff []Efficiency, money func(float64) string) (Recommendation, bool) {
+func reachShift(p *Params, eff []Efficiency) (Recommendation, bool) {
 	var cands []Efficiency
 	for _, e := range eff {
 		if e.Efficiency != nil && e.Touchpoint != NoneLabel && e.Reached >= int64(max(p.MinCustomers, 1)) {
@@ -350,123 +360,24 @@ func reachShift(p *Params, eff []Efficiency, money func(float64) string) (Recomm
 		return Recommendation{}, false
 	}
 	return Recommendation{
-		Kind: KindBudgetShift,
-		Text: fmt.Sprintf("%s earns about %s per customer reached and %s about %s: reaching %s of %s's %s customers (about %s) through %s instead would bring about %s more revenue.",
-			allocCapitalise(best.Touchpoint), money(allocRound2(*best.Efficiency)), worst.Touchpoint, money(allocRound2(*worst.Efficiency)),
-			allocPercent(p.MaxShift), worst.Touchpoint, allocGroup(float64(worst.Reached)), allocCount(moved), best.Touchpoint, money(allocAbout(gain))),
+		Kind:  KindBudgetShift,
 		Value: gain,
 		KPI:   "allocation.efficiency.revenue_per_customer",
+		Reach: &ReachSubject{Best: best.Touchpoint, Worst: worst.Touchpoint, BestPerCustomer: *best.Efficiency,
+			WorstPerCustomer: *worst.Efficiency, Share: p.MaxShift, WorstReached: worst.Reached, Moved: moved, Gain: gain},
 	}, true
 }
 
-// painPoint words one journey-map pain point. Its value is what keeping Uplift more of its
-// customers moving is worth: customers × uplift × the value of a customer at that stage.
-func painPoint(p *Params, c MapCell, v *stageValues, money func(float64) string) Recommendation {
+// painPoint values one journey-map pain point: what keeping Uplift more of its customers moving
+// is worth, customers × uplift × the value of a customer at that stage.
+func painPoint(p *Params, c MapCell, v *stageValues) Recommendation {
 	value := float64(c.Customers) * p.Uplift * v.value(v.row(c.Stage))
-	mood := "n/a"
-	if c.SentimentMean != nil {
-		mood = strconv.FormatFloat(*c.SentimentMean, 'f', 2, 64)
-	}
-	// A pain point is among the lowest cells, which need not be negative: say "bad" only when it is.
-	feel := "are among the least satisfied"
-	if c.SentimentMean != nil && *c.SentimentMean < 0 {
-		feel = "feel bad"
-	}
-	text := fmt.Sprintf("Customers at %s through %s %s (average sentiment %s from %s customers): ", c.Stage, c.Touchpoint, feel, mood,
-		allocGroup(float64(c.Customers)))
-	if cents(value) > 0 {
-		text += fmt.Sprintf("fixing it so %s more of them move on is worth about %s.", allocPercent(p.Uplift), money(allocAbout(value)))
-	} else {
-		text += "find out what goes wrong there."
-	}
-	return Recommendation{Kind: KindPainPoint, Text: text, Value: value,
-		KPI: "journey_map.pain_points." + c.Stage + "." + c.Touchpoint + ".sentiment_mean"}
-}
-
-// allocAbout rounds a money amount for a sentence: two significant digits from 100 up, whole units
-// from 10, cents below (so that a small amount never reads as 0; amounts that round to no cent are
-// not worded at all).
-func allocAbout(x float64) float64 {
-	ax := math.Abs(x)
-	switch {
-	case ax < 10:
-		return allocRound2(x)
-	case ax < 100:
-		return math.Round(x)
-	}
-	scale := math.Pow(10, math.Floor(math.Log10(ax))-1)
-	return math.Round(x/scale) * scale
+	return Recommendation{Kind: KindPainPoint, Value: value,
+		KPI: "journey_map.pain_points." + c.Stage + "." + c.Touchpoint + ".sentiment_mean",
+		PainPoint: &PainSubject{Stage: c.Stage, Touchpoint: c.Touchpoint, Customers: c.Customers, Sentiment: c.SentimentMean,
+			Uplift: p.Uplift, Value: value}}
 }
 
 // cents rounds an amount to cents for ranking, so that equal values computed along different
 // paths (and differing in the last bits) tie.
 func cents(x float64) float64 { return math.Round(x * 100) }
-
-// allocRound2 rounds to cents.
-func allocRound2(x float64) float64 { return math.Round(x*100) / 100 }
-
-// allocCount words a number of customers: whole from 10 up, one decimal below.
-func allocCount(x float64) string {
-	if x < 10 {
-		return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64)
-	}
-	return allocGroup(math.Round(x))
-}
-
-// allocPercent words a fraction as a percentage with at most one decimal.
-func allocPercent(f float64) string {
-	return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + "%"
-}
-
-// allocGroup writes x with thousands separators and, when it has cents, two decimals.
-func allocGroup(x float64) string {
-	neg := x < 0
-	x = math.Abs(x)
-	whole := math.Floor(x)
-	cents := math.Round((x - whole) * 100)
-	if cents == 100 {
-		whole, cents = whole+1, 0
-	}
-	digits := strconv.FormatFloat(whole, 'f', 0, 64)
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, d := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(d)
-	}
-	if cents != 0 {
-		fmt.Fprintf(&b, ".%02d", int(cents))
-	}
-	return b.String()
-}
-
-// allocMoney writes amounts in the ISO currency: with its symbol for the common ones
-// ("$5,300", "€5,300"), else with the code ("CHF 5,300").
-func allocMoney(currency string) func(float64) string {
-	symbols := map[string]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "CN¥", "AUD": "A$", "CAD": "CA$"}
-	prefix, ok := symbols[strings.ToUpper(currency)]
-	if !ok {
-		prefix = currency + " "
-		if currency == "" {
-			prefix = ""
-		}
-	}
-	return func(x float64) string {
-		if x < 0 {
-			return "-" + prefix + allocGroup(-x)
-		}
-		return prefix + allocGroup(x)
-	}
-}
-
-// allocCapitalise upper-cases the first letter, to start a sentence with a touchpoint name.
-func allocCapitalise(s string) string {
-	for i, r := range s {
-		return strings.ToUpper(string(r)) + s[i+len(string(r)):]
-	}
-	return s
-}

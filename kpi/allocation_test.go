@@ -3,7 +3,6 @@ package kpi
 import (
 	"math"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -110,9 +109,9 @@ func TestStageOpportunities(t *testing.T) {
 		t.Fatal("no recommendations")
 	}
 	first := a.Recommendations[0]
-	want0 := "Raising interest → comparison conversion by 10% (now 11.1%) would bring about 10 more customers to comparison, worth about $900 in revenue."
-	if first.Kind != KindStageOpportunity || first.Text != want0 || first.Rank != 1 {
-		t.Errorf("first recommendation %+v\nwant %q", first, want0)
+	if o := first.Opportunity; first.Kind != KindStageOpportunity || first.Rank != 1 || o == nil ||
+		o.Step != "interest → comparison" || math.Abs(o.ExtraCustomers-10) > 1e-9 || math.Abs(first.Value-900) > 1e-9 {
+		t.Errorf("first recommendation %+v (%+v), want interest → comparison, 10 customers, 900", first, o)
 	}
 }
 
@@ -165,24 +164,24 @@ func TestBudgetShifts(t *testing.T) {
 		})
 	}
 	a := allocate(p, allocSpendResult(cases[0].rows), []SpendRow{})
-	want := "Moving about $200 of spend from d ($2 revenue per $1 spent) to c ($4 per $1) would bring about $400 more revenue."
-	if len(a.Recommendations) != 1 || a.Recommendations[0].Text != want || a.Recommendations[0].Kind != KindBudgetShift {
-		t.Errorf("recommendations %+v\nwant %q", a.Recommendations, want)
+	want := ShiftSubject{BudgetShift: BudgetShift{From: "d", To: "c", Amount: 200, ExpectedRevenueChange: 400}, FromROAS: 2, ToROAS: 4}
+	if len(a.Recommendations) != 1 || a.Recommendations[0].Shift == nil || *a.Recommendations[0].Shift != want ||
+		a.Recommendations[0].Kind != KindBudgetShift {
+		t.Errorf("recommendations %+v, want the shift %+v", a.Recommendations, want)
 	}
 	if e := a.Efficiency[0]; e.Touchpoint != "c" || e.Basis != BasisROAS || *e.Efficiency != 4 || math.Abs(*e.Relative-1.6) > 1e-12 {
 		t.Errorf("most efficient %+v", e)
 	}
 }
 
-// TestAllocationSmallAmounts checks that a small budget never reads "about $0": amounts below 10
-// are worded in cents, and a shift or opportunity worth less than a cent is not recommended.
+// TestAllocationSmallAmounts checks that a small budget is still recommended, and that a shift or
+// opportunity worth less than a cent is not (no sentence could name it).
 func TestAllocationSmallAmounts(t *testing.T) {
 	p := allocParams()
 	small := map[string][2]float64{"a": {4, 2}, "b": {4, 2}, "c": {8, 2}, "d": {4, 2}}
 	a := allocate(p, allocSpendResult(small), []SpendRow{})
-	want := "Moving about $0.40 of spend from d ($2 revenue per $1 spent) to c ($4 per $1) would bring about $0.80 more revenue."
-	if len(a.Recommendations) != 1 || a.Recommendations[0].Text != want {
-		t.Errorf("recommendations %+v\nwant %q", a.Recommendations, want)
+	if len(a.Recommendations) != 1 || a.Recommendations[0].Shift == nil || math.Abs(a.Recommendations[0].Shift.Amount-0.4) > 1e-12 {
+		t.Errorf("recommendations %+v, want a shift of 0.40", a.Recommendations)
 	}
 	tiny := map[string][2]float64{"a": {0.04, 0.02}, "b": {0.04, 0.02}, "c": {0.08, 0.02}, "d": {0.04, 0.02}}
 	a = allocate(p, allocSpendResult(tiny), []SpendRow{})
@@ -199,8 +198,8 @@ func TestAllocationSmallAmounts(t *testing.T) {
 		t.Fatalf("%d recommendations, want the 3 steps before the purchase: %+v", len(a.Recommendations), a.Recommendations)
 	}
 	for _, rec := range a.Recommendations {
-		if !strings.HasSuffix(rec.Text, "worth about $0.09 in revenue.") {
-			t.Errorf("%q, want worth about $0.09", rec.Text)
+		if math.Abs(rec.Value-0.09) > 1e-9 {
+			t.Errorf("%+v, want worth 0.09", rec)
 		}
 	}
 }
@@ -218,9 +217,13 @@ func TestReachShiftWithoutSpend(t *testing.T) {
 		})
 	}
 	a := allocate(p, r, nil)
-	want := "Email earns about $50 per customer reached and social about $9: reaching 20% of social's 600 customers (about 120) through email instead would bring about $4,900 more revenue."
-	if len(a.Recommendations) != 1 || a.Recommendations[0].Text != want || math.Abs(a.Recommendations[0].Value-4920) > 1e-9 {
-		t.Errorf("recommendations %+v\nwant %q", a.Recommendations, want)
+	want := ReachSubject{Best: "email", Worst: "social", BestPerCustomer: 50, WorstPerCustomer: 9, Share: 0.2, WorstReached: 600, Moved: 120, Gain: 4920}
+	if len(a.Recommendations) != 1 || a.Recommendations[0].Reach == nil || math.Abs(a.Recommendations[0].Value-4920) > 1e-9 {
+		t.Fatalf("recommendations %+v, want a reach shift worth 4920", a.Recommendations)
+	}
+	if got := *a.Recommendations[0].Reach; got.Best != want.Best || got.Worst != want.Worst || math.Abs(got.Moved-want.Moved) > 1e-9 ||
+		math.Abs(got.Gain-want.Gain) > 1e-9 || got.WorstReached != want.WorstReached || got.Share != want.Share {
+		t.Errorf("reach %+v, want %+v", got, want)
 	}
 	if len(a.BudgetShifts) != 0 {
 		t.Errorf("budget shifts without spend: %+v", a.BudgetShifts)
@@ -238,7 +241,7 @@ func TestPainPointsAndRanking(t *testing.T) {
 		{Stage: "feedback", Touchpoint: "store", Customers: 40, SentimentMean: Ptr(-0.8), SentimentN: 40},
 	}
 	a := allocate(p, r, nil)
-	byText := map[string]Recommendation{}
+	byCell := map[string]Recommendation{}
 	for i, rec := range a.Recommendations {
 		if rec.Rank != i+1 {
 			t.Errorf("rank %d at position %d", rec.Rank, i)
@@ -246,61 +249,18 @@ func TestPainPointsAndRanking(t *testing.T) {
 		if i > 0 && cents(rec.Value) > cents(a.Recommendations[i-1].Value) {
 			t.Errorf("rank %d worth more than rank %d", rec.Rank, rec.Rank-1)
 		}
-		byText[rec.Text] = rec
+		if rec.PainPoint != nil {
+			byCell[rec.PainPoint.Stage+"/"+rec.PainPoint.Touchpoint] = rec
+		}
 	}
-	pp := "Customers at comparison through social feel bad (average sentiment -0.42 from 230 customers): fixing it so 10% more of them move on is worth about $2,100."
-	if rec, ok := byText[pp]; !ok || rec.Rank != 1 || math.Abs(rec.Value-2070) > 1e-9 {
+	if rec, ok := byCell["comparison/social"]; !ok || rec.Rank != 1 || math.Abs(rec.Value-2070) > 1e-9 || rec.PainPoint.Customers != 230 {
 		t.Errorf("pain point %+v (found %v), want rank 1, value 2070", rec, ok)
 	}
-	unknown := "Customers at feedback through store feel bad (average sentiment -0.80 from 40 customers): find out what goes wrong there."
-	if rec, ok := byText[unknown]; !ok || rec.Rank != len(a.Recommendations) {
+	if rec, ok := byCell["feedback/store"]; !ok || rec.Rank != len(a.Recommendations) || rec.Value != 0 {
 		t.Errorf("pain point of unknown value %+v (found %v), want last", rec, ok)
 	}
 }
 
-func TestAllocationWording(t *testing.T) {
-	money := []struct {
-		cur  string
-		x    float64
-		want string
-	}{
-		{"EUR", 5300, "€5,300"}, {"USD", 1234567, "$1,234,567"}, {"CHF", 1234.5, "CHF 1,234.50"},
-		{"GBP", -42, "-£42"}, {"USD", 0.8, "$0.80"}, {"usd", 999.999, "$1,000"},
-	}
-	for _, c := range money {
-		if got := allocMoney(c.cur)(c.x); got != c.want {
-			t.Errorf("money(%s, %v) = %q, want %q", c.cur, c.x, got, c.want)
-		}
-	}
-	for _, c := range []struct{ x, want float64 }{
-		{5312, 5300}, {41.4, 41}, {99.6, 100}, {123456, 120000}, {-5312, -5300}, {155, 160}, {0, 0},
-		{9.994, 9.99}, {0.4, 0.4}, {0.004, 0}, {-0.256, -0.26},
-	} {
-		if got := allocAbout(c.x); got != c.want {
-			t.Errorf("about(%v) = %v, want %v", c.x, got, c.want)
-		}
-	}
-	for _, c := range []struct {
-		f    float64
-		want string
-	}{{0.382, "38.2%"}, {0.1, "10%"}, {1, "100%"}, {0.12345, "12.3%"}} {
-		if got := allocPercent(c.f); got != c.want {
-			t.Errorf("percent(%v) = %q, want %q", c.f, got, c.want)
-		}
-	}
-	for _, c := range []struct {
-		x    float64
-		want string
-	}{{9.94, "9.9"}, {41.4, "41"}, {1234.4, "1,234"}, {0.04, "0"}} {
-		if got := allocCount(c.x); got != c.want {
-			t.Errorf("count(%v) = %q, want %q", c.x, got, c.want)
-		}
-	}
-}
-
-// TestAllocationFromJourneys runs journeys through the whole accumulator: email's orders are
-// worth twice as much per unit of spend as search's and social's, so moving budget to email is
-// the first recommendation.
 func TestAllocationFromJourneys(t *testing.T) {
 	p := allocParams()
 	d := NewDicts()

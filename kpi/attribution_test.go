@@ -47,7 +47,7 @@ func attrBuy(d *Dicts, t int64, tp string, ord uint64, rev float64) Event {
 
 // attrJourney normalises the events into a journey.
 func attrJourney(id uint64, ev ...Event) *Journey {
-	ev, _ = Normalize(ev)
+	ev, _ = SortJourney(ev)
 	return &Journey{Customer: id, Events: ev}
 }
 

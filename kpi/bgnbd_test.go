@@ -65,7 +65,7 @@ func cdnowJourneys(t testing.TB, path string) []Journey {
 	out := make([]Journey, 0, len(order))
 	for _, id := range order {
 		j := byID[id]
-		j.Events, _ = Normalize(j.Events)
+		j.Events, _ = SortJourney(j.Events)
 		out = append(out, *j)
 	}
 	return out

@@ -100,7 +100,7 @@ func Same(a, b *Event) bool { return Compare(a, b) == 0 }
 
 // Normalize sorts events by Compare and removes exact duplicates in place. It returns the kept
 // events and how many duplicates were removed.
-func Normalize(events []Event) ([]Event, int) {
+func SortJourney(events []Event) ([]Event, int) {
 	slices.SortFunc(events, func(a, b Event) int { return Compare(&a, &b) })
 	if len(events) < 2 {
 		return events, 0

@@ -52,7 +52,7 @@ func benchJourneys(p *Params, n int, seed uint64) []Journey {
 				}
 			}
 		}
-		ev, _ = Normalize(ev)
+		ev, _ = SortJourney(ev)
 		js[i] = Journey{Customer: uint64(i), Events: ev}
 	}
 	return js
@@ -148,7 +148,7 @@ func BenchmarkFunnelLongJourney(b *testing.B) {
 		ev[i] = Event{Time: p.Current.From + r.Int64N(90*Day), Stage: int8(r.IntN(4)), Order: uint64(r.IntN(50)),
 			Revenue: math.NaN(), Sentiment: float32(math.NaN())}
 	}
-	ev, _ = Normalize(ev)
+	ev, _ = SortJourney(ev)
 	j := &Journey{Customer: 1, Events: ev}
 	e := newEvaluator(p, newStagePlan(p), p.Current)
 	jo := newJourneyOrders(p)

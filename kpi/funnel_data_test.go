@@ -45,7 +45,7 @@ func cdnowMasterJourneys(t *testing.T) []Journey {
 	}
 	js := make([]Journey, 0, len(order))
 	for _, id := range order {
-		ev, _ := Normalize(byCustomer[id])
+		ev, _ := SortJourney(byCustomer[id])
 		js = append(js, Journey{Customer: id, Events: ev})
 	}
 	return js

@@ -144,7 +144,7 @@ func randomJourney(r *rand.Rand, p *Params, cust uint64) Journey {
 		}
 		ev[i] = e
 	}
-	ev, _ = Normalize(ev)
+	ev, _ = SortJourney(ev)
 	return Journey{Customer: cust, Events: ev}
 }
 
@@ -238,7 +238,7 @@ func FuzzFunnel(f *testing.F) {
 				}
 				ev = append(ev, e)
 			}
-			ev, _ = Normalize(ev)
+			ev, _ = SortJourney(ev)
 			journeys := []Journey{{Customer: 1, Events: ev}}
 			p.DataEnd = dataEnd(journeys) - int64(len(data)%3)*Day
 			for _, per := range []Period{p.Current, p.Previous} {

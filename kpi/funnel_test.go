@@ -155,7 +155,7 @@ func TestClosedFunnelRules(t *testing.T) {
 			if c.dataEnd != 0 {
 				p.DataEnd = jan1 + int64(c.dataEnd*float64(Hour))
 			}
-			events, _ := Normalize(slices.Clone(c.events))
+			events, _ := SortJourney(slices.Clone(c.events))
 			js := []Journey{{Customer: 1, Events: events}}
 			got := engineRun(p, p.Current, testDicts(), js, 1).funnel
 			want := refCompute(p, p.Current, testDicts(), js).funnel
@@ -199,7 +199,7 @@ func TestStageRowFormulas(t *testing.T) {
 	p := defaultParams()
 	var js []Journey
 	add := func(events ...Event) {
-		events, _ = Normalize(events)
+		events, _ = SortJourney(events)
 		js = append(js, Journey{Customer: uint64(len(js) + 1), Events: events})
 	}
 	add(ev(0, sAware))                                             // dropped at awareness
@@ -265,7 +265,7 @@ func TestOpenFunnel(t *testing.T) {
 	p := defaultParams()
 	var js []Journey
 	add := func(events ...Event) {
-		events, _ = Normalize(events)
+		events, _ = SortJourney(events)
 		js = append(js, Journey{Customer: uint64(len(js) + 1), Events: events})
 	}
 	add(ev(1, sInterest), ev(2, sInterest), order(ev(3, sPurchase), 1))         // interest 1, purchase 1

@@ -109,7 +109,7 @@ func TestRepeatOnlineRetail(t *testing.T) {
 			evs = append(evs, Event{Time: inv.t.UnixMicro(), Order: h.Sum64(), Revenue: inv.revenue, Stage: 1,
 				Touchpoint: d.Touchpoint.Code(inv.country), Sentiment: float32(math.NaN())})
 		}
-		evs, _ = Normalize(evs)
+		evs, _ = SortJourney(evs)
 		js = append(js, Journey{Customer: uint64(i + 1), Events: evs})
 	}
 	p := repeatParams(t, "2011-09-10", "2011-12-09")

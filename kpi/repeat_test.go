@@ -42,7 +42,7 @@ func (f *repeatFixture) browse(when, tp, seg string) Event {
 }
 
 func (f *repeatFixture) journey(id uint64, evs ...Event) Journey {
-	evs, _ = Normalize(evs)
+	evs, _ = SortJourney(evs)
 	return Journey{Customer: id, Events: evs}
 }
 

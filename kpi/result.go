@@ -238,19 +238,58 @@ type TouchpointAttribution struct {
 
 // AllocationResult is where resources should go.
 type AllocationResult struct {
+	// Uplift is the relative conversion uplift the stage opportunities value (allocation.uplift).
+	Uplift           float64            `json:"-"`
 	Recommendations  []Recommendation   `json:"recommendations"`
 	StageOpportunity []StageOpportunity `json:"stage_opportunity"`
 	BudgetShifts     []BudgetShift      `json:"budget_shifts"`
 	Efficiency       []Efficiency       `json:"efficiency"`
 }
 
-// Recommendation is one plain sentence with its number and the KPI it comes from.
+// Recommendation is one action with its number and the KPI it comes from. kpi fills the numbers
+// and exactly one of the subject fields (by Kind); reports words it as one plain sentence (Text).
 type Recommendation struct {
 	Rank  int     `json:"rank"`
 	Kind  string  `json:"kind"` // stage_opportunity | budget_shift | pain_point
 	Text  string  `json:"text"`
 	Value float64 `json:"value"`
 	KPI   string  `json:"kpi"`
+
+	// Opportunity is the stage step a stage_opportunity raises by Uplift.
+	Opportunity *StageOpportunity `json:"-"`
+	// Shift is the spend a budget_shift moves, with the two touchpoints' ROAS.
+	Shift *ShiftSubject `json:"-"`
+	// Reach is a budget_shift without spend: customers reached through another touchpoint.
+	Reach *ReachSubject `json:"-"`
+	// PainPoint is the journey-map cell a pain_point is about.
+	PainPoint *PainSubject `json:"-"`
+}
+
+// ShiftSubject is a budget shift with the Markov ROAS of the touchpoint it moves spend from and
+// of the one it moves it to.
+type ShiftSubject struct {
+	BudgetShift
+	FromROAS, ToROAS float64
+}
+
+// ReachSubject moves Share of the customers Worst reaches to Best: Moved customers, each worth
+// BestPerCustomer instead of WorstPerCustomer, for Gain more revenue.
+type ReachSubject struct {
+	Best, Worst                       string
+	BestPerCustomer, WorstPerCustomer float64
+	Share                             float64
+	WorstReached                      int64
+	Moved, Gain                       float64
+}
+
+// PainSubject is a pain-point cell: its stage and touchpoint, its customers and their mean
+// sentiment (nil when none gave one), and what moving Uplift more of them on is worth.
+type PainSubject struct {
+	Stage, Touchpoint string
+	Customers         int64
+	Sentiment         *float64
+	Uplift            float64
+	Value             float64
 }
 
 // StageOpportunity is the value of a relative uplift of one step's conversion.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 // BenchmarkRunPeer runs a whole report on the DuckDB peer's generated file
@@ -23,7 +24,7 @@ func BenchmarkRunPeer(b *testing.B) {
 		b.Fatal(err)
 	}
 	cfg.Source.Files.Paths = []string{file}
-	win, err := ParseWindow("2025-01-01", "2025-03-31", cfg.Location())
+	win, err := window.Parse("2025-01-01", "2025-03-31", cfg.Location())
 	if err != nil {
 		b.Fatal(err)
 	}

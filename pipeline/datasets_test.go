@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 
 	"github.com/journeykpi/journeykpi/internal/shareddata"
 )
@@ -58,7 +59,7 @@ report: {name: cdnow, out: out, from: "1997-07-01", to: "1997-09-30"}
 	if err != nil {
 		t.Fatal(err)
 	}
-	win, err := ParseWindow(cfg.Report.From, cfg.Report.To, cfg.Location())
+	win, err := window.Parse(cfg.Report.From, cfg.Report.To, cfg.Location())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,12 +3,15 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/pipeline/window"
+	"github.com/xuri/excelize/v2"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/cases")
@@ -27,7 +30,7 @@ func TestGoldenCases(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			win, err := ParseWindow(cfg.Report.From, cfg.Report.To, cfg.Location())
+			win, err := window.Parse(cfg.Report.From, cfg.Report.To, cfg.Location())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,6 +50,7 @@ func TestGoldenCases(t *testing.T) {
 				}
 				return
 			}
+			wordedAlike(t, OutputBase(out, cfg.Report.Name, win), got)
 			want, err := os.ReadFile(golden)
 			if err != nil {
 				t.Fatalf("%v (run go test ./pipeline -run TestGoldenCases -update)", err)
@@ -77,6 +81,40 @@ func diffLines(t *testing.T, want, got string) {
 			if shown++; shown == 10 {
 				return
 			}
+		}
+	}
+}
+
+// wordedAlike checks that the workbook's Resources sheet shows every recommendation of the JSON
+// report, in the same words: both are worded by reports from the same numbers.
+func wordedAlike(t *testing.T, base string, js []byte) {
+	t.Helper()
+	var doc struct {
+		Allocation struct {
+			Recommendations []struct{ Text string }
+		}
+	}
+	if err := json.Unmarshal(js, &doc); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(base + ".xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Resources")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := map[string]bool{}
+	for _, row := range rows {
+		for _, c := range row {
+			shown[c] = true
+		}
+	}
+	for _, rec := range doc.Allocation.Recommendations {
+		if rec.Text == "" || !shown[rec.Text] {
+			t.Errorf("recommendation %q of the JSON is not on the Resources sheet", rec.Text)
 		}
 	}
 }

@@ -4,16 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/journeykpi/journeykpi/reports"
+	"github.com/journeykpi/journeykpi/internal/atomicfile"
 )
 
 // Manifest describes one written report: what produced it, from what, and how long it took. It
@@ -77,7 +74,7 @@ func WriteManifest(base string, o *Outcome, version string) (string, error) {
 		return "", fmt.Errorf("manifest: %w", err)
 	}
 	path := base + ".manifest.json"
-	if err := WriteFileAtomic(path, append(b, '\n')); err != nil {
+	if err := atomicfile.WriteBytes(path, append(b, '\n')); err != nil {
 		return "", fmt.Errorf("manifest: %w", err)
 	}
 	return path, nil
@@ -95,41 +92,4 @@ func fileDigest(path string) (ManifestFile, error) {
 		return ManifestFile{}, err
 	}
 	return ManifestFile{Name: filepath.Base(path), Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
-}
-
-// WriteFileAtomic writes data to path atomically (reports.WriteFileAtomic): a reader sees the
-// old file or the new one, never part of either, even if the process is killed.
-func WriteFileAtomic(path string, data []byte) error {
-	return reports.WriteFileAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
-// isTemp reports whether name is a temporary file of an atomic write (".<name>.tmp-123"): one
-// that outlives its process was left by a kill mid-write.
-func isTemp(name string) bool {
-	return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-")
-}
-
-// RemoveStaleTemp deletes the temporary files that atomic writes killed mid-way left in dir and
-// returns how many it removed. Call it only while holding the output's lock, so that no live
-// write's temporary file is taken.
-func RemoveStaleTemp(dir string) (int, error) {
-	es, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, e := range es {
-		if e.Type().IsRegular() && isTemp(e.Name()) {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
-				n++
-			}
-		}
-	}
-	return n, nil
 }

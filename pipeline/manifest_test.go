@@ -9,15 +9,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeykpi/journeykpi/internal/atomicfile"
 	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 func TestWriteManifest(t *testing.T) {
 	dir := t.TempDir()
-	w, _ := ParseWindow("2026-03-01", "2026-03-31", time.UTC)
+	w, _ := window.Parse("2026-03-01", "2026-03-31", time.UTC)
 	base := OutputBase(dir, "journey-report", w)
 	body := []byte(`{"report":{}}`)
-	if err := WriteFileAtomic(base+".json", body); err != nil {
+	if err := atomicfile.WriteBytes(base+".json", body); err != nil {
 		t.Fatal(err)
 	}
 	o := &Outcome{Window: w, Files: []string{base + ".json"}, Source: "files: events.parquet", ConfigHash: "abc",
@@ -51,24 +53,5 @@ func TestWriteManifest(t *testing.T) {
 	o.Files = append(o.Files, filepath.Join(dir, "missing.xlsx"))
 	if _, err := WriteManifest(base, o, "1.2.3"); err == nil {
 		t.Error("a missing report file is not an error")
-	}
-}
-
-func TestRemoveStaleTemp(t *testing.T) {
-	dir := t.TempDir()
-	for _, n := range []string{".tmp-1", ".r.xlsx.tmp-2", "r.json", ".keep"} {
-		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
-	}
-	n, err := RemoveStaleTemp(dir)
-	if err != nil || n != 2 {
-		t.Fatalf("removed %d, %v", n, err)
-	}
-	for _, keep := range []string{"r.json", ".keep"} {
-		if _, err := os.Stat(filepath.Join(dir, keep)); err != nil {
-			t.Errorf("%s was removed", keep)
-		}
-	}
-	if n, err := RemoveStaleTemp(filepath.Join(dir, "missing")); n != 0 || err != nil {
-		t.Errorf("missing directory: %d, %v", n, err)
 	}
 }

@@ -7,19 +7,18 @@ import (
 	"os"
 	"time"
 
-	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/reports"
 )
 
-// writeOutputs writes the report's workbook and JSON, each atomically, and returns their paths.
-// If the second file cannot be written the first is removed, so a failed run leaves no report.
-// start and end are the range the run read (ReadRange).
-func writeOutputs(ctx context.Context, out string, cfg *config.Config, job Job, start, end time.Time, o *Outcome, t *stepTimer) ([]string, error) {
+// write writes the report's workbook and JSON, each atomically, and returns their paths. If the
+// second file cannot be written the first is removed, so a failed run leaves no report.
+func write(ctx context.Context, job *Job, in *readOutput, o *Outcome, t *stepTimer) ([]string, error) {
+	out := outputDir(job)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("output: %w", err)
 	}
-	base := OutputBase(out, cfg.Report.Name, job.Window)
-	about, err := aboutReport(cfg, job, start, end, o, t)
+	base := OutputBase(out, job.Config.Report.Name, job.Window)
+	about, err := aboutReport(job, in, o, t)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +38,8 @@ func writeOutputs(ctx context.Context, out string, cfg *config.Config, job Job, 
 // aboutReport is what the About sheet says of the run: the source, its query or files, the
 // parameters, the effective config and the version. Timings only when asked for, since they make
 // the bytes differ between runs of the same report.
-func aboutReport(cfg *config.Config, job Job, start, end time.Time, o *Outcome, t *stepTimer) (reports.About, error) {
+func aboutReport(job *Job, in *readOutput, o *Outcome, t *stepTimer) (reports.About, error) {
+	cfg := &job.Config
 	y, err := cfg.Marshal()
 	if err != nil {
 		return reports.About{}, fmt.Errorf("output: config: %w", err)
@@ -48,7 +48,7 @@ func aboutReport(cfg *config.Config, job Job, start, end time.Time, o *Outcome, 
 	a := reports.About{
 		Actions: cfg.Allocation.Actions,
 		Source:  o.Source,
-		Query:   o.Plan,
+		Query:   o.LastRead,
 		Config:  string(y),
 		Version: job.Version,
 		Parameters: [][2]string{
@@ -56,8 +56,8 @@ func aboutReport(cfg *config.Config, job Job, start, end time.Time, o *Outcome, 
 			{"config hash", o.ConfigHash},
 			{"window", job.Window.String()},
 			{"previous window", job.Window.Previous().String()},
-			{"read from", start.In(loc).Format(time.RFC3339)},
-			{"read to (exclusive)", end.In(loc).Format(time.RFC3339)},
+			{"read from", in.start.In(loc).Format(time.RFC3339)},
+			{"read to (exclusive)", in.end.In(loc).Format(time.RFC3339)},
 			{"data end", o.Result.Report.DataEnd},
 			{"time zone", cfg.Report.Timezone},
 			{"conversion window", cfg.Funnel.Window.String()},

@@ -1,53 +1,275 @@
 package pipeline
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
+	"math"
+	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/pipeline/group"
+	"github.com/journeykpi/journeykpi/pipeline/ingest"
+	"github.com/journeykpi/journeykpi/pipeline/source"
+	"github.com/journeykpi/journeykpi/pipeline/window"
+	"github.com/journeykpi/journeykpi/reports"
 )
 
-// Job is one report run.
-type Job struct {
-	Config config.Config
-	Window Window
-	// Out overrides report.out when non-empty.
-	Out string
-	// FS, when set, is where a files source resolves its paths (the sample embedded in the binary);
-	// nil means the OS filesystem.
-	FS fs.FS
-	// Source and Spend, when set, replace the sources the config describes (tests, embedding).
-	Source Source
-	Spend  Source
-	Logger *slog.Logger
-	// Progress receives a progress line per stage of the run when non-nil (a terminal).
-	Progress io.Writer
-	// Version is the product version written into the report.
-	Version string
-	// Timings adds the step timings to the workbook's About sheet; they make the bytes differ
-	// between runs.
-	Timings bool
+// ReadRange is what a report over w needs read: from the previous period's start less the
+// repeat history (returning customers) and the attribution look-back, through the day after w
+// plus the funnel horizon (conversions are observed after `to`, SPEC §3).
+func ReadRange(cfg *config.Config, w window.Window) (start, end time.Time) {
+	back := max(cfg.Repeat.History.D(), cfg.Attribution.Lookback.D())
+	start = w.Previous().From.Add(-back)
+	end = w.End().Add(cfg.Horizon())
+	return start, end
 }
 
-// Outcome is what a run did.
-type Outcome struct {
-	Window Window
-	// Files are the files written, workbook first.
-	Files  []string
-	Result *kpi.Result
-	// Source describes what was read; Plan is what its read ran, when the source can say
-	// (ReadReporter): the statement with its parameters, or the files opened and pruned.
-	Source     string
-	Plan       string
-	ConfigHash string
-	Timings    []Timing
+// ConfigHash is a short stable hash of the effective configuration: the ledger uses it to tell
+// whether a period was computed with the same settings.
+func ConfigHash(cfg *config.Config) string {
+	b, err := cfg.Marshal()
+	if err != nil {
+		return ""
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
 }
 
-// Timing is how long one step of the run took.
-type Timing struct {
-	Step     string
-	Duration time.Duration
+// Run computes one report and writes its files atomically: read, then compute, then write. On
+// error no report file is left behind, complete or partial. ctx cancels the read and the
+// computation.
+func Run(ctx context.Context, job Job) (*Outcome, error) {
+	log := job.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+		job.Logger = log
+	}
+	timer := &stepTimer{last: time.Now(), log: log, out: job.Progress}
+	in, err := read(ctx, &job)
+	if err != nil {
+		return nil, err
+	}
+	defer in.groups.Close()
+	timer.done("read", "rows", in.quality.RowsRead, "rejected", in.quality.RowsRejected, "spilled_rows", in.groups.SpilledRows())
+
+	res, err := compute(ctx, &job, in, timer)
+	if err != nil {
+		return nil, err
+	}
+
+	o := &Outcome{Window: job.Window, Result: res, Source: in.source, LastRead: in.lastRead, ConfigHash: ConfigHash(&job.Config)}
+	out := outputDir(&job)
+	files, err := write(ctx, &job, in, o, timer)
+	if err != nil {
+		return nil, err
+	}
+	o.Files = files
+	timer.done("write", "files", len(files))
+	o.Timings = timer.steps
+	// The manifest (hashes, rows, timings) sits beside the report. The report itself is complete
+	// without it, so a failure to write it is logged rather than failing the run.
+	if _, err := WriteManifest(OutputBase(out, job.Config.Report.Name, job.Window), o, job.Version); err != nil {
+		log.Warn("manifest not written", "error", err.Error())
+	}
+	return o, nil
+}
+
+// readOutput is what the read step hands on: the events grouped by customer, what the read
+// counted, the spend rows, and what was read.
+type readOutput struct {
+	// start and end are the range read (ReadRange).
+	start, end time.Time
+	groups     *group.Grouper
+	// dicts are the dictionaries of the grouped rows' string codes.
+	dicts *kpi.Dicts
+	// dataEnd is the latest event time read (micros); the range's start when nothing was read.
+	dataEnd int64
+	quality kpi.DataQuality
+	spend   []kpi.SpendRow
+	// source describes the source; lastRead is what its read did, when it can say.
+	source, lastRead string
+}
+
+// read reads the events of the read range into a grouper, checks their quality, and reads the
+// spend. The caller closes in.groups (spill files) when the output is non-nil.
+func read(ctx context.Context, job *Job) (*readOutput, error) {
+	cfg := &job.Config
+	start, end := ReadRange(cfg, job.Window)
+	src := job.Source
+	if src == nil {
+		s, err := source.Open(ctx, cfg, job.FS, job.Logger)
+		if err != nil {
+			return nil, err
+		}
+		if c, ok := s.(source.Closer); ok {
+			defer c.Close()
+		}
+		src = s
+	}
+	g := group.New(int64(cfg.Engine.MemoryBudget), cfg.Engine.TempDir)
+	m := ingest.NewMapper(cfg, start, end, g.Add)
+	if err := src.Read(ctx, start, end, m.Add); err != nil {
+		g.Close()
+		return nil, fmt.Errorf("read %s: %w", source.Describe(src), interrupted(ctx, err))
+	}
+	quality, err := m.Quality(cfg.Quality.MaxRejectRatio)
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
+	in := &readOutput{start: start, end: end, groups: g, dicts: m.Dicts(), dataEnd: m.DataEnd(), quality: quality,
+		// Described after the read: a source then says what it read (a files source, the files
+		// it opened and pruned) without looking for its input again.
+		source: source.Describe(src)}
+	if in.dataEnd == math.MinInt64 { // no row in range
+		in.dataEnd = start.UnixMicro()
+	}
+	if rr, ok := src.(source.ReadReporter); ok {
+		in.lastRead = rr.LastRead()
+	}
+	if in.spend, err = readSpend(ctx, job, start, end, &in.quality); err != nil {
+		g.Close()
+		return nil, interrupted(ctx, err)
+	}
+	return in, nil
+}
+
+// readSpend reads the optional spend input within [start, end) and counts its rows in q.
+func readSpend(ctx context.Context, job *Job, start, end time.Time, q *kpi.DataQuality) ([]kpi.SpendRow, error) {
+	cfg := &job.Config
+	src := job.Spend
+	if src == nil {
+		s, err := source.OpenSpend(ctx, cfg, job.FS, job.Logger)
+		if err != nil || s == nil {
+			return nil, err
+		}
+		if c, ok := s.(source.Closer); ok {
+			defer c.Close()
+		}
+		src = s
+	}
+	r := ingest.NewSpendReader(cfg.Source.Spend, cfg.Location(), start, end)
+	if err := src.Read(ctx, start, end, r.Add); err != nil {
+		return nil, fmt.Errorf("read spend: %w", err)
+	}
+	rows, read, rejected := r.Rows()
+	q.SpendRows, q.SpendRejected = read, rejected
+	return rows, nil
+}
+
+// compute folds the grouped journeys into the KPIs of job's window (steps group and kpi).
+func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*kpi.Result, error) {
+	cfg := &job.Config
+	p := params(cfg, job.Window, in.dataEnd)
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	dicts, remap := in.dicts.Sort()
+	workers := cfg.Engine.Workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	acc, st, err := in.groups.Fold(ctx, workers, p, remap)
+	if err != nil {
+		return nil, err
+	}
+	quality := in.quality
+	quality.Duplicates = st.Duplicates
+	quality.Customers = st.Customers
+	quality.RowsUsed = st.Rows - st.Duplicates
+	timer.done("group", "customers", st.Customers, "duplicates", st.Duplicates)
+	w := job.Window
+	info := kpi.ReportInfo{
+		Name: cfg.Report.Name, From: w.FromDay(), To: w.ToDay(), Timezone: cfg.Report.Timezone,
+		PreviousFrom: w.Previous().FromDay(), PreviousTo: w.Previous().ToDay(),
+		Currency: cfg.Report.Currency, DataEnd: time.UnixMicro(in.dataEnd).In(cfg.Location()).Format(time.RFC3339),
+	}
+	res := acc.Result(dicts, kpi.Inputs{Report: info, Quality: quality, Spend: in.spend})
+	timer.done("kpi")
+	return res, nil
+}
+
+// params builds the engine's parameters for window w.
+func params(cfg *config.Config, w window.Window, dataEnd int64) *kpi.Params {
+	prev := w.Previous()
+	p := &kpi.Params{
+		Window:  cfg.Funnel.Window.D().Microseconds(),
+		Current: kpi.Period{From: w.From.UnixMicro(), To: w.End().UnixMicro(), FromDay: w.FromDay(), ToDay: w.ToDay()},
+		Previous: kpi.Period{From: prev.From.UnixMicro(), To: prev.End().UnixMicro(), FromDay: prev.FromDay(), ToDay: prev.ToDay(),
+			PreviousOf: w.FromDay()},
+		DataEnd:      dataEnd,
+		Location:     cfg.Location(),
+		Breakdowns:   cfg.Funnel.Breakdowns,
+		Top:          cfg.Funnel.Top,
+		MinCustomers: cfg.JourneyMap.MinCustomers,
+		PainPoints:   cfg.JourneyMap.PainPoints,
+		History:      cfg.Repeat.History.D().Microseconds(),
+		Cohort:       cfg.Repeat.Cohort,
+		Horizon:      cfg.Repeat.Horizon.D().Microseconds(),
+		Lookback:     cfg.Attribution.Lookback.D().Microseconds(),
+		HalfLife:     cfg.Attribution.HalfLife.D().Microseconds(),
+		Uplift:       cfg.Allocation.Uplift,
+		MaxShift:     cfg.Allocation.MaxShift,
+		Actions:      cfg.Allocation.Actions,
+		Currency:     cfg.Report.Currency,
+	}
+	for _, s := range cfg.Stages {
+		p.Stages = append(p.Stages, kpi.StageDef{Name: s.Name, Optional: s.Optional, Within: s.Within.D().Microseconds(),
+			Purchase: s.Purchase, Repeat: s.RepeatPurchase})
+	}
+	return p
+}
+
+// stepTimer records the duration of each step.
+type stepTimer struct {
+	steps []Timing
+	last  time.Time
+	log   *slog.Logger
+	out   io.Writer
+}
+
+func (t *stepTimer) done(step string, attrs ...any) {
+	now := time.Now()
+	d := now.Sub(t.last)
+	t.last = now
+	t.steps = append(t.steps, Timing{Step: step, Duration: d})
+	t.log.Info(step, append(attrs, "seconds", d.Seconds())...)
+	if t.out != nil {
+		fmt.Fprintf(t.out, "  %-10s %6.2fs", step, d.Seconds())
+		for i := 0; i+1 < len(attrs); i += 2 {
+			fmt.Fprintf(t.out, "  %v=%v", attrs[i], attrs[i+1])
+		}
+		fmt.Fprintln(t.out)
+	}
+}
+
+// interrupted makes the error of a read that ctx cut short say so: a remote source may report
+// its cancelled stream as an error of its own, and the callers tell an interrupted run (exit 130,
+// ledger "interrupted") from a failed one by errors.Is(err, context.Canceled).
+func interrupted(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
+}
+
+// outputDir is the directory job writes into: --out, else report.out.
+func outputDir(job *Job) string {
+	if job.Out != "" {
+		return job.Out
+	}
+	return job.Config.Report.Out
+}
+
+// OutputBase is the path of a report's files without extension: <out>/<name>_<from>_<to>.
+func OutputBase(out, name string, w window.Window) string {
+	return filepath.Join(out, reports.FileBase(name, w.FromDay(), w.ToDay()))
 }

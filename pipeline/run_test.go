@@ -12,20 +12,19 @@ import (
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
-	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/journeykpi/journeykpi"
 	"github.com/journeykpi/journeykpi/config"
-	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/internal/memsource"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 // hangUpSource emits its rows, then behaves as a remote stream does when its context ends: it
 // fails with an error of its own that does not wrap the context's.
-type hangUpSource struct{ *memSource }
+type hangUpSource struct{ *memsource.Source }
 
 func (s hangUpSource) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
-	if err := s.memSource.Read(ctx, start, end, emit); err != nil {
+	if err := s.Source.Read(ctx, start, end, emit); err != nil {
 		return err
 	}
 	<-ctx.Done()
@@ -40,14 +39,14 @@ func TestCancelledRunSaysSoAndLeavesNothing(t *testing.T) {
 	cfg.Engine.TempDir = t.TempDir()
 	cfg.Engine.MemoryBudget = 1 // spill everything
 	out := t.TempDir()
-	src := hangUpSource{csvSource(`
+	src := hangUpSource{memsource.CSV(`
 customer_id,event_time,event_name
 c1,2026-03-01T10:00:00Z,page_view
 c2,2026-03-01T11:00:00Z,purchase
 `, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	w, _ := Day("2026-03-01", time.UTC)
+	w, _ := window.Day("2026-03-01", time.UTC)
 	_, err := Run(ctx, Job{Config: cfg, Window: w, Out: out, Source: src})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v is not context.Canceled", err)
@@ -70,7 +69,7 @@ func TestSameReportWhateverWorkersAndBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := ParseWindow("2026-03-01", "2026-03-31", cfg.Location())
+	w, err := window.Parse("2026-03-01", "2026-03-31", cfg.Location())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,43 +136,13 @@ func zipOrFile(path string) (map[string][]byte, error) {
 	return parts, nil
 }
 
-// reusingSpend emits one spend batch and then, as a source reusing its buffers would, overwrites
-// the batch's text.
-type reusingSpend struct{}
-
-func (reusingSpend) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
-	sc := arrow.NewSchema([]arrow.Field{
-		{Name: "date", Type: arrow.BinaryTypes.String}, {Name: "touchpoint", Type: arrow.BinaryTypes.String},
-		{Name: "cost", Type: arrow.PrimitiveTypes.Float64},
-	}, nil)
-	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
-	defer b.Release()
-	b.Field(0).(*array.StringBuilder).Append("2026-03-01")
-	b.Field(1).(*array.StringBuilder).Append("email")
-	b.Field(2).(*array.Float64Builder).Append(10)
-	rec := b.NewRecord()
-	defer rec.Release()
-	if err := emit(rec); err != nil {
-		return err
-	}
-	for _, col := range rec.Columns()[:2] {
-		buf := col.(*array.String).ValueBytes()
-		for i := range buf {
-			buf[i] = 'x'
-		}
-	}
-	return nil
-}
-
-func TestSpendRowsOwnTheirTouchpoints(t *testing.T) {
-	cfg := testConfig(t)
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	var q kpi.DataQuality
-	rows, err := readSpend(context.Background(), &cfg, Job{Spend: reusingSpend{}}, start, start.AddDate(1, 0, 0), &q)
-	if err != nil {
+// testConfig is the default config, valid, with a files source the tests replace.
+func testConfig(t *testing.T) config.Config {
+	t.Helper()
+	c := config.Default()
+	c.Source.Files.Paths = []string{"unused"}
+	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 || rows[0].Touchpoint != "email" {
-		t.Errorf("spend rows %+v after the batch's memory was reused", rows)
-	}
+	return c
 }

@@ -186,13 +186,20 @@ func fullResult() *kpi.Result {
 		}
 		al.Efficiency = append(al.Efficiency, e)
 	}
+	al.Uplift = 0.10
 	al.Recommendations = []kpi.Recommendation{
-		{Rank: 1, Kind: "stage_opportunity", Text: "Raising comparison → purchase conversion (56.1%) by 10% would bring about 295 more purchasers, worth €35,200.", Value: 35199.76, KPI: "funnel.closed[purchase].conversion_from_previous"},
-		{Rank: 2, Kind: "stage_opportunity", Text: "Raising interest → comparison conversion (66.1%) by 10% would bring about 526 more customers to comparison, worth €27,057.", Value: 27056.96, KPI: "funnel.closed[comparison].conversion_from_previous"},
-		{Rank: 3, Kind: "budget_shift", Text: "Move €1,804 of spend from social to email: expected revenue +€6,121 (ROAS 1.9× vs 4.6×).", Value: 6120.5, KPI: "allocation.efficiency"},
-		{Rank: 4, Kind: "pain_point", Text: "Customers at feedback through email feel worst (average sentiment -0.42 from 61 customers): fixing it so 10% more of them move on is worth about €4,100.", Value: 4087.3, KPI: "journey_map.pain_points.feedback.email.sentiment_mean"},
-		{Rank: 5, Kind: "budget_shift", Text: "Move €1,476 of spend from search_ads to email: expected revenue +€3,010.", Value: 3010.25, KPI: "allocation.efficiency"},
-		{Rank: 6, Kind: "stage_opportunity", Text: "Raising awareness → interest conversion (62.0%) by 10% would bring about 796 more customers to interest, worth €18,071.", Value: 18071.47, KPI: "funnel.closed[interest].conversion_from_previous"},
+		{Rank: 1, Kind: "stage_opportunity", Value: 35199.76, KPI: "funnel.closed.purchase.conversion_from_previous",
+			Opportunity: &kpi.StageOpportunity{Step: "comparison → purchase", Stage: "purchase", Conversion: 0.561, ExtraCustomers: 295, Value: 35199.76}},
+		{Rank: 2, Kind: "stage_opportunity", Value: 27056.96, KPI: "funnel.closed.comparison.conversion_from_previous",
+			Opportunity: &kpi.StageOpportunity{Step: "interest → comparison", Stage: "comparison", Conversion: 0.661, ExtraCustomers: 526, Value: 27056.96}},
+		{Rank: 3, Kind: "budget_shift", Value: 6120.5, KPI: "attribution.touchpoints.roas.markov",
+			Shift: &kpi.ShiftSubject{BudgetShift: kpi.BudgetShift{From: "social", To: "email", Amount: 1804, ExpectedRevenueChange: 6120.5}, FromROAS: 1.9, ToROAS: 4.6}},
+		{Rank: 4, Kind: "pain_point", Value: 4087.3, KPI: "journey_map.pain_points.feedback.email.sentiment_mean",
+			PainPoint: &kpi.PainSubject{Stage: "feedback", Touchpoint: "email", Customers: 61, Sentiment: p(-0.42), Uplift: 0.10, Value: 4087.3}},
+		{Rank: 5, Kind: "budget_shift", Value: 3010.25, KPI: "attribution.touchpoints.roas.markov",
+			Shift: &kpi.ShiftSubject{BudgetShift: kpi.BudgetShift{From: "search_ads", To: "email", Amount: 1476, ExpectedRevenueChange: 3010.25}, FromROAS: 2.6, ToROAS: 4.6}},
+		{Rank: 6, Kind: "stage_opportunity", Value: 18071.47, KPI: "funnel.closed.interest.conversion_from_previous",
+			Opportunity: &kpi.StageOpportunity{Step: "awareness → interest", Stage: "interest", Conversion: 0.62, ExtraCustomers: 796, Value: 18071.47}},
 	}
 
 	prev := kpi.PeriodResult{Funnel: kpi.FunnelResult{Entrants: 11920, Closed: fixtureStageRows(11920, 0.97)}}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/journeykpi/journeykpi/internal/atomicfile"
 	"github.com/journeykpi/journeykpi/kpi"
 )
 
@@ -14,7 +15,7 @@ func WriteJSON(path string, r *kpi.Result) error {
 	if r == nil {
 		return fmt.Errorf("reports: json %s: no result", path)
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error { return encodeJSON(w, r) })
+	return atomicfile.Write(path, func(w io.Writer) error { return encodeJSON(w, r) })
 }
 
 func encodeJSON(w io.Writer, r *kpi.Result) error {
@@ -22,7 +23,7 @@ func encodeJSON(w io.Writer, r *kpi.Result) error {
 	enc.SetIndent("", "  ")
 	// Touchpoint names and sentences stay readable ("→", "&") instead of \u escapes.
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r); err != nil {
+	if err := enc.Encode(worded(r)); err != nil {
 		return fmt.Errorf("encode json: %w", err)
 	}
 	return nil

@@ -1,9 +1,10 @@
 package reports
 
 import (
+	"strings"
+
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/xuri/excelize/v2"
-	"strings"
 )
 
 // trendsSheet shows entrants, purchases, orders and revenue per day (or week) with line charts.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/journeykpi/journeykpi/internal/atomicfile"
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/xuri/excelize/v2"
 )
@@ -55,7 +56,7 @@ func WriteWorkbook(path string, r *kpi.Result, about About) error {
 	if err != nil {
 		return fmt.Errorf("reports: workbook %s: %w", path, err)
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})
@@ -63,6 +64,7 @@ func WriteWorkbook(path string, r *kpi.Result, about About) error {
 
 // workbookBytes renders the workbook into memory, canonicalised.
 func workbookBytes(r *kpi.Result, about About) ([]byte, error) {
+	r = worded(r)
 	f := excelize.NewFile()
 	defer func() { _ = f.Close() }()
 	st := newStyles(f, r.Report.Currency)

@@ -709,7 +709,7 @@ func TestSummaryActions(t *testing.T) {
 		}
 		got := 0
 		for _, row := range rows {
-			for _, rec := range r.Allocation.Recommendations {
+			for _, rec := range worded(r).Allocation.Recommendations {
 				if len(row) > 0 && row[0] == fmt.Sprintf("%d. %s", rec.Rank, rec.Text) {
 					got++
 				}

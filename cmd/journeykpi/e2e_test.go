@@ -14,6 +14,7 @@ import (
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 // TestRunOnTheBundledSample is the README's first command: `run` with no flags on the embedded
@@ -85,7 +86,7 @@ func TestRunOnTheBundledSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	win, err := pipeline.ParseWindow("2026-04-01", "2026-04-30", cfg.Location())
+	win, err := window.Parse("2026-04-01", "2026-04-30", cfg.Location())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,12 +60,12 @@ func parseArgs(f *flag.FlagSet, args []string, w io.Writer, more string) (help b
 	return false, nil
 }
 
-// applyMemoryLimit sets the garbage collector's target to 50% heap growth, unless GOGC or
+// tuneCollector sets the garbage collector's target to 50% heap growth, unless GOGC or
 // GOMEMLIMIT is set. With Go's default of 100% the heap doubles over the live rows and
 // accumulators before a collection; a fixed limit instead makes the collector run without pause
 // once the customers' state outgrows it. 50% keeps the peak proportional to what is live: 475 MB
 // on the 10M-event peer file (693 MB at 100%) and no slowdown at 50M events.
-func applyMemoryLimit(config.Config) {
+func tuneCollector() {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
@@ -81,14 +81,14 @@ func loadConfig(path string) (config.Config, fs.FS, error) {
 		if err != nil {
 			return config.Config{}, nil, configErr(err)
 		}
-		applyMemoryLimit(c)
+		tuneCollector()
 		return c, journeykpi.Sample(), nil
 	}
 	c, err := config.Load(path)
 	if err != nil {
 		return config.Config{}, nil, configErr(oneLine(err))
 	}
-	applyMemoryLimit(c)
+	tuneCollector()
 	return c, nil, nil
 }
 

@@ -21,34 +21,26 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := newEnv(os.Stdout, os.Stderr, func(f *os.File) bool { return term.IsTerminal(int(f.Fd())) })
+	e := newConsole(os.Stdout, os.Stderr, func(f *os.File) bool { return term.IsTerminal(int(f.Fd())) })
 	err := run(ctx, os.Args[1:], e)
 	os.Exit(exitCode(err, os.Stderr, e.logger))
 }
 
-// newEnv is the process's env. Progress bars and step lines are drawn on stderr, so it is
+// newConsole is the process's console. Progress bars and step lines are drawn on stderr, so it is
 // stderr being a terminal that decides them, as it decides the log format: with stderr
 // redirected to a file the file gets every log line and no carriage returns.
-func newEnv(stdout, stderr *os.File, isTerminal func(*os.File) bool) env {
+func newConsole(stdout, stderr *os.File, isTerminal func(*os.File) bool) console {
 	tty := isTerminal(stderr)
-	return env{stdout: stdout, stderr: stderr, logger: newLogger(stderr, tty), terminal: tty}
+	return console{stdout: stdout, stderr: stderr, logger: newLogger(stderr, tty), terminal: tty}
 }
 
-// env is what a subcommand may use of the outside world. Tests build their own.
-type env struct {
+// console is what a subcommand may use of the terminal it runs in: the output streams, the logger
+// on stderr, and whether stderr is a terminal. Tests build their own.
+type console struct {
 	stdout, stderr io.Writer
 	logger         *slog.Logger
 	// terminal says whether stderr is a terminal (progress bars instead of log lines).
 	terminal bool
-	// getenv reads the environment; nil means os.Getenv.
-	getenv func(string) string
-}
-
-func (e env) env(key string) string {
-	if e.getenv != nil {
-		return e.getenv(key)
-	}
-	return os.Getenv(key)
 }
 
 func newLogger(w io.Writer, terminal bool) *slog.Logger {
@@ -87,7 +79,7 @@ Exit codes:
 `
 
 // run dispatches a subcommand. It is main without the process: tests call it directly.
-func run(ctx context.Context, args []string, e env) error {
+func run(ctx context.Context, args []string, e console) error {
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, usage)
 		return usageErr("no command given")

@@ -13,15 +13,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/journeykpi/journeykpi/pipeline"
-	"github.com/journeykpi/journeykpi/pipeline/bigquery"
+	"github.com/journeykpi/journeykpi/pipeline/ingest"
+	"github.com/journeykpi/journeykpi/pipeline/source/bigquery"
 )
 
 // runCmd runs the command line in-process and returns its exit code, stdout and stderr.
 func runCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	e := env{stdout: &out, stderr: &errb, logger: slog.New(slog.NewJSONHandler(&errb, nil))}
+	e := console{stdout: &out, stderr: &errb, logger: slog.New(slog.NewJSONHandler(&errb, nil))}
 	err := run(context.Background(), args, e)
 	code := exitCode(err, &errb, e.logger)
 	return code, out.String(), errb.String()
@@ -120,7 +120,7 @@ func TestUserErrorsPrintOnePlainLine(t *testing.T) {
 		want string
 	}{
 		{fmt.Errorf("open: %w", bigquery.ErrNoCredentials), exitUsage, "gcloud auth application-default login"},
-		{fmt.Errorf("read: %w", &pipeline.MissingColumnError{Canonical: "customer_id", Source: "uid"}), exitUsage, `no column "uid"`},
+		{fmt.Errorf("read: %w", &ingest.MissingColumnError{Canonical: "customer_id", Source: "uid"}), exitUsage, `no column "uid"`},
 		{&bigquery.Error{Op: "query", Reason: "accessDenied", Err: errors.New("denied"), Hint: "grant roles/bigquery.jobUser"}, exitFailed, "roles/bigquery.jobUser"},
 	} {
 		var stderr bytes.Buffer
@@ -182,15 +182,15 @@ func TestRunLogLinesCarryRunIDAndWindow(t *testing.T) {
 // it on; `journeykpi backfill ... 2>log` on a terminal keeps every log line in the file.
 func TestProgressFollowsStderr(t *testing.T) {
 	for _, tty := range []*os.File{os.Stdout, os.Stderr} {
-		e := newEnv(os.Stdout, os.Stderr, func(f *os.File) bool { return f == tty })
+		e := newConsole(os.Stdout, os.Stderr, func(f *os.File) bool { return f == tty })
 		if want := tty == os.Stderr; e.terminal != want || (progressWriter(e) != nil) != want {
-			t.Errorf("terminal %s: env.terminal %v, progress %v; want %v", tty.Name(), e.terminal, progressWriter(e) != nil, want)
+			t.Errorf("terminal %s: console.terminal %v, progress %v; want %v", tty.Name(), e.terminal, progressWriter(e) != nil, want)
 		}
 	}
 }
 
-// TestSourceConfigErrorsExitTwo: a config mistake found only when the source opens (the ga4
-// preset with source.columns) is exit 2 with one line naming the key, not a failed run.
+// TestSourceConfigErrorsExitTwo: a source mistake (the ga4 preset with source.columns) is found
+// when the config loads, before any request: exit 2 with one line naming the file and the key.
 func TestSourceConfigErrorsExitTwo(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "c.yaml")
 	yaml := "source: {kind: bigquery, preset: ga4, bigquery: {project: p, table: p.d.events_x}, columns: {customer_id: x}}\n"
@@ -199,7 +199,7 @@ func TestSourceConfigErrorsExitTwo(t *testing.T) {
 	}
 	for _, args := range [][]string{{"run", "--out", t.TempDir()}, {"validate"}} {
 		code, _, stderr := runCmd(t, append(args, "--config", p)...)
-		if code != exitUsage || !strings.HasPrefix(stderr, "journeykpi: source.columns: ") || strings.Count(stderr, "\n") != 1 {
+		if code != exitUsage || !strings.HasPrefix(stderr, "journeykpi: "+p+": source.columns: ") || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%s: exit %d, stderr %q", args[0], code, stderr)
 		}
 	}

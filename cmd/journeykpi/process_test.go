@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,12 +16,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/internal/bqfake"
 	"github.com/journeykpi/journeykpi/pipeline/schedule"
+	"github.com/journeykpi/journeykpi/pipeline/source/bigquery"
 )
 
-// The process tests run the built binary as a subprocess. A run is made slow enough to signal
-// or kill with the test-only JOURNEYKPI_TEST_RUN_DELAY hook (schedule.go).
+// The process tests run the built binary as a subprocess. A run is held mid-way, to signal or
+// kill it, by reading its events from a local BigQuery (internal/bqfake) that holds every query
+// job until the test releases it: a fake at the process boundary, no hook in the binary.
 
 var (
 	buildOnce sync.Once
@@ -79,11 +87,18 @@ func moduleRoot(t *testing.T) string {
 }
 
 // writeConfig writes the example config reading the bundled sample by absolute path, with the
-// schedule section given.
-func writeConfig(t *testing.T, dir, sched string) string {
+// schedule section given. With bigquery, the events come from the BigQuery of heldBigQuery.
+func writeConfig(t *testing.T, dir, sched string, bigquery bool) string {
 	t.Helper()
 	y := string(config.ExampleYAML())
 	y = strings.ReplaceAll(y, `"testdata/sample/`, `"`+filepath.Join(moduleRoot(t), "testdata", "sample")+"/")
+	if bigquery {
+		i, j := strings.Index(y, "source:\n"), strings.Index(y, "  spend:")
+		if i < 0 || j < i {
+			t.Fatal("example config has no source section before its spend")
+		}
+		y = y[:i] + "source:\n  kind: bigquery\n  bigquery: {project: p, query: \"SELECT * FROM d.events\"}\n" + y[j:]
+	}
 	i := strings.Index(y, "\nschedule:")
 	if i < 0 {
 		t.Fatal("example config has no schedule line")
@@ -96,18 +111,85 @@ func writeConfig(t *testing.T, dir, sched string) string {
 	return p
 }
 
+// heldBigQuery starts a local BigQuery serving the bundled sample's events as the result of every
+// query, and holding each query job until release is called (at the latest when the test ends).
+// env points the binary at it; writeConfig with bigquery true reads from it.
+func heldBigQuery(t *testing.T) (env []string, release func()) {
+	t.Helper()
+	srv, err := bqfake.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	recs := sampleRecords(t)
+	gate := make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(release)
+	srv.SetResultFunc(func(j bqfake.Job) (*bqfake.Table, error) {
+		if !j.DryRun {
+			<-gate
+		}
+		return &bqfake.Table{Records: recs}, nil
+	})
+	return []string{bigquery.EnvEmulatorREST + "=" + srv.RESTEndpoint(), bigquery.EnvEmulatorGRPC + "=" + srv.GRPCAddr()}, release
+}
+
+// sampleRecords reads the bundled sample's events.
+func sampleRecords(t *testing.T) []arrow.Record {
+	t.Helper()
+	f, err := os.Open(filepath.Join(moduleRoot(t), "testdata", "sample", "events.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tbl, err := pqarrow.ReadTable(context.Background(), f, nil, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	tr := array.NewTableReader(tbl, 4096)
+	defer tr.Release()
+	var recs []arrow.Record
+	for tr.Next() {
+		r := tr.Record()
+		r.Retain()
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+// syncBuffer is a buffer the process writes while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 type proc struct {
 	cmd    *exec.Cmd
-	stderr *bytes.Buffer
+	stderr *syncBuffer
 	done   chan struct{}
 	err    error
 }
 
-func start(t *testing.T, delay string, args ...string) *proc {
+// start runs the binary with args, and env added to the test's environment.
+func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(binary(t), args...)
-	cmd.Env = append(os.Environ(), "JOURNEYKPI_TEST_RUN_DELAY="+delay)
-	p := &proc{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan struct{})}
+	cmd.Env = append(os.Environ(), env...)
+	p := &proc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -220,14 +302,14 @@ func seedLedger(t *testing.T, dir string, scheduled time.Time) {
 
 func TestTwoSchedulersOneStateDirectory(t *testing.T) {
 	dir := t.TempDir()
-	cfg := writeConfig(t, dir, `{cron: "0 3 1 1 *", period: previous_day, recompute_days: 0, catch_up: 0}`)
+	cfg := writeConfig(t, dir, `{cron: "0 3 1 1 *", period: previous_day, recompute_days: 0, catch_up: 0}`, false)
 	out := filepath.Join(dir, "out")
-	a := start(t, "", "schedule", "--config", cfg, "--out", out)
+	a := start(t, nil, "schedule", "--config", cfg, "--out", out)
 	waitFor(t, "the first scheduler to take its lock", func() bool {
 		b, _ := os.ReadFile(filepath.Join(out, schedule.SchedulerLockFile))
 		return bytes.Contains(b, []byte("journeykpi schedule"))
 	})
-	b := start(t, "", "schedule", "--config", cfg, "--out", out)
+	b := start(t, nil, "schedule", "--config", cfg, "--out", out)
 	if code := b.wait(t, 30*time.Second); code != exitLocked {
 		t.Fatalf("second scheduler exit %d, want %d; stderr:\n%s", code, exitLocked, b.stderr)
 	}
@@ -236,7 +318,7 @@ func TestTwoSchedulersOneStateDirectory(t *testing.T) {
 		t.Errorf("second scheduler's message: %s", msg)
 	}
 	// A scheduler waiting for its next fire time does not block a backfill of its output.
-	bf := start(t, "", "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
+	bf := start(t, nil, "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
 	if code := bf.wait(t, 30*time.Second); code != exitOK {
 		t.Errorf("backfill beside an idle scheduler: exit %d; stderr:\n%s", code, bf.stderr)
 	}
@@ -245,7 +327,7 @@ func TestTwoSchedulersOneStateDirectory(t *testing.T) {
 		t.Errorf("idle scheduler on SIGTERM: exit %d; stderr:\n%s", code, a.stderr)
 	}
 	// The lock went with the process: a new scheduler starts.
-	c := start(t, "", "schedule", "--once", "--config", cfg, "--out", out)
+	c := start(t, nil, "schedule", "--once", "--config", cfg, "--out", out)
 	if code := c.wait(t, 30*time.Second); code != exitOK {
 		t.Errorf("scheduler after the first stopped: exit %d; stderr:\n%s", code, c.stderr)
 	}
@@ -253,12 +335,13 @@ func TestTwoSchedulersOneStateDirectory(t *testing.T) {
 
 func TestBackfillWhileTheSchedulerRunsAReport(t *testing.T) {
 	dir := t.TempDir()
-	cfg := writeConfig(t, dir, `{cron: "* * * * *", period: previous_day, recompute_days: 0, catch_up: 1, grace_period: 100ms}`)
+	cfg := writeConfig(t, dir, `{cron: "* * * * *", period: previous_day, recompute_days: 0, catch_up: 1, grace_period: 100ms}`, true)
 	out := filepath.Join(dir, "out")
 	seedLedger(t, out, time.Now().Add(-time.Hour))
-	a := start(t, "1h", "schedule", "--config", cfg, "--out", out)
+	env, _ := heldBigQuery(t)
+	a := start(t, env, "schedule", "--config", cfg, "--out", out)
 	waitFor(t, "the catch-up run to start", func() bool { return hasOutcome(t, out, schedule.OutcomeRunning) })
-	bf := start(t, "", "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
+	bf := start(t, env, "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
 	if code := bf.wait(t, 30*time.Second); code != exitLocked {
 		t.Fatalf("backfill during a scheduled run: exit %d, want %d; stderr:\n%s", code, exitLocked, bf.stderr)
 	}
@@ -273,11 +356,16 @@ func TestBackfillWhileTheSchedulerRunsAReport(t *testing.T) {
 // neither loses the other's ledger entries.
 func TestSchedulerWaitsForABackfill(t *testing.T) {
 	dir := t.TempDir()
-	cfg := writeConfig(t, dir, `{cron: "0 3 1 1 *", period: previous_day, recompute_days: 0, catch_up: 0}`)
+	cfg := writeConfig(t, dir, `{cron: "0 3 1 1 *", period: previous_day, recompute_days: 0, catch_up: 0}`, true)
 	out := filepath.Join(dir, "out")
-	bf := start(t, "1s", "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
+	env, release := heldBigQuery(t)
+	bf := start(t, env, "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
 	waitFor(t, "the backfill to start", func() bool { return hasOutcome(t, out, schedule.OutcomeRunning) })
-	s := start(t, "", "schedule", "--once", "--config", cfg, "--out", out)
+	s := start(t, env, "schedule", "--once", "--config", cfg, "--out", out)
+	waitFor(t, "the scheduler to wait for the backfill", func() bool {
+		return strings.Contains(s.stderr.String(), "waiting for the output lock")
+	})
+	release()
 	if code := s.wait(t, 60*time.Second); code != exitOK {
 		t.Fatalf("scheduler: exit %d; stderr:\n%s", code, s.stderr)
 	}
@@ -301,9 +389,10 @@ func TestSchedulerWaitsForABackfill(t *testing.T) {
 
 func TestKilledRunLeavesNoPartialReportAndTheNextStartRecovers(t *testing.T) {
 	dir := t.TempDir()
-	cfg := writeConfig(t, dir, `{cron: "0 3 1 1 *", period: previous_day, recompute_days: 0, catch_up: 0}`)
+	cfg := writeConfig(t, dir, `{cron: "0 3 1 1 *", period: previous_day, recompute_days: 0, catch_up: 0}`, true)
 	out := filepath.Join(dir, "out")
-	p := start(t, "1h", "schedule", "--once", "--config", cfg, "--out", out)
+	env, release := heldBigQuery(t)
+	p := start(t, env, "schedule", "--once", "--config", cfg, "--out", out)
 	waitFor(t, "the run to start", func() bool { return hasOutcome(t, out, schedule.OutcomeRunning) })
 	p.cmd.Process.Signal(syscall.SIGKILL)
 	p.wait(t, 30*time.Second)
@@ -315,7 +404,8 @@ func TestKilledRunLeavesNoPartialReportAndTheNextStartRecovers(t *testing.T) {
 		t.Fatalf("killed run left report files %v", files)
 	}
 
-	q := start(t, "", "schedule", "--once", "--config", cfg, "--out", out)
+	release()
+	q := start(t, env, "schedule", "--once", "--config", cfg, "--out", out)
 	if code := q.wait(t, 60*time.Second); code != exitOK {
 		t.Fatalf("restart exit %d; stderr:\n%s", code, q.stderr)
 	}
@@ -332,25 +422,32 @@ func TestKilledRunLeavesNoPartialReportAndTheNextStartRecovers(t *testing.T) {
 
 func TestSIGTERMDuringARun(t *testing.T) {
 	cases := []struct {
-		name, grace, delay string
-		code               int
-		outcome            string
-		reports            int
+		name, grace string
+		// finish lets the held read go on after the signal.
+		finish  bool
+		code    int
+		outcome string
+		reports int
 	}{
-		{"finishes within the grace period", "60s", "1s", exitOK, schedule.OutcomeOK, 1},
-		{"cancelled after the grace period", "100ms", "1h", exitInterrupted, schedule.OutcomeInterrupted, 0},
+		{"finishes within the grace period", "60s", true, exitOK, schedule.OutcomeOK, 1},
+		{"cancelled after the grace period", "100ms", false, exitInterrupted, schedule.OutcomeInterrupted, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			// A fire time every minute and a ledger whose last one was an hour ago: the scheduler
 			// starts with a catch-up run.
-			cfg := writeConfig(t, dir, `{cron: "* * * * *", period: previous_day, recompute_days: 0, catch_up: 1, grace_period: `+c.grace+`}`)
+			cfg := writeConfig(t, dir, `{cron: "* * * * *", period: previous_day, recompute_days: 0, catch_up: 1, grace_period: `+c.grace+`}`, true)
 			out := filepath.Join(dir, "out")
 			seedLedger(t, out, time.Now().Add(-time.Hour))
-			p := start(t, c.delay, "schedule", "--config", cfg, "--out", out)
+			env, release := heldBigQuery(t)
+			p := start(t, env, "schedule", "--config", cfg, "--out", out)
 			waitFor(t, "the catch-up run to start", func() bool { return hasOutcome(t, out, schedule.OutcomeRunning) })
 			p.cmd.Process.Signal(syscall.SIGTERM)
+			if c.finish {
+				waitFor(t, "the scheduler to stop scheduling", func() bool { return strings.Contains(p.stderr.String(), "grace") })
+				release()
+			}
 			if code := p.wait(t, 60*time.Second); code != c.code {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", code, c.code, p.stderr)
 			}

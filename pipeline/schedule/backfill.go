@@ -6,14 +6,14 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 // Backfill computes one report per period, oldest first, and records each in the ledger.
 type Backfill struct {
 	Report string
-	// Windows are the periods to report (pipeline.Periods).
-	Windows []pipeline.Window
+	// Windows are the periods to report (window.Split).
+	Windows []window.Window
 	// Force recomputes periods the ledger already has with the same config hash.
 	Force      bool
 	ConfigHash string
@@ -25,12 +25,12 @@ type Backfill struct {
 	HTTPClient *http.Client
 	// Progress, when set, is called before each period (status "running") and after it (ok,
 	// skipped, failed, interrupted), with the number of periods finished so far.
-	Progress func(done, total int, w pipeline.Window, status string)
+	Progress func(done, total int, w window.Window, status string)
 }
 
 // Failure is one period that failed.
 type Failure struct {
-	Window pipeline.Window
+	Window window.Window
 	Err    error
 }
 
@@ -51,7 +51,7 @@ func (b *Backfill) Do(ctx context.Context) Summary {
 	log := r.logger
 	progress := b.Progress
 	if progress == nil {
-		progress = func(int, int, pipeline.Window, string) {}
+		progress = func(int, int, window.Window, string) {}
 	}
 	var s Summary
 	total := len(b.Windows)

@@ -7,16 +7,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
-func days(t *testing.T, from, to string) []pipeline.Window {
+func days(t *testing.T, from, to string) []window.Window {
 	t.Helper()
-	w, err := pipeline.ParseWindow(from, to, time.UTC)
+	w, err := window.Parse(from, to, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, _, err := pipeline.Periods(w, pipeline.EveryDay)
+	ps, _, err := window.Split(w, window.EveryDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestBackfillResumesAndReportsFailures(t *testing.T) {
 	}
 	ws := days(t, "2024-03-01", "2024-03-30")
 	rec := &recorder{}
-	rec.hook = func(_ context.Context, w pipeline.Window) error {
+	rec.hook = func(_ context.Context, w window.Window) error {
 		if w.FromDay() == "2024-03-15" {
 			return errors.New("bad day")
 		}
@@ -38,7 +38,7 @@ func TestBackfillResumesAndReportsFailures(t *testing.T) {
 	}
 	var progress []string
 	b := &Backfill{Windows: ws, ConfigHash: "h", Ledger: l, Run: rec.run,
-		Progress: func(done, total int, w pipeline.Window, status string) {
+		Progress: func(done, total int, w window.Window, status string) {
 			progress = append(progress, fmt.Sprintf("%d/%d %s", done, total, status))
 		}}
 	s := b.Do(context.Background())
@@ -75,7 +75,7 @@ func TestBackfillStopsWhenCancelled(t *testing.T) {
 	l, _ := OpenLedger(t.TempDir())
 	ctx, cancel := context.WithCancel(context.Background())
 	rec := &recorder{}
-	rec.hook = func(ctx context.Context, w pipeline.Window) error {
+	rec.hook = func(ctx context.Context, w window.Window) error {
 		if w.FromDay() == "2024-03-03" {
 			cancel()
 			return ctx.Err()

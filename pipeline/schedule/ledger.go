@@ -10,7 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/internal/atomicfile"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 // LedgerFile is the ledger's file name in the state directory.
@@ -57,7 +58,7 @@ type Entry struct {
 }
 
 // Ledger is the record of every run, kept in <state dir>/journeykpi-ledger.json and rewritten
-// atomically on every change. Only the holder of the state directory's output lock (LockFile)
+// atomically on every change. Only the holder of the state directory's output lock (OutputLockFile)
 // may change it, after a Reload; its methods are safe for concurrent use within that process.
 type Ledger struct {
 	mu      sync.Mutex
@@ -138,7 +139,7 @@ func (l *Ledger) save() error {
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	if err := pipeline.WriteFileAtomic(l.path, append(b, '\n')); err != nil {
+	if err := atomicfile.WriteBytes(l.path, append(b, '\n')); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
 	return nil
@@ -146,7 +147,7 @@ func (l *Ledger) save() error {
 
 // Done reports whether the latest finished run of window w succeeded with config hash hash: a
 // backfill skips such periods.
-func (l *Ledger) Done(w pipeline.Window, hash string) bool {
+func (l *Ledger) Done(w window.Window, hash string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	from, to := w.FromDay(), w.ToDay()

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 func TestLedgerDone(t *testing.T) {
@@ -14,7 +14,7 @@ func TestLedgerDone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, _ := pipeline.Day("2024-03-01", time.UTC)
+	w, _ := window.Day("2024-03-01", time.UTC)
 	put := func(id, outcome, hash string) {
 		if err := l.Put(Entry{RunID: id, From: "2024-03-01", To: "2024-03-01", Outcome: outcome, ConfigHash: hash}); err != nil {
 			t.Fatal(err)

@@ -11,12 +11,18 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 // RunFunc computes and writes one report for w (pipeline.Run in production). log already
 // carries run_id and window. It must leave no partial file when it fails or ctx is cancelled.
-type RunFunc func(ctx context.Context, w pipeline.Window, log *slog.Logger) (*pipeline.Outcome, error)
+type RunFunc func(ctx context.Context, w window.Window, log *slog.Logger) (Result, error)
+
+// Result is what a run tells the schedule: the files it wrote and how many rows it read.
+type Result struct {
+	Files    []string
+	RowsRead int64
+}
 
 // runner runs one window and records it: ledger entry before and after, panic recovery, logs,
 // webhook. The scheduler and the backfill share it.
@@ -56,7 +62,7 @@ func newRunID() string {
 func utc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // one runs w under ctx and returns the finished ledger entry. The error is the run's.
-func (r *runner) one(ctx context.Context, w pipeline.Window, trigger string, scheduled time.Time) (Entry, error) {
+func (r *runner) one(ctx context.Context, w window.Window, trigger string, scheduled time.Time) (Entry, error) {
 	e := Entry{
 		RunID: newRunID(), Trigger: trigger, From: w.FromDay(), To: w.ToDay(), ConfigHash: r.configHash,
 		Start: utc(r.clock.Now()), Outcome: OutcomeRunning,
@@ -70,15 +76,12 @@ func (r *runner) one(ctx context.Context, w pipeline.Window, trigger string, sch
 	}
 	log.Info("run started")
 	start := r.clock.Now()
-	o, err := r.safeRun(ctx, w, log)
+	res, err := r.safeRun(ctx, w, log)
 	e.End = utc(r.clock.Now())
 	switch {
 	case err == nil:
 		e.Outcome = OutcomeOK
-		e.Files = o.Files
-		if o.Result != nil {
-			e.RowsRead = o.Result.DataQuality.RowsRead
-		}
+		e.Files, e.RowsRead = res.Files, res.RowsRead
 		log.Info("run finished", "outcome", e.Outcome, "rows_read", e.RowsRead, "files", len(e.Files))
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		e.Outcome = OutcomeInterrupted
@@ -102,16 +105,12 @@ func (r *runner) one(ctx context.Context, w pipeline.Window, trigger string, sch
 
 // safeRun calls the run function, turning a panic into an error so one bad period does not end
 // the daemon.
-func (r *runner) safeRun(ctx context.Context, w pipeline.Window, log *slog.Logger) (o *pipeline.Outcome, err error) {
+func (r *runner) safeRun(ctx context.Context, w window.Window, log *slog.Logger) (res Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error("run panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			o, err = nil, fmt.Errorf("panic: %v", p)
+			res, err = Result{}, fmt.Errorf("panic: %v", p)
 		}
 	}()
-	o, err = r.run(ctx, w, log)
-	if err == nil && o == nil {
-		err = errors.New("run returned no outcome")
-	}
-	return o, err
+	return r.run(ctx, w, log)
 }

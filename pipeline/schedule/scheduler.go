@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 // maxWait is the longest the scheduler sleeps before looking at the clock again, so a wall
@@ -61,19 +61,19 @@ func New(o Options) *Scheduler {
 
 // job is one window to run and the fire time it belongs to.
 type job struct {
-	w         pipeline.Window
+	w         window.Window
 	trigger   string
 	scheduled time.Time
 }
 
 // Plan is what the run fired at at does, in order: the recompute windows, oldest first, then
 // the period it reports.
-func (s *Scheduler) Plan(at time.Time) []pipeline.Window {
-	target, err := pipeline.PeriodWindow(s.o.Period, at, s.o.Location)
+func (s *Scheduler) Plan(at time.Time) []window.Window {
+	target, err := window.Last(s.o.Period, at, s.o.Location)
 	if err != nil {
 		return nil
 	}
-	return append(pipeline.RecomputeWindows(s.o.Period, target, s.o.RecomputeDays), target)
+	return append(window.Recompute(s.o.Period, target, s.o.RecomputeDays), target)
 }
 
 func (s *Scheduler) jobs(at time.Time, trigger string) []job {
@@ -99,7 +99,7 @@ func (s *Scheduler) startup() ([]job, error) {
 	dead, err := s.o.Ledger.Abandon(now)
 	var js []job
 	for _, e := range dead {
-		w, perr := pipeline.ParseWindow(e.From, e.To, s.o.Location)
+		w, perr := window.Parse(e.From, e.To, s.o.Location)
 		if perr != nil {
 			continue
 		}
@@ -189,7 +189,7 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 
 // skip records fire time at as skipped because the previous run was still going.
 func (s *Scheduler) skip(at, now time.Time) {
-	target, _ := pipeline.PeriodWindow(s.o.Period, at, s.o.Location)
+	target, _ := window.Last(s.o.Period, at, s.o.Location)
 	s.o.Logger.Warn("fire time skipped: the previous run was still going", "at", at.Format(time.RFC3339),
 		"window", target.String())
 	e := Entry{RunID: newRunID(), Trigger: TriggerSchedule, Scheduled: utc(at), From: target.FromDay(),

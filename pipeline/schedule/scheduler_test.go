@@ -11,29 +11,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/journeykpi/journeykpi/kpi"
-	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 // recorder is a RunFunc that records the windows it was asked for.
 type recorder struct {
 	mu   sync.Mutex
 	runs []string
-	hook func(ctx context.Context, w pipeline.Window) error
+	hook func(ctx context.Context, w window.Window) error
 }
 
-func (r *recorder) run(ctx context.Context, w pipeline.Window, log *slog.Logger) (*pipeline.Outcome, error) {
+func (r *recorder) run(ctx context.Context, w window.Window, log *slog.Logger) (Result, error) {
 	r.mu.Lock()
 	r.runs = append(r.runs, w.String())
 	hook := r.hook
 	r.mu.Unlock()
 	if hook != nil {
 		if err := hook(ctx, w); err != nil {
-			return nil, err
+			return Result{}, err
 		}
 	}
-	return &pipeline.Outcome{Window: w, Files: []string{"r_" + w.FromDay() + "_" + w.ToDay() + ".json"},
-		Result: &kpi.Result{DataQuality: kpi.DataQuality{RowsRead: 42}}}, nil
+	return Result{Files: []string{"r_" + w.FromDay() + "_" + w.ToDay() + ".json"}, RowsRead: 42}, nil
 }
 
 func (r *recorder) got() []string {
@@ -52,7 +50,7 @@ func newScheduler(t *testing.T, clock Clock, rec *recorder, mod func(*Options)) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := Options{Report: "r", Cron: c, Period: pipeline.PreviousDay, Location: loc(t, "Europe/Berlin"),
+	o := Options{Report: "r", Cron: c, Period: window.PreviousDay, Location: loc(t, "Europe/Berlin"),
 		RecomputeDays: 0, CatchUp: 7, Grace: time.Minute, ConfigHash: "h1", Ledger: l, Run: rec.run, Clock: clock}
 	if mod != nil {
 		mod(&o)
@@ -70,7 +68,7 @@ func serveRuns(t *testing.T, clock Clock, stopAfter int, hook func(n int) error,
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rec := &recorder{}
-	rec.hook = func(context.Context, pipeline.Window) error {
+	rec.hook = func(context.Context, window.Window) error {
 		n := len(rec.got())
 		if n >= stopAfter {
 			cancel()
@@ -241,7 +239,7 @@ func TestGracefulShutdown(t *testing.T) {
 			defer cancel()
 			started, release := make(chan struct{}), make(chan struct{})
 			rec := &recorder{}
-			rec.hook = func(ctx context.Context, w pipeline.Window) error {
+			rec.hook = func(ctx context.Context, w window.Window) error {
 				close(started)
 				select {
 				case <-release:

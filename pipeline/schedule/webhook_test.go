@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 func TestWebhookOnSuccessAndFailure(t *testing.T) {
@@ -30,7 +30,7 @@ func TestWebhookOnSuccessAndFailure(t *testing.T) {
 	}))
 	defer srv.Close()
 	rec := &recorder{}
-	rec.hook = func(_ context.Context, w pipeline.Window) error {
+	rec.hook = func(_ context.Context, w window.Window) error {
 		if w.FromDay() == "2024-03-02" {
 			return context.DeadlineExceeded
 		}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/window"
+)
+
+// runHelp is what `journeykpi run --help` says after the flags.
+const runHelp = `
+Without --from/--to/--date the report covers report.from..report.to from the config, or else the
+schedule period before today (previous_day by default). Writes <out>/<name>_<from>_<to>.xlsx and
+.json atomically: on failure nothing partial is left.
+`
+
+func cmdRun(ctx context.Context, args []string, e console) error {
+	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR]")
+	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
+	wf := addWindowFlags(f, "report")
+	out := f.String("out", "", "output `directory` (default: report.out)")
+	timings := f.Bool("timings", false, "add step timings to the About sheet (the file then differs between runs)")
+	if help, err := parseArgs(f, args, e.stdout, runHelp); help || err != nil {
+		return err
+	}
+	cfg, fsys, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	win, err := wf.resolve(cfg, time.Now())
+	if err != nil {
+		return err
+	}
+	// Every line of the run, its final error included, carries run_id and window, as the
+	// scheduler's do, so that one run's lines can be picked out of a shared log.
+	log := e.logger.With("run_id", newRunID(), "window", win.String(), "trigger", "run")
+	o, err := pipeline.Run(ctx, pipeline.Job{
+		Config: cfg, Window: win, Out: *out, FS: fsys, Logger: log, Version: version, Timings: *timings,
+		Progress: progressWriter(e),
+	})
+	if err != nil {
+		return &runError{err: err, log: log}
+	}
+	for _, p := range o.Files {
+		fmt.Fprintln(e.stdout, p)
+	}
+	return nil
+}
+
+// newRunID is a random 16-hex-digit id, the same form the scheduler's ledger uses.
+func newRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// runError is a failed run's error together with the run's logger (run_id, window), so that
+// exitCode logs an internal failure on a line that says which run it was.
+type runError struct {
+	err error
+	log *slog.Logger
+}
+
+func (e *runError) Error() string { return e.err.Error() }
+func (e *runError) Unwrap() error { return e.err }
+
+// windowFlags are the --from, --to and --date flags of the commands that report one window.
+type windowFlags struct{ from, to, date *string }
+
+// addWindowFlags declares them on f; verb says what the command does with a day ("report").
+func addWindowFlags(f *flag.FlagSet, verb string) windowFlags {
+	return windowFlags{
+		from: f.String("from", "", "first `day` of the report, YYYY-MM-DD (report time zone)"),
+		to:   f.String("to", "", "last `day` of the report, inclusive"),
+		date: f.String("date", "", verb+" a single `day` (instead of --from/--to): YYYY-MM-DD, yesterday or today"),
+	}
+}
+
+// resolve is resolveWindow over the parsed flags.
+func (w windowFlags) resolve(cfg config.Config, now time.Time) (window.Window, error) {
+	return resolveWindow(cfg, *w.from, *w.to, *w.date, now)
+}
+
+// resolveWindow turns the --from/--to/--date flags into a window in the report time zone.
+func resolveWindow(cfg config.Config, from, to, date string, now time.Time) (window.Window, error) {
+	loc := cfg.Location()
+	switch {
+	case date != "" && (from != "" || to != ""):
+		return window.Window{}, usageErr("--date cannot be combined with --from/--to")
+	case date != "":
+		// "yesterday" and "today" are resolved in the report time zone, so a scheduler without a
+		// shell (a Kubernetes CronJob on a distroless image) can still ask for a given day.
+		switch date {
+		case "yesterday":
+			date = now.In(loc).AddDate(0, 0, -1).Format(time.DateOnly)
+		case "today":
+			date = now.In(loc).Format(time.DateOnly)
+		}
+		w, err := window.Day(date, loc)
+		if err != nil {
+			return w, usageErr("--date: %v", err)
+		}
+		return w, nil
+	case from != "" || to != "":
+		if from == "" || to == "" {
+			return window.Window{}, usageErr("--from and --to go together")
+		}
+		w, err := window.Parse(from, to, loc)
+		if err != nil {
+			return w, usageErr("--from/--to: %v", err)
+		}
+		return w, nil
+	case cfg.Report.From != "":
+		return window.Parse(cfg.Report.From, cfg.Report.To, loc)
+	}
+	// The schedule period before now, in the report time zone.
+	return window.Last(cfg.Schedule.Period, now, loc)
+}

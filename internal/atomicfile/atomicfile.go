@@ -1,0 +1,121 @@
+package atomicfile
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// tempPattern is the name of a write's temporary file beside its target: ".<name>.tmp-<random>".
+// IsTemp recognises exactly these names.
+const (
+	tempPrefix = "."
+	tempInfix  = ".tmp-"
+)
+
+// IsTemp reports whether name is a temporary file of a write (".<name>.tmp-123"): one that outlives
+// its process was left by a kill mid-write.
+func IsTemp(name string) bool {
+	return strings.HasPrefix(name, tempPrefix) && strings.Contains(name, tempInfix)
+}
+
+// Write writes a file so that a reader never sees half of it: write fills a temporary file in the
+// same directory, which is synced, closed and renamed over path; then the directory itself is
+// synced so the rename survives a crash. When write (or any step) fails, the temporary file is
+// removed and an existing file at path is left untouched. The file is created with mode 0644. It
+// is safe for concurrent use on different paths.
+func Write(path string, write func(io.Writer) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, tempPrefix+base+tempInfix+"*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmpName := tmp.Name()
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmpName)
+		}
+	}()
+	bw := bufio.NewWriterSize(tmp, 1<<16)
+	if err = write(bw); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = bw.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
+	}
+	if err = os.Rename(tmpName, path); err != nil {
+		return fmt.Errorf("rename %s: %w", path, err)
+	}
+	// The file is complete and in place from here on; a failed directory sync is still reported
+	// because the rename may not survive a crash.
+	if err := SyncDir(dir); err != nil {
+		return fmt.Errorf("sync directory of %s: %w", path, err)
+	}
+	return nil
+}
+
+// WriteBytes writes data to path with Write.
+func WriteBytes(path string, data []byte) error {
+	return Write(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// SyncDir syncs a directory, so that renames into it survive a crash.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	// Some file systems cannot sync a directory; the rename is still in place.
+	if errors.Is(err, syscall.EINVAL) {
+		err = nil
+	}
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// RemoveStale deletes the temporary files that writes killed mid-way left in dir and returns how
+// many it removed. A missing dir has none. Call it only while no live write can be using dir
+// (holding the output's lock), so that no live write's temporary file is taken.
+func RemoveStale(dir string) (int, error) {
+	es, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range es {
+		if e.Type().IsRegular() && IsTemp(e.Name()) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+				n++
+			}
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,107 @@
+package group
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/pipeline/ingest"
+)
+
+// randomRows makes n rows for about n/5 customers, with some exact duplicates.
+func randomRows(n int, seed uint64) []ingest.Row {
+	r := rand.New(rand.NewPCG(seed, 1))
+	rows := make([]ingest.Row, 0, n)
+	for len(rows) < n {
+		ev := kpi.Event{Time: 1e15 + r.Int64N(1e12), Stage: int8(r.IntN(4)) - 1, Touchpoint: uint32(r.IntN(3)),
+			Revenue: math.NaN(), Sentiment: float32(math.NaN())}
+		rw := ingest.Row{Cust: uint64(r.IntN(n/5 + 1)), Ev: ev}
+		rows = append(rows, rw)
+		if r.IntN(20) == 0 {
+			rows = append(rows, rw) // an exact duplicate
+		}
+	}
+	return rows
+}
+
+// foldAll folds every partition of g and renders the journeys as text, in fold order.
+func foldAll(t *testing.T, g *Grouper) ([]string, Stats) {
+	t.Helper()
+	remap := &kpi.Remap{EventName: []uint32{0}, Touchpoint: []uint32{0, 1, 2}, Campaign: []uint32{0}, Segment: []uint32{0}}
+	var out []string
+	var total Stats
+	var s journeySorter
+	for p := 0; p < partitions; p++ {
+		rows, err := g.load(p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := s.journeys(rows, remap, func(j *kpi.Journey) {
+			out = append(out, fmt.Sprintf("%d:%v", j.Customer, j.Events))
+		})
+		total.add(st)
+	}
+	return out, total
+}
+
+func TestGrouperSpillGivesTheSameJourneys(t *testing.T) {
+	rows := randomRows(20000, 7)
+	var results [][]string
+	for _, budget := range []int64{1 << 30, 64 * int64(rowSize), 1000 * int64(rowSize)} {
+		g := New(budget, t.TempDir())
+		// Add in uneven batches, shuffled differently per budget: the order of input must not matter.
+		in := slices.Clone(rows)
+		rand.New(rand.NewPCG(uint64(budget), 2)).Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
+		for lo := 0; lo < len(in); lo += 777 {
+			if err := g.Add(in[lo:min(lo+777, len(in))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if budget < 1<<30 && g.SpilledRows() == 0 {
+			t.Errorf("budget %d: nothing spilled", budget)
+		}
+		if budget == 1<<30 && g.SpilledRows() != 0 {
+			t.Errorf("spilled within budget")
+		}
+		js, st := foldAll(t, g)
+		if st.Rows != int64(len(rows)) || st.Duplicates == 0 {
+			t.Errorf("budget %d: stats %+v for %d rows", budget, st, len(rows))
+		}
+		if err := g.Close(); err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, js)
+	}
+	for i := 1; i < len(results); i++ {
+		if !slices.Equal(results[0], results[i]) {
+			t.Fatalf("journeys differ between budgets (run %d)", i)
+		}
+	}
+}
+
+func TestPartitionsSpreadSequentialIDs(t *testing.T) {
+	var counts [partitions]int
+	for id := uint64(0); id < 256*100; id++ {
+		counts[partitionOf(id)]++
+	}
+	lo, hi := slices.Min(counts[:]), slices.Max(counts[:])
+	if lo < 50 || hi > 200 {
+		t.Errorf("partition sizes range %d..%d for 100 ids each on average", lo, hi)
+	}
+}
+
+func BenchmarkFoldPartition(b *testing.B) {
+	rows := randomRows(100000, 3)
+	remap := &kpi.Remap{EventName: []uint32{0}, Touchpoint: []uint32{0, 1, 2}, Campaign: []uint32{0}, Segment: []uint32{0}}
+	buf := make([]ingest.Row, len(rows))
+	var s journeySorter
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		copy(buf, rows)
+		s.journeys(buf, remap, func(*kpi.Journey) {})
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
+}

@@ -1,0 +1,58 @@
+package ingest
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/journeykpi/journeykpi/internal/fault"
+	"github.com/journeykpi/journeykpi/kpi"
+)
+
+// Reasons a row is rejected (SPEC §1). They are the keys of data_quality.rejected_by_reason.
+const (
+	RejectCustomerMissing  = "customer_id_missing"
+	RejectTimeMissing      = "event_time_missing"
+	RejectTimeUnparseable  = "event_time_unparseable"
+	RejectTimeOutOfRange   = "event_time_out_of_range"
+	RejectEventNameMissing = "event_name_missing"
+	RejectStageMissing     = "stage_missing"
+	RejectStageUnknown     = "stage_unknown"
+	RejectRevenueNotNumber = "revenue_not_a_number"
+	RejectSentimentNaN     = "sentiment_not_a_number"
+	RejectSentimentRange   = "sentiment_out_of_range"
+	RejectMalformedRow     = "malformed_row"
+	malformedColumn        = "__malformed"
+	minPlausibleMicros     = int64(0)                // 1970-01-01
+	maxPlausibleMicros     = int64(7258118400000000) // 2200-01-01
+)
+
+// Row is one event on the data contract with its customer key: what the mapper emits and the
+// grouper stores. It holds no pointers, so spilled rows are its bytes.
+type Row struct {
+	Cust uint64
+	Ev   kpi.Event
+}
+
+// column returns the array named name in rec, or nil.
+func column(rec arrow.Record, name string) arrow.Array {
+	idx := rec.Schema().FieldIndices(name)
+	if len(idx) == 0 {
+		return nil
+	}
+	return rec.Column(idx[0])
+}
+
+// MissingColumnError says that a required column is not in the source.
+type MissingColumnError struct {
+	Canonical, Source string
+}
+
+func (e *MissingColumnError) Error() string {
+	if e.Canonical == e.Source {
+		return fmt.Sprintf("the source has no column %q (required; map it with source.columns.%s)", e.Source, e.Canonical)
+	}
+	return fmt.Sprintf("the source has no column %q (source.columns.%s)", e.Source, e.Canonical)
+}
+
+// Kind makes a missing column a configuration error: the user maps it in source.columns.
+func (e *MissingColumnError) Kind() fault.Kind { return fault.Config }

@@ -1,0 +1,399 @@
+package ingest
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/journeykpi/journeykpi/kpi"
+)
+
+// keyFunc returns row i's key and whether it has one.
+type keyFunc func(i int) (uint64, bool)
+
+// timeFunc returns row i's time in Unix micros, or the reason it has none.
+type timeFunc func(i int) (int64, string)
+
+// floatFunc returns row i's value; null means absent; !ok means present but not a number.
+type floatFunc func(i int) (v float64, null, ok bool)
+
+// hashString is FNV-1a 64: stable across runs and machines, so partitions are too. 0 is kept
+// for "no key".
+func hashString(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// keyColumn reads a customer key: integers as themselves, strings hashed. Null or empty is no key.
+func keyColumn(a arrow.Array, name string) (keyFunc, error) {
+	switch c := a.(type) {
+	case *array.Int64:
+		return func(i int) (uint64, bool) { return uint64(c.Value(i)), c.IsValid(i) }, nil
+	case *array.Int32:
+		return func(i int) (uint64, bool) { return uint64(c.Value(i)), c.IsValid(i) }, nil
+	case *array.Uint64:
+		return func(i int) (uint64, bool) { return c.Value(i), c.IsValid(i) }, nil
+	}
+	if d, ok := a.(*array.Dictionary); ok {
+		// Hash each dictionary value once.
+		dict, err := stringColumn(d.Dictionary(), name)
+		if err != nil {
+			return nil, err
+		}
+		hs := make([]uint64, d.Dictionary().Len())
+		for j := range hs {
+			if s, ok := dict(j); ok && strings.TrimSpace(s) != "" {
+				hs[j] = hashString(s)
+			}
+		}
+		return func(i int) (uint64, bool) {
+			if d.IsNull(i) {
+				return 0, false
+			}
+			h := hs[d.GetValueIndex(i)]
+			return h, h != 0
+		}, nil
+	}
+	str, err := stringColumn(a, name)
+	if err != nil {
+		return nil, err
+	}
+	return func(i int) (uint64, bool) {
+		s, ok := str(i)
+		if !ok || strings.TrimSpace(s) == "" {
+			return 0, false
+		}
+		return hashString(s), true
+	}, nil
+}
+
+// optKeyColumn is keyColumn for an optional column (order_id): absent means no key. Integer ids
+// are hashed through their decimal text so that 7 and "7" are the same order.
+func optKeyColumn(a arrow.Array, name string) (keyFunc, error) {
+	if a == nil {
+		return func(int) (uint64, bool) { return 0, false }, nil
+	}
+	switch c := a.(type) {
+	case *array.Int64:
+		return decimalKey(c, func(i int) string { return strconv.FormatInt(c.Value(i), 10) }), nil
+	case *array.Int32:
+		return decimalKey(c, func(i int) string { return strconv.FormatInt(int64(c.Value(i)), 10) }), nil
+	case *array.Uint64:
+		return decimalKey(c, func(i int) string { return strconv.FormatUint(c.Value(i), 10) }), nil
+	case *array.Null:
+		return func(int) (uint64, bool) { return 0, false }, nil
+	}
+	return keyColumn(a, name)
+}
+
+// decimalKey hashes an integer column's row through its decimal text; null is no key.
+func decimalKey(a arrow.Array, text func(i int) string) keyFunc {
+	return func(i int) (uint64, bool) {
+		if a.IsNull(i) {
+			return 0, false
+		}
+		return hashString(text(i)), true
+	}
+}
+
+// stringColumn reads string-like arrays: string, large string, dictionary of strings.
+func stringColumn(a arrow.Array, name string) (func(int) (string, bool), error) {
+	switch c := a.(type) {
+	case *array.String:
+		return func(i int) (string, bool) { return c.Value(i), c.IsValid(i) }, nil
+	case *array.LargeString:
+		return func(i int) (string, bool) { return c.Value(i), c.IsValid(i) }, nil
+	case *array.Binary:
+		return func(i int) (string, bool) { return string(c.Value(i)), c.IsValid(i) }, nil
+	case *array.Dictionary:
+		vals, err := stringColumn(c.Dictionary(), name)
+		if err != nil {
+			return nil, err
+		}
+		return func(i int) (string, bool) {
+			if c.IsNull(i) {
+				return "", false
+			}
+			return vals(c.GetValueIndex(i))
+		}, nil
+	case *array.Null:
+		return func(int) (string, bool) { return "", false }, nil
+	case *array.Int64:
+		return func(i int) (string, bool) { return strconv.FormatInt(c.Value(i), 10), c.IsValid(i) }, nil
+	}
+	return nil, fmt.Errorf("column %q has type %s; journeykpi reads it as text (string)", name, a.DataType())
+}
+
+// codes interns a string column into dict; nil when the column is absent. Null → code 0.
+func codes(a arrow.Array, dict *kpi.Dict, name string) ([]uint32, error) {
+	if a == nil {
+		return nil, nil
+	}
+	out := make([]uint32, a.Len())
+	if d, ok := a.(*array.Dictionary); ok {
+		vals, err := stringColumn(d.Dictionary(), name)
+		if err != nil {
+			return nil, err
+		}
+		m := make([]uint32, d.Dictionary().Len())
+		for j := range m {
+			if s, ok := vals(j); ok {
+				m[j] = intern(dict, strings.TrimSpace(s))
+			}
+		}
+		for i := range out {
+			if d.IsValid(i) {
+				out[i] = m[d.GetValueIndex(i)]
+			}
+		}
+		return out, nil
+	}
+	str, err := stringColumn(a, name)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if s, ok := str(i); ok {
+			out[i] = intern(dict, strings.TrimSpace(s))
+		}
+	}
+	return out, nil
+}
+
+// intern returns s's code in dict. A new value is copied first: Arrow strings point into the
+// record's buffers, which a source may reuse after emit returns, and which a string kept in the
+// dictionary would otherwise hold in memory for the whole run.
+func intern(dict *kpi.Dict, s string) uint32 {
+	if c, ok := dict.Lookup(s); ok {
+		return c
+	}
+	return dict.Code(strings.Clone(s))
+}
+
+// floatColumn reads a number column; an absent column is all null.
+func floatColumn(a arrow.Array, name string) (floatFunc, error) {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	switch c := a.(type) {
+	case nil, *array.Null:
+		return func(int) (float64, bool, bool) { return 0, true, true }, nil
+	case *array.Float64:
+		return func(i int) (float64, bool, bool) {
+			if c.IsNull(i) {
+				return 0, true, true
+			}
+			v := c.Value(i)
+			return v, false, finite(v)
+		}, nil
+	case *array.Float32:
+		return func(i int) (float64, bool, bool) {
+			if c.IsNull(i) {
+				return 0, true, true
+			}
+			v := float64(c.Value(i))
+			return v, false, finite(v)
+		}, nil
+	case *array.Int64:
+		return func(i int) (float64, bool, bool) { return float64(c.Value(i)), c.IsNull(i), true }, nil
+	case *array.Int32:
+		return func(i int) (float64, bool, bool) { return float64(c.Value(i)), c.IsNull(i), true }, nil
+	case *array.Decimal128:
+		scale := c.DataType().(*arrow.Decimal128Type).Scale
+		return func(i int) (float64, bool, bool) {
+			if c.IsNull(i) {
+				return 0, true, true
+			}
+			return c.Value(i).ToFloat64(scale), false, true
+		}, nil
+	}
+	str, err := stringColumn(a, name)
+	if err != nil {
+		return nil, fmt.Errorf("column %q has type %s; journeykpi reads it as a number", name, a.DataType())
+	}
+	return func(i int) (float64, bool, bool) {
+		s, ok := str(i)
+		s = strings.TrimSpace(s)
+		if !ok || s == "" {
+			return 0, true, true
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		return v, false, err == nil && finite(v)
+	}, nil
+}
+
+// timeLayouts are the text forms of event_time accepted, tried in order. Layouts without an
+// offset are read in the source time zone.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999 -0700 MST",
+	"2006-01-02 15:04:05.999999999 MST",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04",
+	"2006-01-02 15:04",
+	time.DateOnly,
+}
+
+// ParseTime parses a text event_time: RFC 3339, "YYYY-MM-DD hh:mm:ss[.frac][zone]", a date, or
+// integer epoch microseconds. Times without an offset are in loc.
+func ParseTime(s string, loc *time.Location) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, false
+	}
+	if c := s[0]; c >= '0' && c <= '9' && !strings.ContainsAny(s, "-:T ") {
+		v, err := strconv.ParseInt(s, 10, 64)
+		return v, err == nil
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			return t.UnixMicro(), true
+		}
+	}
+	return 0, false
+}
+
+func plausible(t int64) string {
+	if t < minPlausibleMicros || t >= maxPlausibleMicros {
+		return RejectTimeOutOfRange
+	}
+	return ""
+}
+
+// timeColumn reads event_time: Arrow timestamps (naive ones in loc), dates, integer epoch
+// micros, or text.
+func timeColumn(a arrow.Array, loc *time.Location, name string) (timeFunc, error) {
+	switch c := a.(type) {
+	case *array.Timestamp:
+		tt := c.DataType().(*arrow.TimestampType)
+		unit := tt.Unit
+		naive := tt.TimeZone == ""
+		return func(i int) (int64, string) {
+			if c.IsNull(i) {
+				return 0, RejectTimeMissing
+			}
+			var us int64
+			v := int64(c.Value(i))
+			switch unit {
+			case arrow.Second:
+				us = v * 1e6
+			case arrow.Millisecond:
+				us = v * 1e3
+			case arrow.Microsecond:
+				us = v
+			case arrow.Nanosecond:
+				us = v / 1e3
+			}
+			if naive && loc != time.UTC {
+				w := time.UnixMicro(us).UTC()
+				us = time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc).UnixMicro()
+			}
+			return us, plausible(us)
+		}, nil
+	case *array.Date32:
+		return func(i int) (int64, string) {
+			if c.IsNull(i) {
+				return 0, RejectTimeMissing
+			}
+			d := c.Value(i).ToTime()
+			us := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).UnixMicro()
+			return us, plausible(us)
+		}, nil
+	case *array.Int64:
+		return func(i int) (int64, string) {
+			if c.IsNull(i) {
+				return 0, RejectTimeMissing
+			}
+			return c.Value(i), plausible(c.Value(i))
+		}, nil
+	}
+	str, err := stringColumn(a, name)
+	if err != nil {
+		return nil, fmt.Errorf("column %q has type %s; event_time must be a timestamp, date, integer epoch micros or text", name, a.DataType())
+	}
+	return func(i int) (int64, string) {
+		s, ok := str(i)
+		if !ok || strings.TrimSpace(s) == "" {
+			return 0, RejectTimeMissing
+		}
+		us, ok := ParseTime(s, loc)
+		if !ok {
+			return 0, RejectTimeUnparseable
+		}
+		return us, plausible(us)
+	}, nil
+}
+
+// textType reports whether stringColumn reads a column of type t.
+func textType(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.NULL, arrow.INT64:
+		return true
+	case arrow.DICTIONARY:
+		return textType(t.(*arrow.DictionaryType).ValueType)
+	}
+	return false
+}
+
+// keyType reports whether keyColumn and optKeyColumn read a column of type t.
+func keyType(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.INT32, arrow.UINT64:
+		return true
+	}
+	return textType(t)
+}
+
+// numberType reports whether floatColumn reads a column of type t.
+func numberType(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.FLOAT64, arrow.FLOAT32, arrow.INT32, arrow.DECIMAL128:
+		return true
+	}
+	return textType(t)
+}
+
+// timeType reports whether timeColumn reads a column of type t.
+func timeType(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.TIMESTAMP, arrow.DATE32:
+		return true
+	}
+	return textType(t)
+}
+
+// CheckType says whether a source column name of type typ can be read as contract column
+// canonical (customer_id, event_time, revenue…, or the spend's date and cost): nil when it can,
+// else the error a run would fail with. validate uses it to refuse exactly what a run would.
+func CheckType(canonical, name string, typ arrow.DataType) error {
+	switch canonical {
+	case "customer_id", "order_id":
+		if !keyType(typ) {
+			return fmt.Errorf("column %q has type %s; journeykpi reads %s as an integer or text", name, typ, canonical)
+		}
+	case "event_time", "date":
+		if !timeType(typ) {
+			return fmt.Errorf("column %q has type %s; %s must be a timestamp, date, integer epoch micros or text", name, typ, canonical)
+		}
+	case "revenue", "sentiment", "cost":
+		if !numberType(typ) {
+			return fmt.Errorf("column %q has type %s; journeykpi reads %s as a number", name, typ, canonical)
+		}
+	default:
+		if !textType(typ) {
+			return fmt.Errorf("column %q has type %s; journeykpi reads %s as text (string)", name, typ, canonical)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,168 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/internal/fault"
+	"github.com/journeykpi/journeykpi/pipeline/ingest"
+	"github.com/journeykpi/journeykpi/pipeline/source/bigquery"
+	"github.com/journeykpi/journeykpi/pipeline/source/files"
+)
+
+// Open opens the events source the config describes (cfg validated by config.Parse). fsys, when
+// non-nil, is where a files source resolves its paths. log receives what a remote source has to
+// say (its job ids, a fallback to the slow row path, each retry); nil discards.
+func Open(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Logger) (Source, error) {
+	c := cfg.Source.Columns
+	cols := []string{c.CustomerID, c.EventTime, c.EventName, c.Stage, c.Touchpoint, c.Campaign, c.Segment,
+		c.OrderID, c.Revenue, c.Sentiment}
+	switch cfg.Source.Kind {
+	case "files":
+		s, err := files.New(cfg.Source.Files, files.Options{FS: fsys, Columns: cols})
+		if err != nil {
+			return nil, fmt.Errorf("source: %w", err)
+		}
+		return s, nil
+	case "bigquery":
+		return openBigQuery(ctx, cfg.Source.BigQuery, cfg.Source.Preset, c.EventTime, cols, logger(log).With("source", "events"))
+	}
+	return nil, fault.Errorf(fault.Config, "source.kind: source kind %q is not available", cfg.Source.Kind)
+}
+
+// logger is log, or one that discards when log is nil.
+func logger(log *slog.Logger) *slog.Logger {
+	if log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return log
+}
+
+// openBigQuery opens a BigQuery source wrapped in its bounded retry policy, both logging to log.
+func openBigQuery(ctx context.Context, c config.BigQuery, preset, timeCol string, cols []string, log *slog.Logger) (Source, error) {
+	src, err := bigquery.Open(ctx, bigquery.Options{Config: c, Preset: preset, TimeColumn: timeCol, Columns: cols, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	p := RetryPolicyFromConfig(c.Retry)
+	p.OnRetry = func(attempt int, pause time.Duration, err error) {
+		log.Warn("read failed, retrying", "attempt", attempt, "pause_seconds", pause.Seconds(), "error", err.Error())
+	}
+	return WithRetry(src, p), nil
+}
+
+// OpenSpend opens the spend source the config describes, or returns nil when it has none. fsys
+// and log are as for Open.
+func OpenSpend(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Logger) (Source, error) {
+	if cfg.Source.Spend == nil {
+		return nil, nil
+	}
+	sp := cfg.Source.Spend
+	switch sp.Kind {
+	case "files":
+		s, err := files.New(sp.Files, files.Options{FS: fsys})
+		if err != nil {
+			return nil, fmt.Errorf("spend: %w", err)
+		}
+		return s, nil
+	case "bigquery":
+		cols := sp.Columns
+		return openBigQuery(ctx, sp.BigQuery, "", cols.Date, []string{cols.Date, cols.Touchpoint, cols.Cost}, logger(log).With("source", "spend"))
+	}
+	return nil, fault.Errorf(fault.Config, "source.spend.kind: spend source kind %q is not available", sp.Kind)
+}
+
+// CheckSchema opens the source, and the spend source when there is one, and checks that the
+// columns the config needs are there with a type journeykpi reads. It returns a short
+// human-readable report, or one error listing every problem.
+func CheckSchema(ctx context.Context, cfg config.Config, fsys fs.FS) (string, error) {
+	src, err := Open(ctx, &cfg, fsys, nil)
+	if err != nil {
+		return "", err
+	}
+	if c, ok := src.(Closer); ok {
+		defer c.Close()
+	}
+	var b strings.Builder
+	cols := cfg.Source.Columns
+	problems, err := checkColumns(ctx, &b, "source", src, []colNeed{
+		{"customer_id", cols.CustomerID, true}, {"event_time", cols.EventTime, true},
+		{"event_name", cols.EventName, cfg.Funnel.Match == "events"}, {"stage", cols.Stage, cfg.Funnel.Match == "stage"},
+		{"touchpoint", cols.Touchpoint, false}, {"campaign", cols.Campaign, false}, {"segment", cols.Segment, false},
+		{"order_id", cols.OrderID, false}, {"revenue", cols.Revenue, false}, {"sentiment", cols.Sentiment, false},
+	})
+	if err != nil {
+		return "", err
+	}
+	spend, err := OpenSpend(ctx, &cfg, fsys, nil)
+	if err != nil {
+		return "", err
+	}
+	if spend != nil {
+		if c, ok := spend.(Closer); ok {
+			defer c.Close()
+		}
+		sc := cfg.Source.Spend.Columns
+		sp, err := checkColumns(ctx, &b, "spend", spend, []colNeed{
+			{"date", sc.Date, true}, {"touchpoint", sc.Touchpoint, true}, {"cost", sc.Cost, true},
+		})
+		if err != nil {
+			return "", err
+		}
+		problems = append(problems, sp...)
+	}
+	if len(problems) > 0 {
+		return "", fault.Errorf(fault.Config, "%s", strings.Join(problems, "; "))
+	}
+	return b.String(), nil
+}
+
+// colNeed is a contract column the config needs from a source: its canonical name, the
+// source's name for it, and whether it must be there.
+type colNeed struct {
+	canonical, name string
+	required        bool
+}
+
+// checkColumns writes what src has for each need to b and returns the problems: a required
+// column absent, or one of a type journeykpi cannot read. The error is the schema's own.
+func checkColumns(ctx context.Context, b *strings.Builder, what string, src Source, needs []colNeed) ([]string, error) {
+	fmt.Fprintf(b, "%s: %s\n", what, Describe(src))
+	s, ok := src.(Schemer)
+	if !ok {
+		b.WriteString("  schema not checked (the source cannot report it without reading)\n")
+		return nil, nil
+	}
+	schema, err := s.Schema(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s schema: %w", what, err)
+	}
+	var problems []string
+	for _, n := range needs {
+		idx := schema.FieldIndices(n.name)
+		switch {
+		case len(idx) > 0:
+			typ := schema.Field(idx[0]).Type
+			if err := ingest.CheckType(n.canonical, n.name, typ); err != nil {
+				if what == "spend" {
+					err = fmt.Errorf("spend: %w", err)
+				}
+				problems = append(problems, err.Error())
+				continue
+			}
+			fmt.Fprintf(b, "  %-12s <- %-20s %s\n", n.canonical, n.name, typ)
+		case n.required && what == "spend":
+			problems = append(problems, ingest.MissingSpendColumn(n.canonical, n.name).Error())
+		case n.required:
+			problems = append(problems, (&ingest.MissingColumnError{Canonical: n.canonical, Source: n.name}).Error())
+		default:
+			fmt.Fprintf(b, "  %-12s    (absent: optional)\n", n.canonical)
+		}
+	}
+	return problems, nil
+}

@@ -1,0 +1,64 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+)
+
+// Source reads touchpoint events, or spend rows, as Arrow record batches. Column names are the
+// source's own; pipeline/ingest maps them onto the data contract (config source.columns).
+//
+// The source packages (files, bigquery) satisfy it without importing this package, so its
+// methods use only standard and Arrow types.
+type Source interface {
+	// Read streams every row that may fall in [start, end) to emit, batch by batch, in no
+	// particular order. It may pass rows outside the range (the caller filters them), never fewer
+	// than those in it. emit may be called from several goroutines at once; a record is valid
+	// only during the call (Retain it to keep it). Read stops at the first error, from the read
+	// or from emit, and returns it; an empty source returns nil without calling emit.
+	Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error
+}
+
+// Describer is a Source that can say what it reads, for logs and the workbook's About sheet.
+type Describer interface {
+	// Describe returns a one-line description (files matched, table or query).
+	Describe() string
+}
+
+// ReadReporter is a Source that can say what its latest Read did — the files it opened, or the
+// statement it ran with its parameters — from what that Read already knew, without touching the
+// files or the service again. The workbook's About sheet shows it.
+type ReadReporter interface {
+	// LastRead describes the latest Read that got as far as reading; "" before any.
+	LastRead() string
+}
+
+// Planner is a Source that can estimate a read without doing it (journeykpi plan).
+type Planner interface {
+	// Plan returns what Read would do for [start, end): the query with its parameters, or the
+	// list of files, and the bytes it would scan (-1 when unknown).
+	Plan(ctx context.Context, start, end time.Time) (text string, bytes int64, err error)
+}
+
+// Closer is a Source holding resources (clients, connections) to release after use.
+type Closer interface {
+	// Close releases them once every Read has returned; the source is not used afterwards.
+	Close() error
+}
+
+// Schemer is a Source that can report its columns without reading rows (journeykpi validate).
+type Schemer interface {
+	// Schema returns the columns Read would produce, with their Arrow types.
+	Schema(ctx context.Context) (*arrow.Schema, error)
+}
+
+// Describe is src's own description when it is a Describer, else its type.
+func Describe(src Source) string {
+	if d, ok := src.(Describer); ok {
+		return d.Describe()
+	}
+	return fmt.Sprintf("%T", src)
+}

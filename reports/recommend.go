@@ -1,0 +1,150 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/journeykpi/journeykpi/kpi"
+)
+
+// worded returns r with every recommendation worded as one plain sentence (Text), the form both
+// the workbook and the JSON show. r itself is not changed.
+func worded(r *kpi.Result) *kpi.Result {
+	recs := r.Allocation.Recommendations
+	if len(recs) == 0 {
+		return r
+	}
+	w := *r
+	w.Allocation.Recommendations = make([]kpi.Recommendation, len(recs))
+	money := moneyWords(r.Report.Currency)
+	for i, rec := range recs {
+		rec.Text = recommendationText(rec, r.Allocation.Uplift, money)
+		w.Allocation.Recommendations[i] = rec
+	}
+	return &w
+}
+
+// recommendationText words one recommendation, with its amounts rounded for reading (about).
+func recommendationText(rec kpi.Recommendation, uplift float64, money func(float64) string) string {
+	switch {
+	case rec.Opportunity != nil:
+		o := rec.Opportunity
+		return fmt.Sprintf("Raising %s conversion by %s (now %s) would bring about %s more customers to %s, worth about %s in revenue.",
+			o.Step, percentWords(uplift), percentWords(o.Conversion), countWords(o.ExtraCustomers), o.Stage, money(about(o.Value)))
+	case rec.Shift != nil:
+		s := rec.Shift
+		return fmt.Sprintf("Moving about %s of spend from %s (%s revenue per %s spent) to %s (%s per %s) would bring about %s more revenue.",
+			money(about(s.Amount)), s.From, money(round2(s.FromROAS)), money(1), s.To, money(round2(s.ToROAS)), money(1),
+			money(about(s.ExpectedRevenueChange)))
+	case rec.Reach != nil:
+		s := rec.Reach
+		return fmt.Sprintf("%s earns about %s per customer reached and %s about %s: reaching %s of %s's %s customers (about %s) through %s instead would bring about %s more revenue.",
+			capitalise(s.Best), money(round2(s.BestPerCustomer)), s.Worst, money(round2(s.WorstPerCustomer)),
+			percentWords(s.Share), s.Worst, groupDigits(float64(s.WorstReached)), countWords(s.Moved), s.Best, money(about(s.Gain)))
+	case rec.PainPoint != nil:
+		c := rec.PainPoint
+		mood := "n/a"
+		if c.Sentiment != nil {
+			mood = strconv.FormatFloat(*c.Sentiment, 'f', 2, 64)
+		}
+		// A pain point is among the lowest cells, which need not be negative: say "bad" only
+		// when it is.
+		feel := "are among the least satisfied"
+		if c.Sentiment != nil && *c.Sentiment < 0 {
+			feel = "feel bad"
+		}
+		text := fmt.Sprintf("Customers at %s through %s %s (average sentiment %s from %s customers): ", c.Stage, c.Touchpoint, feel, mood,
+			groupDigits(float64(c.Customers)))
+		if math.Round(c.Value*100) > 0 {
+			return text + fmt.Sprintf("fixing it so %s more of them move on is worth about %s.", percentWords(c.Uplift), money(about(c.Value)))
+		}
+		return text + "find out what goes wrong there."
+	}
+	return ""
+}
+
+// about rounds a money amount for a sentence: two significant digits from 100 up, whole units
+// from 10, cents below (so that a small amount never reads as 0; kpi words no amount that rounds
+// to no cent).
+func about(x float64) float64 {
+	ax := math.Abs(x)
+	switch {
+	case ax < 10:
+		return round2(x)
+	case ax < 100:
+		return math.Round(x)
+	}
+	scale := math.Pow(10, math.Floor(math.Log10(ax))-1)
+	return math.Round(x/scale) * scale
+}
+
+// round2 rounds to cents.
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// countWords words a number of customers: whole from 10 up, one decimal below.
+func countWords(x float64) string {
+	if x < 10 {
+		return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64)
+	}
+	return groupDigits(math.Round(x))
+}
+
+// percentWords words a fraction as a percentage with at most one decimal.
+func percentWords(f float64) string {
+	return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + "%"
+}
+
+// groupDigits writes x with thousands separators and, when it has cents, two decimals.
+func groupDigits(x float64) string {
+	neg := x < 0
+	x = math.Abs(x)
+	whole := math.Floor(x)
+	cents := math.Round((x - whole) * 100)
+	if cents == 100 {
+		whole, cents = whole+1, 0
+	}
+	digits := strconv.FormatFloat(whole, 'f', 0, 64)
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	if cents != 0 {
+		fmt.Fprintf(&b, ".%02d", int(cents))
+	}
+	return b.String()
+}
+
+// moneyWords writes amounts in the ISO currency for a sentence: with its symbol for the common
+// ones ("$5,300", "€5,300"), else with the code ("CHF 5,300").
+func moneyWords(currency string) func(float64) string {
+	symbols := map[string]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "CN¥", "AUD": "A$", "CAD": "CA$"}
+	prefix, ok := symbols[strings.ToUpper(currency)]
+	if !ok {
+		prefix = currency + " "
+		if currency == "" {
+			prefix = ""
+		}
+	}
+	return func(x float64) string {
+		if x < 0 {
+			return "-" + prefix + groupDigits(-x)
+		}
+		return prefix + groupDigits(x)
+	}
+}
+
+// capitalise upper-cases the first letter, to start a sentence with a touchpoint name.
+func capitalise(s string) string {
+	for i, r := range s {
+		return strings.ToUpper(string(r)) + s[i+len(string(r)):]
+	}
+	return s
+}

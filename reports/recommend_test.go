@@ -1,0 +1,88 @@
+package reports
+
+import (
+	"testing"
+
+	"github.com/journeykpi/journeykpi/kpi"
+)
+
+func TestRecommendationWording(t *testing.T) {
+	money := []struct {
+		cur  string
+		x    float64
+		want string
+	}{
+		{"EUR", 5300, "€5,300"}, {"USD", 1234567, "$1,234,567"}, {"CHF", 1234.5, "CHF 1,234.50"},
+		{"GBP", -42, "-£42"}, {"USD", 0.8, "$0.80"}, {"usd", 999.999, "$1,000"},
+	}
+	for _, c := range money {
+		if got := moneyWords(c.cur)(c.x); got != c.want {
+			t.Errorf("money(%s, %v) = %q, want %q", c.cur, c.x, got, c.want)
+		}
+	}
+	for _, c := range []struct{ x, want float64 }{
+		{5312, 5300}, {41.4, 41}, {99.6, 100}, {123456, 120000}, {-5312, -5300}, {155, 160}, {0, 0},
+		{9.994, 9.99}, {0.4, 0.4}, {0.004, 0}, {-0.256, -0.26},
+	} {
+		if got := about(c.x); got != c.want {
+			t.Errorf("about(%v) = %v, want %v", c.x, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		f    float64
+		want string
+	}{{0.382, "38.2%"}, {0.1, "10%"}, {1, "100%"}, {0.12345, "12.3%"}} {
+		if got := percentWords(c.f); got != c.want {
+			t.Errorf("percent(%v) = %q, want %q", c.f, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		x    float64
+		want string
+	}{{9.94, "9.9"}, {41.4, "41"}, {1234.4, "1,234"}, {0.04, "0"}} {
+		if got := countWords(c.x); got != c.want {
+			t.Errorf("count(%v) = %q, want %q", c.x, got, c.want)
+		}
+	}
+}
+
+// TestAllocationFromJourneys runs journeys through the whole accumulator: email's orders are
+// worth twice as much per unit of spend as search's and social's, so moving budget to email is
+// the first recommendation.
+
+// TestRecommendationSentences words each kind of recommendation from what kpi computed.
+func TestRecommendationSentences(t *testing.T) {
+	usd := moneyWords("USD")
+	for _, c := range []struct {
+		name string
+		rec  kpi.Recommendation
+		want string
+	}{
+		{"stage opportunity", kpi.Recommendation{Opportunity: &kpi.StageOpportunity{Step: "interest → comparison", Stage: "comparison",
+			Conversion: 100.0 / 900, ExtraCustomers: 10, Value: 900}},
+			"Raising interest → comparison conversion by 10% (now 11.1%) would bring about 10 more customers to comparison, worth about $900 in revenue."},
+		{"budget shift", kpi.Recommendation{Shift: &kpi.ShiftSubject{BudgetShift: kpi.BudgetShift{From: "d", To: "c", Amount: 200,
+			ExpectedRevenueChange: 400}, FromROAS: 2, ToROAS: 4}},
+			"Moving about $200 of spend from d ($2 revenue per $1 spent) to c ($4 per $1) would bring about $400 more revenue."},
+		// A small budget never reads "about $0": amounts below 10 are worded in cents.
+		{"small budget shift", kpi.Recommendation{Shift: &kpi.ShiftSubject{BudgetShift: kpi.BudgetShift{From: "d", To: "c", Amount: 0.4,
+			ExpectedRevenueChange: 0.8}, FromROAS: 2, ToROAS: 4}},
+			"Moving about $0.40 of spend from d ($2 revenue per $1 spent) to c ($4 per $1) would bring about $0.80 more revenue."},
+		{"reach shift", kpi.Recommendation{Reach: &kpi.ReachSubject{Best: "email", Worst: "social", BestPerCustomer: 50,
+			WorstPerCustomer: 9, Share: 0.2, WorstReached: 600, Moved: 120, Gain: 4920}},
+			"Email earns about $50 per customer reached and social about $9: reaching 20% of social's 600 customers (about 120) through email instead would bring about $4,900 more revenue."},
+		{"pain point", kpi.Recommendation{PainPoint: &kpi.PainSubject{Stage: "comparison", Touchpoint: "social", Customers: 230,
+			Sentiment: kpi.Ptr(-0.42), Uplift: 0.1, Value: 2070}},
+			"Customers at comparison through social feel bad (average sentiment -0.42 from 230 customers): fixing it so 10% more of them move on is worth about $2,100."},
+		{"pain point of unknown value", kpi.Recommendation{PainPoint: &kpi.PainSubject{Stage: "feedback", Touchpoint: "store", Customers: 40,
+			Sentiment: kpi.Ptr(-0.8), Uplift: 0.1}},
+			"Customers at feedback through store feel bad (average sentiment -0.80 from 40 customers): find out what goes wrong there."},
+		{"least satisfied, not bad", kpi.Recommendation{PainPoint: &kpi.PainSubject{Stage: "usage", Touchpoint: "app", Customers: 1200,
+			Sentiment: kpi.Ptr(0.2), Uplift: 0.1, Value: 5}},
+			"Customers at usage through app are among the least satisfied (average sentiment 0.20 from 1,200 customers): fixing it so 10% more of them move on is worth about $5."},
+	} {
+		if got := recommendationText(c.rec, 0.1, usd); got != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.name, got, c.want)
+		}
+	}
+}
