@@ -128,3 +128,119 @@ func TestStatTwoProportionPValue(t *testing.T) {
 		}
 	}
 }
+
+func TestPoissonInterval(t *testing.T) {
+	// table: the exact (Garwood 1936) limits as usually tabulated, to the digits given (k = 0, 1, 10).
+	// py: Python bisection on the Poisson CDF itself (200 halvings of [0, 10k+20]), with
+	//   cdf = lambda k, l: math.fsum(math.exp(-l + i*math.log(l) - math.lgamma(i+1)) for i in range(k+1))
+	//   low: 1 - cdf(k-1, l) = 0.025 (0 at k = 0); high: cdf(k, l) = 0.025.
+	// At k = 137 the figures [114.99, 162.01] sometimes quoted are not the Garwood limits: the CDF
+	// bisection gives [115.0205, 161.9564], and the Wilson–Hilferty approximation agrees
+	// (137·(1 − 1/1233 − Z95/(3√137))³ = 115.02, 138·(1 − 1/1242 + Z95/(3√138))³ = 161.96).
+	for _, c := range []struct {
+		k          int64
+		table      *[2]float64
+		unit       float64 // the table's rounding unit
+		pyLo, pyHi float64
+	}{
+		{0, &[2]float64{0, 3.689}, 1e-3, 0, 3.6888794541139358},
+		{1, &[2]float64{0.0253, 5.572}, 1e-3, 0.025317807984289842, 5.5716433909388989},
+		{2, nil, 0, 0.24220927854396473, 7.2246876677239609},
+		{10, &[2]float64{4.795, 18.39}, 1e-2, 4.795388696132429, 18.390356042017778},
+		{137, nil, 0, 115.02053443380609, 161.95640468807329},
+		{1000, nil, 0, 938.97301840761384, 1063.9521360162985},
+	} {
+		got := PoissonInterval(c.k)
+		if c.table != nil && (math.Abs(got.Low-c.table[0]) > c.unit/2 || math.Abs(got.High-c.table[1]) > c.unit/2) {
+			t.Errorf("PoissonInterval(%d) = [%.6g, %.6g], table %v", c.k, got.Low, got.High, *c.table)
+		}
+		if !near(got.Low, c.pyLo, 1e-9) || !near(got.High, c.pyHi, 1e-9) {
+			t.Errorf("PoissonInterval(%d) = [%.17g, %.17g], Python [%.17g, %.17g]", c.k, got.Low, got.High, c.pyLo, c.pyHi)
+		}
+	}
+	if got := PoissonInterval(-1); !math.IsNaN(got.Low) || !math.IsNaN(got.High) {
+		t.Errorf("PoissonInterval(-1) = %v, want NaN", got)
+	}
+}
+
+func TestPoissonPValue(t *testing.T) {
+	// want: R's poisson.test(c(k1,k2), c(t1,t2))$p.value, i.e. binom.test(k1, k1+k2, t1/(t1+t2)),
+	// computed in Python by R's own rule with exact rationals:
+	//   from fractions import Fraction as F
+	//   def binom(x, n, p):  # p = F(t1, t1+t2)
+	//       d = lambda i: math.comb(n, i) * p**i * (1-p)**(n-i); m = n*p
+	//       if x == m: return 1.0
+	//       dx = d(x); rel = 1 + F(1, 10**7)
+	//       if x < m:
+	//           y = sum(1 for i in range(math.ceil(m), n+1) if d(i) <= dx*rel)
+	//           pv = sum(d(i) for i in range(0, x+1)) + sum(d(i) for i in range(n-y+1, n+1))
+	//       else:
+	//           y = sum(1 for i in range(0, math.floor(m)+1) if d(i) <= dx*rel)
+	//           pv = sum(d(i) for i in range(0, y)) + sum(d(i) for i in range(x, n+1))
+	//       return float(min(1, pv))
+	// and, for the larger counts (marked lgamma), the same rule in floats with every term
+	// math.exp(lgamma(n+1)-lgamma(i+1)-lgamma(n-i+1)+i*log(p)+(n-i)*log1p(-p)) summed by math.fsum
+	// over all i (agrees with the rational version to 1e-12 at n = 1880).
+	for _, c := range []struct {
+		k1     int64
+		t1     float64
+		k2     int64
+		t2     float64
+		want   float64
+		relTol float64
+	}{
+		{10, 1, 2, 1, 0.03857421875, 1e-12},
+		{0, 31, 5, 30, 0.028771141871245302, 1e-12},
+		{25, 31, 40, 30, 0.0478389405418344, 1e-12},
+		{137, 31, 120, 30, 0.45418415779084792, 1e-11},
+		{60, 1, 20, 3, 9.4601829298718346e-21, 1e-10},
+		{12, 30, 1, 31, 0.0015720041222426337, 1e-12},
+		{3, 1, 4, 1, 1, 0},
+		{7, 1, 7, 1, 1, 0},
+		{31, 31, 30, 30, 1, 0},
+		{1, 1, 0, 1, 1, 0},
+		{0, 1, 1, 1, 1, 0},
+		{1000, 31, 880, 30, 0.040088150191492179, 1e-10},     // lgamma
+		{5000, 31, 4700, 30, 0.15511680675274539, 1e-10},     // lgamma
+		{20000, 31, 20500, 30, 7.4633206539104873e-09, 1e-8}, // lgamma
+		// At the exact limit, still exact (lgamma reference over all 10⁶+1 terms).
+		{509177, 31, 1_000_000 - 509177, 30, 0.04996497650969, 1e-7},
+	} {
+		got := PoissonPValue(c.k1, c.t1, c.k2, c.t2)
+		if !near(got, c.want, c.relTol) {
+			t.Errorf("PoissonPValue(%d, %g, %d, %g) = %.17g, Python %.17g", c.k1, c.t1, c.k2, c.t2, got, c.want)
+		}
+	}
+	// Above PoissonExactLimit the normal approximation takes over; against the exact values
+	// (lgamma reference) it is off by a few 1e-4 at most, shrinking as 1/√n.
+	for _, c := range []struct {
+		k1, n int64
+		exact float64
+	}{
+		{509178, 1_000_001, 0.049848369628767181},
+		{514283, 1_010_000, 0.045683758692864625},
+	} {
+		got := PoissonPValue(c.k1, 31, c.n-c.k1, 30)
+		if math.Abs(got-c.exact) > 5e-4 {
+			t.Errorf("PoissonPValue(%d, 31, %d, 30) = %.6g, exact %.6g: normal approximation off by more than 5e-4", c.k1, c.n-c.k1, got, c.exact)
+		}
+	}
+	for _, c := range []struct {
+		k1   int64
+		t1   float64
+		k2   int64
+		t2   float64
+		want float64
+	}{
+		{0, 31, 0, 30, 1},
+		{-1, 1, 2, 1, math.NaN()},
+		{1, 0, 2, 1, math.NaN()},
+		{1, 1, 2, math.Inf(1), math.NaN()},
+		{1, math.NaN(), 2, 1, math.NaN()},
+	} {
+		got := PoissonPValue(c.k1, c.t1, c.k2, c.t2)
+		if got != c.want && !(math.IsNaN(got) && math.IsNaN(c.want)) {
+			t.Errorf("PoissonPValue(%d, %g, %d, %g) = %g, want %g", c.k1, c.t1, c.k2, c.t2, got, c.want)
+		}
+	}
+}
