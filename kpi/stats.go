@@ -219,3 +219,138 @@ func binomTwoSided(x, n int64, p float64) float64 {
 	}
 	return min(1, s*math.Exp(ldx))
 }
+
+// Estimate is a statistic with the variance of its approximately normal sampling distribution. A
+// Value of NaN means the statistic is undefined (a ratio with nothing below the line).
+type Estimate struct {
+	Value    float64
+	Variance float64
+}
+
+// Interval returns the 95% normal interval Value ± Z95·√Variance. It is not clipped: a total of a
+// few customers can reach below zero, and a caller that shows it decides how.
+func (e Estimate) Interval() Interval {
+	if math.IsNaN(e.Value) || math.IsNaN(e.Variance) {
+		return nanInterval
+	}
+	h := Z95 * math.Sqrt(e.Variance)
+	return Interval{e.Value - h, e.Value + h}
+}
+
+// Per returns the estimate divided by the exposure t (value / t, variance / t²): revenue per day,
+// so that periods of different length compare as rates. t must be positive; otherwise NaN.
+func (e Estimate) Per(t float64) Estimate {
+	if !(t > 0) || math.IsInf(t, 0) {
+		return Estimate{math.NaN(), math.NaN()}
+	}
+	return Estimate{e.Value / t, e.Variance / (t * t)}
+}
+
+// DifferencePValue returns the two-sided p-value of the Wald test that two independent estimates
+// have the same mean: z = (a − b)/√(Var a + Var b). Equal values give 1; different values with no
+// variance at all give 0; an undefined estimate gives NaN.
+//
+// The periods compared share some customers, so they are not quite independent; the test ignores
+// that, as the comparison of rates and counts does.
+func DifferencePValue(a, b Estimate) float64 {
+	if math.IsNaN(a.Value) || math.IsNaN(b.Value) || math.IsNaN(a.Variance) || math.IsNaN(b.Variance) {
+		return math.NaN()
+	}
+	if a.Value == b.Value {
+		return 1
+	}
+	v := a.Variance + b.Variance
+	if v == 0 {
+		return 0
+	}
+	return normalTwoSided((a.Value - b.Value) / math.Sqrt(v))
+}
+
+// MoneySums folds one customer at a time — the customer's revenue r and orders o in the period —
+// into the sums Σr, Σr², Σo, Σo², Σro that the money statistics need. The zero value is empty and
+// ready. Every sum, squares and products included, is kept exactly (exactSum over the exact
+// two-float products), so Add and Merge in any order and split give bit-identical results.
+//
+// A MoneySums must not be copied after its first Add (it holds slices), nor used concurrently.
+type MoneySums struct {
+	r, r2, o, o2, ro exactSum
+	// invalid is set by a revenue that is not finite, or whose square is not: every estimate is
+	// then NaN rather than silently wrong.
+	invalid bool
+}
+
+// Add folds one customer with revenue r (0 for a customer without revenue) and o orders. A revenue
+// that is not finite, or whose square is not, spoils the sums: every estimate is then NaN.
+func (s *MoneySums) Add(r float64, o int64) {
+	of := float64(o)
+	rr, rrLo := twoProduct(r, r)
+	if math.IsNaN(rr) || math.IsInf(rr, 0) {
+		s.invalid = true
+		return
+	}
+	oo, ooLo := twoProduct(of, of)
+	ro, roLo := twoProduct(r, of)
+	s.r.add(r)
+	s.r2.add(rr)
+	s.r2.add(rrLo)
+	s.o.add(of)
+	s.o2.add(oo)
+	s.o2.add(ooLo)
+	s.ro.add(ro)
+	s.ro.add(roLo)
+}
+
+// Merge adds the customers of o into s; o is left unchanged.
+func (s *MoneySums) Merge(o *MoneySums) {
+	s.r.merge(&o.r)
+	s.r2.merge(&o.r2)
+	s.o.merge(&o.o)
+	s.o2.merge(&o.o2)
+	s.ro.merge(&o.ro)
+	s.invalid = s.invalid || o.invalid
+}
+
+// Total returns the total revenue Σr with its variance under the compound-Poisson approximation,
+// Var(Σr) ≈ Σr² (customers arrive as a Poisson process, each bringing their revenue). For periods of
+// different length compare Total().Per(days).
+func (s *MoneySums) Total() Estimate {
+	if s.invalid {
+		return Estimate{math.NaN(), math.NaN()}
+	}
+	return Estimate{s.r.value(), s.r2.value()}
+}
+
+// Ratio returns R = Σr/Σo — the average order value when o counts orders — with its delta-method
+// variance, cluster-robust over customers: Var(R) ≈ Σ(r − R·o)² / (Σo)²
+// = (Σr² − 2RΣro + R²Σo²) / (Σo)². The numerator is evaluated exactly from the exact sums (for the
+// rounded R), so it is a true sum of squares and never negative, however much the three terms
+// cancel. With Σo = 0 the ratio is undefined: NaN.
+func (s *MoneySums) Ratio() Estimate {
+	so := s.o.value()
+	if s.invalid || so == 0 {
+		return Estimate{math.NaN(), math.NaN()}
+	}
+	ratio := s.r.value() / so
+	// Σr² − 2R·Σro + R²·Σo², every product split exactly into two floats: −2R is exact, R² is
+	// r2 + r2Lo, and the sums are lists of partials.
+	var num exactSum
+	num.merge(&s.r2)
+	r2, r2Lo := twoProduct(ratio, ratio)
+	for _, t := range [...]struct {
+		f   float64
+		sum *exactSum
+	}{{-2 * ratio, &s.ro}, {r2, &s.o2}, {r2Lo, &s.o2}} {
+		for _, p := range t.sum.partials {
+			hi, lo := twoProduct(t.f, p)
+			num.add(hi)
+			num.add(lo)
+		}
+	}
+	return Estimate{ratio, num.value() / (so * so)}
+}
+
+// twoProduct returns a·b as hi + lo exactly (hi the rounded product), barring overflow and underflow.
+func twoProduct(a, b float64) (hi, lo float64) {
+	hi = a * b
+	return hi, math.FMA(a, b, -hi)
+}

@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -241,6 +242,291 @@ func TestPoissonPValue(t *testing.T) {
 		got := PoissonPValue(c.k1, c.t1, c.k2, c.t2)
 		if got != c.want && !(math.IsNaN(got) && math.IsNaN(c.want)) {
 			t.Errorf("PoissonPValue(%d, %g, %d, %g) = %g, want %g", c.k1, c.t1, c.k2, c.t2, got, c.want)
+		}
+	}
+}
+
+// statCustomer is one simulated customer: revenue r over o orders.
+type statCustomer struct {
+	r float64
+	o int64
+}
+
+// poissonDraw draws from Poisson(mean) by Knuth's product of uniforms (small means only).
+func poissonDraw(rng *rand.Rand, mean float64) int64 {
+	l, p, k := math.Exp(-mean), 1.0, int64(0)
+	for {
+		p *= rng.Float64()
+		if p <= l {
+			return k
+		}
+		k++
+	}
+}
+
+// statCustomers simulates n purchasers: 1 + Poisson(0.6) orders each, order values log-normal
+// around 33 (a long right tail, as order values have).
+func statCustomers(n int, seed uint64) []statCustomer {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	cs := make([]statCustomer, n)
+	for i := range cs {
+		o := 1 + poissonDraw(rng, 0.6)
+		r := 0.0
+		for range o {
+			r += math.Round(math.Exp(3.5+0.8*rng.NormFloat64())*100) / 100
+		}
+		cs[i] = statCustomer{r, o}
+	}
+	return cs
+}
+
+func sumsOf(cs []statCustomer) *MoneySums {
+	var s MoneySums
+	for _, c := range cs {
+		s.Add(c.r, c.o)
+	}
+	return &s
+}
+
+func TestDeltaRatioMatchesDirectSum(t *testing.T) {
+	// Brute force: the cluster-robust delta variance written directly over customers,
+	// Σ(r − R·o)² / (Σo)², in plain float arithmetic.
+	cs := statCustomers(1000, 1)
+	var sr, so float64
+	for _, c := range cs {
+		sr += c.r
+		so += float64(c.o)
+	}
+	ratio := sr / so
+	var ss float64
+	for _, c := range cs {
+		e := c.r - ratio*float64(c.o)
+		ss += e * e
+	}
+	got := sumsOf(cs).Ratio()
+	if !near(got.Value, ratio, 1e-13) || !near(got.Variance, ss/(so*so), 1e-10) {
+		t.Errorf("Ratio() = %+v, direct %g, %g", got, ratio, ss/(so*so))
+	}
+	var r2 float64
+	for _, c := range cs {
+		r2 += c.r * c.r
+	}
+	if tot := sumsOf(cs).Total(); !near(tot.Value, sr, 1e-13) || !near(tot.Variance, r2, 1e-13) {
+		t.Errorf("Total() = %+v, direct %g, %g", tot, sr, r2)
+	}
+}
+
+func TestDeltaMethodAgainstResampling(t *testing.T) {
+	// Brute force: resample the customers 2,000 times with Poisson(1) weights (a fixed-seed PCG, so
+	// the test is deterministic) and take the SD of the total revenue and of the ratio Σwr/Σwo.
+	// Poisson weights are exactly the compound-Poisson model of the total (Var Σwr = Σr²), and to
+	// first order the delta method's model of the ratio. The SDs carry about 1/√(2·2000) ≈ 1.6%
+	// resampling error; the tolerance is 6%.
+	cs := statCustomers(2000, 2)
+	s := sumsOf(cs)
+	total, ratio := s.Total(), s.Ratio()
+	rng := rand.New(rand.NewPCG(3, 4))
+	const resamples = 2000
+	var tot, rat, tot2, rat2 float64
+	for range resamples {
+		var wr, wo float64
+		for _, c := range cs {
+			w := float64(poissonDraw(rng, 1))
+			wr += w * c.r
+			wo += w * float64(c.o)
+		}
+		tot += wr
+		tot2 += wr * wr
+		rat += wr / wo
+		rat2 += (wr / wo) * (wr / wo)
+	}
+	sd := func(s, s2 float64) float64 {
+		m := s / resamples
+		return math.Sqrt((s2 - resamples*m*m) / (resamples - 1))
+	}
+	for _, c := range []struct {
+		name            string
+		delta, resample float64
+	}{
+		{"total", math.Sqrt(total.Variance), sd(tot, tot2)},
+		{"ratio", math.Sqrt(ratio.Variance), sd(rat, rat2)},
+	} {
+		if math.Abs(c.delta/c.resample-1) > 0.06 {
+			t.Errorf("%s: standard error %.6g, resampled SD %.6g", c.name, c.delta, c.resample)
+		}
+	}
+}
+
+func TestDeltaRatioCancellation(t *testing.T) {
+	// Every order at the same price: the residuals r − R·o are (almost) zero and the three terms
+	// Σr² − 2RΣro + R²Σo² cancel to the last digit; the variance must still be a tiny non-negative
+	// number. With a price that is exact in binary, it is exactly 0.
+	for _, price := range []float64{49.99, 50, 0.1, 1234.57} {
+		var s MoneySums
+		for i := range 1000 {
+			o := int64(1 + i%4)
+			s.Add(float64(o)*price, o)
+		}
+		got := s.Ratio()
+		if got.Variance < 0 || got.Variance > 1e-20*price*price {
+			t.Errorf("price %g: variance %g, want tiny and ≥ 0", price, got.Variance)
+		}
+		if price == 50 && got.Variance != 0 {
+			t.Errorf("price 50: variance %g, want exactly 0", got.Variance)
+		}
+	}
+	// Two periods of constant but different prices differ with certainty.
+	var a, b MoneySums
+	a.Add(100, 2)
+	b.Add(90, 2)
+	if p := DifferencePValue(a.Ratio(), b.Ratio()); p != 0 {
+		t.Errorf("constant prices 50 vs 45: p = %g, want 0", p)
+	}
+}
+
+func TestDeltaEdges(t *testing.T) {
+	var empty MoneySums
+	if got := empty.Total(); got != (Estimate{}) {
+		t.Errorf("empty Total() = %+v, want zeros", got)
+	}
+	if got := empty.Ratio(); !math.IsNaN(got.Value) || !math.IsNaN(got.Variance) {
+		t.Errorf("empty Ratio() = %+v, want NaN", got)
+	}
+	if p := DifferencePValue(empty.Total(), empty.Total()); p != 1 {
+		t.Errorf("no revenue in either period: p = %g, want 1", p)
+	}
+	if p := DifferencePValue(empty.Ratio(), empty.Ratio()); !math.IsNaN(p) {
+		t.Errorf("undefined ratios: p = %g, want NaN", p)
+	}
+	var bad MoneySums
+	bad.Add(10, 1)
+	bad.Add(math.Inf(1), 1)
+	if got := bad.Total(); !math.IsNaN(got.Value) {
+		t.Errorf("infinite revenue: Total() = %+v, want NaN", got)
+	}
+	var merged MoneySums
+	merged.Add(5, 1)
+	merged.Merge(&bad)
+	if got := merged.Ratio(); !math.IsNaN(got.Value) {
+		t.Errorf("merged with infinite revenue: Ratio() = %+v, want NaN", got)
+	}
+	// Per: revenue per day over 31 and 30 days.
+	e := Estimate{Value: 3100, Variance: 961}.Per(31)
+	if e != (Estimate{100, 1}) {
+		t.Errorf("Per(31) = %+v, want {100 1}", e)
+	}
+	if got := (Estimate{1, 1}).Per(0); !math.IsNaN(got.Value) {
+		t.Errorf("Per(0) = %+v, want NaN", got)
+	}
+	// Python: math.erfc(abs(110-100)/math.sqrt(25+16)/math.sqrt(2)) = 0.11834981273562832
+	if p := DifferencePValue(Estimate{110, 25}, Estimate{100, 16}); !near(p, 0.11834981273562832, 1e-12) {
+		t.Errorf("DifferencePValue = %.17g, Python 0.11834981273562832", p)
+	}
+	// The interval: 100 ± 1.959963984540054*3.
+	if iv := (Estimate{100, 9}).Interval(); !near(iv.Low, 100-3*Z95, 1e-15) || !near(iv.High, 100+3*Z95, 1e-15) {
+		t.Errorf("Interval() = %+v", iv)
+	}
+}
+
+func TestStatMoneySumsMergeInvariance(t *testing.T) {
+	// Revenue spanning cents to millions so that plain float sums do depend on the order.
+	rng := rand.New(rand.NewPCG(11, 13))
+	cs := make([]statCustomer, 1000)
+	for i := range cs {
+		o := 1 + rng.Int64N(5)
+		cs[i] = statCustomer{math.Round(math.Exp(rng.Float64()*16-2)*100) / 100, o}
+	}
+	one := sumsOf(cs)
+	want := [4]float64{one.Total().Value, one.Total().Variance, one.Ratio().Value, one.Ratio().Variance}
+
+	// The data must actually exercise rounding: plain summation forwards and backwards differs.
+	var fwd, bwd float64
+	for i := range cs {
+		fwd += cs[i].r * cs[i].r
+		bwd += cs[len(cs)-1-i].r * cs[len(cs)-1-i].r
+	}
+	if fwd == bwd {
+		t.Fatal("test data do not exercise rounding: plain Σr² is the same in both orders")
+	}
+
+	for _, parts := range []int{1, 3, 7} {
+		for _, order := range []string{"forward", "reverse", "shuffled"} {
+			acc := make([]MoneySums, parts)
+			for i, c := range cs {
+				// Uneven split: customer i goes to part (i*i) mod parts.
+				acc[(i*i)%parts].Add(c.r, c.o)
+			}
+			idx := make([]int, parts)
+			for i := range idx {
+				idx[i] = i
+			}
+			switch order {
+			case "reverse":
+				for i, j := 0, len(idx)-1; i < j; i, j = i+1, j-1 {
+					idx[i], idx[j] = idx[j], idx[i]
+				}
+			case "shuffled":
+				rand.New(rand.NewPCG(uint64(parts), 1)).Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+			}
+			var m MoneySums
+			for _, i := range idx {
+				m.Merge(&acc[i])
+			}
+			got := [4]float64{m.Total().Value, m.Total().Variance, m.Ratio().Value, m.Ratio().Variance}
+			for k := range got {
+				if math.Float64bits(got[k]) != math.Float64bits(want[k]) {
+					t.Errorf("%d parts, %s merge: result %d = %.17g, one accumulator %.17g", parts, order, k, got[k], want[k])
+				}
+			}
+			for k, pair := range [][2]*exactSum{{&m.r, &one.r}, {&m.r2, &one.r2}, {&m.o, &one.o}, {&m.o2, &one.o2}, {&m.ro, &one.ro}} {
+				if math.Float64bits(pair[0].value()) != math.Float64bits(pair[1].value()) {
+					t.Errorf("%d parts, %s merge: sum %d = %.17g, one accumulator %.17g", parts, order, k, pair[0].value(), pair[1].value())
+				}
+			}
+		}
+	}
+}
+
+func TestStatProperties(t *testing.T) {
+	// Deterministic random inputs: intervals are ordered and contain the estimate, p-values lie in
+	// [0, 1], swapping the samples leaves the p-value unchanged, identical samples give exactly 1.
+	rng := rand.New(rand.NewPCG(5, 6))
+	in01 := func(p float64) bool { return p >= 0 && p <= 1 }
+	for range 2000 {
+		n1, n2 := 1+rng.Int64N(3000), 1+rng.Int64N(3000)
+		x1, x2 := rng.Int64N(n1+1), rng.Int64N(n2+1)
+		iv := WilsonInterval(x1, n1)
+		if est := float64(x1) / float64(n1); !(0 <= iv.Low && iv.Low <= est && est <= iv.High && iv.High <= 1) {
+			t.Fatalf("WilsonInterval(%d, %d) = %v does not hold %g inside [0, 1]", x1, n1, iv, est)
+		}
+		p := TwoProportionPValue(x1, n1, x2, n2)
+		if !in01(p) || p != TwoProportionPValue(x2, n2, x1, n1) {
+			t.Fatalf("TwoProportionPValue(%d, %d, %d, %d) = %g, swapped %g", x1, n1, x2, n2, p, TwoProportionPValue(x2, n2, x1, n1))
+		}
+		if q := TwoProportionPValue(x1, n1, x1, n1); q != 1 {
+			t.Fatalf("TwoProportionPValue of identical samples %d/%d = %g", x1, n1, q)
+		}
+
+		k1, k2 := rng.Int64N(5000), rng.Int64N(5000)
+		t1, t2 := float64(28+rng.IntN(4)), float64(28+rng.IntN(4))
+		pi := PoissonInterval(k1)
+		if !(0 <= pi.Low && pi.Low <= float64(k1) && float64(k1) <= pi.High) {
+			t.Fatalf("PoissonInterval(%d) = %v does not hold %d", k1, pi, k1)
+		}
+		pp := PoissonPValue(k1, t1, k2, t2)
+		if sw := PoissonPValue(k2, t2, k1, t1); !in01(pp) || !near(sw, pp, 1e-9) {
+			t.Fatalf("PoissonPValue(%d, %g, %d, %g) = %g, swapped %g", k1, t1, k2, t2, pp, sw)
+		}
+		if q := PoissonPValue(k1, t1, k1, t1); q != 1 {
+			t.Fatalf("PoissonPValue of identical samples %d = %g", k1, q)
+		}
+	}
+	cs := statCustomers(300, 9)
+	s := sumsOf(cs)
+	for _, e := range []Estimate{s.Total(), s.Ratio()} {
+		iv := e.Interval()
+		if !(iv.Low <= e.Value && e.Value <= iv.High) || DifferencePValue(e, e) != 1 {
+			t.Errorf("estimate %+v: interval %v, self p %g", e, iv, DifferencePValue(e, e))
 		}
 	}
 }
