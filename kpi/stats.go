@@ -354,3 +354,45 @@ func twoProduct(a, b float64) (hi, lo float64) {
 	hi = a * b
 	return hi, math.FMA(a, b, -hi)
 }
+
+// Verdict says what a change between two periods amounts to.
+type Verdict uint8
+
+const (
+	// VerdictUndetermined: a value or the p-value is missing (NaN), so nothing can be said.
+	VerdictUndetermined Verdict = iota
+	// VerdictNotSignificant: the change could be chance (p ≥ alpha).
+	VerdictNotSignificant
+	// VerdictBelowMinChange: significant, but smaller in relative size than the minimum change.
+	VerdictBelowMinChange
+	// VerdictCallOut: significant and at least the minimum change; the change is coloured.
+	VerdictCallOut
+)
+
+// Significant reports whether the change was significant, whatever its size.
+func (v Verdict) Significant() bool { return v == VerdictBelowMinChange || v == VerdictCallOut }
+
+// Judge returns the verdict on the change from prev to cur given its p-value: called out when
+// p < alpha and |cur − prev| / |prev| ≥ minChange. For a rate, cur and prev are the rates and the
+// relative change is that of the rate itself (0.10 → 0.11 is 10%, not one point). A change from 0 to
+// anything else is infinitely large in relative terms. alpha is SignificanceLevel in the product;
+// minChange is the configured comparison.min_change.
+func Judge(cur, prev, p, alpha, minChange float64) Verdict {
+	if math.IsNaN(cur) || math.IsNaN(prev) || math.IsNaN(p) {
+		return VerdictUndetermined
+	}
+	if !(p < alpha) {
+		return VerdictNotSignificant
+	}
+	rel := math.Inf(1)
+	switch {
+	case cur == prev:
+		rel = 0
+	case prev != 0:
+		rel = math.Abs(cur-prev) / math.Abs(prev)
+	}
+	if rel >= minChange {
+		return VerdictCallOut
+	}
+	return VerdictBelowMinChange
+}

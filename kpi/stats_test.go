@@ -530,3 +530,39 @@ func TestStatProperties(t *testing.T) {
 		}
 	}
 }
+
+func TestVerdict(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		name            string
+		cur, prev, p    float64
+		minChange       float64
+		want            Verdict
+		wantSignificant bool
+	}{
+		{"significant and large", 110, 100, 0.01, 0.02, VerdictCallOut, true},
+		{"significant decrease", 90, 100, 0.01, 0.02, VerdictCallOut, true},
+		{"exactly the minimum change", 102, 100, 0.01, 0.02, VerdictCallOut, true},
+		{"significant but small", 101, 100, 0.001, 0.02, VerdictBelowMinChange, true},
+		{"large but not significant", 150, 100, 0.2, 0.02, VerdictNotSignificant, false},
+		{"p at alpha is not below it", 150, 100, 0.05, 0.02, VerdictNotSignificant, false},
+		// A rate's relative change is that of the rate: 10% → 11% is +10%, called out.
+		{"rate, relative to the rate", 0.11, 0.10, 0.001, 0.02, VerdictCallOut, true},
+		// 50% → 50.5% is one half point but only a 1% relative change.
+		{"rate, small relative change", 0.505, 0.5, 0.001, 0.02, VerdictBelowMinChange, true},
+		{"from zero", 5, 0, 0.01, 0.02, VerdictCallOut, true},
+		{"same value, different exposure", 100, 100, 0.01, 0.02, VerdictBelowMinChange, true},
+		{"no minimum", 100.5, 100, 0.01, 0, VerdictCallOut, true},
+		{"missing previous", 100, nan, 0.01, 0.02, VerdictUndetermined, false},
+		{"missing p-value", 100, 90, nan, 0.02, VerdictUndetermined, false},
+	} {
+		got := Judge(c.cur, c.prev, c.p, SignificanceLevel, c.minChange)
+		if got != c.want || got.Significant() != c.wantSignificant {
+			t.Errorf("%s: Judge = %d (significant %v), want %d (%v)", c.name, got, got.Significant(), c.want, c.wantSignificant)
+		}
+	}
+	// The product's own case: conversion 97/766 against 105/752 is not news.
+	if v := Judge(97.0/766, 105.0/752, TwoProportionPValue(97, 766, 105, 752), SignificanceLevel, 0.02); v != VerdictNotSignificant {
+		t.Errorf("97/766 vs 105/752: verdict %d, want not significant", v)
+	}
+}
