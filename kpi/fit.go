@@ -33,10 +33,9 @@ const (
 	FitNotFinite FitReason = "not_finite"
 )
 
-// minCurvature returns the smallest eigenvalue of the Hessian at th of the function whose gradient
-// grad computes, from central differences of width h, and its eigenvector; ok is false when the
-// eigenvalues cannot be computed.
-func minCurvature(th []float64, grad func(grad, th []float64), h float64) (value float64, vector []float64, ok bool) {
+// hessian is the Hessian at th of the function whose gradient grad computes, from central
+// differences of width h, made symmetric.
+func hessian(th []float64, grad func(grad, th []float64), h float64) *mat.SymDense {
 	n := len(th)
 	rows := mat.NewDense(n, n, nil)
 	gp, gm := make([]float64, n), make([]float64, n)
@@ -57,6 +56,12 @@ func minCurvature(th []float64, grad func(grad, th []float64), h float64) (value
 			hess.SetSym(i, j, (rows.At(i, j)+rows.At(j, i))/2)
 		}
 	}
+	return hess
+}
+
+// minCurvature returns the smallest eigenvalue of the symmetric matrix hess and its eigenvector;
+// ok is false when the eigenvalues cannot be computed.
+func minCurvature(hess *mat.SymDense) (value float64, vector []float64, ok bool) {
 	var eig mat.EigenSym
 	if !eig.Factorize(hess, true) {
 		return 0, nil, false

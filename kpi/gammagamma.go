@@ -206,7 +206,7 @@ func fitGammaGamma(cs []gammaGammaCustomer) gammaGammaFit {
 	}
 	conv, bound, stalled := end{f: math.Inf(1)}, end{f: math.Inf(1)}, end{f: math.Inf(1)}
 	curvature := func(x []float64) (float64, []float64, bool) {
-		return minCurvature(x, func(grad, th []float64) { objective(th, grad) }, 1e-4)
+		return minCurvature(hessian(x, func(grad, th []float64) { objective(th, grad) }, 1e-4))
 	}
 	for _, s := range starts {
 		th := []float64{math.Log(s[0]), math.Log(s[1]), math.Log(s[2])}
