@@ -566,6 +566,8 @@ func allocateByResponse(tps []responseTouchpoint, maxShift float64) []responseMo
 			}
 			a = lo
 			if a == 0 {
+				// Met to the last bit: no step is small enough to move, and the pair would
+				// be picked again.
 				break
 			}
 		}
