@@ -103,7 +103,7 @@ type SpendRow struct {
 // Result computes every KPI from what was folded in. d must be the Dicts the events were coded
 // with.
 func (a *Acc) Result(d *Dicts, in Inputs) *Result {
-	r := &Result{Report: in.Report, DataQuality: in.Quality}
+	r := &Result{Report: in.Report, Warnings: []Warning{}, DataQuality: in.Quality}
 	r.DataQuality.DuplicateOrderEvents = a.resent
 	r.PeriodResult = a.cur.result(d, &in)
 	r.Comparison.Previous = a.prev.result(d, &in)

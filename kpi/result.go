@@ -5,10 +5,19 @@ package kpi
 // a fit that did not converge), never 0.
 type Result struct {
 	Report ReportInfo `json:"report"`
+	// Warnings are what the report cannot stand behind as it is (docs/json.md lists the codes).
+	Warnings []Warning `json:"warnings"`
 	PeriodResult
 	Allocation  AllocationResult `json:"allocation"`
 	Comparison  ComparisonResult `json:"comparison"`
 	DataQuality DataQuality      `json:"data_quality"`
+}
+
+// Warning is something a reader of the report must know before trusting its numbers: a stable
+// code and one plain sentence.
+type Warning struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // ReportInfo names the report and its window.

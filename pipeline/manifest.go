@@ -11,24 +11,27 @@ import (
 	"time"
 
 	"github.com/journeykpi/journeykpi/internal/atomicfile"
+	"github.com/journeykpi/journeykpi/kpi"
 )
 
 // Manifest describes one written report: what produced it, from what, and how long it took. It
 // is written next to the report as <name>_<from>_<to>.manifest.json.
 type Manifest struct {
-	Version    string         `json:"version"`
-	From       string         `json:"from"`
-	To         string         `json:"to"`
-	ConfigHash string         `json:"config_hash"`
-	Source     string         `json:"source"`
-	RowsRead   int64          `json:"rows_read"`
-	RowsUsed   int64          `json:"rows_used"`
-	Rejected   int64          `json:"rows_rejected"`
-	Customers  int64          `json:"customers"`
-	Files      []ManifestFile `json:"files"`
-	Timings    []ManifestStep `json:"timings"`
-	Seconds    float64        `json:"seconds"`
-	Written    string         `json:"written"`
+	Version    string `json:"version"`
+	From       string `json:"from"`
+	To         string `json:"to"`
+	ConfigHash string `json:"config_hash"`
+	Source     string `json:"source"`
+	RowsRead   int64  `json:"rows_read"`
+	RowsUsed   int64  `json:"rows_used"`
+	Rejected   int64  `json:"rows_rejected"`
+	Customers  int64  `json:"customers"`
+	// Warnings are the report's (kpi.Result.Warnings): an incomplete period says so here too.
+	Warnings []kpi.Warning  `json:"warnings"`
+	Files    []ManifestFile `json:"files"`
+	Timings  []ManifestStep `json:"timings"`
+	Seconds  float64        `json:"seconds"`
+	Written  string         `json:"written"`
 }
 
 // ManifestFile is one report file with its size and SHA-256, so a reader can tell a complete
@@ -52,11 +55,12 @@ func WriteManifest(base string, o *Outcome, version string) (string, error) {
 	m := Manifest{
 		Version: version, From: o.Window.FromDay(), To: o.Window.ToDay(), ConfigHash: o.ConfigHash,
 		Source: o.Source, Written: time.Now().UTC().Format(time.RFC3339),
-		Files: []ManifestFile{}, Timings: []ManifestStep{},
+		Files: []ManifestFile{}, Timings: []ManifestStep{}, Warnings: []kpi.Warning{},
 	}
 	if o.Result != nil {
 		q := o.Result.DataQuality
 		m.RowsRead, m.RowsUsed, m.Rejected, m.Customers = q.RowsRead, q.RowsUsed, q.RowsRejected, q.Customers
+		m.Warnings = append(m.Warnings, o.Result.Warnings...)
 	}
 	for _, p := range o.Files {
 		f, err := fileDigest(p)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -96,6 +95,8 @@ type readOutput struct {
 	spend   []kpi.SpendRow
 	// source describes the source; lastRead is what its read did, when it can say.
 	source, lastRead string
+	// warnings say how far the data cover the period.
+	warnings []kpi.Warning
 }
 
 // read reads the events of the read range into a grouper, checks their quality, and reads the
@@ -115,7 +116,8 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		src = s
 	}
 	g := group.New(int64(cfg.Engine.MemoryBudget), cfg.Engine.TempDir)
-	m := ingest.NewMapper(cfg, start, end, g.Add)
+	rng := ingest.Range{Start: start, End: end, PeriodStart: job.Window.From, PeriodEnd: job.Window.End()}
+	m := ingest.NewMapper(cfg, rng, g.Add)
 	if err := src.Read(ctx, start, end, m.Add); err != nil {
 		g.Close()
 		return nil, fmt.Errorf("read %s: %w", source.Describe(src), interrupted(ctx, err))
@@ -129,11 +131,12 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		// Described after the read: a source then says what it read (a files source, the files
 		// it opened and pruned) without looking for its input again.
 		source: source.Describe(src)}
-	if in.dataEnd == math.MinInt64 { // no row in range
-		in.dataEnd = start.UnixMicro()
-	}
 	if rr, ok := src.(source.ReadReporter); ok {
 		in.lastRead = rr.LastRead()
+	}
+	if in.warnings, err = checkCoverage(job.Window, rng, m.Coverage(), quality, in.source, cfg.Location()); err != nil {
+		g.Close()
+		return nil, err
 	}
 	if in.spend, err = readSpend(ctx, job, start, end, &in.quality); err != nil {
 		g.Close()
@@ -193,6 +196,10 @@ func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*
 		Currency: cfg.Report.Currency, DataEnd: time.UnixMicro(in.dataEnd).In(cfg.Location()).Format(time.RFC3339),
 	}
 	res := acc.Result(dicts, kpi.Inputs{Report: info, Quality: quality, Spend: in.spend})
+	res.Warnings = append(res.Warnings, in.warnings...)
+	for _, w := range res.Warnings {
+		job.Logger.Warn(w.Message, "code", w.Code)
+	}
 	timer.done("kpi")
 	return res, nil
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 
 	"github.com/journeykpi/journeykpi"
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/internal/memsource"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
@@ -145,4 +148,43 @@ func testConfig(t *testing.T) config.Config {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestNoDataFailsAndPartialPeriodsWarn: a period with no event fails with exit 3 naming the
+// period and what was read, and leaves nothing; a period the data cover in part is written with
+// its warnings in the JSON and the manifest.
+func TestNoDataFailsAndPartialPeriodsWarn(t *testing.T) {
+	cfg := testConfig(t)
+	src := memsource.CSV(`
+customer_id,event_time,event_name
+c1,2026-03-01T10:00:00Z,page_view
+c2,2026-03-09T11:00:00Z,page_view
+`, 0)
+	out := t.TempDir()
+	w, _ := window.Parse("2026-04-01", "2026-04-30", time.UTC)
+	_, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: out, Source: src})
+	if !errors.Is(err, ErrNoData) || fault.KindOf(err) != fault.Data ||
+		!strings.Contains(err.Error(), "2026-04-01..2026-04-30") || !strings.Contains(err.Error(), "2026-03-01T10:00:00Z to 2026-03-09T11:00:00Z") {
+		t.Fatalf("error %v, want no data naming the period and the events read", err)
+	}
+	if es, _ := os.ReadDir(out); len(es) != 0 {
+		t.Errorf("a run with no data left %d files", len(es))
+	}
+
+	w, _ = window.Parse("2026-03-01", "2026-03-31", time.UTC)
+	o, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: out, Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	for _, wn := range o.Result.Warnings {
+		codes = append(codes, wn.Code)
+	}
+	if !slices.Equal(codes, []string{DataEndsEarly, HistoryShort}) {
+		t.Errorf("warnings %v, want the data ending early and a short history", codes)
+	}
+	m, err := os.ReadFile(OutputBase(out, cfg.Report.Name, w) + ".manifest.json")
+	if err != nil || !strings.Contains(string(m), `"code": "data_ends_early"`) {
+		t.Errorf("manifest lacks the warning: %v\n%s", err, m)
+	}
 }

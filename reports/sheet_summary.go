@@ -31,9 +31,11 @@ func summarySheet(r *kpi.Result, actions int) *sheet {
 	s.note(periodLine(r))
 	if r.Report.DataEnd != "" {
 		s.note("Data read up to " + r.Report.DataEnd + ". Customers whose window is still open then are counted as in progress, not dropped.")
-		if w := dataEndWarning(r.Report); w != "" {
-			s.add(cell{v: w, look: look{bold: true, font: colorBadFont}, free: true})
-		}
+	}
+	for _, w := range r.Warnings {
+		row := s.add(cell{v: "Warning: " + w.Message, look: look{bold: true, font: colorBadFont, wrap: true, valign: "top"}, free: true})
+		s.merges = append(s.merges, [2]string{cellName(1, row), cellName(5, row)})
+		s.heights[row] = 15*wrappedLines("Warning: "+w.Message, 112) + 3
 	}
 	s.blank()
 	s.width(1, 36)
@@ -113,21 +115,4 @@ func headlineRow(h kpi.Headline) []cell {
 		}
 	}
 	return row
-}
-
-// dataEndWarning says when the data stop before the period does, so a period with no or partial
-// data is not read as a quiet one. DataEnd is RFC 3339 in the report time zone, so its first ten
-// characters are its day, comparable as text with the ISO days of the window.
-func dataEndWarning(ri kpi.ReportInfo) string {
-	if len(ri.DataEnd) < 10 || ri.From == "" || ri.To == "" {
-		return ""
-	}
-	day := ri.DataEnd[:10]
-	switch {
-	case day < ri.From:
-		return "No data reaches this period: the latest event read is from " + day + ", before " + ri.From + ". The counts below are 0 for that reason."
-	case day < ri.To:
-		return "The data end on " + day + ", before the period's last day " + ri.To + ": the period is incomplete."
-	}
-	return ""
 }

@@ -731,34 +731,26 @@ func TestRevenueChartNamesCurrency(t *testing.T) {
 	t.Error(`no chart titled "Revenue per day (EUR)"`)
 }
 
-func TestDataEndWarning(t *testing.T) {
-	for _, tc := range []struct {
-		end, want string
-	}{
-		{"2026-06-30T23:23:53Z", "No data reaches this period"},
-		{"2027-01-15T10:00:00+01:00", "The data end on 2027-01-15"},
-		{"2027-01-31T23:59:00+01:00", ""},
-		{"2027-03-01T00:00:00Z", ""},
-		{"", ""},
-	} {
-		got := dataEndWarning(kpi.ReportInfo{From: "2027-01-01", To: "2027-01-31", DataEnd: tc.end})
-		if (tc.want == "") != (got == "") || !strings.HasPrefix(got, tc.want) {
-			t.Errorf("data end %q: warning %q, want one starting %q", tc.end, got, tc.want)
-		}
-	}
-	// The Summary shows it.
+// TestWarningsOnTheSummary: every warning of the result is on the Summary, in its words.
+func TestWarningsOnTheSummary(t *testing.T) {
 	r := emptyResult()
-	r.Report.From, r.Report.To, r.Report.DataEnd = "2027-01-01", "2027-01-31", "2026-06-30T23:23:53Z"
+	r.Warnings = []kpi.Warning{{Code: "data_ends_early", Message: "The data end on 2027-01-15, before the period's last day 2027-01-31."},
+		{Code: "history_short", Message: "The data start on 2026-12-01."}}
 	rows, err := openBook(t, renderBook(t, r, About{})).GetRows(sheetSummary)
 	if err != nil {
 		t.Fatal(err)
 	}
+	found := 0
 	for _, row := range rows {
-		if len(row) > 0 && strings.HasPrefix(row[0], "No data reaches this period") {
-			return
+		for _, w := range r.Warnings {
+			if len(row) > 0 && row[0] == "Warning: "+w.Message {
+				found++
+			}
 		}
 	}
-	t.Error("Summary does not warn that no data reach the period")
+	if found != len(r.Warnings) {
+		t.Errorf("%d of %d warnings on the Summary", found, len(r.Warnings))
+	}
 }
 
 // A period without entrants gets a note instead of a funnel chart of zero bars.

@@ -28,7 +28,7 @@ func newFlags(name, synopsis string) *flag.FlagSet {
 
 const exitCodesHelp = `
 Exit codes: 0 success; 1 run failed (nothing partial written); 2 bad flag or config;
-3 too many rejected rows; 4 output locked by another journeykpi; 5 backfill partly failed;
+3 too many rejected rows or no data in the period; 4 output locked by another journeykpi; 5 backfill partly failed;
 130 interrupted.
 `
 

@@ -72,7 +72,7 @@ Exit codes:
   0  success
   1  the run failed (source, computation or output error); nothing partial was written
   2  bad command line or configuration; the message names the flag or key
-  3  data quality: more rows rejected than quality.max_reject_ratio allows
+  3  data: more rows rejected than quality.max_reject_ratio allows, or no event in the period
   4  another journeykpi holds the lock on this output (schedule, backfill)
   5  backfill: some periods failed, the others were written
   130 interrupted (SIGINT/SIGTERM) before the run finished; nothing partial was written

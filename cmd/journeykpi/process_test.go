@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -111,9 +113,10 @@ func writeConfig(t *testing.T, dir, sched string, bigquery bool) string {
 	return p
 }
 
-// heldBigQuery starts a local BigQuery serving the bundled sample's events as the result of every
-// query, and holding each query job until release is called (at the latest when the test ends).
-// env points the binary at it; writeConfig with bigquery true reads from it.
+// heldBigQuery starts a local BigQuery serving the bundled sample's events, moved in time so that
+// the latest falls an hour before today (the day a scheduled run reports has data), as the result
+// of every query, and holding each query job until release is called (at the latest when the
+// test ends). env points the binary at it; writeConfig with bigquery true reads from it.
 func heldBigQuery(t *testing.T) (env []string, release func()) {
 	t.Helper()
 	srv, err := bqfake.NewServer()
@@ -121,7 +124,7 @@ func heldBigQuery(t *testing.T) (env []string, release func()) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	recs := sampleRecords(t)
+	recs := sampleRecords(t, time.Now().UTC().Truncate(24*time.Hour).Add(-time.Hour))
 	gate := make(chan struct{})
 	var once sync.Once
 	release = func() { once.Do(func() { close(gate) }) }
@@ -135,8 +138,11 @@ func heldBigQuery(t *testing.T) (env []string, release func()) {
 	return []string{bigquery.EnvEmulatorREST + "=" + srv.RESTEndpoint(), bigquery.EnvEmulatorGRPC + "=" + srv.GRPCAddr()}, release
 }
 
-// sampleRecords reads the bundled sample's events.
-func sampleRecords(t *testing.T) []arrow.Record {
+// daysAgo is the UTC day n days before today, YYYY-MM-DD: within heldBigQuery's data.
+func daysAgo(n int) string { return time.Now().UTC().AddDate(0, 0, -n).Format(time.DateOnly) }
+
+// sampleRecords reads the bundled sample's events, their times moved so that the latest is last.
+func sampleRecords(t *testing.T, last time.Time) []arrow.Record {
 	t.Helper()
 	f, err := os.Open(filepath.Join(moduleRoot(t), "testdata", "sample", "events.parquet"))
 	if err != nil {
@@ -151,10 +157,30 @@ func sampleRecords(t *testing.T) []arrow.Record {
 	tr := array.NewTableReader(tbl, 4096)
 	defer tr.Release()
 	var recs []arrow.Record
+	latest := int64(math.MinInt64)
 	for tr.Next() {
 		r := tr.Record()
 		r.Retain()
 		recs = append(recs, r)
+		ts := r.Column(r.Schema().FieldIndices("event_time")[0]).(*array.Timestamp)
+		for i := 0; i < ts.Len(); i++ {
+			latest = max(latest, int64(ts.Value(i)))
+		}
+	}
+	shift := last.UnixMicro() - latest
+	for i, r := range recs {
+		col := r.Schema().FieldIndices("event_time")[0]
+		ts := r.Column(col).(*array.Timestamp)
+		b := array.NewTimestampBuilder(memory.DefaultAllocator, ts.DataType().(*arrow.TimestampType))
+		for j := 0; j < ts.Len(); j++ {
+			b.Append(ts.Value(j) + arrow.Timestamp(shift))
+		}
+		cols := slices.Clone(r.Columns())
+		cols[col] = b.NewArray()
+		b.Release()
+		recs[i] = array.NewRecord(r.Schema(), cols, r.NumRows())
+		cols[col].Release()
+		r.Release()
 	}
 	return recs
 }
@@ -302,14 +328,16 @@ func seedLedger(t *testing.T, dir string, scheduled time.Time) {
 
 func TestTwoSchedulersOneStateDirectory(t *testing.T) {
 	dir := t.TempDir()
-	cfg := writeConfig(t, dir, `{cron: "0 3 1 1 *", period: previous_day, recompute_days: 0, catch_up: 0}`, false)
+	cfg := writeConfig(t, dir, `{cron: "0 3 1 1 *", period: previous_day, recompute_days: 0, catch_up: 0}`, true)
 	out := filepath.Join(dir, "out")
-	a := start(t, nil, "schedule", "--config", cfg, "--out", out)
+	env, release := heldBigQuery(t)
+	release()
+	a := start(t, env, "schedule", "--config", cfg, "--out", out)
 	waitFor(t, "the first scheduler to take its lock", func() bool {
 		b, _ := os.ReadFile(filepath.Join(out, schedule.SchedulerLockFile))
 		return bytes.Contains(b, []byte("journeykpi schedule"))
 	})
-	b := start(t, nil, "schedule", "--config", cfg, "--out", out)
+	b := start(t, env, "schedule", "--config", cfg, "--out", out)
 	if code := b.wait(t, 30*time.Second); code != exitLocked {
 		t.Fatalf("second scheduler exit %d, want %d; stderr:\n%s", code, exitLocked, b.stderr)
 	}
@@ -318,7 +346,7 @@ func TestTwoSchedulersOneStateDirectory(t *testing.T) {
 		t.Errorf("second scheduler's message: %s", msg)
 	}
 	// A scheduler waiting for its next fire time does not block a backfill of its output.
-	bf := start(t, nil, "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
+	bf := start(t, env, "backfill", "--config", cfg, "--out", out, "--from", daysAgo(5), "--to", daysAgo(5))
 	if code := bf.wait(t, 30*time.Second); code != exitOK {
 		t.Errorf("backfill beside an idle scheduler: exit %d; stderr:\n%s", code, bf.stderr)
 	}
@@ -327,7 +355,7 @@ func TestTwoSchedulersOneStateDirectory(t *testing.T) {
 		t.Errorf("idle scheduler on SIGTERM: exit %d; stderr:\n%s", code, a.stderr)
 	}
 	// The lock went with the process: a new scheduler starts.
-	c := start(t, nil, "schedule", "--once", "--config", cfg, "--out", out)
+	c := start(t, env, "schedule", "--once", "--config", cfg, "--out", out)
 	if code := c.wait(t, 30*time.Second); code != exitOK {
 		t.Errorf("scheduler after the first stopped: exit %d; stderr:\n%s", code, c.stderr)
 	}
@@ -341,7 +369,7 @@ func TestBackfillWhileTheSchedulerRunsAReport(t *testing.T) {
 	env, _ := heldBigQuery(t)
 	a := start(t, env, "schedule", "--config", cfg, "--out", out)
 	waitFor(t, "the catch-up run to start", func() bool { return hasOutcome(t, out, schedule.OutcomeRunning) })
-	bf := start(t, env, "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
+	bf := start(t, env, "backfill", "--config", cfg, "--out", out, "--from", daysAgo(5), "--to", daysAgo(4))
 	if code := bf.wait(t, 30*time.Second); code != exitLocked {
 		t.Fatalf("backfill during a scheduled run: exit %d, want %d; stderr:\n%s", code, exitLocked, bf.stderr)
 	}
@@ -359,7 +387,7 @@ func TestSchedulerWaitsForABackfill(t *testing.T) {
 	cfg := writeConfig(t, dir, `{cron: "0 3 1 1 *", period: previous_day, recompute_days: 0, catch_up: 0}`, true)
 	out := filepath.Join(dir, "out")
 	env, release := heldBigQuery(t)
-	bf := start(t, env, "backfill", "--config", cfg, "--out", out, "--from", "2026-03-01", "--to", "2026-03-02")
+	bf := start(t, env, "backfill", "--config", cfg, "--out", out, "--from", daysAgo(5), "--to", daysAgo(4))
 	waitFor(t, "the backfill to start", func() bool { return hasOutcome(t, out, schedule.OutcomeRunning) })
 	s := start(t, env, "schedule", "--once", "--config", cfg, "--out", out)
 	waitFor(t, "the scheduler to wait for the backfill", func() bool {

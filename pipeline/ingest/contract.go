@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/journeykpi/journeykpi/internal/fault"
@@ -25,6 +26,13 @@ const (
 	minPlausibleMicros     = int64(0)                // 1970-01-01
 	maxPlausibleMicros     = int64(7258118400000000) // 2200-01-01
 )
+
+// Range is what a report reads: events in [Start, End) are kept, and the report's own period
+// [PeriodStart, PeriodEnd) lies within it.
+type Range struct {
+	Start, End             time.Time
+	PeriodStart, PeriodEnd time.Time
+}
 
 // Row is one event on the data contract with its customer key: what the mapper emits and the
 // grouper stores. It holds no pointers, so spilled rows are its bytes.

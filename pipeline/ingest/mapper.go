@@ -21,6 +21,7 @@ type Mapper struct {
 	stageOfLabel map[string]int8 // stage column value → stage (match: stage)
 	srcLoc       *time.Location
 	start, end   int64
+	period       [2]int64 // the report period [from, to) within the range, for Coverage
 	sink         func([]Row) error
 
 	mu        sync.Mutex
@@ -29,27 +30,30 @@ type Mapper struct {
 	read      int64
 	rejected  map[string]int64
 	outside   int64
+	cover     Coverage
 	unmatched int64
 	dataEnd   int64
 }
 
 // NewMapper returns a mapper for cfg's columns and stages that keeps rows with a time in
-// [start, end) and passes them to sink, which may be called from several goroutines at once and
+// r.Start..r.End and passes them to sink, which may be called from several goroutines at once and
 // must not keep the slice.
-func NewMapper(cfg *config.Config, start, end time.Time, sink func([]Row) error) *Mapper {
+func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 	n := &Mapper{
 		cols:         cfg.Source.Columns,
 		matchByStage: cfg.Funnel.Match == "stage",
 		stageOfName:  map[string]int8{},
 		stageOfLabel: map[string]int8{},
 		srcLoc:       cfg.SourceLocation(),
-		start:        start.UnixMicro(),
-		end:          end.UnixMicro(),
+		start:        r.Start.UnixMicro(),
+		end:          r.End.UnixMicro(),
+		period:       [2]int64{r.PeriodStart.UnixMicro(), r.PeriodEnd.UnixMicro()},
 		sink:         sink,
 		dicts:        kpi.NewDicts(),
 		nameStage:    []int8{kpi.NoStage},
 		rejected:     map[string]int64{},
 		dataEnd:      math.MinInt64,
+		cover:        Coverage{First: math.MaxInt64, Last: math.MinInt64},
 	}
 	for i, s := range cfg.Stages {
 		if s.RepeatPurchase {
@@ -169,6 +173,7 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 	rejected := map[string]int64{}
 	var outside, unmatched int64
 	dataEnd := int64(math.MinInt64)
+	cover := Coverage{First: math.MaxInt64, Last: math.MinInt64}
 	var stageLabel func(int) (string, bool)
 	if n.matchByStage {
 		var err error
@@ -241,6 +246,7 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 			ev.Segment = in.segs[i]
 		}
 		ev.Order, _ = in.order(i)
+		cover.First, cover.Last = min(cover.First, t), max(cover.Last, t)
 		if t < n.start || t >= n.end {
 			outside++
 			continue
@@ -250,6 +256,10 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 		}
 		if t > dataEnd {
 			dataEnd = t
+		}
+		cover.InRange++
+		if t >= n.period[0] && t < n.period[1] {
+			cover.InPeriod++
 		}
 		out = append(out, Row{Cust: cust, Ev: ev})
 	}
@@ -263,6 +273,9 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 	if dataEnd > n.dataEnd {
 		n.dataEnd = dataEnd
 	}
+	n.cover.First, n.cover.Last = min(n.cover.First, cover.First), max(n.cover.Last, cover.Last)
+	n.cover.InRange += cover.InRange
+	n.cover.InPeriod += cover.InPeriod
 	n.mu.Unlock()
 	if len(out) == 0 {
 		return nil
@@ -275,6 +288,21 @@ func (n *Mapper) DataEnd() int64 {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.dataEnd
+}
+
+// Coverage is what the read saw of time: the earliest and latest accepted event time (Unix micros,
+// inside the range read or not; First > Last when there was none) and how many accepted events fall
+// in the range read and in the report period.
+type Coverage struct {
+	First, Last       int64
+	InRange, InPeriod int64
+}
+
+// Coverage returns what the rows added so far cover.
+func (n *Mapper) Coverage() Coverage {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.cover
 }
 
 // Dicts are the dictionaries the emitted rows' string codes refer to. They grow while rows are

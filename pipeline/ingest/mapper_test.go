@@ -37,7 +37,7 @@ func mapAll(t *testing.T, cfg config.Config, src *memsource.Source) ([]Row, *Map
 	var rows []Row
 	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	end := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
-	n := NewMapper(&cfg, start, end, func(r []Row) error {
+	n := NewMapper(&cfg, Range{Start: start, End: end}, func(r []Row) error {
 		mu.Lock()
 		rows = append(rows, r...)
 		mu.Unlock()
@@ -142,7 +142,7 @@ u1,2026-03-02T10:00:00Z,<null>,o9
 func TestMissingRequiredColumnNamesIt(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Source.Columns.CustomerID = "user_pseudo_id"
-	n := NewMapper(&cfg, time.Time{}, time.Now(), func([]Row) error { return nil })
+	n := NewMapper(&cfg, Range{End: time.Now()}, func([]Row) error { return nil })
 	src := memsource.CSV("customer_id,event_time,event_name\nc1,2026-03-01,page_view", 0)
 	err := src.Read(context.Background(), time.Time{}, time.Now(), func(rec arrow.Record) error { return n.Add(rec) })
 	var mc *MissingColumnError
@@ -177,7 +177,7 @@ c3,not a time,page_view
 func TestRowsOutsideRangeAreCountedNotRejected(t *testing.T) {
 	cfg := testConfig(t)
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	n := NewMapper(&cfg, start, start.AddDate(0, 1, 0), func([]Row) error { return nil })
+	n := NewMapper(&cfg, Range{Start: start, End: start.AddDate(0, 1, 0)}, func([]Row) error { return nil })
 	src := memsource.CSV("customer_id,event_time,event_name\nc1,2026-02-28T23:59:59Z,page_view\nc1,2026-03-01,page_view\nc1,2026-04-01,page_view", 0)
 	if err := src.Read(context.Background(), start, start, func(rec arrow.Record) error { return n.Add(rec) }); err != nil {
 		t.Fatal(err)

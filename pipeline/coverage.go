@@ -1,0 +1,59 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/journeykpi/journeykpi/internal/fault"
+	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/pipeline/ingest"
+	"github.com/journeykpi/journeykpi/pipeline/window"
+)
+
+// ErrNoData is a report period with no event in it: the run fails (exit 3) rather than write a
+// report of zeros. Errors wrap it with what was read.
+var ErrNoData = errors.New("no data")
+
+// Warning codes of the report's coverage (docs/json.md). A period with DataEndsEarly or
+// DataStartsLate is incomplete: its own days are not all in the data.
+const (
+	// DataEndsEarly: the latest event read falls on a day before the period's last day.
+	DataEndsEarly = "data_ends_early"
+	// DataStartsLate: the earliest event read falls on a day after the period's first day.
+	DataStartsLate = "data_starts_late"
+	// HistoryShort: the data start after the start of what the report reads (the previous period
+	// less repeat.history and attribution.lookback), so returning-customer rates, cohorts and the
+	// comparison see less history than configured.
+	HistoryShort = "history_short"
+)
+
+// checkCoverage fails a run whose period holds no event, and returns the warnings of a period the
+// data covers only in part. desc describes the source; q counts the rows read.
+func checkCoverage(w window.Window, r ingest.Range, c ingest.Coverage, q kpi.DataQuality, desc string, loc *time.Location) ([]kpi.Warning, error) {
+	day := func(t int64) string { return time.UnixMicro(t).In(loc).Format(time.DateOnly) }
+	stamp := func(t int64) string { return time.UnixMicro(t).In(loc).Format(time.RFC3339) }
+	if c.InPeriod == 0 {
+		if c.First > c.Last {
+			return nil, fault.Errorf(fault.Data, "%w in the report period %s: no event was read at all (%d rows read, %d rejected) from %s",
+				ErrNoData, w, q.RowsRead, q.RowsRejected, desc)
+		}
+		return nil, fault.Errorf(fault.Data, "%w in the report period %s: the events read run from %s to %s (%d rows read, %d rejected, %d in the range the report reads, 0 in the period)",
+			ErrNoData, w, stamp(c.First), stamp(c.Last), q.RowsRead, q.RowsRejected, c.InRange)
+	}
+	var ws []kpi.Warning
+	if last := day(c.Last); last < w.ToDay() {
+		ws = append(ws, kpi.Warning{Code: DataEndsEarly, Message: fmt.Sprintf(
+			"The data end on %s, before the period's last day %s: the period is incomplete, and its numbers will change when the rest arrives.", last, w.ToDay())})
+	}
+	if first := day(c.First); first > w.FromDay() {
+		ws = append(ws, kpi.Warning{Code: DataStartsLate, Message: fmt.Sprintf(
+			"The data start on %s, after the period's first day %s: the period is incomplete.", first, w.FromDay())})
+	}
+	if first := day(c.First); first > r.Start.In(loc).Format(time.DateOnly) && first <= w.FromDay() {
+		ws = append(ws, kpi.Warning{Code: HistoryShort, Message: fmt.Sprintf(
+			"The data start on %s, after %s, where the report would look back from (the previous period less the repeat history and the attribution look-back): returning-customer rates, cohorts and the comparison see only the history from %s.",
+			first, r.Start.In(loc).Format(time.DateOnly), first)})
+	}
+	return ws, nil
+}
