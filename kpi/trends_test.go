@@ -15,8 +15,8 @@ func TestTrends(t *testing.T) {
 		t.Fatalf("granularity %s, %d points", tr.Granularity, len(tr.Points))
 	}
 	want := []TrendPoint{
-		{Date: "2025-01-01", Entrants: 1, Purchases: 1, Orders: 1, Revenue: 50},
-		{Date: "2025-01-02", Entrants: 2, Purchases: 0},
+		{Date: "2025-01-01", Entrants: 1, Purchases: 1, Orders: 1, Revenue: 50, MatureEntrants: 1},
+		{Date: "2025-01-02", Entrants: 2, Purchases: 0, MatureEntrants: 2},
 		{Date: "2025-01-03", Orders: 1, Revenue: 10},
 	}
 	for i, w := range want {

@@ -180,8 +180,8 @@ c2,2026-03-09T11:00:00Z,page_view
 	for _, wn := range o.Result.Warnings {
 		codes = append(codes, wn.Code)
 	}
-	if !slices.Equal(codes, []string{DataEndsEarly, HistoryShort}) {
-		t.Errorf("warnings %v, want the data ending early and a short history", codes)
+	if !slices.Equal(codes, []string{DataEndsEarly, ComparisonBeforeData, HistoryShort}) {
+		t.Errorf("warnings %v, want the data ending early, February before the data and a short history", codes)
 	}
 	m, err := os.ReadFile(OutputBase(out, cfg.Report.Name, w) + ".manifest.json")
 	if err != nil || !strings.Contains(string(m), `"code": "data_ends_early"`) {

@@ -19,16 +19,26 @@ const runHelp = `
 Without --from/--to/--date the report covers report.from..report.to from the config, or else the
 schedule period before today (previous_day by default). Writes <out>/<name>_<from>_<to>.xlsx and
 .json atomically: on failure nothing partial is left.
+
+With --by week|month|quarter the workbook's Periods sheet and the JSON periods[] hold the headline
+KPIs of every such period of the range, each computed with the same rules (periods cut by the
+range's ends are marked partial): one file for a long range instead of one per period.
 `
 
 func cmdRun(ctx context.Context, args []string, e console) error {
-	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR]")
+	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR] [--by week|month|quarter]")
 	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
 	wf := addWindowFlags(f, "report")
 	out := f.String("out", "", "output `directory` (default: report.out)")
 	timings := f.Bool("timings", false, "add step timings to the About sheet (the file then differs between runs)")
+	by := f.String("by", "", "add the headline KPIs of every `period` (week, month or quarter) of the range: the Periods sheet")
 	if help, err := parseArgs(f, args, e.stdout, runHelp); help || err != nil {
 		return err
+	}
+	switch *by {
+	case "", window.ByWeek, window.ByMonth, window.ByQuarter:
+	default:
+		return usageErr("--by: %q is not a period (week | month | quarter)", *by)
 	}
 	cfg, fsys, err := loadConfig(*cfgPath)
 	if err != nil {
@@ -43,7 +53,7 @@ func cmdRun(ctx context.Context, args []string, e console) error {
 	log := e.logger.With("run_id", newRunID(), "window", win.String(), "trigger", "run")
 	o, err := pipeline.Run(ctx, pipeline.Job{
 		Config: cfg, Window: win, Out: *out, FS: fsys, Logger: log, Version: version, Timings: *timings,
-		Progress: progressWriter(e),
+		Progress: progressWriter(e), By: *by,
 	})
 	if err != nil {
 		return &runError{err: err, log: log}
