@@ -322,8 +322,8 @@ func stageComparisons(p *Params, cur, prev *figures) []StageComparison {
 }
 
 // compareBreakdowns sets each breakdown group's conversion to purchase against the previous
-// period's group of the same value. "(other)" holds different values in each period and is not
-// compared.
+// period's group of the same value. "(other)" holds different values in each period, and an entry
+// week is a different week in each, so neither is compared.
 func compareBreakdowns(p *Params, cur, prev []Breakdown) {
 	k := p.PurchaseStage()
 	reason := distortion(p, p.Current, p.Previous)
@@ -347,7 +347,7 @@ func compareBreakdowns(p *Params, cur, prev []Breakdown) {
 		for gi := range cur[bi].Groups {
 			g := &cur[bi].Groups[gi]
 			other := measure{kind: kindRate}
-			if b, ok := before[g.Value]; ok && g.Value != OtherLabel {
+			if b, ok := before[g.Value]; ok && g.Value != OtherLabel && cur[bi].By != byEntryWeek {
 				other = m(b)
 			}
 			g.Purchase = rateChange(p, m(g), other, g.Purchase.MatureShare, reason)

@@ -524,8 +524,8 @@ type funnelAcc struct {
 	dims [][]*funnelCounts
 	open []int64
 	seen []bool
-	// mix counts entrants and purchases by first touchpoint and by segment (every value, not only
-	// the top ones): what the decomposition of a change in conversion needs.
+	// mix counts entrants and purchases by first touchpoint ([0]) and by segment ([1]), every
+	// value, not only the top ones: what the decomposition of a change in conversion needs.
 	mix [2]map[uint32]*mixCount
 	// light accumulators keep only the overall counts and mix: no breakdowns, open funnel or
 	// durations. They feed the headline KPIs of the mature cohorts and the recent periods.
@@ -534,12 +534,6 @@ type funnelAcc struct {
 
 // mixCount is the entrants of one first touchpoint or segment and how many of them purchased.
 type mixCount struct{ entrants, purchases int64 }
-
-// Indexes of funnelAcc.mix and the breakdowns the decompositions use.
-const (
-	mixTouchpoint = iota
-	mixSegment
-)
 
 func newFunnelAcc(p *Params, per Period, light bool) *funnelAcc {
 	sp := newStagePlan(p)
