@@ -52,7 +52,8 @@ func calendarBuckets(first time.Time, to int64, days int) buckets {
 // maxDailyTrendDays is the longest period whose trends are daily; longer ones are weekly.
 const maxDailyTrendDays = 90
 
-// trendsAcc accumulates daily (or weekly) entrants and conversions of one period.
+// trendsAcc accumulates daily (or weekly, when the report period is longer than 90 days) entrants
+// and conversions of one period.
 type trendsAcc struct {
 	p           *Params
 	per         Period
@@ -70,8 +71,10 @@ const moneyScale = 1e6
 func toMicroUnits(v float64) int64 { return int64(math.Round(v * moneyScale)) }
 
 func newTrendsAcc(p *Params, per Period) *trendsAcc {
+	// Every period is cut like the report period, so that the previous period's days (weeks) lie
+	// beside the report's.
 	t := &trendsAcc{p: p, per: per, sp: newStagePlan(p), granularity: "day", b: dayBuckets(p, per)}
-	if len(t.b.starts) > maxDailyTrendDays {
+	if len(dayBuckets(p, p.Current).starts) > maxDailyTrendDays {
 		t.granularity, t.b = "week", weekBuckets(p, per)
 	}
 	t.points = make([]TrendPoint, len(t.b.starts))

@@ -152,7 +152,9 @@ func (s *sheet) chart(at string, c *excelize.Chart) {
 			return
 		}
 	}
-	s.blocks = append(s.blocks, row)
+	// The block starts at the (blank) row above the chart: a chart anchored on the first row of a
+	// page has its top edge drawn at the foot of the page before.
+	s.blocks = append(s.blocks, max(row-1, 1))
 }
 
 // reserve keeps the rows under a chart anchored at row free, so the next block starts below it.
@@ -511,7 +513,7 @@ func (s *sheet) pageBreaks() []int {
 			}
 			// A chart's block is at least the chart's height.
 			for _, c := range s.charts {
-				if _, at, err := excelize.CellNameToCoordinates(c.cell); err == nil && at == row {
+				if _, at, err := excelize.CellNameToCoordinates(c.cell); err == nil && (at == row || at == row+1) {
 					h = max(h, float64(c.chart.Dimension.Height)*0.75+defaultRowPt)
 				}
 			}

@@ -267,7 +267,7 @@ func cardDetail(r *kpi.Result, h kpi.Headline) string {
 	var parts []string
 	if h.Basis == kpi.BasisMatureCohort && r.Funnel.MatureCohort != nil {
 		mc := r.Funnel.MatureCohort
-		parts = append(parts, fmt.Sprintf("Mature cohort: entrants of %s (the period's own: %s still in progress)",
+		parts = append(parts, fmt.Sprintf("Mature cohort of %s (this period's entrants: %s in progress)",
 			shortPeriod(mc.From, mc.To), percentWords(1-deref(h.MatureShare))))
 	} else if !h.Mature && h.MatureShare != nil {
 		parts = append(parts, percentWords(1-*h.MatureShare)+" of entrants still in progress")
