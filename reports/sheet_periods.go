@@ -15,7 +15,7 @@ func periodsSheet(r *kpi.Result) (*sheet, map[string]string) {
 	s.note(periodLine(r))
 	s.blank()
 
-	s.section("Headline KPIs in detail")
+	s.section("Headline KPIs against the previous period (" + periodName(r.Report.PreviousFrom, r.Report.PreviousTo) + ")")
 	hs := r.Comparison.Headline
 	if len(hs) == 0 {
 		s.notComputed("no headline KPIs in the result.")
@@ -33,24 +33,32 @@ func periodsSheet(r *kpi.Result) (*sheet, map[string]string) {
 			}
 			prev := kpi.Versus{Value: h.Previous, Change: h.Change, RelativeChange: h.RelativeChange, DailyRelativeChange: h.DailyRelativeChange,
 				PValue: h.PValue, Significant: h.Significant, Verdict: h.Verdict}
-			row := []cell{bold(h.Label), opt(h.Current, f), lo, hi, txt(basis), opt(h.MatureShare, fmtPercent)}
-			row = append(row, versusCells(r, h, prev, f)...)
-			ya := kpi.Versus{Verdict: "off"}
-			if h.YearAgo != nil {
-				ya = *h.YearAgo
-			}
-			rows[i] = append(row, versusCells(r, h, ya, f)...)
+			rows[i] = append([]cell{bold(h.Label), opt(h.Current, f), lo, hi, txt(basis), opt(h.MatureShare, fmtPercent)}, versusCells(r, h, prev, f)...)
 		}
 		first, _ := s.table("HeadlineDetail", []string{"KPI", "This period", "95% low", "95% high", "Basis", "Window closed for",
-			"Previous period", "Change", "Relative change", "Daily rate change", "p-value", "Verdict",
-			"Year ago", "Change vs year ago", "Relative change vs year ago", "Daily rate change vs year ago", "p-value vs year ago", "Verdict vs year ago"}, rows)
+			"Previous period", "Change", "Relative change", "Daily rate change", "p-value", "Verdict"}, rows)
 		s.freezeBelow(first)
 		// A daily rate change carries its words in the number format, which the width estimate
 		// does not see.
 		s.width(10, 16)
-		s.width(16, 16)
 		s.note(fmt.Sprintf("p-value: the chance of a change at least this large if nothing had changed; a change is called out when p < 0.05 and it is at least %s in relative size (comparison.min_change). Counts and revenue are compared per day when the periods differ in length.",
 			percentWords(r.Comparison.MinChange)))
+		s.blank()
+		if r.Report.YearAgo == "compared" {
+			s.section("Headline KPIs against a year earlier (" + periodName(r.Report.YearAgoFrom, r.Report.YearAgoTo) + ")")
+			rows := make([][]cell, len(hs))
+			for i, h := range hs {
+				ya := kpi.Versus{Verdict: "off"}
+				if h.YearAgo != nil {
+					ya = *h.YearAgo
+				}
+				rows[i] = append([]cell{bold(h.Label), opt(h.Current, valueFormat(h.Format))}, versusCells(r, h, ya, valueFormat(h.Format))...)
+			}
+			s.table("HeadlineYearAgo", []string{"KPI", "This period", "Year ago", "Change", "Relative change", "Daily rate change", "p-value", "Verdict"}, rows)
+		} else {
+			s.note("No comparison with a year earlier: " + map[string]string{"off": "comparison.year_ago is off.",
+				"before_data": "the data do not reach back to " + r.Report.YearAgoFrom + "."}[r.Report.YearAgo])
+		}
 	}
 	s.blank()
 
@@ -111,11 +119,17 @@ func periodsSheet(r *kpi.Result) (*sheet, map[string]string) {
 					header = append(header, "Basis")
 				}
 			}
-			header = append(header, "Conversion against the period before", "Revenue against the period before")
+			header = append(header, "Conversion vs the period before", "Revenue vs the period before")
 			rows := make([][]cell, len(r.Periods))
 			for i, p := range r.Periods {
 				row := []cell{txt(p.From), txt(p.To), yesNo(p.Partial)}
 				var conv, rev string
+				verdict := func(h kpi.Headline) string {
+					if h.Change == nil {
+						return ""
+					}
+					return verdictLabel(h.Verdict)
+				}
 				for _, h := range p.Headline {
 					c := opt(h.Current, valueFormat(h.Format))
 					if !h.Mature && c.v != "n/a" {
@@ -129,9 +143,9 @@ func periodsSheet(r *kpi.Result) (*sheet, map[string]string) {
 							basis = "mature cohort"
 						}
 						row = append(row, txt(basis))
-						conv = periodVerdict(r, h)
+						conv = verdict(h)
 					case "revenue":
-						rev = periodVerdict(r, h)
+						rev = verdict(h)
 					}
 				}
 				rows[i] = append(row, txt(conv), txt(rev))
@@ -141,19 +155,6 @@ func periodsSheet(r *kpi.Result) (*sheet, map[string]string) {
 		}
 	}
 	return s, spark
-}
-
-// periodVerdict words a period's change against the one before it.
-func periodVerdict(r *kpi.Result, h kpi.Headline) string {
-	if h.Change == nil {
-		return ""
-	}
-	v := kpi.Versus{Value: h.Previous, Change: h.Change, RelativeChange: h.RelativeChange, DailyRelativeChange: h.DailyRelativeChange, Verdict: h.Verdict}
-	text := changeWords(h, v, r)
-	if w := verdictLabel(h.Verdict); w != "" {
-		text += ", " + w
-	}
-	return text
 }
 
 // versusCells are a headline KPI's comparison with another period: its value, the change in

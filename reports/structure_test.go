@@ -43,7 +43,7 @@ func TestWorkbookStructure(t *testing.T) {
 		sheetFunnel: {"FunnelComparison", "ClosedFunnel", "MatureCohort", "OpenFunnel", "PurchaseFirstTouchpoint", "PurchaseSegment",
 			"PurchaseEntryWeek"},
 		sheetFunnelData:  {"FunnelBreakdowns", "ConversionMix", "RevenueMix"},
-		sheetPeriods:     {"HeadlineDetail", "RecentPeriods"},
+		sheetPeriods:     {"HeadlineDetail", "HeadlineYearAgo", "RecentPeriods"},
 		sheetJourneyMap:  {"StageSentiment", "PainPoints", "JourneyMapCells"},
 		sheetAttribution: {"AttributedConversions", "AttributedRevenue", "CPA", "ROAS", "ROASAgainstPrevious"},
 		sheetRepeat:      {"RepeatBySegment", "RepeatByFirstTouchpoint", "Cohorts", "BGNBDBySegment", "BGNBDByFirstTouchpoint"},

@@ -784,3 +784,36 @@ func TestNoFunnelChartWithoutEntrants(t *testing.T) {
 		t.Error("no funnel chart for a period with entrants")
 	}
 }
+
+// TestChartsAreNeverCutByAPage: the page breaks every sheet sets leave each chart wholly on one
+// printed page, and every break is at or after the first row (no empty first page).
+func TestChartsAreNeverCutByAPage(t *testing.T) {
+	for _, r := range []*kpi.Result{fullResult(), emptyResult()} {
+		funnel, chart := funnelSheet(r)
+		periods, spark := periodsSheet(r)
+		for _, s := range []*sheet{summarySheet(r, 5, summaryRefs{spark: spark, funnel: chart}), funnel, journeyMapSheet(r), attributionSheet(r),
+			repeatSheet(r), resourcesSheet(r), trendsSheet(r), periods, funnelDataSheet(r), qualitySheet(r), aboutSheet(r, fixtureAbout())} {
+			s.fitWidths()
+			s.wrapLongLines()
+			s.fitHeights()
+			breaks := s.pageBreaks()
+			for _, c := range s.charts {
+				_, at, _ := excelize.CellNameToCoordinates(c.cell)
+				end := at + chartRows(uint(c.chart.Dimension.Height)) - 1
+				if c.chart.Dimension.Height < 100 {
+					end = at // a card's trend line sits in its row
+				}
+				for _, b := range breaks {
+					if b > at && b <= end {
+						t.Errorf("%s: page break at row %d cuts the chart at %s (rows %d–%d)", s.name, b, c.cell, at, end)
+					}
+				}
+			}
+			for _, b := range breaks {
+				if b <= 1 {
+					t.Errorf("%s: page break before row %d", s.name, b)
+				}
+			}
+		}
+	}
+}
