@@ -576,6 +576,16 @@ func (s *sheet) wrapLongLines() {
 	if cols < 2 {
 		return
 	}
+	// A narrow sheet's lines take a page's comfortable width (the columns beyond its tables at
+	// their default width) rather than being squeezed into its two columns.
+	const comfortable = 100
+	for ; total < comfortable; cols++ {
+		w, ok := s.widths[cols+1]
+		if !ok {
+			w = 8.43
+		}
+		total += w
+	}
 	merged := map[int]bool{}
 	for _, m := range s.merges {
 		_, row, _ := excelize.CellNameToCoordinates(m[0])
