@@ -26,6 +26,9 @@ type Manifest struct {
 	RowsUsed   int64  `json:"rows_used"`
 	Rejected   int64  `json:"rows_rejected"`
 	Customers  int64  `json:"customers"`
+	// Status is "ok", or "incomplete" when the data cover the period only in part (the warnings
+	// say how).
+	Status string `json:"status"`
 	// Warnings are the report's (kpi.Result.Warnings): an incomplete period says so here too.
 	Warnings []kpi.Warning  `json:"warnings"`
 	Files    []ManifestFile `json:"files"`
@@ -61,6 +64,10 @@ func WriteManifest(base string, o *Outcome, version string) (string, error) {
 		q := o.Result.DataQuality
 		m.RowsRead, m.RowsUsed, m.Rejected, m.Customers = q.RowsRead, q.RowsUsed, q.RowsRejected, q.Customers
 		m.Warnings = append(m.Warnings, o.Result.Warnings...)
+	}
+	m.Status = "ok"
+	if Incomplete(m.Warnings) {
+		m.Status = "incomplete"
 	}
 	for _, p := range o.Files {
 		f, err := fileDigest(p)

@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -29,17 +27,6 @@ func ReadRange(cfg *config.Config, w window.Window) (start, end time.Time) {
 	start = w.Previous().From.Add(-back)
 	end = w.End().Add(cfg.Horizon())
 	return start, end
-}
-
-// ConfigHash is a short stable hash of the effective configuration: the ledger uses it to tell
-// whether a period was computed with the same settings.
-func ConfigHash(cfg *config.Config) string {
-	b, err := cfg.Marshal()
-	if err != nil {
-		return ""
-	}
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:8])
 }
 
 // Run computes one report and writes its files atomically: read, then compute, then write. On

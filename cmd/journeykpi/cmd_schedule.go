@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"path/filepath"
@@ -55,16 +56,20 @@ func cmdSchedule(ctx context.Context, args []string, e console) error {
 		Report: cfg.Report.Name, Cron: c, Period: cfg.Schedule.Period, Location: cfg.Location(),
 		RecomputeDays: cfg.Schedule.RecomputeDays, CatchUp: cfg.Schedule.CatchUp, Grace: cfg.Schedule.GracePeriod.D(),
 		ConfigHash: pipeline.ConfigHash(&cfg), Ledger: st.ledger, Run: reportRunner(cfg, st.out, fsys),
-		Logger: st.log, Webhook: cfg.Schedule.Webhook, Lock: st.outputLock,
+		Fingerprint: inputFingerprint(cfg, fsys), Logger: st.log, Webhook: cfg.Schedule.Webhook, Lock: st.outputLock,
 	})
 	if *once {
-		if err := s.RunOnce(ctx); err != nil {
-			if errors.Is(err, context.Canceled) {
-				return err
-			}
-			return fault.Errorf(fault.Failed, "schedule: a run failed (see the log and %s): %w", st.ledger.Path(), err)
+		t, err := s.RunOnce(ctx)
+		fmt.Fprintf(e.stdout, "schedule --once: %s\n", t)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, context.Canceled):
+			return err
+		case t.Failed == 0 && t.NoData > 0:
+			return fault.Errorf(fault.Data, "schedule: %d of the periods had no data (see the log and %s): %w", t.NoData, st.ledger.Path(), err)
 		}
-		return nil
+		return fault.Errorf(fault.Failed, "schedule: a run failed (see the log and %s): %w", st.ledger.Path(), err)
 	}
 	st.log.Info("scheduler started", "cron", cfg.Schedule.Cron, "period", cfg.Schedule.Period, "out", st.out,
 		"ledger", st.ledger.Path())
@@ -132,13 +137,31 @@ func (st *stateDir) outputLock(ctx context.Context) (func(), error) {
 	return func() { l.Release() }, nil
 }
 
-// reportRunner is the RunFunc of schedule and backfill: one pipeline.Run into out.
+// reportRunner is the RunFunc of schedule, backfill and run: one pipeline.Run into out. A period
+// without events comes back as no_data, one the data cover in part as incomplete.
 func reportRunner(cfg config.Config, out string, fsys fs.FS) schedule.RunFunc {
 	return func(ctx context.Context, w window.Window, log *slog.Logger) (schedule.Result, error) {
 		o, err := pipeline.Run(ctx, pipeline.Job{Config: cfg, Window: w, Out: out, FS: fsys, Logger: log, Version: version})
+		if errors.Is(err, pipeline.ErrNoData) {
+			return schedule.Result{Status: schedule.OutcomeNoData}, err
+		}
 		if err != nil {
 			return schedule.Result{}, err
 		}
-		return schedule.Result{Files: o.Files, RowsRead: o.Result.DataQuality.RowsRead}, nil
+		res := schedule.Result{Files: o.Files, RowsRead: o.Result.DataQuality.RowsRead, Status: schedule.OutcomeOK}
+		if pipeline.Incomplete(o.Result.Warnings) {
+			res.Status = schedule.OutcomeIncomplete
+		}
+		for _, w := range o.Result.Warnings {
+			res.Warnings = append(res.Warnings, w.Code)
+		}
+		return res, nil
+	}
+}
+
+// inputFingerprint is the FingerprintFunc of schedule, backfill and run (pipeline.Fingerprint).
+func inputFingerprint(cfg config.Config, fsys fs.FS) schedule.FingerprintFunc {
+	return func(ctx context.Context, w window.Window) (string, error) {
+		return pipeline.Fingerprint(ctx, pipeline.Job{Config: cfg, Window: w, FS: fsys})
 	}
 }

@@ -499,7 +499,7 @@ func TestBackfillThirtyDaysOverTheSample(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "30 written, 0 skipped") {
+	if !strings.Contains(stdout, "30 written (30 ok, 0 incomplete), 0 skipped (unchanged), 0 no data, 0 failed") {
 		t.Errorf("summary: %s", stdout)
 	}
 	// Every log line of a run names the run and its window, the pipeline's own lines included.
@@ -530,7 +530,7 @@ func TestBackfillThirtyDaysOverTheSample(t *testing.T) {
 		stat[f] = fi.ModTime()
 	}
 	code, stdout, stderr = runCmd(t, args...)
-	if code != exitOK || !strings.Contains(stdout, "0 written, 30 skipped") || strings.Contains(stderr, "run started") {
+	if code != exitOK || !strings.Contains(stdout, "0 written (0 ok, 0 incomplete), 30 skipped") || strings.Contains(stderr, "run started") {
 		t.Fatalf("rerun: exit %d, %s\n%s", code, stdout, stderr)
 	}
 	for _, f := range files {
