@@ -52,18 +52,10 @@ func Run(ctx context.Context, job Job) (*Outcome, error) {
 	}
 
 	o := &Outcome{Window: job.Window, Result: res, Source: in.source, LastRead: in.lastRead, ConfigHash: ConfigHash(&job.Config)}
-	out := outputDir(&job)
-	files, err := write(ctx, &job, in, o, timer)
-	if err != nil {
+	// The workbook, the JSON and the manifest beside them (hashes, rows, timings) go in place
+	// together, the manifest last.
+	if _, err := write(ctx, &job, in, o, timer); err != nil {
 		return nil, err
-	}
-	o.Files = files
-	timer.done("write", "files", len(files))
-	o.Timings = timer.steps
-	// The manifest (hashes, rows, timings) sits beside the report. The report itself is complete
-	// without it, so a failure to write it is logged rather than failing the run.
-	if _, err := WriteManifest(OutputBase(out, job.Config.Report.Name, job.Window), o, job.Version); err != nil {
-		log.Warn("manifest not written", "error", err.Error())
 	}
 	return o, nil
 }

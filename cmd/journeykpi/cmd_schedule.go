@@ -116,11 +116,29 @@ func openStateDir(cfg config.Config, outFlag, name, what string, e console) (*st
 	return &stateDir{out: out, dir: dir, lock: lock, ledger: ledger, log: log}, nil
 }
 
-// cleanOutput removes the temporary files a killed run left in the output directory. Only call it
-// holding the output lock.
+// cleanOutput puts the output directory back in order after a process died in it: it finishes
+// the report commits a kill interrupted (atomicfile.Recover), removes the temporary files of
+// writes that never committed, and removes any report file that does not match its manifest.
+// Only call it holding the output lock.
 func (st *stateDir) cleanOutput() {
-	if n, err := atomicfile.RemoveStale(st.out); err == nil && n > 0 {
-		st.log.Warn("removed temporary files a killed run left behind", "files", n, "out", st.out)
+	cleanOutput(st.out, st.log)
+}
+
+func cleanOutput(out string, log *slog.Logger) {
+	if n, err := atomicfile.Recover(out); err != nil {
+		log.Error("interrupted report commits not finished", "error", err.Error(), "out", out)
+	} else if n > 0 {
+		log.Warn("finished report commits a killed run left half-way", "commits", n, "out", out)
+	}
+	if n, err := atomicfile.RemoveStale(out); err == nil && n > 0 {
+		log.Warn("removed temporary files a killed run left behind", "files", n, "out", out)
+	}
+	removed, err := pipeline.SweepOutput(out)
+	if err != nil {
+		log.Error("report files not checked against their manifests", "error", err.Error(), "out", out)
+	}
+	for _, p := range removed {
+		log.Warn("removed a report file that does not match its manifest", "file", p)
 	}
 }
 
