@@ -26,7 +26,7 @@ the output lock; an idle scheduler does not block it.
 
 func cmdBackfill(ctx context.Context, args []string, e console) error {
 	f := newFlags("backfill", "backfill [--config F] --from D --to D [--every day|week|month] [--force] [--out DIR]")
-	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
+	cfgPath := f.String("config", "", "config `file` (default: $JOURNEYKPI_CONFIG, /etc/journeykpi/config.yaml, else the built-in example)")
 	from := f.String("from", "", "first `day` of the range, YYYY-MM-DD (report time zone)")
 	to := f.String("to", "", "last `day` of the range, inclusive")
 	every := f.String("every", "day", "one report per `step`: day, week (Monday to Sunday) or month")
@@ -38,7 +38,7 @@ func cmdBackfill(ctx context.Context, args []string, e console) error {
 	if *from == "" || *to == "" {
 		return usageErr("backfill: --from and --to are required")
 	}
-	cfg, fsys, err := loadConfig(*cfgPath)
+	cfg, fsys, err := loadConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func cmdBackfill(ctx context.Context, args []string, e console) error {
 	if len(windows) == 0 {
 		return usageErr("backfill: no whole %s lies in %s", *every, rng)
 	}
-	st, err := openStateDir(cfg, *out, schedule.OutputLockFile, "backfill", e)
+	st, err := openStateDir(ctx, cfg, *out, schedule.OutputLockFile, "backfill", 0, e)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,8 @@ func main() {
 // redirected to a file the file gets every log line and no carriage returns.
 func newConsole(stdout, stderr *os.File, isTerminal func(*os.File) bool) console {
 	tty := isTerminal(stderr)
-	return console{stdout: stdout, stderr: stderr, logger: newLogger(stderr, tty), terminal: tty}
+	return console{stdout: stdout, stderr: stderr, logger: newLogger(stderr, tty), terminal: tty,
+		lookupEnv: os.LookupEnv, systemConfig: SystemConfig}
 }
 
 // console is what a subcommand may use of the terminal it runs in: the output streams, the logger
@@ -41,6 +42,11 @@ type console struct {
 	logger         *slog.Logger
 	// terminal says whether stderr is a terminal (progress bars instead of log lines).
 	terminal bool
+	// lookupEnv and systemConfig are where a command looks for its config when --config is not
+	// given (findConfig): the environment and /etc/journeykpi/config.yaml; tests leave them
+	// empty, so that the machine's do not leak in.
+	lookupEnv    func(string) (string, bool)
+	systemConfig string
 }
 
 func newLogger(w io.Writer, terminal bool) *slog.Logger {

@@ -93,3 +93,25 @@ func RemoveStale(dir string) (int, error) {
 	}
 	return n, nil
 }
+
+// Probe checks that files can be written in dir before any work is done for them: it creates
+// dir when missing, then writes, syncs and removes a small temporary file there (named as a
+// write's, so a kill leaves only what RemoveStale takes). The error says what failed: a missing
+// permission, a read-only or full file system.
+func Probe(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output directory %s: %w", dir, err)
+	}
+	tmp, _, err := writeTemp(filepath.Join(dir, "journeykpi-probe"), func(w io.Writer) error {
+		_, err := w.Write(make([]byte, 4096))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("output directory %s is not writable: %w", dir, err)
+	}
+	// A clean-up of the directory may have taken it already.
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}

@@ -93,3 +93,25 @@ func (b *Backfill) Do(ctx context.Context) Summary {
 	}
 	return s
 }
+
+// Single is one report outside a schedule (journeykpi run): fingerprinted, recorded in the
+// ledger and posted to the webhook like the others, so that the ledger says what made every
+// report on disk.
+type Single struct {
+	Report      string
+	ConfigHash  string
+	Ledger      *Ledger
+	Run         RunFunc
+	Fingerprint FingerprintFunc
+	Logger      *slog.Logger
+	Webhook     string
+	HTTPClient  *http.Client
+}
+
+// Do runs w and returns its ledger entry and the run's error. It always computes, whatever the
+// ledger says.
+func (s *Single) Do(ctx context.Context, w window.Window) (Entry, error) {
+	r := newRunner(s.Report, s.ConfigHash, s.Ledger, s.Run, s.Fingerprint, nil, s.Logger, s.Webhook, s.HTTPClient)
+	input, _ := r.input(ctx, w)
+	return r.one(ctx, w, TriggerRun, time.Time{}, input)
+}
