@@ -25,8 +25,8 @@ type outputState struct {
 	// mismatched are the reports whose files do not match their manifest; inFlight those of them
 	// with a commit journal beside them (a commit the next start finishes).
 	mismatched, inFlight []string
-	temps, journals     []string
-	reports             int
+	temps, journals      []string
+	reports              int
 }
 
 // readOutput checks every manifest in dir against the files it names (size and SHA-256).
