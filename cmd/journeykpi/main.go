@@ -60,7 +60,7 @@ const usage = `journeykpi turns customer-journey touchpoint events into marketin
 as an Excel workbook and JSON.
 
 Usage:
-  journeykpi run       [--config F] [--from D --to D | --date D] [--out DIR] [--timings]
+  journeykpi run       [--config F] [--from D --to D | --date D] [--out DIR] [--wait D] [--timings]
                        one report for a date range
   journeykpi backfill  [--config F] --from D --to D [--every day|week|month] [--force] [--out DIR]
                        one report per period
@@ -69,18 +69,21 @@ Usage:
                        dry run: the query or files, the bytes scanned
   journeykpi validate  [--config F]                          config and source schema check
   journeykpi sample    --customers N --out DIR [--seed S]    deterministic synthetic events
+  journeykpi status    [--config F] [--out DIR] [--json]     the run ledger, the locks, what runs next
   journeykpi version                                         print the version
 
-With no --config, the built-in example config runs on the bundled sample data, offline.
+With no --config: $JOURNEYKPI_CONFIG, else /etc/journeykpi/config.yaml when it exists, else the
+built-in example config on the bundled sample data, offline (the log says which).
 Run 'journeykpi COMMAND --help' for a command's flags.
 
 Exit codes:
   0  success
-  1  the run failed (source, computation or output error); nothing partial was written
+  1  the run failed (source, computation or output error, or the output is not writable);
+     nothing partial was written
   2  bad command line or configuration; the message names the flag or key
   3  data: more rows rejected than quality.max_reject_ratio allows, or no event in the period
-  4  another journeykpi holds the lock on this output (schedule, backfill)
-  5  backfill: some periods failed, the others were written
+  4  another journeykpi holds the lock on this output (run after --wait, schedule, backfill)
+  5  backfill: some periods failed or had no data, the others were written
   130 interrupted (SIGINT/SIGTERM) before the run finished; nothing partial was written
 `
 
@@ -104,6 +107,8 @@ func run(ctx context.Context, args []string, e console) error {
 		return cmdValidate(ctx, rest, e)
 	case "sample":
 		return cmdSample(ctx, rest, e)
+	case "status":
+		return cmdStatus(ctx, rest, e)
 	case "version", "--version":
 		fmt.Fprintln(e.stdout, "journeykpi", version)
 		return nil

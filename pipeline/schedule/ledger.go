@@ -178,17 +178,28 @@ func (l *Ledger) Latest(w window.Window) (Entry, bool) {
 // input: its latest run wrote it (ok or incomplete) with both the same, and its files are still
 // there. Backfill and the scheduler skip such periods; any change of the config's report-relevant
 // part or of the input makes the period due again.
-func (l *Ledger) Done(w window.Window, hash, input string) bool {
+func (l *Ledger) Done(w window.Window, hash, input string) bool { return l.Due(w, hash, input) == "" }
+
+// Due says why window w must be computed with config hash hash and input fingerprint input,
+// "" when it need not be (Done).
+func (l *Ledger) Due(w window.Window, hash, input string) string {
 	e, ok := l.Latest(w)
-	if !ok || (e.Outcome != OutcomeOK && e.Outcome != OutcomeIncomplete) || e.ConfigHash != hash || e.Input != input {
-		return false
+	switch {
+	case !ok:
+		return "never run"
+	case e.Outcome != OutcomeOK && e.Outcome != OutcomeIncomplete:
+		return "its last run: " + e.Outcome
+	case e.ConfigHash != hash:
+		return "the config changed"
+	case e.Input != input:
+		return "the input changed"
 	}
 	for _, f := range e.Files {
 		if _, err := os.Stat(f); err != nil {
-			return false
+			return "its files are gone"
 		}
 	}
-	return true
+	return ""
 }
 
 // LastScheduled is the latest cron fire time the ledger has a run (or a skip) for.

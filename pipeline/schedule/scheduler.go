@@ -59,7 +59,7 @@ func New(o Options) *Scheduler {
 		o.Location = time.UTC
 	}
 	r := newRunner(o.Report, o.ConfigHash, o.Ledger, o.Run, o.Fingerprint, o.Clock, o.Logger, o.Webhook, o.HTTPClient)
-	o.Clock, o.Logger = r.clock, r.logger
+	o.Clock, o.Logger, o.Fingerprint = r.clock, r.logger, r.fingerprint
 	return &Scheduler{o: o, r: r}
 }
 
@@ -117,6 +117,34 @@ func (s *Scheduler) retries(target window.Window, planned []window.Window) []win
 		}
 	}
 	slices.SortFunc(out, func(a, b window.Window) int { return a.From.Compare(b.From) })
+	return out
+}
+
+// Next is the first fire time after t (zero when the cron never fires again).
+func (s *Scheduler) Next(t time.Time) time.Time { return s.o.Cron.Next(t) }
+
+// Planned is one period of a fire time's plan and whether it will be computed.
+type Planned struct {
+	Window window.Window
+	// Why says why it will be computed; "" when it will not (written from the same config and
+	// input).
+	Why string
+}
+
+// Preview is what fire time at will do, period by period, judged on the ledger and the input as
+// they are now. It reads no rows; it changes nothing.
+func (s *Scheduler) Preview(ctx context.Context, at time.Time) []Planned {
+	var out []Planned
+	for _, w := range s.Plan(at) {
+		fp, err := s.o.Fingerprint(ctx, w)
+		why := ""
+		if err != nil {
+			why = "its input cannot be told: " + err.Error()
+		} else {
+			why = s.o.Ledger.Due(w, s.o.ConfigHash, fp)
+		}
+		out = append(out, Planned{Window: w, Why: why})
+	}
 	return out
 }
 
