@@ -187,4 +187,3 @@ func firstLine(s string, n int) string {
 	}
 	return s
 }
-
