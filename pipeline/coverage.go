@@ -34,6 +34,16 @@ const (
 	YearAgoBeforeData = "year_ago_before_data"
 )
 
+// Incomplete reports whether warnings say the data cover the report's period only in part.
+func Incomplete(warnings []kpi.Warning) bool {
+	for _, w := range warnings {
+		if w.Code == DataEndsEarly || w.Code == DataStartsLate {
+			return true
+		}
+	}
+	return false
+}
+
 // checkCoverage fails a run whose period holds no event, and returns the warnings of a period the
 // data covers only in part, or whose comparisons and history reach before the data. desc describes
 // the source; q counts the rows read.
