@@ -143,8 +143,9 @@ func TestHeadlineAgainstReference(t *testing.T) {
 	if e.DailyRelativeChange != nil || *e.RelativeChange != 0.2 {
 		t.Errorf("entrants relative %v daily %v", *e.RelativeChange, e.DailyRelativeChange)
 	}
-	// The exact Poisson interval of 120: Garwood, as qchisq(c(0.025, 0.975), c(240, 242))/2 in R.
-	if !near(e.Interval.Low, 99.49, 1e-3) || !near(e.Interval.High, 143.5, 1e-3) {
+	// The exact Poisson interval of 120 (Garwood): the λ with P(X ≥ 120) = 0.025 and with
+	// P(X ≤ 120) = 0.025, found by bisection over the Poisson sums in plain Python (math.lgamma).
+	if !near(e.Interval.Low, 99.4919256259416, 1e-9) || !near(e.Interval.High, 143.49058536935223, 1e-9) {
 		t.Errorf("entrants interval %+v", *e.Interval)
 	}
 
