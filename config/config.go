@@ -146,10 +146,24 @@ type Attribution struct {
 
 // Allocation configures the resource recommendations.
 type Allocation struct {
-	Uplift   float64 `yaml:"uplift"`
+	// CloseGap is the share of a gap to its benchmark that a stage opportunity or a pain point
+	// counts on closing.
+	CloseGap float64 `yaml:"close_gap"`
+	// MinEntrants is how many customers a breakdown value needs at a step to count towards the
+	// step's benchmark or be measured against it.
+	MinEntrants int `yaml:"min_entrants"`
+	// MaxShift is the share of the giving touchpoint's spend a budget shift moves at most.
 	MaxShift float64 `yaml:"max_shift"`
+	// Paid lists the touchpoints whose budget can move; empty means every touchpoint with spend.
+	Paid []string `yaml:"paid"`
+	// Margin is the gross margin on revenue (0..1]; 0 means not given. With it a budget shift
+	// names the break-even ROAS, 1/margin.
+	Margin float64 `yaml:"margin"`
 	// Actions is how many recommendations the Summary sheet shows.
 	Actions int `yaml:"actions"`
+	// Uplift is no longer used: stage opportunities close a share of the gap to a benchmark
+	// (CloseGap). It is still read so that a config naming it gets a message saying so.
+	Uplift float64 `yaml:"uplift"`
 }
 
 // Comparison configures how the headline KPIs are compared between periods.
@@ -215,7 +229,7 @@ func Default() Config {
 		JourneyMap:  JourneyMap{MinCustomers: 20, PainPoints: 5},
 		Repeat:      Repeat{History: Duration(365 * 24 * time.Hour), Cohort: "month", Horizon: Duration(90 * 24 * time.Hour)},
 		Attribution: Attribution{Lookback: Duration(30 * 24 * time.Hour), HalfLife: Duration(7 * 24 * time.Hour)},
-		Allocation:  Allocation{Uplift: 0.10, MaxShift: 0.20, Actions: 5},
+		Allocation:  Allocation{CloseGap: 0.5, MinEntrants: 30, MaxShift: 0.20, Actions: 5},
 		Comparison:  Comparison{MinChange: 0.02, MinMature: 0.8, YearAgo: YearAgoAuto},
 		Quality:     Quality{MaxRejectRatio: 0.01},
 		Engine:      Engine{MemoryBudget: 512 << 20},

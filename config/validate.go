@@ -115,11 +115,28 @@ func (c *Config) Validate() error {
 	if c.Attribution.HalfLife <= 0 {
 		bad("attribution.half_life", "must be positive")
 	}
-	if c.Allocation.Uplift <= 0 || c.Allocation.Uplift > 10 {
-		bad("allocation.uplift", "%v must be a relative uplift in (0, 10], e.g. 0.10 for 10%%", c.Allocation.Uplift)
+	if c.Allocation.Uplift != 0 {
+		bad("allocation.uplift", "is no longer used: stage opportunities are valued by closing a share of the gap to a benchmark; remove it and set allocation.close_gap (default 0.5) if needed")
 	}
-	if c.Allocation.MaxShift <= 0 || c.Allocation.MaxShift > 1 {
+	if !(c.Allocation.CloseGap > 0 && c.Allocation.CloseGap <= 1) {
+		bad("allocation.close_gap", "%v must be a fraction in (0, 1], e.g. 0.5 for half the gap", c.Allocation.CloseGap)
+	}
+	if c.Allocation.MinEntrants < 1 {
+		bad("allocation.min_entrants", "must be at least 1")
+	}
+	if !(c.Allocation.MaxShift > 0 && c.Allocation.MaxShift <= 1) {
 		bad("allocation.max_shift", "%v must be a fraction in (0, 1]", c.Allocation.MaxShift)
+	}
+	if !(c.Allocation.Margin >= 0 && c.Allocation.Margin <= 1) {
+		bad("allocation.margin", "%v must be a gross margin in (0, 1], e.g. 0.4 for 40%%, or left out", c.Allocation.Margin)
+	}
+	for i, tp := range c.Allocation.Paid {
+		if strings.TrimSpace(tp) == "" {
+			bad(fmt.Sprintf("allocation.paid[%d]", i), "is empty: name a touchpoint")
+		}
+		if slices.Contains(c.Allocation.Paid[:i], tp) {
+			bad(fmt.Sprintf("allocation.paid[%d]", i), "%q is listed twice", tp)
+		}
 	}
 	if c.Allocation.Actions < 1 {
 		bad("allocation.actions", "must be at least 1")

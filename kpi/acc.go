@@ -95,11 +95,14 @@ func NewAcc(p *Params) *Acc {
 		ya := newPeriodAcc(p, *p.YearAgo, false)
 		a.ya = &ya
 	}
+	// The report period's mature cohort keeps its breakdowns: when the period's own entrants are
+	// immature, the stage opportunities are measured on the cohort's groups.
+	a.slot(p.MatureCohort(p.Current), true, true)
 	for _, per := range a.headlinePeriods() {
 		if a.full(per) == nil {
-			a.slot(per, false)
+			a.slot(per, false, false)
 		}
-		a.slot(p.MatureCohort(per), true)
+		a.slot(p.MatureCohort(per), true, false)
 	}
 	return a
 }
@@ -124,13 +127,14 @@ func (a *Acc) full(per Period) *periodAcc {
 	return nil
 }
 
-// slot makes the slot of per (a mature cohort when cohort) unless it exists.
-func (a *Acc) slot(per Period, cohort bool) {
+// slot makes the slot of per (a mature cohort when cohort) unless it exists; with breakdowns its
+// funnel keeps them.
+func (a *Acc) slot(per Period, cohort, breakdowns bool) {
 	k := slotKey{per.From, per.To, cohort}
 	if _, ok := a.keys[k]; ok {
 		return
 	}
-	s := &slotAcc{eval: newEvaluator(a.p, newStagePlan(a.p), per), funnel: newFunnelAcc(a.p, per, true)}
+	s := &slotAcc{eval: newEvaluator(a.p, newStagePlan(a.p), per), funnel: newFunnelAcc(a.p, per, !breakdowns)}
 	if !cohort {
 		s.repeat = newRepeatAcc(a.p, per, false, true)
 	}
@@ -239,8 +243,32 @@ func (a *Acc) Result(d *Dicts, in Inputs) *Result {
 	compareBreakdowns(p, r.Funnel.Breakdowns, r.Comparison.Previous.Funnel.Breakdowns)
 	r.Comparison.Recent = a.periodHeadlines(p.Recent, in.Spend, true)
 	r.Periods = a.periodHeadlines(p.Periods, in.Spend, false)
-	r.Allocation = allocate(p, r, in.Spend)
+	r.Allocation = allocate(p, r, allocInput{spend: in.Spend, recent: a.recentRows(), cohortGroups: a.cohortGroups(d)})
 	return r
+}
+
+// recentRows are the closed funnels of the recent periods before the report period that the
+// data wholly cover: the step benchmarks' past.
+func (a *Acc) recentRows() []recentRows {
+	var out []recentRows
+	for _, per := range a.p.Recent {
+		if per.From == a.p.Current.From && per.To == a.p.Current.To || a.p.DataStart > per.From {
+			continue
+		}
+		f := a.figures(per, nil)
+		out = append(out, recentRows{from: per.FromDay, to: per.ToDay, rows: f.funnel.all.rows(a.p, f.funnel.sp)})
+	}
+	return out
+}
+
+// cohortGroups are the breakdowns of the report period's mature cohort.
+func (a *Acc) cohortGroups(d *Dicts) []Breakdown {
+	c := a.p.MatureCohort(a.p.Current)
+	i, ok := a.keys[slotKey{c.From, c.To, true}]
+	if !ok {
+		return nil
+	}
+	return a.slots[i].funnel.result(d).Breakdowns
 }
 
 // cohortFunnel is the closed funnel of the mature cohort of per.

@@ -19,33 +19,39 @@ const (
 	BasisRevenuePerCustomer = "revenue_per_customer"
 )
 
+// allocInput is what the allocation reads besides the report's Result: the spend input (nil:
+// none), the closed funnels of the recent periods and the breakdowns of the mature cohort.
+type allocInput struct {
+	spend        []SpendRow
+	recent       []recentRows
+	cohortGroups []Breakdown
+}
+
 // allocate turns the computed KPIs into ranked recommendations: where resources should go. It
-// reads only r (the funnel, repeat, attribution and journey map of the report period); spend says
-// whether a spend input was read (nil: none), its amounts are already in r.Attribution.
-func allocate(p *Params, r *Result, spend []SpendRow) AllocationResult {
+// reads r (the funnel, repeat, attribution and journey map of the report period) and in; spend
+// amounts are already in r.Attribution.
+func allocate(p *Params, r *Result, in allocInput) AllocationResult {
 	v := newStageValues(p, r)
+	groups := r.Funnel.Breakdowns
+	if v.cohort {
+		groups = in.cohortGroups
+	}
 	out := AllocationResult{
+		CloseGap:         p.CloseGap,
 		Recommendations:  []Recommendation{},
-		StageOpportunity: stageOpportunities(p, r, v),
+		StageOpportunity: stageOpportunities(p, v, groups, in.recent),
 		BudgetShifts:     []BudgetShift{},
 	}
-	out.Efficiency = efficiency(r, spend != nil)
-	out.Uplift = p.Uplift
+	out.Efficiency = efficiency(r, in.spend != nil)
 	var recs []Recommendation
-	var ties []float64 // tie-break per recommendation: the value lost at a stage step
-	for _, o := range out.StageOpportunity {
-		if cents(o.Value) <= 0 { // nothing a sentence could name
-			continue
+	for _, o := range bestPerStep(out.StageOpportunity) {
+		kpi := "funnel.closed." + o.Stage + ".conversion_from_previous"
+		if o.By != ByPeriod {
+			kpi = "funnel.breakdowns." + o.By + "." + o.Group + "." + o.Stage + ".conversion_from_previous"
 		}
-		recs = append(recs, Recommendation{
-			Kind:        KindStageOpportunity,
-			Value:       o.Value,
-			KPI:         "funnel.closed." + o.Stage + ".conversion_from_previous",
-			Opportunity: &o,
-		})
-		ties = append(ties, o.LostValue)
+		recs = append(recs, Recommendation{Kind: KindStageOpportunity, Value: o.Value, KPI: kpi, Opportunity: &o})
 	}
-	if spend != nil {
+	if in.spend != nil {
 		out.BudgetShifts = budgetShifts(p, out.Efficiency)
 		eff := map[string]float64{}
 		for _, e := range out.Efficiency {
@@ -70,7 +76,6 @@ func allocate(p *Params, r *Result, spend []SpendRow) AllocationResult {
 	for _, c := range r.JourneyMap.PainPoints {
 		recs = append(recs, painPoint(p, c, v))
 	}
-	ties = append(ties, make([]float64, len(recs)-len(ties))...)
 	order := make([]int, len(recs))
 	for i := range order {
 		order[i] = i
@@ -81,9 +86,6 @@ func allocate(p *Params, r *Result, spend []SpendRow) AllocationResult {
 			return c
 		}
 		if c := cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(cents(ties[j]), cents(ties[i])); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.subject(), b.subject())
@@ -101,7 +103,7 @@ func allocate(p *Params, r *Result, spend []SpendRow) AllocationResult {
 func (r *Recommendation) subject() string {
 	switch {
 	case r.Opportunity != nil:
-		return r.Opportunity.Step
+		return r.Opportunity.Step + "\x00" + r.Opportunity.By + "\x00" + r.Opportunity.Group
 	case r.Shift != nil:
 		return r.Shift.From + "\x00" + r.Shift.To
 	case r.Reach != nil:
@@ -129,10 +131,13 @@ type stageValues struct {
 	repeat   int // row of the repeat stage, -1 when absent
 	// perPurchaser is the period's revenue per purchaser; perOrder its average order value.
 	perPurchaser, perOrder float64
+	// cohort says that rows are the mature cohort's, the period's own entrants being immature.
+	cohort bool
 }
 
 func newStageValues(p *Params, r *Result) *stageValues {
-	v := &stageValues{rows: matureRows(p, &r.Funnel), purchase: -1, repeat: -1}
+	rows, cohort := matureRows(p, &r.Funnel)
+	v := &stageValues{rows: rows, purchase: -1, repeat: -1, cohort: cohort}
 	for i, row := range v.rows {
 		for _, s := range p.Stages {
 			if s.Name != row.Stage {
@@ -164,18 +169,18 @@ func newStageValues(p *Params, r *Result) *stageValues {
 // matureRows are the closed-funnel rows recommendations may rest on: the period's own when its
 // entrants are mature (comparison.min_mature), else the mature cohort's; in either, a stage that
 // is still immature is left out (no rows from it on), so that no action is based on journeys that
-// have not had their window.
-func matureRows(p *Params, f *FunnelResult) []StageRow {
-	rows := f.Closed
+// have not had their window. cohort says whether they are the cohort's.
+func matureRows(p *Params, f *FunnelResult) (rows []StageRow, cohort bool) {
+	rows = f.Closed
 	if f.MatureShare != nil && *f.MatureShare < p.MinMature && f.MatureCohort != nil && f.MatureCohort.Entrants > 0 {
-		rows = f.MatureCohort.Closed
+		rows, cohort = f.MatureCohort.Closed, true
 	}
 	for i, row := range rows {
 		if row.MatureShare != nil && *row.MatureShare < p.MinMature {
-			return rows[:i]
+			return rows[:i], cohort
 		}
 	}
-	return rows
+	return rows, cohort
 }
 
 // previousRequired returns the row of the required stage before row k, or -1.
@@ -224,42 +229,6 @@ func (v *stageValues) row(stage string) int {
 		}
 	}
 	return -1
-}
-
-// stageOpportunities values a relative uplift of each step into a required stage: the extra
-// customers reaching the stage (customers at the previous required stage × the conversion
-// gained, at most to 100%) times what such a customer is worth. Sorted by value, highest first,
-// then by the value lost at the step: in a multiplicative funnel a relative uplift of any step
-// before the purchase is worth the same (Uplift × the purchasers' revenue, unless capped at
-// 100%), and the step that leaks most is the one to work on.
-func stageOpportunities(p *Params, r *Result, v *stageValues) []StageOpportunity {
-	out := []StageOpportunity{}
-	for k, row := range v.rows {
-		prev := v.previousRequired(k)
-		if row.Optional || prev < 0 || row.ConversionFromPrevious == nil {
-			continue
-		}
-		c := *row.ConversionFromPrevious
-		extra := float64(v.rows[prev].Reached) * (min(1, c*(1+p.Uplift)) - c)
-		per := v.value(k)
-		lost := max(0, float64(v.rows[prev].Reached-row.Reached))
-		out = append(out, StageOpportunity{
-			Step:             v.rows[prev].Stage + " → " + row.Stage,
-			Stage:            row.Stage,
-			Conversion:       c,
-			ExtraCustomers:   extra,
-			ValuePerCustomer: per,
-			Value:            extra * per,
-			LostValue:        lost * per,
-		})
-	}
-	slices.SortStableFunc(out, func(a, b StageOpportunity) int {
-		if c := cmp.Compare(cents(b.Value), cents(a.Value)); c != 0 {
-			return c
-		}
-		return cmp.Compare(cents(b.LostValue), cents(a.LostValue))
-	})
-	return out
 }
 
 // efficiency rates each touchpoint's Markov-attributed revenue per unit of spend (with spend) or
@@ -388,11 +357,11 @@ func reachShift(p *Params, eff []Efficiency) (Recommendation, bool) {
 // painPoint values one journey-map pain point: what keeping Uplift more of its customers moving
 // is worth, customers × uplift × the value of a customer at that stage.
 func painPoint(p *Params, c MapCell, v *stageValues) Recommendation {
-	value := float64(c.Customers) * p.Uplift * v.value(v.row(c.Stage))
+	value := float64(c.Customers) * p.CloseGap * v.value(v.row(c.Stage))
 	return Recommendation{Kind: KindPainPoint, Value: value,
 		KPI: "journey_map.pain_points." + c.Stage + "." + c.Touchpoint + ".sentiment_mean",
 		PainPoint: &PainSubject{Stage: c.Stage, Touchpoint: c.Touchpoint, Customers: c.Customers, Sentiment: c.SentimentMean,
-			Uplift: p.Uplift, Value: value}}
+			Uplift: p.CloseGap, Value: value}}
 }
 
 // cents rounds an amount to cents for ranking, so that equal values computed along different

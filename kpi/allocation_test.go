@@ -69,49 +69,129 @@ func TestStageValue(t *testing.T) {
 	}
 }
 
+// wilsonRef is the 95% Wilson score interval computed plainly, for the tests of what uses it.
+func wilsonRef(x, n float64) (lo, hi float64) {
+	z := 1.959963984540054
+	p := x / n
+	c := (p + z*z/(2*n)) / (1 + z*z/n)
+	h := z / (1 + z*z/n) * math.Sqrt(p*(1-p)/n+z*z/(4*n*n))
+	return c - h, c + h
+}
+
+// breakdownOf builds a first_touchpoint breakdown whose groups have the given customers at
+// interest and comparison (awareness and later stages are not read by the interest → comparison
+// step).
+func breakdownOf(by string, groups map[string][2]int64) Breakdown {
+	b := Breakdown{By: by}
+	for _, name := range []string{"a", "b", "c", "d", "e", "f", "g", "h", NoneLabel, OtherLabel} {
+		n, ok := groups[name]
+		if !ok {
+			continue
+		}
+		rows := make([]StageRow, 6)
+		rows[0] = StageRow{Stage: "awareness", Reached: 2 * n[0]}
+		rows[1] = StageRow{Stage: "interest", Reached: n[0], ConversionFromPrevious: Ptr(0.5)}
+		rows[2] = StageRow{Stage: "comparison", Reached: n[1], ConversionFromPrevious: Ptr(float64(n[1]) / float64(n[0]))}
+		rows[3] = StageRow{Stage: "purchase"}
+		rows[4] = StageRow{Stage: "usage", Optional: true}
+		rows[5] = StageRow{Stage: "repeat"}
+		b.Groups = append(b.Groups, BreakdownGroup{Value: name, Entrants: 2 * n[0], Closed: rows})
+	}
+	return b
+}
+
 func TestStageOpportunities(t *testing.T) {
 	p := allocParams()
+	p.CloseGap, p.MinEntrants, p.MinMature = 0.5, 30, 0.8
 	r := allocFunnel()
-	got := stageOpportunities(p, r, newStageValues(p, r))
+	v := newStageValues(p, r)
+	// interest → comparison: eight touchpoints with enough customers, the best quarter (two) are
+	// a and b: (90 + 80) / (100 + 100) = 0.85. Below it, c's 60/100 has a Wilson interval of
+	// [0.502, 0.691]: a gap; d's 78/100 reaches 0.857: chance. h has too few customers to count
+	// either way, (none) and (other) are never groups.
+	groups := []Breakdown{breakdownOf("first_touchpoint", map[string][2]int64{
+		"a": {100, 90}, "b": {100, 80}, "c": {100, 60}, "d": {100, 79}, "e": {200, 100}, "f": {50, 20}, "g": {40, 30}, "h": {20, 1},
+		NoneLabel: {500, 10}, OtherLabel: {500, 10},
+	})}
+	// Recent periods: the best mature one converted 0.3 at comparison (the report's 100/900 = 0.111,
+	// Wilson high 0.133); an immature period's 0.9 does not count.
+	recentRow := func(conv float64, mature float64) []StageRow {
+		rows := make([]StageRow, 6)
+		for i := range rows {
+			rows[i] = r.Funnel.Closed[i]
+			rows[i].MatureShare = Ptr(mature)
+		}
+		rows[2].ConversionFromPrevious = Ptr(conv)
+		return rows
+	}
+	recent := []recentRows{{"2026-01-01", "2026-01-31", recentRow(0.2, 1)}, {"2026-02-01", "2026-02-28", recentRow(0.3, 1)},
+		{"2026-03-01", "2026-03-31", recentRow(0.9, 0.5)}}
+	got := stageOpportunities(p, v, groups, recent)
+
+	per := v.value(v.row("comparison")) // 90/100 × 100
 	type opp struct {
-		step         string
-		extra, value float64
+		by, group         string
+		reached, entrants float64
+		bench             float64
 	}
 	want := []opp{
-		// Every step before the purchase is worth 10% of the purchasers' revenue (900); the one
-		// losing most (800 customers worth 90 each) comes first.
-		{"interest → comparison", 10, 900},
-		{"awareness → interest", 90, 900}, // lost 100 × 10 = 1000; capped at 100%: 1000 × (0.99 − 0.9)
-		{"comparison → purchase", 9, 900}, // lost 10 × 100 = 1000: an equal tie keeps funnel order
-		{"purchase → repeat", 0.9, 72},
+		// Whole step: 0.5 × (0.3 − 100/900) × 900 customers = 85 more, × 90.
+		{ByPeriod, "", 100, 900, 0.3},
+		{"first_touchpoint", "e", 100, 200, 0.85},
+		{"first_touchpoint", "c", 60, 100, 0.85},
+		{"first_touchpoint", "f", 20, 50, 0.85},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d opportunities, want %d: %+v", len(got), len(want), got)
 	}
 	for i, w := range want {
 		g := got[i]
-		if g.Step != w.step || math.Abs(g.ExtraCustomers-w.extra) > 1e-9 || math.Abs(g.Value-w.value) > 1e-9 {
-			t.Errorf("#%d: %s extra %v value %v, want %s %v %v", i, g.Step, g.ExtraCustomers, g.Value, w.step, w.extra, w.value)
+		conv := w.reached / w.entrants
+		lo, hi := wilsonRef(w.reached, w.entrants)
+		extra := 0.5 * (w.bench - conv) * w.entrants
+		if g.By != w.by || g.Group != w.group || g.Step != "interest → comparison" || g.Stage != "comparison" || g.From != "interest" ||
+			math.Abs(g.Benchmark-w.bench) > 1e-12 || math.Abs(g.Conversion-conv) > 1e-12 ||
+			math.Abs(g.Interval.Low-lo) > 1e-12 || math.Abs(g.Interval.High-hi) > 1e-12 || !(hi < w.bench) ||
+			math.Abs(g.ExtraCustomers-extra) > 1e-9 || math.Abs(g.Value-extra*per) > 1e-9 || g.ValuePerCustomer != per {
+			t.Errorf("#%d: %+v, want %+v (conversion %v, interval %v–%v, extra %v, value %v)", i, g, w, conv, lo, hi, extra, extra*per)
 		}
 	}
-	// The uplift cannot push a conversion past 100%.
-	r.Funnel.Closed[1].Reached = 960
-	r.Funnel.Closed[1].ConversionFromPrevious = Ptr(0.96)
-	got = stageOpportunities(p, r, newStageValues(p, r))
-	for _, o := range got {
-		if o.Step == "awareness → interest" && math.Abs(o.ExtraCustomers-40) > 1e-9 {
-			t.Errorf("capped extra customers %v, want 40", o.ExtraCustomers)
-		}
+	if b := got[1].BenchmarkOf; got[1].BenchmarkKind != BenchmarkBestQuartile || len(b) != 2 || b[0] != "a" || b[1] != "b" {
+		t.Errorf("quartile benchmark %s of %v, want a and b", got[1].BenchmarkKind, b)
+	}
+	if b := got[0].BenchmarkOf; got[0].BenchmarkKind != BenchmarkBestPeriod || len(b) != 2 || b[0] != "2026-02-01" {
+		t.Errorf("period benchmark %s of %v, want February", got[0].BenchmarkKind, b)
 	}
 
-	a := allocate(p, allocFunnel(), nil)
+	// Fewer than four values with enough customers: no quartile to speak of.
+	few := []Breakdown{breakdownOf("segment", map[string][2]int64{"a": {100, 90}, "b": {100, 10}, "c": {100, 50}})}
+	if got := stageOpportunities(p, v, few, nil); len(got) != 0 {
+		t.Errorf("three values give %+v, want none", got)
+	}
+	// A group immature at the step counts neither way: without e, four values remain and the best
+	// quarter is a alone (0.9), which b, c and d all fall short of.
+	imm := breakdownOf("segment", map[string][2]int64{"a": {100, 90}, "b": {100, 80}, "c": {100, 60}, "d": {100, 79}, "e": {200, 100}})
+	imm.Groups[4].Closed[2].MatureShare = Ptr(0.1)
+	if got := stageOpportunities(p, v, []Breakdown{imm}, nil); len(got) != 3 || got[0].Group != "c" || got[1].Group != "d" ||
+		got[2].Group != "b" || got[0].Benchmark != 0.9 {
+		t.Errorf("with e immature: %+v, want c, d, b against 0.9", got)
+	}
+
+	// The recommendation keeps the best of the step.
+	r.Funnel.Breakdowns = groups
+	a := allocate(p, r, allocInput{recent: recent})
 	if len(a.Recommendations) == 0 {
 		t.Fatal("no recommendations")
 	}
 	first := a.Recommendations[0]
-	if o := first.Opportunity; first.Kind != KindStageOpportunity || first.Rank != 1 || o == nil ||
-		o.Step != "interest → comparison" || math.Abs(o.ExtraCustomers-10) > 1e-9 || math.Abs(first.Value-900) > 1e-9 {
-		t.Errorf("first recommendation %+v (%+v), want interest → comparison, 10 customers, 900", first, o)
+	if o := first.Opportunity; first.Kind != KindStageOpportunity || first.Rank != 1 || o == nil || o.By != ByPeriod ||
+		first.KPI != "funnel.closed.comparison.conversion_from_previous" {
+		t.Errorf("first recommendation %+v (%+v), want the whole step against February", first, o)
+	}
+	for _, rec := range a.Recommendations[1:] {
+		if rec.Opportunity != nil && rec.Opportunity.Step == "interest → comparison" {
+			t.Errorf("a second action for the step: %+v", rec.Opportunity)
+		}
 	}
 }
 
@@ -163,7 +243,7 @@ func TestBudgetShifts(t *testing.T) {
 			}
 		})
 	}
-	a := allocate(p, allocSpendResult(cases[0].rows), []SpendRow{})
+	a := allocate(p, allocSpendResult(cases[0].rows), allocInput{spend: []SpendRow{}})
 	want := ShiftSubject{BudgetShift: BudgetShift{From: "d", To: "c", Amount: 200, ExpectedRevenueChange: 400}, FromROAS: 2, ToROAS: 4}
 	if len(a.Recommendations) != 1 || a.Recommendations[0].Shift == nil || *a.Recommendations[0].Shift != want ||
 		a.Recommendations[0].Kind != KindBudgetShift {
@@ -179,28 +259,23 @@ func TestBudgetShifts(t *testing.T) {
 func TestAllocationSmallAmounts(t *testing.T) {
 	p := allocParams()
 	small := map[string][2]float64{"a": {4, 2}, "b": {4, 2}, "c": {8, 2}, "d": {4, 2}}
-	a := allocate(p, allocSpendResult(small), []SpendRow{})
+	a := allocate(p, allocSpendResult(small), allocInput{spend: []SpendRow{}})
 	if len(a.Recommendations) != 1 || a.Recommendations[0].Shift == nil || math.Abs(a.Recommendations[0].Shift.Amount-0.4) > 1e-12 {
 		t.Errorf("recommendations %+v, want a shift of 0.40", a.Recommendations)
 	}
 	tiny := map[string][2]float64{"a": {0.04, 0.02}, "b": {0.04, 0.02}, "c": {0.08, 0.02}, "d": {0.04, 0.02}}
-	a = allocate(p, allocSpendResult(tiny), []SpendRow{})
+	a = allocate(p, allocSpendResult(tiny), allocInput{spend: []SpendRow{}})
 	if len(a.Recommendations) != 0 || len(a.BudgetShifts) != 0 {
 		t.Errorf("a shift of less than a cent: recommendations %+v, shifts %+v", a.Recommendations, a.BudgetShifts)
 	}
 
-	// Revenue per purchaser $0.01: each step before the purchase is worth $0.09, the repeat step
-	// (0.9 customers × $0.004) less than a cent.
+	// A gap worth less than a cent, or less than one whole customer, is not an action.
 	r := allocFunnel()
-	r.Repeat.Revenue, r.Repeat.AverageOrderValue = 0.9, Ptr(0.004)
-	a = allocate(p, r, nil)
-	if len(a.Recommendations) != 3 {
-		t.Fatalf("%d recommendations, want the 3 steps before the purchase: %+v", len(a.Recommendations), a.Recommendations)
-	}
-	for _, rec := range a.Recommendations {
-		if math.Abs(rec.Value-0.09) > 1e-9 {
-			t.Errorf("%+v, want worth 0.09", rec)
-		}
+	r.Funnel.Breakdowns = []Breakdown{breakdownOf("first_touchpoint", map[string][2]int64{
+		"a": {100, 90}, "b": {100, 80}, "c": {100, 60}, "d": {100, 79}, "e": {200, 100}})}
+	r.Repeat.Revenue = 0.009 // revenue per purchaser 0.0001: c's 12.5 customers worth less than a cent
+	if a := allocate(p, r, allocInput{}); len(a.Recommendations) != 0 || len(a.StageOpportunity) != 2 {
+		t.Errorf("recommendations %+v, opportunities %+v; want none and 2", a.Recommendations, a.StageOpportunity)
 	}
 }
 
@@ -216,7 +291,7 @@ func TestReachShiftWithoutSpend(t *testing.T) {
 			Touchpoint: tp.name, CustomersReached: tp.reached, Revenue: map[string]float64{ModelMarkov: tp.rev},
 		})
 	}
-	a := allocate(p, r, nil)
+	a := allocate(p, r, allocInput{})
 	want := ReachSubject{Best: "email", Worst: "social", BestPerCustomer: 50, WorstPerCustomer: 9, Share: 0.2, WorstReached: 600, Moved: 120, Gain: 4920}
 	if len(a.Recommendations) != 1 || a.Recommendations[0].Reach == nil || math.Abs(a.Recommendations[0].Value-4920) > 1e-9 {
 		t.Fatalf("recommendations %+v, want a reach shift worth 4920", a.Recommendations)
@@ -240,7 +315,7 @@ func TestPainPointsAndRanking(t *testing.T) {
 		{Stage: "comparison", Touchpoint: "social", Customers: 230, SentimentMean: Ptr(-0.42), SentimentN: 230},
 		{Stage: "feedback", Touchpoint: "store", Customers: 40, SentimentMean: Ptr(-0.8), SentimentN: 40},
 	}
-	a := allocate(p, r, nil)
+	a := allocate(p, r, allocInput{})
 	byCell := map[string]Recommendation{}
 	for i, rec := range a.Recommendations {
 		if rec.Rank != i+1 {
@@ -253,8 +328,8 @@ func TestPainPointsAndRanking(t *testing.T) {
 			byCell[rec.PainPoint.Stage+"/"+rec.PainPoint.Touchpoint] = rec
 		}
 	}
-	if rec, ok := byCell["comparison/social"]; !ok || rec.Rank != 1 || math.Abs(rec.Value-2070) > 1e-9 || rec.PainPoint.Customers != 230 {
-		t.Errorf("pain point %+v (found %v), want rank 1, value 2070", rec, ok)
+	if rec, ok := byCell["comparison/social"]; !ok || rec.Rank != 1 || math.Abs(rec.Value-10350) > 1e-9 || rec.PainPoint.Customers != 230 {
+		t.Errorf("pain point %+v (found %v), want rank 1, value 10350", rec, ok)
 	}
 	if rec, ok := byCell["feedback/store"]; !ok || rec.Rank != len(a.Recommendations) || rec.Value != 0 {
 		t.Errorf("pain point of unknown value %+v (found %v), want last", rec, ok)

@@ -26,7 +26,7 @@ func attrParams() *Params {
 		Location: time.UTC,
 		Lookback: 30 * Day,
 		HalfLife: 7 * Day,
-		Uplift:   0.10,
+		CloseGap: 0.5, MinEntrants: 30,
 		MaxShift: 0.20,
 		Actions:  5,
 		Currency: "USD",

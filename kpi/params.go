@@ -88,10 +88,20 @@ type Params struct {
 	Lookback int64
 	HalfLife int64
 
-	// Uplift, MaxShift and Actions configure the resource allocation.
-	Uplift   float64
+	// CloseGap is the share of a gap to its benchmark that a stage opportunity or a pain point
+	// counts on closing (allocation.close_gap); MinEntrants the customers at a step a breakdown
+	// value needs to count towards a benchmark or be measured against one (allocation.min_entrants).
+	CloseGap    float64
+	MinEntrants int
+	// MaxShift is the share of the giving touchpoint's spend a budget shift moves at most; Actions
+	// how many recommendations the Summary shows.
 	MaxShift float64
 	Actions  int
+	// Paid are the touchpoints whose budget can move (allocation.paid); empty means every
+	// touchpoint with spend. Margin is the gross margin on revenue (allocation.margin), 0 when not
+	// given: a unit of spend breaks even at a ROAS of 1/Margin.
+	Paid   []string
+	Margin float64
 
 	// Currency is the ISO code money is reported in.
 	Currency string

@@ -310,8 +310,9 @@ type TouchpointAttribution struct {
 
 // AllocationResult is where resources should go.
 type AllocationResult struct {
-	// Uplift is the relative conversion uplift the stage opportunities value (allocation.uplift).
-	Uplift           float64            `json:"-"`
+	// CloseGap is the share of a gap the stage opportunities and pain points count on closing
+	// (allocation.close_gap).
+	CloseGap         float64            `json:"-"`
 	Recommendations  []Recommendation   `json:"recommendations"`
 	StageOpportunity []StageOpportunity `json:"stage_opportunity"`
 	BudgetShifts     []BudgetShift      `json:"budget_shifts"`
@@ -327,7 +328,7 @@ type Recommendation struct {
 	Value float64 `json:"value"`
 	KPI   string  `json:"kpi"`
 
-	// Opportunity is the stage step a stage_opportunity raises by Uplift.
+	// Opportunity is the group and step a stage_opportunity closes part of the gap of.
 	Opportunity *StageOpportunity `json:"-"`
 	// Shift is the spend a budget_shift moves, with the two touchpoints' ROAS.
 	Shift *ShiftSubject `json:"-"`
@@ -364,18 +365,35 @@ type PainSubject struct {
 	Value             float64
 }
 
-// StageOpportunity is the value of a relative uplift of one step's conversion.
+// StageOpportunity is a group whose conversion at one step falls short of a benchmark by more
+// than chance, and what closing part of the gap is worth.
 type StageOpportunity struct {
-	Step             string  `json:"step"` // "interest → comparison"
-	Stage            string  `json:"stage"`
-	Conversion       float64 `json:"conversion"`
+	Step  string `json:"step"` // "interest → comparison"
+	From  string `json:"from"`
+	Stage string `json:"stage"`
+	// By is the breakdown of the group (first_touchpoint, segment, a dimension), or "period" for
+	// all the step's customers measured against the step's best recent period; Group is the
+	// breakdown value ("" for "period").
+	By    string `json:"by"`
+	Group string `json:"group"`
+	// Entrants are the group's customers at the previous stage; Reached those who reached the
+	// stage; Conversion is Reached/Entrants, Interval its 95% Wilson interval.
+	Entrants   int64    `json:"entrants"`
+	Reached    int64    `json:"reached"`
+	Conversion float64  `json:"conversion"`
+	Interval   Interval `json:"interval"`
+	// Benchmark is the conversion measured against: BenchmarkKind best_quartile (BenchmarkOf names
+	// the breakdown's best values) or best_recent_period (BenchmarkOf is the period's first and
+	// last day). Gap is Benchmark − Conversion.
+	Benchmark     float64  `json:"benchmark"`
+	BenchmarkKind string   `json:"benchmark_kind"`
+	BenchmarkOf   []string `json:"benchmark_of"`
+	Gap           float64  `json:"gap"`
+	// ExtraCustomers is allocation.close_gap × Gap × Entrants: the customers closing that share of
+	// the gap brings to the stage; each is worth ValuePerCustomer, Value in all.
 	ExtraCustomers   float64 `json:"extra_customers"`
 	ValuePerCustomer float64 `json:"value_per_customer"`
 	Value            float64 `json:"value"`
-	// LostValue is what the customers lost at this step would have been worth (customers at the
-	// previous stage who did not reach this one × ValuePerCustomer): it ranks steps whose Value
-	// ties, as every step before the purchase does in a multiplicative funnel.
-	LostValue float64 `json:"lost_value"`
 }
 
 // BudgetShift moves spend from a less to a more efficient touchpoint.

@@ -215,8 +215,11 @@ func params(cfg *config.Config, w window.Window, cmp comparison, dataStart, data
 		Horizon:      cfg.Repeat.Horizon.D().Microseconds(),
 		Lookback:     cfg.Attribution.Lookback.D().Microseconds(),
 		HalfLife:     cfg.Attribution.HalfLife.D().Microseconds(),
-		Uplift:       cfg.Allocation.Uplift,
+		CloseGap:     cfg.Allocation.CloseGap,
+		MinEntrants:  cfg.Allocation.MinEntrants,
 		MaxShift:     cfg.Allocation.MaxShift,
+		Paid:         cfg.Allocation.Paid,
+		Margin:       cfg.Allocation.Margin,
 		Actions:      cfg.Allocation.Actions,
 		Currency:     cfg.Report.Currency,
 	}

@@ -208,9 +208,15 @@ func fullResult() *kpi.Result {
 
 	al := &r.Allocation
 	al.StageOpportunity = []kpi.StageOpportunity{
-		{Step: "comparison → purchase", Stage: "purchase", Conversion: 0.561, ExtraCustomers: 295.3, ValuePerCustomer: 119.2, Value: 35199.76, LostValue: 166234.1},
-		{Step: "interest → comparison", Stage: "comparison", Conversion: 0.661, ExtraCustomers: 526.4, ValuePerCustomer: 51.4, Value: 27056.96, LostValue: 145120.5},
-		{Step: "awareness → interest", Stage: "interest", Conversion: 0.62, ExtraCustomers: 796.1, ValuePerCustomer: 22.7, Value: 18071.47, LostValue: 110873.2},
+		{Step: "comparison → purchase", From: "comparison", Stage: "purchase", By: "first_touchpoint", Group: "display_ads", Entrants: 1820, Reached: 702,
+			Conversion: 702.0 / 1820, Interval: kpi.Interval{Low: 0.3634, High: 0.4083}, Benchmark: 0.6712, BenchmarkKind: "best_quartile",
+			BenchmarkOf: []string{"email", "store"}, Gap: 0.6712 - 702.0/1820, ExtraCustomers: 259.8, ValuePerCustomer: 119.2, Value: 30968.16},
+		{Step: "interest → comparison", From: "interest", Stage: "comparison", By: "period", Entrants: 14210, Reached: 9393,
+			Conversion: 9393.0 / 14210, Interval: kpi.Interval{Low: 0.6532, High: 0.6688}, Benchmark: 0.7031, BenchmarkKind: "best_recent_period",
+			BenchmarkOf: []string{"2026-08-01", "2026-08-31"}, Gap: 0.7031 - 9393.0/14210, ExtraCustomers: 301.7, ValuePerCustomer: 51.4, Value: 15507.38},
+		{Step: "awareness → interest", From: "awareness", Stage: "interest", By: "segment", Group: "student", Entrants: 3390, Reached: 1823,
+			Conversion: 1823.0 / 3390, Interval: kpi.Interval{Low: 0.5209, High: 0.5545}, Benchmark: 0.7003, BenchmarkKind: "best_quartile",
+			BenchmarkOf: []string{"loyal", "professional"}, Gap: 0.7003 - 1823.0/3390, ExtraCustomers: 275.5, ValuePerCustomer: 22.7, Value: 6253.85},
 	}
 	al.BudgetShifts = []kpi.BudgetShift{
 		{From: "social", To: "email", Amount: 1804, ExpectedRevenueChange: 6120.5},
@@ -224,20 +230,20 @@ func fullResult() *kpi.Result {
 		}
 		al.Efficiency = append(al.Efficiency, e)
 	}
-	al.Uplift = 0.10
+	al.CloseGap = 0.5
 	al.Recommendations = []kpi.Recommendation{
-		{Rank: 1, Kind: "stage_opportunity", Value: 35199.76, KPI: "funnel.closed.purchase.conversion_from_previous",
-			Opportunity: &kpi.StageOpportunity{Step: "comparison → purchase", Stage: "purchase", Conversion: 0.561, ExtraCustomers: 295, Value: 35199.76}},
-		{Rank: 2, Kind: "stage_opportunity", Value: 27056.96, KPI: "funnel.closed.comparison.conversion_from_previous",
-			Opportunity: &kpi.StageOpportunity{Step: "interest → comparison", Stage: "comparison", Conversion: 0.661, ExtraCustomers: 526, Value: 27056.96}},
+		{Rank: 1, Kind: "stage_opportunity", Value: 30968.16, KPI: "funnel.breakdowns.first_touchpoint.display_ads.purchase.conversion_from_previous",
+			Opportunity: &al.StageOpportunity[0]},
+		{Rank: 2, Kind: "stage_opportunity", Value: 15507.38, KPI: "funnel.closed.comparison.conversion_from_previous",
+			Opportunity: &al.StageOpportunity[1]},
 		{Rank: 3, Kind: "budget_shift", Value: 6120.5, KPI: "attribution.touchpoints.roas.markov",
 			Shift: &kpi.ShiftSubject{BudgetShift: kpi.BudgetShift{From: "social", To: "email", Amount: 1804, ExpectedRevenueChange: 6120.5}, FromROAS: 1.9, ToROAS: 4.6}},
 		{Rank: 4, Kind: "pain_point", Value: 4087.3, KPI: "journey_map.pain_points.feedback.email.sentiment_mean",
 			PainPoint: &kpi.PainSubject{Stage: "feedback", Touchpoint: "email", Customers: 61, Sentiment: p(-0.42), Uplift: 0.10, Value: 4087.3}},
 		{Rank: 5, Kind: "budget_shift", Value: 3010.25, KPI: "attribution.touchpoints.roas.markov",
 			Shift: &kpi.ShiftSubject{BudgetShift: kpi.BudgetShift{From: "search_ads", To: "email", Amount: 1476, ExpectedRevenueChange: 3010.25}, FromROAS: 2.6, ToROAS: 4.6}},
-		{Rank: 6, Kind: "stage_opportunity", Value: 18071.47, KPI: "funnel.closed.interest.conversion_from_previous",
-			Opportunity: &kpi.StageOpportunity{Step: "awareness → interest", Stage: "interest", Conversion: 0.62, ExtraCustomers: 796, Value: 18071.47}},
+		{Rank: 6, Kind: "stage_opportunity", Value: 6253.85, KPI: "funnel.breakdowns.segment.student.interest.conversion_from_previous",
+			Opportunity: &al.StageOpportunity[2]},
 	}
 
 	prev := kpi.PeriodResult{Funnel: kpi.FunnelResult{Entrants: 11920, Closed: fixtureStageRows(11920, 0.97)}}

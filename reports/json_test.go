@@ -28,7 +28,7 @@ func TestWriteJSON(t *testing.T) {
 	}
 	// The JSON holds the worded recommendations, without the fields kpi fills for the words.
 	want := *worded(r)
-	want.Allocation.Uplift = 0
+	want.Allocation.CloseGap = 0
 	for i := range want.Allocation.Recommendations {
 		rec := &want.Allocation.Recommendations[i]
 		if rec.Text == "" {

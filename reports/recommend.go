@@ -20,19 +20,22 @@ func worded(r *kpi.Result) *kpi.Result {
 	w.Allocation.Recommendations = make([]kpi.Recommendation, len(recs))
 	money := moneyWords(r.Report.Currency)
 	for i, rec := range recs {
-		rec.Text = recommendationText(rec, r.Allocation.Uplift, money)
+		rec.Text = recommendationText(rec, r.Allocation.CloseGap, money)
 		w.Allocation.Recommendations[i] = rec
 	}
 	return &w
 }
 
 // recommendationText words one recommendation, with its amounts rounded for reading (about).
-func recommendationText(rec kpi.Recommendation, uplift float64, money func(float64) string) string {
+// closeGap is the share of a gap the stage opportunities and pain points count on closing.
+func recommendationText(rec kpi.Recommendation, closeGap float64, money func(float64) string) string {
 	switch {
 	case rec.Opportunity != nil:
 		o := rec.Opportunity
-		return fmt.Sprintf("Raising %s conversion by %s (now %s) would bring about %s more customers to %s, worth about %s in revenue.",
-			o.Step, percentWords(uplift), percentWords(o.Conversion), countWords(o.ExtraCustomers), o.Stage, money(about(o.Value)))
+		who, against := groupWords(o)
+		return fmt.Sprintf("%s go from %s to %s at %s against %s %s: closing %s would bring about %s to %s, worth about %s.",
+			who, o.From, o.Stage, percentWords(o.Conversion), percentWords(o.Benchmark), against,
+			gapShareWords(closeGap), moreCustomers(o.ExtraCustomers), o.Stage, money(about(o.Value)))
 	case rec.Shift != nil:
 		s := rec.Shift
 		return fmt.Sprintf("Moving about %s of spend from %s (%s revenue per %s spent) to %s (%s per %s) would bring about %s more revenue.",
@@ -63,6 +66,50 @@ func recommendationText(rec kpi.Recommendation, uplift float64, money func(float
 		return text + "find out what goes wrong there."
 	}
 	return ""
+}
+
+// groupWords names a stage opportunity's group as the subject of a sentence and its benchmark:
+// ("search_ads entrants", "for the best touchpoints").
+func groupWords(o *kpi.StageOpportunity) (who, against string) {
+	switch o.By {
+	case kpi.ByPeriod:
+		var when string
+		if len(o.BenchmarkOf) == 2 {
+			when = "in " + periodName(o.BenchmarkOf[0], o.BenchmarkOf[1]) + ", the best of the recent periods"
+		}
+		return "Customers", when
+	case "first_touchpoint":
+		return o.Group + " entrants", "for the best touchpoints"
+	case "segment":
+		return "Customers in segment " + o.Group, "for the best segments"
+	}
+	by := strings.ReplaceAll(o.By, "_", " ")
+	return "Customers with " + by + " " + o.Group, "for the best values of " + by
+}
+
+// gapShareWords words the share of a gap an action counts on closing: "half the gap", "30% of
+// the gap", "the gap".
+func gapShareWords(f float64) string {
+	switch {
+	case f <= 0:
+		return "a share of the gap"
+	case f == 0.5:
+		return "half the gap"
+	case f >= 1:
+		return "the gap"
+	}
+	return percentWords(f) + " of the gap"
+}
+
+// moreCustomers words a number of extra customers as a whole number, at least 1 ("1 more
+// customer", "40 more customers"): customers come whole, and kpi recommends no action worth less
+// than one.
+func moreCustomers(x float64) string {
+	n := max(1, math.Round(x))
+	if n == 1 {
+		return "1 more customer"
+	}
+	return groupDigits(n) + " more customers"
 }
 
 // about rounds a money amount for a sentence: two significant digits from 100 up, whole units

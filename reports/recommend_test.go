@@ -58,9 +58,18 @@ func TestRecommendationSentences(t *testing.T) {
 		rec  kpi.Recommendation
 		want string
 	}{
-		{"stage opportunity", kpi.Recommendation{Opportunity: &kpi.StageOpportunity{Step: "interest → comparison", Stage: "comparison",
-			Conversion: 100.0 / 900, ExtraCustomers: 10, Value: 900}},
-			"Raising interest → comparison conversion by 10% (now 11.1%) would bring about 10 more customers to comparison, worth about $900 in revenue."},
+		{"stage opportunity", kpi.Recommendation{Opportunity: &kpi.StageOpportunity{Step: "interest → comparison", From: "interest", Stage: "comparison",
+			By: "first_touchpoint", Group: "search_ads", Conversion: 0.312, Benchmark: 0.521, ExtraCustomers: 39.6, Value: 2093}},
+			"search_ads entrants go from interest to comparison at 31.2% against 52.1% for the best touchpoints: closing half the gap would bring about 40 more customers to comparison, worth about $2,100."},
+		{"segment opportunity", kpi.Recommendation{Opportunity: &kpi.StageOpportunity{From: "awareness", Stage: "interest",
+			By: "segment", Group: "student", Conversion: 0.5, Benchmark: 0.7, ExtraCustomers: 0.6, Value: 12}},
+			"Customers in segment student go from awareness to interest at 50% against 70% for the best segments: closing half the gap would bring about 1 more customer to interest, worth about $12."},
+		{"dimension opportunity", kpi.Recommendation{Opportunity: &kpi.StageOpportunity{From: "comparison", Stage: "purchase",
+			By: "device_type", Group: "tablet", Conversion: 0.25, Benchmark: 0.4, ExtraCustomers: 12, Value: 1200}},
+			"Customers with device type tablet go from comparison to purchase at 25% against 40% for the best values of device type: closing half the gap would bring about 12 more customers to purchase, worth about $1,200."},
+		{"period opportunity", kpi.Recommendation{Opportunity: &kpi.StageOpportunity{From: "interest", Stage: "comparison",
+			By: "period", Conversion: 0.111, Benchmark: 0.3, BenchmarkOf: []string{"2026-02-01", "2026-02-28"}, ExtraCustomers: 85, Value: 7650}},
+			"Customers go from interest to comparison at 11.1% against 30% in February 2026, the best of the recent periods: closing half the gap would bring about 85 more customers to comparison, worth about $7,700."},
 		{"budget shift", kpi.Recommendation{Shift: &kpi.ShiftSubject{BudgetShift: kpi.BudgetShift{From: "d", To: "c", Amount: 200,
 			ExpectedRevenueChange: 400}, FromROAS: 2, ToROAS: 4}},
 			"Moving about $200 of spend from d ($2 revenue per $1 spent) to c ($4 per $1) would bring about $400 more revenue."},
@@ -81,7 +90,7 @@ func TestRecommendationSentences(t *testing.T) {
 			Sentiment: kpi.Ptr(0.2), Uplift: 0.1, Value: 5}},
 			"Customers at usage through app are among the least satisfied (average sentiment 0.20 from 1,200 customers): fixing it so 10% more of them move on is worth about $5."},
 	} {
-		if got := recommendationText(c.rec, 0.1, usd); got != c.want {
+		if got := recommendationText(c.rec, 0.5, usd); got != c.want {
 			t.Errorf("%s:\n got %q\nwant %q", c.name, got, c.want)
 		}
 	}

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"strings"
+
 	"github.com/journeykpi/journeykpi/kpi"
 )
 
@@ -44,16 +46,23 @@ func resourcesSheet(r *kpi.Result) *sheet {
 	s.blank()
 
 	s.section("Stage opportunity")
-	s.note("For each step, the extra customers if its conversion rose by the configured uplift, times the value of a customer reaching the stage. Value lost: what the customers who stopped before the stage would have been worth; it ranks steps of equal value.")
+	s.note("Each step's conversion by breakdown value against the best quarter of the values with enough customers, and the whole step against its best recent period. A gap counts when the group's 95% interval lies wholly below the benchmark. Value: " + gapShareWords(al.CloseGap) + " closed, times the group's customers at the previous stage, times what a customer reaching the stage is worth.")
 	if len(al.StageOpportunity) == 0 {
-		s.notComputed("no stage opportunities in the result.")
+		s.notComputed("no conversion falls short of its benchmark by more than chance.")
 	} else {
 		rows := make([][]cell, len(al.StageOpportunity))
 		for i, o := range al.StageOpportunity {
-			rows[i] = []cell{txt(o.Stage), txt(o.Step), num(o.Conversion, fmtPercent), num(o.ExtraCustomers, fmtNumber),
-				num(o.ValuePerCustomer, fmtMoney), num(o.Value, fmtMoney), num(o.LostValue, fmtMoney)}
+			group := label(o.By) + ": " + o.Group
+			if o.By == kpi.ByPeriod {
+				group = "All customers of the step"
+			}
+			rows[i] = []cell{txt(o.Step), {v: group, free: true}, cnt(o.Entrants), cnt(o.Reached), num(o.Conversion, fmtPercent),
+				num(o.Interval.Low, fmtPercent), num(o.Interval.High, fmtPercent), num(o.Benchmark, fmtPercent),
+				{v: benchmarkWords(o), free: true, look: look{wrap: true}}, num(o.Gap, fmtPercent), num(o.ExtraCustomers, fmtNumber),
+				num(o.ValuePerCustomer, fmtMoney), num(o.Value, fmtMoney)}
 		}
-		s.table("StageOpportunity", []string{"Stage", "Step", "Conversion", "Extra customers", "Value per customer", "Value", "Value lost"}, rows)
+		s.table("StageOpportunity", []string{"Step", "Group", "Customers at the previous stage", "Reached the stage", "Conversion",
+			"95% low", "95% high", "Benchmark", "Benchmark of", "Gap", "Extra customers", "Value per customer", "Value"}, rows)
 	}
 	s.blank()
 
@@ -89,6 +98,15 @@ func resourcesSheet(r *kpi.Result) *sheet {
 	return s
 }
 
+// benchmarkWords says what a stage opportunity's benchmark is: "best quarter: email, store" or
+// "best recent period: February 2026".
+func benchmarkWords(o kpi.StageOpportunity) string {
+	if o.BenchmarkKind == kpi.BenchmarkBestPeriod && len(o.BenchmarkOf) == 2 {
+		return "best recent period: " + periodName(o.BenchmarkOf[0], o.BenchmarkOf[1])
+	}
+	return "best quarter: " + strings.Join(o.BenchmarkOf, ", ")
+}
+
 func basisLabel(basis string) string {
 	switch basis {
 	case "roas":
@@ -104,7 +122,11 @@ func basisLabel(basis string) string {
 func kpiWords(rec kpi.Recommendation) string {
 	switch {
 	case rec.Opportunity != nil:
-		return "Conversion " + rec.Opportunity.Step + " (Funnel)"
+		o := rec.Opportunity
+		if o.By == kpi.ByPeriod {
+			return "Conversion " + o.Step + " against the recent periods (Funnel, Periods)"
+		}
+		return "Conversion " + o.Step + " by " + strings.ReplaceAll(o.By, "_", " ") + " (Funnel data)"
 	case rec.Shift != nil:
 		return "ROAS by touchpoint, Markov model (Touchpoints & attribution)"
 	case rec.Reach != nil:
