@@ -73,8 +73,11 @@ func allocate(p *Params, r *Result, in allocInput) AllocationResult {
 	} else if rec, ok := reachShift(p, out.Efficiency); ok {
 		recs = append(recs, rec)
 	}
-	for _, c := range r.JourneyMap.PainPoints {
-		recs = append(recs, painPoint(p, c, v))
+	r.JourneyMap.PainPoints = valuePainPoints(p, r.JourneyMap.PainPoints, v)
+	for i := range r.JourneyMap.PainPoints {
+		c := r.JourneyMap.PainPoints[i]
+		recs = append(recs, Recommendation{Kind: KindPainPoint, Value: c.Value,
+			KPI: "journey_map.pain_points." + c.Stage + "." + c.Touchpoint + ".sentiment_mean", PainPoint: &c})
 	}
 	order := make([]int, len(recs))
 	for i := range order {
@@ -354,14 +357,24 @@ func reachShift(p *Params, eff []Efficiency) (Recommendation, bool) {
 	}, true
 }
 
-// painPoint values one journey-map pain point: what keeping Uplift more of its customers moving
-// is worth, customers × uplift × the value of a customer at that stage.
-func painPoint(p *Params, c MapCell, v *stageValues) Recommendation {
-	value := float64(c.Customers) * p.CloseGap * v.value(v.row(c.Stage))
-	return Recommendation{Kind: KindPainPoint, Value: value,
-		KPI: "journey_map.pain_points." + c.Stage + "." + c.Touchpoint + ".sentiment_mean",
-		PainPoint: &PainSubject{Stage: c.Stage, Touchpoint: c.Touchpoint, Customers: c.Customers, Sentiment: c.SentimentMean,
-			Uplift: p.CloseGap, Value: value}}
+// valuePainPoints values each pain point: closing CloseGap of the extra drop-off after it, times
+// its customers, times what a customer reaching the next stage is worth (0 when that stage is not
+// among the mature rows). It keeps the PainPoints costliest, sorted by value, then by how far
+// their sentiment lies below the stage's (the order they come in).
+func valuePainPoints(p *Params, pains []PainPoint, v *stageValues) []PainPoint {
+	out := make([]PainPoint, len(pains))
+	copy(out, pains)
+	for i := range out {
+		c := &out[i]
+		c.ValuePerCustomer = 0
+		if c.NextStage != "" {
+			c.ValuePerCustomer = v.value(v.row(c.NextStage))
+		}
+		c.ExtraCustomers = p.CloseGap * c.ExtraDropOff * float64(c.Customers)
+		c.Value = c.ExtraCustomers * c.ValuePerCustomer
+	}
+	slices.SortStableFunc(out, func(a, b PainPoint) int { return cmp.Compare(cents(b.Value), cents(a.Value)) })
+	return out[:min(len(out), max(p.PainPoints, 0))]
 }
 
 // cents rounds an amount to cents for ranking, so that equal values computed along different

@@ -310,10 +310,12 @@ func TestReachShiftWithoutSpend(t *testing.T) {
 
 func TestPainPointsAndRanking(t *testing.T) {
 	p := allocParams()
+	p.CloseGap, p.PainPoints = 0.5, 5
 	r := allocFunnel()
-	r.JourneyMap.PainPoints = []MapCell{
-		{Stage: "comparison", Touchpoint: "social", Customers: 230, SentimentMean: Ptr(-0.42), SentimentN: 230},
-		{Stage: "feedback", Touchpoint: "store", Customers: 40, SentimentMean: Ptr(-0.8), SentimentN: 40},
+	r.JourneyMap.PainPoints = []PainPoint{
+		{MapCell: MapCell{Stage: "comparison", Touchpoint: "social", Customers: 230, SentimentMean: Ptr(-0.42), SentimentN: 230},
+			NextStage: "purchase", ExtraDropOff: 0.2},
+		{MapCell: MapCell{Stage: "usage", Touchpoint: "store", Customers: 40, SentimentMean: Ptr(-0.8), SentimentN: 40}, NextStage: "repeat"},
 	}
 	a := allocate(p, r, allocInput{})
 	byCell := map[string]Recommendation{}
@@ -328,11 +330,15 @@ func TestPainPointsAndRanking(t *testing.T) {
 			byCell[rec.PainPoint.Stage+"/"+rec.PainPoint.Touchpoint] = rec
 		}
 	}
-	if rec, ok := byCell["comparison/social"]; !ok || rec.Rank != 1 || math.Abs(rec.Value-10350) > 1e-9 || rec.PainPoint.Customers != 230 {
-		t.Errorf("pain point %+v (found %v), want rank 1, value 10350", rec, ok)
+	// 0.5 × 0.2 × 230 customers × 100 (a purchaser's revenue).
+	if rec, ok := byCell["comparison/social"]; !ok || rec.Rank != 1 || math.Abs(rec.Value-2300) > 1e-9 || rec.PainPoint.Customers != 230 {
+		t.Errorf("pain point %+v (found %v), want rank 1, value 2300", rec, ok)
 	}
-	if rec, ok := byCell["feedback/store"]; !ok || rec.Rank != len(a.Recommendations) || rec.Value != 0 {
-		t.Errorf("pain point of unknown value %+v (found %v), want last", rec, ok)
+	if rec, ok := byCell["usage/store"]; !ok || rec.Rank != len(a.Recommendations) || rec.Value != 0 {
+		t.Errorf("pain point without extra drop-off %+v (found %v), want last", rec, ok)
+	}
+	if len(r.JourneyMap.PainPoints) != 2 || r.JourneyMap.PainPoints[0].Value != 2300 {
+		t.Errorf("the journey map's pain points are not valued: %+v", r.JourneyMap.PainPoints)
 	}
 }
 

@@ -274,8 +274,17 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 	}
 	type cell struct {
 		customers, events, sentN int64
-		sum                      float64
+		sum, sq                  float64
 		sentCustomers            map[uint64]bool
+		nextMature, nextReached  int64
+	}
+	nextReq := func(k int) int {
+		for j := k + 1; j < n; j++ {
+			if !p.Stages[j].Optional {
+				return j
+			}
+		}
+		return -1
 	}
 	cells := map[cellKey]*cell{}
 	getCell := func(k int, tp uint32) *cell {
@@ -327,7 +336,14 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 			}
 			for k := range n {
 				if o.reachIdx[k] >= 0 {
-					getCell(k, ev[o.reachIdx[k]].Touchpoint).customers++
+					c := getCell(k, ev[o.reachIdx[k]].Touchpoint)
+					c.customers++
+					if nk := nextReq(k); nk >= 0 && refMatured(p, ev[o.a.start].Time, nk) {
+						c.nextMature++
+						if o.reachIdx[nk] >= 0 {
+							c.nextReached++
+						}
+					}
 				}
 			}
 			pt := points[label(ev[o.a.start].Time)]
@@ -351,6 +367,7 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 				if ev[i].HasSentiment() {
 					c.sentN++
 					c.sum += float64(ev[i].Sentiment)
+					c.sq += float64(ev[i].Sentiment) * float64(ev[i].Sentiment)
 					c.sentCustomers[journeys[ji].Customer] = true
 				}
 			}
@@ -429,7 +446,7 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 
 	// journey map
 	m := &r.jmap
-	m.Cells, m.PainPoints, m.Touchpoints, m.Sentiment = []MapCell{}, []MapCell{}, []string{}, []StageMood{}
+	m.Cells, m.PainPoints, m.Touchpoints, m.Sentiment = []MapCell{}, []PainPoint{}, []string{}, []StageMood{}
 	tpSet := map[string]bool{}
 	for key, c := range cells {
 		if c.customers > 0 || c.events > 0 {
@@ -440,31 +457,56 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 		m.Touchpoints = append(m.Touchpoints, tp)
 	}
 	sort.Strings(m.Touchpoints)
-	var pains []MapCell
+	var pains []PainPoint
 	for k := range n {
 		m.Stages = append(m.Stages, p.Stages[k].Name)
 		var sum float64
-		var sn int64
+		var sn, nextMature, nextReached int64
+		for _, tp := range m.Touchpoints {
+			if c := cells[cellKey{k, tp}]; c != nil {
+				sum += c.sum
+				sn += c.sentN
+				nextMature += c.nextMature
+				nextReached += c.nextReached
+			}
+		}
+		stageMean := Ratio(sum, float64(sn))
 		for _, tp := range m.Touchpoints {
 			c := cells[cellKey{k, tp}]
 			if c == nil || (c.customers == 0 && c.events == 0) {
 				continue
 			}
-			sum += c.sum
-			sn += c.sentN
 			mc := MapCell{Stage: p.Stages[k].Name, Touchpoint: tp, Customers: c.customers, Events: c.events,
-				SentimentMean: Ratio(c.sum, float64(c.sentN)), SentimentN: c.sentN}
+				SentimentMean: Ratio(c.sum, float64(c.sentN)), SentimentN: c.sentN, SentimentCustomers: int64(len(c.sentCustomers)),
+				Measured: len(c.sentCustomers) >= max(p.MinCustomers, 1)}
 			m.Cells = append(m.Cells, mc)
-			if c.sentN > 0 && len(c.sentCustomers) >= max(p.MinCustomers, 1) {
-				pains = append(pains, mc)
+			if !mc.Measured || tp == NoneLabel || stageMean == nil || c.sentN < 2 {
+				continue
 			}
+			// The sample variance as Σx² − n·mean², the engine's algebra, so that the bits agree;
+			// TestPainPoints checks the formula against Σ(x − mean)².
+			nf := float64(c.sentN)
+			mean := c.sum / nf
+			half := NormalQuantile(0.975) * math.Sqrt(max(0, (c.sq-nf*mean*mean)/(nf-1))) / math.Sqrt(nf)
+			if !(mean+half < *stageMean) {
+				continue
+			}
+			pp := PainPoint{MapCell: mc, StageMean: *stageMean, Interval: Interval{mean - half, mean + half}}
+			if nk := nextReq(k); nk >= 0 {
+				pp.NextStage = p.Stages[nk].Name
+				pp.NextConversion = Ratio(float64(c.nextReached), float64(c.nextMature))
+				pp.RestConversion = Ratio(float64(nextReached-c.nextReached), float64(nextMature-c.nextMature))
+				if pp.NextConversion != nil && pp.RestConversion != nil {
+					pp.ExtraDropOff = max(0, *pp.RestConversion-*pp.NextConversion)
+				}
+			}
+			pains = append(pains, pp)
 		}
-		m.Sentiment = append(m.Sentiment, StageMood{Stage: p.Stages[k].Name, Mean: Ratio(sum, float64(sn)), N: sn})
+		m.Sentiment = append(m.Sentiment, StageMood{Stage: p.Stages[k].Name, Mean: stageMean, N: sn})
 	}
-	sort.SliceStable(pains, func(a, b int) bool { return *pains[a].SentimentMean < *pains[b].SentimentMean })
-	if len(pains) > p.PainPoints {
-		pains = pains[:p.PainPoints]
-	}
+	sort.SliceStable(pains, func(a, b int) bool {
+		return *pains[a].SentimentMean-pains[a].StageMean < *pains[b].SentimentMean-pains[b].StageMean
+	})
 	m.PainPoints = append(m.PainPoints, pains...)
 
 	r.trends.Granularity = gran

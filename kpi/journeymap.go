@@ -17,10 +17,14 @@ type mapCell struct {
 	events    int64 // the stage's events at this touchpoint in the period
 	sentN     int64 // of those, events with a sentiment
 	sentSum   int64 // fixed point (sentimentScale): sums that do not depend on the merge order
+	sentSq    int64 // the squares' sum, fixed point (sentimentScale), for the mean's interval
 	// sentCustomers are distinct customers with a sentiment event in the cell: a pain point
 	// needs Params.MinCustomers of them.
 	sentCustomers int64
 	stamp         uint64 // the last journey that counted in sentCustomers
+	// nextMature are the cell's customers whose window for the next required stage had closed by
+	// the data's end, nextReached those of them who reached it: the drop-off after the cell.
+	nextMature, nextReached int64
 }
 
 // journeyMapAcc accumulates the stage × touchpoint map of one period.
@@ -50,8 +54,17 @@ func (m *journeyMapAcc) add(j *Journey, o *outcome) {
 	sp := m.sp
 	if o.entrant {
 		for k := 0; k < sp.n; k++ {
-			if i := o.st.firstIdx[k]; i >= 0 {
-				m.cell(j.Events[i].Touchpoint, k).customers++
+			i := o.st.firstIdx[k]
+			if i < 0 {
+				continue
+			}
+			c := m.cell(j.Events[i].Touchpoint, k)
+			c.customers++
+			if nk := sp.nextReq[k]; nk >= 0 && sp.matured(o, nk) {
+				c.nextMature++
+				if o.reached(nk) {
+					c.nextReached++
+				}
 			}
 		}
 	}
@@ -74,6 +87,7 @@ func (m *journeyMapAcc) count(e *Event, k int) {
 	if e.HasSentiment() {
 		c.sentN++
 		c.sentSum += int64(math.Round(float64(e.Sentiment) * sentimentScale))
+		c.sentSq += int64(math.Round(float64(e.Sentiment) * float64(e.Sentiment) * sentimentScale))
 		if c.stamp != m.journey {
 			c.stamp = m.journey
 			c.sentCustomers++
@@ -92,14 +106,17 @@ func (m *journeyMapAcc) merge(o *journeyMapAcc) {
 			c.events += row[k].events
 			c.sentN += row[k].sentN
 			c.sentSum += row[k].sentSum
+			c.sentSq += row[k].sentSq
 			c.sentCustomers += row[k].sentCustomers
+			c.nextMature += row[k].nextMature
+			c.nextReached += row[k].nextReached
 		}
 	}
 }
 
 func (m *journeyMapAcc) result(d *Dicts) JourneyMapResult {
 	sp := m.sp
-	r := JourneyMapResult{Cells: []MapCell{}, Sentiment: []StageMood{}, PainPoints: []MapCell{}, Touchpoints: []string{}}
+	r := JourneyMapResult{Cells: []MapCell{}, Sentiment: []StageMood{}, PainPoints: []PainPoint{}, Touchpoints: []string{}}
 	for k := range sp.n {
 		r.Stages = append(r.Stages, m.p.Stages[k].Name)
 	}
@@ -117,40 +134,69 @@ func (m *journeyMapAcc) result(d *Dicts) JourneyMapResult {
 		}
 	}
 	slices.SortFunc(tps, func(a, b tpName) int { return cmp.Compare(a.name, b.name) })
-	type candidate struct {
-		cell  MapCell
-		stage int
-		mean  float64
-	}
-	var cands []candidate
-	moodSum := make([]int64, sp.n)
-	moodN := make([]int64, sp.n)
 	for _, tp := range tps {
 		r.Touchpoints = append(r.Touchpoints, tp.name)
 	}
+	minResponses := int64(max(m.p.MinCustomers, 1))
+	var pains []PainPoint
 	for k := range sp.n {
+		// The stage's totals first: its mean sentiment and its customers' next-step counts.
+		var stage mapCell
 		for _, tp := range tps {
 			c := m.cells[tp.code][k]
-			moodSum[k] += c.sentSum
-			moodN[k] += c.sentN
+			stage.sentSum += c.sentSum
+			stage.sentN += c.sentN
+			stage.nextMature += c.nextMature
+			stage.nextReached += c.nextReached
+		}
+		mood := StageMood{Stage: m.p.Stages[k].Name, Mean: Ratio(float64(stage.sentSum)/sentimentScale, float64(stage.sentN)), N: stage.sentN}
+		r.Sentiment = append(r.Sentiment, mood)
+		for _, tp := range tps {
+			c := m.cells[tp.code][k]
 			if c.customers == 0 && c.events == 0 {
 				continue
 			}
 			mc := MapCell{
 				Stage: m.p.Stages[k].Name, Touchpoint: tp.name, Customers: c.customers, Events: c.events,
 				SentimentMean: Ratio(float64(c.sentSum)/sentimentScale, float64(c.sentN)), SentimentN: c.sentN,
+				SentimentCustomers: c.sentCustomers, Measured: c.sentCustomers >= minResponses,
 			}
 			r.Cells = append(r.Cells, mc)
-			if mc.SentimentMean != nil && c.sentCustomers >= int64(max(m.p.MinCustomers, 1)) {
-				cands = append(cands, candidate{mc, k, *mc.SentimentMean})
+			if !mc.Measured || tp.name == NoneLabel || mood.Mean == nil || c.sentN < 2 {
+				continue
 			}
+			iv := meanInterval(c)
+			if !(iv.High < *mood.Mean) {
+				continue
+			}
+			pp := PainPoint{MapCell: mc, StageMean: *mood.Mean, Interval: iv}
+			if nk := sp.nextReq[k]; nk >= 0 {
+				pp.NextStage = m.p.Stages[nk].Name
+				pp.NextConversion = Ratio(float64(c.nextReached), float64(c.nextMature))
+				pp.RestConversion = Ratio(float64(stage.nextReached-c.nextReached), float64(stage.nextMature-c.nextMature))
+				if pp.NextConversion != nil && pp.RestConversion != nil {
+					pp.ExtraDropOff = max(0, *pp.RestConversion-*pp.NextConversion)
+				}
+			}
+			pains = append(pains, pp)
 		}
-		r.Sentiment = append(r.Sentiment, StageMood{Stage: m.p.Stages[k].Name, Mean: Ratio(float64(moodSum[k])/sentimentScale, float64(moodN[k])), N: moodN[k]})
 	}
-	// Cells are built in stage then touchpoint order, so a stable sort breaks mean ties that way.
-	slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(a.mean, b.mean) })
-	for i := 0; i < len(cands) && i < m.p.PainPoints; i++ {
-		r.PainPoints = append(r.PainPoints, cands[i].cell)
-	}
+	// Furthest below the stage's mean first; the allocation ranks them by what they cost.
+	slices.SortStableFunc(pains, func(a, b PainPoint) int {
+		return cmp.Compare(*a.SentimentMean-a.StageMean, *b.SentimentMean-b.StageMean)
+	})
+	r.PainPoints = append(r.PainPoints, pains...)
 	return r
+}
+
+// meanInterval is the 95% interval of a cell's mean sentiment, mean ± 1.96·s/√n with s the
+// sample standard deviation of its sentiments (normal approximation: the mean of n ≥ 2 values
+// bounded in [−1, 1]).
+func meanInterval(c mapCell) Interval {
+	n := float64(c.sentN)
+	mean := float64(c.sentSum) / sentimentScale / n
+	ss := float64(c.sentSq)/sentimentScale - n*mean*mean
+	sd := math.Sqrt(max(0, ss/(n-1)))
+	h := NormalQuantile(0.975) * sd / math.Sqrt(n)
+	return Interval{mean - h, mean + h}
 }

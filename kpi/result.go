@@ -159,7 +159,10 @@ type JourneyMapResult struct {
 	Touchpoints []string    `json:"touchpoints"`
 	Cells       []MapCell   `json:"cells"`
 	Sentiment   []StageMood `json:"sentiment"`
-	PainPoints  []MapCell   `json:"pain_points"`
+	// PainPoints are the cells whose mean sentiment lies below their stage's by more than chance,
+	// with enough responses (journey_map.min_customers), never (none); the allocation values
+	// them and keeps the costliest (journey_map.pain_points), most costly first.
+	PainPoints []PainPoint `json:"pain_points"`
 }
 
 // MapCell is one stage × touchpoint cell: customers who reached the stage through the touchpoint.
@@ -170,6 +173,33 @@ type MapCell struct {
 	Events        int64    `json:"events"`
 	SentimentMean *float64 `json:"sentiment_mean"`
 	SentimentN    int64    `json:"sentiment_n"`
+	// SentimentCustomers are the distinct customers who gave a sentiment there; Measured says they
+	// are at least journey_map.min_customers, enough for the cell's sentiment to be read.
+	SentimentCustomers int64 `json:"sentiment_customers"`
+	Measured           bool  `json:"measured"`
+}
+
+// PainPoint is a journey-map cell where customers feel worse than the rest of the stage, and what
+// the extra drop-off after it costs.
+type PainPoint struct {
+	MapCell
+	// StageMean is the stage's mean sentiment over all its cells; Interval the 95% interval of the
+	// cell's mean, wholly below it.
+	StageMean float64  `json:"stage_mean"`
+	Interval  Interval `json:"interval"`
+	// NextStage is the next required stage ("" after the last); NextConversion the share of the
+	// cell's customers whose window for it had closed who reached it, RestConversion the same for
+	// the stage's other customers; ExtraDropOff is RestConversion − NextConversion, at least 0.
+	NextStage      string   `json:"next_stage"`
+	NextConversion *float64 `json:"next_conversion"`
+	RestConversion *float64 `json:"rest_conversion"`
+	ExtraDropOff   float64  `json:"extra_drop_off"`
+	// ExtraCustomers is allocation.close_gap × ExtraDropOff × Customers: the customers closing that
+	// share of the extra drop-off brings to the next stage; each is worth ValuePerCustomer, Value
+	// in all.
+	ExtraCustomers   float64 `json:"extra_customers"`
+	ValuePerCustomer float64 `json:"value_per_customer"`
+	Value            float64 `json:"value"`
 }
 
 // StageMood is the average sentiment at one stage: the emotional line of the journey map.
@@ -334,7 +364,7 @@ type Recommendation struct {
 	Shift *ShiftSubject `json:"-"`
 	// Reach is a budget_shift without spend: customers reached through another touchpoint.
 	Reach *ReachSubject `json:"-"`
-	// PainPoint is the journey-map cell a pain_point is about.
+	// PainPoint is the journey-map pain point a pain_point is about.
 	PainPoint *PainSubject `json:"-"`
 }
 
@@ -355,15 +385,9 @@ type ReachSubject struct {
 	Moved, Gain                       float64
 }
 
-// PainSubject is a pain-point cell: its stage and touchpoint, its customers and their mean
-// sentiment (nil when none gave one), and what moving Uplift more of them on is worth.
-type PainSubject struct {
-	Stage, Touchpoint string
-	Customers         int64
-	Sentiment         *float64
-	Uplift            float64
-	Value             float64
-}
+// PainSubject is a pain point: the cell, its stage's mean sentiment, the drop-off after it and
+// its value.
+type PainSubject = PainPoint
 
 // StageOpportunity is a group whose conversion at one step falls short of a benchmark by more
 // than chance, and what closing part of the gap is worth.

@@ -110,6 +110,8 @@ func fullResult() *kpi.Result {
 			if (i*3+j)%4 != 0 {
 				m := 0.6 - 0.17*float64(i) + 0.05*float64(j)
 				c.SentimentMean, c.SentimentN = p(m), int64(40+j*3)
+				c.SentimentCustomers = int64(8 + 4*j)
+				c.Measured = c.SentimentCustomers >= 20
 				sum += m * float64(c.SentimentN)
 				n += c.SentimentN
 			}
@@ -123,7 +125,21 @@ func fullResult() *kpi.Result {
 		}
 		jm.Sentiment = append(jm.Sentiment, mood)
 	}
-	jm.PainPoints = []kpi.MapCell{jm.Cells[len(jm.Cells)-9], jm.Cells[len(jm.Cells)-7], jm.Cells[len(jm.Cells)-12]}
+	pain := func(c kpi.MapCell, below, half float64, next string, nc, rc *float64, per float64) kpi.PainPoint {
+		pp := kpi.PainPoint{MapCell: c, StageMean: *c.SentimentMean + below, Interval: kpi.Interval{Low: *c.SentimentMean - half, High: *c.SentimentMean + half},
+			NextStage: next, NextConversion: nc, RestConversion: rc, ValuePerCustomer: per}
+		if nc != nil && rc != nil {
+			pp.ExtraDropOff = *rc - *nc
+		}
+		pp.ExtraCustomers = 0.5 * pp.ExtraDropOff * float64(c.Customers)
+		pp.Value = pp.ExtraCustomers * per
+		return pp
+	}
+	jm.PainPoints = []kpi.PainPoint{
+		pain(jm.Cells[len(jm.Cells)-9], 0.25, 0.061, "repeat", p(0.112), p(0.187), 74.25),
+		pain(jm.Cells[len(jm.Cells)-7], 0.125, 0.058, "repeat", p(0.151), p(0.163), 74.25),
+		pain(jm.Cells[len(jm.Cells)-12], 0.0625, 0.043, "", nil, nil, 0),
+	}
 
 	for d := 1; d <= 31; d++ {
 		r.Trends.Granularity = "day"
@@ -238,8 +254,8 @@ func fullResult() *kpi.Result {
 			Opportunity: &al.StageOpportunity[1]},
 		{Rank: 3, Kind: "budget_shift", Value: 6120.5, KPI: "attribution.touchpoints.roas.markov",
 			Shift: &kpi.ShiftSubject{BudgetShift: kpi.BudgetShift{From: "social", To: "email", Amount: 1804, ExpectedRevenueChange: 6120.5}, FromROAS: 1.9, ToROAS: 4.6}},
-		{Rank: 4, Kind: "pain_point", Value: 4087.3, KPI: "journey_map.pain_points.feedback.email.sentiment_mean",
-			PainPoint: &kpi.PainSubject{Stage: "feedback", Touchpoint: "email", Customers: 61, Sentiment: p(-0.42), Uplift: 0.10, Value: 4087.3}},
+		{Rank: 4, Kind: "pain_point", Value: jm.PainPoints[0].Value, KPI: "journey_map.pain_points." + jm.PainPoints[0].Stage + "." + jm.PainPoints[0].Touchpoint + ".sentiment_mean",
+			PainPoint: &jm.PainPoints[0]},
 		{Rank: 5, Kind: "budget_shift", Value: 3010.25, KPI: "attribution.touchpoints.roas.markov",
 			Shift: &kpi.ShiftSubject{BudgetShift: kpi.BudgetShift{From: "search_ads", To: "email", Amount: 1476, ExpectedRevenueChange: 3010.25}, FromROAS: 2.6, ToROAS: 4.6}},
 		{Rank: 6, Kind: "stage_opportunity", Value: 6253.85, KPI: "funnel.breakdowns.segment.student.interest.conversion_from_previous",

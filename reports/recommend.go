@@ -48,24 +48,31 @@ func recommendationText(rec kpi.Recommendation, closeGap float64, money func(flo
 			percentWords(s.Share), s.Worst, groupDigits(float64(s.WorstReached)), countWords(s.Moved), s.Best, money(about(s.Gain)))
 	case rec.PainPoint != nil:
 		c := rec.PainPoint
-		mood := "n/a"
-		if c.Sentiment != nil {
-			mood = strconv.FormatFloat(*c.Sentiment, 'f', 2, 64)
-		}
-		// A pain point is among the lowest cells, which need not be negative: say "bad" only
-		// when it is.
-		feel := "are among the least satisfied"
-		if c.Sentiment != nil && *c.Sentiment < 0 {
-			feel = "feel bad"
-		}
-		text := fmt.Sprintf("Customers at %s through %s %s (average sentiment %s from %s customers): ", c.Stage, c.Touchpoint, feel, mood,
-			groupDigits(float64(c.Customers)))
+		text := fmt.Sprintf("Customers at %s through %s feel worse than the stage as a whole (average sentiment %s against %s; %s customers answered)",
+			c.Stage, c.Touchpoint, sentimentWords(c.SentimentMean), sentimentWords(&c.StageMean), groupDigits(float64(c.SentimentCustomers)))
 		if math.Round(c.Value*100) > 0 {
-			return text + fmt.Sprintf("fixing it so %s more of them move on is worth about %s.", percentWords(c.Uplift), money(about(c.Value)))
+			return text + fmt.Sprintf(" and %s more of them stop before %s: closing %s would bring about %s to %s, worth about %s.",
+				dropWords(c.ExtraDropOff), c.NextStage, gapShareWords(closeGap), moreCustomers(c.ExtraCustomers), c.NextStage, money(about(c.Value)))
 		}
-		return text + "find out what goes wrong there."
+		if c.NextStage == "" {
+			return text + ": find out what goes wrong there."
+		}
+		return text + fmt.Sprintf(", though no more of them stop before %s: find out what goes wrong there.", c.NextStage)
 	}
 	return ""
+}
+
+// sentimentWords writes a mean sentiment with two decimals, n/a when there is none.
+func sentimentWords(v *float64) string {
+	if v == nil {
+		return "n/a"
+	}
+	return strconv.FormatFloat(*v, 'f', 2, 64)
+}
+
+// dropWords words a difference of two rates in percentage points: "12 points", "0.5 points".
+func dropWords(d float64) string {
+	return strconv.FormatFloat(math.Round(d*1000)/10, 'f', -1, 64) + " points"
 }
 
 // groupWords names a stage opportunity's group as the subject of a sentence and its benchmark:

@@ -1,17 +1,20 @@
 package reports
 
 import (
+	"strconv"
+
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/xuri/excelize/v2"
 )
 
 // mapCellHeader is the header of a journey-map cell table.
 func mapCellHeader() []string {
-	return []string{"Stage", "Touchpoint", "Customers", "Events", "Average sentiment", "Sentiment responses"}
+	return []string{"Stage", "Touchpoint", "Customers", "Events", "Average sentiment", "Sentiment responses", "Customers who answered"}
 }
 
 func mapCellCells(c kpi.MapCell) []cell {
-	return []cell{txt(c.Stage), txt(c.Touchpoint), cnt(c.Customers), cnt(c.Events), opt(c.SentimentMean, fmtSentiment), cnt(c.SentimentN)}
+	return []cell{txt(c.Stage), txt(c.Touchpoint), cnt(c.Customers), cnt(c.Events), opt(c.SentimentMean, fmtSentiment), cnt(c.SentimentN),
+		cnt(c.SentimentCustomers)}
 }
 
 // journeyMapSheet shows the stage × touchpoint heat maps, the emotional line across stages and
@@ -64,7 +67,15 @@ func journeyMapSheet(r *kpi.Result) *sheet {
 	s.blank()
 
 	s.section("Average sentiment by stage and touchpoint (−1 to 1)")
-	first, last = matrix(func(c kpi.MapCell) cell { return opt(c.SentimentMean, fmtSentiment) })
+	// A cell too few customers answered in is written as grey text, which the colour scale
+	// skips: one response must not look like a thousand.
+	first, last = matrix(func(c kpi.MapCell) cell {
+		if c.SentimentMean != nil && !c.Measured {
+			return cell{v: strconv.FormatFloat(*c.SentimentMean, 'f', 2, 64) + " (" + strconv.FormatInt(c.SentimentCustomers, 10) + ")",
+				look: look{italic: true, font: colorNAFont, fill: colorNAFill, align: "right"}}
+		}
+		return opt(c.SentimentMean, fmtSentiment)
+	})
 	if len(jm.Touchpoints) > 0 {
 		s.colorScale(rangeRef(2, first+1, len(jm.Touchpoints)+1, last), excelize.ConditionalFormatOptions{
 			Type: "3_color_scale", Criteria: "=",
@@ -73,7 +84,7 @@ func journeyMapSheet(r *kpi.Result) *sheet {
 			MaxType: "num", MaxValue: "1", MaxColor: "#63BE7B",
 		})
 	}
-	s.note("Red: customers felt bad at that contact; green: good. n/a: no sentiment recorded.")
+	s.note("Red: customers felt bad at that contact; green: good. n/a: no sentiment recorded. Grey, with the number of customers who answered in brackets: too few answered (journey_map.min_customers) for the average to be read, so it is not coloured.")
 	s.blank()
 
 	s.section("Emotional line: average sentiment at each stage")
@@ -106,15 +117,20 @@ func journeyMapSheet(r *kpi.Result) *sheet {
 	s.blank()
 
 	s.section("Pain points")
-	s.note("The lowest-sentiment stage × touchpoint cells with enough customers.")
+	s.note("Cells whose average sentiment lies below their stage's by more than chance (the cell's 95% interval wholly below the stage's average), with enough customers who answered. Ranked by what the extra drop-off after them costs: the share of their customers who do not reach the next stage beyond the rest of the stage's, times their customers, times what a customer at the next stage is worth, of which the value counts on closing " + gapShareWords(r.Allocation.CloseGap) + ".")
 	if len(jm.PainPoints) == 0 {
-		s.notComputed("no pain points (no cell with enough customers and sentiment).")
+		s.notComputed("no cell's sentiment lies below its stage's by more than chance.")
 	} else {
 		rows := make([][]cell, len(jm.PainPoints))
 		for i, c := range jm.PainPoints {
-			rows[i] = mapCellCells(c)
+			rows[i] = []cell{txt(c.Stage), txt(c.Touchpoint), cnt(c.Customers), cnt(c.SentimentCustomers), opt(c.SentimentMean, fmtSentiment),
+				num(c.Interval.Low, fmtSentiment), num(c.Interval.High, fmtSentiment), num(c.StageMean, fmtSentiment), txt(c.NextStage),
+				opt(c.NextConversion, fmtPercent), opt(c.RestConversion, fmtPercent), num(c.ExtraDropOff, fmtPercent),
+				num(c.ExtraCustomers, fmtNumber), num(c.ValuePerCustomer, fmtMoney), num(c.Value, fmtMoney)}
 		}
-		s.table("PainPoints", mapCellHeader(), rows)
+		s.table("PainPoints", []string{"Stage", "Touchpoint", "Customers", "Customers who answered", "Average sentiment", "95% low", "95% high",
+			"Stage average", "Next stage", "Reached the next stage", "Rest of the stage", "Extra drop-off", "Extra customers",
+			"Value per customer", "Value"}, rows)
 	}
 	s.blank()
 
