@@ -243,6 +243,7 @@ func (a *Acc) Result(d *Dicts, in Inputs) *Result {
 	compareBreakdowns(p, r.Funnel.Breakdowns, r.Comparison.Previous.Funnel.Breakdowns)
 	r.Comparison.Recent = a.periodHeadlines(p.Recent, in.Spend, true)
 	r.Periods = a.periodHeadlines(p.Periods, in.Spend, false)
+	valueAgainstCost(&r.PeriodResult)
 	r.Allocation = allocate(p, r, allocInput{spend: in.Spend, recent: a.recentRows(), cohortGroups: a.cohortGroups(d)})
 	return r
 }
@@ -307,4 +308,30 @@ func (a *Acc) periodHeadlines(ps []Period, spend []SpendRow, recent bool) []Peri
 		prev = f
 	}
 	return out
+}
+
+// valueAgainstCost sets, for each first touchpoint of the purchase model's groups that has spend,
+// its spend per new customer and the new customers' value against it.
+func valueAgainstCost(r *PeriodResult) {
+	bg := r.Repeat.BGNBD
+	if bg == nil || !r.Attribution.SpendKnown {
+		return
+	}
+	cost := map[string]float64{}
+	for _, t := range r.Attribution.Touchpoints {
+		if t.Cost != nil {
+			cost[t.Touchpoint] = *t.Cost
+		}
+	}
+	for i := range bg.ByFirstTouchpoint {
+		g := &bg.ByFirstTouchpoint[i]
+		c, ok := cost[g.Value]
+		if !ok || c <= 0 || g.NewCustomers == 0 {
+			continue
+		}
+		g.CostPerNewCustomer = Ptr(c / float64(g.NewCustomers))
+		if g.ValuePerNewCustomer != nil {
+			g.ValueToCost = Ptr(*g.ValuePerNewCustomer / *g.CostPerNewCustomer)
+		}
+	}
 }

@@ -19,10 +19,18 @@ import (
 // purchases), t_x (time of the last purchase) and T (time observed), all from the first
 // purchase. Here a purchase is a distinct purchase day and time is in weeks.
 
-// bgnbdCustomer is one customer's input to the fit, in whole days: 20 bytes a customer.
+// bgnbdCustomer is one customer's input to the fit, in whole days, with what the spend model and
+// the value by first touchpoint need: 40 bytes a customer.
 type bgnbdCustomer struct {
 	x, tx, T int32 // repeat purchase days; days from first to last purchase day and to the to day
 	seg, tp  uint32
+	// acquired says that the customer's first order falls in the report period; revenue is then
+	// their orders' revenue in it (what the customer has brought so far).
+	acquired bool
+	revenue  float64
+	// mean is the mean value of the repeat purchase days (a day's orders summed, as the spend
+	// model sees a purchase); NaN when x is 0 or an order of a repeat day has no revenue.
+	mean float64
 }
 
 func compareBGNBDCustomer(a, b bgnbdCustomer) int {
@@ -38,7 +46,26 @@ func compareBGNBDCustomer(a, b bgnbdCustomer) int {
 	if c := cmp.Compare(a.seg, b.seg); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.tp, b.tp)
+	if c := cmp.Compare(a.tp, b.tp); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.mean, b.mean); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.revenue, b.revenue); c != 0 {
+		return c
+	}
+	if a.acquired != b.acquired {
+		return cmp.Compare(b2i(a.acquired), b2i(b.acquired))
+	}
+	return 0
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // bgnbdAcc collects the per-customer fit inputs of the report period: every customer with an
@@ -47,8 +74,8 @@ type bgnbdAcc struct {
 	p         *Params
 	toDay     int64 // day number of the to day
 	customers []bgnbdCustomer
-	// revenue and orders are those of the orders the fit sees, for the average order value;
-	// revenue is summed exactly, so it does not depend on how the accumulators were split.
+	// revenue and orders are those of the orders the fit sees; revenue is summed exactly, so it
+	// does not depend on how the accumulators were split.
 	revenue exactSum
 	orders  int64
 }
@@ -72,6 +99,9 @@ func (b *bgnbdAcc) add(orders []journeyOrder, seg, tp uint32) {
 	}
 	first := dayNumber(orders[0].t, b.p.Location)
 	last, x := first, int32(0)
+	c := bgnbdCustomer{seg: seg, tp: tp, acquired: b.p.Current.Contains(orders[0].t)}
+	var repeat exactSum // the repeat days' values
+	known := true
 	for _, o := range orders {
 		if o.t >= to {
 			break
@@ -79,15 +109,29 @@ func (b *bgnbdAcc) add(orders []journeyOrder, seg, tp uint32) {
 		b.orders++
 		if !math.IsNaN(o.rev) {
 			b.revenue.add(o.rev)
+			if c.acquired {
+				c.revenue += o.rev
+			}
 		}
-		if d := dayNumber(o.t, b.p.Location); d != last {
+		d := dayNumber(o.t, b.p.Location)
+		if d != last {
 			x++
 			last = d
 		}
+		if d != first {
+			if math.IsNaN(o.rev) {
+				known = false
+			} else {
+				repeat.add(o.rev)
+			}
+		}
 	}
-	b.customers = append(b.customers, bgnbdCustomer{
-		x: x, tx: int32(last - first), T: int32(b.toDay - first), seg: seg, tp: tp,
-	})
+	c.x, c.tx, c.T = x, int32(last-first), int32(b.toDay-first)
+	c.mean = math.NaN()
+	if x > 0 && known {
+		c.mean = repeat.value() / float64(x)
+	}
+	b.customers = append(b.customers, c)
 }
 
 func (b *bgnbdAcc) merge(o *bgnbdAcc) {
@@ -102,8 +146,14 @@ const (
 	bgnbdMinRepeaters = 5
 )
 
-// result fits the model and predicts each customer's purchases over the horizon.
-func (b *bgnbdAcc) result(d *Dicts) *BGNBDResult {
+// bgnbdAtRisk is the probability of being still active below which a customer who has bought
+// again is counted at risk: more likely lapsed than not.
+const bgnbdAtRisk = 0.5
+
+// result fits the purchase model (BG/NBD) and the spend model (Gamma-Gamma) and predicts each
+// customer's purchases, their chance of ordering again and their revenue over the horizon. The
+// spend model's fit is returned apart; it is nil when BG/NBD did not converge (nothing to value).
+func (b *bgnbdAcc) result(d *Dicts) (*BGNBDResult, *SpendModel) {
 	res := &BGNBDResult{
 		TimeUnit:          "weeks",
 		Customers:         int64(len(b.customers)),
@@ -116,11 +166,21 @@ func (b *bgnbdAcc) result(d *Dicts) *BGNBDResult {
 	fit := fitBGNBD(b.customers)
 	if !fit.converged {
 		res.Reason = fit.reason
-		return res
+		return res, nil
 	}
 	q := fit.params
 
-	aov := Ratio(b.revenue.value(), float64(b.orders))
+	ggIn := make([]gammaGammaCustomer, 0, len(b.customers))
+	for _, c := range b.customers {
+		ggIn = append(ggIn, gammaGammaCustomer{x: c.x, mean: c.mean})
+	}
+	gg := fitGammaGamma(ggIn)
+	sm := &SpendModel{Converged: gg.converged, Reason: gg.reason, Have: gg.have, Need: gg.need, Param: gg.param,
+		Customers: int64(gg.customers)}
+	if gg.converged {
+		sm.P, sm.Q, sm.Gamma, sm.LogLikelihood = Ptr(gg.params.p), Ptr(gg.params.q), Ptr(gg.params.gamma), Ptr(gg.ll)
+	}
+
 	horizon := float64(b.p.Horizon) / float64(Week)
 	var total bgnbdSums
 	bySeg, byTP := map[uint32]*bgnbdSums{}, map[uint32]*bgnbdSums{}
@@ -132,39 +192,75 @@ func (b *bgnbdAcc) result(d *Dicts) *BGNBDResult {
 		}
 		return s
 	}
-	var e, alive float64
+	valued := gg.converged
+	var e, alive, again float64
 	for i, c := range b.customers {
 		if i == 0 || c.x != b.customers[i-1].x || c.tx != b.customers[i-1].tx || c.T != b.customers[i-1].T {
 			x, tx, T := float64(c.x), float64(c.tx)/7, float64(c.T)/7
 			e = q.expected(horizon, x, tx, T)
 			alive = q.pAlive(x, tx, T)
+			again = q.orderAgain(horizon, x, T, alive)
+		}
+		var value float64
+		if valued {
+			m, ok := gg.params.conditionalMean(int(c.x), c.mean)
+			if math.IsNaN(c.mean) {
+				m, ok = gg.params.populationMean()
+			}
+			if !ok {
+				valued = false
+				sm.Reason = FitNotFinite
+			}
+			value = e * m
+		}
+		risk := int64(0)
+		if c.x > 0 && alive < bgnbdAtRisk {
+			risk = 1
 		}
 		for _, s := range []*bgnbdSums{&total, group(bySeg, c.seg), group(byTP, c.tp)} {
 			s.customers++
 			s.expected += e
-			s.alive += alive
+			s.revenue += value
+			s.again += again
+			s.atRisk += risk
+			if c.acquired {
+				s.acquired++
+				s.acquiredRevenue += c.revenue + value
+			}
 		}
 	}
-	if math.IsNaN(total.expected) || math.IsInf(total.expected, 0) || math.IsNaN(total.alive) {
+	if math.IsNaN(total.expected) || math.IsInf(total.expected, 0) || math.IsNaN(total.again) {
 		// Never seen on real or simulated data; reported rather than written as NaN.
 		res.Reason = fmt.Sprintf("the predictions at the fitted parameters (r %.4g, alpha %.4g, a %.4g, b %.4g) are not finite",
 			q.r, q.alpha, q.a, q.b)
-		return res
+		return res, nil
+	}
+	if valued && (math.IsNaN(total.revenue) || math.IsInf(total.revenue, 0)) {
+		valued = false
+		sm.Reason = FitNotFinite
+	}
+	if !valued && sm.Converged {
+		// The spend model converged on parameters that value no customer finitely (q ≤ 1).
+		sm.Converged = false
+		sm.P, sm.Q, sm.Gamma, sm.LogLikelihood = nil, nil, nil, nil
 	}
 	res.Converged = true
 	res.R, res.Alpha, res.A, res.B = Ptr(q.r), Ptr(q.alpha), Ptr(q.a), Ptr(q.b)
 	res.LogLikelihood = Ptr(fit.ll)
 	res.ExpectedPurchases = Ptr(total.expected)
-	if aov != nil {
-		res.ExpectedRevenue = Ptr(total.expected * *aov)
+	res.CustomersOrderingAgain = Ptr(total.again)
+	res.POrdersAgain = Ratio(total.again, float64(total.customers))
+	res.AtRisk = total.atRisk
+	if valued {
+		res.ExpectedRevenue = Ptr(total.revenue)
 	}
-	res.MeanPAlive = Ratio(total.alive, float64(total.customers))
 
 	row := func(name string, s *bgnbdSums) BGNBDGroup {
-		g := BGNBDGroup{Value: name, Customers: s.customers, ExpectedPurchases: s.expected,
-			MeanPAlive: s.alive / float64(s.customers)}
-		if aov != nil {
-			g.ExpectedRevenue = s.expected * *aov
+		g := BGNBDGroup{Value: name, Customers: s.customers, ExpectedPurchases: s.expected, CustomersOrderingAgain: s.again,
+			POrdersAgain: s.again / float64(s.customers), AtRisk: s.atRisk, NewCustomers: s.acquired}
+		if valued {
+			g.ExpectedRevenue = Ptr(s.revenue)
+			g.ValuePerNewCustomer = Ratio(s.acquiredRevenue, float64(s.acquired))
 		}
 		return g
 	}
@@ -181,19 +277,24 @@ func (b *bgnbdAcc) result(d *Dicts) *BGNBDResult {
 	}
 	res.BySegment = groups(bySeg, d.SegmentName)
 	res.ByFirstTouchpoint = groups(byTP, d.TouchpointName)
-	return res
+	return res, sm
 }
 
 // bgnbdSums add up the predictions of a group of customers.
 type bgnbdSums struct {
-	customers       int64
-	expected, alive float64
+	customers, atRisk, acquired int64
+	expected, revenue, again    float64
+	acquiredRevenue             float64
 }
 
 func (s *bgnbdSums) merge(o *bgnbdSums) {
 	s.customers += o.customers
+	s.atRisk += o.atRisk
+	s.acquired += o.acquired
 	s.expected += o.expected
-	s.alive += o.alive
+	s.revenue += o.revenue
+	s.again += o.again
+	s.acquiredRevenue += o.acquiredRevenue
 }
 
 // bgnbdParams are the model's parameters.
@@ -206,6 +307,15 @@ func (q bgnbdParams) pAlive(x, tx, T float64) float64 {
 		return 1
 	}
 	return 1 / (1 + q.a/(q.b+x-1)*math.Exp((q.r+x)*math.Log1p((T-tx)/(q.alpha+tx))))
+}
+
+// orderAgain is the probability that a customer with x repeat purchases observed for T weeks, still
+// active with probability alive, orders at least once in (T, T+t]: alive × (1 − ((α+T)/(α+T+t))^(r+x)).
+// While active a customer's rate is Gamma(r+x, α+T) given the history, and a customer who buys
+// nothing cannot drop out (BG/NBD drops out only after a purchase), so "no purchase in t" is the
+// Gamma mixture of e^(−λt).
+func (q bgnbdParams) orderAgain(t, x, T, alive float64) float64 {
+	return alive * -math.Expm1((q.r+x)*math.Log((q.alpha+T)/(q.alpha+T+t)))
 }
 
 // bgnbdNearOne is how close to 1 the parameter a must be for expected to interpolate.

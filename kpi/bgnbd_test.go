@@ -3,16 +3,17 @@ package kpi
 import (
 	"bufio"
 	"encoding/csv"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"gonum.org/v1/gonum/integrate/quad"
 	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -30,6 +31,7 @@ func cdnowJourneys(t testing.TB, path string) []Journey {
 	defer f.Close()
 	byID := map[uint64]*Journey{}
 	var order []uint64
+	var line uint64
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fs := strings.Fields(sc.Text())
@@ -57,7 +59,10 @@ func cdnowJourneys(t testing.TB, path string) []Journey {
 			byID[id] = j
 			order = append(order, id)
 		}
-		j.Events = append(j.Events, Event{Time: day.UnixMicro(), Revenue: dollars, Stage: 1, Sentiment: float32(math.NaN())})
+		// Each line is an order of its own: two equal lines on one day are two orders (customer 147
+		// has two of 9.77 on 1997-07-31), not an exact duplicate.
+		line++
+		j.Events = append(j.Events, Event{Time: day.UnixMicro(), Revenue: dollars, Stage: 1, Order: line, Sentiment: float32(math.NaN())})
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
@@ -72,7 +77,7 @@ func cdnowJourneys(t testing.TB, path string) []Journey {
 }
 
 // cdnowSummary reads the published calibration summary: sample id → (x, t_x, T) in weeks.
-func cdnowSummary(t testing.TB, path string) map[uint64][3]float64 {
+func cdnowSummary(t testing.TB, path string) map[uint64][4]float64 {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -83,10 +88,10 @@ func cdnowSummary(t testing.TB, path string) map[uint64][3]float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[uint64][3]float64{}
+	out := map[uint64][4]float64{}
 	for _, r := range rows[1:] {
 		id, _ := strconv.ParseUint(r[0], 10, 64)
-		var v [3]float64
+		var v [4]float64 // x, t_x, T, the mean value of the repeat purchases
 		for i := range v {
 			v[i], err = strconv.ParseFloat(r[1+i], 64)
 			if err != nil {
@@ -128,12 +133,17 @@ func TestBGNBDCDNOW(t *testing.T) {
 		got := [3]float64{float64(c.x), float64(c.tx) / 7, float64(c.T) / 7}
 		for k := range got {
 			if math.Abs(got[k]-want[k]) > 0.005+1e-9 {
-				t.Fatalf("customer %d: (x, t_x, T) = %.2f, want %.2f", js[i].Customer, got, want)
+				t.Fatalf("customer %d: (x, t_x, T) = %.2f, want %.2f", js[i].Customer, got, want[:3])
 			}
+		}
+		// The spend model's input: the mean value of the repeat purchase days.
+		if (c.x == 0) != math.IsNaN(c.mean) || c.x > 0 && math.Abs(c.mean-want[3]) > 0.005+1e-9 {
+			t.Fatalf("customer %d: mean repeat value %.4f, summary %.2f", js[i].Customer, c.mean, want[3])
 		}
 	}
 
-	res := acc.result(NewDicts()).BGNBD
+	rr := acc.result(NewDicts())
+	res := rr.BGNBD
 	if res == nil || !res.Converged {
 		t.Fatalf("fit did not converge: %+v", res)
 	}
@@ -172,26 +182,63 @@ func TestBGNBDCDNOW(t *testing.T) {
 		}
 	}
 
-	// The totals are sums over customers; the expected revenue uses the average order value of
-	// the orders the fit saw.
-	var e, alive, rev, orders float64
-	for _, c := range acc.fit.customers {
-		e += q.expected(90.0/7, float64(c.x), float64(c.tx)/7, float64(c.T)/7)
-		alive += q.pAlive(float64(c.x), float64(c.tx)/7, float64(c.T)/7)
+	// The spend model beside it, fitted on the repeat days' mean values the accumulator built from
+	// the raw transactions: Fader & Hardie's note gives p = 6.25, q = 3.74, γ = 15.44.
+	sm := rr.SpendModel
+	if sm == nil || !sm.Converged || sm.Customers != 946 {
+		t.Fatalf("spend model %+v, want converged on 946 customers", sm)
 	}
-	for _, j := range js {
-		for _, ev := range j.Events {
-			if ev.Time < p.Current.To {
-				rev += ev.Revenue
-				orders++
-			}
+	for _, c := range []struct {
+		name           string
+		got, published float64
+	}{{"p", *sm.P, 6.25}, {"q", *sm.Q, 3.74}, {"gamma", *sm.Gamma, 15.44}} {
+		if math.Abs(c.got-c.published) > 0.015 {
+			t.Errorf("spend model %s = %.4f, published %.2f", c.name, c.got, c.published)
 		}
 	}
-	if math.Abs(*res.ExpectedPurchases-e) > 1e-6 || math.Abs(*res.MeanPAlive-alive/2357) > 1e-9 ||
-		math.Abs(*res.ExpectedRevenue-e*rev/orders) > 1e-4 {
-		t.Errorf("expected purchases %g, mean P(alive) %g, revenue %g; want %g, %g, %g", *res.ExpectedPurchases,
-			*res.MeanPAlive, *res.ExpectedRevenue, e, alive/2357, e*rev/orders)
+
+	// The totals are sums over customers, computed here term by term: expected purchases;
+	// expected revenue, each customer's purchases times (γ + m̄x)p/(px + q − 1) (the population
+	// mean pγ/(q − 1) for x = 0); the probability of ordering again, P(alive) times one minus the
+	// Gamma posterior's Laplace transform at the horizon, here by numerical integration over λ; and
+	// the customers at risk, bought again with P(alive) < 0.5.
+	g := gammaGammaParams{*sm.P, *sm.Q, *sm.Gamma}
+	var e, revenue, again float64
+	var atRisk int64
+	horizon := 90.0 / 7
+	// E[e^(−λt)] over λ ~ Gamma(shape, rate), integrated over the quantiles (the density is
+	// infinite at 0 when shape < 1, the integrand over u in (0, 1) is bounded).
+	laplace := func(shape, rate float64) float64 {
+		post := distuv.Gamma{Alpha: shape, Beta: rate}
+		return quad.Fixed(func(u float64) float64 { return math.Exp(-post.Quantile(u) * horizon) }, 0, 1, 2000, nil, 0)
 	}
+	for i, c := range acc.fit.customers {
+		x, tx, T := float64(c.x), float64(c.tx)/7, float64(c.T)/7
+		ei := q.expected(horizon, x, tx, T)
+		m := g.p * g.gamma / (g.q - 1)
+		if c.x > 0 {
+			m = (g.gamma + c.mean*x) * g.p / (g.p*x + g.q - 1)
+		}
+		e += ei
+		revenue += ei * m
+		alive := q.pAlive(x, tx, T)
+		if i < 60 { // the integral is slow; the closed form is checked on the first 60
+			want := alive * (1 - laplace(q.r+x, q.alpha+T))
+			if got := q.orderAgain(horizon, x, T, alive); math.Abs(got-want) > 1e-6 {
+				t.Errorf("customer %d: P(orders again) %.8f, by integration %.8f", js[i].Customer, got, want)
+			}
+		}
+		again += q.orderAgain(horizon, x, T, alive)
+		if c.x > 0 && alive < 0.5 {
+			atRisk++
+		}
+	}
+	if math.Abs(*res.ExpectedPurchases-e) > 1e-6 || math.Abs(*res.ExpectedRevenue-revenue) > 1e-6*revenue ||
+		math.Abs(*res.CustomersOrderingAgain-again) > 1e-6 || math.Abs(*res.POrdersAgain-again/2357) > 1e-9 || res.AtRisk != atRisk {
+		t.Errorf("expected purchases %g, revenue %g, ordering again %g (mean %g), at risk %d; want %g, %g, %g, %d",
+			*res.ExpectedPurchases, *res.ExpectedRevenue, *res.CustomersOrderingAgain, *res.POrdersAgain, res.AtRisk, e, revenue, again, atRisk)
+	}
+	t.Logf("next 90 days: %.0f purchases worth %.0f from %.0f customers; %d at risk", e, revenue, again, atRisk)
 	if len(res.BySegment) != 1 || res.BySegment[0].Value != NoneLabel || res.BySegment[0].Customers != 2357 {
 		t.Errorf("by segment = %+v, want one (none) row of 2357", res.BySegment)
 	}
@@ -214,7 +261,8 @@ func TestBGNBDInputs(t *testing.T) {
 			loc:  time.UTC,
 			journeys: []Journey{f.journey(1, f.order("2024-01-01 10:00", 1, 10, "", ""), f.order("2024-01-01 15:00", 2, 20, "", ""),
 				f.order("2024-01-15", 3, 30, "", ""), f.order("2024-04-05", 4, 1000, "", ""))},
-			want:    []bgnbdCustomer{{x: 1, tx: 14, T: 90}},
+			// The repeat day's value is 30 (the first day's 10 + 20 is not a repeat).
+			want:    []bgnbdCustomer{{x: 1, tx: 14, T: 90, mean: 30}},
 			revenue: 60, orders: 3,
 		},
 		{
@@ -222,7 +270,8 @@ func TestBGNBDInputs(t *testing.T) {
 			loc:  time.UTC,
 			journeys: []Journey{f.journey(1, f.order("2024-03-31 23:59", 1, 5, "", "")),
 				f.journey(2, f.order("2024-04-01", 1, 5, "", ""))},
-			want:    []bgnbdCustomer{{}},
+			// A first order in the period: acquired, with what it brought.
+			want:    []bgnbdCustomer{{acquired: true, revenue: 5, mean: math.NaN()}},
 			revenue: 5, orders: 1,
 		},
 		{
@@ -231,7 +280,7 @@ func TestBGNBDInputs(t *testing.T) {
 			loc:  time.FixedZone("UTC-5", -5*3600),
 			journeys: []Journey{f.journey(1, f.order("2023-12-31 12:00", 1, 1, "", ""), f.order("2024-01-02 03:00", 2, 1, "", ""),
 				f.order("2024-04-01 04:00", 3, 1, "", ""))},
-			want:    []bgnbdCustomer{{x: 2, tx: 91, T: 91}},
+			want:    []bgnbdCustomer{{x: 2, tx: 91, T: 91, mean: 1}},
 			revenue: 3, orders: 3,
 		},
 	} {
@@ -247,7 +296,7 @@ func TestBGNBDInputs(t *testing.T) {
 			for i := range c.journeys {
 				acc.add(&c.journeys[i], scanOrders(p, &c.journeys[i]))
 			}
-			if !reflect.DeepEqual(acc.fit.customers, c.want) {
+			if fmt.Sprintf("%+v", acc.fit.customers) != fmt.Sprintf("%+v", c.want) { // NaN ≠ NaN to DeepEqual
 				t.Errorf("inputs = %+v, want %+v", acc.fit.customers, c.want)
 			}
 			if acc.fit.revenue.value() != c.revenue || acc.fit.orders != c.orders {
@@ -297,11 +346,11 @@ func TestBGNBDNotFitted(t *testing.T) {
 			p := repeatParams(t, "2024-03-01", "2024-03-31")
 			acc := newBGNBDAcc(p)
 			acc.customers = c.customers
-			res := acc.result(NewDicts())
-			if res.Converged || !strings.HasPrefix(res.Reason, c.reason) {
+			res, sm := acc.result(NewDicts())
+			if res.Converged || !strings.HasPrefix(res.Reason, c.reason) || sm != nil {
 				t.Errorf("converged %v reason %q, want false %q", res.Converged, res.Reason, c.reason)
 			}
-			for _, v := range []*float64{res.R, res.Alpha, res.A, res.B, res.LogLikelihood, res.ExpectedPurchases, res.ExpectedRevenue, res.MeanPAlive} {
+			for _, v := range []*float64{res.R, res.Alpha, res.A, res.B, res.LogLikelihood, res.ExpectedPurchases, res.ExpectedRevenue, res.CustomersOrderingAgain, res.POrdersAgain} {
 				if v != nil {
 					t.Errorf("a number where null is due: %+v", res)
 					break
@@ -379,7 +428,7 @@ func BenchmarkBGNBDFit(b *testing.B) {
 		acc.customers = append([]bgnbdCustomer(nil), cs...)
 		acc.revenue.add(100)
 		acc.orders = 4
-		if res := acc.result(d); !res.Converged {
+		if res, _ := acc.result(d); !res.Converged {
 			b.Fatal(res.Reason)
 		}
 	}
@@ -457,6 +506,81 @@ func TestBGNBDPredictionReference(t *testing.T) {
 		if math.Abs(e-c.expected) > 1e-9*c.expected || math.Abs(pa-c.pAlive) > 1e-9*c.pAlive {
 			t.Errorf("%+v x %g t_x %g T %g t %g: expected %.15g P(alive) %.15g, want %.15g %.15g",
 				c.q, c.x, c.tx, c.T, c.t, e, pa, c.expected, c.pAlive)
+		}
+	}
+}
+
+// TestCustomerValueByGroup checks the value sums of a group against a plain computation over its
+// customers: expected revenue, new customers and their value, and the value against the spend per
+// new customer by first touchpoint.
+func TestCustomerValueByGroup(t *testing.T) {
+	p := repeatParams(t, "2024-03-01", "2024-03-31")
+	p.Top = 10
+	cs := bgnbdSimulate(3000, bgnbdParams{r: 0.8, alpha: 6, a: 0.7, b: 2.5}, 11)
+	r := rand.New(rand.NewPCG(5, 5))
+	for i := range cs {
+		c := &cs[i]
+		c.tp = uint32(1 + i%3)
+		c.mean = math.NaN()
+		if c.x > 0 {
+			c.mean = 20 + 80*r.Float64()
+		}
+		if i%4 == 0 {
+			c.acquired, c.revenue = true, 10+r.Float64()*90
+		}
+	}
+	d := NewDicts()
+	for _, name := range []string{"email", "search", "social"} {
+		d.Touchpoint.Code(name)
+	}
+	acc := newBGNBDAcc(p)
+	acc.customers = slices.Clone(cs)
+	res, sm := acc.result(d)
+	if !res.Converged || sm == nil || !sm.Converged {
+		t.Fatalf("fit: %+v %+v", res, sm)
+	}
+	q := bgnbdParams{*res.R, *res.Alpha, *res.A, *res.B}
+	g := gammaGammaParams{*sm.P, *sm.Q, *sm.Gamma}
+	type sums struct {
+		revenue, newValue float64
+		newCustomers      int64
+	}
+	want := map[string]*sums{"email": {}, "search": {}, "social": {}}
+	for _, c := range cs {
+		x, tx, T := float64(c.x), float64(c.tx)/7, float64(c.T)/7
+		m := g.p * g.gamma / (g.q - 1)
+		if c.x > 0 {
+			m = (g.gamma + c.mean*x) * g.p / (g.p*x + g.q - 1)
+		}
+		v := q.expected(90.0/7, x, tx, T) * m
+		s := want[d.TouchpointName(c.tp)]
+		s.revenue += v
+		if c.acquired {
+			s.newCustomers++
+			s.newValue += c.revenue + v
+		}
+	}
+	pr := PeriodResult{Repeat: RepeatResult{BGNBD: res}, Attribution: AttributionResult{SpendKnown: true,
+		Touchpoints: []TouchpointAttribution{{Touchpoint: "search", Cost: Ptr(5000)}, {Touchpoint: "social", Cost: Ptr(0)}}}}
+	valueAgainstCost(&pr)
+	for _, grp := range res.ByFirstTouchpoint {
+		w := want[grp.Value]
+		perNew := w.newValue / float64(w.newCustomers)
+		if math.Abs(*grp.ExpectedRevenue-w.revenue) > 1e-6*w.revenue || grp.NewCustomers != w.newCustomers ||
+			math.Abs(*grp.ValuePerNewCustomer-perNew) > 1e-9*perNew {
+			t.Errorf("%s: revenue %v, new %d worth %v each; want %v, %d, %v", grp.Value, *grp.ExpectedRevenue, grp.NewCustomers,
+				*grp.ValuePerNewCustomer, w.revenue, w.newCustomers, perNew)
+		}
+		switch grp.Value {
+		case "search":
+			cpa := 5000 / float64(w.newCustomers)
+			if grp.CostPerNewCustomer == nil || math.Abs(*grp.CostPerNewCustomer-cpa) > 1e-12 || math.Abs(*grp.ValueToCost-perNew/cpa) > 1e-9 {
+				t.Errorf("search: spend per new customer %v, value to cost %v; want %v, %v", grp.CostPerNewCustomer, grp.ValueToCost, cpa, perNew/cpa)
+			}
+		default: // no spend, or none in the period
+			if grp.CostPerNewCustomer != nil || grp.ValueToCost != nil {
+				t.Errorf("%s: spend per new customer %v without spend", grp.Value, *grp.CostPerNewCustomer)
+			}
 		}
 	}
 }

@@ -209,7 +209,7 @@ func (r *repeatAcc) result(d *Dicts) RepeatResult {
 	}
 	if r.current {
 		res.Cohorts = r.cohorts.result()
-		res.BGNBD = r.fit.result(d)
+		res.BGNBD, res.SpendModel = r.fit.result(d)
 	}
 	return res
 }

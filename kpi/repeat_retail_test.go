@@ -172,8 +172,8 @@ func TestRepeatOnlineRetail(t *testing.T) {
 		t.Errorf("BG/NBD did not converge: %s", cur.BGNBD.Reason)
 	} else {
 		b := cur.BGNBD
-		t.Logf("BG/NBD r %.4f alpha %.4f a %.4f b %.4f LL %.1f; next 90 days %.0f purchases, P(alive) %.3f",
-			*b.R, *b.Alpha, *b.A, *b.B, *b.LogLikelihood, *b.ExpectedPurchases, *b.MeanPAlive)
+		t.Logf("BG/NBD r %.4f alpha %.4f a %.4f b %.4f LL %.1f; next 90 days %.0f purchases, P(orders again) %.3f",
+			*b.R, *b.Alpha, *b.A, *b.B, *b.LogLikelihood, *b.ExpectedPurchases, *b.POrdersAgain)
 	}
 
 	months := []string{"2010-12", "2011-01", "2011-02", "2011-03", "2011-04", "2011-05", "2011-06",

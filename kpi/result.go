@@ -250,6 +250,26 @@ type RepeatResult struct {
 	CohortUnit             string        `json:"cohort_unit"` // month | week
 	Cohorts                []Cohort      `json:"cohorts"`
 	BGNBD                  *BGNBDResult  `json:"bgnbd,omitempty"`
+	// SpendModel is the Gamma-Gamma fit of the customers' order values beside BG/NBD; nil when
+	// BG/NBD was not fitted or did not converge.
+	SpendModel *SpendModel `json:"spend_model,omitempty"`
+}
+
+// SpendModel is the Gamma-Gamma model of order values (Fader & Hardie): each customer's purchase
+// values vary around their own mean, which varies across customers. When Converged is false the
+// parameters are null and Reason says why (a FitReason code, with the numbers behind it).
+type SpendModel struct {
+	Converged     bool      `json:"converged"`
+	Reason        FitReason `json:"reason,omitempty"`
+	Have          float64   `json:"-"`
+	Need          float64   `json:"-"`
+	Param         string    `json:"-"`
+	P             *float64  `json:"p"`
+	Q             *float64  `json:"q"`
+	Gamma         *float64  `json:"gamma"`
+	LogLikelihood *float64  `json:"log_likelihood"`
+	// Customers are those the fit used: with at least one repeat purchase day of known value.
+	Customers int64 `json:"customers"`
 }
 
 // RepeatGroup is the period KPIs for one segment or first touchpoint.
@@ -287,22 +307,39 @@ type BGNBDResult struct {
 	TimeUnit      string   `json:"time_unit"` // weeks
 	Customers     int64    `json:"customers"`
 	HorizonDays   int      `json:"horizon_days"`
-	// ExpectedPurchases sums every customer's expected purchases over the horizon.
+	// ExpectedPurchases sums every customer's expected purchases (purchase days) over the
+	// horizon; ExpectedRevenue sums each one's expected purchases times their expected value per
+	// purchase under the spend model (null when it did not converge).
 	ExpectedPurchases *float64 `json:"expected_purchases"`
 	ExpectedRevenue   *float64 `json:"expected_revenue"`
-	// MeanPAlive is the average probability that a customer is still active.
-	MeanPAlive        *float64     `json:"mean_p_alive"`
-	BySegment         []BGNBDGroup `json:"by_segment"`
-	ByFirstTouchpoint []BGNBDGroup `json:"by_first_touchpoint"`
+	// CustomersOrderingAgain sums each customer's probability of ordering at least once within the
+	// horizon; POrdersAgain is its mean. AtRisk counts the customers who have bought again but
+	// are now more likely to have lapsed than not (P(alive) < 0.5).
+	CustomersOrderingAgain *float64     `json:"customers_ordering_again"`
+	POrdersAgain           *float64     `json:"p_orders_again"`
+	AtRisk                 int64        `json:"at_risk"`
+	BySegment              []BGNBDGroup `json:"by_segment"`
+	ByFirstTouchpoint      []BGNBDGroup `json:"by_first_touchpoint"`
 }
 
 // BGNBDGroup sums the per-customer predictions for one segment or first touchpoint.
 type BGNBDGroup struct {
-	Value             string  `json:"value"`
-	Customers         int64   `json:"customers"`
-	ExpectedPurchases float64 `json:"expected_purchases"`
-	ExpectedRevenue   float64 `json:"expected_revenue"`
-	MeanPAlive        float64 `json:"mean_p_alive"`
+	Value                  string   `json:"value"`
+	Customers              int64    `json:"customers"`
+	ExpectedPurchases      float64  `json:"expected_purchases"`
+	ExpectedRevenue        *float64 `json:"expected_revenue"`
+	CustomersOrderingAgain float64  `json:"customers_ordering_again"`
+	POrdersAgain           float64  `json:"p_orders_again"`
+	AtRisk                 int64    `json:"at_risk"`
+	// NewCustomers are the group's customers whose first order falls in the report period;
+	// ValuePerNewCustomer is what they brought in the period plus their expected revenue over the
+	// horizon, per new customer (null without the spend model). By first touchpoint with spend,
+	// CostPerNewCustomer is the touchpoint's spend in the period per new customer and
+	// ValueToCost the ratio of the two.
+	NewCustomers        int64    `json:"new_customers"`
+	ValuePerNewCustomer *float64 `json:"value_per_new_customer"`
+	CostPerNewCustomer  *float64 `json:"cost_per_new_customer,omitempty"`
+	ValueToCost         *float64 `json:"value_to_cost,omitempty"`
 }
 
 // AttributionResult is the touchpoint attribution of the period's orders.

@@ -186,12 +186,23 @@ func fullResult() *kpi.Result {
 		rp.Cohorts = append(rp.Cohorts, c)
 	}
 	rp.BGNBD = &kpi.BGNBDResult{Converged: true, R: p(0.2431), Alpha: p(4.4135), A: p(0.7929), B: p(2.4261), LogLikelihood: p(-9582.429),
-		TimeUnit: "weeks", Customers: 5120, HorizonDays: 90, ExpectedPurchases: p(1873.42), ExpectedRevenue: p(168734.9), MeanPAlive: p(0.6231)}
+		TimeUnit: "weeks", Customers: 5120, HorizonDays: 90, ExpectedPurchases: p(1873.42), ExpectedRevenue: p(168734.9),
+		CustomersOrderingAgain: p(1204.37), POrdersAgain: p(1204.37 / 5120), AtRisk: 412}
+	rp.SpendModel = &kpi.SpendModel{Converged: true, P: p(6.2488), Q: p(3.7446), Gamma: p(15.4478), LogLikelihood: p(-4039.58), Customers: 946}
 	for i, v := range []string{"bargain_hunter", "loyal", "new_parent"} {
-		rp.BGNBD.BySegment = append(rp.BGNBD.BySegment, kpi.BGNBDGroup{Value: v, Customers: int64(1700 - 300*i), ExpectedPurchases: 620.5 - 100*float64(i), ExpectedRevenue: 55000.25 - 9000*float64(i), MeanPAlive: 0.61 + 0.02*float64(i)})
+		rp.BGNBD.BySegment = append(rp.BGNBD.BySegment, kpi.BGNBDGroup{Value: v, Customers: int64(1700 - 300*i), ExpectedPurchases: 620.5 - 100*float64(i),
+			ExpectedRevenue: p(55000.25 - 9000*float64(i)), CustomersOrderingAgain: 410.5 - 50*float64(i), POrdersAgain: (410.5 - 50*float64(i)) / float64(1700-300*i),
+			AtRisk: int64(150 - 20*i), NewCustomers: int64(300 - 40*i), ValuePerNewCustomer: p(151.25 + 10*float64(i))})
 	}
 	for i, v := range fixtureTouchpoints[:3] {
-		rp.BGNBD.ByFirstTouchpoint = append(rp.BGNBD.ByFirstTouchpoint, kpi.BGNBDGroup{Value: v, Customers: int64(1500 - 200*i), ExpectedPurchases: 540.75 - 80*float64(i), ExpectedRevenue: 48000.5 - 7000*float64(i), MeanPAlive: 0.64 - 0.01*float64(i)})
+		g := kpi.BGNBDGroup{Value: v, Customers: int64(1500 - 200*i), ExpectedPurchases: 540.75 - 80*float64(i),
+			ExpectedRevenue: p(48000.5 - 7000*float64(i)), CustomersOrderingAgain: 380.25 - 40*float64(i), POrdersAgain: (380.25 - 40*float64(i)) / float64(1500-200*i),
+			AtRisk: int64(120 - 15*i), NewCustomers: int64(280 - 30*i), ValuePerNewCustomer: p(143.5 + 7*float64(i))}
+		if i > 0 {
+			g.CostPerNewCustomer = p(38.25 * float64(i))
+			g.ValueToCost = p(*g.ValuePerNewCustomer / *g.CostPerNewCustomer)
+		}
+		rp.BGNBD.ByFirstTouchpoint = append(rp.BGNBD.ByFirstTouchpoint, g)
 	}
 
 	a := &r.Attribution
@@ -352,6 +363,7 @@ func fullResult() *kpi.Result {
 func notConvergedResult() *kpi.Result {
 	r := fullResult()
 	r.Repeat.BGNBD = &kpi.BGNBDResult{Converged: false, Reason: "no improvement after 200 iterations", TimeUnit: "weeks", Customers: 5120, HorizonDays: 90}
+	r.Repeat.SpendModel = nil
 	return r
 }
 

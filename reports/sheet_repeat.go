@@ -132,7 +132,7 @@ func repeatSheet(r *kpi.Result) *sheet {
 	}
 	s.blank()
 
-	s.section("Predicted repeat purchases (BG/NBD)")
+	s.section("Customer value ahead: BG/NBD purchases, Gamma-Gamma spend")
 	bg := rp.BGNBD
 	switch {
 	case bg == nil:
@@ -145,18 +145,39 @@ func repeatSheet(r *kpi.Result) *sheet {
 		s.add(cell{v: "The BG/NBD fit did not converge (" + reason + "); no predictions are reported.", look: look{bold: true, font: colorBadFont}, free: true})
 		s.table("", []string{"Customers in the fit", "Horizon (days)"}, [][]cell{{cnt(bg.Customers), cnt(int64(bg.HorizonDays))}})
 	default:
-		s.note(fmt.Sprintf("Fitted on distinct purchase days up to %s (time in %s). Expected purchases and revenue over the next %d days.", r.Report.To, bg.TimeUnit, bg.HorizonDays))
-		s.table("", []string{"Parameter", "Value"}, [][]cell{
-			{bold("r"), opt(bg.R, fmtParam)},
-			{bold("alpha"), opt(bg.Alpha, fmtParam)},
-			{bold("a"), opt(bg.A, fmtParam)},
-			{bold("b"), opt(bg.B, fmtParam)},
-			{bold("Log-likelihood"), opt(bg.LogLikelihood, fmtNumber)},
-			{bold("Customers"), cnt(bg.Customers)},
-			{bold("Horizon (days)"), cnt(int64(bg.HorizonDays))},
+		s.add(cell{v: valueAheadSentence(bg, rp.SpendModel, moneyWords(r.Report.Currency)), look: look{bold: true}, free: true})
+		s.note(fmt.Sprintf("Purchases: BG/NBD fitted on distinct purchase days up to %s (time in %s). Value per purchase: the Gamma-Gamma model fitted on the mean value of each customer's repeat purchase days, so each customer is valued from their own orders, pulled towards the average the fewer they have. Over the next %d days. At risk: customers who bought again but are now more likely to have lapsed than not.",
+			r.Report.To, bg.TimeUnit, bg.HorizonDays))
+		sm := rp.SpendModel
+		spend := func(v func(*kpi.SpendModel) *float64) cell {
+			if sm == nil {
+				return na()
+			}
+			return opt(v(sm), fmtParam)
+		}
+		smCustomers := cell{}
+		if sm != nil {
+			smCustomers = cnt(sm.Customers)
+		}
+		s.table("", []string{"Purchases (BG/NBD)", "Value", "Spend per purchase (Gamma-Gamma)", "Value"}, [][]cell{
+			{bold("r"), opt(bg.R, fmtParam), bold("p"), spend(func(m *kpi.SpendModel) *float64 { return m.P })},
+			{bold("alpha"), opt(bg.Alpha, fmtParam), bold("q"), spend(func(m *kpi.SpendModel) *float64 { return m.Q })},
+			{bold("a"), opt(bg.A, fmtParam), bold("gamma"), spend(func(m *kpi.SpendModel) *float64 { return m.Gamma })},
+			{bold("b"), opt(bg.B, fmtParam), bold("Log-likelihood"), spend(func(m *kpi.SpendModel) *float64 { return m.LogLikelihood })},
+			{bold("Log-likelihood"), opt(bg.LogLikelihood, fmtNumber), bold("Customers (bought again)"), smCustomers},
+			{bold("Customers"), cnt(bg.Customers), bold("Horizon (days)"), cnt(int64(bg.HorizonDays))},
+		})
+		if sm != nil && !sm.Converged {
+			s.add(cell{v: "The spend model did not converge (" + fitReasonWords(sm.Reason, sm.Have, sm.Need, sm.Param) + "); no revenue is forecast.",
+				look: look{italic: true, font: colorBadFont}, free: true})
+		}
+		s.blank()
+		s.table("", []string{"Next " + fmt.Sprint(bg.HorizonDays) + " days", "Value"}, [][]cell{
 			{bold("Expected purchases"), opt(bg.ExpectedPurchases, fmtNumber)},
 			{bold("Expected revenue"), opt(bg.ExpectedRevenue, fmtMoney)},
-			{bold("Mean P(alive)"), opt(bg.MeanPAlive, fmtPercent)},
+			{bold("Customers expected to order again"), opt(bg.CustomersOrderingAgain, fmtNumber)},
+			{bold("P(orders again), mean"), opt(bg.POrdersAgain, fmtPercent)},
+			{bold("Customers at risk"), cnt(bg.AtRisk)},
 		})
 		s.blank()
 		for _, g := range []struct {
@@ -167,16 +188,87 @@ func repeatSheet(r *kpi.Result) *sheet {
 			{"First touchpoint", "BGNBDByFirstTouchpoint", bg.ByFirstTouchpoint},
 		} {
 			if len(g.rows) == 0 {
-				s.notComputed("no BG/NBD predictions by " + strings.ToLower(g.by) + ".")
+				s.notComputed("no predictions by " + strings.ToLower(g.by) + ".")
 				continue
+			}
+			header := []string{g.by, "Customers", "Expected purchases", "Expected revenue", "Expected to order again", "P(orders again)",
+				"At risk", "New customers", "Value per new customer"}
+			withCost := g.by == "First touchpoint" && r.Attribution.SpendKnown
+			if withCost {
+				header = append(header, "Spend per new customer", "Value / spend")
 			}
 			rows := make([][]cell, len(g.rows))
 			for i, x := range g.rows {
-				rows[i] = []cell{txt(x.Value), cnt(x.Customers), num(x.ExpectedPurchases, fmtNumber), num(x.ExpectedRevenue, fmtMoney), num(x.MeanPAlive, fmtPercent)}
+				rows[i] = []cell{txt(x.Value), cnt(x.Customers), num(x.ExpectedPurchases, fmtNumber), opt(x.ExpectedRevenue, fmtMoney),
+					num(x.CustomersOrderingAgain, fmtNumber), num(x.POrdersAgain, fmtPercent), cnt(x.AtRisk), cnt(x.NewCustomers),
+					opt(x.ValuePerNewCustomer, fmtMoney)}
+				if withCost {
+					rows[i] = append(rows[i], optBlank(x.CostPerNewCustomer, fmtMoney), optBlank(x.ValueToCost, fmtRatio))
+				}
 			}
-			s.table(g.table, []string{g.by, "Customers", "Expected purchases", "Expected revenue", "Mean P(alive)"}, rows)
+			s.table(g.table, header, rows)
+			if withCost {
+				s.note("Value per new customer: what the customers whose first order fell in the period brought in it, plus their expected revenue over the horizon. Against the touchpoint's spend in the period per new customer it first reached: below 1.00× the touchpoint does not pay back its acquisitions within the horizon.")
+			}
 			s.blank()
 		}
 	}
 	return s
+}
+
+// valueAheadSentence leads the customer-value block: "Expect about 250 repeat orders worth about
+// €30,000 from 379 customers in the next 90 days."
+func valueAheadSentence(bg *kpi.BGNBDResult, sm *kpi.SpendModel, money func(float64) string) string {
+	var orders, customers float64
+	if bg.ExpectedPurchases != nil {
+		orders = *bg.ExpectedPurchases
+	}
+	if bg.CustomersOrderingAgain != nil {
+		customers = *bg.CustomersOrderingAgain
+	}
+	worth := ""
+	if bg.ExpectedRevenue != nil {
+		worth = " worth about " + money(about(*bg.ExpectedRevenue))
+	}
+	s := fmt.Sprintf("Expect about %s repeat orders%s from %s customers in the next %d days", countWords(orders), worth,
+		countWords(customers), bg.HorizonDays)
+	if bg.AtRisk > 0 {
+		s += fmt.Sprintf("; %s customers who bought again are at risk of having lapsed", groupDigits(float64(bg.AtRisk)))
+	}
+	if bg.ExpectedRevenue == nil && sm != nil && !sm.Converged {
+		s += " (no value: the spend model did not converge)"
+	}
+	return s + "."
+}
+
+// fitReasonWords says why a model was not fitted or not identified, from its reason code and the
+// numbers behind it.
+func fitReasonWords(reason kpi.FitReason, have, need float64, param string) string {
+	n := func(x float64) string { return groupDigits(x) }
+	switch reason {
+	case kpi.FitTooFewCustomers:
+		return fmt.Sprintf("too few customers: %s, at least %s needed", n(have), n(need))
+	case kpi.FitTooFewDays:
+		return fmt.Sprintf("too few days: %s, at least %s needed", n(have), n(need))
+	case kpi.FitTooFewSpendLevels:
+		return fmt.Sprintf("too few distinct daily spends: %s, at least %s needed", n(have), n(need))
+	case kpi.FitTooFewRevenueDays:
+		return fmt.Sprintf("too few days with attributed revenue: %s, at least %s needed", n(have), n(need))
+	case kpi.FitNoSpread:
+		return "every customer's average spend is the same"
+	case kpi.FitNotConverged:
+		return "the fit did not settle on an optimum"
+	case kpi.FitAtBound:
+		return "the best fit puts " + param + " at the edge of its range"
+	case kpi.FitFlat:
+		if have > 0 {
+			return fmt.Sprintf("the data hardly pin down %s (standard error of its logarithm %.2f, at most %.2f allowed)", param, have, need)
+		}
+		return "the data do not pin down " + param
+	case kpi.FitNotFinite:
+		return "the fitted model gives numbers that are not finite"
+	case kpi.FitOK:
+		return "fitted"
+	}
+	return string(reason)
 }
