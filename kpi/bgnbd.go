@@ -193,6 +193,27 @@ func (b *bgnbdAcc) result(d *Dicts) (*BGNBDResult, *SpendModel) {
 		return s
 	}
 	valued := gg.converged
+	res.RevenueBasis = RevenueBasisSpendModel
+	// q running off to its upper bound (γ with it, at a bound or along a flat ridge) is the model's
+	// limit without heterogeneity: customers' spends
+	// differ no more than one customer's purchases do, and the best value of anyone's purchase is
+	// the average repeat purchase. Every customer is valued at it, and the basis says so.
+	var flat float64
+	if !gg.converged && (gg.reason == FitAtBound || gg.reason == FitFlat) && (gg.param == "q" || gg.param == "gamma") {
+		var sum, n exactSum
+		for _, c := range b.customers {
+			if c.x > 0 && c.mean > 0 {
+				sum.add(c.mean * float64(c.x))
+				n.add(float64(c.x))
+			}
+		}
+		if n.value() > 0 {
+			flat = sum.value() / n.value()
+			valued = true
+			res.RevenueBasis = RevenueBasisAverage
+			res.AveragePurchaseValue = Ptr(flat)
+		}
+	}
 	var e, alive, again float64
 	for i, c := range b.customers {
 		if i == 0 || c.x != b.customers[i-1].x || c.tx != b.customers[i-1].tx || c.T != b.customers[i-1].T {
@@ -202,7 +223,10 @@ func (b *bgnbdAcc) result(d *Dicts) (*BGNBDResult, *SpendModel) {
 			again = q.orderAgain(horizon, x, T, alive)
 		}
 		var value float64
-		if valued {
+		switch {
+		case valued && flat > 0:
+			value = e * flat
+		case valued:
 			m, ok := gg.params.conditionalMean(int(c.x), c.mean)
 			if math.IsNaN(c.mean) {
 				m, ok = gg.params.populationMean()
@@ -243,6 +267,9 @@ func (b *bgnbdAcc) result(d *Dicts) (*BGNBDResult, *SpendModel) {
 		// The spend model converged on parameters that value no customer finitely (q ≤ 1).
 		sm.Converged = false
 		sm.P, sm.Q, sm.Gamma, sm.LogLikelihood = nil, nil, nil, nil
+	}
+	if !valued {
+		res.RevenueBasis, res.AveragePurchaseValue = "", nil
 	}
 	res.Converged = true
 	res.R, res.Alpha, res.A, res.B = Ptr(q.r), Ptr(q.alpha), Ptr(q.a), Ptr(q.b)

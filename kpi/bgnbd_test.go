@@ -584,3 +584,39 @@ func TestCustomerValueByGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomerValueWithoutHeterogeneity: when customers' spends differ no more than one
+// customer's purchases do, the spend model runs q off to its bound; every purchase is then valued
+// at the average repeat purchase, computed here plainly, and the basis says so.
+func TestCustomerValueWithoutHeterogeneity(t *testing.T) {
+	p := repeatParams(t, "2024-03-01", "2024-03-31")
+	cs := bgnbdSimulate(3000, bgnbdParams{r: 0.8, alpha: 6, a: 0.7, b: 2.5}, 11)
+	// The spend model sees the customers with one repeat purchase; the others' repeat values
+	// are unknown (NaN), so it leaves them out.
+	var repeaters []int
+	for i := range cs {
+		cs[i].mean = math.NaN()
+		if cs[i].x == 1 {
+			repeaters = append(repeaters, i)
+		}
+	}
+	// One repeat purchase each, all Gamma(5, rate ν) with ν itself Gamma(1e5, 1e5·5/30): a mean
+	// of 30 for every customer, as TestGammaGammaNoHeterogeneity has it.
+	spends := gammaGammaSimulate(gammaGammaParams{5, 1e5, 1e5 * 5 / 30}, 3000, 1, 3)
+	var sum, n float64
+	for k, i := range repeaters {
+		cs[i].mean = spends[k].mean
+		sum += spends[k].mean
+		n++
+	}
+	acc := newBGNBDAcc(p)
+	acc.customers = cs
+	res, sm := acc.result(NewDicts())
+	if !res.Converged || sm == nil || sm.Converged || res.RevenueBasis != RevenueBasisAverage || res.AveragePurchaseValue == nil {
+		t.Fatalf("basis %q, spend model %+v, BG/NBD %s", res.RevenueBasis, sm, res.Reason)
+	}
+	if avg := sum / n; math.Abs(*res.AveragePurchaseValue-avg) > 1e-9*avg ||
+		math.Abs(*res.ExpectedRevenue-avg**res.ExpectedPurchases) > 1e-9**res.ExpectedRevenue {
+		t.Errorf("average purchase %v, revenue %v; want %v and %v", *res.AveragePurchaseValue, *res.ExpectedRevenue, avg, avg**res.ExpectedPurchases)
+	}
+}

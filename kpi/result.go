@@ -255,6 +255,12 @@ type RepeatResult struct {
 	SpendModel *SpendModel `json:"spend_model,omitempty"`
 }
 
+// Revenue bases of the customer-value forecast (BGNBDResult.RevenueBasis).
+const (
+	RevenueBasisSpendModel = "spend_model"
+	RevenueBasisAverage    = "average_purchase"
+)
+
 // SpendModel is the Gamma-Gamma model of order values (Fader & Hardie): each customer's purchase
 // values vary around their own mean, which varies across customers. When Converged is false the
 // parameters are null and Reason says why (a FitReason code, with the numbers behind it).
@@ -263,7 +269,7 @@ type SpendModel struct {
 	Reason        FitReason `json:"reason,omitempty"`
 	Have          float64   `json:"-"`
 	Need          float64   `json:"-"`
-	Param         string    `json:"-"`
+	Param         string    `json:"param,omitempty"`
 	P             *float64  `json:"p"`
 	Q             *float64  `json:"q"`
 	Gamma         *float64  `json:"gamma"`
@@ -312,6 +318,12 @@ type BGNBDResult struct {
 	// purchase under the spend model (null when it did not converge).
 	ExpectedPurchases *float64 `json:"expected_purchases"`
 	ExpectedRevenue   *float64 `json:"expected_revenue"`
+	// RevenueBasis says how purchases are valued: spend_model (each customer's expected spend
+	// under the Gamma-Gamma model), average_purchase (the spend model found no difference between
+	// customers beyond chance, its q at the bound: every purchase is worth AveragePurchaseValue, the
+	// mean repeat purchase day's value), or "" when revenue is not forecast.
+	RevenueBasis         string   `json:"revenue_basis"`
+	AveragePurchaseValue *float64 `json:"average_purchase_value"`
 	// CustomersOrderingAgain sums each customer's probability of ordering at least once within the
 	// horizon; POrdersAgain is its mean. AtRisk counts the customers who have bought again but
 	// are now more likely to have lapsed than not (P(alive) < 0.5).

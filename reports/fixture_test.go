@@ -187,7 +187,7 @@ func fullResult() *kpi.Result {
 	}
 	rp.BGNBD = &kpi.BGNBDResult{Converged: true, R: p(0.2431), Alpha: p(4.4135), A: p(0.7929), B: p(2.4261), LogLikelihood: p(-9582.429),
 		TimeUnit: "weeks", Customers: 5120, HorizonDays: 90, ExpectedPurchases: p(1873.42), ExpectedRevenue: p(168734.9),
-		CustomersOrderingAgain: p(1204.37), POrdersAgain: p(1204.37 / 5120), AtRisk: 412}
+		CustomersOrderingAgain: p(1204.37), POrdersAgain: p(1204.37 / 5120), AtRisk: 412, RevenueBasis: kpi.RevenueBasisSpendModel}
 	rp.SpendModel = &kpi.SpendModel{Converged: true, P: p(6.2488), Q: p(3.7446), Gamma: p(15.4478), LogLikelihood: p(-4039.58), Customers: 946}
 	for i, v := range []string{"bargain_hunter", "loyal", "new_parent"} {
 		rp.BGNBD.BySegment = append(rp.BGNBD.BySegment, kpi.BGNBDGroup{Value: v, Customers: int64(1700 - 300*i), ExpectedPurchases: 620.5 - 100*float64(i),

@@ -167,7 +167,11 @@ func repeatSheet(r *kpi.Result) *sheet {
 			{bold("Log-likelihood"), opt(bg.LogLikelihood, fmtNumber), bold("Customers (bought again)"), smCustomers},
 			{bold("Customers"), cnt(bg.Customers), bold("Horizon (days)"), cnt(int64(bg.HorizonDays))},
 		})
-		if sm != nil && !sm.Converged {
+		switch {
+		case bg.RevenueBasis == kpi.RevenueBasisAverage:
+			s.add(cell{v: "The spend model finds no difference between customers' spending beyond chance (" + fitReasonWords(sm.Reason, sm.Have, sm.Need, sm.Param) +
+				"), so every purchase is valued at the average repeat purchase.", look: look{italic: true, font: colorNAFont}, free: true})
+		case sm != nil && !sm.Converged:
 			s.add(cell{v: "The spend model did not converge (" + fitReasonWords(sm.Reason, sm.Have, sm.Need, sm.Param) + "); no revenue is forecast.",
 				look: look{italic: true, font: colorBadFont}, free: true})
 		}
@@ -175,6 +179,7 @@ func repeatSheet(r *kpi.Result) *sheet {
 		s.table("", []string{"Next " + fmt.Sprint(bg.HorizonDays) + " days", "Value"}, [][]cell{
 			{bold("Expected purchases"), opt(bg.ExpectedPurchases, fmtNumber)},
 			{bold("Expected revenue"), opt(bg.ExpectedRevenue, fmtMoney)},
+			{bold("Value of a purchase"), averageOrModel(bg)},
 			{bold("Customers expected to order again"), opt(bg.CustomersOrderingAgain, fmtNumber)},
 			{bold("P(orders again), mean"), opt(bg.POrdersAgain, fmtPercent)},
 			{bold("Customers at risk"), cnt(bg.AtRisk)},
@@ -230,6 +235,9 @@ func valueAheadSentence(bg *kpi.BGNBDResult, sm *kpi.SpendModel, money func(floa
 	if bg.ExpectedRevenue != nil {
 		worth = " worth about " + money(about(*bg.ExpectedRevenue))
 	}
+	if bg.AveragePurchaseValue != nil {
+		worth += " (at the average repeat purchase, " + money(about(*bg.AveragePurchaseValue)) + ")"
+	}
 	s := fmt.Sprintf("Expect about %s repeat orders%s from %s customers in the next %d days", countWords(orders), worth,
 		countWords(customers), bg.HorizonDays)
 	if bg.AtRisk > 0 {
@@ -271,4 +279,16 @@ func fitReasonWords(reason kpi.FitReason, have, need float64, param string) stri
 		return "fitted"
 	}
 	return string(reason)
+}
+
+// averageOrModel is the value-of-a-purchase cell: the average repeat purchase when every purchase
+// is valued at it, else the spend model's own per customer (or n/a without a forecast).
+func averageOrModel(bg *kpi.BGNBDResult) cell {
+	switch bg.RevenueBasis {
+	case kpi.RevenueBasisAverage:
+		return opt(bg.AveragePurchaseValue, fmtMoney)
+	case kpi.RevenueBasisSpendModel:
+		return cell{v: "each customer's own (spend model)", look: look{italic: true}}
+	}
+	return na()
 }
