@@ -134,7 +134,7 @@ func TestRepeatJSONNulls(t *testing.T) {
 	}
 	for _, want := range []string{
 		`"cohorts":[{"cohort":"2023-12","size":1,"retention":[1,0,null]}]`,
-		`"bgnbd":{"converged":false,"reason":"too few customers to fit: 1 (need at least 20)","r":null,"alpha":null,"a":null,"b":null,"log_likelihood":null,"time_unit":"weeks","customers":1,"horizon_days":90,"expected_purchases":null,"expected_revenue":null,"customers_ordering_again":null,"p_orders_again":null,"at_risk":0,"by_segment":[],"by_first_touchpoint":[]}`,
+		`"bgnbd":{"converged":false,"reason":"too few customers to fit: 1 (need at least 20)","r":null,"alpha":null,"a":null,"b":null,"log_likelihood":null,"time_unit":"weeks","customers":1,"horizon_days":90,"expected_purchases":null,"expected_revenue":null,"revenue_basis":"","average_purchase_value":null,"customers_ordering_again":null,"p_orders_again":null,"at_risk":0,"by_segment":[],"by_first_touchpoint":[]}`,
 		`"purchasers":0,"orders":0,"revenue":0,"average_order_value":null`,
 	} {
 		if !strings.Contains(string(got), want) {
