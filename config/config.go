@@ -53,7 +53,11 @@ type Source struct {
 	// TimeZone is the zone of event_time values that carry none (CSV datetimes without offset).
 	// Empty means the report time zone.
 	TimeZone string `yaml:"timezone"`
-	Spend    *Spend `yaml:"spend"`
+	// History is what is read before the look-back of the periods the report compares (the split
+	// read): "orders", only the purchase-stage events, which is all that returning-customer rates,
+	// cohorts and the purchase model need; "all", every event.
+	History string `yaml:"history"`
+	Spend   *Spend `yaml:"spend"`
 }
 
 // Files is a files source: Parquet, CSV or NDJSON files or globs.
@@ -183,6 +187,7 @@ func Default() Config {
 			Files:    Files{Format: "auto"},
 			BigQuery: BigQuery{MaxBytesBilled: 10e9, Retry: DefaultRetry()},
 			Columns:  DefaultColumns(),
+			History:  "orders",
 		},
 		Stages: DefaultStages(),
 		Funnel: Funnel{

@@ -31,6 +31,19 @@ func ReadRange(cfg *config.Config, w window.Window) (start, end time.Time) {
 	return start, end
 }
 
+// FullFrom is where the events of every kind that a report over w needs begin: the previous
+// period's start less the attribution look-back. Before it, returning-customer rates, cohorts and
+// the purchase model need only orders, so with source.history: orders nothing else is read
+// there (the split read). It is never before ReadRange's start.
+func FullFrom(cfg *config.Config, w window.Window) time.Time {
+	start, _ := ReadRange(cfg, w)
+	full := w.Previous().From.Add(-cfg.Attribution.Lookback.D())
+	if full.Before(start) {
+		return start
+	}
+	return full
+}
+
 // ConfigHash is a short stable hash of the effective configuration: the ledger uses it to tell
 // whether a period was computed with the same settings.
 func ConfigHash(cfg *config.Config) string {
@@ -84,8 +97,8 @@ func Run(ctx context.Context, job Job) (*Outcome, error) {
 // readOutput is what the read step hands on: the events grouped by customer, what the read
 // counted, the spend rows, and what was read.
 type readOutput struct {
-	// start and end are the range read (ReadRange).
-	start, end time.Time
+	// start and end are the range read (ReadRange); before full only orders are needed (FullFrom).
+	start, end, full time.Time
 	groups     *group.Grouper
 	// dicts are the dictionaries of the grouped rows' string codes.
 	dicts *kpi.Dicts
@@ -104,6 +117,8 @@ type readOutput struct {
 func read(ctx context.Context, job *Job) (*readOutput, error) {
 	cfg := &job.Config
 	start, end := ReadRange(cfg, job.Window)
+	full := FullFrom(cfg, job.Window)
+	ordersOnly := cfg.Source.History == "orders"
 	src := job.Source
 	if src == nil {
 		s, err := source.Open(ctx, cfg, job.FS, job.Logger)
@@ -115,8 +130,12 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		}
 		src = s
 	}
+	if n, ok := src.(source.Narrower); ok && ordersOnly {
+		src = n.Narrow(source.Narrowing{FullFrom: full})
+	}
 	g := group.New(int64(cfg.Engine.MemoryBudget), cfg.Engine.TempDir)
-	rng := ingest.Range{Start: start, End: end, PeriodStart: job.Window.From, PeriodEnd: job.Window.End()}
+	rng := ingest.Range{Start: start, End: end, PeriodStart: job.Window.From, PeriodEnd: job.Window.End(),
+		FullFrom: full, OrdersOnly: ordersOnly}
 	m := ingest.NewMapper(cfg, rng, g.Add)
 	if err := src.Read(ctx, start, end, m.Add); err != nil {
 		g.Close()
@@ -127,7 +146,7 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		g.Close()
 		return nil, err
 	}
-	in := &readOutput{start: start, end: end, groups: g, dicts: m.Dicts(), dataEnd: m.DataEnd(), quality: quality,
+	in := &readOutput{start: start, end: end, full: full, groups: g, dicts: m.Dicts(), dataEnd: m.DataEnd(), quality: quality,
 		// Described after the read: a source then says what it read (a files source, the files
 		// it opened and pruned) without looking for its input again.
 		source: source.Describe(src)}
@@ -172,6 +191,7 @@ func readSpend(ctx context.Context, job *Job, start, end time.Time, q *kpi.DataQ
 func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*kpi.Result, error) {
 	cfg := &job.Config
 	p := params(cfg, job.Window, in.dataEnd)
+	p.FullFrom = in.full.UnixMicro()
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}

@@ -65,7 +65,7 @@ func plural(n int) string {
 // WithRetry wraps src so that Read is retried under policy p. A whole Read is retried only while
 // it has emitted nothing: once a batch went to emit, another attempt could emit its rows twice,
 // so a later failure is returned as it is (a source that can resume a stream does so itself).
-// The optional abilities of src (Describer, ReadReporter, Planner, Schemer, Closer) are kept.
+// The optional abilities of src (Describer, ReadReporter, Planner, Schemer, Narrower, Closer) are kept.
 func WithRetry(src Source, p RetryPolicy) Source {
 	if p.Attempts < 1 {
 		p.Attempts = 1
@@ -201,6 +201,15 @@ func (r *retrySource) Schema(ctx context.Context) (*arrow.Schema, error) {
 		return nil, fmt.Errorf("%s cannot report its schema", Describe(r.src))
 	}
 	return s.Schema(ctx)
+}
+
+// Narrow narrows the wrapped source when it can, under the same policy; otherwise it returns r
+// (the pipeline leaves the rows out itself).
+func (r *retrySource) Narrow(n Narrowing) Source {
+	if nr, ok := r.src.(Narrower); ok {
+		return &retrySource{src: nr.Narrow(n), p: r.p}
+	}
+	return r
 }
 
 // Close passes through to the wrapped source.

@@ -43,6 +43,22 @@ type Planner interface {
 	Plan(ctx context.Context, start, end time.Time) (text string, bytes int64, err error)
 }
 
+// Narrowing is what a report's read may leave out at the source. The pipeline leaves the same
+// rows out itself, so a source narrows its read as far as it can and passes the rest.
+type Narrowing struct {
+	// FullFrom, when not zero, is where events of every kind are needed: before it only
+	// purchase-stage events are (source.history: orders).
+	FullFrom time.Time
+}
+
+// Narrower is a Source that can leave rows out at the source (a query's WHERE clause), so that
+// they are neither scanned nor transferred.
+type Narrower interface {
+	// Narrow returns a Source reading like this one, less what n lets it leave out. It shares
+	// this source's resources: close this one, not the narrowed one, once both are done.
+	Narrow(n Narrowing) Source
+}
+
 // Closer is a Source holding resources (clients, connections) to release after use.
 type Closer interface {
 	// Close releases them once every Read has returned; the source is not used afterwards.
