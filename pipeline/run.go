@@ -99,7 +99,7 @@ func Run(ctx context.Context, job Job) (*Outcome, error) {
 type readOutput struct {
 	// start and end are the range read (ReadRange); before full only orders are needed (FullFrom).
 	start, end, full time.Time
-	groups     *group.Grouper
+	groups           *group.Grouper
 	// dicts are the dictionaries of the grouped rows' string codes.
 	dicts *kpi.Dicts
 	// dataEnd is the latest event time read (micros); the range's start when nothing was read.
