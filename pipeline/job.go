@@ -29,6 +29,9 @@ type Job struct {
 	Progress io.Writer
 	// Version is the product version written into the report.
 	Version string
+	// Shard, when set, makes the run fold only the customers of one shard and write their
+	// accumulators (a shard state) instead of a report; Merge makes the report of every shard's.
+	Shard *Shard
 	// Timings adds the step timings to the workbook's About sheet; they make the bytes differ
 	// between runs.
 	Timings bool

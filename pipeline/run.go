@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -71,6 +72,9 @@ func Run(ctx context.Context, job Job) (*Outcome, error) {
 	}
 	defer in.groups.Close()
 	timer.done("read", "rows", in.quality.RowsRead, "rejected", in.quality.RowsRejected, "spilled_rows", in.groups.SpilledRows())
+	if job.Shard != nil {
+		return writeShard(ctx, &job, in, timer)
+	}
 
 	res, err := compute(ctx, &job, in, timer)
 	if err != nil {
@@ -103,13 +107,19 @@ type readOutput struct {
 	// dicts are the dictionaries of the grouped rows' string codes.
 	dicts *kpi.Dicts
 	// dataEnd is the latest event time read (micros); the range's start when nothing was read.
-	dataEnd int64
+	// For a shard that read only its customers, it is the source's latest event of the range,
+	// and rowsEnd the latest the shard read.
+	dataEnd, rowsEnd int64
 	quality kpi.DataQuality
 	spend   []kpi.SpendRow
 	// source describes the source; lastRead is what its read did, when it can say.
 	source, lastRead string
-	// warnings say how far the data cover the period.
+	// cover is how far the events read cover the range and the period; warnings say so.
+	cover    ingest.Coverage
 	warnings []kpi.Warning
+	// shardRead says that the source itself read only the shard's customers, so that the counts
+	// above are the shard's own (a shard's read of every customer counts them all).
+	shardRead bool
 }
 
 // read reads the events of the read range into a grouper, checks their quality, and reads the
@@ -130,10 +140,24 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		}
 		src = s
 	}
-	if n, ok := src.(source.Narrower); ok && ordersOnly {
-		src = n.Narrow(source.Narrowing{FullFrom: full})
+	narrowing := source.Narrowing{}
+	if ordersOnly {
+		narrowing.FullFrom = full
 	}
 	g := group.New(int64(cfg.Engine.MemoryBudget), cfg.Engine.TempDir)
+	maxReject := cfg.Quality.MaxRejectRatio
+	if job.Shard != nil {
+		first, last := job.Shard.Parts()
+		g.Keep(first, last)
+		narrowing.Shard = &source.Parts{First: first, Last: last}
+		// A shard that reads only its customers sees only their rejects: the merge applies the
+		// limit to the sum.
+		maxReject = math.Inf(1)
+	}
+	var applied source.Narrowing
+	if n, ok := src.(source.Narrower); ok && narrowing != (source.Narrowing{}) {
+		src, applied = n.Narrow(narrowing)
+	}
 	rng := ingest.Range{Start: start, End: end, PeriodStart: job.Window.From, PeriodEnd: job.Window.End(),
 		FullFrom: full, OrdersOnly: ordersOnly}
 	m := ingest.NewMapper(cfg, rng, g.Add)
@@ -141,21 +165,32 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		g.Close()
 		return nil, fmt.Errorf("read %s: %w", source.Describe(src), interrupted(ctx, err))
 	}
-	quality, err := m.Quality(cfg.Quality.MaxRejectRatio)
+	quality, err := m.Quality(maxReject)
 	if err != nil {
 		g.Close()
 		return nil, err
 	}
-	in := &readOutput{start: start, end: end, full: full, groups: g, dicts: m.Dicts(), dataEnd: m.DataEnd(), quality: quality,
+	in := &readOutput{start: start, end: end, full: full, groups: g, dicts: m.Dicts(), dataEnd: m.DataEnd(), rowsEnd: m.DataEnd(), quality: quality,
 		// Described after the read: a source then says what it read (a files source, the files
 		// it opened and pruned) without looking for its input again.
-		source: source.Describe(src)}
+		source: source.Describe(src), cover: m.Coverage(), shardRead: applied.Shard != nil}
 	if rr, ok := src.(source.ReadReporter); ok {
 		in.lastRead = rr.LastRead()
 	}
-	if in.warnings, err = checkCoverage(job.Window, rng, m.Coverage(), quality, in.source, cfg.Location()); err != nil {
-		g.Close()
-		return nil, err
+	if in.shardRead {
+		// The shard's rows end where its customers' do; "in progress" is judged against the end
+		// of every customer's data.
+		if in.dataEnd, err = latestEvent(ctx, src, start, end, in.dataEnd); err != nil {
+			g.Close()
+			return nil, interrupted(ctx, err)
+		}
+	}
+	if job.Shard == nil {
+		// A shard's coverage is judged by the merge, over every shard's.
+		if in.warnings, err = checkCoverage(job.Window, rng, in.cover, quality, in.source, cfg.Location()); err != nil {
+			g.Close()
+			return nil, err
+		}
 	}
 	if in.spend, err = readSpend(ctx, job, start, end, &in.quality); err != nil {
 		g.Close()
@@ -189,26 +224,46 @@ func readSpend(ctx context.Context, job *Job, start, end time.Time, q *kpi.DataQ
 
 // compute folds the grouped journeys into the KPIs of job's window (steps group and kpi).
 func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*kpi.Result, error) {
-	cfg := &job.Config
-	p := params(cfg, job.Window, in.dataEnd)
+	p, err := in.params(job)
+	if err != nil {
+		return nil, err
+	}
+	dicts, remap := in.dicts.Sort()
+	acc, st, err := in.groups.Fold(ctx, workers(&job.Config), p, remap)
+	if err != nil {
+		return nil, err
+	}
+	timer.done("group", "customers", st.Customers, "duplicates", st.Duplicates)
+	res := result(job, in, acc, st, dicts)
+	timer.done("kpi")
+	return res, nil
+}
+
+// workers is how many goroutines fold journeys.
+func workers(cfg *config.Config) int {
+	if cfg.Engine.Workers > 0 {
+		return cfg.Engine.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// params are the engine's parameters for what in read.
+func (in *readOutput) params(job *Job) (*kpi.Params, error) {
+	p := params(&job.Config, job.Window, in.dataEnd)
 	p.FullFrom = in.full.UnixMicro()
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	dicts, remap := in.dicts.Sort()
-	workers := cfg.Engine.Workers
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	acc, st, err := in.groups.Fold(ctx, workers, p, remap)
-	if err != nil {
-		return nil, err
-	}
+	return p, nil
+}
+
+// result is the Result of what was folded into acc, with the counts of the read and the fold.
+func result(job *Job, in *readOutput, acc *kpi.Acc, st group.Stats, dicts *kpi.Dicts) *kpi.Result {
+	cfg := &job.Config
 	quality := in.quality
 	quality.Duplicates = st.Duplicates
 	quality.Customers = st.Customers
 	quality.RowsUsed = st.Rows - st.Duplicates
-	timer.done("group", "customers", st.Customers, "duplicates", st.Duplicates)
 	w := job.Window
 	info := kpi.ReportInfo{
 		Name: cfg.Report.Name, From: w.FromDay(), To: w.ToDay(), Timezone: cfg.Report.Timezone,
@@ -220,8 +275,7 @@ func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*
 	for _, w := range res.Warnings {
 		job.Logger.Warn(w.Message, "code", w.Code)
 	}
-	timer.done("kpi")
-	return res, nil
+	return res
 }
 
 // params builds the engine's parameters for window w.

@@ -19,16 +19,29 @@ const runHelp = `
 Without --from/--to/--date the report covers report.from..report.to from the config, or else the
 schedule period before today (previous_day by default). Writes <out>/<name>_<from>_<to>.xlsx and
 .json atomically: on failure nothing partial is left.
+
+With --shard i/N the run folds only the customers of shard i of N (0 ≤ i < N ≤ 256) and writes
+their accumulators to <out>/<name>_<from>_<to>.shard-i-of-N instead of a report; 'journeykpi
+merge' makes the report of all N, byte for byte the report one run would write.
 `
 
 func cmdRun(ctx context.Context, args []string, e console) error {
-	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR]")
+	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR] [--shard i/N]")
 	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
 	wf := addWindowFlags(f, "report")
 	out := f.String("out", "", "output `directory` (default: report.out)")
 	timings := f.Bool("timings", false, "add step timings to the About sheet (the file then differs between runs)")
+	shardFlag := f.String("shard", "", "fold only the customers of shard `i/N` and write their state for 'merge'")
 	if help, err := parseArgs(f, args, e.stdout, runHelp); help || err != nil {
 		return err
+	}
+	var shard *pipeline.Shard
+	if *shardFlag != "" {
+		s, err := pipeline.ParseShard(*shardFlag)
+		if err != nil {
+			return usageErr("--shard: %v", err)
+		}
+		shard = &s
 	}
 	cfg, fsys, err := loadConfig(*cfgPath)
 	if err != nil {
@@ -41,9 +54,12 @@ func cmdRun(ctx context.Context, args []string, e console) error {
 	// Every line of the run, its final error included, carries run_id and window, as the
 	// scheduler's do, so that one run's lines can be picked out of a shared log.
 	log := e.logger.With("run_id", newRunID(), "window", win.String(), "trigger", "run")
+	if shard != nil {
+		log = log.With("shard", shard.String())
+	}
 	o, err := pipeline.Run(ctx, pipeline.Job{
 		Config: cfg, Window: win, Out: *out, FS: fsys, Logger: log, Version: version, Timings: *timings,
-		Progress: progressWriter(e),
+		Progress: progressWriter(e), Shard: shard,
 	})
 	if err != nil {
 		return &runError{err: err, log: log}

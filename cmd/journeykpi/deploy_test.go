@@ -49,13 +49,14 @@ func TestDeployExamples(t *testing.T) {
 				}
 			}
 		}
-		for _, cmd := range []string{`args: ["run"`, `args: ["schedule"`} {
+		for _, cmd := range []string{`args: ["run"`, `args: ["schedule"`, `args: ["merge"`, `"--shard", "$(SHARD)/8"`} {
 			if bytes.Contains(b, []byte(cmd)) {
 				kinds[cmd] = true
 			}
 		}
 	}
-	for _, k := range []string{"CronJob", "Deployment", "ConfigMap", "PersistentVolumeClaim", "config.yaml", `args: ["run"`, `args: ["schedule"`} {
+	for _, k := range []string{"CronJob", "Deployment", "Job", "ConfigMap", "PersistentVolumeClaim", "config.yaml", `args: ["run"`,
+		`args: ["schedule"`, `args: ["merge"`, `"--shard", "$(SHARD)/8"`} {
 		if !kinds[k] {
 			t.Errorf("no %s in the Kubernetes examples", k)
 		}

@@ -56,6 +56,8 @@ as an Excel workbook and JSON.
 Usage:
   journeykpi run       [--config F] [--from D --to D | --date D] [--out DIR] [--timings]
                        one report for a date range
+  journeykpi run       ... --shard i/N                       one customer shard's state, for merge
+  journeykpi merge     [--config F] [--out DIR] DIR|FILE...  the report of every shard's state
   journeykpi backfill  [--config F] --from D --to D [--every day|week|month] [--force] [--out DIR]
                        one report per period
   journeykpi schedule  [--config F] [--out DIR] [--once]     cron daemon, nightly by default
@@ -94,6 +96,8 @@ func run(ctx context.Context, args []string, e console) error {
 		return cmdSchedule(ctx, rest, e)
 	case "plan":
 		return cmdPlan(ctx, rest, e)
+	case "merge":
+		return cmdMerge(ctx, rest, e)
 	case "validate":
 		return cmdValidate(ctx, rest, e)
 	case "sample":

@@ -205,11 +205,21 @@ func (r *retrySource) Schema(ctx context.Context) (*arrow.Schema, error) {
 
 // Narrow narrows the wrapped source when it can, under the same policy; otherwise it returns r
 // (the pipeline leaves the rows out itself).
-func (r *retrySource) Narrow(n Narrowing) Source {
+func (r *retrySource) Narrow(n Narrowing) (Source, Narrowing) {
 	if nr, ok := r.src.(Narrower); ok {
-		return &retrySource{src: nr.Narrow(n), p: r.p}
+		src, applied := nr.Narrow(n)
+		return &retrySource{src: src, p: r.p}, applied
 	}
-	return r
+	return r, Narrowing{}
+}
+
+// LatestEvent passes through to the wrapped source, not retried.
+func (r *retrySource) LatestEvent(ctx context.Context, start, end time.Time) (time.Time, bool, error) {
+	l, ok := r.src.(LatestEventer)
+	if !ok {
+		return time.Time{}, false, fmt.Errorf("%s cannot tell the latest event time", Describe(r.src))
+	}
+	return l.LatestEvent(ctx, start, end)
 }
 
 // Close passes through to the wrapped source.

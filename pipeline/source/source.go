@@ -49,14 +49,30 @@ type Narrowing struct {
 	// FullFrom, when not zero, is where events of every kind are needed: before it only
 	// purchase-stage events are (source.history: orders).
 	FullFrom time.Time
+	// Shard, when not nil, is the customers needed (run --shard): those of these partitions.
+	Shard *Parts
 }
+
+// Parts are the customer partitions First..Last (inclusive) of the engine's 256 (pipeline/group:
+// a customer's partition is the top byte of its key times group.Mix).
+type Parts struct{ First, Last int }
 
 // Narrower is a Source that can leave rows out at the source (a query's WHERE clause), so that
 // they are neither scanned nor transferred.
 type Narrower interface {
-	// Narrow returns a Source reading like this one, less what n lets it leave out. It shares
-	// this source's resources: close this one, not the narrowed one, once both are done.
-	Narrow(n Narrowing) Source
+	// Narrow returns a Source reading like this one, less what n lets it leave out, and what it
+	// leaves out (part of n, possibly nothing). It shares this source's resources: close this
+	// one, not the narrowed one, once both are done.
+	Narrow(n Narrowing) (Source, Narrowing)
+}
+
+// LatestEventer is a Source that can tell the latest event time of a range without reading it.
+// A shard whose source reads only its customers judges "in progress" by it, as an unsharded read
+// would by the latest event it read.
+type LatestEventer interface {
+	// LatestEvent returns the latest event time in [start, end) of every customer (before the
+	// source was narrowed to a shard); ok is false when there is none.
+	LatestEvent(ctx context.Context, start, end time.Time) (t time.Time, ok bool, err error)
 }
 
 // Closer is a Source holding resources (clients, connections) to release after use.
