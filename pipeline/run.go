@@ -110,8 +110,8 @@ type readOutput struct {
 	// For a shard that read only its customers, it is the source's latest event of the range,
 	// and rowsEnd the latest the shard read.
 	dataEnd, rowsEnd int64
-	quality kpi.DataQuality
-	spend   []kpi.SpendRow
+	quality          kpi.DataQuality
+	spend            []kpi.SpendRow
 	// source describes the source; lastRead is what its read did, when it can say.
 	source, lastRead string
 	// cover is how far the events read cover the range and the period; warnings say so.
