@@ -185,7 +185,7 @@ func Default() Config {
 		Source: Source{
 			Kind:     "files",
 			Files:    Files{Format: "auto"},
-			BigQuery: BigQuery{MaxBytesBilled: 10e9, Retry: DefaultRetry()},
+			BigQuery: DefaultBigQuery(),
 			Columns:  DefaultColumns(),
 			History:  "orders",
 		},
@@ -214,6 +214,13 @@ func DefaultColumns() Columns {
 		Touchpoint: "touchpoint", Campaign: "campaign", Segment: "segment", OrderID: "order_id",
 		Revenue: "revenue", Sentiment: "sentiment",
 	}
+}
+
+// DefaultBigQuery is the events source's BigQuery section: a 10 GB byte limit, the default
+// retries, jobs stopped after 6 hours, LZ4 reads, results kept a day, a 4-day sync.
+func DefaultBigQuery() BigQuery {
+	return BigQuery{MaxBytesBilled: 10e9, Retry: DefaultRetry(), JobTimeout: Duration(6 * time.Hour), Compression: "lz4",
+		Freshness: "warn", Destination: Destination{Expiration: Duration(24 * time.Hour)}, Sync: Sync{Days: 4}, GA4: DefaultGA4()}
 }
 
 // DefaultRetry is the retry policy of a BigQuery read: 5 attempts, backoff from 1 s to 30 s, all
@@ -325,6 +332,7 @@ func (c *Config) resolve() {
 			r.Deadline = def.BigQuery.Retry.Deadline
 		}
 		sp.BigQuery.resolveProject()
+		sp.BigQuery.fillDefaults(DefaultBigQuery())
 	}
 	c.Source.BigQuery.resolveProject()
 }

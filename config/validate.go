@@ -225,6 +225,7 @@ func validateInput(key, kind string, f Files, b BigQuery, bad func(string, strin
 		}
 	case "bigquery":
 		validateBigQuery(b, key+".bigquery", bad)
+		validateScale(b, key+".bigquery", key == "source", bad)
 	default:
 		bad(key+".kind", "%q is not a source kind (files | bigquery)", kind)
 	}

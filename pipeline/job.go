@@ -32,6 +32,11 @@ type Job struct {
 	// Shard, when set, makes the run fold only the customers of one shard and write their
 	// accumulators (a shard state) instead of a report; Merge makes the report of every shard's.
 	Shard *Shard
+	// CheckFreshness asks the source, before reading, whether its data reach the period's last
+	// day, and acts by source.bigquery.freshness (a scheduled report).
+	CheckFreshness bool
+	// freshness are the warnings the freshness check left for the report.
+	freshness []kpi.Warning
 	// Timings adds the step timings to the workbook's About sheet; they make the bytes differ
 	// between runs.
 	Timings bool

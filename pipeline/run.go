@@ -140,6 +140,11 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		}
 		src = s
 	}
+	if job.CheckFreshness {
+		if err := checkFreshness(ctx, job, src); err != nil {
+			return nil, err
+		}
+	}
 	narrowing := source.Narrowing{}
 	if ordersOnly {
 		narrowing.FullFrom = full
@@ -177,6 +182,9 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 	if rr, ok := src.(source.ReadReporter); ok {
 		in.lastRead = rr.LastRead()
 	}
+	if lo, ok := src.(source.LeftOutReporter); ok {
+		in.quality.LeftOut = lo.LeftOut()
+	}
 	if in.shardRead {
 		// The shard's rows end where its customers' do; "in progress" is judged against the end
 		// of every customer's data.
@@ -185,12 +193,15 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 			return nil, interrupted(ctx, err)
 		}
 	}
+	in.warnings = append(in.warnings, job.freshness...)
 	if job.Shard == nil {
 		// A shard's coverage is judged by the merge, over every shard's.
-		if in.warnings, err = checkCoverage(job.Window, rng, in.cover, quality, in.source, cfg.Location()); err != nil {
+		ws, err := checkCoverage(job.Window, rng, in.cover, quality, in.source, cfg.Location())
+		if err != nil {
 			g.Close()
 			return nil, err
 		}
+		in.warnings = append(in.warnings, ws...)
 	}
 	if in.spend, err = readSpend(ctx, job, start, end, &in.quality); err != nil {
 		g.Close()

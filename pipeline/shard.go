@@ -449,11 +449,14 @@ func sumReads(shards []*shardState) (kpi.DataQuality, ingest.Coverage) {
 		for k, v := range sq.RejectedByReason {
 			q.RejectedByReason[k] += v
 		}
+
 		c.First, c.Last = min(c.First, s.h.Cover.First), max(c.Last, s.h.Cover.Last)
 		c.InRange += s.h.Cover.InRange
 		c.InPeriod += s.h.Cover.InPeriod
 	}
-	// Spend is read whole by every shard.
+	// Spend is read whole by every shard, and the rows left out at the source are counted for
+	// every customer by each.
 	q.SpendRows, q.SpendRejected = shards[0].h.Quality.SpendRows, shards[0].h.Quality.SpendRejected
+	q.LeftOut = shards[0].h.Quality.LeftOut
 	return q, c
 }

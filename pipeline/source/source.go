@@ -75,6 +75,21 @@ type LatestEventer interface {
 	LatestEvent(ctx context.Context, start, end time.Time) (t time.Time, ok bool, err error)
 }
 
+// LeftOutReporter is a Source whose latest Read left rows out by design, which the report counts
+// apart from rejected rows: the GA4 preset's rows without a client id (consent mode).
+type LeftOutReporter interface {
+	// LeftOut counts them by reason; nil when none.
+	LeftOut() map[string]int64
+}
+
+// Freshener is a Source that can tell whether its data reach a day, before a scheduled report of
+// a period ending that day (source.bigquery.freshness).
+type Freshener interface {
+	// Fresh reports whether the source has data on the day starting at last; detail says what
+	// it found, in a few words.
+	Fresh(ctx context.Context, last time.Time) (ok bool, detail string, err error)
+}
+
 // Closer is a Source holding resources (clients, connections) to release after use.
 type Closer interface {
 	// Close releases them once every Read has returned; the source is not used afterwards.
