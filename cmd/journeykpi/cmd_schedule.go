@@ -54,7 +54,7 @@ func cmdSchedule(ctx context.Context, args []string, e console) error {
 	s := schedule.New(schedule.Options{
 		Report: cfg.Report.Name, Cron: c, Period: cfg.Schedule.Period, Location: cfg.Location(),
 		RecomputeDays: cfg.Schedule.RecomputeDays, CatchUp: cfg.Schedule.CatchUp, Grace: cfg.Schedule.GracePeriod.D(),
-		ConfigHash: pipeline.ConfigHash(&cfg), Ledger: st.ledger, Run: reportRunner(cfg, st.out, fsys),
+		ConfigHash: pipeline.ConfigHash(&cfg), Ledger: st.ledger, Run: scheduledRunner(cfg, st.out, fsys),
 		Logger: st.log, Webhook: cfg.Schedule.Webhook, Lock: st.outputLock,
 	})
 	if *once {
@@ -132,7 +132,7 @@ func (st *stateDir) outputLock(ctx context.Context) (func(), error) {
 	return func() { l.Release() }, nil
 }
 
-// reportRunner is the RunFunc of schedule and backfill: one pipeline.Run into out.
+// reportRunner is the RunFunc of backfill: one pipeline.Run into out.
 func reportRunner(cfg config.Config, out string, fsys fs.FS) schedule.RunFunc {
 	return func(ctx context.Context, w window.Window, log *slog.Logger) (schedule.Result, error) {
 		o, err := pipeline.Run(ctx, pipeline.Job{Config: cfg, Window: w, Out: out, FS: fsys, Logger: log, Version: version})

@@ -64,6 +64,7 @@ Usage:
   journeykpi plan      [--config F] [--from D --to D | --date D]
                        dry run: the query or files, the bytes scanned
   journeykpi validate  [--config F]                          config and source schema check
+  journeykpi sync      [--config F] [--from D --to D]        BigQuery: rebuild the compact touchpoint table's days
   journeykpi sample    --customers N --out DIR [--seed S]    deterministic synthetic events
   journeykpi version                                         print the version
 
@@ -98,6 +99,8 @@ func run(ctx context.Context, args []string, e console) error {
 		return cmdPlan(ctx, rest, e)
 	case "merge":
 		return cmdMerge(ctx, rest, e)
+	case "sync":
+		return cmdSync(ctx, rest, e)
 	case "validate":
 		return cmdValidate(ctx, rest, e)
 	case "sample":
