@@ -29,6 +29,7 @@ type admin struct {
 	cancelled   []string // job ids
 	sessionReqs []*storagepb.CreateReadSessionRequest
 	lz4         map[string]bool // stream name → LZ4-compressed buffers
+	sent        int64           // bytes of record batches sent by ReadRows
 }
 
 func newAdmin() admin {
@@ -103,6 +104,14 @@ func (s *Server) ReadSessions() []*storagepb.CreateReadSessionRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]*storagepb.CreateReadSessionRequest(nil), s.sessionReqs...)
+}
+
+// SentBytes is the size of the Arrow record batches ReadRows has sent, as they went over the
+// wire (compressed when the session asked for LZ4).
+func (s *Server) SentBytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sent
 }
 
 func (s *Server) holding() bool {

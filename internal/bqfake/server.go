@@ -624,6 +624,9 @@ func (s *Server) ReadRows(req *storagepb.ReadRowsRequest, srv storagepb.BigQuery
 			if err != nil {
 				return status.Error(codes.Internal, err.Error())
 			}
+			s.mu.Lock()
+			s.sent += int64(len(data))
+			s.mu.Unlock()
 			if err := srv.Send(&storagepb.ReadRowsResponse{
 				Rows:     &storagepb.ReadRowsResponse_ArrowRecordBatch{ArrowRecordBatch: &storagepb.ArrowRecordBatch{SerializedRecordBatch: data}},
 				RowCount: to - from,

@@ -191,4 +191,14 @@ func (s *Source) dryRun(ctx context.Context, st Statement) (*bigquery.QueryStati
 	return qs, nil
 }
 
+// DryRun validates st and returns the bytes BigQuery would process for it (a dry run: nothing is
+// run or billed).
+func (s *Source) DryRun(ctx context.Context, st Statement) (int64, error) {
+	qs, err := s.dryRun(ctx, st)
+	if err != nil {
+		return -1, err
+	}
+	return qs.TotalBytesProcessed, nil
+}
+
 func (s *Source) maxBytes() int64 { return int64(s.o.Config.MaxBytesBilled) }
