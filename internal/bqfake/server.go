@@ -220,8 +220,15 @@ func (s *Server) RESTEndpoint() string { return "http://" + s.httpLn.Addr().Stri
 func (s *Server) GRPCAddr() string { return s.grpcLn.Addr().String() }
 
 // StorageOptions point the Storage Read client at the server over plain gRPC.
+//
+// Each call gets a connection of its own, which the client closes with itself: a client closing
+// must not cut the others off.
 func (s *Server) StorageOptions() []option.ClientOption {
-	return []option.ClientOption{option.WithGRPCConn(s.grpcConn), option.WithoutAuthentication()}
+	conn, err := grpc.NewClient(s.grpcLn.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		conn = s.grpcConn
+	}
+	return []option.ClientOption{option.WithGRPCConn(conn), option.WithoutAuthentication()}
 }
 
 // SetTable stores a table under "project.dataset.table" (tables.get, read sessions).

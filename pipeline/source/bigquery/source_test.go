@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -604,22 +605,27 @@ func BenchmarkRead(b *testing.B) {
 	}
 	srv.SetTable("proj.marketing.events", &bqfake.Table{Records: recs})
 	srv.SetResult(&bqfake.Table{Records: recs, Streams: 4})
-	o := tableOptions()
-	o.ClientOptions, o.StorageOptions = srv.ClientOptions(), srv.StorageOptions()
-	src, err := bigquery.Open(context.Background(), o)
-	if err != nil {
-		b.Fatal(err)
+	for _, comp := range []string{"none", "lz4"} {
+		b.Run(comp, func(b *testing.B) {
+			o := tableOptions()
+			o.Config.Compression = comp
+			o.ClientOptions, o.StorageOptions = srv.ClientOptions(), srv.StorageOptions()
+			src, err := bigquery.Open(context.Background(), o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer src.Close()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				var n atomic.Int64 // the streams emit at once
+				if err := src.Read(context.Background(), rangeStart, rangeEnd, func(rec arrow.Record) error { n.Add(rec.NumRows()); return nil }); err != nil {
+					b.Fatal(err)
+				}
+				if n.Load() != rows {
+					b.Fatalf("read %d rows, want %d", n.Load(), rows)
+				}
+			}
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
 	}
-	defer src.Close()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		var n int64
-		if err := src.Read(context.Background(), rangeStart, rangeEnd, func(rec arrow.Record) error { n += rec.NumRows(); return nil }); err != nil {
-			b.Fatal(err)
-		}
-		if n != rows {
-			b.Fatalf("read %d rows, want %d", n, rows)
-		}
-	}
-	b.ReportMetric(float64(rows*int64(b.N))/b.Elapsed().Seconds(), "rows/s")
 }
