@@ -167,7 +167,7 @@ func (c *Config) Validate() error {
 	}
 
 	// schedule
-	if _, err := cron.ParseStandard(c.Schedule.Cron); err != nil {
+	if err := checkCron(c.Schedule.Cron); err != nil {
 		bad("schedule.cron", "%q is not a cron expression: %v", c.Schedule.Cron, err)
 	}
 	switch c.Schedule.Period {
@@ -384,4 +384,16 @@ func (c *Config) Horizon() time.Duration {
 		max = w
 	}
 	return max
+}
+
+// checkCron parses a cron expression as robfig/cron does. That parser panics on some input
+// ("TZ=" with nothing after it), which comes back here as an error.
+func checkCron(spec string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	_, err = cron.ParseStandard(spec)
+	return err
 }

@@ -28,6 +28,16 @@ const (
 	HistoryShort = "history_short"
 )
 
+// Incomplete reports whether warnings say the data cover the report's period only in part.
+func Incomplete(warnings []kpi.Warning) bool {
+	for _, w := range warnings {
+		if w.Code == DataEndsEarly || w.Code == DataStartsLate {
+			return true
+		}
+	}
+	return false
+}
+
 // checkCoverage fails a run whose period holds no event, and returns the warnings of a period the
 // data covers only in part. desc describes the source; q counts the rows read.
 func checkCoverage(w window.Window, r ingest.Range, c ingest.Coverage, q kpi.DataQuality, desc string, loc *time.Location) ([]kpi.Warning, error) {

@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -45,17 +43,6 @@ func FullFrom(cfg *config.Config, w window.Window) time.Time {
 	return full
 }
 
-// ConfigHash is a short stable hash of the effective configuration: the ledger uses it to tell
-// whether a period was computed with the same settings.
-func ConfigHash(cfg *config.Config) string {
-	b, err := cfg.Marshal()
-	if err != nil {
-		return ""
-	}
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:8])
-}
-
 // Run computes one report and writes its files atomically: read, then compute, then write. On
 // error no report file is left behind, complete or partial. ctx cancels the read and the
 // computation.
@@ -82,18 +69,10 @@ func Run(ctx context.Context, job Job) (*Outcome, error) {
 	}
 
 	o := &Outcome{Window: job.Window, Result: res, Source: in.source, LastRead: in.lastRead, ConfigHash: ConfigHash(&job.Config)}
-	out := outputDir(&job)
-	files, err := write(ctx, &job, in, o, timer)
-	if err != nil {
+	// The workbook, the JSON and the manifest beside them (hashes, rows, timings) go in place
+	// together, the manifest last.
+	if _, err := write(ctx, &job, in, o, timer); err != nil {
 		return nil, err
-	}
-	o.Files = files
-	timer.done("write", "files", len(files))
-	o.Timings = timer.steps
-	// The manifest (hashes, rows, timings) sits beside the report. The report itself is complete
-	// without it, so a failure to write it is logged rather than failing the run.
-	if _, err := WriteManifest(OutputBase(out, job.Config.Report.Name, job.Window), o, job.Version); err != nil {
-		log.Warn("manifest not written", "error", err.Error())
 	}
 	return o, nil
 }

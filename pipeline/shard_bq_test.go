@@ -29,7 +29,7 @@ type compactRow struct {
 	t              time.Time
 	name, tp, oid  string
 	rev            float64
-	hasOrder, hasR bool
+	hasOrder       bool
 }
 
 // compactFake answers the compact table's reads as BigQuery would: the split read's two parts,

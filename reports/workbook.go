@@ -62,6 +62,20 @@ func WriteWorkbook(path string, r *kpi.Result, about About) error {
 	})
 }
 
+// EncodeWorkbook renders r as WriteWorkbook does, to w: for a caller that commits several files
+// together.
+func EncodeWorkbook(w io.Writer, r *kpi.Result, about About) error {
+	if r == nil {
+		return fmt.Errorf("reports: workbook: no result")
+	}
+	data, err := workbookBytes(r, about)
+	if err != nil {
+		return fmt.Errorf("reports: workbook: %w", err)
+	}
+	_, err = w.Write(data)
+	return err
+}
+
 // workbookBytes renders the workbook into memory, canonicalised.
 func workbookBytes(r *kpi.Result, about About) ([]byte, error) {
 	r = worded(r)

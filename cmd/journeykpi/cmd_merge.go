@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/journeykpi/journeykpi/pipeline"
@@ -32,11 +34,11 @@ func cmdMerge(ctx context.Context, args []string, e console) error {
 	if f.NArg() == 0 {
 		return usageErr("merge: name the shard state files or their directories (see 'journeykpi merge --help')")
 	}
-	cfg, _, err := loadConfig(*cfgPath)
+	cfg, _, err := loadConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}
-	log := e.logger.With("run_id", newRunID(), "trigger", "merge")
+	log := e.logger.With("run_id", runID(), "trigger", "merge")
 	outs, err := pipeline.Merge(ctx, pipeline.MergeJob{
 		Job:   pipeline.Job{Config: cfg, Out: *out, Logger: log, Version: version, Timings: *timings, Progress: progressWriter(e)},
 		Paths: f.Args(),
@@ -46,8 +48,27 @@ func cmdMerge(ctx context.Context, args []string, e console) error {
 			fmt.Fprintln(e.stdout, p)
 		}
 	}
+	return err
+}
+
+// runShard folds one shard of job's window and prints its state file. It takes no lock and
+// records nothing in the ledger: the shards of a report run at once, often on other machines.
+func runShard(ctx context.Context, job pipeline.Job, e console) error {
+	job.Logger = e.logger.With("run_id", runID(), "window", job.Window.String(), "trigger", "run", "shard", job.Shard.String())
+	o, err := pipeline.Run(ctx, job)
 	if err != nil {
-		return &runError{err: err, log: log}
+		return err
+	}
+	for _, p := range o.Files {
+		fmt.Fprintln(e.stdout, p)
 	}
 	return nil
+}
+
+// runID is a random 16-hex-digit id for the log lines of a command that the ledger does not
+// record (a shard, a merge, a sync), in the ledger's form.
+func runID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

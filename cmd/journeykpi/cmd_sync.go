@@ -33,7 +33,7 @@ func cmdSync(ctx context.Context, args []string, e console) error {
 	if help, err := parseArgs(f, args, e.stdout, syncHelp); help || err != nil {
 		return err
 	}
-	cfg, _, err := loadConfig(*cfgPath)
+	cfg, _, err := loadConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}
@@ -52,46 +52,53 @@ func cmdSync(ctx context.Context, args []string, e console) error {
 			return usageErr("--to: %s is before --from %s", *to, *from)
 		}
 	}
-	log := e.logger.With("run_id", newRunID(), "trigger", "sync")
+	log := e.logger.With("run_id", runID(), "trigger", "sync")
 	job.Logger = log
 	days, err := pipeline.Sync(ctx, job)
 	for _, d := range days {
 		fmt.Fprintf(e.stdout, "%s  %d rows kept of %d, %d without a client id, %d refunds\n", d.Day, d.Kept, d.Staged, d.NoClientID, d.Refunds)
 	}
-	if err != nil {
-		return &runError{err: err, log: log}
-	}
-	return nil
+	return err
 }
 
 // syncEvery is how long a sync stays good for the scheduler's reports: the runs of one fire time
 // (and a catch-up after it) share a sync; the next night's make their own.
 const syncEvery = time.Hour
 
-// scheduledRunner is the scheduler's RunFunc: before a report, it rebuilds the compact table's
-// recent days when it has one and they were not rebuilt within the hour, and it asks the source
+// scheduled are the scheduler's RunFunc and FingerprintFunc. When the config has a compact
+// table, the first of them to be called in an hour rebuilds its recent days, so that the inputs
+// are fingerprinted, and the reports read, after the night's sync. The run asks the source
 // whether the period's data are there (source.bigquery.freshness).
-func scheduledRunner(cfg config.Config, out string, fsys fs.FS) schedule.RunFunc {
+func scheduled(cfg config.Config, out string, fsys fs.FS) (schedule.RunFunc, schedule.FingerprintFunc) {
 	var mu sync.Mutex
 	var synced time.Time
-	return func(ctx context.Context, w window.Window, log *slog.Logger) (schedule.Result, error) {
-		if cfg.Source.Kind == "bigquery" && cfg.Source.BigQuery.Sync.Table != "" {
-			mu.Lock()
-			due := time.Since(synced) > syncEvery
-			mu.Unlock()
-			if due {
-				if _, err := pipeline.Sync(ctx, pipeline.SyncJob{Config: cfg, Now: time.Now(), Logger: log.With("step", "sync")}); err != nil {
-					return schedule.Result{}, fmt.Errorf("sync before the report: %w", err)
-				}
-				mu.Lock()
-				synced = time.Now()
-				mu.Unlock()
-			}
+	syncIfDue := func(ctx context.Context, log *slog.Logger) error {
+		if cfg.Source.Kind != "bigquery" || cfg.Source.BigQuery.Sync.Table == "" {
+			return nil
 		}
-		o, err := pipeline.Run(ctx, pipeline.Job{Config: cfg, Window: w, Out: out, FS: fsys, Logger: log, Version: version, CheckFreshness: true})
-		if err != nil {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(synced) < syncEvery {
+			return nil
+		}
+		if _, err := pipeline.Sync(ctx, pipeline.SyncJob{Config: cfg, Now: time.Now(), Logger: log.With("step", "sync")}); err != nil {
+			return fmt.Errorf("sync before the report: %w", err)
+		}
+		synced = time.Now()
+		return nil
+	}
+	run := func(ctx context.Context, w window.Window, log *slog.Logger) (schedule.Result, error) {
+		if err := syncIfDue(ctx, log); err != nil {
 			return schedule.Result{}, err
 		}
-		return schedule.Result{Files: o.Files, RowsRead: o.Result.DataQuality.RowsRead}, nil
+		return runReport(ctx, pipeline.Job{Config: cfg, Window: w, Out: out, FS: fsys, Logger: log, Version: version, CheckFreshness: true})
 	}
+	fp := inputFingerprint(cfg, fsys)
+	fingerprint := func(ctx context.Context, w window.Window) (string, error) {
+		if err := syncIfDue(ctx, slog.New(slog.DiscardHandler)); err != nil {
+			return "", err
+		}
+		return fp(ctx, w)
+	}
+	return run, fingerprint
 }

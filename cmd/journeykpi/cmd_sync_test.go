@@ -105,7 +105,7 @@ func TestScheduledRunnerSyncsFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Source.BigQuery.Freshness = "warn"
-	run := scheduledRunner(cfg, t.TempDir(), nil)
+	run, _ := scheduled(cfg, t.TempDir(), nil)
 	for _, day := range []string{"2026-04-01", "2026-04-02"} {
 		w, _ := window.Day(day, time.UTC)
 		if _, err := run(context.Background(), w, slog.New(slog.DiscardHandler)); err != nil {

@@ -185,8 +185,15 @@ func splitRowGroups(n, k int) [][]int {
 	return out
 }
 
-func (s *Source) readTask(ctx context.Context, t task, emit func(arrow.Record) error) error {
-	var err error
+// readTask reads one task. It runs on a goroutine of Read's, where a panic would end the process
+// whoever's it is, so one — from a reader meeting data it cannot handle, or from emit — comes
+// back as an error naming the file.
+func (s *Source) readTask(ctx context.Context, t task, emit func(arrow.Record) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("files: %s: reading failed: %v", t.f.path, p)
+		}
+	}()
 	switch t.f.format {
 	case "parquet":
 		err = s.readParquet(ctx, t, emit)

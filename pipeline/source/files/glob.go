@@ -15,10 +15,12 @@ import (
 
 // file is one matched input file.
 type file struct {
-	fsys   fs.FS
-	name   string // inside fsys
-	path   string // as shown to the user
-	size   int64
+	fsys fs.FS
+	name string // inside fsys
+	path string // as shown to the user
+	size int64
+	// mtime is the modification time; zero where the file system has none (an embedded sample).
+	mtime  time.Time
 	format string // parquet | csv | ndjson
 	gzip   bool
 	// partition is the hive date= (or dt=) day of the file's folder; zero when none.
@@ -90,7 +92,7 @@ func (s *Source) expand(pattern string) ([]file, error) {
 		if err != nil {
 			return nil, fmt.Errorf("files: %w", err)
 		}
-		f := file{fsys: fsys, name: name, path: display(name), size: info.Size()}
+		f := file{fsys: fsys, name: name, path: display(name), size: info.Size(), mtime: info.ModTime()}
 		// The date= folder may be above the walk's root, so it is looked for in the whole path.
 		f.partition = partitionDay(filepath.ToSlash(f.path))
 		if f.format, f.gzip, err = formatOf(s.cfg.Format, name); err != nil {

@@ -53,8 +53,28 @@ type nopCloser struct{ *bytes.Reader }
 
 func (nopCloser) Close() error { return nil }
 
-// readFooter reads f's footer and decides which columns to read and which as dictionaries.
-func readFooter(f file, mem memory.Allocator, columns []string) (*pqFooter, error) {
+// CorruptError is a Parquet file the reader cannot decode: a bad page, checksum or dictionary
+// header, or a truncated file. RowGroup is -1 for the footer.
+type CorruptError struct {
+	RowGroup int
+	Detail   string
+}
+
+func (e *CorruptError) Error() string {
+	if e.RowGroup < 0 {
+		return "corrupt or truncated Parquet footer: " + e.Detail
+	}
+	return fmt.Sprintf("row group %d: corrupt Parquet data: %s", e.RowGroup, e.Detail)
+}
+
+// readFooter reads f's footer and decides which columns to read and which as dictionaries. A
+// footer the reader panics on is a CorruptError.
+func readFooter(f file, mem memory.Allocator, columns []string) (ft *pqFooter, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			ft, err = nil, &CorruptError{RowGroup: -1, Detail: fmt.Sprint(p)}
+		}
+	}()
 	h, err := openAt(f)
 	if err != nil {
 		return nil, err
@@ -66,7 +86,7 @@ func readFooter(f file, mem memory.Allocator, columns []string) (*pqFooter, erro
 	}
 	meta := pf.MetaData()
 	sc := meta.Schema
-	ft := &pqFooter{meta: meta, numRowGroups: len(meta.RowGroups)}
+	ft = &pqFooter{meta: meta, numRowGroups: len(meta.RowGroups)}
 	var want map[string]bool
 	if len(columns) > 0 {
 		want = make(map[string]bool, len(columns))
@@ -157,8 +177,14 @@ func (s *Source) arrowReader(f file, ft *pqFooter, props pqarrow.ArrowReadProper
 }
 
 // readParquet streams the row groups of t, one record batch at a time.
+//
+// The columns of a batch are read one after another on this goroutine (Parallel false), not by
+// pqarrow's own goroutines: Arrow v15 panics on some corrupt pages (a zstd block that does not
+// decode, a bad dictionary header), and a panic in a goroutine of its own would end the process;
+// here readRowGroup recovers it as an error naming the file and the row group. The read stays
+// parallel across row groups and files (Options.Parallel).
 func (s *Source) readParquet(ctx context.Context, t task, emit func(arrow.Record) error) error {
-	fr, h, err := s.arrowReader(t.f, t.meta, pqarrow.ArrowReadProperties{Parallel: true, BatchSize: int64(s.opts.BatchRows)})
+	fr, h, err := s.arrowReader(t.f, t.meta, pqarrow.ArrowReadProperties{Parallel: false, BatchSize: int64(s.opts.BatchRows)})
 	if err != nil {
 		return err
 	}
@@ -173,7 +199,18 @@ func (s *Source) readParquet(ctx context.Context, t task, emit func(arrow.Record
 	return nil
 }
 
-func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, rg int, emit func(arrow.Record) error) error {
+// readRowGroup reads row group rg. A panic of the Parquet reader (corrupt data) comes back as an
+// error naming the row group; one from emit is passed on as it is.
+func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, rg int, emit func(arrow.Record) error) (err error) {
+	inEmit := false
+	defer func() {
+		if p := recover(); p != nil {
+			if inEmit {
+				panic(p)
+			}
+			err = &CorruptError{RowGroup: rg, Detail: fmt.Sprint(p)}
+		}
+	}()
 	rr, err := fr.GetRecordReader(ctx, leaves, []int{rg})
 	if err != nil {
 		return err
@@ -185,7 +222,10 @@ func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, rg 
 		}
 		rec := rr.Record()
 		rec.Retain()
-		if err := send(rec, emit); err != nil {
+		inEmit = true
+		err := send(rec, emit)
+		inEmit = false
+		if err != nil {
 			return err
 		}
 	}
