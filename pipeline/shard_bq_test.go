@@ -25,11 +25,11 @@ import (
 // compactRow is a row of the compact table as the fake serves it: the customer the read gives the
 // engine (unmix of its stored key), so its stored key is customer × group.Mix.
 type compactRow struct {
-	cust           int64
-	t              time.Time
-	name, tp, oid  string
-	rev            float64
-	hasOrder       bool
+	cust          int64
+	t             time.Time
+	name, tp, oid string
+	rev           float64
+	hasOrder      bool
 }
 
 // compactFake answers the compact table's reads as BigQuery would: the split read's two parts,
