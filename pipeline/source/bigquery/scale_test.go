@@ -217,6 +217,8 @@ func TestScaleStatementsGolden(t *testing.T) {
 			do: func(s *bigquery.Source) error { _, _, err := s.LatestEvent(ctx, rangeStart, rangeEnd); return err }, job: "MAX(event_time)"},
 		{name: "compact_fresh", o: compact, do: fresh, job: "MAX(event_time)"},
 		{name: "table_fresh", o: tableOptions(), do: fresh, job: "AS latest"},
+		{name: "compact_fingerprint", o: compact, do: func(s *bigquery.Source) error { _, err := s.Fingerprint(ctx, rangeStart, rangeEnd); return err },
+			job: "TO_JSON_STRING"},
 		{name: "sync_ga4", o: ga4Compact, schema: exportSchema(t, "collected_traffic_source", "session_traffic_source_last_click"), do: sync,
 			job: "BEGIN TRANSACTION"},
 		{name: "sync_table", o: compact, do: sync, job: "BEGIN TRANSACTION"},
@@ -551,5 +553,38 @@ func TestSyncRunsOneTransaction(t *testing.T) {
 	}
 	if len(srv.Jobs()) != 1 {
 		t.Errorf("%d jobs, want the one script", len(srv.Jobs()))
+	}
+}
+
+// TestCompactFingerprint: the compact table's fingerprint follows the days of the range synced and
+// when (every sync rewrites the table, so its last-modified time tells nothing), and, with
+// identity stitching, the identity table's last change.
+func TestCompactFingerprint(t *testing.T) {
+	srv := newServer(t)
+	synced := "[]"
+	srv.SetResultFunc(func(j bqfake.Job) (*bqfake.Table, error) {
+		return &bqfake.Table{Records: []arrow.Record{record(t, "synced", synced)}}, nil
+	})
+	o := tableOptions()
+	o.Config.Sync.Table = compactRef
+	src := open(t, srv, o)
+	fp := func() string {
+		f, err := src.Fingerprint(context.Background(), rangeStart, rangeEnd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	a := fp()
+	if b := fp(); b != a || !strings.HasPrefix(a, "bigquery:") {
+		t.Fatalf("fingerprints %q then %q of the same days", a, b)
+	}
+	synced = `[{"day":"2026-03-30","synced_at":"2026-03-31T03:00:00Z"}]`
+	if b := fp(); b == a {
+		t.Error("a day synced again does not change the fingerprint")
+	}
+	j := jobWith(t, srv, "TO_JSON_STRING")
+	if j.Params["first_day"] != "DATE 2026-03-01" || j.Params["last_day"] != "DATE 2026-03-31" {
+		t.Errorf("days %v, want the range's", j.Params)
 	}
 }

@@ -2,6 +2,8 @@ package bigquery
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -195,4 +197,25 @@ func (s *Source) latestSince(ctx context.Context, st Statement) (time.Time, bool
 		return v.In(time.UTC), true, nil
 	}
 	return time.Time{}, false, nil
+}
+
+// compactFingerprint is a hash of what a sync changes in the compact table's rows of [start,
+// end): the days synced and when; with identity stitching, also when the identity table changed.
+func (s *Source) compactFingerprint(ctx context.Context, start, end time.Time) (string, error) {
+	c := s.compact()
+	row, err := s.queryRow(ctx, "fingerprint", bqsql.CompactSynced(c, civil.DateOf(start.UTC()), civil.DateOf(end.Add(-time.Microsecond).UTC())))
+	if err != nil {
+		return "", err
+	}
+	text := fmt.Sprint(row["synced"])
+	if c.Identity {
+		p, d, t := s.splitRef(c.IdentityTable())
+		md, err := s.client.DatasetInProject(p, d).Table(t).Metadata(ctx)
+		if err != nil {
+			return "", classify("table metadata", err, s.maxBytes())
+		}
+		text += "\x00" + md.LastModifiedTime.UTC().Format(time.RFC3339Nano)
+	}
+	h := sha256.Sum256([]byte(text))
+	return "bigquery:" + hex.EncodeToString(h[:8]), nil
 }

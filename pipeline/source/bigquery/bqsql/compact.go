@@ -380,3 +380,13 @@ func SourceStaging(s SyncSource, from, to civil.Date) (Statement, error) {
 	}
 	return Statement{SQL: b.String(), Params: params}, nil
 }
+
+// CompactSynced lists, as one JSON text, the days from..last synced into the compact table and
+// when: what a report's input fingerprint of the compact table goes by.
+func CompactSynced(c Compact, from, last civil.Date) Statement {
+	return Statement{
+		SQL: "SELECT TO_JSON_STRING(ARRAY_AGG(STRUCT(day, synced_at) ORDER BY day)) AS synced\nFROM `" + c.DaysTable() + "`\n" +
+			"WHERE day BETWEEN @first_day AND @last_day\n",
+		Params: []Param{{"first_day", from}, {"last_day", last}},
+	}
+}
