@@ -129,6 +129,18 @@ func (c *Config) Validate() error {
 	if c.Allocation.Actions < 1 {
 		bad("allocation.actions", "must be at least 1")
 	}
+	// NaN fails every comparison, so the ranges are written to reject it.
+	if !(c.Comparison.MinChange >= 0 && c.Comparison.MinChange <= 10) {
+		bad("comparison.min_change", "%v must be a relative change in [0, 10], e.g. 0.02 for 2%%", c.Comparison.MinChange)
+	}
+	if !(c.Comparison.MinMature >= 0 && c.Comparison.MinMature <= 1) {
+		bad("comparison.min_mature", "%v must be a fraction in [0, 1]", c.Comparison.MinMature)
+	}
+	switch c.Comparison.YearAgo {
+	case YearAgoAuto, YearAgoOn, YearAgoOff:
+	default:
+		bad("comparison.year_ago", "%q is not a setting (auto | on | off)", c.Comparison.YearAgo)
+	}
 	if c.Quality.MaxRejectRatio < 0 || c.Quality.MaxRejectRatio > 1 {
 		bad("quality.max_reject_ratio", "%v must be a fraction in [0, 1]", c.Quality.MaxRejectRatio)
 	}

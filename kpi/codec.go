@@ -16,18 +16,24 @@ import (
 // by the same version of journeykpi.
 
 // accMagic starts every encoded accumulator; the digit is the version of the form.
-const accMagic = "jkacc1"
+const accMagic = "jkacc2"
 
 // AppendBinary appends a's state to b and returns the extended slice. a must not be in use.
 func (a *Acc) AppendBinary(b []byte) []byte {
 	e := &encoder{b: append(b, accMagic...)}
 	e.int(a.resent)
-	for _, pa := range []*periodAcc{&a.cur, &a.prev} {
+	for _, pa := range a.periods() {
 		e.funnel(pa.funnel)
 		e.journeyMap(pa.jmap)
 		e.trends(pa.trends)
 		e.repeat(pa.repeat)
 		e.attribution(pa.attr)
+	}
+	for _, s := range a.slots {
+		e.funnel(s.funnel)
+		if s.repeat != nil {
+			e.repeat(s.repeat)
+		}
 	}
 	return e.b
 }
@@ -43,12 +49,18 @@ func DecodeAcc(p *Params, data []byte, tr *Remap) (*Acc, error) {
 	d := &decoder{b: data[len(accMagic):], tr: tr}
 	a := NewAcc(p)
 	a.resent = d.int()
-	for _, pa := range []*periodAcc{&a.cur, &a.prev} {
+	for _, pa := range a.periods() {
 		d.funnel(pa.funnel)
 		d.journeyMap(pa.jmap)
 		d.trends(pa.trends)
 		d.repeat(pa.repeat)
 		d.attribution(pa.attr)
+	}
+	for _, s := range a.slots {
+		d.funnel(s.funnel)
+		if s.repeat != nil {
+			d.repeat(s.repeat)
+		}
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.err = fmt.Errorf("%d bytes left over", len(d.b))
@@ -57,6 +69,16 @@ func DecodeAcc(p *Params, data []byte, tr *Remap) (*Acc, error) {
 		return nil, fmt.Errorf("kpi: decode accumulator: %w", d.err)
 	}
 	return a, nil
+}
+
+// periods are a's full period accumulators in a fixed order: the report period, the one compared
+// with, the year-ago one when there is one. (Params fix which there are, so the decoder's match.)
+func (a *Acc) periods() []*periodAcc {
+	ps := []*periodAcc{&a.cur, &a.prev}
+	if a.ya != nil {
+		ps = append(ps, a.ya)
+	}
+	return ps
 }
 
 type encoder struct{ b []byte }
@@ -214,6 +236,7 @@ func (e *encoder) funnelCounts(c *funnelCounts) {
 	e.ints(c.reached)
 	e.ints(c.drop)
 	e.ints(c.prog)
+	e.ints(c.mature)
 	e.length(len(c.dur))
 	for _, d := range c.dur {
 		e.ints(d)
@@ -225,6 +248,7 @@ func (d *decoder) funnelCounts(c *funnelCounts) {
 	d.intsInto(c.reached, "funnel stages")
 	d.intsInto(c.drop, "funnel stages")
 	d.intsInto(c.prog, "funnel stages")
+	d.intsInto(c.mature, "funnel stages")
 	if !d.fixed(len(c.dur), "funnel stages") {
 		return
 	}
@@ -252,6 +276,19 @@ func (e *encoder) funnel(f *funnelAcc) {
 		}
 	}
 	e.ints(f.open)
+	for _, m := range f.mix {
+		codes := make([]uint32, 0, len(m))
+		for c := range m {
+			codes = append(codes, c)
+		}
+		slices.Sort(codes)
+		e.length(len(codes))
+		for _, c := range codes {
+			e.code(c)
+			e.int(m[c].entrants)
+			e.int(m[c].purchases)
+		}
+	}
 }
 
 func (d *decoder) funnel(f *funnelAcc) {
@@ -281,6 +318,25 @@ func (d *decoder) funnel(f *funnelAcc) {
 		}
 	}
 	d.intsInto(f.open, "open funnel stages")
+	for i := range f.mix {
+		n := d.length()
+		for range n {
+			var c uint32
+			if i == 0 {
+				c = d.touchpoint()
+			} else {
+				c = d.segment()
+			}
+			m := &mixCount{entrants: d.int(), purchases: d.int()}
+			if d.err != nil {
+				return
+			}
+			if f.mix[i] == nil {
+				f.mix[i] = map[uint32]*mixCount{}
+			}
+			f.mix[i][c] = m
+		}
+	}
 }
 
 // Journey map.
@@ -335,6 +391,7 @@ func (e *encoder) trends(t *trendsAcc) {
 		e.int(p.Entrants)
 		e.int(p.Purchases)
 		e.int(p.Orders)
+		e.int(p.MatureEntrants)
 		e.int(t.revenue[i])
 	}
 }
@@ -345,7 +402,7 @@ func (d *decoder) trends(t *trendsAcc) {
 	}
 	for i := range t.points {
 		p := &t.points[i]
-		p.Entrants, p.Purchases, p.Orders, t.revenue[i] = d.int(), d.int(), d.int(), d.int()
+		p.Entrants, p.Purchases, p.Orders, p.MatureEntrants, t.revenue[i] = d.int(), d.int(), d.int(), d.int(), d.int()
 	}
 }
 
@@ -358,12 +415,26 @@ func (e *encoder) tally(t *repeatTally) {
 	e.int(t.returning)
 	e.sum(&t.revenue)
 	e.floats(t.days)
+	m := &t.money
+	for _, x := range []*exactSum{&m.r, &m.r2, &m.o, &m.o2, &m.ro} {
+		e.sum(x)
+	}
+	if m.invalid {
+		e.uint(1)
+	} else {
+		e.uint(0)
+	}
 }
 
 func (d *decoder) tally(t *repeatTally) {
 	t.purchasers, t.orders, t.repeaters, t.returning = d.int(), d.int(), d.int(), d.int()
 	d.sum(&t.revenue)
 	t.days = d.floats()
+	m := &t.money
+	for _, x := range []*exactSum{&m.r, &m.r2, &m.o, &m.o2, &m.ro} {
+		d.sum(x)
+	}
+	m.invalid = d.uint() == 1
 }
 
 func (e *encoder) groups(m map[uint32]*repeatTally) {

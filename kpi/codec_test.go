@@ -2,6 +2,8 @@ package kpi
 
 import (
 	"bytes"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -53,5 +55,44 @@ func TestAccCodecRoundTrip(t *testing.T) {
 	q := repeatParams(t, "2024-03-01", "2024-04-30") // other trend buckets
 	if _, err := DecodeAcc(q, parts[0].AppendBinary(nil), nil); err == nil {
 		t.Error("an accumulator decodes under other parameters")
+	}
+}
+
+// TestAccCodecCoversEveryField fails when an accumulator gains a field, so that whoever adds it
+// says whether the binary form must carry it (state merged into a report) or not (parameters,
+// scratch space): shards would otherwise merge into another report than one run's.
+func TestAccCodecCoversEveryField(t *testing.T) {
+	known := map[string]string{
+		"Acc":            "p cur prev ya slots keys orders resent",
+		"periodAcc":      "per eval funnel jmap trends repeat attr",
+		"slotAcc":        "eval funnel repeat",
+		"funnelAcc":      "p sp weeks all dims open seen mix light",
+		"funnelCounts":   "entrants completed dropped inProgress reached drop prog mature dur noDur",
+		"journeyMapAcc":  "p sp cells journey",
+		"mapCell":        "customers events sentN sentSum sentCustomers stamp",
+		"trendsAcc":      "p per sp granularity b points revenue",
+		"repeatAcc":      "p per current purchase light all bySeg byTP cohorts fit",
+		"repeatTally":    "purchasers orders repeaters returning revenue days money",
+		"MoneySums":      "r r2 o o2 ro invalid",
+		"cohortAcc":      "p bounds size again",
+		"bgnbdAcc":       "p toDay customers revenue orders",
+		"bgnbdCustomer":  "x tx T seg tp",
+		"attributionAcc": "p per purchase conversions nullPaths revenue credits markov serial lastSeen path times weights",
+		"touchCredit":    "conv rev reached",
+		"markovCounts":   "start conv null convRev side dense sparse",
+		"exactSum":       "partials",
+	}
+	for _, v := range []any{Acc{}, periodAcc{}, slotAcc{}, funnelAcc{}, funnelCounts{}, journeyMapAcc{}, mapCell{}, trendsAcc{},
+		repeatAcc{}, repeatTally{}, MoneySums{}, cohortAcc{}, bgnbdAcc{}, bgnbdCustomer{}, attributionAcc{}, touchCredit{},
+		markovCounts{}, exactSum{}} {
+		typ := reflect.TypeOf(v)
+		var names []string
+		for i := range typ.NumField() {
+			names = append(names, typ.Field(i).Name)
+		}
+		if got := strings.Join(names, " "); got != known[typ.Name()] {
+			t.Errorf("%s has fields %q, the codec knows %q: carry the new state in codec.go (and bump accMagic), then list it here",
+				typ.Name(), got, known[typ.Name()])
+		}
 	}
 }

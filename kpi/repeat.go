@@ -18,6 +18,9 @@ type repeatTally struct {
 	// days are the days from first to second order of customers whose second order is in the
 	// period; sorted only when the result is made.
 	days []float64
+	// money holds each purchaser's revenue and orders in the period, for the intervals and tests
+	// of revenue and average order value (kept for the whole period only, not per group).
+	money MoneySums
 }
 
 func (t *repeatTally) merge(o *repeatTally) {
@@ -27,6 +30,7 @@ func (t *repeatTally) merge(o *repeatTally) {
 	t.returning += o.returning
 	t.revenue.merge(&o.revenue)
 	t.days = append(t.days, o.days...)
+	t.money.Merge(&o.money)
 }
 
 // repeatAcc accumulates the repeat-purchase KPIs of one period; for the report period (current)
@@ -36,6 +40,9 @@ type repeatAcc struct {
 	per      Period
 	current  bool
 	purchase int8
+	// light accumulators keep the whole period's tally only (no groups, no durations): they feed
+	// the headline KPIs of the recent periods and of run --by.
+	light bool
 
 	all   repeatTally
 	bySeg map[uint32]*repeatTally
@@ -46,17 +53,21 @@ type repeatAcc struct {
 	fit     *bgnbdAcc
 }
 
-func newRepeatAcc(p *Params, per Period, current bool) *repeatAcc {
+func newRepeatAcc(p *Params, per Period, current, light bool) *repeatAcc {
 	r := &repeatAcc{
-		p: p, per: per, current: current, purchase: int8(p.PurchaseStage()),
+		p: p, per: per, current: current && !light, light: light, purchase: int8(p.PurchaseStage()),
 		bySeg: map[uint32]*repeatTally{}, byTP: map[uint32]*repeatTally{},
 	}
-	if current {
+	if r.current {
 		r.cohorts = newCohortAcc(p)
 		r.fit = newBGNBDAcc(p)
 	}
 	return r
 }
+
+// historyComplete reports whether the data reach back repeat.history before per's start, so that
+// a purchaser's earlier order within the history is seen.
+func historyComplete(p *Params, per Period) bool { return p.DataStart <= per.From-p.History }
 
 // customerSegment is the segment of the customer's latest event with a segment before end, or 0.
 // Only events that may give attributes count (Params.attribute).
@@ -96,8 +107,10 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 	if len(orders) == 0 {
 		return
 	}
-	seg := r.customerSegment(j, r.per.To)
-	tp := r.firstTouchpoint(j, r.per.To)
+	var seg, tp uint32
+	if !r.light {
+		seg, tp = r.customerSegment(j, r.per.To), r.firstTouchpoint(j, r.per.To)
+	}
 	if r.current {
 		r.cohorts.add(orders)
 		r.fit.add(orders, seg, tp)
@@ -128,7 +141,18 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 	if second {
 		days = float64(orders[1].t-orders[0].t) / float64(Day)
 	}
-	for _, t := range []*repeatTally{&r.all, repeatGroup(r.bySeg, seg), repeatGroup(r.byTP, tp)} {
+	var revenue float64
+	for _, o := range orders {
+		if r.per.Contains(o.t) && !math.IsNaN(o.rev) {
+			revenue += o.rev
+		}
+	}
+	r.all.money.Add(revenue, c.orders)
+	tallies := []*repeatTally{&r.all, repeatGroup(r.bySeg, seg), repeatGroup(r.byTP, tp)}
+	if r.light {
+		tallies, second = tallies[:1], false
+	}
+	for _, t := range tallies {
 		t.purchasers += c.purchasers
 		t.orders += c.orders
 		t.repeaters += c.repeaters
@@ -183,6 +207,7 @@ func (r *repeatAcc) result(d *Dicts) RepeatResult {
 		BySegment:              repeatGroups(r.bySeg, d.SegmentName, r.p.Top),
 		ByFirstTouchpoint:      repeatGroups(r.byTP, d.TouchpointName, r.p.Top),
 		CohortUnit:             "month",
+		HistoryComplete:        historyComplete(r.p, r.per),
 	}
 	if r.p.Cohort == "week" {
 		res.CohortUnit = "week"

@@ -8,6 +8,7 @@ import (
 // buckets cut a period into consecutive days or weeks of the report time zone.
 type buckets struct {
 	starts []int64 // start of each bucket; the first may fall before the period's start
+	ends   []int64 // end of each bucket (the next one's start); the last may fall after the period's end
 	labels []string
 }
 
@@ -42,6 +43,7 @@ func calendarBuckets(first time.Time, to int64, days int) buckets {
 	var b buckets
 	for d := first; d.UnixMicro() < to || len(b.starts) == 0; d = d.AddDate(0, 0, days) {
 		b.starts = append(b.starts, d.UnixMicro())
+		b.ends = append(b.ends, d.AddDate(0, 0, days).UnixMicro())
 		b.labels = append(b.labels, d.Format(time.DateOnly))
 	}
 	return b
@@ -50,8 +52,11 @@ func calendarBuckets(first time.Time, to int64, days int) buckets {
 // maxDailyTrendDays is the longest period whose trends are daily; longer ones are weekly.
 const maxDailyTrendDays = 90
 
-// trendsAcc accumulates daily (or weekly) entrants and conversions of one period.
+// trendsAcc accumulates daily (or weekly, when the report period is longer than 90 days) entrants
+// and conversions of one period.
 type trendsAcc struct {
+	p           *Params
+	per         Period
 	sp          *stagePlan
 	granularity string
 	b           buckets
@@ -66,8 +71,10 @@ const moneyScale = 1e6
 func toMicroUnits(v float64) int64 { return int64(math.Round(v * moneyScale)) }
 
 func newTrendsAcc(p *Params, per Period) *trendsAcc {
-	t := &trendsAcc{sp: newStagePlan(p), granularity: "day", b: dayBuckets(p, per)}
-	if len(t.b.starts) > maxDailyTrendDays {
+	// Every period is cut like the report period, so that the previous period's days (weeks) lie
+	// beside the report's.
+	t := &trendsAcc{p: p, per: per, sp: newStagePlan(p), granularity: "day", b: dayBuckets(p, per)}
+	if len(dayBuckets(p, p.Current).starts) > maxDailyTrendDays {
 		t.granularity, t.b = "week", weekBuckets(p, per)
 	}
 	t.points = make([]TrendPoint, len(t.b.starts))
@@ -84,6 +91,9 @@ func (t *trendsAcc) add(j *Journey, o *outcome) {
 		pt.Entrants++
 		if o.reached(t.sp.purchase) {
 			pt.Purchases++
+		}
+		if t.sp.matured(o, t.sp.purchase) {
+			pt.MatureEntrants++
 		}
 	}
 	for i := o.lo; i < o.hi; i++ {
@@ -104,14 +114,20 @@ func (t *trendsAcc) merge(o *trendsAcc) {
 		t.points[i].Entrants += o.points[i].Entrants
 		t.points[i].Purchases += o.points[i].Purchases
 		t.points[i].Orders += o.points[i].Orders
+		t.points[i].MatureEntrants += o.points[i].MatureEntrants
 		t.revenue[i] += o.revenue[i]
 	}
 }
 
 func (t *trendsAcc) result() TrendsResult {
 	points := append([]TrendPoint(nil), t.points...)
+	// The data cover whole days up to the end of the day of the latest event.
+	dataDays := t.p.DayStart(t.p.DataEnd).AddDate(0, 0, 1).UnixMicro()
 	for i := range points {
-		points[i].Revenue = float64(t.revenue[i]) / moneyScale
+		pt := &points[i]
+		pt.Revenue = float64(t.revenue[i]) / moneyScale
+		pt.Immature = pt.Entrants > 0 && !matureEnough(pt.MatureEntrants, pt.Entrants, t.p.MinMature)
+		pt.Partial = t.b.starts[i] < t.per.From || t.b.ends[i] > t.per.To || t.b.ends[i] > dataDays
 	}
 	return TrendsResult{Granularity: t.granularity, Points: points}
 }

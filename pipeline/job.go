@@ -8,6 +8,7 @@ import (
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/pipeline/shard"
 	"github.com/journeykpi/journeykpi/pipeline/source"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
@@ -31,7 +32,7 @@ type Job struct {
 	Version string
 	// Shard, when set, makes the run fold only the customers of one shard and write their
 	// accumulators (a shard state) instead of a report; Merge makes the report of every shard's.
-	Shard *Shard
+	Shard *shard.Shard
 	// CheckFreshness asks the source, before reading, whether its data reach the period's last
 	// day, and acts by source.bigquery.freshness (a scheduled report).
 	CheckFreshness bool
@@ -40,6 +41,9 @@ type Job struct {
 	// Timings adds the step timings to the workbook's About sheet; they make the bytes differ
 	// between runs.
 	Timings bool
+	// By (week, month, quarter) adds the headline KPIs of each such period of the window (run
+	// --by): the Periods sheet and the JSON periods[]. Empty for none.
+	By string
 }
 
 // Outcome is what a run did.

@@ -80,7 +80,7 @@ func aboutReport(job *Job, in *readOutput, o *Outcome, t *stepTimer) (reports.Ab
 			{"config", cfg.Origin},
 			{"config hash", o.ConfigHash},
 			{"window", job.Window.String()},
-			{"previous window", job.Window.Previous().String()},
+			{"previous window", job.Window.Comparison().String()},
 			{"read from", in.start.In(loc).Format(time.RFC3339)},
 			{"read to (exclusive)", in.end.In(loc).Format(time.RFC3339)},
 			{"data end", o.Result.Report.DataEnd},

@@ -20,23 +20,28 @@ import (
 	"github.com/journeykpi/journeykpi/reports"
 )
 
-// ReadRange is what a report over w needs read: from the previous period's start less the
-// repeat history (returning customers) and the attribution look-back, through the day after w
+// ReadRange is what a report over w needs read: from the start of the earliest period it computes
+// (the period compared with, the recent periods of the sparklines, the year-ago period unless
+// comparison.year_ago is off) less the longest of the repeat history (returning customers), the
+// attribution look-back and the conversion window (the mature cohort), through the day after w
 // plus the funnel horizon (conversions are observed after `to`, SPEC §3).
 func ReadRange(cfg *config.Config, w window.Window) (start, end time.Time) {
-	back := max(cfg.Repeat.History.D(), cfg.Attribution.Lookback.D())
-	start = w.Previous().From.Add(-back)
+	back := max(cfg.Repeat.History.D(), cfg.Attribution.Lookback.D(), cfg.Funnel.Window.D())
+	start = comparisonOf(cfg, w, "").earliest(w).Add(-back)
 	end = w.End().Add(cfg.Horizon())
 	return start, end
 }
 
-// FullFrom is where the events of every kind that a report over w needs begin: the previous
-// period's start less the attribution look-back. Before it, returning-customer rates, cohorts and
-// the purchase model need only orders, so with source.history: orders nothing else is read
+// FullFrom is where the events of every kind that a report over w needs begin: the start of the
+// earliest period it computes a funnel for (the period compared with, the recent periods, the
+// year-ago period) less the longer of the attribution look-back and the conversion window (a
+// mature cohort's entrants start that much earlier). Before it, returning-customer rates, cohorts
+// and the purchase model need only orders, so with source.history: orders nothing else is read
 // there (the split read). It is never before ReadRange's start.
 func FullFrom(cfg *config.Config, w window.Window) time.Time {
 	start, _ := ReadRange(cfg, w)
-	full := w.Previous().From.Add(-cfg.Attribution.Lookback.D())
+	back := max(cfg.Attribution.Lookback.D(), cfg.Funnel.Window.D())
+	full := comparisonOf(cfg, w, "").earliest(w).Add(-back)
 	if full.Before(start) {
 		return start
 	}
@@ -89,8 +94,10 @@ type readOutput struct {
 	// For a shard that read only its customers, it is the source's latest event of the range,
 	// and rowsEnd the latest the shard read.
 	dataEnd, rowsEnd int64
-	quality          kpi.DataQuality
-	spend            []kpi.SpendRow
+	// dataStart is the start of the day of the earliest event read (micros).
+	dataStart int64
+	quality   kpi.DataQuality
+	spend     []kpi.SpendRow
 	// source describes the source; lastRead is what its read did, when it can say.
 	source, lastRead string
 	// cover is how far the events read cover the range and the period; warnings say so.
@@ -154,7 +161,8 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		g.Close()
 		return nil, err
 	}
-	in := &readOutput{start: start, end: end, full: full, groups: g, dicts: m.Dicts(), dataEnd: m.DataEnd(), rowsEnd: m.DataEnd(), quality: quality,
+	in := &readOutput{start: start, end: end, full: full, groups: g, dicts: m.Dicts(), dataEnd: m.DataEnd(), rowsEnd: m.DataEnd(),
+		dataStart: dayStart(m.Coverage().First, cfg.Location()), quality: quality,
 		// Described after the read: a source then says what it read (a files source, the files
 		// it opened and pruned) without looking for its input again.
 		source: source.Describe(src), cover: m.Coverage(), shardRead: applied.Shard != nil}
@@ -175,7 +183,7 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 	in.warnings = append(in.warnings, job.freshness...)
 	if job.Shard == nil {
 		// A shard's coverage is judged by the merge, over every shard's.
-		ws, err := checkCoverage(job.Window, rng, in.cover, quality, in.source, cfg.Location())
+		ws, err := checkCoverage(cfg, job.Window, comparisonOf(cfg, job.Window, job.By), in.cover, quality, in.source)
 		if err != nil {
 			g.Close()
 			return nil, err
@@ -214,7 +222,7 @@ func readSpend(ctx context.Context, job *Job, start, end time.Time, q *kpi.DataQ
 
 // compute folds the grouped journeys into the KPIs of job's window (steps group and kpi).
 func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*kpi.Result, error) {
-	p, err := in.params(job)
+	p, cmp, err := in.params(job)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +232,7 @@ func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*
 		return nil, err
 	}
 	timer.done("group", "customers", st.Customers, "duplicates", st.Duplicates)
-	res := result(job, in, acc, st, dicts)
+	res := result(job, in, cmp, acc, st, dicts)
 	timer.done("kpi")
 	return res, nil
 }
@@ -237,18 +245,19 @@ func workers(cfg *config.Config) int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// params are the engine's parameters for what in read.
-func (in *readOutput) params(job *Job) (*kpi.Params, error) {
-	p := params(&job.Config, job.Window, in.dataEnd)
+// params are the engine's parameters for what in read, and the periods job's report compares.
+func (in *readOutput) params(job *Job) (*kpi.Params, comparison, error) {
+	cmp := comparisonOf(&job.Config, job.Window, job.By)
+	p := params(&job.Config, job.Window, cmp, in.dataStart, in.dataEnd)
 	p.FullFrom = in.full.UnixMicro()
 	if err := p.Validate(); err != nil {
-		return nil, err
+		return nil, cmp, err
 	}
-	return p, nil
+	return p, cmp, nil
 }
 
 // result is the Result of what was folded into acc, with the counts of the read and the fold.
-func result(job *Job, in *readOutput, acc *kpi.Acc, st group.Stats, dicts *kpi.Dicts) *kpi.Result {
+func result(job *Job, in *readOutput, cmp comparison, acc *kpi.Acc, st group.Stats, dicts *kpi.Dicts) *kpi.Result {
 	cfg := &job.Config
 	quality := in.quality
 	quality.Duplicates = st.Duplicates
@@ -257,8 +266,12 @@ func result(job *Job, in *readOutput, acc *kpi.Acc, st group.Stats, dicts *kpi.D
 	w := job.Window
 	info := kpi.ReportInfo{
 		Name: cfg.Report.Name, From: w.FromDay(), To: w.ToDay(), Timezone: cfg.Report.Timezone,
-		PreviousFrom: w.Previous().FromDay(), PreviousTo: w.Previous().ToDay(),
+		PreviousFrom: cmp.previous.FromDay(), PreviousTo: cmp.previous.ToDay(),
+		YearAgo: cmp.yearAgoStatus(cfg, in.dataStart), By: job.By,
 		Currency: cfg.Report.Currency, DataEnd: time.UnixMicro(in.dataEnd).In(cfg.Location()).Format(time.RFC3339),
+	}
+	if cmp.yearAgo != nil {
+		info.YearAgoFrom, info.YearAgoTo = cmp.yearAgo.FromDay(), cmp.yearAgo.ToDay()
 	}
 	res := acc.Result(dicts, kpi.Inputs{Report: info, Quality: quality, Spend: in.spend})
 	res.Warnings = append(res.Warnings, in.warnings...)
@@ -268,15 +281,19 @@ func result(job *Job, in *readOutput, acc *kpi.Acc, st group.Stats, dicts *kpi.D
 	return res
 }
 
-// params builds the engine's parameters for window w.
-func params(cfg *config.Config, w window.Window, dataEnd int64) *kpi.Params {
-	prev := w.Previous()
+// params builds the engine's parameters for window w, compared as cmp says, with the data
+// starting on the day of dataStart and ending at dataEnd.
+func params(cfg *config.Config, w window.Window, cmp comparison, dataStart, dataEnd int64) *kpi.Params {
+	prev := period(cmp.previous)
+	prev.PreviousOf = w.FromDay()
 	p := &kpi.Params{
-		Window:  cfg.Funnel.Window.D().Microseconds(),
-		Current: kpi.Period{From: w.From.UnixMicro(), To: w.End().UnixMicro(), FromDay: w.FromDay(), ToDay: w.ToDay()},
-		Previous: kpi.Period{From: prev.From.UnixMicro(), To: prev.End().UnixMicro(), FromDay: prev.FromDay(), ToDay: prev.ToDay(),
-			PreviousOf: w.FromDay()},
+		Window:       cfg.Funnel.Window.D().Microseconds(),
+		Current:      period(w),
+		Previous:     prev,
+		DataStart:    dataStart,
 		DataEnd:      dataEnd,
+		MinChange:    cfg.Comparison.MinChange,
+		MinMature:    cfg.Comparison.MinMature,
 		Location:     cfg.Location(),
 		Breakdowns:   cfg.Funnel.Breakdowns,
 		Top:          cfg.Funnel.Top,
@@ -292,11 +309,29 @@ func params(cfg *config.Config, w window.Window, dataEnd int64) *kpi.Params {
 		Actions:      cfg.Allocation.Actions,
 		Currency:     cfg.Report.Currency,
 	}
+	if cmp.yearAgoStatus(cfg, dataStart) == "compared" {
+		ya := period(*cmp.yearAgo)
+		p.YearAgo = &ya
+	}
+	for _, r := range cmp.recent {
+		p.Recent = append(p.Recent, period(r))
+	}
+	for _, piece := range cmp.pieces {
+		per := period(piece.Window)
+		per.Partial = piece.Partial
+		p.Periods = append(p.Periods, per)
+	}
 	for _, s := range cfg.Stages {
 		p.Stages = append(p.Stages, kpi.StageDef{Name: s.Name, Optional: s.Optional, Within: s.Within.D().Microseconds(),
 			Purchase: s.Purchase, Repeat: s.RepeatPurchase})
 	}
 	return p
+}
+
+// dayStart is the start of the report-time-zone day holding t (micros).
+func dayStart(t int64, loc *time.Location) int64 {
+	d := time.UnixMicro(t).In(loc)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).UnixMicro()
 }
 
 // stepTimer records the duration of each step.

@@ -18,6 +18,7 @@ import (
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/bqfake"
 	"github.com/journeykpi/journeykpi/pipeline/group"
+	"github.com/journeykpi/journeykpi/pipeline/shard"
 	"github.com/journeykpi/journeykpi/pipeline/source/bigquery"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
@@ -164,7 +165,7 @@ func TestBigQueryShardsMergeToTheSameReport(t *testing.T) {
 	want, _ := os.ReadFile(one.Files[1])
 	dir := t.TempDir()
 	for i := range 3 {
-		s := Shard{Index: i, Count: 3}
+		s := shard.Shard{Index: i, Count: 3}
 		if _, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: dir, Shard: &s}); err != nil {
 			t.Fatalf("shard %s: %v", s, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/journeykpi/journeykpi"
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/fault"
+	"github.com/journeykpi/journeykpi/pipeline/shard"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
@@ -29,18 +30,28 @@ func TestShardsMergeToTheSameBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, by := range []string{"", "week"} {
+		testShards(t, cfg, w, by)
+	}
+}
+
+func testShards(t *testing.T, cfg config.Config, w window.Window, by string) {
 	one := t.TempDir()
-	o, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: one, FS: journeykpi.Sample(), Version: "test"})
+	o, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: one, FS: journeykpi.Sample(), Version: "test", By: by})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := readAll(t, o.Files)
-	for _, n := range []int{1, 3, 8} {
+	ns := []int{1, 3, 8}
+	if by != "" {
+		ns = []int{3}
+	}
+	for _, n := range ns {
 		shards, out := t.TempDir(), t.TempDir()
 		c := cfg
 		for i := range n {
-			s := Shard{Index: i, Count: n}
-			so, err := Run(context.Background(), Job{Config: c, Window: w, Out: shards, FS: journeykpi.Sample(), Version: "test", Shard: &s})
+			s := shard.Shard{Index: i, Count: n}
+			so, err := Run(context.Background(), Job{Config: c, Window: w, Out: shards, FS: journeykpi.Sample(), Version: "test", Shard: &s, By: by})
 			if err != nil {
 				t.Fatalf("shard %s: %v", s, err)
 			}
@@ -58,7 +69,7 @@ func TestShardsMergeToTheSameBytes(t *testing.T) {
 		got := readAll(t, outs[0].Files)
 		for i := range want {
 			if !bytes.Equal(got[i], want[i]) {
-				t.Errorf("%d shards: %s differs from one run's", n, filepath.Base(outs[0].Files[i]))
+				t.Errorf("%d shards (by %q): %s differs from one run's", n, by, filepath.Base(outs[0].Files[i]))
 			}
 		}
 	}
@@ -75,7 +86,7 @@ func TestMergeRefusesIncompleteOrForeignShards(t *testing.T) {
 	dir := t.TempDir()
 	var paths []string
 	for i := range 3 {
-		s := Shard{Index: i, Count: 3}
+		s := shard.Shard{Index: i, Count: 3}
 		o, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: dir, FS: journeykpi.Sample(), Shard: &s})
 		if err != nil {
 			t.Fatal(err)
@@ -111,10 +122,10 @@ func TestMergeRefusesIncompleteOrForeignShards(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ParseShard("3/3"); err == nil {
+	if _, err := shard.Parse("3/3"); err == nil {
 		t.Error("shard 3/3 accepted")
 	}
-	if s, err := ParseShard("2/5"); err != nil || s != (Shard{2, 5}) {
+	if s, err := shard.Parse("2/5"); err != nil || s != (shard.Shard{Index: 2, Count: 5}) {
 		t.Errorf("2/5 = %v, %v", s, err)
 	}
 }

@@ -38,6 +38,8 @@ const (
 	sheetRepeat      = "Repeat purchase & cohorts"
 	sheetResources   = "Resources"
 	sheetTrends      = "Trends"
+	sheetPeriods     = "Periods"
+	sheetFunnelData  = "Funnel data"
 	sheetQuality     = "Data quality"
 	sheetAbout       = "About"
 )
@@ -82,18 +84,25 @@ func workbookBytes(r *kpi.Result, about About) ([]byte, error) {
 	f := excelize.NewFile()
 	defer func() { _ = f.Close() }()
 	st := newStyles(f, r.Report.Currency)
+	// The Summary draws from the Funnel and Periods sheets, so they are laid out first.
+	funnel, chart := funnelSheet(r)
+	periods, spark := periodsSheet(r)
 	sheets := []*sheet{
-		summarySheet(r, about.Actions),
-		funnelSheet(r),
+		summarySheet(r, about.Actions, summaryRefs{spark: spark, funnel: chart}),
+		funnel,
 		journeyMapSheet(r),
 		attributionSheet(r),
 		repeatSheet(r),
 		resourcesSheet(r),
 		trendsSheet(r),
+		periods,
+		funnelDataSheet(r),
 		qualitySheet(r),
 		aboutSheet(r, about),
 	}
 	for i, s := range sheets {
+		s.report = r.Report.Name
+		s.period = r.Report.From + " to " + r.Report.To
 		if err := s.write(f, st, i == 0); err != nil {
 			return nil, fmt.Errorf("sheet %s: %w", s.name, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/pipeline"
 	"github.com/journeykpi/journeykpi/pipeline/schedule"
+	"github.com/journeykpi/journeykpi/pipeline/shard"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
@@ -22,6 +23,10 @@ Takes the output lock that backfill and schedule take (waiting up to --wait, the
 its holder) and records the run in the ledger. A period without events is exit 3; one the data
 cover in part is written with a warning (status incomplete).
 
+With --by week|month|quarter the workbook's Periods sheet and the JSON periods[] hold the headline
+KPIs of every such period of the range, each computed with the same rules (periods cut by the
+range's ends are marked partial): one file for a long range instead of one per period.
+
 With --shard i/N the run folds only the customers of shard i of N (0 ≤ i < N ≤ 256) and writes
 their accumulators to <out>/<name>_<from>_<to>.shard-i-of-N instead of a report; 'journeykpi
 merge' makes the report of all N, byte for byte the report one run would write. A shard takes
@@ -29,23 +34,29 @@ no lock and records nothing in the ledger: the N shards of a report run at once.
 `
 
 func cmdRun(ctx context.Context, args []string, e console) error {
-	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR] [--wait D] [--shard i/N]")
+	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR] [--wait D] [--by week|month|quarter] [--shard i/N]")
 	cfgPath := f.String("config", "", "config `file` (default: $JOURNEYKPI_CONFIG, /etc/journeykpi/config.yaml, else the built-in example)")
 	wf := addWindowFlags(f, "report")
 	out := f.String("out", "", "output `directory` (default: report.out)")
 	wait := f.Duration("wait", 0, "how long to wait while another journeykpi holds this output's lock, e.g. 10m (0: exit 4 at once)")
 	timings := f.Bool("timings", false, "add step timings to the About sheet (the file then differs between runs)")
+	by := f.String("by", "", "add the headline KPIs of every `period` (week, month or quarter) of the range: the Periods sheet")
 	shardFlag := f.String("shard", "", "fold only the customers of shard `i/N` and write their state for 'merge'")
 	if help, err := parseArgs(f, args, e.stdout, runHelp); help || err != nil {
 		return err
 	}
-	var shard *pipeline.Shard
+	switch *by {
+	case "", window.ByWeek, window.ByMonth, window.ByQuarter:
+	default:
+		return usageErr("--by: %q is not a period (week | month | quarter)", *by)
+	}
+	var sh *shard.Shard
 	if *shardFlag != "" {
-		s, err := pipeline.ParseShard(*shardFlag)
+		s, err := shard.Parse(*shardFlag)
 		if err != nil {
 			return usageErr("--shard: %v", err)
 		}
-		shard = &s
+		sh = &s
 	}
 	cfg, fsys, err := loadConfig(*cfgPath, e)
 	if err != nil {
@@ -55,9 +66,9 @@ func cmdRun(ctx context.Context, args []string, e console) error {
 	if err != nil {
 		return err
 	}
-	if shard != nil {
+	if sh != nil {
 		return runShard(ctx, pipeline.Job{Config: cfg, Window: win, Out: *out, FS: fsys, Version: version, Timings: *timings,
-			Progress: progressWriter(e), Shard: shard}, e)
+			Progress: progressWriter(e), Shard: sh, By: *by}, e)
 	}
 	// The same output lock as backfill and schedule: a run and a backfill of one period never
 	// write it at once, and the ledger records which of them wrote the files on disk.
@@ -70,7 +81,7 @@ func cmdRun(ctx context.Context, args []string, e console) error {
 	run := func(ctx context.Context, w window.Window, log *slog.Logger) (schedule.Result, error) {
 		return runReport(ctx, pipeline.Job{
 			Config: cfg, Window: w, Out: st.out, FS: fsys, Logger: log, Version: version, Timings: *timings,
-			Progress: progressWriter(e),
+			Progress: progressWriter(e), By: *by,
 		})
 	}
 	single := &schedule.Single{Report: cfg.Report.Name, ConfigHash: pipeline.ConfigHash(&cfg), Ledger: st.ledger, Run: run,

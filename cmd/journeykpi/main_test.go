@@ -42,6 +42,7 @@ func TestUsageErrorsExitTwoAndNameTheFlag(t *testing.T) {
 		{[]string{"run", "--from", "2026-02-01", "--to", "2026-01-01"}, "after"},
 		{[]string{"run", "extra"}, `unexpected argument "extra"`},
 		{[]string{"run", "--config", "/nonexistent/c.yaml"}, "/nonexistent/c.yaml"},
+		{[]string{"run", "--by", "year"}, `--by: "year" is not a period`},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

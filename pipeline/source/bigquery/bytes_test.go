@@ -168,33 +168,36 @@ func TestReportBytes(t *testing.T) {
 		t.Errorf("wire bytes per row: before %.1f, after %.1f uncompressed, %.1f with LZ4; want each smaller", before, afterRaw, afterLZ4)
 	}
 
-	cfg := config.Default()
-	w, _ := window.Parse("2026-04-01", "2026-04-30", time.UTC)
-	start, end := pipeline.ReadRange(&cfg, w)
-	full := pipeline.FullFrom(&cfg, w)
-	readDays, fullDays := end.Sub(start).Hours()/24, end.Sub(full).Hours()/24
-	oldDays := readDays - fullDays
-	const rawPerEvent = 650.0 // the raw export's billed bytes per event the preset reads: an estimate
-	const tib = 1 << 40
 	var tbl strings.Builder
 	fmt.Fprintf(&tbl, "sample: %d events, purchase share %.4f; compact row %.1f B billed (purchase rows %.1f B)\n", len(evs), p, perEvent, purchaseRow)
 	fmt.Fprintf(&tbl, "wire per row: before %.1f B (string ids, no LZ4); after %.1f B uncompressed, %.1f B LZ4\n", before, afterRaw, afterLZ4)
-	fmt.Fprintf(&tbl, "monthly report: read range %.0f days, full part %.0f days, orders only %.0f days\n", readDays, fullDays, oldDays)
-	// With user_id stitching the read scans customer_id (stream_id:user_pseudo_id, about 32
-	// characters) instead of the 8-byte key.
-	const stitch = 2 + 32 - 8
-	fmt.Fprintf(&tbl, "| events/month | before: scanned | before: transferred | after: scanned (no pruning bound) | after, with user_id stitching | after: transferred | sync per night |\n")
-	for _, m := range []float64{1e6, 30e6, 1e9} {
-		day := m / 30.4
-		bScan := rawPerEvent * day * readDays
-		bWire := before * day * readDays
-		aScan := math.Max(10e6, perEvent*day*fullDays+purchaseRow*p*day*oldDays)
-		aBound := perEvent * day * readDays
-		aWire := afterLZ4 * (day*fullDays + p*day*oldDays)
-		sync := rawPerEvent * day * float64(cfg.Source.BigQuery.Sync.Days+2)
-		aStitch := math.Max(10e6, (perEvent+stitch)*day*fullDays+(purchaseRow+stitch)*p*day*oldDays)
-		fmt.Fprintf(&tbl, "| %s | %s ($%.2f) | %s | %s ($%.2f; %s) | %s ($%.2f) | %s | %s ($%.3f) |\n", count(m), size(bScan), bScan/tib*6.25, size(bWire),
-			size(aScan), aScan/tib*6.25, size(aBound), size(aStitch), aStitch/tib*6.25, size(aWire), size(sync), sync/tib*6.25)
+	for _, yearAgo := range []string{config.Default().Comparison.YearAgo, config.YearAgoOff} {
+		cfg := config.Default()
+		cfg.Comparison.YearAgo = yearAgo
+		w, _ := window.Parse("2026-04-01", "2026-04-30", time.UTC)
+		start, end := pipeline.ReadRange(&cfg, w)
+		full := pipeline.FullFrom(&cfg, w)
+		readDays, fullDays := end.Sub(start).Hours()/24, end.Sub(full).Hours()/24
+		oldDays := readDays - fullDays
+		const rawPerEvent = 650.0 // the raw export's billed bytes per event the preset reads: an estimate
+		const tib = 1 << 40
+		// With user_id stitching the read scans customer_id (stream_id:user_pseudo_id, about 32
+		// characters) instead of the 8-byte key.
+		const stitch = 2 + 32 - 8
+		fmt.Fprintf(&tbl, "\ncomparison.year_ago %s: read range %.0f days, full part %.0f days, orders only %.0f days\n", yearAgo, readDays, fullDays, oldDays)
+		fmt.Fprintf(&tbl, "| events/month | before: scanned | before: transferred | after: scanned (no pruning bound) | after, with user_id stitching | after: transferred | sync per night |\n")
+		for _, m := range []float64{1e6, 30e6, 1e9} {
+			day := m / 30.4
+			bScan := rawPerEvent * day * readDays
+			bWire := before * day * readDays
+			aScan := math.Max(10e6, perEvent*day*fullDays+purchaseRow*p*day*oldDays)
+			aBound := perEvent * day * readDays
+			aWire := afterLZ4 * (day*fullDays + p*day*oldDays)
+			sync := rawPerEvent * day * float64(cfg.Source.BigQuery.Sync.Days+2)
+			aStitch := math.Max(10e6, (perEvent+stitch)*day*fullDays+(purchaseRow+stitch)*p*day*oldDays)
+			fmt.Fprintf(&tbl, "| %s | %s ($%.2f) | %s | %s ($%.2f; %s) | %s ($%.2f) | %s | %s ($%.3f) |\n", count(m), size(bScan), bScan/tib*6.25, size(bWire),
+				size(aScan), aScan/tib*6.25, size(aBound), size(aStitch), aStitch/tib*6.25, size(aWire), size(sync), sync/tib*6.25)
+		}
 	}
 	t.Log("\n" + tbl.String())
 }
