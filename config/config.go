@@ -54,7 +54,11 @@ type Source struct {
 	// TimeZone is the zone of event_time values that carry none (CSV datetimes without offset).
 	// Empty means the report time zone.
 	TimeZone string `yaml:"timezone"`
-	Spend    *Spend `yaml:"spend"`
+	// History is what is read before the look-back of the periods the report compares (the split
+	// read): "orders", only the purchase-stage events, which is all that returning-customer rates,
+	// cohorts and the purchase model need; "all", every event.
+	History string `yaml:"history"`
+	Spend   *Spend `yaml:"spend"`
 }
 
 // Files is a files source: Parquet, CSV or NDJSON files or globs.
@@ -216,8 +220,9 @@ func Default() Config {
 		Source: Source{
 			Kind:     "files",
 			Files:    Files{Format: "auto"},
-			BigQuery: BigQuery{MaxBytesBilled: 10e9, Retry: DefaultRetry()},
+			BigQuery: DefaultBigQuery(),
 			Columns:  DefaultColumns(),
+			History:  "orders",
 		},
 		Stages: DefaultStages(),
 		Funnel: Funnel{
@@ -245,6 +250,13 @@ func DefaultColumns() Columns {
 		Touchpoint: "touchpoint", Campaign: "campaign", Segment: "segment", OrderID: "order_id",
 		Revenue: "revenue", Sentiment: "sentiment",
 	}
+}
+
+// DefaultBigQuery is the events source's BigQuery section: a 10 GB byte limit, the default
+// retries, jobs stopped after 6 hours, LZ4 reads, results kept a day, a 4-day sync.
+func DefaultBigQuery() BigQuery {
+	return BigQuery{MaxBytesBilled: 10e9, Retry: DefaultRetry(), JobTimeout: Duration(6 * time.Hour), Compression: "lz4",
+		Freshness: "warn", Destination: Destination{Expiration: Duration(24 * time.Hour)}, Sync: Sync{Days: 4}, GA4: DefaultGA4()}
 }
 
 // DefaultRetry is the retry policy of a BigQuery read: 5 attempts, backoff from 1 s to 30 s, all
@@ -356,6 +368,7 @@ func (c *Config) resolve() {
 			r.Deadline = def.BigQuery.Retry.Deadline
 		}
 		sp.BigQuery.resolveProject()
+		sp.BigQuery.fillDefaults(DefaultBigQuery())
 	}
 	c.Source.BigQuery.resolveProject()
 }

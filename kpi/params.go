@@ -66,6 +66,11 @@ type Params struct {
 	// DataEnd is the latest event time read (micros). A customer whose window is still open at
 	// DataEnd and who has not reached the next stage is in progress, not dropped.
 	DataEnd int64
+	// FullFrom is where every event counts (micros): before it only purchase-stage events are
+	// needed (the split read, source.history: orders), so a customer's segment and first
+	// touchpoint come from their orders and their events since FullFrom, whatever was read.
+	// Zero counts every event.
+	FullFrom int64
 	// Location is the report time zone: days, weeks and months are cut in it.
 	Location *time.Location
 
@@ -105,6 +110,12 @@ type Params struct {
 
 	// Currency is the ISO code money is reported in.
 	Currency string
+}
+
+// attribute reports whether event e may give its customer a segment or a first touchpoint: it is
+// an order's event or falls in the full part of the read (FullFrom).
+func (p *Params) attribute(e *Event, purchase int8) bool {
+	return e.Time >= p.FullFrom || e.Stage == purchase
 }
 
 // MatureCohort is the mature cohort of per: entrants of [from − W, to − W], whose windows have all

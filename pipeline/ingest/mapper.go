@@ -22,6 +22,9 @@ type Mapper struct {
 	srcLoc       *time.Location
 	start, end   int64
 	period       [2]int64 // the report period [from, to) within the range, for Coverage
+	full         int64    // before it only purchase-stage events are needed (Range.FullFrom)
+	ordersOnly   bool     // leave the others out (Range.OrdersOnly)
+	purchase     int8     // the purchase stage
 	sink         func([]Row) error
 
 	mu        sync.Mutex
@@ -48,6 +51,9 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 		start:        r.Start.UnixMicro(),
 		end:          r.End.UnixMicro(),
 		period:       [2]int64{r.PeriodStart.UnixMicro(), r.PeriodEnd.UnixMicro()},
+		full:         math.MinInt64,
+		ordersOnly:   r.OrdersOnly,
+		purchase:     kpi.NoStage,
 		sink:         sink,
 		dicts:        kpi.NewDicts(),
 		nameStage:    []int8{kpi.NoStage},
@@ -55,7 +61,13 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 		dataEnd:      math.MinInt64,
 		cover:        Coverage{First: math.MaxInt64, Last: math.MinInt64},
 	}
+	if !r.FullFrom.IsZero() {
+		n.full = r.FullFrom.UnixMicro()
+	}
 	for i, s := range cfg.Stages {
+		if s.Purchase {
+			n.purchase = int8(i)
+		}
 		if s.RepeatPurchase {
 			continue
 		}
@@ -246,8 +258,13 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 			ev.Segment = in.segs[i]
 		}
 		ev.Order, _ = in.order(i)
-		cover.First, cover.Last = min(cover.First, t), max(cover.Last, t)
-		if t < n.start || t >= n.end {
+		// Coverage counts the events the report needs, whichever history is read, so that its
+		// warnings do not depend on source.history.
+		needed := t >= n.full || ev.Stage == n.purchase
+		if needed {
+			cover.First, cover.Last = min(cover.First, t), max(cover.Last, t)
+		}
+		if t < n.start || t >= n.end || (!needed && n.ordersOnly) {
 			outside++
 			continue
 		}

@@ -30,7 +30,7 @@ func Open(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Logger)
 		}
 		return s, nil
 	case "bigquery":
-		return openBigQuery(ctx, cfg.Source.BigQuery, cfg.Source.Preset, c.EventTime, cols, logger(log).With("source", "events"))
+		return openBigQuery(ctx, bigQueryOptions(cfg), logger(log).With("source", "events"))
 	}
 	return nil, fault.Errorf(fault.Config, "source.kind: source kind %q is not available", cfg.Source.Kind)
 }
@@ -43,17 +43,75 @@ func logger(log *slog.Logger) *slog.Logger {
 	return log
 }
 
+// bigQueryOptions are the events source's BigQuery options the config describes.
+func bigQueryOptions(cfg *config.Config) bigquery.Options {
+	c := cfg.Source.Columns
+	o := bigquery.Options{Config: cfg.Source.BigQuery, Preset: cfg.Source.Preset, TimeColumn: c.EventTime, Names: c,
+		Columns:  []string{c.CustomerID, c.EventTime, c.EventName, c.Stage, c.Touchpoint, c.Campaign, c.Segment, c.OrderID, c.Revenue, c.Sentiment},
+		TimeZone: cfg.Source.TimeZone}
+	o.OrderColumn, o.OrderValues = orderColumn(cfg)
+	if o.TimeZone == "" {
+		o.TimeZone = cfg.Report.Timezone
+	}
+	return o
+}
+
+// OpenSync opens the events source for journeykpi sync: the BigQuery source itself, whose Sync
+// rebuilds days of its compact table. The config must have one (source.bigquery.sync.table).
+func OpenSync(ctx context.Context, cfg *config.Config, log *slog.Logger) (*bigquery.Source, error) {
+	if cfg.Source.Kind != "bigquery" || cfg.Source.BigQuery.Sync.Table == "" {
+		return nil, fault.Errorf(fault.Config, "source.bigquery.sync.table: sync keeps the compact touchpoint table of a BigQuery source; the config names none")
+	}
+	o := bigQueryOptions(cfg)
+	o.Logger = logger(log).With("source", "events")
+	return bigquery.Open(ctx, o)
+}
+
+// orderColumn is the source column telling an event's stage (event_name's, or the stage
+// column's with funnel.match: stage) and its values on purchase-stage events.
+func orderColumn(cfg *config.Config) (string, []string) {
+	for _, s := range cfg.Stages {
+		if !s.Purchase {
+			continue
+		}
+		if cfg.Funnel.Match == "stage" {
+			return cfg.Source.Columns.Stage, s.StageLabels()
+		}
+		return cfg.Source.Columns.EventName, s.Events
+	}
+	return "", nil
+}
+
 // openBigQuery opens a BigQuery source wrapped in its bounded retry policy, both logging to log.
-func openBigQuery(ctx context.Context, c config.BigQuery, preset, timeCol string, cols []string, log *slog.Logger) (Source, error) {
-	src, err := bigquery.Open(ctx, bigquery.Options{Config: c, Preset: preset, TimeColumn: timeCol, Columns: cols, Logger: log})
+func openBigQuery(ctx context.Context, o bigquery.Options, log *slog.Logger) (Source, error) {
+	o.Logger = log
+	src, err := bigquery.Open(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	p := RetryPolicyFromConfig(c.Retry)
+	p := RetryPolicyFromConfig(o.Config.Retry)
 	p.OnRetry = func(attempt int, pause time.Duration, err error) {
 		log.Warn("read failed, retrying", "attempt", attempt, "pause_seconds", pause.Seconds(), "error", err.Error())
 	}
-	return WithRetry(src, p), nil
+	return WithRetry(bqSource{src}, p), nil
+}
+
+// bqSource is a BigQuery source seen through this package's interfaces (the source packages do
+// not import it): Narrower in its terms.
+type bqSource struct{ *bigquery.Source }
+
+// Narrow narrows the BigQuery read (bigquery.Source.Narrow).
+func (b bqSource) Narrow(n Narrowing) (Source, Narrowing) {
+	bn := bigquery.Narrowing{FullFrom: n.FullFrom}
+	if n.Shard != nil {
+		bn.Shard = &[2]int{n.Shard.First, n.Shard.Last}
+	}
+	ns, applied := b.Source.Narrow(bn)
+	out := Narrowing{FullFrom: applied.FullFrom}
+	if applied.Shard != nil {
+		out.Shard = &Parts{First: applied.Shard[0], Last: applied.Shard[1]}
+	}
+	return bqSource{ns}, out
 }
 
 // OpenSpend opens the spend source the config describes, or returns nil when it has none. fsys
@@ -72,7 +130,8 @@ func OpenSpend(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Lo
 		return s, nil
 	case "bigquery":
 		cols := sp.Columns
-		return openBigQuery(ctx, sp.BigQuery, "", cols.Date, []string{cols.Date, cols.Touchpoint, cols.Cost}, logger(log).With("source", "spend"))
+		return openBigQuery(ctx, bigquery.Options{Config: sp.BigQuery, TimeColumn: cols.Date, Columns: []string{cols.Date, cols.Touchpoint, cols.Cost}},
+			logger(log).With("source", "spend"))
 	}
 	return nil, fault.Errorf(fault.Config, "source.spend.kind: spend source kind %q is not available", sp.Kind)
 }
