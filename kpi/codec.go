@@ -16,7 +16,7 @@ import (
 // by the same version of journeykpi.
 
 // accMagic starts every encoded accumulator; the digit is the version of the form.
-const accMagic = "jkacc2"
+const accMagic = "jkacc3"
 
 // AppendBinary appends a's state to b and returns the extended slice. a must not be in use.
 func (a *Acc) AppendBinary(b []byte) []byte {
@@ -361,7 +361,10 @@ func (e *encoder) journeyMap(m *journeyMapAcc) {
 			e.int(c.events)
 			e.int(c.sentN)
 			e.int(c.sentSum)
+			e.int(c.sentSq)
 			e.int(c.sentCustomers)
+			e.int(c.nextMature)
+			e.int(c.nextReached)
 		}
 	}
 }
@@ -377,7 +380,8 @@ func (d *decoder) journeyMap(m *journeyMapAcc) {
 		row := m.cells[tp]
 		for k := range row {
 			c := &row[k]
-			c.customers, c.events, c.sentN, c.sentSum, c.sentCustomers = d.int(), d.int(), d.int(), d.int(), d.int()
+			c.customers, c.events, c.sentN, c.sentSum, c.sentSq, c.sentCustomers = d.int(), d.int(), d.int(), d.int(), d.int(), d.int()
+			c.nextMature, c.nextReached = d.int(), d.int()
 		}
 	}
 }
@@ -482,6 +486,9 @@ func (e *encoder) repeat(r *repeatAcc) {
 		e.int(int64(c.T))
 		e.code(c.seg)
 		e.code(c.tp)
+		e.uint(uint64(b2i(c.acquired)))
+		e.float(c.revenue)
+		e.float(c.mean)
 	}
 	e.sum(&f.revenue)
 	e.int(f.orders)
@@ -505,6 +512,9 @@ func (d *decoder) repeat(r *repeatAcc) {
 		c := bgnbdCustomer{x: int32(d.int()), tx: int32(d.int()), T: int32(d.int())}
 		c.seg = d.segment()
 		c.tp = d.touchpoint()
+		c.acquired = d.uint() != 0
+		c.revenue = d.float()
+		c.mean = d.float()
 		f.customers = append(f.customers, c)
 	}
 	d.sum(&f.revenue)
