@@ -19,6 +19,8 @@ type Acc struct {
 	// resent counts purchase events repeating an order_id already seen for the customer: GA4
 	// exports sometimes resend them, and they count once (data_quality.duplicate_order_events).
 	resent int64
+	// series is the daily attributed revenue per touchpoint the response curves are fitted to.
+	series *seriesAcc
 }
 
 // slotKey names a slot: a period, or the mature cohort of entrants of a period.
@@ -90,7 +92,7 @@ func (pa *periodAcc) result(d *Dicts, in *Inputs) PeriodResult {
 // must not change while the Acc is in use.
 func NewAcc(p *Params) *Acc {
 	a := &Acc{p: p, cur: newPeriodAcc(p, p.Current, true), prev: newPeriodAcc(p, p.Previous, false), orders: newJourneyOrders(p),
-		keys: map[slotKey]int{}}
+		keys: map[slotKey]int{}, series: newSeriesAcc(p)}
 	if p.YearAgo != nil {
 		ya := newPeriodAcc(p, *p.YearAgo, false)
 		a.ya = &ya
@@ -158,6 +160,9 @@ func (a *Acc) Add(j *Journey) {
 			s.repeat.add(j, a.orders)
 		}
 	}
+	if a.series != nil {
+		a.series.add(j, a.orders)
+	}
 	a.resent += a.orders.resent
 }
 
@@ -173,6 +178,9 @@ func (a *Acc) Merge(b *Acc) {
 		if s.repeat != nil {
 			s.repeat.merge(b.slots[i].repeat)
 		}
+	}
+	if a.series != nil {
+		a.series.merge(b.series)
 	}
 	a.resent += b.resent
 }
@@ -244,7 +252,8 @@ func (a *Acc) Result(d *Dicts, in Inputs) *Result {
 	r.Comparison.Recent = a.periodHeadlines(p.Recent, in.Spend, true)
 	r.Periods = a.periodHeadlines(p.Periods, in.Spend, false)
 	valueAgainstCost(&r.PeriodResult)
-	r.Allocation = allocate(p, r, allocInput{spend: in.Spend, recent: a.recentRows(), cohortGroups: a.cohortGroups(d)})
+	r.Allocation = allocate(p, r, allocInput{spend: in.Spend, recent: a.recentRows(), cohortGroups: a.cohortGroups(d),
+		series: a.series, dicts: d})
 	return r
 }
 

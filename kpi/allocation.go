@@ -25,6 +25,9 @@ type allocInput struct {
 	spend        []SpendRow
 	recent       []recentRows
 	cohortGroups []Breakdown
+	// series is the daily attributed revenue per touchpoint; dicts the codes it is kept under.
+	series *seriesAcc
+	dicts  *Dicts
 }
 
 // allocate turns the computed KPIs into ranked recommendations: where resources should go. It
@@ -40,6 +43,7 @@ func allocate(p *Params, r *Result, in allocInput) AllocationResult {
 		CloseGap:         p.CloseGap,
 		Recommendations:  []Recommendation{},
 		StageOpportunity: stageOpportunities(p, v, groups, in.recent),
+		ResponseCurves:   []ResponseCurve{},
 		BudgetShifts:     []BudgetShift{},
 	}
 	out.Efficiency = efficiency(r, in.spend != nil)
@@ -52,22 +56,16 @@ func allocate(p *Params, r *Result, in allocInput) AllocationResult {
 		recs = append(recs, Recommendation{Kind: KindStageOpportunity, Value: o.Value, KPI: kpi, Opportunity: &o})
 	}
 	if in.spend != nil {
-		out.BudgetShifts = budgetShifts(p, out.Efficiency)
-		eff := map[string]float64{}
-		for _, e := range out.Efficiency {
-			if e.Efficiency != nil {
-				eff[e.Touchpoint] = *e.Efficiency
-			}
-		}
+		out.ResponseCurves, out.BudgetShifts = responseBudget(p, budgetInput{spend: in.spend, series: in.series, dicts: in.dicts})
 		for _, s := range out.BudgetShifts {
-			if cents(s.ExpectedRevenueChange) <= 0 {
+			if !s.Recommended || cents(s.TestRevenueChange) <= 0 {
 				continue
 			}
 			recs = append(recs, Recommendation{
 				Kind:  KindBudgetShift,
-				Value: s.ExpectedRevenueChange,
-				KPI:   "attribution.touchpoints.roas.markov",
-				Shift: &ShiftSubject{BudgetShift: s, FromROAS: eff[s.From], ToROAS: eff[s.To]},
+				Value: s.TestRevenueChange,
+				KPI:   "allocation.response_curves." + s.To + ".marginal_roas.markov",
+				Shift: &s,
 			})
 		}
 	} else if rec, ok := reachShift(p, out.Efficiency); ok {
@@ -279,52 +277,6 @@ func efficiency(r *Result, withSpend bool) []Efficiency {
 		}
 		return cmp.Compare(a.Touchpoint, b.Touchpoint)
 	})
-	return out
-}
-
-// budgetShifts moves spend from touchpoints below the average ROAS (least efficient first) to
-// those above it (most efficient first). No touchpoint gives or takes more than MaxShift of its
-// own spend. The expected revenue change assumes each euro earns its touchpoint's average
-// Markov ROAS.
-func budgetShifts(p *Params, eff []Efficiency) []BudgetShift {
-	type side struct {
-		name     string
-		roas     float64
-		capacity float64
-	}
-	var givers, takers []side
-	for _, e := range eff {
-		if e.Efficiency == nil || e.Relative == nil || e.Cost == nil || *e.Cost <= 0 {
-			continue
-		}
-		s := side{e.Touchpoint, *e.Efficiency, p.MaxShift * *e.Cost}
-		switch {
-		case *e.Relative < 1:
-			givers = append(givers, s)
-		case *e.Relative > 1:
-			takers = append(takers, s)
-		}
-	}
-	// eff is sorted by efficiency, highest first: givers come least efficient last.
-	slices.Reverse(givers)
-	out := []BudgetShift{}
-	for g, t := 0, 0; g < len(givers) && t < len(takers); {
-		amount := min(givers[g].capacity, takers[t].capacity)
-		if cents(amount) > 0 { // less than a cent is nothing to move
-			out = append(out, BudgetShift{
-				From: givers[g].name, To: takers[t].name, Amount: amount,
-				ExpectedRevenueChange: amount * (takers[t].roas - givers[g].roas),
-			})
-		}
-		givers[g].capacity -= amount
-		takers[t].capacity -= amount
-		if givers[g].capacity <= 0 {
-			g++
-		}
-		if takers[t].capacity <= 0 {
-			t++
-		}
-	}
 	return out
 }
 

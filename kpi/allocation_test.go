@@ -1,8 +1,10 @@
 package kpi
 
 import (
+	"cmp"
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -195,80 +197,10 @@ func TestStageOpportunities(t *testing.T) {
 	}
 }
 
-// allocSpendResult is an attribution with spend: Markov revenue and cost per touchpoint.
-func allocSpendResult(rows map[string][2]float64) *Result {
-	r := &Result{}
-	r.Attribution.SpendKnown = true
-	for _, name := range []string{"a", "b", "c", "d", "e"} {
-		v, ok := rows[name]
-		if !ok {
-			continue
-		}
-		r.Attribution.Touchpoints = append(r.Attribution.Touchpoints, TouchpointAttribution{
-			Touchpoint: name, Revenue: map[string]float64{ModelMarkov: v[0]}, Cost: Ptr(v[1]), CustomersReached: 100,
-		})
-	}
-	return r
-}
-
-func TestBudgetShifts(t *testing.T) {
-	p := allocParams()
-	cases := []struct {
-		name string
-		rows map[string][2]float64 // revenue, cost
-		want []BudgetShift
-	}{
-		{"one touchpoint twice as good", map[string][2]float64{"a": {2000, 1000}, "b": {2000, 1000}, "c": {4000, 1000}, "d": {2000, 1000}},
-			[]BudgetShift{{From: "d", To: "c", Amount: 200, ExpectedRevenueChange: 400}}},
-		{"caps on both sides", map[string][2]float64{"a": {5000, 1000}, "b": {500, 500}, "c": {1000, 2000}, "d": {300, 100}},
-			[]BudgetShift{{From: "c", To: "a", Amount: 200, ExpectedRevenueChange: 900}, {From: "c", To: "d", Amount: 20, ExpectedRevenueChange: 50}}},
-		{"spend with no return gives first", map[string][2]float64{"a": {0, 300}, "b": {3000, 1000}, "c": {1000, 1000}},
-			[]BudgetShift{{From: "a", To: "b", Amount: 60, ExpectedRevenueChange: 180}, {From: "c", To: "b", Amount: 140, ExpectedRevenueChange: 280}}},
-		{"all equal: nothing to move", map[string][2]float64{"a": {100, 50}, "b": {200, 100}}, []BudgetShift{}},
-		{"organic touchpoints are not shifted", map[string][2]float64{"a": {100, 0}, "b": {200, 100}}, []BudgetShift{}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r := allocSpendResult(c.rows)
-			got := budgetShifts(p, efficiency(r, true))
-			if len(got) != len(c.want) {
-				t.Fatalf("shifts %+v, want %+v", got, c.want)
-			}
-			for i := range got {
-				g, w := got[i], c.want[i]
-				if g.From != w.From || g.To != w.To || math.Abs(g.Amount-w.Amount) > 1e-9 ||
-					math.Abs(g.ExpectedRevenueChange-w.ExpectedRevenueChange) > 1e-9 {
-					t.Errorf("shift %d: %+v, want %+v", i, g, w)
-				}
-			}
-		})
-	}
-	a := allocate(p, allocSpendResult(cases[0].rows), allocInput{spend: []SpendRow{}})
-	want := ShiftSubject{BudgetShift: BudgetShift{From: "d", To: "c", Amount: 200, ExpectedRevenueChange: 400}, FromROAS: 2, ToROAS: 4}
-	if len(a.Recommendations) != 1 || a.Recommendations[0].Shift == nil || *a.Recommendations[0].Shift != want ||
-		a.Recommendations[0].Kind != KindBudgetShift {
-		t.Errorf("recommendations %+v, want the shift %+v", a.Recommendations, want)
-	}
-	if e := a.Efficiency[0]; e.Touchpoint != "c" || e.Basis != BasisROAS || *e.Efficiency != 4 || math.Abs(*e.Relative-1.6) > 1e-12 {
-		t.Errorf("most efficient %+v", e)
-	}
-}
-
-// TestAllocationSmallAmounts checks that a small budget is still recommended, and that a shift or
-// opportunity worth less than a cent is not (no sentence could name it).
+// TestAllocationSmallAmounts checks that an opportunity worth less than a cent, or less than one
+// customer, is not an action.
 func TestAllocationSmallAmounts(t *testing.T) {
 	p := allocParams()
-	small := map[string][2]float64{"a": {4, 2}, "b": {4, 2}, "c": {8, 2}, "d": {4, 2}}
-	a := allocate(p, allocSpendResult(small), allocInput{spend: []SpendRow{}})
-	if len(a.Recommendations) != 1 || a.Recommendations[0].Shift == nil || math.Abs(a.Recommendations[0].Shift.Amount-0.4) > 1e-12 {
-		t.Errorf("recommendations %+v, want a shift of 0.40", a.Recommendations)
-	}
-	tiny := map[string][2]float64{"a": {0.04, 0.02}, "b": {0.04, 0.02}, "c": {0.08, 0.02}, "d": {0.04, 0.02}}
-	a = allocate(p, allocSpendResult(tiny), allocInput{spend: []SpendRow{}})
-	if len(a.Recommendations) != 0 || len(a.BudgetShifts) != 0 {
-		t.Errorf("a shift of less than a cent: recommendations %+v, shifts %+v", a.Recommendations, a.BudgetShifts)
-	}
-
 	// A gap worth less than a cent, or less than one whole customer, is not an action.
 	r := allocFunnel()
 	r.Funnel.Breakdowns = []Breakdown{breakdownOf("first_touchpoint", map[string][2]int64{
@@ -344,6 +276,7 @@ func TestPainPointsAndRanking(t *testing.T) {
 
 func TestAllocationFromJourneys(t *testing.T) {
 	p := allocParams()
+	p.ResponseSeries, p.MaxShift, p.DataStart = true, 0.2, attrT0-30*Day
 	d := NewDicts()
 	js := attrJourneys(d, []attrPath{{"email", 20, 20, 100}, {"search", 20, 20, 100}, {"social", 20, 20, 100}})
 	for k := range js {
@@ -356,11 +289,13 @@ func TestAllocationFromJourneys(t *testing.T) {
 			}
 		}
 	}
-	spend := []SpendRow{
-		{Day: attrT0, Touchpoint: "email", Cost: 500},
-		{Day: attrT0, Touchpoint: "search", Cost: 1000},
-		{Day: attrT0, Touchpoint: "social", Cost: 1000},
+	var spend []SpendRow
+	for day := range 31 {
+		for tp, cost := range map[string]float64{"email": 500, "search": 1000, "social": 1000} {
+			spend = append(spend, SpendRow{Day: attrT0 + int64(day)*Day, Touchpoint: tp, Cost: cost / 31})
+		}
 	}
+	sortSpendRows(spend)
 	run := func(parts int) *Result {
 		accs := make([]*Acc, parts)
 		for i := range accs {
@@ -388,4 +323,14 @@ func TestAllocationFromJourneys(t *testing.T) {
 	if o := run(4); !reflect.DeepEqual(o.Allocation, r.Allocation) || !reflect.DeepEqual(o.Attribution, r.Attribution) {
 		t.Error("result depends on how journeys were split between accumulators")
 	}
+}
+
+// sortSpendRows orders spend rows by day and touchpoint, as the spend reader hands them over.
+func sortSpendRows(rows []SpendRow) {
+	slices.SortFunc(rows, func(a, b SpendRow) int {
+		if c := cmp.Compare(a.Day, b.Day); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Touchpoint, b.Touchpoint)
+	})
 }

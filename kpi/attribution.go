@@ -103,7 +103,7 @@ func (a *attributionAcc) appendTouch(c uint32, t int64) {
 func (a *attributionAcc) add(j *Journey, jo *journeyOrders) { a.paths(j, jo, a.emit) }
 
 // emit folds the path in a.path: a conversion of revenue rev, or a null path.
-func (a *attributionAcc) emit(converted bool, rev float64) {
+func (a *attributionAcc) emit(converted bool, rev float64, _ int64) {
 	if !converted {
 		a.nullPaths++
 		a.markov.addPath(a.path, false, 0)
@@ -119,10 +119,10 @@ func (a *attributionAcc) emit(converted bool, rev float64) {
 // orders jo holds), with
 // the path in a.path and a.times: for each order in the period, its touchpoints in the look-back
 // strictly before it and after the previous order (the order's own touchpoint when there is
-// none), with its revenue (0 when unknown); when there is no order in the period but a
+// none), with its revenue (0 when unknown) and time; when there is no order in the period but a
 // non-purchase event in it, one null path of the touchpoints in the period. Consecutive repeats
 // are collapsed.
-func (a *attributionAcc) paths(j *Journey, jo *journeyOrders, emit func(converted bool, rev float64)) {
+func (a *attributionAcc) paths(j *Journey, jo *journeyOrders, emit func(converted bool, rev float64, t int64)) {
 	ev := j.Events
 	if len(ev) == 0 {
 		return
@@ -168,7 +168,7 @@ func (a *attributionAcc) paths(j *Journey, jo *journeyOrders, emit func(converte
 		if math.IsNaN(rev) || math.IsInf(rev, 0) {
 			rev = 0 // unknown; the data contract rejects non-numbers, so only NaN (absent) gets here
 		}
-		emit(true, rev)
+		emit(true, rev, o.t)
 	}
 	if converted || !touched {
 		return
@@ -179,21 +179,26 @@ func (a *attributionAcc) paths(j *Journey, jo *journeyOrders, emit func(converte
 			a.appendTouch(ev[k].Touchpoint, ev[k].Time)
 		}
 	}
-	emit(false, 0)
+	emit(false, 0, 0)
 }
 
 // creditPath shares one conversion of revenue rev over a.path under every heuristic model.
 func (a *attributionAcc) creditPath(rev float64) {
+	a.share(func(m int, c uint32, w float64) { a.give(m, c, w, rev) })
+}
+
+// share calls give with each heuristic model's share of one conversion for each touch of a.path.
+func (a *attributionAcc) share(give func(m int, c uint32, w float64)) {
 	path, n := a.path, len(a.path)
-	a.give(mFirst, path[0], 1, rev)
-	a.give(mLast, path[n-1], 1, rev)
+	give(mFirst, path[0], 1)
+	give(mLast, path[n-1], 1)
 	for i, c := range path {
-		a.give(mLinear, c, 1/float64(n), rev)
-		a.give(mPosition, c, positionWeight(i, n), rev)
+		give(mLinear, c, 1/float64(n))
+		give(mPosition, c, positionWeight(i, n))
 	}
 	a.weights = timeDecayWeights(a.weights[:0], a.times, a.p.HalfLife)
 	for i, c := range path {
-		a.give(mDecay, c, a.weights[i], rev)
+		give(mDecay, c, a.weights[i])
 	}
 }
 

@@ -56,7 +56,7 @@ func attrJourney(id uint64, ev ...Event) *Journey {
 func recordPaths(p *Params, d *Dicts, j *Journey) []string {
 	a := newAttributionAcc(p, p.Current)
 	var out []string
-	a.paths(j, scanOrders(p, j), func(conv bool, rev float64) {
+	a.paths(j, scanOrders(p, j), func(conv bool, rev float64, _ int64) {
 		names := make([]string, len(a.path))
 		for i, c := range a.path {
 			names[i] = d.TouchpointName(c)

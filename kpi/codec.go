@@ -35,6 +35,9 @@ func (a *Acc) AppendBinary(b []byte) []byte {
 			e.repeat(s.repeat)
 		}
 	}
+	if a.series != nil {
+		e.series(a.series)
+	}
 	return e.b
 }
 
@@ -61,6 +64,9 @@ func DecodeAcc(p *Params, data []byte, tr *Remap) (*Acc, error) {
 		if s.repeat != nil {
 			d.repeat(s.repeat)
 		}
+	}
+	if a.series != nil {
+		d.series(a.series)
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.err = fmt.Errorf("%d bytes left over", len(d.b))
@@ -608,6 +614,52 @@ func (d *decoder) attribution(a *attributionAcc) {
 			return
 		}
 		m.addTransition(from, to, cnt)
+	}
+}
+
+// Daily attributed revenue (the response curves' series): per day, the touchpoints credited.
+
+func (e *encoder) series(s *seriesAcc) {
+	e.attribution(s.attr)
+	e.length(len(s.days))
+	for _, row := range s.days {
+		n := 0
+		for c := range row {
+			if !row[c].empty() {
+				n++
+			}
+		}
+		e.length(n)
+		for c := range row {
+			if row[c].empty() {
+				continue
+			}
+			e.code(uint32(c))
+			for m := range numHeuristic {
+				e.sum(&row[c].rev[m])
+			}
+		}
+	}
+}
+
+func (d *decoder) series(s *seriesAcc) {
+	d.attribution(s.attr)
+	days := d.length()
+	for len(s.days) < days {
+		s.days = append(s.days, nil)
+	}
+	for day := range days {
+		n := d.length()
+		for range n {
+			c := d.touchpoint()
+			if d.err != nil {
+				return
+			}
+			s.days[day] = growCodes(s.days[day], int(c)+1)
+			for m := range numHeuristic {
+				d.sum(&s.days[day][c].rev[m])
+			}
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ func TestAccCodecRoundTrip(t *testing.T) {
 	}
 	p := repeatParams(t, "2024-03-01", "2024-03-31")
 	p.Breakdowns = []string{byFirstTouchpoint, bySegment, byEntryWeek}
+	p.ResponseSeries = true
 	parts := make([]*Acc, 3)
 	for k := range parts {
 		parts[k] = NewAcc(p)
@@ -46,7 +47,7 @@ func TestAccCodecRoundTrip(t *testing.T) {
 	if w, g := want.AppendBinary(nil), got.AppendBinary(nil); !bytes.Equal(w, g) {
 		t.Error("merging decoded accumulators gives another state than merging the originals")
 	}
-	if want.cur.repeat.all.purchasers == 0 || len(want.cur.attr.credits) == 0 || want.cur.funnel.all.entrants == 0 {
+	if want.cur.repeat.all.purchasers == 0 || len(want.cur.attr.credits) == 0 || want.cur.funnel.all.entrants == 0 || len(want.series.days) == 0 {
 		t.Fatal("the journeys do not exercise the accumulators")
 	}
 	if _, err := DecodeAcc(p, []byte("not an accumulator"), nil); err == nil {
@@ -63,7 +64,9 @@ func TestAccCodecRoundTrip(t *testing.T) {
 // scratch space): shards would otherwise merge into another report than one run's.
 func TestAccCodecCoversEveryField(t *testing.T) {
 	known := map[string]string{
-		"Acc":            "p cur prev ya slots keys orders resent",
+		"Acc":            "p cur prev ya slots keys orders resent series",
+		"seriesAcc":      "p attr first days",
+		"dayCredit":      "rev",
 		"periodAcc":      "per eval funnel jmap trends repeat attr",
 		"slotAcc":        "eval funnel repeat",
 		"funnelAcc":      "p sp weeks all dims open seen mix light",
@@ -84,7 +87,7 @@ func TestAccCodecCoversEveryField(t *testing.T) {
 	}
 	for _, v := range []any{Acc{}, periodAcc{}, slotAcc{}, funnelAcc{}, funnelCounts{}, journeyMapAcc{}, mapCell{}, trendsAcc{},
 		repeatAcc{}, repeatTally{}, MoneySums{}, cohortAcc{}, bgnbdAcc{}, bgnbdCustomer{}, attributionAcc{}, touchCredit{},
-		markovCounts{}, exactSum{}} {
+		markovCounts{}, exactSum{}, seriesAcc{}, dayCredit{}} {
 		typ := reflect.TypeOf(v)
 		var names []string
 		for i := range typ.NumField() {

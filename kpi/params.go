@@ -107,6 +107,9 @@ type Params struct {
 	// given: a unit of spend breaks even at a ROAS of 1/Margin.
 	Paid   []string
 	Margin float64
+	// ResponseSeries asks for the daily attributed revenue per touchpoint over the read history
+	// that the response curves are fitted to: set when the report reads a spend input.
+	ResponseSeries bool
 
 	// Currency is the ISO code money is reported in.
 	Currency string

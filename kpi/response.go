@@ -447,6 +447,8 @@ type responseTouchpoint struct {
 	spend float64
 	curve *responseCurve // nil: use roas
 	roas  float64
+	// maxTake is the most this touchpoint may receive; 0 means no limit but its curve's.
+	maxTake float64
 }
 
 func (t *responseTouchpoint) revenue(s float64) float64 {
@@ -481,7 +483,8 @@ const responseAllocSteps = 1000
 // allocateByResponse moves daily spend, one small step at a time, from the touchpoint whose next
 // unit of spend earns least (the lowest marginal ROAS) to the one whose next unit earns most, until
 // the two meet or no touchpoint may give more: a touchpoint gives at most maxShift (0..1) of its
-// current spend, and one that has received does not give, nor one that has given receive. Total
+// current spend and takes at most its maxTake (when set), and one that has received does not
+// give, nor one that has given receive. Total
 // spend is unchanged. On S-shaped curves (α > 1) the marginal ROAS rises before it falls, so the
 // steps find a local, not necessarily the best, split. Touchpoints with a spend that is negative
 // or not finite, or without a curve and with a ROAS that is not finite, take no part. Ties go to
@@ -512,12 +515,17 @@ func allocateByResponse(tps []responseTouchpoint, maxShift float64) []responseMo
 	n := len(ts)
 	spend := make([]float64, n)
 	left := make([]float64, n) // what each may still give
+	room := make([]float64, n) // what each may still take
 	role := make([]int, n)
 	var total float64
 	for i, t := range ts {
 		spend[i] = t.spend
 		left[i] = maxShift * t.spend
 		total += left[i]
+		room[i] = math.Inf(1)
+		if t.maxTake > 0 {
+			room[i] = t.maxTake
+		}
 	}
 	step := total / responseAllocSteps
 	type pair struct{ from, to int }
@@ -536,7 +544,7 @@ func allocateByResponse(tps []responseTouchpoint, maxShift float64) []responseMo
 			}
 		}
 		for i := range ts {
-			if role[i] != giver && i != g {
+			if role[i] != giver && i != g && room[i] > 0 {
 				if m := ts[i].marginal(spend[i]); t < 0 || m > mt {
 					t, mt = i, m
 				}
@@ -548,6 +556,9 @@ func allocateByResponse(tps []responseTouchpoint, maxShift float64) []responseMo
 		a := min(step, left[g])
 		if left[g]-a < step*1e-9 {
 			a = left[g] // no crumbs left behind
+		}
+		if room[t] < a {
+			a = room[t]
 		}
 		meet := func(a float64) bool { return ts[t].marginal(spend[t]+a) <= ts[g].marginal(spend[g]-a) }
 		if meet(a) {
@@ -575,6 +586,7 @@ func allocateByResponse(tps []responseTouchpoint, maxShift float64) []responseMo
 		spend[g] -= a
 		spend[t] += a
 		left[g] -= a
+		room[t] -= a
 		role[g], role[t] = giver, taker
 		m := moved[pair{g, t}]
 		if m == nil {

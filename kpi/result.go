@@ -394,9 +394,55 @@ type AllocationResult struct {
 	CloseGap         float64            `json:"-"`
 	Recommendations  []Recommendation   `json:"recommendations"`
 	StageOpportunity []StageOpportunity `json:"stage_opportunity"`
-	BudgetShifts     []BudgetShift      `json:"budget_shifts"`
-	Efficiency       []Efficiency       `json:"efficiency"`
+	// ResponseCurves are the paid touchpoints' response curves (Markov-attributed daily revenue
+	// against daily spend) with each model's marginal ROAS at today's spend; empty without spend.
+	ResponseCurves []ResponseCurve `json:"response_curves"`
+	// BudgetShifts are the moves between paid touchpoints the Markov curves find, recommended or
+	// not (NotRecommended says why).
+	BudgetShifts []BudgetShift `json:"budget_shifts"`
+	Efficiency   []Efficiency  `json:"efficiency"`
 }
+
+// ResponseCurve is one paid touchpoint's fitted response of daily Markov-attributed revenue to
+// daily spend, R(s) = β·(s/(1−θ))^α / ((s/(1−θ))^α + κ^α) in steady state: whether the data
+// identify it, the fit, and the marginal ROAS at today's spend under each model (the curve's
+// slope where identified, else the period's average ROAS).
+type ResponseCurve struct {
+	Touchpoint string `json:"touchpoint"`
+	// Days, SpendLevels and RevenueDays are what the identification rules read: days in the
+	// series, distinct daily spends, days with attributed revenue.
+	Days        int64 `json:"days"`
+	SpendLevels int64 `json:"spend_levels"`
+	RevenueDays int64 `json:"revenue_days"`
+	// CurrentDailySpend is today's spend: the mean daily spend of the report period, or of the
+	// last 28 days up to its end when the period is shorter.
+	CurrentDailySpend float64 `json:"current_daily_spend"`
+	// Identified says whether the data pin the curve down; Reason (a FitReason code, with the
+	// numbers behind it) why not.
+	Identified bool      `json:"identified"`
+	Reason     FitReason `json:"reason,omitempty"`
+	Have       float64   `json:"-"`
+	Need       float64   `json:"-"`
+	Param      string    `json:"param,omitempty"`
+	// Beta is the daily revenue at unlimited spend, Kappa the adstocked daily spend earning half
+	// of it, Alpha the shape, Theta the share of a day's spend still at work the next day;
+	// RSquared the share of the revenue's sum of squares the curve explains. Null when not
+	// identified.
+	Beta     *float64 `json:"beta"`
+	Alpha    *float64 `json:"alpha"`
+	Kappa    *float64 `json:"kappa"`
+	Theta    *float64 `json:"theta"`
+	RSquared *float64 `json:"r_squared"`
+	// MarginalROAS is, per attribution model, what the next unit of daily spend earns at today's
+	// spend.
+	MarginalROAS map[string]*float64 `json:"marginal_roas"`
+}
+
+// Bases of a touchpoint's returns in a budget shift.
+const (
+	ResponseBasisCurve   = "curve"
+	ResponseBasisAverage = "average_roas"
+)
 
 // Recommendation is one action with its number and the KPI it comes from. kpi fills the numbers
 // and exactly one of the subject fields (by Kind); reports words it as one plain sentence (Text).
@@ -417,12 +463,8 @@ type Recommendation struct {
 	PainPoint *PainSubject `json:"-"`
 }
 
-// ShiftSubject is a budget shift with the Markov ROAS of the touchpoint it moves spend from and
-// of the one it moves it to.
-type ShiftSubject struct {
-	BudgetShift
-	FromROAS, ToROAS float64
-}
+// ShiftSubject is a recommended budget shift.
+type ShiftSubject = BudgetShift
 
 // ReachSubject moves Share of the customers Worst reaches to Best: Moved customers, each worth
 // BestPerCustomer instead of WorstPerCustomer, for Gain more revenue.
@@ -469,12 +511,32 @@ type StageOpportunity struct {
 	Value            float64 `json:"value"`
 }
 
-// BudgetShift moves spend from a less to a more efficient touchpoint.
+// BudgetShift moves daily spend from the touchpoint whose next unit earns less to the one whose
+// next unit earns more, under the Markov curves.
 type BudgetShift struct {
-	From                  string  `json:"from"`
-	To                    string  `json:"to"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Amount is moved per day (WeeklyAmount per week); ExpectedRevenueChange is the daily
+	// revenue it adds under the curves, TestRevenueChange that over a four-week test.
 	Amount                float64 `json:"amount"`
+	WeeklyAmount          float64 `json:"weekly_amount"`
 	ExpectedRevenueChange float64 `json:"expected_revenue_change"`
+	TestRevenueChange     float64 `json:"test_revenue_change"`
+	// FromMarginalROAS and ToMarginalROAS are what the next unit of spend earns at today's spend
+	// (Markov); ToMarginalROASAfter the receiving one's after the move. FromBasis and ToBasis say
+	// whether they come from a curve or, where none is identified, the average ROAS.
+	FromMarginalROAS    float64 `json:"from_marginal_roas"`
+	ToMarginalROAS      float64 `json:"to_marginal_roas"`
+	ToMarginalROASAfter float64 `json:"to_marginal_roas_after"`
+	FromBasis           string  `json:"from_basis"`
+	ToBasis             string  `json:"to_basis"`
+	// BreakEvenROAS is 1/allocation.margin, null when no margin is given.
+	BreakEvenROAS *float64 `json:"break_even_roas"`
+	// Recommended says whether the shift is an action; NotRecommended why not: direction_differs
+	// (some attribution model disagrees), too_small (under 5% of the giver's spend),
+	// below_break_even.
+	Recommended    bool   `json:"recommended"`
+	NotRecommended string `json:"not_recommended,omitempty"`
 }
 
 // Efficiency is a touchpoint's Markov-attributed revenue per unit of spend (or per customer

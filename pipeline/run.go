@@ -250,6 +250,8 @@ func (in *readOutput) params(job *Job) (*kpi.Params, comparison, error) {
 	cmp := comparisonOf(&job.Config, job.Window, job.By)
 	p := params(&job.Config, job.Window, cmp, in.dataStart, in.dataEnd)
 	p.FullFrom = in.full.UnixMicro()
+	// Only a report with spend fits response curves, so only it keeps their daily series.
+	p.ResponseSeries = job.Config.Source.Spend != nil || job.Spend != nil
 	if err := p.Validate(); err != nil {
 		return nil, cmp, err
 	}

@@ -245,9 +245,23 @@ func fullResult() *kpi.Result {
 			Conversion: 1823.0 / 3390, Interval: kpi.Interval{Low: 0.5209, High: 0.5545}, Benchmark: 0.7003, BenchmarkKind: "best_quartile",
 			BenchmarkOf: []string{"loyal", "professional"}, Gap: 0.7003 - 1823.0/3390, ExtraCustomers: 275.5, ValuePerCustomer: 22.7, Value: 6253.85},
 	}
+	al.ResponseCurves = []kpi.ResponseCurve{
+		{Touchpoint: "search_ads", Days: 365, SpendLevels: 331, RevenueDays: 362, CurrentDailySpend: 213.25, Identified: true,
+			Beta: p(1850.5), Alpha: p(1.1875), Kappa: p(402.75), Theta: p(0.3125), RSquared: p(0.8125),
+			MarginalROAS: map[string]*float64{"first_touch": p(2.125), "last_touch": p(2.375), "linear": p(2.25), "position_based": p(2.3125), "time_decay": p(2.4375), "markov": p(2.5625)}},
+		{Touchpoint: "social", Days: 365, SpendLevels: 298, RevenueDays: 340, CurrentDailySpend: 257.75, Identified: false, Reason: kpi.FitFlat,
+			Have: 0.83, Need: 0.5, Param: "kappa",
+			MarginalROAS: map[string]*float64{"first_touch": p(1.625), "last_touch": p(1.375), "linear": p(1.4375), "position_based": p(1.5), "time_decay": p(1.4), "markov": p(1.5625)}},
+		{Touchpoint: "display_ads", Days: 20, SpendLevels: 20, RevenueDays: 8, CurrentDailySpend: 96.5, Reason: kpi.FitTooFewDays, Have: 20, Need: 28,
+			MarginalROAS: map[string]*float64{"first_touch": p(0.875), "last_touch": nil, "linear": p(0.9375), "position_based": p(0.96875), "time_decay": p(0.90625), "markov": p(0.84375)}},
+	}
 	al.BudgetShifts = []kpi.BudgetShift{
-		{From: "social", To: "email", Amount: 1804, ExpectedRevenueChange: 6120.5},
-		{From: "search_ads", To: "email", Amount: 1476, ExpectedRevenueChange: 3010.25},
+		{From: "social", To: "search_ads", Amount: 51.55, WeeklyAmount: 360.85, ExpectedRevenueChange: 52.5, TestRevenueChange: 1470,
+			FromMarginalROAS: 1.5625, ToMarginalROAS: 2.5625, ToMarginalROASAfter: 2.4375, FromBasis: "average_roas", ToBasis: "curve",
+			BreakEvenROAS: p(2.25), Recommended: true},
+		{From: "display_ads", To: "search_ads", Amount: 19.3, WeeklyAmount: 135.1, ExpectedRevenueChange: 21.25, TestRevenueChange: 595,
+			FromMarginalROAS: 0.84375, ToMarginalROAS: 2.4375, ToMarginalROASAfter: 2.40625, FromBasis: "average_roas", ToBasis: "curve",
+			BreakEvenROAS: p(2.25), NotRecommended: "direction_differs"},
 	}
 	for i, t := range a.Touchpoints {
 		e := kpi.Efficiency{Touchpoint: t.Touchpoint, Revenue: t.Revenue["markov"], Cost: t.Cost, Reached: t.CustomersReached, Basis: "roas"}
@@ -263,13 +277,10 @@ func fullResult() *kpi.Result {
 			Opportunity: &al.StageOpportunity[0]},
 		{Rank: 2, Kind: "stage_opportunity", Value: 15507.38, KPI: "funnel.closed.comparison.conversion_from_previous",
 			Opportunity: &al.StageOpportunity[1]},
-		{Rank: 3, Kind: "budget_shift", Value: 6120.5, KPI: "attribution.touchpoints.roas.markov",
-			Shift: &kpi.ShiftSubject{BudgetShift: kpi.BudgetShift{From: "social", To: "email", Amount: 1804, ExpectedRevenueChange: 6120.5}, FromROAS: 1.9, ToROAS: 4.6}},
+		{Rank: 3, Kind: "budget_shift", Value: 1470, KPI: "allocation.response_curves.search_ads.marginal_roas.markov", Shift: &al.BudgetShifts[0]},
 		{Rank: 4, Kind: "pain_point", Value: jm.PainPoints[0].Value, KPI: "journey_map.pain_points." + jm.PainPoints[0].Stage + "." + jm.PainPoints[0].Touchpoint + ".sentiment_mean",
 			PainPoint: &jm.PainPoints[0]},
-		{Rank: 5, Kind: "budget_shift", Value: 3010.25, KPI: "attribution.touchpoints.roas.markov",
-			Shift: &kpi.ShiftSubject{BudgetShift: kpi.BudgetShift{From: "search_ads", To: "email", Amount: 1476, ExpectedRevenueChange: 3010.25}, FromROAS: 2.6, ToROAS: 4.6}},
-		{Rank: 6, Kind: "stage_opportunity", Value: 6253.85, KPI: "funnel.breakdowns.segment.student.interest.conversion_from_previous",
+		{Rank: 5, Kind: "stage_opportunity", Value: 6253.85, KPI: "funnel.breakdowns.segment.student.interest.conversion_from_previous",
 			Opportunity: &al.StageOpportunity[2]},
 	}
 

@@ -38,9 +38,14 @@ func recommendationText(rec kpi.Recommendation, closeGap float64, money func(flo
 			gapShareWords(closeGap), moreCustomers(o.ExtraCustomers), o.Stage, money(about(o.Value)))
 	case rec.Shift != nil:
 		s := rec.Shift
-		return fmt.Sprintf("Moving about %s of spend from %s (%s revenue per %s spent) to %s (%s per %s) would bring about %s more revenue.",
-			money(about(s.Amount)), s.From, money(round2(s.FromROAS)), money(1), s.To, money(round2(s.ToROAS)), money(1),
-			money(about(s.ExpectedRevenueChange)))
+		cond, basis := holdWords(s)
+		text := fmt.Sprintf("Move about %s a week from %s to %s for four weeks: expected %s more revenue %s (%s earns about %s per extra %s spent, %s about %s%s).",
+			money(about(s.WeeklyAmount)), s.From, s.To, money(about(s.TestRevenueChange)), cond, s.To,
+			money(round2(s.ToMarginalROAS)), money(1), s.From, money(round2(s.FromMarginalROAS)), basis)
+		if s.BreakEvenROAS != nil {
+			text += fmt.Sprintf(" Spend breaks even at %s per %s.", money(round2(*s.BreakEvenROAS)), money(1))
+		}
+		return text
 	case rec.Reach != nil:
 		s := rec.Reach
 		return fmt.Sprintf("%s earns about %s per customer reached and %s about %s: reaching %s of %s's %s customers (about %s) through %s instead would bring about %s more revenue.",
@@ -75,6 +80,26 @@ func dropWords(d float64) string {
 	return strconv.FormatFloat(math.Round(d*1000)/10, 'f', -1, 64) + " points"
 }
 
+// holdWords says what a shift's expectation rests on: the response curves, or the average
+// returns of the touchpoints without one ("if both keep their average returns", "; neither has an
+// identified response curve").
+func holdWords(s *kpi.ShiftSubject) (cond, note string) {
+	var avg []string
+	if s.FromBasis == kpi.ResponseBasisAverage {
+		avg = append(avg, s.From)
+	}
+	if s.ToBasis == kpi.ResponseBasisAverage {
+		avg = append(avg, s.To)
+	}
+	switch len(avg) {
+	case 0:
+		return "if the response curves hold", ", at today's spend"
+	case 1:
+		return "if " + avg[0] + " keeps its average return", "; " + avg[0] + " has no identified response curve"
+	}
+	return "if both keep their average returns", "; neither has an identified response curve"
+}
+
 // groupWords names a stage opportunity's group as the subject of a sentence and its benchmark:
 // ("search_ads entrants", "for the best touchpoints").
 func groupWords(o *kpi.StageOpportunity) (who, against string) {
@@ -106,6 +131,19 @@ func gapShareWords(f float64) string {
 		return "the gap"
 	}
 	return percentWords(f) + " of the gap"
+}
+
+// shareWords words the share of something an action counts on: "half", "30%", "all".
+func shareWords(f float64) string {
+	switch {
+	case f == 0.5:
+		return "half"
+	case f >= 1:
+		return "all"
+	case f <= 0:
+		return "a share"
+	}
+	return percentWords(f)
 }
 
 // moreCustomers words a number of extra customers as a whole number, at least 1 ("1 more

@@ -7,8 +7,8 @@ import (
 )
 
 // recommendationFormat is how a recommendation's value reads. Every kind the KPI step writes is
-// worth revenue: a stage uplift, a budget shift, and a pain point (its customers × uplift × the
-// value of a customer at that stage), so they rank on one scale.
+// worth revenue: a stage opportunity, a budget shift's four-week test and a pain point, so they
+// rank on one scale.
 func recommendationFormat(kind string) string {
 	switch kind {
 	case "stage_opportunity", "budget_shift", "pain_point":
@@ -24,7 +24,13 @@ func resourcesSheet(r *kpi.Result) *sheet {
 	al := r.Allocation
 	s.title("Resources: where to act")
 	s.note(periodLine(r))
-	s.note("Ranked actions, each one sentence with its number and the KPI it comes from.")
+	s.note("Ranked actions, each one sentence with its number and the KPI it comes from, by value: a stage opportunity's and a pain point's over the report period's customers, a budget shift's over its four-week test.")
+	s.blank()
+	s.width(2, 70)
+	s.section("How each kind of action is computed")
+	for _, k := range howComputed(al.CloseGap) {
+		s.add(cell{v: k[0], look: look{bold: true, valign: "top"}}, cell{v: k[1], look: look{wrap: true, valign: "top"}, free: true})
+	}
 	s.blank()
 	s.section("Recommendations")
 	if len(al.Recommendations) == 0 {
@@ -66,16 +72,49 @@ func resourcesSheet(r *kpi.Result) *sheet {
 	}
 	s.blank()
 
+	s.section("Response curves of the paid touchpoints")
+	s.note("Daily Markov-attributed revenue against daily spend over the read history: a saturating (Hill) curve with carry-over to the next days (adstock), fitted by least squares. Identified: enough days, distinct spends and days with revenue, and the curve's shape and half-saturation spend each known within a factor of about 1.65. Marginal ROAS: what the next unit of daily spend earns at today's spend, from the curve, or the period's average ROAS where none is identified.")
+	if len(al.ResponseCurves) == 0 {
+		s.notComputed("no spend input, or no paid touchpoint with spend (allocation.paid).")
+	} else {
+		models := kpi.AttributionModels()
+		header := []string{"Touchpoint", "Days", "Distinct spends", "Days with revenue", "Today's daily spend", "Identified", "Why not",
+			"β (revenue at saturation)", "α (shape)", "κ (half-saturation spend)", "θ (carry-over)", "R²"}
+		for _, m := range models {
+			header = append(header, "Marginal ROAS, "+modelLabel(m))
+		}
+		rows := make([][]cell, len(al.ResponseCurves))
+		for i, c := range al.ResponseCurves {
+			why := ""
+			if !c.Identified {
+				why = fitReasonWords(c.Reason, c.Have, c.Need, c.Param)
+			}
+			rows[i] = []cell{txt(c.Touchpoint), cnt(c.Days), cnt(c.SpendLevels), cnt(c.RevenueDays), num(c.CurrentDailySpend, fmtMoney),
+				yesNo(c.Identified), {v: why, look: look{wrap: true}, free: true}, opt(c.Beta, fmtMoney), opt(c.Alpha, fmtParam),
+				opt(c.Kappa, fmtMoney), opt(c.Theta, fmtParam), opt(c.RSquared, fmtPercent)}
+			for _, m := range models {
+				rows[i] = append(rows[i], opt(c.MarginalROAS[m], fmtRatio))
+			}
+		}
+		s.table("ResponseCurves", header, rows)
+	}
+	s.blank()
+
 	s.section("Budget shifts")
-	s.note("From the least to the most efficient touchpoints, each capped at the configured share (allocation.max_shift) of the touchpoint's spend.")
+	s.note("Daily spend moves, a small step at a time, from the paid touchpoint whose next unit earns least (Markov) to the one whose next unit earns most, until the two earn the same or the giver has given allocation.max_shift of its spend. A shift is an action only when every attribution model agrees on its direction at today's spend, it moves at least 5% of the giver's spend and, with allocation.margin, the receiver still earns at least break-even after it.")
 	if len(al.BudgetShifts) == 0 {
 		s.notComputed("no budget shifts (no spend input, or nothing to move).")
 	} else {
 		rows := make([][]cell, len(al.BudgetShifts))
 		for i, b := range al.BudgetShifts {
-			rows[i] = []cell{txt(b.From), txt(b.To), num(b.Amount, fmtMoney), num(b.ExpectedRevenueChange, fmtMoney)}
+			rows[i] = []cell{txt(b.From), txt(b.To), num(b.Amount, fmtMoney), num(b.WeeklyAmount, fmtMoney), num(b.ExpectedRevenueChange, fmtMoney),
+				num(b.TestRevenueChange, fmtMoney), num(b.FromMarginalROAS, fmtRatio), num(b.ToMarginalROAS, fmtRatio), num(b.ToMarginalROASAfter, fmtRatio),
+				txt(basisWords(b.FromBasis) + " / " + basisWords(b.ToBasis)), optBlank(b.BreakEvenROAS, fmtRatio), yesNo(b.Recommended),
+				txt(shiftWhyNot(b.NotRecommended))}
 		}
-		s.table("BudgetShifts", []string{"From", "To", "Amount", "Expected revenue change"}, rows)
+		s.table("BudgetShifts", []string{"From", "To", "Per day", "Per week", "Revenue per day", "Revenue over four weeks",
+			"Giver's marginal ROAS", "Receiver's marginal ROAS", "Receiver's after the shift", "Returns (giver / receiver)", "Break-even ROAS",
+			"Recommended", "Why not"}, rows)
 	}
 	s.blank()
 
@@ -107,6 +146,41 @@ func benchmarkWords(o kpi.StageOpportunity) string {
 	return "best quarter: " + strings.Join(o.BenchmarkOf, ", ")
 }
 
+// howComputed explains each kind of action in two sentences, for the Resources sheet.
+func howComputed(closeGap float64) [][2]string {
+	return [][2]string{
+		{"Stage opportunity", "A step's conversion for one breakdown value (first touchpoint, segment, your dimensions) is set against the best quarter of the values, and the whole step against its best recent period; only a gap whose 95% interval lies wholly below the benchmark counts. Its value is " + gapShareWords(closeGap) + " closed, times the group's customers at the step, times what a customer reaching the next stage is worth (their share who go on to buy, times revenue per purchaser)."},
+		{"Budget shift", "For each paid touchpoint a saturating response curve of daily attributed revenue against daily spend gives what the next euro earns at today's spend (the average ROAS, labelled so, where no curve is identified). Spend moves from the lowest to the highest of these until they meet or the giver's cap binds, and only shifts every attribution model agrees on are proposed, as four-week tests."},
+		{"Pain point", "A journey-map cell is a pain point when its customers' average sentiment lies below their stage's by more than chance, with enough customers answering. Its value is what closing " + shareWords(closeGap) + " of the extra drop-off after it would bring (its next-step conversion against the rest of the stage's, times its customers), times what a customer at the next stage is worth."},
+	}
+}
+
+// basisWords names where a touchpoint's returns in a budget shift come from.
+func basisWords(basis string) string {
+	switch basis {
+	case kpi.ResponseBasisCurve:
+		return "curve"
+	case kpi.ResponseBasisAverage:
+		return "average ROAS"
+	}
+	return basis
+}
+
+// shiftWhyNot says why a budget shift is not an action.
+func shiftWhyNot(code string) string {
+	switch code {
+	case "":
+		return ""
+	case kpi.ShiftDirectionDiffers:
+		return "the attribution models disagree on its direction"
+	case kpi.ShiftTooSmall:
+		return "under 5% of the giver's spend"
+	case kpi.ShiftBelowBreakEven:
+		return "the receiver would earn less than break-even"
+	}
+	return code
+}
+
 func basisLabel(basis string) string {
 	switch basis {
 	case "roas":
@@ -128,7 +202,7 @@ func kpiWords(rec kpi.Recommendation) string {
 		}
 		return "Conversion " + o.Step + " by " + strings.ReplaceAll(o.By, "_", " ") + " (Funnel data)"
 	case rec.Shift != nil:
-		return "ROAS by touchpoint, Markov model (Touchpoints & attribution)"
+		return "Marginal ROAS of " + rec.Shift.From + " and " + rec.Shift.To + " at today's spend, all attribution models (Resources, response curves)"
 	case rec.Reach != nil:
 		return "Revenue per customer reached (Resources, touchpoint efficiency)"
 	case rec.PainPoint != nil:

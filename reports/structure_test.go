@@ -47,7 +47,7 @@ func TestWorkbookStructure(t *testing.T) {
 		sheetJourneyMap:  {"StageSentiment", "PainPoints", "JourneyMapCells"},
 		sheetAttribution: {"AttributedConversions", "AttributedRevenue", "CPA", "ROAS", "ROASAgainstPrevious"},
 		sheetRepeat:      {"RepeatBySegment", "RepeatByFirstTouchpoint", "Cohorts", "BGNBDBySegment", "BGNBDByFirstTouchpoint"},
-		sheetResources:   {"Recommendations", "StageOpportunity", "BudgetShifts", "Efficiency"},
+		sheetResources:   {"Recommendations", "StageOpportunity", "ResponseCurves", "BudgetShifts", "Efficiency"},
 		sheetTrends:      {"Trends"},
 		sheetQuality:     {"DataQuality", "RejectedByReason"},
 		sheetAbout:       {"ReportInfo", "Parameters"},
