@@ -82,20 +82,48 @@ type Columns struct {
 	Sentiment  string `yaml:"sentiment"`
 }
 
-// Spend is the optional second input: cost per day and touchpoint.
+// Spend is the optional second input, the touchpoint metrics: cost per day and touchpoint, and
+// optionally campaign, impressions, clicks and currency.
 type Spend struct {
-	Kind     string       `yaml:"kind"` // files | bigquery
+	Kind string `yaml:"kind"` // files | bigquery
+	// Preset reads a BigQuery data-transfer table as it lands: google_ads (the campaign stats
+	// table of the Google Ads transfer) or meta_ads (AdInsights of the Facebook Ads transfer).
+	Preset   string       `yaml:"preset"`
 	Files    Files        `yaml:"files"`
 	BigQuery BigQuery     `yaml:"bigquery"`
 	Columns  SpendColumns `yaml:"columns"`
 }
 
-// SpendColumns maps the spend input's canonical columns onto the source's names. Every name
-// defaults to the canonical one (DefaultSpend).
+// Spend presets and how many days back their transfers rewrite on every run.
+const (
+	SpendPresetGoogleAds = "google_ads"
+	SpendPresetMetaAds   = "meta_ads"
+)
+
+// SpendReloadDays is how many days back a spend preset's transfer rewrites on every run (the
+// Google Ads transfer's default refresh window, the Facebook Ads transfer's fixed one); 0 for no
+// preset.
+func SpendReloadDays(preset string) int {
+	switch preset {
+	case SpendPresetGoogleAds:
+		return 7
+	case SpendPresetMetaAds:
+		return 30
+	}
+	return 0
+}
+
+// SpendColumns maps the spend input's canonical columns onto the source's names. The required
+// ones (date, touchpoint, cost) default to the canonical name. The optional ones are read when
+// named; a files source also reads a column of the canonical name when there is one.
 type SpendColumns struct {
-	Date       string `yaml:"date"`
-	Touchpoint string `yaml:"touchpoint"`
-	Cost       string `yaml:"cost"`
+	Date        string `yaml:"date"`
+	Touchpoint  string `yaml:"touchpoint"`
+	Cost        string `yaml:"cost"`
+	Campaign    string `yaml:"campaign"`
+	Impressions string `yaml:"impressions"`
+	Clicks      string `yaml:"clicks"`
+	Currency    string `yaml:"currency"`
 }
 
 // Stage is one journey stage, in journey order.
@@ -354,6 +382,13 @@ func (c *Config) resolve() {
 		fill(&sp.Columns.Date, def.Columns.Date)
 		fill(&sp.Columns.Touchpoint, def.Columns.Touchpoint)
 		fill(&sp.Columns.Cost, def.Columns.Cost)
+		if sp.Preset != "" {
+			// A preset's query produces the canonical columns.
+			sp.Columns = SpendColumns{Date: "date", Touchpoint: "touchpoint", Cost: "cost", Campaign: "campaign",
+				Impressions: "impressions", Clicks: "clicks", Currency: "currency"}
+			// A report over days the transfer has since rewritten would keep the old spend.
+			c.Schedule.RecomputeDays = max(c.Schedule.RecomputeDays, SpendReloadDays(sp.Preset))
+		}
 		r := &sp.BigQuery.Retry
 		if r.Attempts == 0 {
 			r.Attempts = def.BigQuery.Retry.Attempts

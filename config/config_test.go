@@ -436,3 +436,80 @@ func TestValidateComparison(t *testing.T) {
 		t.Errorf("defaults %+v", c.Comparison)
 	}
 }
+
+// TestValidateAllocation: the allocation's numbers are checked for range and finiteness, naming
+// their key; the retired uplift says what replaced it.
+func TestValidateAllocation(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		keys []string
+	}{
+		{"allocation: {close_gap: .nan, max_shift: 1.5, margin: -0.1, min_entrants: 0}",
+			[]string{"allocation.close_gap", "allocation.max_shift", "allocation.margin", "allocation.min_entrants"}},
+		{"allocation: {close_gap: 0, max_shift: .inf, margin: .inf}", []string{"allocation.close_gap", "allocation.max_shift", "allocation.margin"}},
+		{"allocation: {paid: [search, '', search]}", []string{"allocation.paid[1]", "allocation.paid[2]"}},
+		{"allocation: {uplift: 0.1}", []string{"allocation.uplift"}},
+		{"allocation: {close_gap: 1, max_shift: 1, margin: 0.4, paid: [search, social], min_entrants: 5}", nil},
+	} {
+		_, err := Parse(strings.NewReader("source: {kind: files, files: {paths: [a.csv]}}\n" + tc.yaml))
+		if (err != nil) != (len(tc.keys) > 0) {
+			t.Errorf("%s: error %v", tc.yaml, err)
+			continue
+		}
+		for _, key := range tc.keys {
+			if !strings.Contains(err.Error(), key+":") {
+				t.Errorf("%s: error does not name %s:\n%v", tc.yaml, key, err)
+			}
+		}
+	}
+	if _, err := Parse(strings.NewReader("source: {kind: files, files: {paths: [a.csv]}}\nallocation: {uplift: 0.1}")); err == nil ||
+		!strings.Contains(err.Error(), "allocation.close_gap") {
+		t.Errorf("the retired uplift does not point to close_gap: %v", err)
+	}
+	c := Default()
+	if a := c.Allocation; a.CloseGap != 0.5 || a.MinEntrants != 30 || a.MaxShift != 0.2 || a.Margin != 0 || a.Paid != nil {
+		t.Errorf("defaults %+v", a)
+	}
+}
+
+// TestSpendPresets: a spend preset needs a BigQuery table of its kind and no query of the user's;
+// it maps every spend column and keeps the schedule's recompute days at least its transfer's
+// reload window.
+func TestSpendPresets(t *testing.T) {
+	base := "source:\n  kind: files\n  files: {paths: [a.csv]}\n  spend:\n"
+	for _, tc := range []struct {
+		yaml string
+		keys []string
+	}{
+		{"    kind: files\n    preset: google_ads\n    files: {paths: [s.csv]}", []string{"source.spend.preset"}},
+		{"    kind: bigquery\n    preset: google_ads\n    bigquery: {table: p.d.some_table}", []string{"source.spend.bigquery.table"}},
+		{"    kind: bigquery\n    preset: meta_ads\n    bigquery: {table: p.d.AdInsights, query: 'SELECT 1'}", []string{"source.spend.bigquery"}},
+		{"    kind: bigquery\n    preset: tiktok_ads\n    bigquery: {table: p.d.t}", []string{"source.spend.preset"}},
+	} {
+		_, err := Parse(strings.NewReader(base + tc.yaml))
+		if err == nil {
+			t.Errorf("%s: no error", tc.yaml)
+			continue
+		}
+		for _, key := range tc.keys {
+			if !strings.Contains(err.Error(), key) {
+				t.Errorf("%s: error does not name %s:\n%v", tc.yaml, key, err)
+			}
+		}
+	}
+	for preset, days := range map[string]int{"google_ads": 7, "meta_ads": 30} {
+		table := "p.d.ads_CampaignBasicStats_123"
+		if preset == "meta_ads" {
+			table = "p.d.AdInsights"
+		}
+		c, err := Parse(strings.NewReader(base + "    kind: bigquery\n    preset: " + preset + "\n    bigquery: {table: " + table + "}\nschedule: {recompute_days: 2}"))
+		if err != nil {
+			t.Fatalf("%s: %v", preset, err)
+		}
+		cols := c.Source.Spend.Columns
+		if c.Schedule.RecomputeDays != days || cols.Campaign != "campaign" || cols.Impressions != "impressions" || cols.Clicks != "clicks" ||
+			cols.Currency != "currency" || SpendReloadDays(preset) != days {
+			t.Errorf("%s: recompute %d days, columns %+v", preset, c.Schedule.RecomputeDays, cols)
+		}
+	}
+}

@@ -62,11 +62,27 @@ func (c *Config) Validate() error {
 	if s := c.Source.Spend; s != nil {
 		validateInput("source.spend", s.Kind, s.Files, s.BigQuery, bad)
 		if s.Kind == "bigquery" {
-			for _, kv := range [][2]string{{"date", s.Columns.Date}, {"touchpoint", s.Columns.Touchpoint}, {"cost", s.Columns.Cost}} {
-				if !ValidColumn(kv[1]) {
+			for _, kv := range [][2]string{{"date", s.Columns.Date}, {"touchpoint", s.Columns.Touchpoint}, {"cost", s.Columns.Cost},
+				{"campaign", s.Columns.Campaign}, {"impressions", s.Columns.Impressions}, {"clicks", s.Columns.Clicks}, {"currency", s.Columns.Currency}} {
+				if kv[1] != "" && !ValidColumn(kv[1]) {
 					bad("source.spend.columns."+kv[0], "%q is not a BigQuery column name (letters, digits and '_', not starting with a digit)", kv[1])
 				}
 			}
+		}
+		switch s.Preset {
+		case "":
+		case SpendPresetGoogleAds, SpendPresetMetaAds:
+			if s.Kind != "bigquery" {
+				bad("source.spend.preset", "the %s preset reads a BigQuery data-transfer table: it needs source.spend.kind: bigquery", s.Preset)
+			}
+			if s.BigQuery.Query != "" {
+				bad("source.spend.bigquery.query", "the %s preset writes the query itself; give only source.spend.bigquery.table", s.Preset)
+			}
+			if s.Preset == SpendPresetGoogleAds && !strings.Contains(s.BigQuery.Table, "CampaignBasicStats_") {
+				bad("source.spend.bigquery.table", "the google_ads preset reads the transfer's campaign stats: project.dataset.ads_CampaignBasicStats_<customer id>, not %q", s.BigQuery.Table)
+			}
+		default:
+			bad("source.spend.preset", "%q is not a spend preset (google_ads | meta_ads)", s.Preset)
 		}
 	}
 

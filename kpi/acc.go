@@ -193,12 +193,17 @@ type Inputs struct {
 	Spend []SpendRow
 }
 
-// SpendRow is the cost of one touchpoint on one day.
+// SpendRow is the cost of one touchpoint (and campaign) on one day, with its impressions and
+// clicks when the input has them.
 type SpendRow struct {
 	// Day is the start of the day in Unix micros (report time zone).
 	Day        int64
 	Touchpoint string
-	Cost       float64
+	// Campaign is "" when the input has none.
+	Campaign string
+	Cost     float64
+	// Impressions and Clicks are NaN when the input does not give them.
+	Impressions, Clicks float64
 }
 
 // figures returns the sums behind the headline KPIs of per.
@@ -233,6 +238,7 @@ func (a *Acc) Result(d *Dicts, in Inputs) *Result {
 	r := &Result{Report: in.Report, Warnings: []Warning{}, DataQuality: in.Quality, Periods: []PeriodHeadline{}}
 	r.DataQuality.DuplicateOrderEvents = a.resent
 	r.PeriodResult = a.cur.result(d, &in)
+	r.Attribution.Metrics, r.Funnel.PaidEntry = touchpointMetrics(p, a.cur.funnel, in.Spend, d)
 	r.Funnel.MatureCohort = a.cohortFunnel(p.Current)
 	r.Comparison.Previous = a.prev.result(d, &in)
 	r.Comparison.Previous.Funnel.MatureCohort = a.cohortFunnel(p.Previous)

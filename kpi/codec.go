@@ -224,6 +224,14 @@ func (d *decoder) touchpoint() uint32 {
 	return d.translate(m, d.uint())
 }
 
+func (d *decoder) campaign() uint32 {
+	var m []uint32
+	if d.tr != nil {
+		m = d.tr.Campaign
+	}
+	return d.translate(m, d.uint())
+}
+
 func (d *decoder) segment() uint32 {
 	var m []uint32
 	if d.tr != nil {
@@ -295,6 +303,25 @@ func (e *encoder) funnel(f *funnelAcc) {
 			e.int(m[c].purchases)
 		}
 	}
+	keys := make([]entryKey, 0, len(f.entries))
+	for k := range f.entries {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b entryKey) int {
+		if a.tp != b.tp {
+			return int(int64(a.tp) - int64(b.tp))
+		}
+		return int(int64(a.campaign) - int64(b.campaign))
+	})
+	e.length(len(keys))
+	for _, k := range keys {
+		c := f.entries[k]
+		e.code(k.tp)
+		e.code(k.campaign)
+		e.int(c.entrants)
+		e.int(c.purchasers)
+		e.sum(&c.revenue)
+	}
 }
 
 func (d *decoder) funnel(f *funnelAcc) {
@@ -342,6 +369,16 @@ func (d *decoder) funnel(f *funnelAcc) {
 			}
 			f.mix[i][c] = m
 		}
+	}
+	n := d.length()
+	for range n {
+		k := entryKey{tp: d.touchpoint(), campaign: d.campaign()}
+		c := &entryCount{entrants: d.int(), purchasers: d.int()}
+		d.sum(&c.revenue)
+		if d.err != nil {
+			return
+		}
+		f.entries[k] = c
 	}
 }
 

@@ -69,7 +69,8 @@ func TestAccCodecCoversEveryField(t *testing.T) {
 		"dayCredit":      "rev",
 		"periodAcc":      "per eval funnel jmap trends repeat attr",
 		"slotAcc":        "eval funnel repeat",
-		"funnelAcc":      "p sp weeks all dims open seen mix light",
+		"funnelAcc":      "p sp weeks all dims open seen mix light entries",
+		"entryCount":     "entrants purchasers revenue",
 		"funnelCounts":   "entrants completed dropped inProgress reached drop prog mature dur noDur",
 		"journeyMapAcc":  "p sp cells journey",
 		"mapCell":        "customers events sentN sentSum sentSq sentCustomers stamp nextMature nextReached",
@@ -87,7 +88,7 @@ func TestAccCodecCoversEveryField(t *testing.T) {
 	}
 	for _, v := range []any{Acc{}, periodAcc{}, slotAcc{}, funnelAcc{}, funnelCounts{}, journeyMapAcc{}, mapCell{}, trendsAcc{},
 		repeatAcc{}, repeatTally{}, MoneySums{}, cohortAcc{}, bgnbdAcc{}, bgnbdCustomer{}, attributionAcc{}, touchCredit{},
-		markovCounts{}, exactSum{}, seriesAcc{}, dayCredit{}} {
+		markovCounts{}, exactSum{}, seriesAcc{}, dayCredit{}, entryCount{}} {
 		typ := reflect.TypeOf(v)
 		var names []string
 		for i := range typ.NumField() {

@@ -533,6 +533,20 @@ type funnelAcc struct {
 	// light accumulators keep only the overall counts and mix: no breakdowns, open funnel or
 	// durations. They feed the headline KPIs of the mature cohorts and the recent periods.
 	light bool
+	// entries counts the entrants by the touchpoint and campaign of their attempt's first event,
+	// with those who reached the purchase stage and that order's revenue: the funnel side of the
+	// touchpoint metrics.
+	entries map[entryKey]*entryCount
+}
+
+// entryKey is a touchpoint and campaign code.
+type entryKey struct{ tp, campaign uint32 }
+
+// entryCount is the entrants of one touchpoint and campaign, those who reached the purchase stage
+// and the revenue of the orders that reached it.
+type entryCount struct {
+	entrants, purchasers int64
+	revenue              exactSum
 }
 
 // mixCount is the entrants of one first touchpoint or segment and how many of them purchased.
@@ -544,8 +558,9 @@ func newFunnelAcc(p *Params, per Period, light bool) *funnelAcc {
 		p: p, sp: sp, weeks: weekBuckets(p, per),
 		all: newFunnelCounts(sp.n), dims: make([][]*funnelCounts, len(p.Breakdowns)),
 		open: make([]int64, sp.n), seen: make([]bool, sp.n),
-		mix:   [2]map[uint32]*mixCount{{}, {}},
-		light: light,
+		mix:     [2]map[uint32]*mixCount{{}, {}},
+		light:   light,
+		entries: map[entryKey]*entryCount{},
 	}
 	f.all.noDur = light
 	return f
@@ -571,6 +586,20 @@ func (f *funnelAcc) add(j *Journey, o *outcome) {
 		return
 	}
 	if o.entrant {
+		first := &j.Events[o.start]
+		k := entryKey{first.Touchpoint, first.Campaign}
+		ec := f.entries[k]
+		if ec == nil {
+			ec = &entryCount{}
+			f.entries[k] = ec
+		}
+		ec.entrants++
+		if i := o.st.firstIdx[sp.purchase]; i >= 0 {
+			ec.purchasers++
+			if r := o.orderRev[i]; !math.IsNaN(r) {
+				ec.revenue.add(r)
+			}
+		}
 		for d, by := range f.p.Breakdowns {
 			var code int
 			switch by {
@@ -615,6 +644,16 @@ func (f *funnelAcc) add(j *Journey, o *outcome) {
 
 func (f *funnelAcc) merge(o *funnelAcc) {
 	f.all.merge(o.all)
+	for k, c := range o.entries {
+		ec := f.entries[k]
+		if ec == nil {
+			ec = &entryCount{}
+			f.entries[k] = ec
+		}
+		ec.entrants += c.entrants
+		ec.purchasers += c.purchasers
+		ec.revenue.merge(&c.revenue)
+	}
 	for i := range f.mix {
 		for code, c := range o.mix[i] {
 			m := f.mix[i][code]

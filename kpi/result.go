@@ -80,6 +80,9 @@ type FunnelResult struct {
 	// MatureCohort is the closed funnel of the entrants of [from − W, to − W], whose windows have
 	// all closed when the data reach the period's end; nil when not computed.
 	MatureCohort *CohortFunnel `json:"mature_cohort"`
+	// PaidEntry is the top of the funnel before entry for the touchpoints with spend: impressions,
+	// clicks, entrants; absent without a spend input (and in the periods compared with).
+	PaidEntry *PaidEntry `json:"paid_entry,omitempty"`
 }
 
 // CohortFunnel is the closed funnel of the mature cohort of a period.
@@ -364,6 +367,9 @@ type AttributionResult struct {
 	Touchpoints []TouchpointAttribution `json:"touchpoints"`
 	// SpendKnown says whether a spend input was read.
 	SpendKnown bool `json:"spend_known"`
+	// Metrics are the media metrics of the touchpoints with spend and their campaigns; absent
+	// without a spend input (and in the periods compared with).
+	Metrics []TouchpointMetrics `json:"metrics,omitempty"`
 }
 
 // TouchpointAttribution is one touchpoint's attributed conversions per model, its removal effect

@@ -190,34 +190,41 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		}
 		in.warnings = append(in.warnings, ws...)
 	}
-	if in.spend, err = readSpend(ctx, job, start, end, &in.quality); err != nil {
+	var spendWarnings []kpi.Warning
+	if in.spend, spendWarnings, err = readSpend(ctx, job, start, end, &in.quality); err != nil {
 		g.Close()
 		return nil, interrupted(ctx, err)
 	}
+	in.warnings = append(in.warnings, spendWarnings...)
 	return in, nil
 }
 
 // readSpend reads the optional spend input within [start, end) and counts its rows in q.
-func readSpend(ctx context.Context, job *Job, start, end time.Time, q *kpi.DataQuality) ([]kpi.SpendRow, error) {
+func readSpend(ctx context.Context, job *Job, start, end time.Time, q *kpi.DataQuality) ([]kpi.SpendRow, []kpi.Warning, error) {
 	cfg := &job.Config
 	src := job.Spend
 	if src == nil {
 		s, err := source.OpenSpend(ctx, cfg, job.FS, job.Logger)
 		if err != nil || s == nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if c, ok := s.(source.Closer); ok {
 			defer c.Close()
 		}
 		src = s
 	}
-	r := ingest.NewSpendReader(cfg.Source.Spend, cfg.Location(), start, end)
+	r := ingest.NewSpendReader(cfg.Source.Spend, cfg.Location(), start, end, cfg.Report.Currency)
 	if err := src.Read(ctx, start, end, r.Add); err != nil {
-		return nil, fmt.Errorf("read spend: %w", err)
+		return nil, nil, fmt.Errorf("read spend: %w", err)
 	}
 	rows, read, rejected := r.Rows()
 	q.SpendRows, q.SpendRejected = read, rejected
-	return rows, nil
+	if n, cur := r.OtherCurrency(); n > 0 {
+		warn := kpi.Warning{Code: "spend_currency", Message: fmt.Sprintf(
+			"%d spend rows are in %s, not the report's %s (report.currency): they were left out, as journeykpi does not convert currencies", n, cur, cfg.Report.Currency)}
+		return rows, []kpi.Warning{warn}, nil
+	}
+	return rows, nil, nil
 }
 
 // compute folds the grouped journeys into the KPIs of job's window (steps group and kpi).

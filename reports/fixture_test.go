@@ -233,6 +233,18 @@ func fullResult() *kpi.Result {
 		a.Touchpoints = append(a.Touchpoints, t)
 	}
 
+	r.Funnel.PaidEntry = &kpi.PaidEntry{Cost: 30900, Impressions: p(4125000), Clicks: p(61250), Entrants: 6912,
+		CTR: p(61250.0 / 4125000), EntrantsPerClick: p(6912.0 / 61250)}
+	a.Metrics = []kpi.TouchpointMetrics{
+		{Touchpoint: "social", Cost: 9020, Impressions: p(2650000), Clicks: p(31800), CPM: p(9020 * 1000 / 2650000.0), CTR: p(31800 / 2650000.0),
+			CPC: p(9020 / 31800.0), Entrants: 2410, CostPerEntrant: p(9020 / 2410.0), Purchasers: 301, CPA: p(9020 / 301.0), Revenue: 36120.5, ROAS: p(36120.5 / 9020)},
+		{Touchpoint: "social", Campaign: "spring_launch", Cost: 6100, Impressions: p(1800000), Clicks: p(21000), CPM: p(6100 * 1000 / 1800000.0),
+			CTR: p(21000 / 1800000.0), CPC: p(6100 / 21000.0), Entrants: 1610, CostPerEntrant: p(6100 / 1610.0), Purchasers: 190, CPA: p(6100 / 190.0),
+			Revenue: 22800.25, ROAS: p(22800.25 / 6100)},
+		{Touchpoint: "search_ads", Cost: 8118, Entrants: 1980, CostPerEntrant: p(8118 / 1980.0), Purchasers: 352, CPA: p(8118 / 352.0),
+			Revenue: 45760.75, ROAS: p(45760.75 / 8118)},
+	}
+
 	al := &r.Allocation
 	al.StageOpportunity = []kpi.StageOpportunity{
 		{Step: "comparison → purchase", From: "comparison", Stage: "purchase", By: "first_touchpoint", Group: "display_ads", Entrants: 1820, Reached: 702,

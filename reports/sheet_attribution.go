@@ -156,6 +156,9 @@ func attributionSheet(r *kpi.Result) *sheet {
 		s.note("No spend: no cost was recorded for the touchpoint (organic), so it has no CPA or ROAS. A CPA is n/a when no conversion is attributed to the touchpoint under that model.")
 		s.blank()
 		roasAgainstPrevious(s, r)
+		s.blank()
+		paidEntryTable(s, "PaidEntryAttribution", r.Funnel.PaidEntry)
+		touchpointMetricsTable(s, a.Metrics)
 	} else {
 		perModel("Attributed revenue", "AttributedRevenue", nil, revenue, nil)
 		s.note("No spend input was read, so cost, CPA and ROAS are not computed.")
@@ -189,4 +192,48 @@ func roasAgainstPrevious(s *sheet, r *kpi.Result) {
 	}
 	s.table("ROASAgainstPrevious", []string{"Touchpoint", "Cost", "ROAS (Markov)", "Cost, previous period", "ROAS (Markov), previous period"}, rows)
 	s.note("Markov-attributed revenue per unit of cost, this period and the previous one; touchpoints without spend in both are left out.")
+}
+
+// paidEntryTable is the top of the funnel for the paid touchpoints: impressions → clicks →
+// entrants, on the Funnel and Attribution sheets.
+func paidEntryTable(s *sheet, table string, e *kpi.PaidEntry) {
+	if e == nil {
+		return
+	}
+	s.section("Before the funnel: paid touchpoints")
+	s.note("Impressions and clicks as the spend input gives them, and the customers who entered the funnel through a touchpoint with spend (the first event of their attempt).")
+	s.table(table, []string{"Spend", "Impressions", "Clicks", "Click-through rate", "Entrants", "Entrants per click"},
+		[][]cell{{num(e.Cost, fmtMoney), optCount(e.Impressions), optCount(e.Clicks), opt(e.CTR, fmtPercent), cnt(e.Entrants),
+			opt(e.EntrantsPerClick, fmtPercent)}})
+	s.blank()
+}
+
+// optCount is a count that may be unknown (n/a).
+func optCount(v *float64) cell {
+	if v == nil {
+		return na()
+	}
+	return qty(*v)
+}
+
+// touchpointMetricsTable lists the media metrics of each paid touchpoint and its campaigns.
+func touchpointMetricsTable(s *sheet, ms []kpi.TouchpointMetrics) {
+	if len(ms) == 0 {
+		return
+	}
+	s.section("Touchpoint metrics: media and the customers who entered there")
+	s.note("CPM: cost per thousand impressions; CTR: clicks per impression; CPC: cost per click. Entrants entered the funnel at the touchpoint (campaign); purchasers are those of them who reached the purchase stage, revenue that of those orders: CPA and ROAS here are first-touch, beside the models' above. n/a: the spend input has no impressions or clicks, or nothing to divide by.")
+	rows := make([][]cell, len(ms))
+	for i, m := range ms {
+		name := cell{v: m.Touchpoint, look: look{bold: true}, free: true}
+		if m.Campaign != "" {
+			name = cell{v: "   " + m.Campaign, free: true}
+		}
+		rows[i] = []cell{name, num(m.Cost, fmtMoney), optCount(m.Impressions), optCount(m.Clicks),
+			opt(m.CPM, fmtMoney), opt(m.CTR, fmtPercent), opt(m.CPC, fmtMoney), cnt(m.Entrants), opt(m.CostPerEntrant, fmtMoney),
+			cnt(m.Purchasers), opt(m.CPA, fmtMoney), num(m.Revenue, fmtMoney), opt(m.ROAS, fmtRatio)}
+	}
+	s.table("TouchpointMetrics", []string{"Touchpoint / campaign", "Spend", "Impressions", "Clicks", "CPM", "CTR", "CPC", "Entrants",
+		"Cost per entrant", "Purchasers", "CPA (first touch)", "Revenue (first touch)", "ROAS (first touch)"}, rows)
+	s.blank()
 }

@@ -91,6 +91,7 @@ func funnelSheet(r *kpi.Result) (*sheet, *funnelChartData) {
 	s.note("Window closed for: the share of entrants whose conversion window had closed by the data's end. Below " +
 		percentWords(r.Comparison.MinMature) + " a conversion is still in progress: it is grey and not judged.")
 	s.blank()
+	paidEntryTable(s, "PaidEntryFunnel", fu.PaidEntry)
 
 	var chart *funnelChartData
 	s.section("Against the previous period (" + periodName(r.Report.PreviousFrom, r.Report.PreviousTo) + ")")

@@ -40,17 +40,18 @@ func TestWorkbookStructure(t *testing.T) {
 	}
 
 	wantTables := map[string][]string{
-		sheetFunnel: {"FunnelComparison", "ClosedFunnel", "MatureCohort", "OpenFunnel", "PurchaseFirstTouchpoint", "PurchaseSegment",
+		sheetFunnel: {"PaidEntryFunnel", "FunnelComparison", "ClosedFunnel", "MatureCohort", "OpenFunnel", "PurchaseFirstTouchpoint", "PurchaseSegment",
 			"PurchaseEntryWeek"},
-		sheetFunnelData:  {"FunnelBreakdowns", "ConversionMix", "RevenueMix"},
-		sheetPeriods:     {"HeadlineDetail", "HeadlineYearAgo", "RecentPeriods"},
-		sheetJourneyMap:  {"StageSentiment", "PainPoints", "JourneyMapCells"},
-		sheetAttribution: {"AttributedConversions", "AttributedRevenue", "CPA", "ROAS", "ROASAgainstPrevious"},
-		sheetRepeat:      {"RepeatBySegment", "RepeatByFirstTouchpoint", "Cohorts", "BGNBDBySegment", "BGNBDByFirstTouchpoint"},
-		sheetResources:   {"Recommendations", "StageOpportunity", "ResponseCurves", "BudgetShifts", "Efficiency"},
-		sheetTrends:      {"Trends"},
-		sheetQuality:     {"DataQuality", "RejectedByReason"},
-		sheetAbout:       {"ReportInfo", "Parameters"},
+		sheetFunnelData: {"FunnelBreakdowns", "ConversionMix", "RevenueMix"},
+		sheetPeriods:    {"HeadlineDetail", "HeadlineYearAgo", "RecentPeriods"},
+		sheetJourneyMap: {"StageSentiment", "PainPoints", "JourneyMapCells"},
+		sheetAttribution: {"AttributedConversions", "AttributedRevenue", "CPA", "ROAS", "ROASAgainstPrevious", "PaidEntryAttribution",
+			"TouchpointMetrics"},
+		sheetRepeat:    {"RepeatBySegment", "RepeatByFirstTouchpoint", "Cohorts", "BGNBDBySegment", "BGNBDByFirstTouchpoint"},
+		sheetResources: {"Recommendations", "StageOpportunity", "ResponseCurves", "BudgetShifts", "Efficiency"},
+		sheetTrends:    {"Trends"},
+		sheetQuality:   {"DataQuality", "RejectedByReason"},
+		sheetAbout:     {"ReportInfo", "Parameters"},
 	}
 	for sheet, want := range wantTables {
 		tables, err := f.GetTables(sheet)

@@ -14,14 +14,17 @@ type touchpoint struct {
 	campaigns []string
 	// costPerEntrant is the spend per customer entering here (0: organic, no spend rows).
 	costPerEntrant float64
+	// cpm and ctr are the media's cost per thousand impressions and clicks per impression, for
+	// the spend rows' impressions and clicks (an email's impressions are its sends).
+	cpm, ctr float64
 }
 
 var touchpoints = []touchpoint{
-	{name: "social", entry: 0.20, conv: 0.85, campaigns: []string{"spring_launch", "influencer_q1", "summer_teaser"}, costPerEntrant: 4.0},
-	{name: "search_ads", entry: 0.17, conv: 1.05, campaigns: []string{"brand_keywords", "generic_keywords"}, costPerEntrant: 5.5},
-	{name: "display_ads", entry: 0.15, conv: 0.62, campaigns: []string{"prospecting", "retargeting"}, costPerEntrant: 9.0},
+	{name: "social", entry: 0.20, conv: 0.85, campaigns: []string{"spring_launch", "influencer_q1", "summer_teaser"}, costPerEntrant: 4.0, cpm: 6, ctr: 0.012},
+	{name: "search_ads", entry: 0.17, conv: 1.05, campaigns: []string{"brand_keywords", "generic_keywords"}, costPerEntrant: 5.5, cpm: 25, ctr: 0.045},
+	{name: "display_ads", entry: 0.15, conv: 0.62, campaigns: []string{"prospecting", "retargeting"}, costPerEntrant: 9.0, cpm: 3, ctr: 0.0035},
 	{name: "website", entry: 0.13, conv: 1.00},
-	{name: "email", entry: 0.10, conv: 1.28, campaigns: []string{"newsletter", "welcome_series", "cart_reminder"}, costPerEntrant: 1.5},
+	{name: "email", entry: 0.10, conv: 1.28, campaigns: []string{"newsletter", "welcome_series", "cart_reminder"}, costPerEntrant: 1.5, cpm: 1.5, ctr: 0.025},
 	{name: "store", entry: 0.09, conv: 1.18},
 	{name: "word_of_mouth", entry: 0.09, conv: 1.32},
 	{name: "app", entry: 0.07, conv: 1.08},

@@ -372,7 +372,8 @@ func TestSampleIsWorthSteeringBy(t *testing.T) {
 		t.Error("comparison on the app should be the clear pain point")
 	}
 
-	// Spend: a row per day and paid touchpoint; ROAS differs clearly between touchpoints.
+	// Spend: a row per day, paid touchpoint and campaign; ROAS differs clearly between
+	// touchpoints; impressions and clicks follow each medium's CPM and CTR.
 	f, err := os.Open(filepath.Join(dir, SpendFile))
 	if err != nil {
 		t.Fatal(err)
@@ -382,21 +383,39 @@ func TestSampleIsWorthSteeringBy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(recs[0], " ") != "date touchpoint cost" || len(recs)-1 != DefaultDays*4 || st.SpendRows != DefaultDays*4 {
+	const campaigns = 2 + 2 + 3 + 3 // display_ads, search_ads, email, social
+	if strings.Join(recs[0], " ") != "date touchpoint campaign impressions clicks cost" || len(recs)-1 != DefaultDays*campaigns ||
+		st.SpendRows != DefaultDays*campaigns {
 		t.Fatalf("spend: header %v, %d rows", recs[0], len(recs)-1)
 	}
 	cost := map[string]float64{}
+	imps, clicks := map[string]float64{}, map[string]float64{}
 	days := map[string]int{}
 	for _, rec := range recs[1:] {
-		v, err := strconv.ParseFloat(rec[2], 64)
-		if err != nil || v <= 0 {
-			t.Fatalf("cost %q", rec[2])
+		v, err := strconv.ParseFloat(rec[5], 64)
+		if err != nil || v < 0 {
+			t.Fatalf("cost %q", rec[5])
+		}
+		im, err1 := strconv.ParseFloat(rec[3], 64)
+		cl, err2 := strconv.ParseFloat(rec[4], 64)
+		if err1 != nil || err2 != nil || cl > im {
+			t.Fatalf("impressions %q, clicks %q", rec[3], rec[4])
 		}
 		cost[rec[1]] += v
+		imps[rec[1]] += im
+		clicks[rec[1]] += cl
 		days[rec[0]]++
 	}
-	if len(days) != DefaultDays || days["2026-01-01"] != 4 || days["2026-06-30"] != 4 {
+	if len(days) != DefaultDays || days["2026-01-01"] != campaigns || days["2026-06-30"] != campaigns {
 		t.Errorf("spend covers %d days", len(days))
+	}
+	for _, tp := range touchpoints {
+		if tp.cpm == 0 {
+			continue
+		}
+		if cpm, ctr := 1000*cost[tp.name]/imps[tp.name], clicks[tp.name]/imps[tp.name]; math.Abs(cpm/tp.cpm-1) > 0.05 || math.Abs(ctr/tp.ctr-1) > 0.05 {
+			t.Errorf("%s: CPM %.2f CTR %.4f, simulated %.2f and %.4f", tp.name, cpm, ctr, tp.cpm, tp.ctr)
+		}
 	}
 	roas := func(tp string) float64 { return revenueByEntry[tp] / cost[tp] }
 	t.Logf("revenue per cost by entry touchpoint: email %.1f search_ads %.2f social %.2f display_ads %.2f",

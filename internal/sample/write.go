@@ -80,9 +80,9 @@ func Schema() *arrow.Schema {
 }
 
 // Write generates o's customers into dir (created if missing) as events.parquet (zstd, data page
-// V2, dictionary-encoded strings, rows in customer order) and spend.csv (date,touchpoint,cost per
-// day and paid touchpoint). Each file is written with atomicfile.Write, so a reader never
-// sees half a file.
+// V2, dictionary-encoded strings, rows in customer order) and spend.csv
+// (date,touchpoint,campaign,impressions,clicks,cost per day, paid touchpoint and campaign). Each
+// file is written with atomicfile.Write, so a reader never sees half a file.
 func Write(dir string, o Options) (Stats, error) {
 	if o.Customers == 0 {
 		o.Customers = DefaultCustomers
@@ -233,13 +233,17 @@ func paidTouchpoints() []int {
 	return out
 }
 
-// writeSpend writes one row per day and paid touchpoint: the expected entrants that day times the
-// touchpoint's cost per entrant, with a weekly rhythm and day-to-day noise. Organic touchpoints
-// (website, app, store, word_of_mouth) have no rows.
+// writeSpend writes the touchpoint metrics: per day, paid touchpoint and campaign, the cost
+// (the touchpoint's: the expected entrants that day times its cost per entrant, with a weekly
+// rhythm and day-to-day noise, shared between its campaigns), impressions (cost over the media's
+// CPM) and clicks (impressions times its CTR). Organic touchpoints (website, app, store,
+// word_of_mouth) have no rows. The campaigns' shares, impressions and clicks come from a random
+// stream of their own, so the touchpoints' daily costs are those of a sample without them.
 func writeSpend(w io.Writer, o Options, start time.Time, st *Stats) error {
 	r := rand.New(rand.NewPCG(uint64(o.Seed), 0x5DEECE66D))
+	media := rand.New(rand.NewPCG(uint64(o.Seed), 0x2545F4914F6CDD1D))
 	perDay := float64(o.Customers) / float64(o.Days)
-	if _, err := io.WriteString(w, "date,touchpoint,cost\n"); err != nil {
+	if _, err := io.WriteString(w, "date,touchpoint,campaign,impressions,clicks,cost\n"); err != nil {
 		return err
 	}
 	var total float64
@@ -256,13 +260,32 @@ func writeSpend(w io.Writer, o Options, start time.Time, st *Stats) error {
 		for _, i := range paid {
 			t := touchpoints[i]
 			c := perDay * t.entry * t.costPerEntrant * week * math.Exp(0.15*r.NormFloat64())
-			c = math.Round(c*100) / 100
-			total += c
-			line := day.Format(time.DateOnly) + "," + t.name + "," + strconv.FormatFloat(c, 'f', 2, 64) + "\n"
-			if _, err := io.WriteString(w, line); err != nil {
-				return err
+			cents := int64(math.Round(c * 100))
+			total += float64(cents) / 100
+			// The campaigns share the cost in whole cents, the first ones by weight, the last the rest.
+			weights := make([]float64, len(t.campaigns))
+			var sum float64
+			for k := range weights {
+				weights[k] = math.Exp(0.3*media.NormFloat64()) / float64(k+1)
+				sum += weights[k]
 			}
-			st.SpendRows++
+			left := cents
+			for k, camp := range t.campaigns {
+				part := left
+				if k < len(t.campaigns)-1 {
+					part = min(left, int64(math.Round(float64(cents)*weights[k]/sum)))
+				}
+				left -= part
+				cost := float64(part) / 100
+				imps := math.Round(cost / t.cpm * 1000 * math.Exp(0.1*media.NormFloat64()))
+				clicks := math.Round(imps * t.ctr * math.Exp(0.1*media.NormFloat64()))
+				line := day.Format(time.DateOnly) + "," + t.name + "," + camp + "," + strconv.FormatFloat(imps, 'f', 0, 64) + "," +
+					strconv.FormatFloat(clicks, 'f', 0, 64) + "," + strconv.FormatFloat(cost, 'f', 2, 64) + "\n"
+				if _, err := io.WriteString(w, line); err != nil {
+					return err
+				}
+				st.SpendRows++
+			}
 		}
 	}
 	st.Cost = math.Round(total*100) / 100

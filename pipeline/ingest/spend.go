@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -14,23 +15,38 @@ import (
 	"github.com/journeykpi/journeykpi/kpi"
 )
 
-// SpendReader maps the optional spend input (date, touchpoint, cost per day) onto kpi.SpendRow.
-// Rows with no date, a bad date or a cost that is not a non-negative number are rejected and
-// counted; days outside [start, end) are left out. Add is safe for concurrent use.
+// SpendReader maps the optional spend input, the touchpoint metrics (date, touchpoint, cost per
+// day, and optionally campaign, impressions, clicks and currency), onto kpi.SpendRow. Rows with
+// no date, a bad date, a cost that is not a non-negative number, impressions or clicks that are
+// not, or a currency other than the report's are rejected and counted; days outside [start, end)
+// are left out. Add is safe for concurrent use.
 type SpendReader struct {
 	cols       config.SpendColumns
 	loc        *time.Location
 	start, end time.Time
+	currency   string
 
 	mu             sync.Mutex
 	rows           []kpi.SpendRow
 	read, rejected int64
+	// otherCurrency counts the rows rejected for their currency, and names one of them.
+	otherCurrency int64
+	otherName     string
 }
 
 // NewSpendReader returns a reader of spend section sp (nil: the canonical column names) whose
-// dates are days in loc.
-func NewSpendReader(sp *config.Spend, loc *time.Location, start, end time.Time) *SpendReader {
-	return &SpendReader{cols: spendColumns(sp), loc: loc, start: start, end: end}
+// dates are days in loc and whose amounts must be in currency (the report's; "" accepts any).
+func NewSpendReader(sp *config.Spend, loc *time.Location, start, end time.Time, currency string) *SpendReader {
+	return &SpendReader{cols: spendColumns(sp), loc: loc, start: start, end: end, currency: currency}
+}
+
+// optionalColumn is the column of an optional spend field: the one its name maps it to, else one
+// of its canonical name; nil when the source has neither.
+func optionalColumn(rec arrow.Record, name, canonical string) arrow.Array {
+	if name != "" {
+		return column(rec, name)
+	}
+	return column(rec, canonical)
 }
 
 // Add maps one record batch. The record is not kept.
@@ -57,31 +73,88 @@ func (r *SpendReader) Add(rec arrow.Record) error {
 	if err != nil {
 		return err
 	}
+	campaigns, err := optionalString(optionalColumn(rec, cols.Campaign, "campaign"), "campaign")
+	if err != nil {
+		return err
+	}
+	currencies, err := optionalString(optionalColumn(rec, cols.Currency, "currency"), "currency")
+	if err != nil {
+		return err
+	}
+	impressions, err := floatColumn(optionalColumn(rec, cols.Impressions, "impressions"), "impressions")
+	if err != nil {
+		return err
+	}
+	clicks, err := floatColumn(optionalColumn(rec, cols.Clicks, "clicks"), "clicks")
+	if err != nil {
+		return err
+	}
+	count := func(f floatFunc, i int) (float64, bool) {
+		v, null, ok := f(i)
+		switch {
+		case null:
+			return math.NaN(), true
+		case !ok || v < 0:
+			return 0, false
+		}
+		return v, true
+	}
 	var local []kpi.SpendRow
-	var bad int64
+	var bad, other int64
+	var otherName string
 	n := int(rec.NumRows())
 	for i := 0; i < n; i++ {
 		t, reason := days(i)
 		c, null, ok := costs(i)
-		if reason != "" || !ok || null || c < 0 {
+		imp, okImp := count(impressions, i)
+		clk, okClk := count(clicks, i)
+		if reason != "" || !ok || null || c < 0 || !okImp || !okClk {
 			bad++
 			continue
 		}
+		if cur, ok := currencies(i); ok && r.currency != "" && strings.TrimSpace(cur) != "" && !strings.EqualFold(strings.TrimSpace(cur), r.currency) {
+			bad++
+			other++
+			otherName = strings.Clone(strings.TrimSpace(cur))
+			continue
+		}
 		tp, _ := tps(i)
+		camp, _ := campaigns(i)
 		day := time.UnixMicro(t).In(r.loc)
 		d := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, r.loc)
 		if d.Before(r.start) || !d.Before(r.end) {
 			continue
 		}
 		// Cloned: the record's memory is the source's again once Add returns.
-		local = append(local, kpi.SpendRow{Day: d.UnixMicro(), Touchpoint: strings.Clone(strings.TrimSpace(tp)), Cost: c})
+		local = append(local, kpi.SpendRow{Day: d.UnixMicro(), Touchpoint: strings.Clone(strings.TrimSpace(tp)), Cost: c,
+			Campaign: strings.Clone(strings.TrimSpace(camp)), Impressions: imp, Clicks: clk})
 	}
 	r.mu.Lock()
 	r.rows = append(r.rows, local...)
 	r.read += int64(n)
 	r.rejected += bad
+	r.otherCurrency += other
+	if other > 0 && (r.otherName == "" || otherName < r.otherName) {
+		r.otherName = otherName
+	}
 	r.mu.Unlock()
 	return nil
+}
+
+// optionalString reads an optional text column; an absent one reads as null on every row.
+func optionalString(a arrow.Array, name string) (func(int) (string, bool), error) {
+	if a == nil {
+		return func(int) (string, bool) { return "", false }, nil
+	}
+	return stringColumn(a, name)
+}
+
+// OtherCurrency is the number of rows rejected for a currency other than the report's, and one
+// such currency (the first in byte order). Call it once every Add has returned.
+func (r *SpendReader) OtherCurrency() (rows int64, currency string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.otherCurrency, r.otherName
 }
 
 // Rows returns the spend rows in day and touchpoint order (so sums do not depend on the read
@@ -108,7 +181,8 @@ func MissingSpendColumn(canonical, name string) error {
 	return fault.Errorf(fault.Config, "spend: the source has no column %q (source.spend.columns.%s)", name, canonical)
 }
 
-// sortSpend orders spend rows by day and touchpoint, so sums do not depend on read order.
+// sortSpend orders spend rows by day, touchpoint, campaign and the numbers, so sums do not depend
+// on read order.
 func sortSpend(rows []kpi.SpendRow) {
 	slices.SortFunc(rows, func(a, b kpi.SpendRow) int {
 		if c := cmp.Compare(a.Day, b.Day); c != 0 {
@@ -117,6 +191,15 @@ func sortSpend(rows []kpi.SpendRow) {
 		if c := strings.Compare(a.Touchpoint, b.Touchpoint); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.Cost, b.Cost)
+		if c := strings.Compare(a.Campaign, b.Campaign); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Cost, b.Cost); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Impressions, b.Impressions); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Clicks, b.Clicks)
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/pipeline/ingest"
 	"github.com/journeykpi/journeykpi/pipeline/source/bigquery"
+	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/bqsql"
 	"github.com/journeykpi/journeykpi/pipeline/source/files"
 )
 
@@ -130,8 +131,21 @@ func OpenSpend(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Lo
 		return s, nil
 	case "bigquery":
 		cols := sp.Columns
-		return openBigQuery(ctx, bigquery.Options{Config: sp.BigQuery, TimeColumn: cols.Date, Columns: []string{cols.Date, cols.Touchpoint, cols.Cost}},
-			logger(log).With("source", "spend"))
+		bq := sp.BigQuery
+		if sp.Preset != "" {
+			q, err := bqsql.SpendPreset(sp.Preset, bq.Table, cfg.Report.Timezone)
+			if err != nil {
+				return nil, fault.Errorf(fault.Config, "source.spend.preset: %v", err)
+			}
+			bq.Query, bq.Table = q, ""
+		}
+		read := []string{cols.Date, cols.Touchpoint, cols.Cost}
+		for _, c := range []string{cols.Campaign, cols.Impressions, cols.Clicks, cols.Currency} {
+			if c != "" {
+				read = append(read, c)
+			}
+		}
+		return openBigQuery(ctx, bigquery.Options{Config: bq, TimeColumn: cols.Date, Columns: read}, logger(log).With("source", "spend"))
 	}
 	return nil, fault.Errorf(fault.Config, "source.spend.kind: spend source kind %q is not available", sp.Kind)
 }

@@ -91,7 +91,7 @@ func TestBundledSampleThroughEmbed(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc, err := spend.Schema(context.Background())
-	if err != nil || sc.NumFields() != 4 || sc.Field(0).Name != "date" {
+	if err != nil || sc.NumFields() != 7 || sc.Field(0).Name != "date" || sc.Field(3).Name != "impressions" || sc.Field(5).Name != "cost" {
 		t.Errorf("spend schema %v, %v", sc, err)
 	}
 }
