@@ -73,7 +73,7 @@ func TestWorkbookOpensInLibreOffice(t *testing.T) {
 	// Each sheet starts on a new page with its title; collect the first line of every page.
 	titles := []string{"journey-report: customer journey report, October 2026", "Funnel", "Journey map",
 		"Touchpoints & attribution", "Repeat purchase & cohorts", "Resources: where to act",
-		"Trends", "Periods", "Funnel data", "Data quality", "About this report"}
+		"Trends", "Periods", "Funnel data", "Resources data", "Data quality", "About this report"}
 	next := 0
 	for p := 1; p <= pages && next < len(titles); p++ {
 		text, err := exec.CommandContext(ctx, pdftotext, "-f", strconv.Itoa(p), "-l", strconv.Itoa(p), "-layout", pdf, "-").Output()

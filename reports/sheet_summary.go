@@ -201,7 +201,7 @@ func summarySheet(r *kpi.Result, actions int, refs summaryRefs) *sheet {
 	}
 	s.blank()
 	line("Sheets: "+strings.Join([]string{sheetFunnel, sheetJourneyMap, sheetAttribution, sheetRepeat,
-		sheetResources, sheetTrends, sheetPeriods, sheetFunnelData, sheetQuality, sheetAbout}, " · "), small, 150)
+		sheetResources, sheetTrends, sheetPeriods, sheetFunnelData, sheetResourcesData, sheetQuality, sheetAbout}, " · "), small, 150)
 	return s
 }
 

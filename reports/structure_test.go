@@ -47,11 +47,12 @@ func TestWorkbookStructure(t *testing.T) {
 		sheetJourneyMap: {"StageSentiment", "PainPoints", "JourneyMapCells"},
 		sheetAttribution: {"AttributedConversions", "AttributedRevenue", "CPA", "ROAS", "ROASAgainstPrevious", "PaidEntryAttribution",
 			"TouchpointMetrics"},
-		sheetRepeat:    {"RepeatBySegment", "RepeatByFirstTouchpoint", "Cohorts", "BGNBDBySegment", "BGNBDByFirstTouchpoint"},
-		sheetResources: {"Recommendations", "StageOpportunity", "ResponseCurves", "BudgetShifts", "Efficiency"},
-		sheetTrends:    {"Trends"},
-		sheetQuality:   {"DataQuality", "RejectedByReason"},
-		sheetAbout:     {"ReportInfo", "Parameters"},
+		sheetRepeat:        {"RepeatBySegment", "RepeatByFirstTouchpoint", "Cohorts", "BGNBDBySegment", "BGNBDByFirstTouchpoint"},
+		sheetResources:     {"Recommendations", "Opportunities", "Shifts"},
+		sheetResourcesData: {"StageOpportunity", "ResponseCurves", "BudgetShifts", "Efficiency"},
+		sheetTrends:        {"Trends"},
+		sheetQuality:       {"DataQuality", "RejectedByReason"},
+		sheetAbout:         {"ReportInfo", "Parameters"},
 	}
 	for sheet, want := range wantTables {
 		tables, err := f.GetTables(sheet)

@@ -31,17 +31,18 @@ type About struct {
 
 // Sheet names, in the order of SPEC §5.
 const (
-	sheetSummary     = "Summary"
-	sheetFunnel      = "Funnel"
-	sheetJourneyMap  = "Journey map"
-	sheetAttribution = "Touchpoints & attribution"
-	sheetRepeat      = "Repeat purchase & cohorts"
-	sheetResources   = "Resources"
-	sheetTrends      = "Trends"
-	sheetPeriods     = "Periods"
-	sheetFunnelData  = "Funnel data"
-	sheetQuality     = "Data quality"
-	sheetAbout       = "About"
+	sheetSummary       = "Summary"
+	sheetFunnel        = "Funnel"
+	sheetJourneyMap    = "Journey map"
+	sheetAttribution   = "Touchpoints & attribution"
+	sheetRepeat        = "Repeat purchase & cohorts"
+	sheetResources     = "Resources"
+	sheetTrends        = "Trends"
+	sheetPeriods       = "Periods"
+	sheetFunnelData    = "Funnel data"
+	sheetResourcesData = "Resources data"
+	sheetQuality       = "Data quality"
+	sheetAbout         = "About"
 )
 
 // topActions is how many recommendations the Summary repeats when About.Actions is not set.
@@ -97,6 +98,7 @@ func workbookBytes(r *kpi.Result, about About) ([]byte, error) {
 		trendsSheet(r),
 		periods,
 		funnelDataSheet(r),
+		resourcesDataSheet(r),
 		qualitySheet(r),
 		aboutSheet(r, about),
 	}

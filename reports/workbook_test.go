@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 
 func wantSheets() []string {
 	return []string{sheetSummary, sheetFunnel, sheetJourneyMap, sheetAttribution, sheetRepeat,
-		sheetResources, sheetTrends, sheetPeriods, sheetFunnelData, sheetQuality, sheetAbout}
+		sheetResources, sheetTrends, sheetPeriods, sheetFunnelData, sheetResourcesData, sheetQuality, sheetAbout}
 }
 
 func renderBook(t *testing.T, r *kpi.Result, about About) []byte {
