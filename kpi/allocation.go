@@ -72,8 +72,20 @@ func allocate(p *Params, r *Result, in allocInput) AllocationResult {
 		recs = append(recs, rec)
 	}
 	r.JourneyMap.PainPoints = valuePainPoints(p, r.JourneyMap.PainPoints, v)
+	// A pain point at the first stage is the entrants of its touchpoint: when a stage opportunity
+	// already names them at the same step, it would count the same lost customers twice.
+	type firstStep struct{ tp, next string }
+	named := map[firstStep]bool{}
+	for _, rec := range recs {
+		if o := rec.Opportunity; o != nil && o.By == byFirstTouchpoint && o.From == p.Stages[0].Name {
+			named[firstStep{o.Group, o.Stage}] = true
+		}
+	}
 	for i := range r.JourneyMap.PainPoints {
 		c := r.JourneyMap.PainPoints[i]
+		if c.Stage == p.Stages[0].Name && named[firstStep{c.Touchpoint, c.NextStage}] {
+			continue
+		}
 		recs = append(recs, Recommendation{Kind: KindPainPoint, Value: c.Value,
 			KPI: "journey_map.pain_points." + c.Stage + "." + c.Touchpoint + ".sentiment_mean", PainPoint: &c})
 	}

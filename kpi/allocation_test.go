@@ -334,3 +334,43 @@ func sortSpendRows(rows []SpendRow) {
 		return cmp.Compare(a.Touchpoint, b.Touchpoint)
 	})
 }
+
+// TestPainPointNamedByAnOpportunity: a pain point at the first stage is its touchpoint's entrants,
+// so when the stage opportunity of those entrants at the same step is an action, the pain point is
+// not a second one (it stays on the journey map); a pain point at a later stage still is.
+func TestPainPointNamedByAnOpportunity(t *testing.T) {
+	p := allocParams()
+	p.CloseGap, p.PainPoints, p.MinEntrants = 0.5, 5, 30
+	r := allocFunnel()
+	b := Breakdown{By: byFirstTouchpoint}
+	for _, g := range []struct {
+		name              string
+		entrants, reached int64
+	}{{"a", 100, 90}, {"b", 100, 85}, {"c", 100, 40}, {"d", 100, 80}, {"e", 100, 82}} {
+		rows := []StageRow{{Stage: "awareness", Reached: g.entrants}, {Stage: "interest", Reached: g.reached},
+			{Stage: "comparison"}, {Stage: "purchase"}, {Stage: "usage", Optional: true}, {Stage: "repeat"}}
+		b.Groups = append(b.Groups, BreakdownGroup{Value: g.name, Entrants: g.entrants, Closed: rows})
+	}
+	r.Funnel.Breakdowns = []Breakdown{b}
+	r.JourneyMap.PainPoints = []PainPoint{
+		{MapCell: MapCell{Stage: "awareness", Touchpoint: "c", Customers: 100, SentimentMean: Ptr(-0.3)}, NextStage: "interest", ExtraDropOff: 0.3},
+		{MapCell: MapCell{Stage: "interest", Touchpoint: "c", Customers: 40, SentimentMean: Ptr(-0.3)}, NextStage: "comparison", ExtraDropOff: 0.1},
+	}
+	a := allocate(p, r, allocInput{})
+	var acts []string
+	for _, rec := range a.Recommendations {
+		switch {
+		case rec.Opportunity != nil:
+			acts = append(acts, "opportunity "+rec.Opportunity.Step+" "+rec.Opportunity.Group)
+		case rec.PainPoint != nil:
+			acts = append(acts, "pain "+rec.PainPoint.Stage+" "+rec.PainPoint.Touchpoint)
+		}
+	}
+	want := []string{"opportunity awareness → interest c", "pain interest c"}
+	if !slices.Equal(acts, want) {
+		t.Errorf("actions %q, want %q", acts, want)
+	}
+	if len(r.JourneyMap.PainPoints) != 2 {
+		t.Errorf("the journey map lost a pain point: %+v", r.JourneyMap.PainPoints)
+	}
+}

@@ -123,7 +123,7 @@ func zipOrFile(path string) (map[string][]byte, error) {
 	defer z.Close()
 	parts := map[string][]byte{}
 	for _, f := range z.File {
-		if f.Name == "xl/worksheets/sheet11.xml" {
+		if f.Name == "xl/worksheets/sheet12.xml" { // About
 			continue
 		}
 		r, err := f.Open()
