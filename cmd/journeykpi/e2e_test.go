@@ -53,7 +53,7 @@ func TestRunOnTheBundledSample(t *testing.T) {
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
-	if len(sheets) != 11 || sheets[0] != "Summary" || sheets[1] != "Funnel" || sheets[10] != "About" {
+	if len(sheets) != 12 || sheets[0] != "Summary" || sheets[1] != "Funnel" || sheets[9] != "Resources data" || sheets[11] != "About" {
 		t.Fatalf("sheets %v", sheets)
 	}
 	rows, err := f.GetRows("Funnel", excelize.Options{RawCellValue: true})
