@@ -41,6 +41,9 @@ type Config struct {
 	// Origin says where the configuration came from ("built-in example" or a file path). It is
 	// not a YAML key.
 	Origin string `yaml:"-"`
+
+	// programs are the source's expressions, compiled when the config is loaded.
+	programs *Programs
 }
 
 // Source says where touchpoint events (and optionally spend) come from.
@@ -53,7 +56,12 @@ type Source struct {
 	// TimeZone is the zone of event_time values that carry none (CSV datetimes without offset).
 	// Empty means the report time zone.
 	TimeZone string `yaml:"timezone"`
-	Spend    *Spend `yaml:"spend"`
+	// Derive computes contract columns (or dimensions) from expressions over the source's
+	// columns, by canonical name: {revenue: "float(Quantity) * float(UnitPrice)"}.
+	Derive map[string]string `yaml:"derive"`
+	// Where keeps the rows for which it is true; the others are counted as filtered.
+	Where string `yaml:"where"`
+	Spend *Spend `yaml:"spend"`
 }
 
 // Files is a files source: Parquet, CSV or NDJSON files or globs.
@@ -75,6 +83,9 @@ type Columns struct {
 	OrderID    string `yaml:"order_id"`
 	Revenue    string `yaml:"revenue"`
 	Sentiment  string `yaml:"sentiment"`
+	LineID     string `yaml:"line_id"`
+	// Dimensions are up to MaxDimensions more columns, usable as breakdowns.
+	Dimensions Dimensions `yaml:"dimensions"`
 }
 
 // Spend is the optional second input: cost per day and touchpoint.
@@ -207,7 +218,7 @@ func DefaultColumns() Columns {
 	return Columns{
 		CustomerID: "customer_id", EventTime: "event_time", EventName: "event_name", Stage: "stage",
 		Touchpoint: "touchpoint", Campaign: "campaign", Segment: "segment", OrderID: "order_id",
-		Revenue: "revenue", Sentiment: "sentiment",
+		Revenue: "revenue", Sentiment: "sentiment", LineID: "line_id",
 	}
 }
 
@@ -294,6 +305,8 @@ func Parse(r io.Reader) (Config, error) {
 	if err := errors.Join(decodeErr, c.Validate()); err != nil {
 		return Config{}, err
 	}
+	// Validate compiled them already and found no problem.
+	c.programs, _ = c.compilePrograms()
 	return c, nil
 }
 

@@ -32,7 +32,7 @@ func (c *Config) Validate() error {
 		if c.Source.BigQuery.Table == "" {
 			bad("source.bigquery.table", "the ga4 preset needs the export's table: project.dataset.events_*")
 		}
-		if c.Source.Columns != DefaultColumns() {
+		if !c.Source.Columns.isDefault() {
 			bad("source.columns", "the ga4 preset maps the export's columns itself; remove source.columns")
 		}
 	default:
@@ -43,12 +43,18 @@ func (c *Config) Validate() error {
 		for _, kv := range [][2]string{{"customer_id", cols.CustomerID}, {"event_time", cols.EventTime},
 			{"event_name", cols.EventName}, {"stage", cols.Stage}, {"touchpoint", cols.Touchpoint},
 			{"campaign", cols.Campaign}, {"segment", cols.Segment}, {"order_id", cols.OrderID},
-			{"revenue", cols.Revenue}, {"sentiment", cols.Sentiment}} {
+			{"revenue", cols.Revenue}, {"sentiment", cols.Sentiment}, {"line_id", cols.LineID}} {
 			if !ValidColumn(kv[1]) {
 				bad("source.columns."+kv[0], "%q is not a BigQuery column name (letters, digits and '_', not starting with a digit)", kv[1])
 			}
 		}
+		for _, d := range cols.Dimensions {
+			if !ValidColumn(d.Column) {
+				bad("source.columns.dimensions."+d.Name, "%q is not a BigQuery column name (letters, digits and '_', not starting with a digit)", d.Column)
+			}
+		}
 	}
+	c.validateSourceShape(bad)
 	if c.Source.TimeZone != "" {
 		if _, err := time.LoadLocation(c.Source.TimeZone); err != nil {
 			bad("source.timezone", "%q is not a time zone", c.Source.TimeZone)
@@ -77,14 +83,15 @@ func (c *Config) Validate() error {
 	default:
 		bad("funnel.match", "%q is not a match mode (events | stage)", c.Funnel.Match)
 	}
+	breakdowns := append(slices.Clone(builtinBreakdowns), c.Source.Columns.Dimensions.Names()...)
 	for i, b := range c.Funnel.Breakdowns {
-		switch b {
-		case "first_touchpoint", "segment", "entry_week":
+		switch {
+		case slices.Contains(breakdowns, b):
 			if j := slices.Index(c.Funnel.Breakdowns, b); j < i {
 				bad(fmt.Sprintf("funnel.breakdowns[%d]", i), "%q is also funnel.breakdowns[%d]", b, j)
 			}
 		default:
-			bad(fmt.Sprintf("funnel.breakdowns[%d]", i), "%q is not a breakdown (first_touchpoint | segment | entry_week)", b)
+			bad(fmt.Sprintf("funnel.breakdowns[%d]", i), "%q is not a breakdown (%s, or a dimension of source.columns.dimensions)", b, strings.Join(breakdowns, " | "))
 		}
 	}
 	if c.Funnel.Top < 1 {
@@ -197,6 +204,8 @@ var (
 	// columnName is a plain BigQuery column name, safe to put between backticks in SQL text.
 	columnName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,299}$`)
 	projectID  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	// dimensionName is a dimension's name: it is a breakdown name and a JSON value.
+	dimensionName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 )
 
 // ValidColumn reports whether name is a plain BigQuery column name.

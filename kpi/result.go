@@ -360,6 +360,8 @@ type DataQuality struct {
 	RowsRead         int64            `json:"rows_read"`
 	RowsRejected     int64            `json:"rows_rejected"`
 	RejectedByReason map[string]int64 `json:"rejected_by_reason"`
+	// RowsFiltered were read and left out by source.where (not errors).
+	RowsFiltered int64 `json:"rows_filtered"`
 	// Duplicates are rows equal in every contract column to an earlier row (counted once).
 	Duplicates int64 `json:"duplicates"`
 	// DuplicateOrderEvents are purchase events repeating an order_id already seen.

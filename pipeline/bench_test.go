@@ -4,8 +4,11 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/pipeline/ingest"
+	"github.com/journeykpi/journeykpi/pipeline/source"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
@@ -34,5 +37,57 @@ func BenchmarkRunPeer(b *testing.B) {
 		if _, err := Run(context.Background(), Job{Config: cfg, Window: win, Out: out}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkExpressions reads and maps the peer's 10M-event file (testdata/bench/bench10m.yaml;
+// JOURNEYKPI_BENCH_FILE to choose another) without expressions, and with a filter plus one
+// derived column: over dictionary-encoded strings (evaluated once per combination of values in a
+// batch) and over numbers (evaluated row by row). ns/row is the whole read and mapping per row.
+//
+//	go test ./pipeline -run x -bench Expressions -benchtime 3x
+func BenchmarkExpressions(b *testing.B) {
+	file := os.Getenv("JOURNEYKPI_BENCH_FILE")
+	if file == "" {
+		file = "/tmp/bench-peer/events_10m.parquet"
+	}
+	if _, err := os.Stat(file); err != nil {
+		b.Skipf("peer file %s not found: run ../shared/bench/scripts/gen_data.sh 10m, or set JOURNEYKPI_BENCH_FILE", file)
+	}
+	for _, c := range []struct {
+		name, where string
+		derive      map[string]string
+	}{
+		{"none", "", nil},
+		{"dictionary", "touchpoint != 'email'", map[string]string{"campaign": "touchpoint + '/' + segment"}},
+		{"numbers", "customer_id % 10 != 0", map[string]string{"revenue": "revenue * 1.19"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			cfg, err := config.Load("../testdata/bench/bench10m.yaml")
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg.Source.Files.Paths = []string{file}
+			cfg.Source.Where, cfg.Source.Derive = c.where, c.derive
+			if err := cfg.Validate(); err != nil {
+				b.Fatal(err)
+			}
+			src, err := source.Open(context.Background(), &cfg, nil, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			start, end := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+			var rows int64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				m := ingest.NewMapper(&cfg, ingest.Range{Start: start, End: end}, func([]ingest.Row) error { return nil })
+				if err := src.Read(context.Background(), start, end, m.Add); err != nil {
+					b.Fatal(err)
+				}
+				q, _ := m.Quality(1)
+				rows += q.RowsRead
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows), "ns/row")
+		})
 	}
 }

@@ -53,13 +53,19 @@ func column(rec arrow.Record, name string) arrow.Array {
 // MissingColumnError says that a required column is not in the source.
 type MissingColumnError struct {
 	Canonical, Source string
+	// Found lists the columns the source has ("" when unknown).
+	Found string
 }
 
 func (e *MissingColumnError) Error() string {
+	msg := fmt.Sprintf("the source has no column %q (source.columns.%s)", e.Source, e.Canonical)
 	if e.Canonical == e.Source {
-		return fmt.Sprintf("the source has no column %q (required; map it with source.columns.%s)", e.Source, e.Canonical)
+		msg = fmt.Sprintf("the source has no column %q (required; map it with source.columns.%s or compute it with source.derive.%s)", e.Source, e.Canonical, e.Canonical)
 	}
-	return fmt.Sprintf("the source has no column %q (source.columns.%s)", e.Source, e.Canonical)
+	if e.Found != "" {
+		msg += "; its columns are " + e.Found
+	}
+	return msg
 }
 
 // Kind makes a missing column a configuration error: the user maps it in source.columns.

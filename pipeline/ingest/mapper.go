@@ -1,7 +1,10 @@
 package ingest
 
 import (
+	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,8 +26,13 @@ type Mapper struct {
 	start, end   int64
 	period       [2]int64 // the report period [from, to) within the range, for Coverage
 	sink         func([]Row) error
+	// progs are the source's expressions; nil when it has none.
+	progs *config.Programs
 
 	mu        sync.Mutex
+	exprSets  map[string]*exprSet // by schema fingerprint
+	exprErrs  map[string]string   // the first evaluation error of each expression
+	filtered  int64
 	dicts     *kpi.Dicts
 	nameStage []int8 // stage by EventName code, filled as names are seen
 	read      int64
@@ -54,6 +62,11 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 		rejected:     map[string]int64{},
 		dataEnd:      math.MinInt64,
 		cover:        Coverage{First: math.MaxInt64, Last: math.MinInt64},
+		exprSets:     map[string]*exprSet{},
+		exprErrs:     map[string]string{},
+	}
+	if p, err := cfg.Programs(); err == nil && (p.Where != nil || len(p.Derive) > 0) {
+		n.progs = p
 	}
 	for i, s := range cfg.Stages {
 		if s.RepeatPurchase {
@@ -75,21 +88,46 @@ func (n *Mapper) Add(rec arrow.Record) error {
 	if nrows == 0 {
 		return nil
 	}
-	custCol := column(rec, n.cols.CustomerID)
+	var verdict []uint8
+	var derived map[string]arrow.Array
+	if n.progs != nil {
+		set, err := n.exprSet(rec.Schema())
+		if err != nil {
+			return err
+		}
+		verdict, derived = applyExprs(set, rec, n.srcLoc, n.noteExprErr)
+		defer func() {
+			for _, a := range derived {
+				a.Release()
+			}
+		}()
+	}
+	// col is the array of a contract column: derived, or the source's mapped column (nil when
+	// the source lacks it).
+	col := func(canonical, name string) arrow.Array {
+		if a, ok := derived[canonical]; ok {
+			return a
+		}
+		return column(rec, name)
+	}
+	missing := func(canonical, name string) error {
+		return &MissingColumnError{Canonical: canonical, Source: name, Found: SchemaColumns(rec.Schema())}
+	}
+	custCol := col("customer_id", n.cols.CustomerID)
 	if custCol == nil {
-		return &MissingColumnError{"customer_id", n.cols.CustomerID}
+		return missing("customer_id", n.cols.CustomerID)
 	}
-	timeCol := column(rec, n.cols.EventTime)
+	timeCol := col("event_time", n.cols.EventTime)
 	if timeCol == nil {
-		return &MissingColumnError{"event_time", n.cols.EventTime}
+		return missing("event_time", n.cols.EventTime)
 	}
-	nameCol := column(rec, n.cols.EventName)
-	stageCol := column(rec, n.cols.Stage)
+	nameCol := col("event_name", n.cols.EventName)
+	stageCol := col("stage", n.cols.Stage)
 	if n.matchByStage && stageCol == nil {
-		return &MissingColumnError{"stage", n.cols.Stage}
+		return missing("stage", n.cols.Stage)
 	}
 	if !n.matchByStage && nameCol == nil {
-		return &MissingColumnError{"event_name", n.cols.EventName}
+		return missing("event_name", n.cols.EventName)
 	}
 
 	cust, err := keyColumn(custCol, n.cols.CustomerID)
@@ -100,15 +138,15 @@ func (n *Mapper) Add(rec arrow.Record) error {
 	if err != nil {
 		return err
 	}
-	order, err := optKeyColumn(column(rec, n.cols.OrderID), n.cols.OrderID)
+	order, err := optKeyColumn(col("order_id", n.cols.OrderID), n.cols.OrderID)
 	if err != nil {
 		return err
 	}
-	revenue, err := floatColumn(column(rec, n.cols.Revenue), n.cols.Revenue)
+	revenue, err := floatColumn(col("revenue", n.cols.Revenue), n.cols.Revenue)
 	if err != nil {
 		return err
 	}
-	sentiment, err := floatColumn(column(rec, n.cols.Sentiment), n.cols.Sentiment)
+	sentiment, err := floatColumn(col("sentiment", n.cols.Sentiment), n.cols.Sentiment)
 	if err != nil {
 		return err
 	}
@@ -119,30 +157,94 @@ func (n *Mapper) Add(rec arrow.Record) error {
 
 	// Codes for the string columns, under the lock because the dictionaries are shared.
 	n.mu.Lock()
-	in, err := n.codeColumns(rec, nameCol)
+	in, err := n.codeColumns(col, nameCol)
 	n.mu.Unlock()
 	if err != nil {
 		return err
 	}
 	in.cust, in.times, in.order, in.revenue, in.sentiment = cust, times, order, revenue, sentiment
-	in.stageCol, in.malformed = stageCol, malformed
+	in.stageCol, in.malformed, in.verdict = stageCol, malformed, verdict
 	return n.rows(nrows, in)
 }
 
+// exprSet returns the expressions bound to schema, binding them on first sight of it.
+func (n *Mapper) exprSet(schema *arrow.Schema) (*exprSet, error) {
+	fp := schema.String()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if s, ok := n.exprSets[fp]; ok {
+		return s, nil
+	}
+	s, err := BindExpressions(n.progs, schema)
+	if err != nil {
+		return nil, err
+	}
+	n.exprSets[fp] = s
+	return s, nil
+}
+
+// noteExprErr keeps the first evaluation error of each expression, for the log.
+func (n *Mapper) noteExprErr(key string, _ int, err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, ok := n.exprErrs[key]; !ok {
+		n.exprErrs[key] = err.Error()
+	}
+}
+
+// ExpressionErrors returns the first evaluation error of each expression that failed on a row,
+// sorted by key, as "key: error".
+func (n *Mapper) ExpressionErrors() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]string, 0, len(n.exprErrs))
+	for k, e := range n.exprErrs {
+		out = append(out, fmt.Sprintf("%s: %s", k, e))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// fileColumnsKey is the schema metadata key under which a files source lists every column of a
+// file whose records carry only some (files.FileColumnsKey).
+const fileColumnsKey = "journeykpi.file_columns"
+
+// SchemaColumns lists the columns a source has, quoted, for a message about a missing one: those
+// its file lists in the schema metadata, else the schema's own.
+func SchemaColumns(s *arrow.Schema) string {
+	var names []string
+	if md := s.Metadata(); md.FindKey(fileColumnsKey) >= 0 {
+		names = strings.Split(md.Values()[md.FindKey(fileColumnsKey)], "\x1f")
+	} else {
+		for _, f := range s.Fields() {
+			if f.Name != malformedColumn {
+				names = append(names, f.Name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	for i, n := range names {
+		names[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(names, ", ")
+}
+
 // codeColumns interns the string columns of rec. n.mu must be held.
-func (n *Mapper) codeColumns(rec arrow.Record, nameCol arrow.Array) (rowInputs, error) {
+func (n *Mapper) codeColumns(col func(canonical, name string) arrow.Array, nameCol arrow.Array) (rowInputs, error) {
 	var in rowInputs
 	var err error
 	if in.names, err = codes(nameCol, n.dicts.EventName, n.cols.EventName); err != nil {
 		return in, err
 	}
-	if in.tps, err = codes(column(rec, n.cols.Touchpoint), n.dicts.Touchpoint, n.cols.Touchpoint); err != nil {
+	if in.tps, err = codes(col("touchpoint", n.cols.Touchpoint), n.dicts.Touchpoint, n.cols.Touchpoint); err != nil {
 		return in, err
 	}
-	if in.camps, err = codes(column(rec, n.cols.Campaign), n.dicts.Campaign, n.cols.Campaign); err != nil {
+	if in.camps, err = codes(col("campaign", n.cols.Campaign), n.dicts.Campaign, n.cols.Campaign); err != nil {
 		return in, err
 	}
-	if in.segs, err = codes(column(rec, n.cols.Segment), n.dicts.Segment, n.cols.Segment); err != nil {
+	if in.segs, err = codes(col("segment", n.cols.Segment), n.dicts.Segment, n.cols.Segment); err != nil {
 		return in, err
 	}
 	for len(n.nameStage) < n.dicts.EventName.Len() {
@@ -165,13 +267,14 @@ type rowInputs struct {
 	revenue, sentiment floatFunc
 	stageCol           arrow.Array
 	malformed          *array.Boolean
+	verdict            []uint8 // the expressions' verdict per row; nil without expressions
 	nameStage          []int8
 }
 
 func (n *Mapper) rows(nrows int, in rowInputs) error {
 	out := make([]Row, 0, nrows)
 	rejected := map[string]int64{}
-	var outside, unmatched int64
+	var outside, unmatched, filtered int64
 	dataEnd := int64(math.MinInt64)
 	cover := Coverage{First: math.MaxInt64, Last: math.MinInt64}
 	var stageLabel func(int) (string, bool)
@@ -186,6 +289,19 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 		if in.malformed != nil && in.malformed.IsValid(i) && in.malformed.Value(i) {
 			rejected[RejectMalformedRow]++
 			continue
+		}
+		if in.verdict != nil {
+			switch in.verdict[i] {
+			case rowFiltered:
+				filtered++
+				continue
+			case rowWhereFailed:
+				rejected[RejectWhereFailed]++
+				continue
+			case rowDeriveFailed:
+				rejected[RejectDeriveFailed]++
+				continue
+			}
 		}
 		cust, ok := in.cust(i)
 		if !ok {
@@ -270,6 +386,7 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 	}
 	n.outside += outside
 	n.unmatched += unmatched
+	n.filtered += filtered
 	if dataEnd > n.dataEnd {
 		n.dataEnd = dataEnd
 	}

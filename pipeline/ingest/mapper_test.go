@@ -33,20 +33,31 @@ func testConfig(t *testing.T) config.Config {
 // mapAll runs src through a Mapper over a wide range and returns the accepted rows.
 func mapAll(t *testing.T, cfg config.Config, src *memsource.Source) ([]Row, *Mapper) {
 	t.Helper()
+	rows, n, err := mapAllErr(cfg, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows, n
+}
+
+// wideRange is a read range holding every plausible time of the tests.
+func wideRange() Range {
+	return Range{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+// mapAllErr is mapAll returning the read's error.
+func mapAllErr(cfg config.Config, src *memsource.Source) ([]Row, *Mapper, error) {
 	var mu sync.Mutex
 	var rows []Row
-	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	end := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
-	n := NewMapper(&cfg, Range{Start: start, End: end}, func(r []Row) error {
+	r := wideRange()
+	n := NewMapper(&cfg, r, func(r []Row) error {
 		mu.Lock()
 		rows = append(rows, r...)
 		mu.Unlock()
 		return nil
 	})
-	if err := src.Read(context.Background(), start, end, func(rec arrow.Record) error { return n.Add(rec) }); err != nil {
-		t.Fatal(err)
-	}
-	return rows, n
+	err := src.Read(context.Background(), r.Start, r.End, func(rec arrow.Record) error { return n.Add(rec) })
+	return rows, n, err
 }
 
 func TestMapperRejectsByReason(t *testing.T) {

@@ -20,8 +20,7 @@ import (
 // say (its job ids, a fallback to the slow row path, each retry); nil discards.
 func Open(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Logger) (Source, error) {
 	c := cfg.Source.Columns
-	cols := []string{c.CustomerID, c.EventTime, c.EventName, c.Stage, c.Touchpoint, c.Campaign, c.Segment,
-		c.OrderID, c.Revenue, c.Sentiment}
+	cols := cfg.SourceColumns()
 	switch cfg.Source.Kind {
 	case "files":
 		s, err := files.New(cfg.Source.Files, files.Options{FS: fsys, Columns: cols})
@@ -90,12 +89,26 @@ func CheckSchema(ctx context.Context, cfg config.Config, fsys fs.FS) (string, er
 	}
 	var b strings.Builder
 	cols := cfg.Source.Columns
-	problems, err := checkColumns(ctx, &b, "source", src, []colNeed{
+	derived := func(k string) bool { _, ok := cfg.Source.Derive[k]; return ok }
+	needs := []colNeed{
 		{"customer_id", cols.CustomerID, true}, {"event_time", cols.EventTime, true},
 		{"event_name", cols.EventName, cfg.Funnel.Match == "events"}, {"stage", cols.Stage, cfg.Funnel.Match == "stage"},
 		{"touchpoint", cols.Touchpoint, false}, {"campaign", cols.Campaign, false}, {"segment", cols.Segment, false},
 		{"order_id", cols.OrderID, false}, {"revenue", cols.Revenue, false}, {"sentiment", cols.Sentiment, false},
-	})
+		{"line_id", cols.LineID, false},
+	}
+	for _, d := range cols.Dimensions {
+		needs = append(needs, colNeed{d.Name, d.Column, true})
+	}
+	var mapped []colNeed
+	for _, n := range needs {
+		if derived(n.canonical) {
+			fmt.Fprintf(&b, "  %-12s <- %s\n", n.canonical, cfg.Source.Derive[n.canonical])
+			continue
+		}
+		mapped = append(mapped, n)
+	}
+	problems, err := checkColumns(ctx, &b, "source", src, mapped, &cfg)
 	if err != nil {
 		return "", err
 	}
@@ -110,7 +123,7 @@ func CheckSchema(ctx context.Context, cfg config.Config, fsys fs.FS) (string, er
 		sc := cfg.Source.Spend.Columns
 		sp, err := checkColumns(ctx, &b, "spend", spend, []colNeed{
 			{"date", sc.Date, true}, {"touchpoint", sc.Touchpoint, true}, {"cost", sc.Cost, true},
-		})
+		}, nil)
 		if err != nil {
 			return "", err
 		}
@@ -130,8 +143,9 @@ type colNeed struct {
 }
 
 // checkColumns writes what src has for each need to b and returns the problems: a required
-// column absent, or one of a type journeykpi cannot read. The error is the schema's own.
-func checkColumns(ctx context.Context, b *strings.Builder, what string, src Source, needs []colNeed) ([]string, error) {
+// column absent, or one of a type journeykpi cannot read, and when cfg is given, an expression
+// of its source that does not fit the columns. The error is the schema's own.
+func checkColumns(ctx context.Context, b *strings.Builder, what string, src Source, needs []colNeed, cfg *config.Config) ([]string, error) {
 	fmt.Fprintf(b, "%s: %s\n", what, Describe(src))
 	s, ok := src.(Schemer)
 	if !ok {
@@ -159,10 +173,18 @@ func checkColumns(ctx context.Context, b *strings.Builder, what string, src Sour
 		case n.required && what == "spend":
 			problems = append(problems, ingest.MissingSpendColumn(n.canonical, n.name).Error())
 		case n.required:
-			problems = append(problems, (&ingest.MissingColumnError{Canonical: n.canonical, Source: n.name}).Error())
+			problems = append(problems, (&ingest.MissingColumnError{Canonical: n.canonical, Source: n.name, Found: ingest.SchemaColumns(schema)}).Error())
 		default:
 			fmt.Fprintf(b, "  %-12s    (absent: optional)\n", n.canonical)
 		}
 	}
+	if cfg != nil {
+		if progs, err := cfg.Programs(); err == nil {
+			if _, err := ingest.BindExpressions(progs, schema); err != nil {
+				problems = append(problems, err.Error())
+			}
+		}
+	}
 	return problems, nil
 }
+

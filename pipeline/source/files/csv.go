@@ -61,7 +61,13 @@ func (s *Source) readCSV(ctx context.Context, f file, emit func(arrow.Record) er
 			}
 		}
 	}
-	b := newTextBatch(names, s.opts.Allocator)
+	var all []string
+	for _, h := range header {
+		if h = strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")); h != "" {
+			all = append(all, h)
+		}
+	}
+	b := newTextBatch(names, all, s.opts.Allocator)
 	defer b.release()
 	for {
 		rec, err := cr.Read()

@@ -21,6 +21,11 @@ import (
 // with reason malformed_row before looking at any other column.
 const MalformedColumn = "__malformed"
 
+// FileColumnsKey is the schema metadata key under which CSV and Parquet records list every
+// column of their file, separated by the unit separator (0x1F), when a projection leaves some
+// out: a message about a missing column can then say which columns there are.
+const FileColumnsKey = "journeykpi.file_columns"
+
 // DefaultBatchRows is the number of rows per record batch when Options.BatchRows is 0.
 const DefaultBatchRows = 64 * 1024
 

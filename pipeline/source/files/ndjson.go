@@ -74,7 +74,7 @@ func (s *Source) readNDJSON(ctx context.Context, f file, emit func(arrow.Record)
 	for i, n := range names {
 		index[n] = i
 	}
-	b := newTextBatch(names, s.opts.Allocator)
+	b := newTextBatch(names, nil, s.opts.Allocator)
 	defer b.release()
 	vals := make([]kv, len(names))
 	add := func(kvs []kv, ok bool) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet"
 	pqfile "github.com/apache/arrow/go/v15/parquet/file"
@@ -21,8 +22,9 @@ import (
 type pqFooter struct {
 	meta         *metadata.FileMetaData
 	numRowGroups int
-	leaves       []int // leaf columns to read; nil means all
-	dict         []int // leaf columns to read as dictionary arrays
+	leaves       []int    // leaf columns to read; nil means all
+	dict         []int    // leaf columns to read as dictionary arrays
+	all          []string // every top-level column of the file
 }
 
 // readAtSeekCloser is what a Parquet reader needs from an open file.
@@ -77,6 +79,9 @@ func readFooter(f file, mem memory.Allocator, columns []string) (*pqFooter, erro
 	}
 	for i := range sc.NumColumns() {
 		root := sc.ColumnRoot(i).Name()
+		if len(ft.all) == 0 || ft.all[len(ft.all)-1] != root {
+			ft.all = append(ft.all, root)
+		}
 		if want != nil {
 			if !want[root] {
 				continue
@@ -90,7 +95,7 @@ func readFooter(f file, mem memory.Allocator, columns []string) (*pqFooter, erro
 		}
 	}
 	if want != nil && len(ft.leaves) == 0 {
-		return nil, fmt.Errorf("none of the columns %s is in the file", strings.Join(columns, ", "))
+		return nil, fmt.Errorf("none of the columns %s is in the file; its columns are %s", strings.Join(columns, ", "), strings.Join(ft.all, ", "))
 	}
 	return ft, nil
 }
@@ -166,25 +171,34 @@ func (s *Source) readParquet(ctx context.Context, t task, emit func(arrow.Record
 	// One record reader per row group: a batch must not span two row groups, since a dictionary
 	// column's dictionary changes between them and pqarrow v15 cannot join the two.
 	for _, rg := range t.rowGroups {
-		if err := readRowGroup(ctx, fr, t.meta.leaves, rg, emit); err != nil {
+		if err := readRowGroup(ctx, fr, t.meta, rg, emit); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, rg int, emit func(arrow.Record) error) error {
-	rr, err := fr.GetRecordReader(ctx, leaves, []int{rg})
+func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, ft *pqFooter, rg int, emit func(arrow.Record) error) error {
+	rr, err := fr.GetRecordReader(ctx, ft.leaves, []int{rg})
 	if err != nil {
 		return err
 	}
 	defer rr.Release()
+	// A projection's records say which columns the file has, for a message about a missing one.
+	var schema *arrow.Schema
+	if ft.leaves != nil {
+		schema = arrow.NewSchema(rr.Schema().Fields(), fileColumnsMeta(ft.all))
+	}
 	for rr.Next() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		rec := rr.Record()
-		rec.Retain()
+		if schema != nil {
+			rec = array.NewRecord(schema, rec.Columns(), rec.NumRows())
+		} else {
+			rec.Retain()
+		}
 		if err := send(rec, emit); err != nil {
 			return err
 		}
@@ -221,5 +235,5 @@ func (s *Source) parquetSchema(f file) (*arrow.Schema, error) {
 			fields = append(fields, fl)
 		}
 	}
-	return arrow.NewSchema(fields, nil), nil
+	return arrow.NewSchema(fields, fileColumnsMeta(ft.all)), nil
 }

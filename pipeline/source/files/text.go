@@ -2,6 +2,7 @@ package files
 
 import (
 	"bufio"
+	"strings"
 	"compress/gzip"
 	"io"
 
@@ -18,7 +19,9 @@ type textBatch struct {
 	rows      int
 }
 
-func newTextBatch(names []string, mem memory.Allocator) *textBatch {
+// newTextBatch builds batches of the columns names. all lists every column of the file (the
+// header), recorded in the schema's metadata under FileColumnsKey; nil when not known.
+func newTextBatch(names, all []string, mem memory.Allocator) *textBatch {
 	fields := make([]arrow.Field, 0, len(names)+1)
 	b := &textBatch{cols: make([]*array.StringBuilder, len(names))}
 	for i, n := range names {
@@ -26,7 +29,7 @@ func newTextBatch(names []string, mem memory.Allocator) *textBatch {
 		b.cols[i] = array.NewStringBuilder(mem)
 	}
 	fields = append(fields, arrow.Field{Name: MalformedColumn, Type: arrow.FixedWidthTypes.Boolean})
-	b.schema = arrow.NewSchema(fields, nil)
+	b.schema = arrow.NewSchema(fields, fileColumnsMeta(all))
 	b.malformed = array.NewBooleanBuilder(mem)
 	return b
 }
@@ -81,4 +84,13 @@ func openText(f file) (io.Reader, func() error, error) {
 		zr.Close()
 		return h.Close()
 	}, nil
+}
+
+// fileColumnsMeta is schema metadata listing every column of a file, or nil.
+func fileColumnsMeta(all []string) *arrow.Metadata {
+	if all == nil {
+		return nil
+	}
+	m := arrow.NewMetadata([]string{FileColumnsKey}, []string{strings.Join(all, "\x1f")})
+	return &m
 }
