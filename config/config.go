@@ -61,7 +61,10 @@ type Source struct {
 	Derive map[string]string `yaml:"derive"`
 	// Where keeps the rows for which it is true; the others are counted as filtered.
 	Where string `yaml:"where"`
-	Spend *Spend `yaml:"spend"`
+	// OrderLines says how an order's revenue comes from its events: first (the first revenue
+	// value, for resent events) or sum (the sum of its distinct lines, for line-item sources).
+	OrderLines string `yaml:"order_lines"`
+	Spend      *Spend `yaml:"spend"`
 }
 
 // Files is a files source: Parquet, CSV or NDJSON files or globs.
@@ -190,10 +193,11 @@ type Report struct {
 func Default() Config {
 	return Config{
 		Source: Source{
-			Kind:     "files",
-			Files:    Files{Format: "auto"},
-			BigQuery: BigQuery{MaxBytesBilled: 10e9, Retry: DefaultRetry()},
-			Columns:  DefaultColumns(),
+			Kind:       "files",
+			Files:      Files{Format: "auto"},
+			BigQuery:   BigQuery{MaxBytesBilled: 10e9, Retry: DefaultRetry()},
+			Columns:    DefaultColumns(),
+			OrderLines: "first",
 		},
 		Stages: DefaultStages(),
 		Funnel: Funnel{

@@ -245,6 +245,11 @@ func (c *Config) validateSourceShape(bad func(string, string, ...any)) {
 				k, strings.Join(ContractColumns, ", "))
 		}
 	}
+	switch s.OrderLines {
+	case "first", "sum":
+	default:
+		bad("source.order_lines", "%q is not an order-lines rule (first | sum)", s.OrderLines)
+	}
 	if _, errs := c.compilePrograms(); len(errs) > 0 {
 		for _, e := range errs {
 			key, msg, _ := strings.Cut(e.Error(), ": ")

@@ -11,6 +11,8 @@ type Acc struct {
 	// resent counts purchase events repeating an order_id already seen for the customer: GA4
 	// exports sometimes resend them, and they count once (data_quality.duplicate_order_events).
 	resent int64
+	// differ counts orders whose events carry different revenue values.
+	differ int64
 }
 
 // periodAcc holds one accumulator per KPI family for one period.
@@ -75,6 +77,7 @@ func (a *Acc) Add(j *Journey) {
 	a.cur.add(j, a.orders)
 	a.prev.add(j, a.orders)
 	a.resent += a.orders.resent
+	a.differ += a.orders.differ
 }
 
 // Merge folds b into a. b must not be used afterwards.
@@ -82,6 +85,7 @@ func (a *Acc) Merge(b *Acc) {
 	a.cur.merge(&b.cur)
 	a.prev.merge(&b.prev)
 	a.resent += b.resent
+	a.differ += b.differ
 }
 
 // Inputs are what a Result needs besides the journeys.
@@ -105,6 +109,7 @@ type SpendRow struct {
 func (a *Acc) Result(d *Dicts, in Inputs) *Result {
 	r := &Result{Report: in.Report, Warnings: []Warning{}, DataQuality: in.Quality}
 	r.DataQuality.DuplicateOrderEvents = a.resent
+	r.DataQuality.OrdersRevenueDiffers = a.differ
 	r.PeriodResult = a.cur.result(d, &in)
 	r.Comparison.Previous = a.prev.result(d, &in)
 	r.Comparison.Headline = headline(a.p, &r.PeriodResult, &r.Comparison.Previous)

@@ -21,11 +21,13 @@ type Event struct {
 	// Order identifies the order on purchase-stage events: a 64-bit hash of order_id, or 0 when the
 	// event has no order_id (such a purchase is its own order).
 	Order uint64
-	// Name, Touchpoint, Campaign and Segment are codes in Dicts; code 0 is the empty string (null).
+	// Name, Touchpoint, Campaign, Segment and Line are codes in Dicts; code 0 is the empty string
+	// (null). Line is the order line (product, SKU) of a line-item source.
 	Name       uint32
 	Touchpoint uint32
 	Campaign   uint32
 	Segment    uint32
+	Line       uint32
 	// Sentiment is the customer's feeling at this contact in [-1, 1]; NaN when absent.
 	Sentiment float32
 	// Stage is the index of the matched stage in Params.Stages, or NoStage. The repeat stage is
@@ -75,6 +77,9 @@ func Compare(a, b *Event) int {
 	if c := cmp.Compare(a.Order, b.Order); c != 0 {
 		return c
 	}
+	if c := cmp.Compare(a.Line, b.Line); c != 0 {
+		return c
+	}
 	if c := compareNaN(a.Revenue, b.Revenue); c != 0 {
 		return c
 	}
@@ -95,7 +100,8 @@ func compareNaN(a, b float64) int {
 	return cmp.Compare(a, b)
 }
 
-// Same reports whether a and b are equal in every column of the data contract.
+// Same reports whether a and b are equal in every column of the data contract, line_id
+// included.
 func Same(a, b *Event) bool { return Compare(a, b) == 0 }
 
 // Normalize sorts events by Compare and removes exact duplicates in place. It returns the kept
@@ -176,15 +182,16 @@ type Dicts struct {
 	Touchpoint *Dict
 	Campaign   *Dict
 	Segment    *Dict
+	Line       *Dict
 }
 
 // NewDicts returns empty dictionaries.
 func NewDicts() *Dicts {
-	return &Dicts{EventName: NewDict(), Touchpoint: NewDict(), Campaign: NewDict(), Segment: NewDict()}
+	return &Dicts{EventName: NewDict(), Touchpoint: NewDict(), Campaign: NewDict(), Segment: NewDict(), Line: NewDict()}
 }
 
 // Remap translates codes from one set of Dicts to another (see Dicts.Sort).
-type Remap struct{ EventName, Touchpoint, Campaign, Segment []uint32 }
+type Remap struct{ EventName, Touchpoint, Campaign, Segment, Line []uint32 }
 
 // Apply rewrites e's codes.
 func (r *Remap) Apply(e *Event) {
@@ -192,6 +199,7 @@ func (r *Remap) Apply(e *Event) {
 	e.Touchpoint = r.Touchpoint[e.Touchpoint]
 	e.Campaign = r.Campaign[e.Campaign]
 	e.Segment = r.Segment[e.Segment]
+	e.Line = r.Line[e.Line]
 }
 
 // Sort returns Dicts whose codes follow string order, and the Remap to apply to events coded with
@@ -204,6 +212,7 @@ func (d *Dicts) Sort() (*Dicts, *Remap) {
 	s.Touchpoint, r.Touchpoint = d.Touchpoint.Sorted()
 	s.Campaign, r.Campaign = d.Campaign.Sorted()
 	s.Segment, r.Segment = d.Segment.Sorted()
+	s.Line, r.Line = d.Line.Sorted()
 	return &s, &r
 }
 

@@ -17,9 +17,11 @@ const (
 
 // journeyOrder is one distinct order of a journey.
 type journeyOrder struct {
-	at  int32   // index of its first event
-	t   int64   // its first event's time
-	rev float64 // the first revenue value among its events; NaN when none carries one
+	at int32 // index of its first event
+	t  int64 // its first event's time
+	// rev is the order's revenue: the first revenue value among its events, or with
+	// Params.SumLines the sum over its distinct lines; NaN when no event carries one.
+	rev float64
 }
 
 // journeyOrders groups one journey's purchase-stage events into orders. It is found once per
@@ -28,21 +30,27 @@ type journeyOrder struct {
 // keeps its scratch between journeys; it is not safe for concurrent use.
 type journeyOrders struct {
 	purchase int8
+	sumLines bool
 	// flags and rev are per event and set only on purchase-stage events (the others' are stale and
 	// never read): flagNewOrder and flagRepeatOrder; on an order's first event, its revenue.
 	flags []uint8
 	rev   []float64
 	// orders are the distinct orders in journey (time) order.
 	orders []journeyOrder
-	// resent counts the purchase events repeating an order_id the journey already had.
+	// resent counts the purchase events repeating an order_id the journey already had (with
+	// SumLines: repeating a line of the order).
 	resent int64
-	// Scratch: the purchase-stage events, and those with an order_id.
-	pidx []int32
-	refs []orderRef
+	// differ counts the orders whose events carry two or more revenue values: under the first
+	// value rule, the sign of a line-item source read without SumLines.
+	differ int64
+	// Scratch: the purchase-stage events, those with an order_id, and one order's lines.
+	pidx  []int32
+	refs  []orderRef
+	lines []orderRef
 }
 
 func newJourneyOrders(p *Params) *journeyOrders {
-	return &journeyOrders{purchase: int8(p.PurchaseStage())}
+	return &journeyOrders{purchase: int8(p.PurchaseStage()), sumLines: p.SumLines}
 }
 
 // orderRef is one purchase-stage event with an order_id, for grouping events by order.
@@ -68,7 +76,7 @@ func (s *journeyOrders) scan(events []Event) {
 		s.rev = make([]float64, n, n+n/4)
 	}
 	s.flags, s.rev = s.flags[:n], s.rev[:n]
-	s.pidx, s.refs, s.orders, s.resent = s.pidx[:0], s.refs[:0], s.orders[:0], 0
+	s.pidx, s.refs, s.orders, s.resent, s.differ = s.pidx[:0], s.refs[:0], s.orders[:0], 0, 0
 	for i := range events {
 		e := &events[i]
 		if e.Stage != s.purchase {
@@ -89,16 +97,19 @@ func (s *journeyOrders) scan(events []Event) {
 		slices.SortFunc(s.refs, compareOrderRef)
 	}
 	for g := 0; g < len(s.refs); {
-		rev := math.NaN()
 		h := g
-		for ; h < len(s.refs) && s.refs[h].order == s.refs[g].order; h++ {
-			if e := &events[s.refs[h].idx]; math.IsNaN(rev) && e.HasRevenue() {
-				rev = e.Revenue
-			}
+		for h < len(s.refs) && s.refs[h].order == s.refs[g].order {
+			h++
+		}
+		var rev float64
+		if s.sumLines {
+			rev = s.sumOfLines(events, s.refs[g:h])
+		} else {
+			rev = s.firstRevenue(events, s.refs[g:h])
+			s.resent += int64(h - g - 1)
 		}
 		first := s.refs[g].idx
 		s.flags[first], s.rev[first] = flagNewOrder, rev
-		s.resent += int64(h - g - 1)
 		g = h
 	}
 	for _, i := range s.pidx {
@@ -110,4 +121,59 @@ func (s *journeyOrders) scan(events []Event) {
 		}
 		s.orders = append(s.orders, journeyOrder{at: i, t: events[i].Time, rev: s.rev[i]})
 	}
+}
+
+// firstRevenue is an order's revenue under the first value rule: the first revenue value among
+// its events (refs, in event order). It counts the order in differ when another event carries a
+// different value.
+func (s *journeyOrders) firstRevenue(events []Event, refs []orderRef) float64 {
+	rev := math.NaN()
+	differs := false
+	for _, r := range refs {
+		e := &events[r.idx]
+		switch {
+		case !e.HasRevenue():
+		case math.IsNaN(rev):
+			rev = e.Revenue
+		case e.Revenue != rev:
+			differs = true
+		}
+	}
+	if differs {
+		s.differ++
+	}
+	return rev
+}
+
+// sumOfLines is an order's revenue as the sum of its distinct lines: the first revenue value of
+// each line_id (an event without one is a line of its own), summed in line order so that the sum
+// does not depend on how the input was read. NaN when no line carries a value. Events repeating
+// a line are counted in resent.
+func (s *journeyOrders) sumOfLines(events []Event, refs []orderRef) float64 {
+	s.lines = s.lines[:0]
+	for _, r := range refs {
+		s.lines = append(s.lines, orderRef{uint64(events[r.idx].Line), r.idx})
+	}
+	if len(s.lines) > 1 {
+		slices.SortFunc(s.lines, compareOrderRef)
+	}
+	sum, any := 0.0, false
+	for i, l := range s.lines {
+		if i > 0 && l.order != 0 && l.order == s.lines[i-1].order {
+			s.resent++
+			continue
+		}
+		// The first event of a line carrying a value gives the line's value.
+		for j := i; j < len(s.lines) && (j == i || (l.order != 0 && s.lines[j].order == l.order)); j++ {
+			if e := &events[s.lines[j].idx]; e.HasRevenue() {
+				sum += e.Revenue
+				any = true
+				break
+			}
+		}
+	}
+	if !any {
+		return math.NaN()
+	}
+	return sum
 }

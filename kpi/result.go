@@ -366,6 +366,9 @@ type DataQuality struct {
 	Duplicates int64 `json:"duplicates"`
 	// DuplicateOrderEvents are purchase events repeating an order_id already seen.
 	DuplicateOrderEvents int64 `json:"duplicate_order_events"`
+	// OrdersRevenueDiffers are orders whose events carry different revenue values, of which
+	// only the first counts (source.order_lines: first): a line-item source read as orders.
+	OrdersRevenueDiffers int64 `json:"orders_revenue_differs"`
 	// RowsOutsideRange were read but fall outside the range the report needs.
 	RowsOutsideRange int64 `json:"rows_outside_range"`
 	RowsUsed         int64 `json:"rows_used"`

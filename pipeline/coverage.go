@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/journeykpi/journeykpi/pipeline/ingest"
@@ -26,6 +27,10 @@ const (
 	// less repeat.history and attribution.lookback), so returning-customer rates, cohorts and the
 	// comparison see less history than configured.
 	HistoryShort = "history_short"
+	// OrdersLookLikeLines: orders whose events carry different revenue values, read under
+	// source.order_lines: first, so that only the first value counts: the source looks like one
+	// row per order line.
+	OrdersLookLikeLines = "orders_look_like_lines"
 )
 
 // checkCoverage fails a run whose period holds no event, and returns the warnings of a period the
@@ -56,4 +61,17 @@ func checkCoverage(w window.Window, r ingest.Range, c ingest.Coverage, q kpi.Dat
 			first, r.Start.In(loc).Format(time.DateOnly), first)})
 	}
 	return ws, nil
+}
+
+// orderWarnings warns when, under the first value rule, orders' events carried different
+// revenue values (q.OrdersRevenueDiffers): the sign of a line-item source whose revenue would be
+// too low.
+func orderWarnings(cfg *config.Config, q *kpi.DataQuality) []kpi.Warning {
+	if cfg.Source.OrderLines == "sum" || q.OrdersRevenueDiffers == 0 {
+		return nil
+	}
+	return []kpi.Warning{{Code: OrdersLookLikeLines, Message: fmt.Sprintf(
+		"%d orders carry different revenue values on their events, and only the first value of each counts (source.order_lines: first). "+
+			"If the source has one row per order line, set source.order_lines: sum and map the line (product, SKU) to source.columns.line_id.",
+		q.OrdersRevenueDiffers)}}
 }

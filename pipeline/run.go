@@ -197,6 +197,7 @@ func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*
 	}
 	res := acc.Result(dicts, kpi.Inputs{Report: info, Quality: quality, Spend: in.spend})
 	res.Warnings = append(res.Warnings, in.warnings...)
+	res.Warnings = append(res.Warnings, orderWarnings(cfg, &res.DataQuality)...)
 	for _, w := range res.Warnings {
 		job.Logger.Warn(w.Message, "code", w.Code)
 	}
@@ -227,6 +228,7 @@ func params(cfg *config.Config, w window.Window, dataEnd int64) *kpi.Params {
 		MaxShift:     cfg.Allocation.MaxShift,
 		Actions:      cfg.Allocation.Actions,
 		Currency:     cfg.Report.Currency,
+		SumLines:     cfg.Source.OrderLines == "sum",
 	}
 	for _, s := range cfg.Stages {
 		p.Stages = append(p.Stages, kpi.StageDef{Name: s.Name, Optional: s.Optional, Within: s.Within.D().Microseconds(),

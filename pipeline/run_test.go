@@ -188,3 +188,41 @@ c2,2026-03-09T11:00:00Z,page_view
 		t.Errorf("manifest lacks the warning: %v\n%s", err, m)
 	}
 }
+
+// TestLineItemsReadAsOrdersWarn: orders whose events carry different revenue values under
+// source.order_lines: first are counted and warned about, naming the setting; under sum they are
+// the order's lines and add up.
+func TestLineItemsReadAsOrdersWarn(t *testing.T) {
+	src := func() *memsource.Source {
+		return memsource.CSV(`
+customer_id,event_time,event_name,order_id,line_id,revenue
+c1,2026-03-02T10:00:00Z,page_view,<null>,<null>,<null>
+c1,2026-03-02T10:05:00Z,purchase,o1,A,10
+c1,2026-03-02T10:05:00Z,purchase,o1,B,5
+c2,2026-03-03T10:00:00Z,purchase,o2,A,10
+`, 0)
+	}
+	w, _ := window.Parse("2026-03-01", "2026-03-31", time.UTC)
+	for _, c := range []struct {
+		lines   string
+		revenue float64
+		warn    bool
+	}{{"first", 20, true}, {"sum", 25, false}} {
+		cfg := testConfig(t)
+		cfg.Source.OrderLines = c.lines
+		o, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir(), Source: src()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var warned bool
+		for _, wn := range o.Result.Warnings {
+			if wn.Code == OrdersLookLikeLines {
+				warned = strings.Contains(wn.Message, "source.order_lines: sum") && strings.HasPrefix(wn.Message, "1 orders")
+			}
+		}
+		if o.Result.Repeat.Revenue != c.revenue || warned != c.warn || (o.Result.DataQuality.OrdersRevenueDiffers == 1) != c.warn {
+			t.Errorf("order_lines %s: revenue %v warned %v differs %d; want %v %v", c.lines, o.Result.Repeat.Revenue, warned,
+				o.Result.DataQuality.OrdersRevenueDiffers, c.revenue, c.warn)
+		}
+	}
+}

@@ -42,7 +42,7 @@ func TestCompileErrors(t *testing.T) {
 
 func TestColumns(t *testing.T) {
 	for src, want := range map[string]string{
-		"Quantity * UnitPrice":                 "Quantity UnitPrice",
+		"Quantity * UnitPrice":                  "Quantity UnitPrice",
 		"float(a) + float($env['Customer ID'])": "Customer ID a",
 		"let x = b; x * b":                      "b",
 		"'purchase'":                            "",

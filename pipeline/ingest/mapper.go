@@ -247,6 +247,9 @@ func (n *Mapper) codeColumns(col func(canonical, name string) arrow.Array, nameC
 	if in.segs, err = codes(col("segment", n.cols.Segment), n.dicts.Segment, n.cols.Segment); err != nil {
 		return in, err
 	}
+	if in.lines, err = codes(col("line_id", n.cols.LineID), n.dicts.Line, n.cols.LineID); err != nil {
+		return in, err
+	}
 	for len(n.nameStage) < n.dicts.EventName.Len() {
 		s, ok := n.stageOfName[n.dicts.EventName.Name(uint32(len(n.nameStage)))]
 		if !ok {
@@ -262,7 +265,7 @@ type rowInputs struct {
 	cust               keyFunc
 	times              timeFunc
 	names, tps, camps  []uint32
-	segs               []uint32
+	segs, lines        []uint32
 	order              keyFunc
 	revenue, sentiment floatFunc
 	stageCol           arrow.Array
@@ -360,6 +363,9 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 		}
 		if in.segs != nil {
 			ev.Segment = in.segs[i]
+		}
+		if in.lines != nil {
+			ev.Line = in.lines[i]
 		}
 		ev.Order, _ = in.order(i)
 		cover.First, cover.Last = min(cover.First, t), max(cover.Last, t)

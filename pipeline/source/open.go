@@ -187,4 +187,3 @@ func checkColumns(ctx context.Context, b *strings.Builder, what string, src Sour
 	}
 	return problems, nil
 }
-

@@ -2,9 +2,9 @@ package files
 
 import (
 	"bufio"
-	"strings"
 	"compress/gzip"
 	"io"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"

@@ -1,0 +1,73 @@
+package kpi
+
+import (
+	"math"
+	"testing"
+)
+
+// TestOrderLines: an order's revenue under the first value rule (GA4 resends) and as the sum of
+// its distinct lines (line-item sources), with the counts of resent events and of orders whose
+// events disagree.
+func TestOrderLines(t *testing.T) {
+	nan := math.NaN()
+	type line struct {
+		order uint64
+		line  string
+		rev   float64
+	}
+	for _, c := range []struct {
+		name   string
+		lines  []line
+		sum    bool
+		want   []float64 // revenue per order, in time (here: order id) order
+		resent int64
+		differ int64
+	}{
+		{"first: resent event adds nothing", []line{{1, "", 10}, {1, "", 10}}, false, []float64{10}, 1, 0},
+		{"first: lines of one order, only the first counts", []line{{1, "A", 10}, {1, "B", 5}, {2, "A", 3}}, false, []float64{10, 3}, 1, 1},
+		{"first: a later value after a missing one", []line{{1, "A", nan}, {1, "B", 5}}, false, []float64{5}, 1, 0},
+		{"sum: distinct lines add up", []line{{1, "A", 10}, {1, "B", 5}, {2, "A", 3}}, true, []float64{15, 3}, 0, 0},
+		{"sum: a repeated line counts once", []line{{1, "A", 10}, {1, "A", 12}, {1, "B", 5}}, true, []float64{15}, 1, 0},
+		{"sum: events without line_id are lines of their own", []line{{1, "", 10}, {1, "", 4}}, true, []float64{14}, 0, 0},
+		{"sum: refunds are lines too", []line{{1, "A", 10}, {1, "B", -4}}, true, []float64{6}, 0, 0},
+		{"sum: no value on any line", []line{{1, "A", nan}, {1, "B", nan}}, true, []float64{nan}, 0, 0},
+		{"sum: first line without value, repeat with", []line{{1, "A", nan}, {1, "A", 7}}, true, []float64{7}, 1, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := NewDicts()
+			var evs []Event
+			for i, l := range c.lines {
+				// Every line at its own second, so that the events are not exact duplicates.
+				evs = append(evs, Event{Time: int64(l.order)*Day + int64(i)*1e6, Order: l.order, Revenue: l.rev, Stage: 1,
+					Line: d.Line.Code(l.line), Sentiment: float32(nan)})
+			}
+			evs, _ = SortJourney(evs)
+			p := &Params{Stages: []StageDef{{Name: "visit"}, {Name: "purchase", Purchase: true}}, SumLines: c.sum}
+			jo := scanOrders(p, &Journey{Customer: 1, Events: evs})
+			if len(jo.orders) != len(c.want) {
+				t.Fatalf("%d orders, want %d", len(jo.orders), len(c.want))
+			}
+			for i, o := range jo.orders {
+				if !(o.rev == c.want[i] || math.IsNaN(o.rev) && math.IsNaN(c.want[i])) {
+					t.Errorf("order %d revenue %v, want %v", i, o.rev, c.want[i])
+				}
+			}
+			if jo.resent != c.resent || jo.differ != c.differ {
+				t.Errorf("resent %d differ %d, want %d %d", jo.resent, jo.differ, c.resent, c.differ)
+			}
+		})
+	}
+}
+
+// Two lines of one order with the same values but different products are two events, not one
+// exact duplicate: line_id is part of an event's identity.
+func TestLineIsPartOfIdentity(t *testing.T) {
+	d := NewDicts()
+	a := Event{Time: 1, Order: 1, Revenue: 5, Stage: 1, Line: d.Line.Code("A"), Sentiment: float32(math.NaN())}
+	b := a
+	b.Line = d.Line.Code("B")
+	evs, dup := SortJourney([]Event{a, b, a})
+	if len(evs) != 2 || dup != 1 {
+		t.Errorf("kept %d, duplicates %d; want 2, 1", len(evs), dup)
+	}
+}
