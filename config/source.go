@@ -245,6 +245,9 @@ func (c *Config) validateSourceShape(bad func(string, string, ...any)) {
 				k, strings.Join(ContractColumns, ", "))
 		}
 	}
+	if _, err := s.TimeLayout(); err != nil {
+		bad("source.time_format", "%v", err)
+	}
 	switch s.OrderLines {
 	case "first", "sum":
 	default:

@@ -136,7 +136,7 @@ func cellFunc(a arrow.Array, loc *time.Location) func(i int) any {
 			return vals(c.GetValueIndex(i))
 		}
 	case *array.Timestamp, *array.Date32:
-		us, _ := timeColumn(a, loc, "")
+		us, _, _ := timeColumn(a, TimeReading{Loc: loc}, "")
 		return func(i int) any {
 			if a.IsNull(i) {
 				return nil

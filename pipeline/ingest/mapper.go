@@ -23,6 +23,7 @@ type Mapper struct {
 	stageOfName  map[string]int8 // event_name → stage (match: events)
 	stageOfLabel map[string]int8 // stage column value → stage (match: stage)
 	srcLoc       *time.Location
+	timeReading  TimeReading
 	start, end   int64
 	period       [2]int64 // the report period [from, to) within the range, for Coverage
 	sink         func([]Row) error
@@ -65,6 +66,8 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 		exprSets:     map[string]*exprSet{},
 		exprErrs:     map[string]string{},
 	}
+	n.timeReading.Loc = n.srcLoc
+	n.timeReading.Layout, _ = cfg.Source.TimeLayout()
 	if p, err := cfg.Programs(); err == nil && (p.Where != nil || len(p.Derive) > 0) {
 		n.progs = p
 	}
@@ -134,7 +137,7 @@ func (n *Mapper) Add(rec arrow.Record) error {
 	if err != nil {
 		return err
 	}
-	times, err := timeColumn(timeCol, n.srcLoc, n.cols.EventTime)
+	times, ints, err := timeColumn(timeCol, n.timeReading, n.cols.EventTime)
 	if err != nil {
 		return err
 	}
@@ -162,7 +165,7 @@ func (n *Mapper) Add(rec arrow.Record) error {
 	if err != nil {
 		return err
 	}
-	in.cust, in.times, in.order, in.revenue, in.sentiment = cust, times, order, revenue, sentiment
+	in.cust, in.times, in.ints, in.order, in.revenue, in.sentiment = cust, times, ints, order, revenue, sentiment
 	in.stageCol, in.malformed, in.verdict = stageCol, malformed, verdict
 	return n.rows(nrows, in)
 }
@@ -264,6 +267,7 @@ func (n *Mapper) codeColumns(col func(canonical, name string) arrow.Array, nameC
 type rowInputs struct {
 	cust               keyFunc
 	times              timeFunc
+	ints               *epochInts // the integer times read, when they may be refused
 	names, tps, camps  []uint32
 	segs, lines        []uint32
 	order              keyFunc
@@ -384,6 +388,9 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 			cover.InPeriod++
 		}
 		out = append(out, Row{Cust: cust, Ev: ev})
+	}
+	if err := in.ints.err(n.cols.EventTime); err != nil {
+		return err
 	}
 	n.mu.Lock()
 	n.read += int64(nrows)
