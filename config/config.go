@@ -68,6 +68,9 @@ type Source struct {
 	// ("2006-01-02 15:04:05", "20060102") or strftime ("%Y%m%d"). Empty: the formats of
 	// docs/sources.md, and integers as epoch microseconds.
 	TimeFormat string `yaml:"time_format"`
+	// TimeUnit is the unit of integer epoch event times: s, ms, us or ns. Empty means
+	// microseconds, and integers that only make sense in another unit are refused.
+	TimeUnit string `yaml:"time_unit"`
 	Spend      *Spend `yaml:"spend"`
 }
 

@@ -248,6 +248,14 @@ func (c *Config) validateSourceShape(bad func(string, string, ...any)) {
 	if _, err := s.TimeLayout(); err != nil {
 		bad("source.time_format", "%v", err)
 	}
+	switch s.TimeUnit {
+	case "", "s", "ms", "us", "ns":
+		if s.TimeUnit != "" && s.TimeFormat != "" {
+			bad("source.time_unit", "integers are read with source.time_format; give one of the two")
+		}
+	default:
+		bad("source.time_unit", "%q is not a unit of epoch times (s | ms | us | ns)", s.TimeUnit)
+	}
 	switch s.OrderLines {
 	case "first", "sum":
 	default:
@@ -271,4 +279,10 @@ func (c Columns) isDefault() bool {
 		}
 	}
 	return len(c.Dimensions) == 0
+}
+
+// TimeUnitNanos returns the nanoseconds per unit of integer epoch event times
+// (source.time_unit), or 0 when it is not set.
+func (s *Source) TimeUnitNanos() int64 {
+	return map[string]int64{"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1}[s.TimeUnit]
 }

@@ -253,9 +253,9 @@ type TimeReading struct {
 	// Layout is source.time_format as a Go layout: text, and integers as their decimal text, are
 	// read with it alone. "" means the default formats, and integers as epoch Unit.
 	Layout string
-	// Unit is microseconds per unit of integer epoch values (source.time_unit); 0 means
+	// UnitNanos is nanoseconds per unit of integer epoch values (source.time_unit); 0 means
 	// microseconds, not declared.
-	Unit int64
+	UnitNanos int64
 }
 
 // ParseTime parses a text event_time: RFC 3339, "YYYY-MM-DD hh:mm:ss[.frac][zone]", a date, or
@@ -378,22 +378,25 @@ func (s *epochInts) err(column string) error {
 // recorded in the returned epochInts, for the caller to refuse what cannot be microseconds.
 func timeColumn(a arrow.Array, r TimeReading, name string) (timeFunc, *epochInts, error) {
 	loc := r.Loc
-	unit := r.Unit
-	if unit == 0 {
-		unit = 1
-	}
 	var ints *epochInts
-	if r.Layout == "" && r.Unit == 0 {
+	if r.Layout == "" && r.UnitNanos == 0 {
 		ints = &epochInts{}
+	}
+	mul, div := int64(1), int64(1) // microseconds per unit, as a fraction
+	switch {
+	case r.UnitNanos >= 1000:
+		mul = r.UnitNanos / 1000
+	case r.UnitNanos > 0:
+		div = 1000 / r.UnitNanos
 	}
 	epoch := func(v int64) (int64, string) {
 		if ints != nil {
 			ints.add(v)
 		}
-		if v > math.MaxInt64/unit || v < math.MinInt64/unit {
+		if v > math.MaxInt64/mul || v < math.MinInt64/mul {
 			return 0, RejectTimeOutOfRange
 		}
-		us := v * unit
+		us := v * mul / div
 		return us, plausible(us)
 	}
 	switch c := a.(type) {

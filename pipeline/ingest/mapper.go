@@ -68,6 +68,7 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 	}
 	n.timeReading.Loc = n.srcLoc
 	n.timeReading.Layout, _ = cfg.Source.TimeLayout()
+	n.timeReading.UnitNanos = cfg.Source.TimeUnitNanos()
 	if p, err := cfg.Programs(); err == nil && (p.Where != nil || len(p.Derive) > 0) {
 		n.progs = p
 	}

@@ -93,3 +93,21 @@ func TestIntegerTimesInTheWrongUnitAreRefused(t *testing.T) {
 		t.Errorf("micros: %v", rows)
 	}
 }
+
+func TestTimeUnit(t *testing.T) {
+	want := time.Date(2026, 2, 25, 6, 13, 20, 0, time.UTC).UnixMicro()
+	for unit, value := range map[string]string{"s": "1772000000", "ms": "1772000000000", "us": "1772000000000000", "ns": "1772000000000000000"} {
+		cfg := testConfig(t)
+		cfg.Source.TimeUnit = unit
+		rows, _ := mapAll(t, cfg, memsource.CSV("customer_id,event_time,event_name\nc1,"+value+",page_view\n", 0))
+		if len(rows) != 1 || rows[0].Ev.Time != want {
+			t.Errorf("%s %s: %v, want %d", unit, value, rows, want)
+		}
+	}
+	c := config.Default()
+	c.Source.Files.Paths = []string{"a.csv"}
+	c.Source.TimeUnit = "sec"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `source.time_unit: "sec" is not a unit`) {
+		t.Errorf("bad unit: %v", err)
+	}
+}
