@@ -78,6 +78,20 @@ type Source struct {
 type Files struct {
 	Paths  []string `yaml:"paths"`
 	Format string   `yaml:"format"` // auto | parquet | csv | ndjson
+	// CSV says how CSV files are written, when not as RFC 4180 with a header row.
+	CSV CSV `yaml:"csv"`
+}
+
+// CSV says how the CSV files of a files source are written.
+type CSV struct {
+	// Delimiter separates fields: one character (default ","; "\t" or tab for tabs), or
+	// "whitespace" for runs of spaces and tabs (no quoting; leading and trailing ones ignored).
+	Delimiter string `yaml:"delimiter"`
+	// Columns name the fields of files that have no header row; empty means the first line
+	// names them.
+	Columns []string `yaml:"columns"`
+	// Comment starts lines that are skipped (e.g. "#"); empty means none.
+	Comment string `yaml:"comment"`
 }
 
 // Columns maps the data contract's canonical column names onto the source's own names. Every

@@ -227,6 +227,7 @@ func validateInput(key, kind string, f Files, b BigQuery, bad func(string, strin
 		default:
 			bad(key+".files.format", "%q is not a format (auto | parquet | csv | ndjson)", f.Format)
 		}
+		validateCSV(key+".files.csv", f.CSV, bad)
 	case "bigquery":
 		validateBigQuery(b, key+".bigquery", bad)
 	default:
@@ -387,4 +388,25 @@ func (c *Config) Horizon() time.Duration {
 		max = w
 	}
 	return max
+}
+
+// validateCSV checks the CSV options of a files input under key.
+func validateCSV(key string, c CSV, bad func(string, string, ...any)) {
+	switch d := c.Delimiter; {
+	case d == "", d == "whitespace", d == `\t`, d == "tab":
+	case len(d) != 1:
+		bad(key+".delimiter", "%q is not one character (or whitespace, for runs of spaces and tabs)", d)
+	case d == `"` || d == "\n" || d == "\r":
+		bad(key+".delimiter", "%q cannot separate fields", d)
+	}
+	seen := map[string]int{}
+	for i, name := range c.Columns {
+		k := fmt.Sprintf("%s.columns[%d]", key, i)
+		if strings.TrimSpace(name) == "" {
+			bad(k, "a column needs a name")
+		} else if j, dup := seen[name]; dup {
+			bad(k, "%q is also %s.columns[%d]", name, key, j)
+		}
+		seen[name] = i
+	}
 }

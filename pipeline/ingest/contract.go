@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -53,8 +54,8 @@ func column(rec arrow.Record, name string) arrow.Array {
 // MissingColumnError says that a required column is not in the source.
 type MissingColumnError struct {
 	Canonical, Source string
-	// Found lists the columns the source has ("" when unknown).
-	Found string
+	// Found lists the columns the source has (nil when unknown).
+	Found []string
 }
 
 func (e *MissingColumnError) Error() string {
@@ -62,10 +63,43 @@ func (e *MissingColumnError) Error() string {
 	if e.Canonical == e.Source {
 		msg = fmt.Sprintf("the source has no column %q (required; map it with source.columns.%s or compute it with source.derive.%s)", e.Source, e.Canonical, e.Canonical)
 	}
-	if e.Found != "" {
-		msg += "; its columns are " + e.Found
+	if e.Found != nil {
+		msg += "; its columns are " + quoted(e.Found)
+	}
+	if hint := delimiterHint(e.Found); hint != "" {
+		msg += ". " + hint
 	}
 	return msg
+}
+
+// quoted lists names quoted, or says there are none.
+func quoted(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// delimiterHint says how a file seems to be separated when its header came out as one column
+// holding several names: whitespace, semicolons, tabs or bars instead of commas.
+func delimiterHint(found []string) string {
+	if len(found) != 1 {
+		return ""
+	}
+	h := found[0]
+	for _, d := range []struct{ sep, name, value string }{{";", "semicolons", `";"`}, {"\t", "tabs", `"\t"`}, {"|", "bars", `"|"`}} {
+		if strings.Count(h, d.sep) >= 1 {
+			return fmt.Sprintf("The file looks separated by %s, not commas: set source.files.csv.delimiter: %s", d.name, d.value)
+		}
+	}
+	if len(strings.Fields(h)) > 1 {
+		return "The file looks separated by runs of spaces, not commas: set source.files.csv.delimiter: whitespace"
+	}
+	return ""
 }
 
 // Kind makes a missing column a configuration error: the user maps it in source.columns.

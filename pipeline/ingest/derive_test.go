@@ -147,3 +147,21 @@ c1,2026-03-01T10:00:00Z,purchase,1
 		t.Errorf("error %v", err)
 	}
 }
+
+func TestMissingColumnSaysHowTheFileLooksSeparated(t *testing.T) {
+	for found, want := range map[string]string{
+		"customer_id  date number_of_cds  dollar_value": "delimiter: whitespace",
+		"customer_id;event_time;event_name":             `delimiter: ";"`,
+		"customer_id\tevent_time":                       `delimiter: "\t"`,
+		"customer id":                                   "delimiter: whitespace",
+	} {
+		err := &MissingColumnError{Canonical: "customer_id", Source: "customer_id", Found: []string{found}}
+		if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "its columns are") {
+			t.Errorf("%q: %v", found, err)
+		}
+	}
+	err := &MissingColumnError{Canonical: "customer_id", Source: "CustID", Found: []string{"CustomerID", "InvoiceDate"}}
+	if got := err.Error(); got != `the source has no column "CustID" (source.columns.customer_id); its columns are "CustomerID", "InvoiceDate"` {
+		t.Errorf("got %s", got)
+	}
+}

@@ -213,26 +213,19 @@ func (n *Mapper) ExpressionErrors() []string {
 // file whose records carry only some (files.FileColumnsKey).
 const fileColumnsKey = "journeykpi.file_columns"
 
-// SchemaColumns lists the columns a source has, quoted, for a message about a missing one: those
-// its file lists in the schema metadata, else the schema's own.
-func SchemaColumns(s *arrow.Schema) string {
-	var names []string
+// SchemaColumns lists the columns a source has, for a message about a missing one: those its
+// file lists in the schema metadata, else the schema's own.
+func SchemaColumns(s *arrow.Schema) []string {
 	if md := s.Metadata(); md.FindKey(fileColumnsKey) >= 0 {
-		names = strings.Split(md.Values()[md.FindKey(fileColumnsKey)], "\x1f")
-	} else {
-		for _, f := range s.Fields() {
-			if f.Name != malformedColumn {
-				names = append(names, f.Name)
-			}
+		return strings.Split(md.Values()[md.FindKey(fileColumnsKey)], "\x1f")
+	}
+	names := []string{}
+	for _, f := range s.Fields() {
+		if f.Name != malformedColumn {
+			names = append(names, f.Name)
 		}
 	}
-	if len(names) == 0 {
-		return "none"
-	}
-	for i, n := range names {
-		names[i] = fmt.Sprintf("%q", n)
-	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // codeColumns interns the string columns of rec. n.mu must be held.

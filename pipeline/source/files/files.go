@@ -52,6 +52,7 @@ type Options struct {
 type Source struct {
 	cfg  config.Files
 	opts Options
+	csv  csvFormat
 
 	mu   sync.Mutex
 	last readStats // of the latest Read
@@ -85,7 +86,7 @@ func New(cfg config.Files, opts Options) (*Source, error) {
 		opts.Allocator = memory.DefaultAllocator
 	}
 	opts.Columns = append([]string(nil), opts.Columns...)
-	s := &Source{cfg: cfg, opts: opts}
+	s := &Source{cfg: cfg, opts: opts, csv: newCSVFormat(cfg.CSV)}
 	if _, _, err := s.match(span{}); err != nil {
 		return nil, err
 	}

@@ -82,6 +82,10 @@ func (s *Source) expand(pattern string) ([]file, error) {
 		return nil, fmt.Errorf("files: %s: %w", pattern, err)
 	}
 	if len(names) == 0 {
+		if s.opts.FS == nil && !filepath.IsAbs(pattern) {
+			wd, _ := os.Getwd()
+			return nil, fmt.Errorf("files: no file matches %q (relative paths are taken from the working directory, %s)", pattern, wd)
+		}
 		return nil, fmt.Errorf("files: no file matches %q", pattern)
 	}
 	out := make([]file, 0, len(names))

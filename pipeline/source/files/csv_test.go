@@ -1,0 +1,97 @@
+package files
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/journeykpi/journeykpi/config"
+)
+
+// rowsOf reads one CSV text with the given options and returns each row as "a|b|c" (null as
+// "<null>"), malformed rows as "MALFORMED".
+func rowsOf(t *testing.T, text string, c config.CSV) []string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "x.csv"), text)
+	got := read(t, config.Files{Paths: []string{filepath.Join(dir, "x.csv")}, CSV: c}, Options{BatchRows: 3}, span{})
+	var out []string
+	for _, r := range got.rows {
+		if r[MalformedColumn] == "true" {
+			out = append(out, "MALFORMED")
+			continue
+		}
+		var vals []string
+		for _, f := range got.schemas[0].Fields() {
+			if f.Name != MalformedColumn {
+				vals = append(vals, r[f.Name])
+			}
+		}
+		out = append(out, strings.Join(vals, "|"))
+	}
+	return out
+}
+
+// An unterminated quote makes its own line malformed and the read goes on at the next line,
+// wherever the quote stands in the line; nothing after it is swallowed.
+func TestCSVUnterminatedQuoteDoesNotEatTheFile(t *testing.T) {
+	good := []string{"c1,2026-01-01,email", "c2,2026-01-02,social", "c3,2026-01-03,store"}
+	bad := []string{
+		`"c9,2026-01-09,email`,   // first column
+		`c9,"2026-01-09,email`,   // middle column
+		`c9,2026-01-09,"email`,   // last column
+		`c9,2026-01-09,"em"ail"`, // text after a closing quote
+		`c9,2026-01-09,email"`,   // a stray quote inside a field is text: not malformed
+	}
+	for pos, b := range bad {
+		t.Run(fmt.Sprint(pos), func(t *testing.T) {
+			lines := append([]string{"customer_id,event_time,touchpoint", good[0], b}, good[1:]...)
+			// A later line with a quote of its own must not close the broken one.
+			lines = append(lines, `c4,2026-01-04,"web, shop"`)
+			got := rowsOf(t, strings.Join(lines, "\n")+"\n", config.CSV{})
+			want := []string{"c1|2026-01-01|email", "MALFORMED", "c2|2026-01-02|social", "c3|2026-01-03|store", "c4|2026-01-04|web, shop"}
+			if pos == 4 {
+				want[1] = `c9|2026-01-09|email"`
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("%s:\n got %q\nwant %q", b, got, want)
+			}
+		})
+	}
+	// A quoted field that does run over lines, and closes into a record of the right size, is
+	// one record.
+	got := rowsOf(t, "a,b\n\"multi\nline\",2\n3,4\n", config.CSV{})
+	if strings.Join(got, ";") != "multi\nline|2;3|4" {
+		t.Errorf("multi-line field: %q", got)
+	}
+	// An open quote at the end of the file.
+	got = rowsOf(t, "a,b\n1,2\n3,\"4\n", config.CSV{})
+	if strings.Join(got, ";") != "1|2;MALFORMED" {
+		t.Errorf("open quote at the end: %q", got)
+	}
+}
+
+func TestCSVFormats(t *testing.T) {
+	for _, c := range []struct {
+		name, text string
+		csv        config.CSV
+		want       string
+	}{
+		{"whitespace runs, leading space, CRLF", " customer_id  date number_of_cds  dollar_value\r\n 00001 19970101  1   11.77\r\n 00002 19970112  1   12.00\r\n",
+			config.CSV{Delimiter: "whitespace"}, "00001|19970101|1|11.77;00002|19970112|1|12.00"},
+		{"no header, named columns", " 00004 0001 19970101  2   29.33\r\n 00004 0001 19970118  2   29.73\r\n",
+			config.CSV{Delimiter: "whitespace", Columns: []string{"customer_id", "sample_id", "date", "cds", "dollars"}},
+			"00004|0001|19970101|2|29.33;00004|0001|19970118|2|29.73"},
+		{"semicolon and comment lines", "# exported 2026-01-01\na;b\n1;\"x;y\"\n# a note\n2;z\n",
+			config.CSV{Delimiter: ";", Comment: "#"}, "1|x;y;2|z"},
+		{"tab", "a\tb\n1\t2\n", config.CSV{Delimiter: `\t`}, "1|2"},
+		{"whitespace with a wrong field count", "a b\n1 2\n1 2 3\n", config.CSV{Delimiter: "whitespace"}, "1|2;MALFORMED"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := strings.Join(rowsOf(t, c.text, c.csv), ";"); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
