@@ -39,12 +39,15 @@ func checkCoverage(w window.Window, r ingest.Range, c ingest.Coverage, q kpi.Dat
 	day := func(t int64) string { return time.UnixMicro(t).In(loc).Format(time.DateOnly) }
 	stamp := func(t int64) string { return time.UnixMicro(t).In(loc).Format(time.RFC3339) }
 	if c.InPeriod == 0 {
+		// The rows before and after filtering, so that a filter that leaves nothing shows.
+		counts := fmt.Sprintf("%d rows read, %d filtered out by source.where, %d rejected, %d kept", q.RowsRead, q.RowsFiltered,
+			q.RowsRejected, q.RowsRead-q.RowsFiltered-q.RowsRejected)
 		if c.First > c.Last {
-			return nil, fault.Errorf(fault.Data, "%w in the report period %s: no event was read at all (%d rows read, %d rejected) from %s",
-				ErrNoData, w, q.RowsRead, q.RowsRejected, desc)
+			return nil, fault.Errorf(fault.Data, "%w in the report period %s: no event was read at all (%s) from %s",
+				ErrNoData, w, counts, desc)
 		}
-		return nil, fault.Errorf(fault.Data, "%w in the report period %s: the events read run from %s to %s (%d rows read, %d rejected, %d in the range the report reads, 0 in the period)",
-			ErrNoData, w, stamp(c.First), stamp(c.Last), q.RowsRead, q.RowsRejected, c.InRange)
+		return nil, fault.Errorf(fault.Data, "%w in the report period %s: the events read run from %s to %s (%s; %d in the range the report reads, 0 in the period)",
+			ErrNoData, w, stamp(c.First), stamp(c.Last), counts, c.InRange)
 	}
 	var ws []kpi.Warning
 	if last := day(c.Last); last < w.ToDay() {

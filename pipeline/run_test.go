@@ -226,3 +226,26 @@ c2,2026-03-03T10:00:00Z,purchase,o2,A,10
 		}
 	}
 }
+
+// A filter that leaves nothing in the period shows in the no-data line: rows read, filtered,
+// rejected and kept.
+func TestNoDataLineCountsTheFilteredRows(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Source.Where = "touchpoint != 'email'"
+	cfg.Quality.MaxRejectRatio = 0.5
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	src := memsource.CSV(`
+customer_id,event_time,event_name,touchpoint
+c1,2026-03-01T10:00:00Z,page_view,email
+c2,2026-03-09T11:00:00Z,page_view,email
+c3,2026-02-09T11:00:00Z,page_view,social
+c4,bad,page_view,social
+`, 0)
+	w, _ := window.Parse("2026-03-01", "2026-03-31", time.UTC)
+	_, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir(), Source: src})
+	if !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "4 rows read, 2 filtered out by source.where, 1 rejected, 1 kept") {
+		t.Errorf("error %v", err)
+	}
+}
