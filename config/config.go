@@ -62,7 +62,7 @@ type Source struct {
 	// Where keeps the rows for which it is true; the others are counted as filtered.
 	Where string `yaml:"where"`
 	// OrderLines says how an order's revenue comes from its events: first (the first revenue
-	// value, for resent events) or sum (the sum of its distinct lines, for line-item sources).
+	// value, for resent events) or sum (the sum of its lines, for line-item sources).
 	OrderLines string `yaml:"order_lines"`
 	// TimeFormat is how event_time text (or integer) values are written: a Go layout
 	// ("2006-01-02 15:04:05", "20060102") or strftime ("%Y%m%d"). Empty: the formats of

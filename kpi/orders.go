@@ -20,7 +20,7 @@ type journeyOrder struct {
 	at int32 // index of its first event
 	t  int64 // its first event's time
 	// rev is the order's revenue: the first revenue value among its events, or with
-	// Params.SumLines the sum over its distinct lines; NaN when no event carries one.
+	// Params.SumLines the sum over its lines; NaN when no event carries one.
 	rev float64
 }
 
@@ -37,16 +37,15 @@ type journeyOrders struct {
 	rev   []float64
 	// orders are the distinct orders in journey (time) order.
 	orders []journeyOrder
-	// resent counts the purchase events repeating an order_id the journey already had (with
-	// SumLines: repeating a line of the order).
+	// resent counts the purchase events repeating an order_id the journey already had (not with
+	// SumLines, where they are the order's lines).
 	resent int64
 	// differ counts the orders whose events carry two or more revenue values: under the first
 	// value rule, the sign of a line-item source read without SumLines.
 	differ int64
-	// Scratch: the purchase-stage events, those with an order_id, and one order's lines.
-	pidx  []int32
-	refs  []orderRef
-	lines []orderRef
+	// Scratch: the purchase-stage events, and those with an order_id.
+	pidx []int32
+	refs []orderRef
 }
 
 func newJourneyOrders(p *Params) *journeyOrders {
@@ -103,7 +102,7 @@ func (s *journeyOrders) scan(events []Event) {
 		}
 		var rev float64
 		if s.sumLines {
-			rev = s.sumOfLines(events, s.refs[g:h])
+			rev = sumOfLines(events, s.refs[g:h])
 		} else {
 			rev = s.firstRevenue(events, s.refs[g:h])
 			s.resent += int64(h - g - 1)
@@ -145,31 +144,15 @@ func (s *journeyOrders) firstRevenue(events []Event, refs []orderRef) float64 {
 	return rev
 }
 
-// sumOfLines is an order's revenue as the sum of its distinct lines: the first revenue value of
-// each line_id (an event without one is a line of its own), summed in line order so that the sum
-// does not depend on how the input was read. NaN when no line carries a value. Events repeating
-// a line are counted in resent.
-func (s *journeyOrders) sumOfLines(events []Event, refs []orderRef) float64 {
-	s.lines = s.lines[:0]
-	for _, r := range refs {
-		s.lines = append(s.lines, orderRef{uint64(events[r.idx].Line), r.idx})
-	}
-	if len(s.lines) > 1 {
-		slices.SortFunc(s.lines, compareOrderRef)
-	}
+// sumOfLines is an order's revenue as the sum of its lines: every event of the order carrying a
+// value (they are distinct: exact duplicates, line_id included, were removed), summed in event
+// order so that the sum does not depend on how the input was read. NaN when none carries one.
+func sumOfLines(events []Event, refs []orderRef) float64 {
 	sum, any := 0.0, false
-	for i, l := range s.lines {
-		if i > 0 && l.order != 0 && l.order == s.lines[i-1].order {
-			s.resent++
-			continue
-		}
-		// The first event of a line carrying a value gives the line's value.
-		for j := i; j < len(s.lines) && (j == i || (l.order != 0 && s.lines[j].order == l.order)); j++ {
-			if e := &events[s.lines[j].idx]; e.HasRevenue() {
-				sum += e.Revenue
-				any = true
-				break
-			}
+	for _, r := range refs {
+		if e := &events[r.idx]; e.HasRevenue() {
+			sum += e.Revenue
+			any = true
 		}
 	}
 	if !any {

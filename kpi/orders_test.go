@@ -6,8 +6,8 @@ import (
 )
 
 // TestOrderLines: an order's revenue under the first value rule (GA4 resends) and as the sum of
-// its distinct lines (line-item sources), with the counts of resent events and of orders whose
-// events disagree.
+// its lines (line-item sources: its distinct events), with the counts of resent events and of
+// orders whose events disagree.
 func TestOrderLines(t *testing.T) {
 	nan := math.NaN()
 	type line struct {
@@ -26,12 +26,12 @@ func TestOrderLines(t *testing.T) {
 		{"first: resent event adds nothing", []line{{1, "", 10}, {1, "", 10}}, false, []float64{10}, 1, 0},
 		{"first: lines of one order, only the first counts", []line{{1, "A", 10}, {1, "B", 5}, {2, "A", 3}}, false, []float64{10, 3}, 1, 1},
 		{"first: a later value after a missing one", []line{{1, "A", nan}, {1, "B", 5}}, false, []float64{5}, 1, 0},
-		{"sum: distinct lines add up", []line{{1, "A", 10}, {1, "B", 5}, {2, "A", 3}}, true, []float64{15, 3}, 0, 0},
-		{"sum: a repeated line counts once", []line{{1, "A", 10}, {1, "A", 12}, {1, "B", 5}}, true, []float64{15}, 1, 0},
+		{"sum: lines add up", []line{{1, "A", 10}, {1, "B", 5}, {2, "A", 3}}, true, []float64{15, 3}, 0, 0},
+		{"sum: a product on two lines counts twice", []line{{1, "A", 10}, {1, "A", 12}, {1, "B", 5}}, true, []float64{27}, 0, 0},
 		{"sum: events without line_id are lines of their own", []line{{1, "", 10}, {1, "", 4}}, true, []float64{14}, 0, 0},
 		{"sum: refunds are lines too", []line{{1, "A", 10}, {1, "B", -4}}, true, []float64{6}, 0, 0},
 		{"sum: no value on any line", []line{{1, "A", nan}, {1, "B", nan}}, true, []float64{nan}, 0, 0},
-		{"sum: first line without value, repeat with", []line{{1, "A", nan}, {1, "A", 7}}, true, []float64{7}, 1, 0},
+		{"sum: a line without value adds nothing", []line{{1, "A", nan}, {1, "A", 7}}, true, []float64{7}, 0, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := NewDicts()

@@ -76,7 +76,7 @@ type Params struct {
 	// Currency is the ISO code money is reported in.
 	Currency string
 
-	// SumLines makes an order's revenue the sum of its distinct lines (source.order_lines: sum)
+	// SumLines makes an order's revenue the sum of its lines, its distinct events (source.order_lines: sum)
 	// instead of the first revenue value among its events.
 	SumLines bool
 }
