@@ -261,12 +261,14 @@ type TimeReading struct {
 // ParseTime parses a text event_time: RFC 3339, "YYYY-MM-DD hh:mm:ss[.frac][zone]", a date, or
 // integer epoch microseconds. Times without an offset are in loc.
 func ParseTime(s string, loc *time.Location) (int64, bool) {
-	us, _, ok := parseTime(s, TimeReading{Loc: loc})
+	us, _, ok := parseTime(s, TimeReading{Loc: loc}, new(int))
 	return us, ok
 }
 
 // parseTime parses text as r says; integer reports an integer epoch value (read in r.Unit).
-func parseTime(s string, r TimeReading) (us int64, integer, ok bool) {
+// *last is the index of the default layout that read the previous value, tried first: a column
+// holds one format, and a failed attempt costs as much as a success.
+func parseTime(s string, r TimeReading, last *int) (us int64, integer, ok bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, false, false
@@ -279,8 +281,12 @@ func parseTime(s string, r TimeReading) (us int64, integer, ok bool) {
 		v, err := strconv.ParseInt(s, 10, 64)
 		return v, true, err == nil
 	}
-	for _, l := range timeLayouts {
+	if t, err := time.ParseInLocation(timeLayouts[*last], s, r.Loc); err == nil {
+		return t.UnixMicro(), false, true
+	}
+	for i, l := range timeLayouts {
 		if t, err := time.ParseInLocation(l, s, r.Loc); err == nil {
+			*last = i
 			return t.UnixMicro(), false, true
 		}
 	}
@@ -450,12 +456,13 @@ func timeColumn(a arrow.Array, r TimeReading, name string) (timeFunc, *epochInts
 	if err != nil {
 		return nil, nil, fmt.Errorf("column %q has type %s; event_time must be a timestamp, date, integer epoch micros or text", name, a.DataType())
 	}
+	last := new(int)
 	return func(i int) (int64, string) {
 		s, ok := str(i)
 		if !ok || strings.TrimSpace(s) == "" {
 			return 0, RejectTimeMissing
 		}
-		us, integer, ok := parseTime(s, r)
+		us, integer, ok := parseTime(s, r, last)
 		if !ok {
 			return 0, RejectTimeUnparseable
 		}

@@ -101,9 +101,10 @@ func CheckSchema(ctx context.Context, cfg config.Config, fsys fs.FS) (string, er
 		needs = append(needs, colNeed{d.Name, d.Column, true})
 	}
 	var mapped []colNeed
+	var computed strings.Builder
 	for _, n := range needs {
 		if derived(n.canonical) {
-			fmt.Fprintf(&b, "  %-12s <- %s\n", n.canonical, cfg.Source.Derive[n.canonical])
+			fmt.Fprintf(&computed, "  %-12s <- %s\n", n.canonical, cfg.Source.Derive[n.canonical])
 			continue
 		}
 		mapped = append(mapped, n)
@@ -111,6 +112,10 @@ func CheckSchema(ctx context.Context, cfg config.Config, fsys fs.FS) (string, er
 	problems, err := checkColumns(ctx, &b, "source", src, mapped, &cfg)
 	if err != nil {
 		return "", err
+	}
+	b.WriteString(computed.String())
+	if cfg.Source.Where != "" {
+		fmt.Fprintf(&b, "  rows where   %s\n", cfg.Source.Where)
 	}
 	spend, err := OpenSpend(ctx, &cfg, fsys, nil)
 	if err != nil {
