@@ -7,6 +7,9 @@ import (
 	"sort"
 )
 
+// MaxDims is how many dimensions of their own (country, device…) events carry.
+const MaxDims = 3
+
 // NoStage is Event.Stage for an event that no stage matches. Such events still count as touches
 // for attribution and the journey map's touchpoint totals.
 const NoStage int8 = -1
@@ -28,6 +31,8 @@ type Event struct {
 	Campaign   uint32
 	Segment    uint32
 	Line       uint32
+	// Dims are the codes of the user's dimensions (Params.Dimensions) in Dicts.Dims.
+	Dims [MaxDims]uint32
 	// Sentiment is the customer's feeling at this contact in [-1, 1]; NaN when absent.
 	Sentiment float32
 	// Stage is the index of the matched stage in Params.Stages, or NoStage. The repeat stage is
@@ -73,6 +78,11 @@ func Compare(a, b *Event) int {
 	}
 	if c := cmp.Compare(a.Segment, b.Segment); c != 0 {
 		return c
+	}
+	for k := range a.Dims {
+		if c := cmp.Compare(a.Dims[k], b.Dims[k]); c != 0 {
+			return c
+		}
 	}
 	if c := cmp.Compare(a.Order, b.Order); c != 0 {
 		return c
@@ -183,15 +193,23 @@ type Dicts struct {
 	Campaign   *Dict
 	Segment    *Dict
 	Line       *Dict
+	Dims       [MaxDims]*Dict
 }
 
 // NewDicts returns empty dictionaries.
 func NewDicts() *Dicts {
-	return &Dicts{EventName: NewDict(), Touchpoint: NewDict(), Campaign: NewDict(), Segment: NewDict(), Line: NewDict()}
+	d := &Dicts{EventName: NewDict(), Touchpoint: NewDict(), Campaign: NewDict(), Segment: NewDict(), Line: NewDict()}
+	for k := range d.Dims {
+		d.Dims[k] = NewDict()
+	}
+	return d
 }
 
 // Remap translates codes from one set of Dicts to another (see Dicts.Sort).
-type Remap struct{ EventName, Touchpoint, Campaign, Segment, Line []uint32 }
+type Remap struct {
+	EventName, Touchpoint, Campaign, Segment, Line []uint32
+	Dims                                           [MaxDims][]uint32
+}
 
 // Apply rewrites e's codes.
 func (r *Remap) Apply(e *Event) {
@@ -200,6 +218,11 @@ func (r *Remap) Apply(e *Event) {
 	e.Campaign = r.Campaign[e.Campaign]
 	e.Segment = r.Segment[e.Segment]
 	e.Line = r.Line[e.Line]
+	for k, m := range r.Dims {
+		if m != nil {
+			e.Dims[k] = m[e.Dims[k]]
+		}
+	}
 }
 
 // Sort returns Dicts whose codes follow string order, and the Remap to apply to events coded with
@@ -213,6 +236,9 @@ func (d *Dicts) Sort() (*Dicts, *Remap) {
 	s.Campaign, r.Campaign = d.Campaign.Sorted()
 	s.Segment, r.Segment = d.Segment.Sorted()
 	s.Line, r.Line = d.Line.Sorted()
+	for k := range d.Dims {
+		s.Dims[k], r.Dims[k] = d.Dims[k].Sorted()
+	}
 	return &s, &r
 }
 
@@ -230,6 +256,14 @@ func (d *Dicts) SegmentName(c uint32) string {
 		return NoneLabel
 	}
 	return d.Segment.Name(c)
+}
+
+// DimName is the value of dimension k for reports: "(none)" for the empty string.
+func (d *Dicts) DimName(k int, c uint32) string {
+	if c == 0 {
+		return NoneLabel
+	}
+	return d.Dims[k].Name(c)
 }
 
 // NoneLabel names an absent touchpoint or segment; OtherLabel the values beyond a top N.

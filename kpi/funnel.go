@@ -107,8 +107,9 @@ type outcome struct {
 	status   int8 // statusCompleted, statusDropped or statusInProgress
 	st       *attemptState
 	segment  uint32
-	flags    []uint8   // per purchase-stage event: flagNewOrder, flagRepeatOrder
-	orderRev []float64 // per new-order event: the order's revenue (NaN when none)
+	dims     [MaxDims]uint32 // like segment, for each of Params.Dimensions
+	flags    []uint8         // per purchase-stage event: flagNewOrder, flagRepeatOrder
+	orderRev []float64       // per new-order event: the order's revenue (NaN when none)
 	// lo and hi delimit the events in the period.
 	lo, hi int
 }
@@ -123,6 +124,7 @@ type evaluator struct {
 	sp      *stagePlan
 	per     Period
 	dataEnd int64
+	ndims   int
 
 	flags    []uint8 // the journey's order flags (journeyOrders.flags)
 	lastAt   []int64 // per stage: time of the journey's last event that can reach it
@@ -132,7 +134,7 @@ type evaluator struct {
 
 func newEvaluator(p *Params, sp *stagePlan, per Period) *evaluator {
 	return &evaluator{
-		sp: sp, per: per, dataEnd: p.DataEnd,
+		sp: sp, per: per, dataEnd: p.DataEnd, ndims: len(p.Dimensions),
 		lastAt: make([]int64, sp.n),
 		cur:    newAttemptState(sp.n), bst: newAttemptState(sp.n),
 	}
@@ -226,6 +228,12 @@ func (ev *evaluator) run(j *Journey, jo *journeyOrders) *outcome {
 	o.segment = events[o.start].Segment
 	for i := 0; o.segment == 0 && i < len(events); i++ {
 		o.segment = events[i].Segment
+	}
+	for k := range ev.ndims {
+		o.dims[k] = events[o.start].Dims[k]
+		for i := 0; o.dims[k] == 0 && i < len(events); i++ {
+			o.dims[k] = events[i].Dims[k]
+		}
 	}
 	return o
 }
@@ -496,20 +504,26 @@ type funnelAcc struct {
 	sp    *stagePlan
 	weeks buckets
 	all   *funnelCounts
-	// dims holds one closed funnel per breakdown value, indexed by the value's code (touchpoint
-	// or segment code, entry-week bucket).
+	// dims holds one closed funnel per breakdown value, indexed by the value's code (touchpoint,
+	// segment or dimension code, entry-week bucket).
 	dims [][]*funnelCounts
-	open []int64
-	seen []bool
+	// dimOf is, per breakdown, the index of the dimension it is, or -1.
+	dimOf []int
+	open  []int64
+	seen  []bool
 }
 
 func newFunnelAcc(p *Params, per Period) *funnelAcc {
 	sp := newStagePlan(p)
-	return &funnelAcc{
+	f := &funnelAcc{
 		p: p, sp: sp, weeks: weekBuckets(p, per),
 		all: newFunnelCounts(sp.n), dims: make([][]*funnelCounts, len(p.Breakdowns)),
 		open: make([]int64, sp.n), seen: make([]bool, sp.n),
 	}
+	for _, by := range p.Breakdowns {
+		f.dimOf = append(f.dimOf, p.dimension(by))
+	}
+	return f
 }
 
 func (f *funnelAcc) add(j *Journey, o *outcome) {
@@ -526,7 +540,11 @@ func (f *funnelAcc) add(j *Journey, o *outcome) {
 			case byEntryWeek:
 				code = f.weeks.find(j.Events[o.start].Time)
 			default:
-				continue
+				k := f.dimOf[d]
+				if k < 0 {
+					continue
+				}
+				code = int(o.dims[k])
 			}
 			for len(f.dims[d]) <= code {
 				f.dims[d] = append(f.dims[d], nil)
@@ -598,7 +616,11 @@ func (f *funnelAcc) result(d *Dicts) FunnelResult {
 		case byEntryWeek:
 			label = func(code int) string { return f.weeks.labels[code] }
 		default:
-			continue
+			k := f.dimOf[di]
+			if k < 0 {
+				continue
+			}
+			label = func(code int) string { return d.DimName(k, uint32(code)) }
 		}
 		r.Breakdowns = append(r.Breakdowns, f.breakdown(by, f.dims[di], label))
 	}

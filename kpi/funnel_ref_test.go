@@ -395,7 +395,7 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 
 	// journey map
 	m := &r.jmap
-	m.Cells, m.PainPoints, m.Touchpoints, m.Sentiment = []MapCell{}, []MapCell{}, []string{}, []StageMood{}
+	m.Cells, m.PainPoints, m.Touchpoints, m.Sentiment, m.ByDimension = []MapCell{}, []MapCell{}, []string{}, []StageMood{}, []DimensionMap{}
 	tpSet := map[string]bool{}
 	for key, c := range cells {
 		if c.customers > 0 || c.events > 0 {

@@ -39,6 +39,10 @@ type repeatAcc struct {
 	all   repeatTally
 	bySeg map[uint32]*repeatTally
 	byTP  map[uint32]*repeatTally
+	// byDim holds the groups of each of Params.Dimensions.
+	byDim []map[uint32]*repeatTally
+	// groups is scratch: the tallies one journey adds to.
+	groups []*repeatTally
 
 	// cohorts and fit are nil unless current.
 	cohorts *cohortAcc
@@ -50,11 +54,29 @@ func newRepeatAcc(p *Params, per Period, current bool) *repeatAcc {
 		p: p, per: per, current: current,
 		bySeg: map[uint32]*repeatTally{}, byTP: map[uint32]*repeatTally{},
 	}
+	for range p.Dimensions {
+		r.byDim = append(r.byDim, map[uint32]*repeatTally{})
+	}
 	if current {
 		r.cohorts = newCohortAcc(p)
 		r.fit = newBGNBDAcc(p)
 	}
 	return r
+}
+
+// customerDim is the value of dimension k of the customer's latest event with one before end,
+// or 0, as for the segment.
+func customerDim(j *Journey, end int64, k int) uint32 {
+	var v uint32
+	for i := range j.Events {
+		if j.Events[i].Time >= end {
+			break
+		}
+		if j.Events[i].Dims[k] != 0 {
+			v = j.Events[i].Dims[k]
+		}
+	}
+	return v
 }
 
 // customerSegment is the segment of the customer's latest event with a segment before end, or 0.
@@ -123,7 +145,11 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 	if second {
 		days = float64(orders[1].t-orders[0].t) / float64(Day)
 	}
-	for _, t := range []*repeatTally{&r.all, repeatGroup(r.bySeg, seg), repeatGroup(r.byTP, tp)} {
+	r.groups = append(r.groups[:0], &r.all, repeatGroup(r.bySeg, seg), repeatGroup(r.byTP, tp))
+	for k, m := range r.byDim {
+		r.groups = append(r.groups, repeatGroup(m, customerDim(j, r.per.To, k)))
+	}
+	for _, t := range r.groups {
 		t.purchasers += c.purchasers
 		t.orders += c.orders
 		t.repeaters += c.repeaters
@@ -152,6 +178,9 @@ func (r *repeatAcc) merge(o *repeatAcc) {
 	r.all.merge(&o.all)
 	mergeRepeatGroups(r.bySeg, o.bySeg)
 	mergeRepeatGroups(r.byTP, o.byTP)
+	for k := range r.byDim {
+		mergeRepeatGroups(r.byDim[k], o.byDim[k])
+	}
 	if r.current {
 		r.cohorts.merge(o.cohorts)
 		r.fit.merge(o.fit)
@@ -177,7 +206,12 @@ func (r *repeatAcc) result(d *Dicts) RepeatResult {
 		DaysFirstToSecondOrder: all.DaysFirstToSecondOrder,
 		BySegment:              repeatGroups(r.bySeg, d.SegmentName, r.p.Top),
 		ByFirstTouchpoint:      repeatGroups(r.byTP, d.TouchpointName, r.p.Top),
+		ByDimension:            []RepeatDimension{},
 		CohortUnit:             "month",
+	}
+	for k, m := range r.byDim {
+		res.ByDimension = append(res.ByDimension, RepeatDimension{Dimension: r.p.Dimensions[k],
+			Groups: repeatGroups(m, func(c uint32) string { return d.DimName(k, c) }, r.p.Top)})
 	}
 	if r.p.Cohort == "week" {
 		res.CohortUnit = "week"

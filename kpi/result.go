@@ -107,6 +107,27 @@ type JourneyMapResult struct {
 	Cells       []MapCell   `json:"cells"`
 	Sentiment   []StageMood `json:"sentiment"`
 	PainPoints  []MapCell   `json:"pain_points"`
+	// ByDimension are the stage × value maps of the user's dimensions, in config order.
+	ByDimension []DimensionMap `json:"by_dimension"`
+}
+
+// DimensionMap is the journey map by one of the user's dimensions: customers who reached each
+// stage with each value (the value of the qualifying event). Values are the top N by customers
+// at the first stage, then "(other)".
+type DimensionMap struct {
+	Dimension string          `json:"dimension"`
+	Values    []string        `json:"values"`
+	Cells     []DimensionCell `json:"cells"`
+}
+
+// DimensionCell is one stage × value cell of a DimensionMap.
+type DimensionCell struct {
+	Stage         string   `json:"stage"`
+	Value         string   `json:"value"`
+	Customers     int64    `json:"customers"`
+	Events        int64    `json:"events"`
+	SentimentMean *float64 `json:"sentiment_mean"`
+	SentimentN    int64    `json:"sentiment_n"`
 }
 
 // MapCell is one stage × touchpoint cell: customers who reached the stage through the touchpoint.
@@ -154,9 +175,18 @@ type RepeatResult struct {
 	DaysFirstToSecondOrder Stats         `json:"days_first_to_second_order"`
 	BySegment              []RepeatGroup `json:"by_segment"`
 	ByFirstTouchpoint      []RepeatGroup `json:"by_first_touchpoint"`
-	CohortUnit             string        `json:"cohort_unit"` // month | week
-	Cohorts                []Cohort      `json:"cohorts"`
-	BGNBD                  *BGNBDResult  `json:"bgnbd,omitempty"`
+	// ByDimension are the groups of each of the user's dimensions, in config order.
+	ByDimension []RepeatDimension `json:"by_dimension"`
+	CohortUnit  string            `json:"cohort_unit"` // month | week
+	Cohorts     []Cohort          `json:"cohorts"`
+	BGNBD       *BGNBDResult      `json:"bgnbd,omitempty"`
+}
+
+// RepeatDimension is the repeat KPIs by the values of one of the user's dimensions: the value of
+// each purchaser's latest event with one before the period's end; top N, then "(other)".
+type RepeatDimension struct {
+	Dimension string        `json:"dimension"`
+	Groups    []RepeatGroup `json:"groups"`
 }
 
 // RepeatGroup is the period KPIs for one segment or first touchpoint.

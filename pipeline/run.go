@@ -229,6 +229,7 @@ func params(cfg *config.Config, w window.Window, dataEnd int64) *kpi.Params {
 		Actions:      cfg.Allocation.Actions,
 		Currency:     cfg.Report.Currency,
 		SumLines:     cfg.Source.OrderLines == "sum",
+		Dimensions:   cfg.Source.Columns.Dimensions.Names(),
 	}
 	for _, s := range cfg.Stages {
 		p.Stages = append(p.Stages, kpi.StageDef{Name: s.Name, Optional: s.Optional, Within: s.Within.D().Microseconds(),

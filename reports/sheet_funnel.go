@@ -88,7 +88,7 @@ func funnelSheet(r *kpi.Result) *sheet {
 	s.blank()
 
 	s.section("Breakdowns")
-	s.note("The closed funnel by first touchpoint, segment and entry week (top values, then (other)). Filter the table by Breakdown and Value.")
+	s.note("The closed funnel by each breakdown of funnel.breakdowns (top values, then (other)). Filter the table by Breakdown and Value.")
 	var rows [][]cell
 	for _, b := range fu.Breakdowns {
 		for _, g := range b.Groups {

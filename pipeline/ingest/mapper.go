@@ -19,6 +19,7 @@ import (
 // is safe for concurrent use.
 type Mapper struct {
 	cols         config.Columns
+	dims         config.Dimensions
 	matchByStage bool
 	stageOfName  map[string]int8 // event_name → stage (match: events)
 	stageOfLabel map[string]int8 // stage column value → stage (match: stage)
@@ -50,6 +51,7 @@ type Mapper struct {
 func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 	n := &Mapper{
 		cols:         cfg.Source.Columns,
+		dims:         cfg.Source.Columns.Dimensions,
 		matchByStage: cfg.Funnel.Match == "stage",
 		stageOfName:  map[string]int8{},
 		stageOfLabel: map[string]int8{},
@@ -247,6 +249,11 @@ func (n *Mapper) codeColumns(col func(canonical, name string) arrow.Array, nameC
 	if in.lines, err = codes(col("line_id", n.cols.LineID), n.dicts.Line, n.cols.LineID); err != nil {
 		return in, err
 	}
+	for k, d := range n.dims {
+		if in.dims[k], err = codes(col(d.Name, d.Column), n.dicts.Dims[k], d.Column); err != nil {
+			return in, err
+		}
+	}
 	for len(n.nameStage) < n.dicts.EventName.Len() {
 		s, ok := n.stageOfName[n.dicts.EventName.Name(uint32(len(n.nameStage)))]
 		if !ok {
@@ -264,6 +271,7 @@ type rowInputs struct {
 	ints               *epochInts // the integer times read, when they may be refused
 	names, tps, camps  []uint32
 	segs, lines        []uint32
+	dims               [kpi.MaxDims][]uint32
 	order              keyFunc
 	revenue, sentiment floatFunc
 	stageCol           arrow.Array
@@ -364,6 +372,11 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 		}
 		if in.lines != nil {
 			ev.Line = in.lines[i]
+		}
+		for k, codes := range in.dims {
+			if codes != nil {
+				ev.Dims[k] = codes[i]
+			}
 		}
 		ev.Order, _ = in.order(i)
 		cover.First, cover.Last = min(cover.First, t), max(cover.Last, t)
