@@ -71,7 +71,7 @@ type Source struct {
 	// TimeUnit is the unit of integer epoch event times: s, ms, us or ns. Empty means
 	// microseconds, and integers that only make sense in another unit are refused.
 	TimeUnit string `yaml:"time_unit"`
-	Spend      *Spend `yaml:"spend"`
+	Spend    *Spend `yaml:"spend"`
 }
 
 // Files is a files source: Parquet, CSV or NDJSON files or globs.
