@@ -62,6 +62,8 @@ Usage:
   journeykpi plan      [--config F] [--from D --to D | --date D]
                        dry run: the query or files, the bytes scanned
   journeykpi validate  [--config F]                          config and source schema check
+  journeykpi inspect   [--config F] [--rows N] [--scan] [--json]
+                       what the source parses: its first rows as the engine sees them, a profile
   journeykpi sample    --customers N --out DIR [--seed S]    deterministic synthetic events
   journeykpi version                                         print the version
 
@@ -96,6 +98,8 @@ func run(ctx context.Context, args []string, e console) error {
 		return cmdPlan(ctx, rest, e)
 	case "validate":
 		return cmdValidate(ctx, rest, e)
+	case "inspect":
+		return cmdInspect(ctx, rest, e)
 	case "sample":
 		return cmdSample(ctx, rest, e)
 	case "version", "--version":

@@ -30,6 +30,8 @@ type Mapper struct {
 	sink         func([]Row) error
 	// progs are the source's expressions; nil when it has none.
 	progs *config.Programs
+	// trace receives every row as mapped (Trace); nil when not tracing.
+	trace func([]Traced)
 
 	mu        sync.Mutex
 	exprSets  map[string]*exprSet // by schema fingerprint
@@ -170,6 +172,18 @@ func (n *Mapper) Add(rec arrow.Record) error {
 	}
 	in.cust, in.times, in.ints, in.order, in.revenue, in.sentiment = cust, times, ints, order, revenue, sentiment
 	in.stageCol, in.malformed, in.verdict = stageCol, malformed, verdict
+	none := func(int) (string, bool) { return "", false }
+	in.custText, in.orderText = none, none
+	if n.trace != nil {
+		if in.custText, err = stringColumn(custCol, n.cols.CustomerID); err != nil {
+			in.custText = none
+		}
+		if oc := col("order_id", n.cols.OrderID); oc != nil {
+			if in.orderText, err = stringColumn(oc, n.cols.OrderID); err != nil {
+				in.orderText = none
+			}
+		}
+	}
 	return n.rows(nrows, in)
 }
 
@@ -277,6 +291,8 @@ type rowInputs struct {
 	stageCol           arrow.Array
 	malformed          *array.Boolean
 	verdict            []uint8 // the expressions' verdict per row; nil without expressions
+	custText           func(int) (string, bool) // when tracing
+	orderText          func(int) (string, bool) // when tracing
 	nameStage          []int8
 }
 
@@ -294,97 +310,37 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 			return err
 		}
 	}
+	var traced []Traced
+	if n.trace != nil {
+		traced = make([]Traced, nrows)
+	}
 	for i := 0; i < nrows; i++ {
-		if in.malformed != nil && in.malformed.IsValid(i) && in.malformed.Value(i) {
-			rejected[RejectMalformedRow]++
+		row, verdict := n.row(i, &in, stageLabel)
+		if traced != nil {
+			traced[i] = Traced{Verdict: verdict, Row: row}
+			if s, ok := in.custText(i); ok {
+				traced[i].Customer = s
+			}
+			if s, ok := in.orderText(i); ok {
+				traced[i].Order = s
+			}
+		}
+		switch verdict {
+		case "":
+		case Filtered:
+			filtered++
+			continue
+		default:
+			rejected[verdict]++
 			continue
 		}
-		if in.verdict != nil {
-			switch in.verdict[i] {
-			case rowFiltered:
-				filtered++
-				continue
-			case rowWhereFailed:
-				rejected[RejectWhereFailed]++
-				continue
-			case rowDeriveFailed:
-				rejected[RejectDeriveFailed]++
-				continue
-			}
-		}
-		cust, ok := in.cust(i)
-		if !ok {
-			rejected[RejectCustomerMissing]++
-			continue
-		}
-		t, reason := in.times(i)
-		if reason != "" {
-			rejected[reason]++
-			continue
-		}
-		ev := kpi.Event{Time: t, Revenue: math.NaN(), Sentiment: float32(math.NaN())}
-		if in.names != nil {
-			ev.Name = in.names[i]
-		}
-		if n.matchByStage {
-			l, ok := stageLabel(i)
-			if !ok || l == "" {
-				rejected[RejectStageMissing]++
-				continue
-			}
-			s, known := n.stageOfLabel[l]
-			if !known {
-				rejected[RejectStageUnknown]++
-				continue
-			}
-			ev.Stage = s
-		} else {
-			if ev.Name == 0 {
-				rejected[RejectEventNameMissing]++
-				continue
-			}
-			ev.Stage = in.nameStage[ev.Name]
-		}
-		if v, null, ok := in.revenue(i); !ok {
-			rejected[RejectRevenueNotNumber]++
-			continue
-		} else if !null {
-			ev.Revenue = v
-		}
-		if v, null, ok := in.sentiment(i); !ok {
-			rejected[RejectSentimentNaN]++
-			continue
-		} else if !null {
-			if v < -1 || v > 1 {
-				rejected[RejectSentimentRange]++
-				continue
-			}
-			ev.Sentiment = float32(v)
-		}
-		if in.tps != nil {
-			ev.Touchpoint = in.tps[i]
-		}
-		if in.camps != nil {
-			ev.Campaign = in.camps[i]
-		}
-		if in.segs != nil {
-			ev.Segment = in.segs[i]
-		}
-		if in.lines != nil {
-			ev.Line = in.lines[i]
-		}
-		for k, codes := range in.dims {
-			if codes != nil {
-				ev.Dims[k] = codes[i]
-			}
-		}
-		ev.Order, _ = in.order(i)
+		t := row.Ev.Time
 		cover.First, cover.Last = min(cover.First, t), max(cover.Last, t)
 		if t < n.start || t >= n.end {
 			outside++
 			continue
 		}
-		if ev.Stage == kpi.NoStage {
+		if row.Ev.Stage == kpi.NoStage {
 			unmatched++
 		}
 		if t > dataEnd {
@@ -394,7 +350,10 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 		if t >= n.period[0] && t < n.period[1] {
 			cover.InPeriod++
 		}
-		out = append(out, Row{Cust: cust, Ev: ev})
+		out = append(out, row)
+	}
+	if traced != nil {
+		n.trace(traced)
 	}
 	if err := in.ints.err(n.cols.EventTime); err != nil {
 		return err
@@ -419,6 +378,102 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 	}
 	return n.sink(out)
 }
+
+// Filtered is the verdict of a row that source.where left out.
+const Filtered = "filtered"
+
+// row maps row i onto the data contract: the row, and "" when it is accepted, Filtered, or the
+// reason it is rejected.
+func (n *Mapper) row(i int, in *rowInputs, stageLabel func(int) (string, bool)) (Row, string) {
+	if in.malformed != nil && in.malformed.IsValid(i) && in.malformed.Value(i) {
+		return Row{}, RejectMalformedRow
+	}
+	if in.verdict != nil {
+		switch in.verdict[i] {
+		case rowFiltered:
+			return Row{}, Filtered
+		case rowWhereFailed:
+			return Row{}, RejectWhereFailed
+		case rowDeriveFailed:
+			return Row{}, RejectDeriveFailed
+		}
+	}
+	cust, ok := in.cust(i)
+	if !ok {
+		return Row{}, RejectCustomerMissing
+	}
+	t, reason := in.times(i)
+	if reason != "" {
+		return Row{}, reason
+	}
+	ev := kpi.Event{Time: t, Revenue: math.NaN(), Sentiment: float32(math.NaN())}
+	if in.names != nil {
+		ev.Name = in.names[i]
+	}
+	if n.matchByStage {
+		l, ok := stageLabel(i)
+		if !ok || l == "" {
+			return Row{}, RejectStageMissing
+		}
+		s, known := n.stageOfLabel[l]
+		if !known {
+			return Row{}, RejectStageUnknown
+		}
+		ev.Stage = s
+	} else {
+		if ev.Name == 0 {
+			return Row{}, RejectEventNameMissing
+		}
+		ev.Stage = in.nameStage[ev.Name]
+	}
+	if v, null, ok := in.revenue(i); !ok {
+		return Row{}, RejectRevenueNotNumber
+	} else if !null {
+		ev.Revenue = v
+	}
+	if v, null, ok := in.sentiment(i); !ok {
+		return Row{}, RejectSentimentNaN
+	} else if !null {
+		if v < -1 || v > 1 {
+			return Row{}, RejectSentimentRange
+		}
+		ev.Sentiment = float32(v)
+	}
+	if in.tps != nil {
+		ev.Touchpoint = in.tps[i]
+	}
+	if in.camps != nil {
+		ev.Campaign = in.camps[i]
+	}
+	if in.segs != nil {
+		ev.Segment = in.segs[i]
+	}
+	if in.lines != nil {
+		ev.Line = in.lines[i]
+	}
+	for k, codes := range in.dims {
+		if codes != nil {
+			ev.Dims[k] = codes[i]
+		}
+	}
+	ev.Order, _ = in.order(i)
+	return Row{Cust: cust, Ev: ev}, ""
+}
+
+// Traced is one source row as the mapping saw it, for journeykpi inspect.
+type Traced struct {
+	// Customer and Order are the customer_id and order_id as text ("" when there is none).
+	Customer, Order string
+	// Verdict is "" for an accepted row, Filtered, or the reason it was rejected.
+	Verdict string
+	// Row is the event the row became; valid when Verdict is "". Its codes are in Dicts.
+	Row Row
+}
+
+// Trace makes the mapper pass every row of each batch, accepted or not, to f, in the batch's
+// order, before the accepted ones go to the sink. f is called from the goroutines that call Add,
+// under no lock; set it before the first Add.
+func (n *Mapper) Trace(f func([]Traced)) { n.trace = f }
 
 // DataEnd is the latest event time accepted so far (Unix micros), math.MinInt64 before any.
 func (n *Mapper) DataEnd() int64 {

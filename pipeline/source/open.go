@@ -19,11 +19,23 @@ import (
 // non-nil, is where a files source resolves its paths. log receives what a remote source has to
 // say (its job ids, a fallback to the slow row path, each retry); nil discards.
 func Open(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Logger) (Source, error) {
+	return open(ctx, cfg, fsys, log, 0)
+}
+
+// OpenOrdered is Open for a source that reads its rows in order where it can: a files source
+// reads one file at a time, in path order, and a file's row groups in order (journeykpi inspect
+// shows the first rows). A BigQuery source reads as Open's does.
+func OpenOrdered(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Logger) (Source, error) {
+	return open(ctx, cfg, fsys, log, 1)
+}
+
+// open opens the events source with parallel reading goroutines (0: the default).
+func open(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Logger, parallel int) (Source, error) {
 	c := cfg.Source.Columns
 	cols := cfg.SourceColumns()
 	switch cfg.Source.Kind {
 	case "files":
-		s, err := files.New(cfg.Source.Files, files.Options{FS: fsys, Columns: cols})
+		s, err := files.New(cfg.Source.Files, files.Options{FS: fsys, Columns: cols, Parallel: parallel})
 		if err != nil {
 			return nil, fmt.Errorf("source: %w", err)
 		}
