@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"regexp"
-	"strconv"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -321,13 +319,20 @@ func Parse(r io.Reader) (Config, error) {
 		if !errors.As(err, &te) {
 			return Config{}, fmt.Errorf("config: %w", err)
 		}
+		// A key given twice makes the rest of the document unreliable to judge (which value
+		// counts?): only that is reported.
+		if dup := duplicateKeys(data, te); dup != nil {
+			return Config{}, dup
+		}
 		// A value that does not decode keeps its default, so validation still runs and its
 		// problems are reported with these.
 		decodeErr = namedTypeErrors(data, te)
 	}
+	// Numbers the decoder takes without a word: 2.5 for a count, .nan for a ratio.
+	decodeErr = errors.Join(decodeErr, checkNumbers(data))
 	c.ApplyEnvironment(os.LookupEnv)
 	c.resolve()
-	if err := errors.Join(decodeErr, c.Validate()); err != nil {
+	if err := errors.Join(decodeErr, withoutKeysOf(c.Validate(), decodeErr)); err != nil {
 		return Config{}, err
 	}
 	// Validate compiled them already and found no problem.
@@ -367,92 +372,6 @@ func fill(s *string, def string) {
 	if *s == "" {
 		*s = def
 	}
-}
-
-// typeErrorLine is one problem of a yaml.TypeError: "line 3: …", or "line 3, column 9: …" from
-// the unit decoders.
-var (
-	typeErrorLine  = regexp.MustCompile(`^line (\d+)(?:, column (\d+))?: (.*)$`)
-	unknownField   = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
-	cannotDecodeTo = regexp.MustCompile("^cannot unmarshal !!\\w+ `(.*)` into ")
-)
-
-// namedTypeErrors turns each problem of te into an error that starts with its key path
-// (`stages[2].within: "3x" is not a duration (line 4)`), found in the YAML's node tree. A
-// problem whose key cannot be found keeps its line number.
-func namedTypeErrors(data []byte, te *yaml.TypeError) error {
-	var root yaml.Node
-	_ = yaml.Unmarshal(data, &root)
-	type place struct {
-		path        string
-		line, col   int
-		key, scalar string
-	}
-	var values, keys []place
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, path)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
-				p := k.Value
-				if path != "" {
-					p = path + "." + k.Value
-				}
-				keys = append(keys, place{path: p, line: k.Line, col: k.Column, key: k.Value})
-				walk(v, p)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				walk(c, fmt.Sprintf("%s[%d]", path, i))
-			}
-		}
-		values = append(values, place{path: path, line: n.Line, col: n.Column, scalar: n.Value})
-	}
-	walk(&root, "")
-	find := func(ps []place, match func(place) bool) (string, bool) {
-		found := ""
-		for _, p := range ps {
-			if match(p) {
-				if found != "" && found != p.path {
-					return "", false // ambiguous
-				}
-				found = p.path
-			}
-		}
-		return found, found != ""
-	}
-	errs := make([]error, 0, len(te.Errors))
-	for _, msg := range te.Errors {
-		m := typeErrorLine.FindStringSubmatch(msg)
-		if m == nil {
-			errs = append(errs, errors.New(msg))
-			continue
-		}
-		line, _ := strconv.Atoi(m[1])
-		col, _ := strconv.Atoi(m[2])
-		text := m[3]
-		var path string
-		var ok bool
-		if f := unknownField.FindStringSubmatch(text); f != nil {
-			path, ok = find(keys, func(p place) bool { return p.line == line && p.key == f[1] })
-			text = "unknown key"
-		} else if col > 0 {
-			path, ok = find(values, func(p place) bool { return p.line == line && p.col == col })
-		} else if v := cannotDecodeTo.FindStringSubmatch(text); v != nil {
-			path, ok = find(values, func(p place) bool { return p.line == line && p.scalar == v[1] })
-		}
-		if !ok {
-			errs = append(errs, errors.New(msg))
-			continue
-		}
-		errs = append(errs, fmt.Errorf("%s: %s (line %d)", path, text, line))
-	}
-	return errors.Join(errs...)
 }
 
 // ApplyEnvironment applies the JOURNEYKPI_* overrides; lookup is os.LookupEnv outside tests.
