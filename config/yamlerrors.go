@@ -265,7 +265,9 @@ func isIntKind(k reflect.Kind) bool {
 	return false
 }
 
-func isNumberKind(k reflect.Kind) bool { return isIntKind(k) || k == reflect.Float32 || k == reflect.Float64 }
+func isNumberKind(k reflect.Kind) bool {
+	return isIntKind(k) || k == reflect.Float32 || k == reflect.Float64
+}
 
 // pathPart is one step of a key path: a key, or an index in brackets.
 var pathPart = regexp.MustCompile(`[^.\[\]]+|\[\d+\]`)

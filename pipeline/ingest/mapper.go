@@ -290,7 +290,7 @@ type rowInputs struct {
 	revenue, sentiment floatFunc
 	stageCol           arrow.Array
 	malformed          *array.Boolean
-	verdict            []uint8 // the expressions' verdict per row; nil without expressions
+	verdict            []uint8                  // the expressions' verdict per row; nil without expressions
 	custText           func(int) (string, bool) // when tracing
 	orderText          func(int) (string, bool) // when tracing
 	nameStage          []int8
