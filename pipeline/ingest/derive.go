@@ -52,9 +52,16 @@ func (e *ExpressionError) Unwrap() error { return e.Err }
 // Kind makes it a configuration error (exit 2).
 func (e *ExpressionError) Kind() fault.Kind { return fault.Config }
 
-// BindExpressions compiles the config's expressions for a schema: the columns it has and their
-// types. validate uses it to refuse what a run would.
-func BindExpressions(progs *config.Programs, schema *arrow.Schema) (*exprSet, error) {
+// CheckExpressions says whether the config's expressions fit a schema (the columns it has and
+// their types): nil when they do, else the *ExpressionError a run would fail with. validate uses
+// it to refuse what a run would.
+func CheckExpressions(progs *config.Programs, schema *arrow.Schema) error {
+	_, err := bindExpressions(progs, schema)
+	return err
+}
+
+// bindExpressions compiles the config's expressions for a schema.
+func bindExpressions(progs *config.Programs, schema *arrow.Schema) (*exprSet, error) {
 	types := make(map[string]expression.Type, schema.NumFields())
 	for _, f := range schema.Fields() {
 		if f.Name == malformedColumn {

@@ -195,7 +195,7 @@ func (n *Mapper) exprSet(schema *arrow.Schema) (*exprSet, error) {
 	if s, ok := n.exprSets[fp]; ok {
 		return s, nil
 	}
-	s, err := BindExpressions(n.progs, schema)
+	s, err := bindExpressions(n.progs, schema)
 	if err != nil {
 		return nil, err
 	}

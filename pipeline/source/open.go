@@ -197,7 +197,7 @@ func checkColumns(ctx context.Context, b *strings.Builder, what string, src Sour
 	}
 	if cfg != nil {
 		if progs, err := cfg.Programs(); err == nil {
-			if _, err := ingest.BindExpressions(progs, schema); err != nil {
+			if err := ingest.CheckExpressions(progs, schema); err != nil {
 				problems = append(problems, err.Error())
 			}
 		}
