@@ -23,6 +23,11 @@ const (
 	RejectSentimentNaN     = "sentiment_not_a_number"
 	RejectSentimentRange   = "sentiment_out_of_range"
 	RejectMalformedRow     = "malformed_row"
+	// RejectWhereFailed: source.where could not be evaluated on the row (a null input is not a
+	// failure: it filters the row).
+	RejectWhereFailed = "where_failed"
+	// RejectDeriveFailed: an expression of source.derive could not be evaluated on the row.
+	RejectDeriveFailed = "derive_failed"
 	malformedColumn        = "__malformed"
 	minPlausibleMicros     = int64(0)                // 1970-01-01
 	maxPlausibleMicros     = int64(7258118400000000) // 2200-01-01

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/pipeline/derive"
 )
 
 // Mapper maps source record batches onto the data contract (config source.columns), rejecting
@@ -34,8 +35,8 @@ type Mapper struct {
 	trace func([]Traced)
 
 	mu        sync.Mutex
-	exprSets  map[string]*exprSet // by schema fingerprint
-	exprErrs  map[string]string   // the first evaluation error of each expression
+	exprSets  map[string]*derive.Set // by schema fingerprint
+	exprErrs  map[string]string      // the first evaluation error of each expression
 	filtered  int64
 	dicts     *kpi.Dicts
 	nameStage []int8 // stage by EventName code, filled as names are seen
@@ -67,7 +68,7 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 		rejected:     map[string]int64{},
 		dataEnd:      math.MinInt64,
 		cover:        Coverage{First: math.MaxInt64, Last: math.MinInt64},
-		exprSets:     map[string]*exprSet{},
+		exprSets:     map[string]*derive.Set{},
 		exprErrs:     map[string]string{},
 	}
 	n.timeReading.Loc = n.srcLoc
@@ -96,14 +97,16 @@ func (n *Mapper) Add(rec arrow.Record) error {
 	if nrows == 0 {
 		return nil
 	}
-	var verdict []uint8
+	var verdict []derive.Verdict
 	var derived map[string]arrow.Array
 	if n.progs != nil {
 		set, err := n.exprSet(rec.Schema())
 		if err != nil {
 			return err
 		}
-		verdict, derived = applyExprs(set, rec, n.srcLoc, n.noteExprErr)
+		malformed, _ := column(rec, malformedColumn).(*array.Boolean)
+		skip := func(i int) bool { return malformed != nil && malformed.IsValid(i) && malformed.Value(i) }
+		verdict, derived = set.Apply(rec, skip, n.srcLoc, n.noteExprErr)
 		defer func() {
 			for _, a := range derived {
 				a.Release()
@@ -188,14 +191,14 @@ func (n *Mapper) Add(rec arrow.Record) error {
 }
 
 // exprSet returns the expressions bound to schema, binding them on first sight of it.
-func (n *Mapper) exprSet(schema *arrow.Schema) (*exprSet, error) {
+func (n *Mapper) exprSet(schema *arrow.Schema) (*derive.Set, error) {
 	fp := schema.String()
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if s, ok := n.exprSets[fp]; ok {
 		return s, nil
 	}
-	s, err := bindExpressions(n.progs, schema)
+	s, err := derive.Bind(n.progs, schema, malformedColumn)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +293,7 @@ type rowInputs struct {
 	revenue, sentiment floatFunc
 	stageCol           arrow.Array
 	malformed          *array.Boolean
-	verdict            []uint8                  // the expressions' verdict per row; nil without expressions
+	verdict            []derive.Verdict         // the expressions' verdict per row; nil without expressions
 	custText           func(int) (string, bool) // when tracing
 	orderText          func(int) (string, bool) // when tracing
 	nameStage          []int8
@@ -390,11 +393,11 @@ func (n *Mapper) row(i int, in *rowInputs, stageLabel func(int) (string, bool)) 
 	}
 	if in.verdict != nil {
 		switch in.verdict[i] {
-		case rowFiltered:
+		case derive.Filtered:
 			return Row{}, Filtered
-		case rowWhereFailed:
+		case derive.WhereFailed:
 			return Row{}, RejectWhereFailed
-		case rowDeriveFailed:
+		case derive.DeriveFailed:
 			return Row{}, RejectDeriveFailed
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/fault"
+	"github.com/journeykpi/journeykpi/pipeline/derive"
 	"github.com/journeykpi/journeykpi/pipeline/ingest"
 	"github.com/journeykpi/journeykpi/pipeline/source/bigquery"
 	"github.com/journeykpi/journeykpi/pipeline/source/files"
@@ -197,7 +198,7 @@ func checkColumns(ctx context.Context, b *strings.Builder, what string, src Sour
 	}
 	if cfg != nil {
 		if progs, err := cfg.Programs(); err == nil {
-			if err := ingest.CheckExpressions(progs, schema); err != nil {
+			if _, err := derive.Bind(progs, schema, files.MalformedColumn); err != nil {
 				problems = append(problems, err.Error())
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/internal/memsource"
+	"github.com/journeykpi/journeykpi/pipeline/derive"
 )
 
 // retailConfig maps a line-item table the way testdata/real/online-retail.yaml does.
@@ -142,7 +143,7 @@ customer_id,event_time,event_name,Quantity
 c1,2026-03-01T10:00:00Z,purchase,1
 `, 0)
 	_, _, err := mapAllErr(c, src)
-	var ee *ExpressionError
+	var ee *derive.Error
 	if !errors.As(err, &ee) || fault.KindOf(err) != fault.Config || !strings.Contains(err.Error(), `source.derive.revenue: "Quantity * Price": the source has no column "Price"`) {
 		t.Errorf("error %v", err)
 	}

@@ -1,4 +1,4 @@
-package ingest
+package derive
 
 import (
 	"fmt"
@@ -15,65 +15,61 @@ import (
 	"github.com/journeykpi/journeykpi/internal/fault"
 )
 
-// Reasons a row is rejected by the source's expressions.
+// Verdict is what the expressions make of one row.
+type Verdict uint8
+
+// The verdicts.
 const (
-	// RejectWhereFailed: source.where could not be evaluated on the row (not a null input: those
-	// make the row filtered).
-	RejectWhereFailed = "where_failed"
-	// RejectDeriveFailed: an expression of source.derive could not be evaluated on the row.
-	RejectDeriveFailed = "derive_failed"
+	// Kept: the row goes on to be mapped.
+	Kept Verdict = iota
+	// Skipped: the row was not looked at (a malformed row, rejected before).
+	Skipped
+	// Filtered: source.where is not true for the row.
+	Filtered
+	// WhereFailed: source.where could not be evaluated on the row (a null input is not a
+	// failure: it filters the row).
+	WhereFailed
+	// DeriveFailed: an expression of source.derive could not be evaluated on the row.
+	DeriveFailed
 )
 
-// Per-row verdicts of the expressions.
-const (
-	rowKept uint8 = iota
-	rowFiltered
-	rowWhereFailed
-	rowDeriveFailed
-)
-
-// exprSet is the source's expressions bound to one schema.
-type exprSet struct {
+// Set is the source's expressions bound to one schema: compiled for its columns' types. It is
+// safe for concurrent use.
+type Set struct {
 	where  *expression.Bound
 	derive map[string]*expression.Bound
 	keys   []string // derive's keys, sorted
 }
 
-// ExpressionError is an expression that does not fit the source's columns: a column it reads is
-// missing, or their types do not go with it. It is the config's to fix.
-type ExpressionError struct {
+// Error is an expression that does not fit the source's columns: a column it reads is missing,
+// or their types do not go with it. It is the config's to fix.
+type Error struct {
 	Key string // source.derive.<name> or source.where
 	Err error
 }
 
-func (e *ExpressionError) Error() string { return e.Key + ": " + e.Err.Error() }
-func (e *ExpressionError) Unwrap() error { return e.Err }
+func (e *Error) Error() string { return e.Key + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
 
 // Kind makes it a configuration error (exit 2).
-func (e *ExpressionError) Kind() fault.Kind { return fault.Config }
+func (e *Error) Kind() fault.Kind { return fault.Config }
 
-// CheckExpressions says whether the config's expressions fit a schema (the columns it has and
-// their types): nil when they do, else the *ExpressionError a run would fail with. validate uses
-// it to refuse what a run would.
-func CheckExpressions(progs *config.Programs, schema *arrow.Schema) error {
-	_, err := bindExpressions(progs, schema)
-	return err
-}
-
-// bindExpressions compiles the config's expressions for a schema.
-func bindExpressions(progs *config.Programs, schema *arrow.Schema) (*exprSet, error) {
+// Bind compiles the config's expressions for a schema: the columns it has (skip names a column
+// that is not the source's, such as a reader's marker of malformed rows) and their types. A
+// column an expression reads that is missing, or types that do not fit it, give an *Error.
+func Bind(progs *config.Programs, schema *arrow.Schema, skip string) (*Set, error) {
 	types := make(map[string]expression.Type, schema.NumFields())
 	for _, f := range schema.Fields() {
-		if f.Name == malformedColumn {
+		if f.Name == skip {
 			continue
 		}
 		types[f.Name] = exprType(f.Type)
 	}
-	set := &exprSet{derive: map[string]*expression.Bound{}}
+	set := &Set{derive: map[string]*expression.Bound{}}
 	if progs.Where != nil {
 		b, err := progs.Where.Bind(types)
 		if err != nil {
-			return nil, &ExpressionError{"source.where", err}
+			return nil, &Error{"source.where", err}
 		}
 		set.where = b
 	}
@@ -81,7 +77,7 @@ func bindExpressions(progs *config.Programs, schema *arrow.Schema) (*exprSet, er
 	for _, k := range set.keys {
 		b, err := progs.Derive[k].Bind(types)
 		if err != nil {
-			return nil, &ExpressionError{"source.derive." + k, err}
+			return nil, &Error{"source.derive." + k, err}
 		}
 		set.derive[k] = b
 	}
@@ -142,27 +138,36 @@ func cellFunc(a arrow.Array, loc *time.Location) func(i int) any {
 			}
 			return vals(c.GetValueIndex(i))
 		}
-	case *array.Timestamp, *array.Date32:
-		us, _, _ := timeColumn(a, TimeReading{Loc: loc}, "")
+	case *array.Timestamp:
+		tt := c.DataType().(*arrow.TimestampType)
+		toTime, _ := tt.GetToTimeFunc()
 		return func(i int) any {
-			if a.IsNull(i) {
+			if c.IsNull(i) {
 				return nil
 			}
-			t, _ := us(i)
-			return time.UnixMicro(t).In(loc)
+			t := toTime(c.Value(i))
+			if tt.TimeZone == "" {
+				// A timestamp without zone is a wall-clock time in the source's zone.
+				return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
+			}
+			return t.In(loc)
 		}
-	}
-	str, err := stringColumn(a, "")
-	if err != nil {
-		return func(int) any { return nil }
-	}
-	return func(i int) any {
-		s, ok := str(i)
-		if !ok {
-			return nil
+	case *array.Date32:
+		return func(i int) any {
+			if c.IsNull(i) {
+				return nil
+			}
+			d := c.Value(i).ToTime()
+			return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
 		}
-		return s
+	case *array.String:
+		return func(i int) any { return nullOr(c, i, func() any { return c.Value(i) }) }
+	case *array.LargeString:
+		return func(i int) any { return nullOr(c, i, func() any { return c.Value(i) }) }
+	case *array.Binary:
+		return func(i int) any { return nullOr(c, i, func() any { return string(c.Value(i)) }) }
 	}
+	return func(int) any { return nil }
 }
 
 func nullOr(a arrow.Array, i int, v func() any) any {
@@ -190,7 +195,7 @@ func newExprInputs(b *expression.Bound, rec arrow.Record, loc *time.Location) ex
 	combos := 1
 	allDict := true
 	for _, c := range b.Columns() {
-		a := column(rec, c)
+		a := rec.Column(rec.Schema().FieldIndices(c)[0])
 		in.cells = append(in.cells, cellFunc(a, loc))
 		d, ok := a.(*array.Dictionary)
 		if !ok {
@@ -226,13 +231,13 @@ func (in *exprInputs) combo(i int) int {
 	return k
 }
 
-// eval evaluates b on the rows of rec whose verdict is rowKept, calling out for each with its
-// value or error.
-func eval(b *expression.Bound, rec arrow.Record, loc *time.Location, verdict []uint8, out func(i int, v any, err error)) {
+// eval evaluates b on the rows of rec whose verdict is Kept, calling out for each with its value
+// or error.
+func eval(b *expression.Bound, rec arrow.Record, loc *time.Location, verdict []Verdict, out func(i int, v any, err error)) {
 	n := int(rec.NumRows())
 	if v, ok := b.Constant(); ok {
 		for i := 0; i < n; i++ {
-			if verdict[i] == rowKept {
+			if verdict[i] == Kept {
 				out(i, v, nil)
 			}
 		}
@@ -249,7 +254,7 @@ func eval(b *expression.Bound, rec arrow.Record, loc *time.Location, verdict []u
 	}
 	if in.combos == 0 {
 		for i := 0; i < n; i++ {
-			if verdict[i] == rowKept {
+			if verdict[i] == Kept {
 				v, err := row(i)
 				out(i, v, err)
 			}
@@ -263,7 +268,7 @@ func eval(b *expression.Bound, rec arrow.Record, loc *time.Location, verdict []u
 	}
 	cache := make([]memo, in.combos)
 	for i := 0; i < n; i++ {
-		if verdict[i] != rowKept {
+		if verdict[i] != Kept {
 			continue
 		}
 		m := &cache[in.combo(i)]
@@ -275,27 +280,26 @@ func eval(b *expression.Bound, rec arrow.Record, loc *time.Location, verdict []u
 	}
 }
 
-// applyExprs evaluates the expressions on rec: the verdict of each row (kept, filtered or
-// failed) and the derived columns by name, null on the rows not kept. The caller releases the
-// arrays. firstErr receives the first evaluation error of each key.
-func applyExprs(set *exprSet, rec arrow.Record, loc *time.Location, firstErr func(key string, row int, err error)) ([]uint8, map[string]arrow.Array) {
+// Apply evaluates the expressions on rec, whose rows skip says are not to be looked at: the
+// verdict of each row and the derived columns by name, null on the rows not kept, read with times
+// without zone in loc. The caller releases the arrays. failed receives each evaluation error,
+// with the key of the expression.
+func (set *Set) Apply(rec arrow.Record, skip func(i int) bool, loc *time.Location, failed func(key string, row int, err error)) ([]Verdict, map[string]arrow.Array) {
 	n := int(rec.NumRows())
-	verdict := make([]uint8, n)
-	if mal, ok := column(rec, malformedColumn).(*array.Boolean); ok {
-		for i := range verdict {
-			if mal.IsValid(i) && mal.Value(i) {
-				verdict[i] = rowFiltered // rejected as malformed before the verdict is read
-			}
+	verdict := make([]Verdict, n)
+	for i := range verdict {
+		if skip(i) {
+			verdict[i] = Skipped
 		}
 	}
 	if set.where != nil {
 		eval(set.where, rec, loc, verdict, func(i int, v any, err error) {
 			switch {
 			case err != nil:
-				verdict[i] = rowWhereFailed
-				firstErr("source.where", i, err)
+				verdict[i] = WhereFailed
+				failed("source.where", i, err)
 			case v != true:
-				verdict[i] = rowFiltered
+				verdict[i] = Filtered
 			}
 		})
 	}
@@ -305,8 +309,8 @@ func applyExprs(set *exprSet, rec arrow.Record, loc *time.Location, firstErr fun
 		vb := newValueBuilder(b.Out(), n)
 		eval(b, rec, loc, verdict, func(i int, v any, err error) {
 			if err != nil {
-				verdict[i] = rowDeriveFailed
-				firstErr("source.derive."+k, i, err)
+				verdict[i] = DeriveFailed
+				failed("source.derive."+k, i, err)
 				return
 			}
 			vb.set(i, v)
