@@ -28,9 +28,9 @@ const (
 	RejectWhereFailed = "where_failed"
 	// RejectDeriveFailed: an expression of source.derive could not be evaluated on the row.
 	RejectDeriveFailed = "derive_failed"
-	malformedColumn        = "__malformed"
-	minPlausibleMicros     = int64(0)                // 1970-01-01
-	maxPlausibleMicros     = int64(7258118400000000) // 2200-01-01
+	malformedColumn    = "__malformed"
+	minPlausibleMicros = int64(0)                // 1970-01-01
+	maxPlausibleMicros = int64(7258118400000000) // 2200-01-01
 )
 
 // Range is what a report reads: events in [Start, End) are kept, and the report's own period
