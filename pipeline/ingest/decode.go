@@ -36,15 +36,60 @@ func hashString(s string) uint64 {
 	return h
 }
 
-// keyColumn reads a customer key: integers as themselves, strings hashed. Null or empty is no key.
+// hashInt is hashString of v's decimal text, without making the string: an integer id and its
+// text are one key.
+func hashInt(v int64) uint64 {
+	var buf [20]byte
+	b := strconv.AppendInt(buf[:0], v, 10)
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// hashUint is hashInt for an unsigned integer.
+func hashUint(v uint64) uint64 {
+	if v <= math.MaxInt64 {
+		return hashInt(int64(v))
+	}
+	return hashString(strconv.FormatUint(v, 10))
+}
+
+// keyColumn reads a key (customer_id, order_id): integers as their decimal text, text with its
+// surrounding spaces trimmed, both hashed, so that 7, "7" and " 7" are one key whatever the type
+// of the column in each file. Null, empty or blank is no key.
 func keyColumn(a arrow.Array, name string) (keyFunc, error) {
+	intKey := func(valid func(int) bool, v func(int) int64) keyFunc {
+		return func(i int) (uint64, bool) {
+			if !valid(i) {
+				return 0, false
+			}
+			return hashInt(v(i)), true
+		}
+	}
 	switch c := a.(type) {
 	case *array.Int64:
-		return func(i int) (uint64, bool) { return uint64(c.Value(i)), c.IsValid(i) }, nil
+		return intKey(c.IsValid, func(i int) int64 { return c.Value(i) }), nil
 	case *array.Int32:
-		return func(i int) (uint64, bool) { return uint64(c.Value(i)), c.IsValid(i) }, nil
+		return intKey(c.IsValid, func(i int) int64 { return int64(c.Value(i)) }), nil
+	case *array.Int16:
+		return intKey(c.IsValid, func(i int) int64 { return int64(c.Value(i)) }), nil
+	case *array.Uint32:
+		return intKey(c.IsValid, func(i int) int64 { return int64(c.Value(i)) }), nil
 	case *array.Uint64:
-		return func(i int) (uint64, bool) { return c.Value(i), c.IsValid(i) }, nil
+		return func(i int) (uint64, bool) {
+			if c.IsNull(i) {
+				return 0, false
+			}
+			return hashUint(c.Value(i)), true
+		}, nil
+	case *array.Null:
+		return func(int) (uint64, bool) { return 0, false }, nil
 	}
 	if d, ok := a.(*array.Dictionary); ok {
 		// Hash each dictionary value once.
@@ -54,8 +99,10 @@ func keyColumn(a arrow.Array, name string) (keyFunc, error) {
 		}
 		hs := make([]uint64, d.Dictionary().Len())
 		for j := range hs {
-			if s, ok := dict(j); ok && strings.TrimSpace(s) != "" {
-				hs[j] = hashString(s)
+			if s, ok := dict(j); ok {
+				if s = strings.TrimSpace(s); s != "" {
+					hs[j] = hashString(s)
+				}
 			}
 		}
 		return func(i int) (uint64, bool) {
@@ -72,40 +119,22 @@ func keyColumn(a arrow.Array, name string) (keyFunc, error) {
 	}
 	return func(i int) (uint64, bool) {
 		s, ok := str(i)
-		if !ok || strings.TrimSpace(s) == "" {
+		if !ok {
+			return 0, false
+		}
+		if s = strings.TrimSpace(s); s == "" {
 			return 0, false
 		}
 		return hashString(s), true
 	}, nil
 }
 
-// optKeyColumn is keyColumn for an optional column (order_id): absent means no key. Integer ids
-// are hashed through their decimal text so that 7 and "7" are the same order.
+// optKeyColumn is keyColumn for an optional column (order_id): absent means no key.
 func optKeyColumn(a arrow.Array, name string) (keyFunc, error) {
 	if a == nil {
 		return func(int) (uint64, bool) { return 0, false }, nil
 	}
-	switch c := a.(type) {
-	case *array.Int64:
-		return decimalKey(c, func(i int) string { return strconv.FormatInt(c.Value(i), 10) }), nil
-	case *array.Int32:
-		return decimalKey(c, func(i int) string { return strconv.FormatInt(int64(c.Value(i)), 10) }), nil
-	case *array.Uint64:
-		return decimalKey(c, func(i int) string { return strconv.FormatUint(c.Value(i), 10) }), nil
-	case *array.Null:
-		return func(int) (uint64, bool) { return 0, false }, nil
-	}
 	return keyColumn(a, name)
-}
-
-// decimalKey hashes an integer column's row through its decimal text; null is no key.
-func decimalKey(a arrow.Array, text func(i int) string) keyFunc {
-	return func(i int) (uint64, bool) {
-		if a.IsNull(i) {
-			return 0, false
-		}
-		return hashString(text(i)), true
-	}
 }
 
 // stringColumn reads string-like arrays: string, large string, dictionary of strings.
@@ -497,7 +526,7 @@ func textType(t arrow.DataType) bool {
 // keyType reports whether keyColumn and optKeyColumn read a column of type t.
 func keyType(t arrow.DataType) bool {
 	switch t.ID() {
-	case arrow.INT32, arrow.UINT64:
+	case arrow.INT16, arrow.INT32, arrow.UINT32, arrow.UINT64:
 		return true
 	}
 	return textType(t)
