@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
@@ -75,9 +76,7 @@ func (c *Config) Validate() error {
 	c.validateStages(bad)
 
 	// funnel
-	if c.Funnel.Window <= 0 {
-		bad("funnel.window", "must be positive")
-	}
+	inDays("funnel.window", c.Funnel.Window, true, bad)
 	switch c.Funnel.Match {
 	case "events", "stage":
 	default:
@@ -94,52 +93,36 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("funnel.breakdowns[%d]", i), "%q is not a breakdown (%s, or a dimension of source.columns.dimensions)", b, strings.Join(breakdowns, " | "))
 		}
 	}
-	if c.Funnel.Top < 1 {
-		bad("funnel.top", "must be at least 1")
-	}
-	if c.JourneyMap.MinCustomers < 1 {
-		bad("journey_map.min_customers", "must be at least 1")
-	}
-	if c.JourneyMap.PainPoints < 0 {
-		bad("journey_map.pain_points", "must not be negative")
-	}
+	inRange("funnel.top", c.Funnel.Top, 1, maxListed, bad)
+	inRange("journey_map.min_customers", c.JourneyMap.MinCustomers, 1, math.MaxInt32, bad)
+	inRange("journey_map.pain_points", c.JourneyMap.PainPoints, 0, maxListed, bad)
 
 	// repeat, attribution, allocation, quality
-	if c.Repeat.History < 0 {
-		bad("repeat.history", "must not be negative")
-	}
+	inDays("repeat.history", c.Repeat.History, false, bad)
 	switch c.Repeat.Cohort {
 	case "month", "week":
 	default:
 		bad("repeat.cohort", "%q is not a cohort period (month | week)", c.Repeat.Cohort)
 	}
-	if c.Repeat.Horizon <= 0 {
-		bad("repeat.horizon", "must be positive")
-	}
-	if c.Attribution.Lookback <= 0 {
-		bad("attribution.lookback", "must be positive")
-	}
-	if c.Attribution.HalfLife <= 0 {
-		bad("attribution.half_life", "must be positive")
-	}
-	if c.Allocation.Uplift <= 0 || c.Allocation.Uplift > 10 {
+	inDays("repeat.horizon", c.Repeat.Horizon, true, bad)
+	inDays("attribution.lookback", c.Attribution.Lookback, true, bad)
+	inDays("attribution.half_life", c.Attribution.HalfLife, true, bad)
+	// Written so that NaN fails them: every comparison with NaN is false.
+	if !(c.Allocation.Uplift > 0 && c.Allocation.Uplift <= 10) {
 		bad("allocation.uplift", "%v must be a relative uplift in (0, 10], e.g. 0.10 for 10%%", c.Allocation.Uplift)
 	}
-	if c.Allocation.MaxShift <= 0 || c.Allocation.MaxShift > 1 {
+	if !(c.Allocation.MaxShift > 0 && c.Allocation.MaxShift <= 1) {
 		bad("allocation.max_shift", "%v must be a fraction in (0, 1]", c.Allocation.MaxShift)
 	}
-	if c.Allocation.Actions < 1 {
-		bad("allocation.actions", "must be at least 1")
-	}
-	if c.Quality.MaxRejectRatio < 0 || c.Quality.MaxRejectRatio > 1 {
+	inRange("allocation.actions", c.Allocation.Actions, 1, maxListed, bad)
+	if !(c.Quality.MaxRejectRatio >= 0 && c.Quality.MaxRejectRatio <= 1) {
 		bad("quality.max_reject_ratio", "%v must be a fraction in [0, 1]", c.Quality.MaxRejectRatio)
 	}
 	if c.Engine.MemoryBudget < 16<<20 {
 		bad("engine.memory_budget", "%s is too small (at least 16MiB)", c.Engine.MemoryBudget)
 	}
-	if c.Engine.Workers < 0 {
-		bad("engine.workers", "must not be negative")
-	}
+	// More workers than partitions cannot fold more at once, and each one holds a partition.
+	inRange("engine.workers", c.Engine.Workers, 0, MaxWorkers, bad)
 
 	// report
 	if !reportName.MatchString(c.Report.Name) {
@@ -177,12 +160,8 @@ func (c *Config) Validate() error {
 	default:
 		bad("schedule.period", "%q is not a period (previous_day | previous_week | previous_month | trailing_7d | trailing_28d)", c.Schedule.Period)
 	}
-	if c.Schedule.RecomputeDays < 0 {
-		bad("schedule.recompute_days", "must not be negative")
-	}
-	if c.Schedule.CatchUp < 0 {
-		bad("schedule.catch_up", "must not be negative")
-	}
+	inRange("schedule.recompute_days", c.Schedule.RecomputeDays, 0, 366, bad)
+	inRange("schedule.catch_up", c.Schedule.CatchUp, 0, 366, bad)
 	if c.Schedule.GracePeriod < 0 {
 		bad("schedule.grace_period", "must not be negative")
 	}
@@ -289,9 +268,7 @@ func (c *Config) validateStages(bad func(string, string, ...any)) {
 			bad(key+".name", "%q is also stages[%d]", s.Name, j)
 		}
 		names[s.Name] = i
-		if s.Within < 0 {
-			bad(key+".within", "must not be negative")
-		}
+		inDays(key+".within", s.Within, false, bad)
 		if s.Purchase && s.RepeatPurchase {
 			bad(key, "a stage cannot be both purchase and repeat_purchase")
 		}
@@ -408,5 +385,41 @@ func validateCSV(key string, c CSV, bad func(string, string, ...any)) {
 			bad(k, "%q is also %s.columns[%d]", name, key, j)
 		}
 		seen[name] = i
+	}
+}
+
+// Bounds of the config's numbers.
+const (
+	// MaxWorkers is the most engine.workers: the number of partitions the grouping folds.
+	MaxWorkers = 256
+	// MaxSpanDays bounds every duration of the KPIs (windows, history, horizon, look-back): ten
+	// years, which keeps the work a report does bounded by its data.
+	MaxSpanDays = 3660
+	// maxListed bounds counts of things listed in the report (top values, pain points, actions).
+	maxListed = 1000
+)
+
+// inRange checks that an integer key is within [lo, hi].
+func inRange(key string, v, lo, hi int, bad func(string, string, ...any)) {
+	switch {
+	case v < lo && lo == 0:
+		bad(key, "must not be negative")
+	case v < lo:
+		bad(key, "must be at least %d", lo)
+	case v > hi:
+		bad(key, "%d is more than %d", v, hi)
+	}
+}
+
+// inDays checks that a duration key is positive (or, unless positive is asked, zero) and at most
+// MaxSpanDays.
+func inDays(key string, d Duration, positive bool, bad func(string, string, ...any)) {
+	switch {
+	case positive && d <= 0:
+		bad(key, "must be positive")
+	case d < 0:
+		bad(key, "must not be negative")
+	case d.D() > MaxSpanDays*24*time.Hour:
+		bad(key, "%s is longer than %dd (ten years)", d, MaxSpanDays)
 	}
 }

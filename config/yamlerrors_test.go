@@ -45,3 +45,33 @@ func TestDuplicateKeysNameBothLines(t *testing.T) {
 		}
 	}
 }
+
+// Every number of the config is checked for finiteness and range, each problem naming its key,
+// whether it comes from YAML or from code.
+func TestNumbersInRange(t *testing.T) {
+	nan := func() float64 { z := 0.0; return z / z }()
+	for _, c := range []struct {
+		name string
+		set  func(*Config)
+		want string
+	}{
+		{"NaN reject ratio", func(c *Config) { c.Quality.MaxRejectRatio = nan }, "quality.max_reject_ratio: NaN must be a fraction in [0, 1]"},
+		{"NaN max shift", func(c *Config) { c.Allocation.MaxShift = nan }, "allocation.max_shift: NaN must be a fraction"},
+		{"NaN uplift", func(c *Config) { c.Allocation.Uplift = nan }, "allocation.uplift: NaN must be a relative uplift"},
+		{"a million workers", func(c *Config) { c.Engine.Workers = 1_000_000 }, "engine.workers: 1000000 is more than 256"},
+		{"negative workers", func(c *Config) { c.Engine.Workers = -1 }, "engine.workers: must not be negative"},
+		{"a century of history", func(c *Config) { c.Repeat.History = Duration(36500 * 24 * 3600e9) }, "repeat.history: 36500d is longer than 3660d (ten years)"},
+		{"a negative window", func(c *Config) { c.Funnel.Window = -1 }, "funnel.window: must be positive"},
+		{"top of a billion", func(c *Config) { c.Funnel.Top = 1e9 }, "funnel.top: 1000000000 is more than 1000"},
+		{"catch up forever", func(c *Config) { c.Schedule.CatchUp = 1e6 }, "schedule.catch_up: 1000000 is more than 366"},
+		{"stage within a century", func(c *Config) { c.Stages[6].Within = Duration(36500 * 24 * 3600e9) }, "stages[6].within: 36500d is longer than 3660d"},
+	} {
+		cfg := Default()
+		cfg.Source.Files.Paths = []string{"a.csv"}
+		c.set(&cfg)
+		err := cfg.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+}

@@ -66,8 +66,12 @@ const moneyScale = 1e6
 func toMicroUnits(v float64) int64 { return int64(math.Round(v * moneyScale)) }
 
 func newTrendsAcc(p *Params, per Period) *trendsAcc {
-	t := &trendsAcc{sp: newStagePlan(p), granularity: "day", b: dayBuckets(p, per)}
-	if len(t.b.starts) > maxDailyTrendDays {
+	t := &trendsAcc{sp: newStagePlan(p), granularity: "week"}
+	// A period clearly longer than maxDailyTrendDays is weekly without listing its days first.
+	if per.To-per.From <= (maxDailyTrendDays+1)*Day {
+		t.granularity, t.b = "day", dayBuckets(p, per)
+	}
+	if len(t.b.starts) == 0 || len(t.b.starts) > maxDailyTrendDays {
 		t.granularity, t.b = "week", weekBuckets(p, per)
 	}
 	t.points = make([]TrendPoint, len(t.b.starts))
