@@ -2,6 +2,7 @@ package files
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,5 +94,30 @@ func TestCSVFormats(t *testing.T) {
 				t.Errorf("got %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// A file reached twice, through two overlapping globs or a symbolic link, is read once, and a
+// loop of links is harmless.
+func TestFileReachedTwiceIsReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "data", "events.csv"), "k\nv\n")
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.Symlink(filepath.Join(dir, "data", "events.csv"), filepath.Join(dir, "data", "alias.csv")))
+	must(os.Symlink(filepath.Join(dir, "data"), filepath.Join(dir, "mirror")))
+	// A loop: a → b → a, and a folder linking to itself.
+	must(os.Symlink(filepath.Join(dir, "data", "b.csv"), filepath.Join(dir, "data", "a.csv")))
+	must(os.Symlink(filepath.Join(dir, "data", "a.csv"), filepath.Join(dir, "data", "b.csv")))
+	must(os.Symlink(filepath.Join(dir, "data"), filepath.Join(dir, "data", "self")))
+	got := read(t, config.Files{Paths: []string{
+		filepath.Join(dir, "data", "*.csv"), filepath.Join(dir, "data", "events.csv"),
+		filepath.Join(dir, "mirror", "*.csv"), filepath.Join(dir, "**", "*.csv"),
+	}}, Options{}, span{})
+	if len(got.rows) != 1 {
+		t.Errorf("read %d rows, want the one row of the one file", len(got.rows))
 	}
 }
