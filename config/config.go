@@ -69,7 +69,10 @@ type Source struct {
 	// TimeUnit is the unit of integer epoch event times: s, ms, us or ns. Empty means
 	// microseconds, and integers that only make sense in another unit are refused.
 	TimeUnit string `yaml:"time_unit"`
-	Spend    *Spend `yaml:"spend"`
+	// AllowRefunds accepts negative revenue as refunds, which reduce revenue; otherwise a
+	// negative revenue rejects its row (revenue_negative).
+	AllowRefunds bool   `yaml:"allow_refunds"`
+	Spend        *Spend `yaml:"spend"`
 }
 
 // Files is a files source: Parquet, CSV or NDJSON files or globs.

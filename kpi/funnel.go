@@ -110,6 +110,7 @@ type outcome struct {
 	dims     [MaxDims]uint32 // like segment, for each of Params.Dimensions
 	flags    []uint8         // per purchase-stage event: flagNewOrder, flagRepeatOrder
 	orderRev []float64       // per new-order event: the order's revenue (NaN when none)
+	loose    []refund        // the journey's refunds of no order read (journeyOrders.loose)
 	// lo and hi delimit the events in the period.
 	lo, hi int
 }
@@ -169,7 +170,7 @@ func (ev *evaluator) run(j *Journey, jo *journeyOrders) *outcome {
 		return o // nothing in the period: every family skips the journey
 	}
 	ev.flags = jo.flags
-	o.flags, o.orderRev = jo.flags, jo.rev
+	o.flags, o.orderRev, o.loose = jo.flags, jo.rev, jo.loose
 	first := o.lo
 	for first < o.hi && !ev.starts(events, first) {
 		first++

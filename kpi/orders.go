@@ -43,9 +43,19 @@ type journeyOrders struct {
 	// differ counts the orders whose events carry two or more revenue values: under the first
 	// value rule, the sign of a line-item source read without SumLines.
 	differ int64
-	// Scratch: the purchase-stage events, and those with an order_id.
-	pidx []int32
-	refs []orderRef
+	// loose are the refunds of no order of the journey (its order_id was not read, or it has
+	// none): they reduce the revenue of the period they fall in.
+	loose []refund
+	// Scratch: the purchase-stage events, those with an order_id, and the refunds.
+	pidx    []int32
+	refs    []orderRef
+	refunds []int32
+}
+
+// refund is a refund of no order of the journey: its time and its (negative) amount.
+type refund struct {
+	t      int64
+	amount float64
 }
 
 func newJourneyOrders(p *Params) *journeyOrders {
@@ -76,9 +86,16 @@ func (s *journeyOrders) scan(events []Event) {
 	}
 	s.flags, s.rev = s.flags[:n], s.rev[:n]
 	s.pidx, s.refs, s.orders, s.resent, s.differ = s.pidx[:0], s.refs[:0], s.orders[:0], 0, 0
+	s.refunds, s.loose = s.refunds[:0], s.loose[:0]
 	for i := range events {
 		e := &events[i]
 		if e.Stage != s.purchase {
+			continue
+		}
+		if e.HasRevenue() && e.Revenue < 0 {
+			// A refund (the source allows them: source.allow_refunds): no order, no stage.
+			s.flags[i] = 0
+			s.refunds = append(s.refunds, int32(i))
 			continue
 		}
 		s.pidx = append(s.pidx, int32(i))
@@ -90,6 +107,7 @@ func (s *journeyOrders) scan(events []Event) {
 		s.refs = append(s.refs, orderRef{e.Order, int32(i)})
 	}
 	if len(s.pidx) == 0 {
+		s.settleRefunds(events)
 		return
 	}
 	if len(s.refs) > 1 {
@@ -120,6 +138,43 @@ func (s *journeyOrders) scan(events []Event) {
 		}
 		s.orders = append(s.orders, journeyOrder{at: i, t: events[i].Time, rev: s.rev[i]})
 	}
+	s.settleRefunds(events)
+}
+
+// settleRefunds nets each refund into the revenue of its order (same order_id) when the journey
+// has it, and keeps the others as loose refunds.
+func (s *journeyOrders) settleRefunds(events []Event) {
+	for _, i := range s.refunds {
+		e := &events[i]
+		k := -1
+		if e.Order != 0 {
+			k = s.orderOf(e.Order)
+		}
+		if k < 0 {
+			s.loose = append(s.loose, refund{t: e.Time, amount: e.Revenue})
+			continue
+		}
+		o := &s.orders[k]
+		if math.IsNaN(o.rev) {
+			o.rev = 0
+		}
+		o.rev += e.Revenue
+		s.rev[o.at] = o.rev
+	}
+}
+
+// orderOf returns the index in s.orders of the order with id, or -1.
+func (s *journeyOrders) orderOf(id uint64) int {
+	g, found := slices.BinarySearchFunc(s.refs, orderRef{id, -1}, compareOrderRef)
+	if !found && (g == len(s.refs) || s.refs[g].order != id) {
+		return -1
+	}
+	at := s.refs[g].idx
+	k, found := slices.BinarySearchFunc(s.orders, at, func(o journeyOrder, at int32) int { return cmp.Compare(o.at, at) })
+	if !found {
+		return -1
+	}
+	return k
 }
 
 // firstRevenue is an order's revenue under the first value rule: the first revenue value among

@@ -3,6 +3,7 @@ package kpi
 import (
 	"math"
 	"testing"
+	"time"
 )
 
 // TestOrderLines: an order's revenue under the first value rule (GA4 resends) and as the sum of
@@ -69,5 +70,47 @@ func TestLineIsPartOfIdentity(t *testing.T) {
 	evs, dup := SortJourney([]Event{a, b, a})
 	if len(evs) != 2 || dup != 1 {
 		t.Errorf("kept %d, duplicates %d; want 2, 1", len(evs), dup)
+	}
+}
+
+// TestRefunds: a purchase-stage event with negative revenue (the source allows refunds) is no
+// order; it nets into its order's revenue when the journey has that order, and otherwise
+// reduces the revenue of the period it falls in, without a purchaser or an order.
+func TestRefunds(t *testing.T) {
+	nan := math.NaN()
+	day := func(d int) int64 { return time.Date(2026, 3, d, 10, 0, 0, 0, time.UTC).UnixMicro() }
+	ev := func(d int, order uint64, rev float64) Event {
+		return Event{Time: day(d), Order: order, Revenue: rev, Stage: 1, Sentiment: float32(nan)}
+	}
+	p := repeatParams(t, "2026-03-01", "2026-03-31")
+	for _, c := range []struct {
+		name       string
+		journeys   [][]Event
+		orders     int64
+		purchasers int64
+		revenue    float64
+		loose      int
+	}{
+		{"a refund of an order read nets into it", [][]Event{{ev(2, 1, 100), ev(5, 1, -30)}}, 1, 1, 70, 0},
+		{"a refund under the first-value rule nets too", [][]Event{{ev(2, 1, 100), ev(2, 1, 100), ev(9, 1, -100)}}, 1, 1, 0, 0},
+		{"a refund without order_id reduces the period", [][]Event{{ev(2, 1, 100), ev(5, 0, -30)}}, 1, 1, 70, 1},
+		{"a refund of an order not read", [][]Event{{ev(2, 1, 100)}, {ev(6, 7, -40)}}, 1, 1, 60, 1},
+		{"a refund in the month before counts there", [][]Event{{ev(2, 1, 100)}, {Event{Time: day(2) - 10*Day, Order: 9, Revenue: -40, Stage: 1, Sentiment: float32(nan)}}}, 1, 1, 100, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var js []Journey
+			loose := 0
+			for i, evs := range c.journeys {
+				evs, _ = SortJourney(evs)
+				j := Journey{Customer: uint64(i + 1), Events: evs}
+				loose += len(scanOrders(p, &j).loose)
+				js = append(js, j)
+			}
+			cur, _ := repeatRun(p, NewDicts(), js)
+			if cur.Orders != c.orders || cur.Purchasers != c.purchasers || math.Abs(cur.Revenue-c.revenue) > 1e-9 || loose != c.loose {
+				t.Errorf("orders %d purchasers %d revenue %v loose %d; want %d %d %v %d",
+					cur.Orders, cur.Purchasers, cur.Revenue, loose, c.orders, c.purchasers, c.revenue, c.loose)
+			}
+		})
 	}
 }

@@ -107,15 +107,24 @@ func firstTouchpoint(j *Journey, end int64) uint32 {
 	return 0
 }
 
-// add folds in one journey, whose orders jo holds.
+// add folds in one journey, whose orders jo holds. Refunds of orders not read reduce the revenue
+// of the period they fall in (and of the customer's groups), without counting as orders.
 func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 	orders := jo.orders
-	if len(orders) == 0 {
+	var refunded float64
+	refunds := false
+	for _, rf := range jo.loose {
+		if r.per.Contains(rf.t) {
+			refunded += rf.amount
+			refunds = true
+		}
+	}
+	if len(orders) == 0 && !refunds {
 		return
 	}
 	seg := customerSegment(j, r.per.To)
 	tp := firstTouchpoint(j, r.per.To)
-	if r.current {
+	if r.current && len(orders) > 0 {
 		r.cohorts.add(orders)
 		r.fit.add(orders, seg, tp)
 	}
@@ -130,14 +139,16 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 			returning = true
 		}
 	}
-	if c.orders == 0 {
+	if c.orders == 0 && !refunds {
 		return
 	}
-	c.purchasers = 1
+	if c.orders > 0 {
+		c.purchasers = 1
+	}
 	if c.orders >= 2 {
 		c.repeaters = 1
 	}
-	if returning {
+	if returning && c.orders > 0 {
 		c.returning = 1
 	}
 	var days float64
@@ -157,6 +168,11 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 		for _, o := range orders {
 			if r.per.Contains(o.t) && !math.IsNaN(o.rev) {
 				t.revenue.add(o.rev)
+			}
+		}
+		for _, rf := range jo.loose {
+			if r.per.Contains(rf.t) {
+				t.revenue.add(rf.amount)
 			}
 		}
 		if second {

@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"math"
+	"math/bits"
 	"time"
 )
 
@@ -53,10 +54,11 @@ const maxDailyTrendDays = 90
 // trendsAcc accumulates daily (or weekly) entrants and conversions of one period.
 type trendsAcc struct {
 	sp          *stagePlan
+	per         Period
 	granularity string
 	b           buckets
 	points      []TrendPoint // Revenue is filled in at result, from revenue
-	revenue     []int64      // per point, in micro-units: sums that do not depend on the merge order
+	revenue     []fixedSum   // per point, in micro-units: sums that do not depend on the merge order
 }
 
 // moneyScale is the fixed-point scale of revenue sums: micro-units of the currency, exact for any
@@ -65,8 +67,35 @@ const moneyScale = 1e6
 
 func toMicroUnits(v float64) int64 { return int64(math.Round(v * moneyScale)) }
 
+// fixedSum is a 128-bit sum of micro-units: an int64 holds 9 trillion currency units, which a
+// day of large (accepted, if implausible) orders could pass; 128 bits cannot overflow.
+type fixedSum struct {
+	hi int64
+	lo uint64
+}
+
+func (s *fixedSum) add(v int64) {
+	var carry uint64
+	s.lo, carry = bits.Add64(s.lo, uint64(v), 0)
+	s.hi += v>>63 + int64(carry)
+}
+
+func (s *fixedSum) merge(o fixedSum) {
+	var carry uint64
+	s.lo, carry = bits.Add64(s.lo, o.lo, 0)
+	s.hi += o.hi + int64(carry)
+}
+
+// value is the sum as a float64 (exact while below 2^53 micro-units).
+func (s fixedSum) value() float64 {
+	if s.hi == 0 && s.lo < 1<<63 || s.hi == -1 && s.lo >= 1<<63 {
+		return float64(int64(s.lo))
+	}
+	return float64(s.hi)*(1<<64) + float64(s.lo)
+}
+
 func newTrendsAcc(p *Params, per Period) *trendsAcc {
-	t := &trendsAcc{sp: newStagePlan(p), granularity: "week"}
+	t := &trendsAcc{sp: newStagePlan(p), per: per, granularity: "week"}
 	// A period clearly longer than maxDailyTrendDays is weekly without listing its days first.
 	if per.To-per.From <= (maxDailyTrendDays+1)*Day {
 		t.granularity, t.b = "day", dayBuckets(p, per)
@@ -75,7 +104,7 @@ func newTrendsAcc(p *Params, per Period) *trendsAcc {
 		t.granularity, t.b = "week", weekBuckets(p, per)
 	}
 	t.points = make([]TrendPoint, len(t.b.starts))
-	t.revenue = make([]int64, len(t.b.starts))
+	t.revenue = make([]fixedSum, len(t.b.starts))
 	for i := range t.points {
 		t.points[i].Date = t.b.labels[i]
 	}
@@ -98,7 +127,13 @@ func (t *trendsAcc) add(j *Journey, o *outcome) {
 		b := t.b.find(e.Time)
 		t.points[b].Orders++
 		if r := o.orderRev[i]; !math.IsNaN(r) {
-			t.revenue[b] += toMicroUnits(r)
+			t.revenue[b].add(toMicroUnits(r))
+		}
+	}
+	// Refunds of orders not read reduce the revenue of the day they fall on.
+	for _, r := range o.loose {
+		if t.per.Contains(r.t) {
+			t.revenue[t.b.find(r.t)].add(toMicroUnits(r.amount))
 		}
 	}
 }
@@ -108,14 +143,14 @@ func (t *trendsAcc) merge(o *trendsAcc) {
 		t.points[i].Entrants += o.points[i].Entrants
 		t.points[i].Purchases += o.points[i].Purchases
 		t.points[i].Orders += o.points[i].Orders
-		t.revenue[i] += o.revenue[i]
+		t.revenue[i].merge(o.revenue[i])
 	}
 }
 
 func (t *trendsAcc) result() TrendsResult {
 	points := append([]TrendPoint(nil), t.points...)
 	for i := range points {
-		points[i].Revenue = float64(t.revenue[i]) / moneyScale
+		points[i].Revenue = t.revenue[i].value() / moneyScale
 	}
 	return TrendsResult{Granularity: t.granularity, Points: points}
 }

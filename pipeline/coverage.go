@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/journeykpi/journeykpi/config"
@@ -34,14 +35,23 @@ const (
 )
 
 // checkCoverage fails a run whose period holds no event, and returns the warnings of a period the
-// data covers only in part. desc describes the source; q counts the rows read.
-func checkCoverage(w window.Window, r ingest.Range, c ingest.Coverage, q kpi.DataQuality, desc string, loc *time.Location) ([]kpi.Warning, error) {
+// data covers only in part. desc describes the source and lastRead lists what its read opened
+// ("" when it cannot say); q counts the rows read.
+func checkCoverage(w window.Window, r ingest.Range, c ingest.Coverage, q kpi.DataQuality, desc, lastRead string, loc *time.Location) ([]kpi.Warning, error) {
 	day := func(t int64) string { return time.UnixMicro(t).In(loc).Format(time.DateOnly) }
 	stamp := func(t int64) string { return time.UnixMicro(t).In(loc).Format(time.RFC3339) }
 	if c.InPeriod == 0 {
 		// The rows before and after filtering, so that a filter that leaves nothing shows.
 		counts := fmt.Sprintf("%d rows read, %d filtered out by source.where, %d rejected, %d kept", q.RowsRead, q.RowsFiltered,
 			q.RowsRejected, q.RowsRead-q.RowsFiltered-q.RowsRejected)
+		if q.RowsRead == 0 {
+			what := desc
+			if lastRead != "" {
+				// One line: each file read with its size, then the total.
+				what = strings.ReplaceAll(strings.ReplaceAll(lastRead, "\t", " "), "\n", "; ")
+			}
+			return nil, fault.Errorf(fault.Data, "%w in the report period %s: the source has no rows at all (%s)", ErrNoData, w, what)
+		}
 		if c.First > c.Last {
 			return nil, fault.Errorf(fault.Data, "%w in the report period %s: no event was read at all (%s) from %s",
 				ErrNoData, w, counts, desc)

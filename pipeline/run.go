@@ -134,7 +134,7 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 	if rr, ok := src.(source.ReadReporter); ok {
 		in.lastRead = rr.LastRead()
 	}
-	if in.warnings, err = checkCoverage(job.Window, rng, m.Coverage(), quality, in.source, cfg.Location()); err != nil {
+	if in.warnings, err = checkCoverage(job.Window, rng, m.Coverage(), quality, in.source, in.lastRead, cfg.Location()); err != nil {
 		g.Close()
 		return nil, err
 	}

@@ -249,3 +249,47 @@ c4,bad,page_view,social
 		t.Errorf("error %v", err)
 	}
 }
+
+// With source.allow_refunds a negative revenue is a refund: it reduces revenue, adds no order.
+func TestRefundsReduceRevenue(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Source.AllowRefunds = true
+	src := memsource.CSV(`
+customer_id,event_time,event_name,order_id,revenue
+c1,2026-03-02T10:00:00Z,purchase,o1,100
+c1,2026-03-05T10:00:00Z,purchase,o1,-30
+c2,2026-03-03T10:00:00Z,purchase,o2,50
+c3,2026-03-06T10:00:00Z,purchase,o9,-20
+`, 0)
+	w, _ := window.Parse("2026-03-01", "2026-03-31", time.UTC)
+	o, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir(), Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := o.Result.Repeat
+	if r.Orders != 2 || r.Purchasers != 2 || r.Revenue != 100 || *r.AverageOrderValue != 50 {
+		t.Errorf("orders %d purchasers %d revenue %v AOV %v; want 2, 2, 100 (100-30+50-20), 50", r.Orders, r.Purchasers, r.Revenue, *r.AverageOrderValue)
+	}
+	var trend float64
+	for _, p := range o.Result.Trends.Points {
+		trend += p.Revenue
+	}
+	if trend != 100 {
+		t.Errorf("trend revenue %v, want 100", trend)
+	}
+}
+
+// A source without a single row fails with exit 3 naming the files it read.
+func TestSourceWithoutRowsNamesItsFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "empty.csv"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "header.csv"), []byte("customer_id,event_time,event_name\n"), 0o644)
+	cfg := testConfig(t)
+	cfg.Source.Files.Paths = []string{filepath.Join(dir, "*.csv")}
+	w, _ := window.Parse("2026-03-01", "2026-03-31", time.UTC)
+	_, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir()})
+	if !errors.Is(err, ErrNoData) || fault.KindOf(err) != fault.Data || !strings.Contains(err.Error(), "the source has no rows at all") ||
+		!strings.Contains(err.Error(), "empty.csv") || !strings.Contains(err.Error(), "header.csv") {
+		t.Errorf("error %v", err)
+	}
+}

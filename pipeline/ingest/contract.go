@@ -20,9 +20,14 @@ const (
 	RejectStageMissing     = "stage_missing"
 	RejectStageUnknown     = "stage_unknown"
 	RejectRevenueNotNumber = "revenue_not_a_number"
-	RejectSentimentNaN     = "sentiment_not_a_number"
-	RejectSentimentRange   = "sentiment_out_of_range"
-	RejectMalformedRow     = "malformed_row"
+	// RejectRevenueNegative: a negative revenue without source.allow_refunds.
+	RejectRevenueNegative = "revenue_negative"
+	// RejectRevenueOutOfRange: a revenue of MaxRevenue or more (either sign): no order is worth
+	// it, and sums of such values would lose every cent.
+	RejectRevenueOutOfRange = "revenue_out_of_range"
+	RejectSentimentNaN      = "sentiment_not_a_number"
+	RejectSentimentRange    = "sentiment_out_of_range"
+	RejectMalformedRow      = "malformed_row"
 	// RejectWhereFailed: source.where could not be evaluated on the row (a null input is not a
 	// failure: it filters the row).
 	RejectWhereFailed = "where_failed"
@@ -31,6 +36,8 @@ const (
 	malformedColumn    = "__malformed"
 	minPlausibleMicros = int64(0)                // 1970-01-01
 	maxPlausibleMicros = int64(7258118400000000) // 2200-01-01
+	// MaxRevenue bounds the revenue of one event: a trillion in any currency.
+	MaxRevenue = 1e12
 )
 
 // Range is what a report reads: events in [Start, End) are kept, and the report's own period

@@ -21,6 +21,7 @@ import (
 type Mapper struct {
 	cols         config.Columns
 	dims         config.Dimensions
+	allowRefunds bool
 	matchByStage bool
 	stageOfName  map[string]int8 // event_name → stage (match: events)
 	stageOfLabel map[string]int8 // stage column value → stage (match: stage)
@@ -55,6 +56,7 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 	n := &Mapper{
 		cols:         cfg.Source.Columns,
 		dims:         cfg.Source.Columns.Dimensions,
+		allowRefunds: cfg.Source.AllowRefunds,
 		matchByStage: cfg.Funnel.Match == "stage",
 		stageOfName:  map[string]int8{},
 		stageOfLabel: map[string]int8{},
@@ -432,6 +434,12 @@ func (n *Mapper) row(i int, in *rowInputs, stageLabel func(int) (string, bool)) 
 	if v, null, ok := in.revenue(i); !ok {
 		return Row{}, RejectRevenueNotNumber
 	} else if !null {
+		switch {
+		case math.Abs(v) >= MaxRevenue:
+			return Row{}, RejectRevenueOutOfRange
+		case v < 0 && !n.allowRefunds:
+			return Row{}, RejectRevenueNegative
+		}
 		ev.Revenue = v
 	}
 	if v, null, ok := in.sentiment(i); !ok {

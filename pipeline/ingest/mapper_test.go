@@ -311,3 +311,36 @@ func TestDictionaryOwnsItsStrings(t *testing.T) {
 		t.Errorf("dictionary holds %q after the batch's memory was reused", got)
 	}
 }
+
+// Negative revenue is rejected unless the source allows refunds; revenue of a trillion or more
+// is rejected either way.
+func TestRevenueRules(t *testing.T) {
+	csv := `
+customer_id,event_time,event_name,order_id,revenue
+c1,2026-03-01T10:00:00Z,purchase,o1,100
+c1,2026-03-02T10:00:00Z,purchase,o1,-30
+c2,2026-03-01T10:00:00Z,purchase,o2,1e12
+c3,2026-03-01T10:00:00Z,purchase,o3,-1e308
+`
+	for _, c := range []struct {
+		refunds bool
+		kept    int
+		reasons map[string]int64
+	}{
+		{false, 1, map[string]int64{RejectRevenueNegative: 1, RejectRevenueOutOfRange: 2}},
+		{true, 2, map[string]int64{RejectRevenueOutOfRange: 2}},
+	} {
+		cfg := testConfig(t)
+		cfg.Source.AllowRefunds = c.refunds
+		rows, n := mapAll(t, cfg, memsource.CSV(csv, 0))
+		q, _ := n.Quality(1)
+		if len(rows) != c.kept || len(q.RejectedByReason) != len(c.reasons) {
+			t.Errorf("allow_refunds %v: kept %d, rejected %v", c.refunds, len(rows), q.RejectedByReason)
+		}
+		for k, v := range c.reasons {
+			if q.RejectedByReason[k] != v {
+				t.Errorf("allow_refunds %v: %s %d, want %d", c.refunds, k, q.RejectedByReason[k], v)
+			}
+		}
+	}
+}
