@@ -115,6 +115,24 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		}
 		src = s
 	}
+	// The spend input is opened, and checked where it can be without a billed query, before the
+	// events are read: a spend column missing must not cost the events query first.
+	spend := job.Spend
+	if spend == nil {
+		s, err := source.OpenSpend(ctx, cfg, job.FS, job.Logger)
+		if err != nil {
+			return nil, err
+		}
+		if c, ok := s.(source.Closer); ok {
+			defer c.Close()
+		}
+		spend = s
+	}
+	if c, ok := spend.(source.Checker); ok {
+		if err := c.Check(ctx, start, end); err != nil {
+			return nil, fmt.Errorf("check spend %s: %w", source.Describe(spend), interrupted(ctx, err))
+		}
+	}
 	g := group.New(int64(cfg.Engine.MemoryBudget), cfg.Engine.TempDir)
 	rng := ingest.Range{Start: start, End: end, PeriodStart: job.Window.From, PeriodEnd: job.Window.End()}
 	m := ingest.NewMapper(cfg, rng, g.Add)
@@ -138,26 +156,19 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		g.Close()
 		return nil, err
 	}
-	if in.spend, err = readSpend(ctx, job, start, end, &in.quality); err != nil {
+	if in.spend, err = readSpend(ctx, job, spend, start, end, &in.quality); err != nil {
 		g.Close()
 		return nil, interrupted(ctx, err)
 	}
 	return in, nil
 }
 
-// readSpend reads the optional spend input within [start, end) and counts its rows in q.
-func readSpend(ctx context.Context, job *Job, start, end time.Time, q *kpi.DataQuality) ([]kpi.SpendRow, error) {
+// readSpend reads the optional spend input src (nil: none) within [start, end) and counts its
+// rows in q.
+func readSpend(ctx context.Context, job *Job, src source.Source, start, end time.Time, q *kpi.DataQuality) ([]kpi.SpendRow, error) {
 	cfg := &job.Config
-	src := job.Spend
 	if src == nil {
-		s, err := source.OpenSpend(ctx, cfg, job.FS, job.Logger)
-		if err != nil || s == nil {
-			return nil, err
-		}
-		if c, ok := s.(source.Closer); ok {
-			defer c.Close()
-		}
-		src = s
+		return nil, nil
 	}
 	r := ingest.NewSpendReader(cfg.Source.Spend, cfg.Location(), start, end)
 	if err := src.Read(ctx, start, end, r.Add); err != nil {

@@ -42,7 +42,26 @@ func open(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Logger,
 		}
 		return s, nil
 	case "bigquery":
-		return openBigQuery(ctx, cfg.Source.BigQuery, cfg.Source.Preset, c.EventTime, cols, logger(log).With("source", "events"))
+		// The columns a run cannot do without, checked against the table before a query runs.
+		var required []bigquery.Column
+		needs := []string{"customer_id"}
+		if cfg.Funnel.Match == "stage" {
+			needs = append(needs, "stage")
+		} else {
+			needs = append(needs, "event_name")
+		}
+		for _, k := range needs {
+			if _, derived := cfg.Source.Derive[k]; !derived {
+				required = append(required, bigquery.Column{Key: "source.columns." + k, Name: c.Mapped(k)})
+			}
+		}
+		for _, d := range c.Dimensions {
+			if _, derived := cfg.Source.Derive[d.Name]; !derived {
+				required = append(required, bigquery.Column{Key: "source.columns.dimensions." + d.Name, Name: d.Column})
+			}
+		}
+		return openBigQuery(ctx, bigquery.Options{Config: cfg.Source.BigQuery, Preset: cfg.Source.Preset, TimeColumn: c.EventTime,
+			TimeKey: "source.columns.event_time", Columns: cols, Required: required}, logger(log).With("source", "events"))
 	}
 	return nil, fault.Errorf(fault.Config, "source.kind: source kind %q is not available", cfg.Source.Kind)
 }
@@ -56,12 +75,13 @@ func logger(log *slog.Logger) *slog.Logger {
 }
 
 // openBigQuery opens a BigQuery source wrapped in its bounded retry policy, both logging to log.
-func openBigQuery(ctx context.Context, c config.BigQuery, preset, timeCol string, cols []string, log *slog.Logger) (Source, error) {
-	src, err := bigquery.Open(ctx, bigquery.Options{Config: c, Preset: preset, TimeColumn: timeCol, Columns: cols, Logger: log})
+func openBigQuery(ctx context.Context, o bigquery.Options, log *slog.Logger) (Source, error) {
+	o.Logger = log
+	src, err := bigquery.Open(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	p := RetryPolicyFromConfig(c.Retry)
+	p := RetryPolicyFromConfig(o.Config.Retry)
 	p.OnRetry = func(attempt int, pause time.Duration, err error) {
 		log.Warn("read failed, retrying", "attempt", attempt, "pause_seconds", pause.Seconds(), "error", err.Error())
 	}
@@ -84,7 +104,10 @@ func OpenSpend(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Lo
 		return s, nil
 	case "bigquery":
 		cols := sp.Columns
-		return openBigQuery(ctx, sp.BigQuery, "", cols.Date, []string{cols.Date, cols.Touchpoint, cols.Cost}, logger(log).With("source", "spend"))
+		return openBigQuery(ctx, bigquery.Options{Config: sp.BigQuery, TimeColumn: cols.Date, TimeKey: "source.spend.columns.date",
+			Columns: []string{cols.Date, cols.Touchpoint, cols.Cost},
+			Required: []bigquery.Column{{Key: "source.spend.columns.touchpoint", Name: cols.Touchpoint}, {Key: "source.spend.columns.cost", Name: cols.Cost}},
+		}, logger(log).With("source", "spend"))
 	}
 	return nil, fault.Errorf(fault.Config, "source.spend.kind: spend source kind %q is not available", sp.Kind)
 }

@@ -65,7 +65,8 @@ func plural(n int) string {
 // WithRetry wraps src so that Read is retried under policy p. A whole Read is retried only while
 // it has emitted nothing: once a batch went to emit, another attempt could emit its rows twice,
 // so a later failure is returned as it is (a source that can resume a stream does so itself).
-// The optional abilities of src (Describer, ReadReporter, Planner, Schemer, Closer) are kept.
+// The optional abilities of src (Describer, ReadReporter, Planner, Schemer, Checker, Closer) are
+// kept.
 func WithRetry(src Source, p RetryPolicy) Source {
 	if p.Attempts < 1 {
 		p.Attempts = 1
@@ -201,6 +202,14 @@ func (r *retrySource) Schema(ctx context.Context) (*arrow.Schema, error) {
 		return nil, fmt.Errorf("%s cannot report its schema", Describe(r.src))
 	}
 	return s.Schema(ctx)
+}
+
+// Check passes through to the wrapped source; a source that cannot check has nothing to say.
+func (r *retrySource) Check(ctx context.Context, start, end time.Time) error {
+	if c, ok := r.src.(Checker); ok {
+		return c.Check(ctx, start, end)
+	}
+	return nil
 }
 
 // Close passes through to the wrapped source.

@@ -26,6 +26,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/internal/fault"
 )
 
 // Options say what a Source reads and how it reaches BigQuery.
@@ -37,14 +38,25 @@ type Options struct {
 	// TimeColumn is the table column the range applies to (event_time or the spend date, as
 	// named in the source). Unused for a query or the ga4 preset.
 	TimeColumn string
-	// Columns are the table columns to select; those the table lacks are left out (the pipeline
-	// says which required ones are missing). Empty selects every column.
+	// Columns are the table columns to select; those the table lacks are left out. Empty selects
+	// every column.
 	Columns []string
+	// Required are the columns a table must have, each with the config key that names it
+	// (source.columns.customer_id): one the table lacks is a configuration error, found from the
+	// table's metadata before any query runs. Unused for a query or the ga4 preset.
+	Required []Column
+	// TimeKey is the config key naming TimeColumn, for the messages about it.
+	TimeKey string
 	// ClientOptions go to the BigQuery REST client, StorageOptions to the Storage Read gRPC
 	// client. Empty means Application Default Credentials and Google's endpoints.
 	ClientOptions, StorageOptions []option.ClientOption
 	// Logger receives one line per query job; nil discards.
 	Logger *slog.Logger
+}
+
+// Column is a table column the config names, with the key that names it.
+type Column struct {
+	Key, Name string
 }
 
 // Source reads a BigQuery table, query or GA4 export. It satisfies the pipeline's Source,
@@ -70,7 +82,7 @@ func Open(ctx context.Context, o Options) (*Source, error) {
 	c := o.Config
 	project := c.Project
 	if project == "" {
-		return nil, errors.New("bigquery: no project to run the query in")
+		return nil, fault.Errorf(fault.Config, "source.bigquery.project: no project to run the query in (give the project, or a table as project.dataset.table)")
 	}
 	var conn *grpc.ClientConn
 	if len(o.ClientOptions) == 0 && len(o.StorageOptions) == 0 {
@@ -224,9 +236,23 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 	if timeCol == "" {
 		timeCol = "event_time"
 	}
+	timeKey := s.o.TimeKey
+	if timeKey == "" {
+		timeKey = "source.columns.event_time"
+	}
+	// What a table lacks is the config's to fix, and is found before a billed query runs.
+	names := make([]string, 0, len(md.Schema))
+	for _, f := range md.Schema {
+		names = append(names, f.Name)
+	}
 	typ, ok := types[timeCol]
 	if !ok {
-		return Statement{}, fmt.Errorf("bigquery: table %s has no column %q to filter the range on", c.Table, timeCol)
+		return Statement{}, fault.Errorf(fault.Config, "%s: table %s has no column %q to filter the range on (its columns are %s)", timeKey, c.Table, timeCol, strings.Join(names, ", "))
+	}
+	for _, r := range s.o.Required {
+		if _, ok := types[r.Name]; !ok {
+			return Statement{}, fault.Errorf(fault.Config, "%s: table %s has no column %q (its columns are %s)", r.Key, c.Table, r.Name, strings.Join(names, ", "))
+		}
 	}
 	var cols []string
 	for _, col := range s.o.Columns {
@@ -236,7 +262,7 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 	}
 	st, err := tableStatement(s.qualifiedTable(), cols, timeCol, typ, start, end)
 	if err != nil {
-		return Statement{}, fmt.Errorf("bigquery: %w", err)
+		return Statement{}, fault.Errorf(fault.Config, "%s: %w", timeKey, err)
 	}
 	return st, nil
 }
@@ -326,6 +352,33 @@ func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
 		return nil, err
 	}
 	return arrowSchema(qs.Schema), nil
+}
+
+// Check tells, without running a billed query, whether a Read of [start, end) would find the
+// columns it needs: for a table, from its metadata (Statement); for a query, from a dry run,
+// which BigQuery does not bill. A column missing is a configuration error naming its key.
+func (s *Source) Check(ctx context.Context, start, end time.Time) error {
+	st, err := s.Statement(ctx, start, end)
+	if err != nil || s.o.Config.Query == "" || s.o.Preset != "" {
+		return err
+	}
+	qs, err := s.dryRun(ctx, st)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	var names []string
+	for _, f := range qs.Schema {
+		have[f.Name] = true
+		names = append(names, f.Name)
+	}
+	need := append([]Column{{Key: s.o.TimeKey, Name: s.o.TimeColumn}}, s.o.Required...)
+	for _, r := range need {
+		if r.Name != "" && !have[r.Name] {
+			return fault.Errorf(fault.Config, "%s: the query gives no column %q (its columns are %s)", r.Key, r.Name, strings.Join(names, ", "))
+		}
+	}
+	return nil
 }
 
 // Read runs the query for [start, end) and streams its result to emit, one Arrow record batch

@@ -53,7 +53,13 @@ func (s *Source) readCSV(ctx context.Context, f file, emit func(arrow.Record) er
 		return err
 	}
 	defer closeFn()
-	cr := newCSVReader(bufio.NewReaderSize(r, 256<<10), s.csv)
+	br := bufio.NewReaderSize(r, 256<<10)
+	if b, _ := br.Peek(512); len(b) > 0 {
+		if what := looksLike(b); what == "Parquet" || what == "gzip-compressed data" || strings.HasPrefix(what, "a ZIP") || what == "binary data" {
+			return notFormatError(f, "CSV", b)
+		}
+	}
+	cr := newCSVReader(br, s.csv)
 
 	header := s.csv.names
 	if header == nil {

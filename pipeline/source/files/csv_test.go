@@ -1,11 +1,17 @@
 package files
 
 import (
+	"bytes"
+	"compress/gzip"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
 
 	"github.com/journeykpi/journeykpi/config"
 )
@@ -119,5 +125,43 @@ func TestFileReachedTwiceIsReadOnce(t *testing.T) {
 	}}, Options{}, span{})
 	if len(got.rows) != 1 {
 		t.Errorf("read %d rows, want the one row of the one file", len(got.rows))
+	}
+}
+
+// A file whose content is not its extension's format says so, and what it looks like.
+func TestContentNotItsExtensionsFormat(t *testing.T) {
+	dir := t.TempDir()
+	writeParquet(t, filepath.Join(dir, "real.parquet"), 10, 10)
+	pq, err := os.ReadFile(filepath.Join(dir, "real.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv := []byte("customer_id,event_time,event_name\nc1,2026-03-01,page_view\n")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(csv)
+	zw.Close()
+	for name, c := range map[string]struct {
+		content []byte
+		want    string
+	}{
+		"csv.parquet":  {csv, `not a Parquet file: it looks like text, as CSV (first line "customer_id,event_time,event_name")`},
+		"pq.csv":       {pq, "not a CSV file: it looks like Parquet"},
+		"csv.ndjson":   {csv, `not an NDJSON file: it looks like text, as CSV (first line "customer_id,event_time,event_name")`},
+		"gz.csv":       {gz.Bytes(), "not a CSV file: it looks like gzip-compressed data"},
+		"plain.csv.gz": {csv, "not gzip-compressed, though named .gz: it looks like text, as CSV"},
+		"book.csv":     {[]byte("PK\x03\x04\x14\x00\x06\x00"), "not a CSV file: it looks like a ZIP archive"},
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, c.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(config.Files{Paths: []string{p}}, Options{})
+		if err == nil {
+			err = s.Read(context.Background(), time.Time{}, time.Time{}, func(arrow.Record) error { return nil })
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
+		}
 	}
 }

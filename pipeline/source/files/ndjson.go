@@ -49,6 +49,11 @@ func (s *Source) readNDJSON(ctx context.Context, f file, emit func(arrow.Record)
 		if len(line) == 0 {
 			continue
 		}
+		if len(first) == 0 && line[0] != '{' && line[0] != '[' {
+			// Not one JSON value per line at all (a CSV, a Parquet file): say what it is rather
+			// than reject every line as malformed.
+			return notFormatError(f, "NDJSON", line)
+		}
 		kvs, ok := parseObject(line, nil)
 		first = append(first, row{kvs, ok})
 	}

@@ -64,6 +64,9 @@ func readFooter(f file, mem memory.Allocator, columns []string) (*pqFooter, erro
 	defer h.Close()
 	pf, err := pqfile.NewParquetReader(h, pqfile.WithReadProps(parquet.NewReaderProperties(mem)))
 	if err != nil {
+		if b := head(f); !bytes.HasPrefix(b, []byte("PAR1")) {
+			return nil, notFormatError(f, "Parquet", b)
+		}
 		return nil, err
 	}
 	meta := pf.MetaData()

@@ -2,6 +2,7 @@ package files
 
 import (
 	"bufio"
+	"fmt"
 	"compress/gzip"
 	"io"
 	"strings"
@@ -78,7 +79,7 @@ func openText(f file) (io.Reader, func() error, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		h.Close()
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("not gzip-compressed, though named .gz: it looks like %s", looksLike(head(f)))
 	}
 	return bufio.NewReaderSize(zr, 256<<10), func() error {
 		zr.Close()
