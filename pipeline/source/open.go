@@ -36,7 +36,8 @@ func open(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Logger,
 	cols := cfg.SourceColumns()
 	switch cfg.Source.Kind {
 	case "files":
-		s, err := files.New(cfg.Source.Files, files.Options{FS: fsys, Columns: cols, Parallel: parallel})
+		s, err := files.New(cfg.Source.Files, files.Options{FS: fsys, Columns: cols, Parallel: parallel,
+			BatchRows: BatchRows(int64(cfg.Engine.MemoryBudget))})
 		if err != nil {
 			return nil, fmt.Errorf("source: %w", err)
 		}
@@ -64,6 +65,26 @@ func open(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Logger,
 			TimeKey: "source.columns.event_time", Columns: cols, Required: required}, logger(log).With("source", "events"))
 	}
 	return nil, fault.Errorf(fault.Config, "source.kind: source kind %q is not available", cfg.Source.Kind)
+}
+
+// Reading holds batches outside engine.memory_budget: each of the files source's readers has a
+// decoded batch in flight, and the mapping makes copies of it (the rows, their codes, the rows
+// bucketed by partition). BatchRows keeps them to about half the budget.
+const (
+	// readers is how many goroutines a files source reads with (files.Options.Parallel).
+	readers = 2
+	// BytesPerBatchRow is what one row of a batch in flight holds at most, measured on the
+	// sample's ten columns: the decoded Arrow columns and the Parquet decoders' buffers, the
+	// mapped row (72 bytes), its codes and its copy bucketed by partition (72).
+	BytesPerBatchRow = 300
+	minBatchRows     = 4096
+	maxBatchRows     = files.DefaultBatchRows
+)
+
+// BatchRows is the rows per record batch of a files source for a memory budget: the batches in
+// flight take about half the budget, from 4,096 to 65,536 rows.
+func BatchRows(budget int64) int {
+	return int(min(max(budget/2/readers/BytesPerBatchRow, minBatchRows), maxBatchRows))
 }
 
 // logger is log, or one that discards when log is nil.
