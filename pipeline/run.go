@@ -140,6 +140,11 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		g.Close()
 		return nil, fmt.Errorf("read %s: %w", source.Describe(src), interrupted(ctx, err))
 	}
+	// An expression that failed on rows says how, once each: the rows are counted under
+	// where_failed or derive_failed.
+	for _, e := range m.ExpressionErrors() {
+		job.Logger.Warn("expression failed on rows", "error", e)
+	}
 	quality, err := m.Quality(cfg.Quality.MaxRejectRatio)
 	if err != nil {
 		g.Close()

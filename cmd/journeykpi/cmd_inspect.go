@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/source/files"
 )
 
 // inspectHelp is what `journeykpi inspect --help` says after the flags.
@@ -45,7 +47,8 @@ func cmdInspect(ctx context.Context, args []string, e console) error {
 	if err != nil {
 		// A source that cannot be opened or read as configured (a path matching nothing, a
 		// column missing) is the config's to fix, unless the error knows better.
-		if fault.KindOf(err) == fault.Internal {
+		var fe *files.Error
+		if fault.KindOf(err) == fault.Internal || errors.As(err, &fe) {
 			err = fault.Wrap(fault.Config, err)
 		}
 		return err

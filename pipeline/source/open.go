@@ -126,7 +126,7 @@ func OpenSpend(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Lo
 	case "bigquery":
 		cols := sp.Columns
 		return openBigQuery(ctx, bigquery.Options{Config: sp.BigQuery, TimeColumn: cols.Date, TimeKey: "source.spend.columns.date",
-			Columns: []string{cols.Date, cols.Touchpoint, cols.Cost},
+			Columns:  []string{cols.Date, cols.Touchpoint, cols.Cost},
 			Required: []bigquery.Column{{Key: "source.spend.columns.touchpoint", Name: cols.Touchpoint}, {Key: "source.spend.columns.cost", Name: cols.Cost}},
 		}, logger(log).With("source", "spend"))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/internal/fault"
 )
 
 // MalformedColumn is the boolean column CSV and NDJSON records carry: true for a row that could
@@ -158,7 +159,7 @@ plan:
 		}
 		meta, err := readFooter(f, s.opts.Allocator, s.opts.Columns)
 		if err != nil {
-			fail(fmt.Errorf("files: %s: %w", f.path, err))
+			fail(&Error{fmt.Errorf("files: %s: %w", f.path, err)})
 			break
 		}
 		for _, rgs := range splitRowGroups(meta.numRowGroups, s.opts.Parallel) {
@@ -206,10 +207,22 @@ func (s *Source) readTask(ctx context.Context, t task, emit func(arrow.Record) e
 		return e.err // emit's own error, passed on as is
 	}
 	if err != nil {
-		return fmt.Errorf("files: %s: %w", t.f.path, err)
+		// A file that does not read says which and why, in one line: the user can act on it.
+		return &Error{fmt.Errorf("files: %s: %w", t.f.path, err)}
 	}
 	return nil
 }
+
+// Error is a files source that cannot be read as configured: a pattern matching no file, a file
+// whose format cannot be told from its name, or one that does not read as its format (its
+// content, its header). Its message says which file and why, in one line.
+type Error struct{ Err error }
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Kind makes it one plain line (exit 1): the user acts on the file or on the config.
+func (e *Error) Kind() fault.Kind { return fault.Failed }
 
 // emitError marks an error returned by emit, which Read passes on unwrapped.
 type emitError struct{ err error }

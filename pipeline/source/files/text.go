@@ -2,8 +2,8 @@ package files
 
 import (
 	"bufio"
-	"fmt"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"strings"
 
