@@ -1,12 +1,15 @@
 # journeykpi container: a static binary on a distroless base, running as a non-root user.
-# The default command is the nightly scheduler; mount a config at /etc/journeykpi/config.yaml
-# and a volume for the reports at /var/lib/journeykpi.
+# The default command is the nightly scheduler. With no --config, journeykpi reads
+# $JOURNEYKPI_CONFIG, else /etc/journeykpi/config.yaml when it exists, else its built-in example
+# on the bundled sample, and logs which on every start: mount a config at
+# /etc/journeykpi/config.yaml and a volume for the reports at /var/lib/journeykpi.
 #
 #   docker build -t journeykpi .
 #   mkdir -p reports    # a bind mount keeps its host owner: run as that owner to write into it
 #   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD/reports:/var/lib/journeykpi" journeykpi run   # the bundled sample
-#   docker run -d -v $PWD/config.yaml:/etc/journeykpi/config.yaml:ro \
-#     -v journeykpi-reports:/var/lib/journeykpi journeykpi schedule --config /etc/journeykpi/config.yaml
+#   docker run -d -v "$PWD/config.yaml:/etc/journeykpi/config.yaml:ro" \
+#     -v journeykpi-reports:/var/lib/journeykpi journeykpi          # schedule, with the mounted config
+#   docker exec <container> journeykpi status                       # the ledger and what runs next
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src

@@ -31,6 +31,7 @@ type Config struct {
 	Repeat      Repeat      `yaml:"repeat"`
 	Attribution Attribution `yaml:"attribution"`
 	Allocation  Allocation  `yaml:"allocation"`
+	Comparison  Comparison  `yaml:"comparison"`
 	Quality     Quality     `yaml:"quality"`
 	Engine      Engine      `yaml:"engine"`
 	Report      Report      `yaml:"report"`
@@ -187,6 +188,26 @@ type Allocation struct {
 	Actions int `yaml:"actions"`
 }
 
+// Comparison configures how the headline KPIs are compared between periods.
+type Comparison struct {
+	// MinChange is the smallest relative change that is called out (coloured), given that it is
+	// significant at 5%.
+	MinChange float64 `yaml:"min_change"`
+	// MinMature is the share of a funnel KPI's entrants whose window must have closed by the
+	// data's end for the KPI to count as mature.
+	MinMature float64 `yaml:"min_mature"`
+	// YearAgo is auto (compare with the same period a year earlier when the data reach back to
+	// it), on (always read back for it) or off (never: the read stays shorter).
+	YearAgo string `yaml:"year_ago"`
+}
+
+// Settings of comparison.year_ago.
+const (
+	YearAgoAuto = "auto"
+	YearAgoOn   = "on"
+	YearAgoOff  = "off"
+)
+
 // Quality configures how much bad input a run tolerates.
 type Quality struct {
 	MaxRejectRatio float64 `yaml:"max_reject_ratio"`
@@ -232,6 +253,7 @@ func Default() Config {
 		Repeat:      Repeat{History: Duration(365 * 24 * time.Hour), Cohort: "month", Horizon: Duration(90 * 24 * time.Hour)},
 		Attribution: Attribution{Lookback: Duration(30 * 24 * time.Hour), HalfLife: Duration(7 * 24 * time.Hour)},
 		Allocation:  Allocation{Uplift: 0.10, MaxShift: 0.20, Actions: 5},
+		Comparison:  Comparison{MinChange: 0.02, MinMature: 0.8, YearAgo: YearAgoAuto},
 		Quality:     Quality{MaxRejectRatio: 0.01},
 		Engine:      Engine{MemoryBudget: 512 << 20},
 		Report:      Report{Name: "journey-report", Out: "reports", Timezone: "UTC", Currency: "USD"},

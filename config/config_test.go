@@ -409,3 +409,30 @@ func TestBigQueryRefusals(t *testing.T) {
 		t.Fatalf("project %q, %v", cfg.Source.BigQuery.Project, err)
 	}
 }
+
+func TestValidateComparison(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		keys []string
+	}{
+		{"comparison: {min_change: .nan, min_mature: 1.5, year_ago: sometimes}", []string{"comparison.min_change", "comparison.min_mature", "comparison.year_ago"}},
+		{"comparison: {min_change: -0.1, min_mature: .nan}", []string{"comparison.min_change", "comparison.min_mature"}},
+		{"comparison: {min_change: .inf}", []string{"comparison.min_change"}},
+		{"comparison: {min_change: 0, min_mature: 0, year_ago: off}", nil},
+	} {
+		_, err := Parse(strings.NewReader("source: {kind: files, files: {paths: [a.csv]}}\n" + tc.yaml))
+		if (err != nil) != (len(tc.keys) > 0) {
+			t.Errorf("%s: error %v", tc.yaml, err)
+			continue
+		}
+		for _, key := range tc.keys {
+			if !strings.Contains(err.Error(), key+":") {
+				t.Errorf("%s: error does not name %s:\n%v", tc.yaml, key, err)
+			}
+		}
+	}
+	c := Default()
+	if c.Comparison.MinChange != 0.02 || c.Comparison.MinMature != 0.8 || c.Comparison.YearAgo != YearAgoAuto {
+		t.Errorf("defaults %+v", c.Comparison)
+	}
+}

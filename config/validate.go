@@ -115,6 +115,18 @@ func (c *Config) Validate() error {
 		bad("allocation.max_shift", "%v must be a fraction in (0, 1]", c.Allocation.MaxShift)
 	}
 	inRange("allocation.actions", c.Allocation.Actions, 1, maxListed, bad)
+	// NaN fails every comparison, so the ranges are written to reject it.
+	if !(c.Comparison.MinChange >= 0 && c.Comparison.MinChange <= 10) {
+		bad("comparison.min_change", "%v must be a relative change in [0, 10], e.g. 0.02 for 2%%", c.Comparison.MinChange)
+	}
+	if !(c.Comparison.MinMature >= 0 && c.Comparison.MinMature <= 1) {
+		bad("comparison.min_mature", "%v must be a fraction in [0, 1]", c.Comparison.MinMature)
+	}
+	switch c.Comparison.YearAgo {
+	case YearAgoAuto, YearAgoOn, YearAgoOff:
+	default:
+		bad("comparison.year_ago", "%q is not a setting (auto | on | off)", c.Comparison.YearAgo)
+	}
 	if !(c.Quality.MaxRejectRatio >= 0 && c.Quality.MaxRejectRatio <= 1) {
 		bad("quality.max_reject_ratio", "%v must be a fraction in [0, 1]", c.Quality.MaxRejectRatio)
 	}
@@ -152,7 +164,7 @@ func (c *Config) Validate() error {
 	}
 
 	// schedule
-	if _, err := cron.ParseStandard(c.Schedule.Cron); err != nil {
+	if err := checkCron(c.Schedule.Cron); err != nil {
 		bad("schedule.cron", "%q is not a cron expression: %v", c.Schedule.Cron, err)
 	}
 	switch c.Schedule.Period {
@@ -422,4 +434,16 @@ func inDays(key string, d Duration, positive bool, bad func(string, string, ...a
 	case d.D() > MaxSpanDays*24*time.Hour:
 		bad(key, "%s is longer than %dd (ten years)", d, MaxSpanDays)
 	}
+}
+
+// checkCron parses a cron expression as robfig/cron does. That parser panics on some input
+// ("TZ=" with nothing after it), which comes back here as an error.
+func checkCron(spec string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	_, err = cron.ParseStandard(spec)
+	return err
 }

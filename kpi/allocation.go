@@ -132,7 +132,7 @@ type stageValues struct {
 }
 
 func newStageValues(p *Params, r *Result) *stageValues {
-	v := &stageValues{rows: r.Funnel.Closed, purchase: -1, repeat: -1}
+	v := &stageValues{rows: matureRows(p, &r.Funnel), purchase: -1, repeat: -1}
 	for i, row := range v.rows {
 		for _, s := range p.Stages {
 			if s.Name != row.Stage {
@@ -159,6 +159,23 @@ func newStageValues(p *Params, r *Result) *stageValues {
 		v.perOrder = *rep.AverageOrderValue
 	}
 	return v
+}
+
+// matureRows are the closed-funnel rows recommendations may rest on: the period's own when its
+// entrants are mature (comparison.min_mature), else the mature cohort's; in either, a stage that
+// is still immature is left out (no rows from it on), so that no action is based on journeys that
+// have not had their window.
+func matureRows(p *Params, f *FunnelResult) []StageRow {
+	rows := f.Closed
+	if f.MatureShare != nil && *f.MatureShare < p.MinMature && f.MatureCohort != nil && f.MatureCohort.Entrants > 0 {
+		rows = f.MatureCohort.Closed
+	}
+	for i, row := range rows {
+		if row.MatureShare != nil && *row.MatureShare < p.MinMature {
+			return rows[:i]
+		}
+	}
+	return rows
 }
 
 // previousRequired returns the row of the required stage before row k, or -1.

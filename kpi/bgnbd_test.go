@@ -113,7 +113,7 @@ func bgnbdRoundSig(v float64, n int) float64 {
 func TestBGNBDCDNOW(t *testing.T) {
 	js := cdnowJourneys(t, shareddata.Path(t, "cdnow/CDNOW_sample.txt"))
 	p := repeatParams(t, "1997-09-01", "1997-09-30")
-	acc := newRepeatAcc(p, p.Current, true)
+	acc := newRepeatAcc(p, p.Current, true, false)
 	for i := range js {
 		acc.add(&js[i], scanOrders(p, &js[i]))
 	}
@@ -243,7 +243,7 @@ func TestBGNBDInputs(t *testing.T) {
 				p.Current.From -= int64(off) * 1e6
 				p.Current.To -= int64(off) * 1e6
 			}
-			acc := newRepeatAcc(p, p.Current, true)
+			acc := newRepeatAcc(p, p.Current, true, false)
 			for i := range c.journeys {
 				acc.add(&c.journeys[i], scanOrders(p, &c.journeys[i]))
 			}

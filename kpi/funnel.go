@@ -21,6 +21,11 @@ type stagePlan struct {
 	window   int64
 	// horizon is the furthest after an attempt's start that any stage can still be reached.
 	horizon int64
+	// bound is, per stage, the furthest after an attempt's start that the stage can be reached
+	// (W, or the previous required stage's bound plus the stage's own window): an entrant whose
+	// start + bound[k] is at or before dataEnd has had its whole window for stage k.
+	bound   []int64
+	dataEnd int64
 }
 
 func newStagePlan(p *Params) *stagePlan {
@@ -28,6 +33,7 @@ func newStagePlan(p *Params) *stagePlan {
 	sp := &stagePlan{
 		n: n, purchase: p.PurchaseStage(), repeat: p.RepeatStage(), window: p.Window,
 		prevReq: make([]int, n), nextReq: make([]int, n), within: make([]int64, n), optional: make([]bool, n),
+		bound: make([]int64, n), dataEnd: p.DataEnd,
 	}
 	prev := -1
 	var bound int64
@@ -42,6 +48,7 @@ func newStagePlan(p *Params) *stagePlan {
 				b = bound + s.Within
 			}
 			sp.horizon = max(sp.horizon, b)
+			sp.bound[k] = b
 			if !sp.optional[k] {
 				bound = b
 			}
@@ -117,6 +124,12 @@ type outcome struct {
 
 // reached reports whether the counted attempt reached stage k.
 func (o *outcome) reached(k int) bool { return o.entrant && o.st.firstIdx[k] >= 0 }
+
+// matured reports whether the entrant's whole window for stage k had closed by the data's end:
+// its outcome there can no longer change.
+func (sp *stagePlan) matured(o *outcome, k int) bool {
+	return o.entrant && o.st.firstT[0]+sp.bound[k] <= sp.dataEnd
+}
 
 // evaluator finds the attempt that counts for a journey in one period. It keeps its scratch
 // between journeys so that run does not allocate in steady state; it is not safe for concurrent
@@ -329,11 +342,16 @@ func (ev *evaluator) try(st *attemptState, k, i int, t, deadline int64) {
 type funnelCounts struct {
 	entrants, completed, dropped, inProgress int64
 	reached, drop, prog                      []int64 // per stage
-	dur                                      [][]int64
+	// mature counts, per stage, the entrants whose window for the stage had closed by the data's
+	// end (stagePlan.matured).
+	mature []int64
+	dur    [][]int64
+	// noDur leaves the durations out, for counts that only feed the headline KPIs.
+	noDur bool
 }
 
 func newFunnelCounts(n int) *funnelCounts {
-	return &funnelCounts{reached: make([]int64, n), drop: make([]int64, n), prog: make([]int64, n), dur: make([][]int64, n)}
+	return &funnelCounts{reached: make([]int64, n), drop: make([]int64, n), prog: make([]int64, n), mature: make([]int64, n), dur: make([][]int64, n)}
 }
 
 func (c *funnelCounts) add(sp *stagePlan, o *outcome) {
@@ -350,11 +368,14 @@ func (c *funnelCounts) add(sp *stagePlan, o *outcome) {
 	}
 	st := o.st
 	for k := range c.reached {
+		if sp.matured(o, k) {
+			c.mature[k]++
+		}
 		if st.firstIdx[k] < 0 {
 			continue
 		}
 		c.reached[k]++
-		if k > 0 {
+		if k > 0 && !c.noDur {
 			c.dur[k] = append(c.dur[k], st.firstT[k]-st.firstT[sp.prevReq[k]])
 		}
 	}
@@ -369,6 +390,7 @@ func (c *funnelCounts) merge(o *funnelCounts) {
 		c.reached[k] += o.reached[k]
 		c.drop[k] += o.drop[k]
 		c.prog[k] += o.prog[k]
+		c.mature[k] += o.mature[k]
 		c.dur[k] = append(c.dur[k], o.dur[k]...)
 	}
 }
@@ -381,6 +403,7 @@ func (c *funnelCounts) rows(p *Params, sp *stagePlan) []StageRow {
 			ConversionFromEntry: Ratio(float64(c.reached[k]), float64(c.entrants)),
 			Dropped:             c.drop[k], InProgress: c.prog[k],
 			TimeToConvertHours: hoursStats(c.dur[k]),
+			MatureShare:        Ratio(float64(c.mature[k]), float64(c.entrants)),
 		}
 		if k > 0 {
 			r.ConversionFromPrevious = Ratio(float64(c.reached[k]), float64(c.reached[sp.prevReq[k]]))
@@ -512,18 +535,30 @@ type funnelAcc struct {
 	dimOf []int
 	open  []int64
 	seen  []bool
+	// mix counts entrants and purchases by first touchpoint ([0]) and by segment ([1]), every
+	// value, not only the top ones: what the decomposition of a change in conversion needs.
+	mix [2]map[uint32]*mixCount
+	// light accumulators keep only the overall counts and mix: no breakdowns, open funnel or
+	// durations. They feed the headline KPIs of the mature cohorts and the recent periods.
+	light bool
 }
 
-func newFunnelAcc(p *Params, per Period) *funnelAcc {
+// mixCount is the entrants of one first touchpoint or segment and how many of them purchased.
+type mixCount struct{ entrants, purchases int64 }
+
+func newFunnelAcc(p *Params, per Period, light bool) *funnelAcc {
 	sp := newStagePlan(p)
 	f := &funnelAcc{
 		p: p, sp: sp, weeks: weekBuckets(p, per),
 		all: newFunnelCounts(sp.n), dims: make([][]*funnelCounts, len(p.Breakdowns)),
 		open: make([]int64, sp.n), seen: make([]bool, sp.n),
+		mix:   [2]map[uint32]*mixCount{{}, {}},
+		light: light,
 	}
 	for _, by := range p.Breakdowns {
 		f.dimOf = append(f.dimOf, p.dimension(by))
 	}
+	f.all.noDur = light
 	return f
 }
 
@@ -531,6 +566,22 @@ func (f *funnelAcc) add(j *Journey, o *outcome) {
 	sp := f.sp
 	if o.entrant {
 		f.all.add(sp, o)
+		for i, code := range [2]uint32{j.Events[o.start].Touchpoint, o.segment} {
+			m := f.mix[i][code]
+			if m == nil {
+				m = &mixCount{}
+				f.mix[i][code] = m
+			}
+			m.entrants++
+			if o.reached(sp.purchase) {
+				m.purchases++
+			}
+		}
+	}
+	if f.light {
+		return
+	}
+	if o.entrant {
 		for d, by := range f.p.Breakdowns {
 			var code int
 			switch by {
@@ -579,6 +630,17 @@ func (f *funnelAcc) add(j *Journey, o *outcome) {
 
 func (f *funnelAcc) merge(o *funnelAcc) {
 	f.all.merge(o.all)
+	for i := range f.mix {
+		for code, c := range o.mix[i] {
+			m := f.mix[i][code]
+			if m == nil {
+				m = &mixCount{}
+				f.mix[i][code] = m
+			}
+			m.entrants += c.entrants
+			m.purchases += c.purchases
+		}
+	}
 	for d := range f.dims {
 		for code, c := range o.dims[d] {
 			if c == nil {
@@ -602,7 +664,8 @@ func (f *funnelAcc) result(d *Dicts) FunnelResult {
 	sp := f.sp
 	r := FunnelResult{
 		Entrants: f.all.entrants, Completed: f.all.completed, Dropped: f.all.dropped, InProgress: f.all.inProgress,
-		Closed: f.all.rows(f.p, sp), Breakdowns: []Breakdown{},
+		MatureShare: Ratio(float64(f.all.mature[sp.purchase]), float64(f.all.entrants)),
+		Closed:      f.all.rows(f.p, sp), Breakdowns: []Breakdown{},
 	}
 	for k := range f.open {
 		r.Open = append(r.Open, OpenRow{Stage: f.p.Stages[k].Name, Customers: f.open[k]})
@@ -660,11 +723,22 @@ func (f *funnelAcc) breakdown(by string, groups []*funnelCounts, label func(int)
 		sort.Slice(gs, func(a, b int) bool { return gs[a].code < gs[b].code })
 	}
 	b := Breakdown{By: by, Groups: []BreakdownGroup{}}
+	newGroup := func(value string, c *funnelCounts) BreakdownGroup {
+		k := f.sp.purchase
+		share := Ratio(float64(c.mature[k]), float64(c.entrants))
+		return BreakdownGroup{Value: value, Entrants: c.entrants, Closed: c.rows(f.p, f.sp), Purchase: RateChange{
+			Value:       Ratio(float64(c.reached[k]), float64(c.entrants)),
+			Interval:    definedInterval(WilsonInterval(c.reached[k], c.entrants)),
+			MatureShare: share,
+			Mature:      share != nil && *share >= f.p.MinMature,
+			Verdict:     VerdictMissing,
+		}}
+	}
 	for _, g := range gs {
-		b.Groups = append(b.Groups, BreakdownGroup{Value: g.value, Entrants: g.c.entrants, Closed: g.c.rows(f.p, f.sp)})
+		b.Groups = append(b.Groups, newGroup(g.value, g.c))
 	}
 	if other != nil {
-		b.Groups = append(b.Groups, BreakdownGroup{Value: OtherLabel, Entrants: other.entrants, Closed: other.rows(f.p, f.sp)})
+		b.Groups = append(b.Groups, newGroup(OtherLabel, other))
 	}
 	return b
 }

@@ -82,7 +82,7 @@ func BenchmarkFunnelAdd(b *testing.B) {
 		t  *trendsAcc
 	}
 	mk := func(per Period) period {
-		return period{newEvaluator(p, newStagePlan(p), per), newFunnelAcc(p, per), newJourneyMapAcc(p), newTrendsAcc(p, per)}
+		return period{newEvaluator(p, newStagePlan(p), per), newFunnelAcc(p, per, false), newJourneyMapAcc(p), newTrendsAcc(p, per)}
 	}
 	pers := []period{mk(p.Current), mk(p.Previous)}
 	jo := newJourneyOrders(p)

@@ -18,7 +18,7 @@ func engineRun(p *Params, per Period, d *Dicts, journeys []Journey, parts int) r
 		t  *trendsAcc
 	}
 	newAccs := func() accs {
-		return accs{newEvaluator(p, newStagePlan(p), per), newFunnelAcc(p, per), newJourneyMapAcc(p), newTrendsAcc(p, per)}
+		return accs{newEvaluator(p, newStagePlan(p), per), newFunnelAcc(p, per, false), newJourneyMapAcc(p), newTrendsAcc(p, per)}
 	}
 	as := make([]accs, parts)
 	for i := range as {

@@ -3,6 +3,7 @@ package kpi
 import (
 	"math"
 	"sort"
+	"time"
 )
 
 // This file is a deliberately simple reference implementation of the funnel rules (SPEC §2, §3
@@ -27,6 +28,21 @@ func refPrevRequired(p *Params, k int) int {
 	}
 	return -1
 }
+
+// refBound is the furthest after an attempt's start that stage k can be reached: W, or for a stage
+// with its own window the bound of the required stage before it plus that window.
+func refBound(p *Params, k int) int64 {
+	switch {
+	case k == 0:
+		return 0
+	case p.Stages[k].Within > 0:
+		return refBound(p, refPrevRequired(p, k)) + p.Stages[k].Within
+	}
+	return p.Window
+}
+
+// refMatured reports whether an entrant starting at start has had the whole window of stage k.
+func refMatured(p *Params, start int64, k int) bool { return start+refBound(p, k) <= p.DataEnd }
 
 func refRequired(p *Params, k int) bool {
 	return k == 0 || !p.Stages[k].Optional || p.Stages[k].Repeat || p.Stages[k].Purchase
@@ -195,7 +211,11 @@ func (c *refCounts) rows(p *Params) []StageRow {
 	reached := make([]int64, n)
 	for k := range n {
 		var durs []int64
+		var mature int64
 		for oi, o := range c.outs {
+			if refMatured(p, c.evs[oi][o.a.start].Time, k) {
+				mature++
+			}
 			if o.reachIdx[k] < 0 {
 				continue
 			}
@@ -219,8 +239,18 @@ func (c *refCounts) rows(p *Params) []StageRow {
 			rows[k].ConversionFromPrevious = Ratio(float64(reached[k]), float64(reached[refPrevRequired(p, k)]))
 		}
 		rows[k].TimeToConvertHours = hoursStats(durs)
+		rows[k].MatureShare = Ratio(float64(mature), float64(entrants))
 	}
 	return rows
+}
+
+// purchase is the group's conversion to purchase as a breakdown shows it (not yet compared).
+func (c *refCounts) purchase(p *Params) RateChange {
+	k := p.PurchaseStage()
+	rows := c.rows(p)
+	n := int64(len(c.outs))
+	return RateChange{Value: rows[k].ConversionFromEntry, Interval: definedInterval(WilsonInterval(rows[k].Reached, n)),
+		MatureShare: rows[k].MatureShare, Mature: rows[k].MatureShare != nil && *rows[k].MatureShare >= p.MinMature, Verdict: VerdictMissing}
 }
 
 type refPeriod struct {
@@ -305,6 +335,9 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 			if o.reachIdx[p.PurchaseStage()] >= 0 {
 				pt.Purchases++
 			}
+			if refMatured(p, ev[o.a.start].Time, p.PurchaseStage()) {
+				pt.MatureEntrants++
+			}
 		}
 		for k := range n {
 			seen := false
@@ -354,6 +387,7 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 		}
 	}
 	f.Closed = all.rows(p)
+	f.MatureShare = f.Closed[p.PurchaseStage()].MatureShare
 	f.Breakdowns = []Breakdown{}
 	for k := range n {
 		f.Open = append(f.Open, OpenRow{Stage: p.Stages[k].Name, Customers: open[k]})
@@ -385,10 +419,10 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 		b := Breakdown{By: by, Groups: []BreakdownGroup{}}
 		for _, v := range values {
 			g := groups[bi][v]
-			b.Groups = append(b.Groups, BreakdownGroup{Value: v, Entrants: int64(len(g.outs)), Closed: g.rows(p)})
+			b.Groups = append(b.Groups, BreakdownGroup{Value: v, Entrants: int64(len(g.outs)), Closed: g.rows(p), Purchase: g.purchase(p)})
 		}
 		if other != nil {
-			b.Groups = append(b.Groups, BreakdownGroup{Value: OtherLabel, Entrants: int64(len(other.outs)), Closed: other.rows(p)})
+			b.Groups = append(b.Groups, BreakdownGroup{Value: OtherLabel, Entrants: int64(len(other.outs)), Closed: other.rows(p), Purchase: other.purchase(p)})
 		}
 		f.Breakdowns = append(f.Breakdowns, b)
 	}
@@ -434,9 +468,19 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 	m.PainPoints = append(m.PainPoints, pains...)
 
 	r.trends.Granularity = gran
+	step := 1
+	if gran == "week" {
+		step = 7
+	}
+	dataDays := p.DayStart(p.DataEnd).AddDate(0, 0, 1).UnixMicro()
 	for _, dt := range dates {
-		points[dt].Revenue = float64(revenue[dt]) / moneyScale
-		r.trends.Points = append(r.trends.Points, *points[dt])
+		pt := points[dt]
+		pt.Revenue = float64(revenue[dt]) / moneyScale
+		pt.Immature = pt.Entrants > 0 && float64(pt.MatureEntrants)/float64(pt.Entrants) < p.MinMature
+		start, _ := time.ParseInLocation(time.DateOnly, dt, p.Location)
+		end := start.AddDate(0, 0, step).UnixMicro()
+		pt.Partial = start.UnixMicro() < per.From || end > per.To || end > dataDays
+		r.trends.Points = append(r.trends.Points, *pt)
 	}
 	return r
 }

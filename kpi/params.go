@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -30,7 +31,13 @@ type Period struct {
 	From, To       int64
 	FromDay, ToDay string // YYYY-MM-DD, both inclusive, in the report time zone
 	PreviousOf     string // for the comparison period: the FromDay of the period it precedes
+	// Partial marks a period of Params.Periods cut by the report's range.
+	Partial bool
 }
+
+// Days is the number of calendar days the period covers: its exposure when counts of periods of
+// different length are compared (a day that changes the clock is still one day).
+func (p Period) Days() float64 { return math.Round(float64(p.To-p.From) / float64(Day)) }
 
 // Contains reports whether t falls in the period.
 func (p Period) Contains(t int64) bool { return t >= p.From && t < p.To }
@@ -41,8 +48,21 @@ type Params struct {
 	Stages []StageDef
 	// Window is the conversion window W, in micros.
 	Window int64
-	// Current is the report period; Previous the period of equal length before it.
+	// Current is the report period; Previous the period it is compared with (the previous one of
+	// the same calendar kind, or the period of equal length before it).
 	Current, Previous Period
+	// YearAgo is the same period a year earlier; nil when it is not compared.
+	YearAgo *Period
+	// Recent are the periods of the current one's kind up to and including it, oldest first, whose
+	// headline KPIs the sparklines draw; Periods are the periods of run --by. Either may be empty.
+	Recent, Periods []Period
+	// DataStart is the start of the day of the earliest event read: a period that starts before
+	// it is partial, and a history reaching before it is short.
+	DataStart int64
+	// MinChange is the smallest relative change that is called out (comparison.min_change);
+	// MinMature the share of entrants whose window must have closed for a funnel KPI to be mature
+	// (comparison.min_mature).
+	MinChange, MinMature float64
 	// DataEnd is the latest event time read (micros). A customer whose window is still open at
 	// DataEnd and who has not reached the next stage is in progress, not dropped.
 	DataEnd int64
@@ -83,6 +103,21 @@ type Params struct {
 	// SumLines makes an order's revenue the sum of its lines, its distinct events (source.order_lines: sum)
 	// instead of the first revenue value among its events.
 	SumLines bool
+}
+
+// MatureCohort is the mature cohort of per: entrants of [from − W, to − W], whose windows have all
+// closed by the end of per. A whole-day W moves by calendar days in the report time zone, so the
+// cohort starts at midnight like the period.
+func (p *Params) MatureCohort(per Period) Period {
+	shift := func(t int64) int64 {
+		if p.Window%Day == 0 {
+			return time.UnixMicro(t).In(p.Location).AddDate(0, 0, -int(p.Window/Day)).UnixMicro()
+		}
+		return t - p.Window
+	}
+	c := Period{From: shift(per.From), To: shift(per.To)}
+	c.FromDay, c.ToDay = p.Day(c.From), p.Day(c.To-1)
+	return c
 }
 
 // PurchaseStage returns the index of the purchase stage.

@@ -18,6 +18,9 @@ type repeatTally struct {
 	// days are the days from first to second order of customers whose second order is in the
 	// period; sorted only when the result is made.
 	days []float64
+	// money holds each purchaser's revenue and orders in the period, for the intervals and tests
+	// of revenue and average order value (kept for the whole period only, not per group).
+	money MoneySums
 }
 
 func (t *repeatTally) merge(o *repeatTally) {
@@ -27,6 +30,7 @@ func (t *repeatTally) merge(o *repeatTally) {
 	t.returning += o.returning
 	t.revenue.merge(&o.revenue)
 	t.days = append(t.days, o.days...)
+	t.money.Merge(&o.money)
 }
 
 // repeatAcc accumulates the repeat-purchase KPIs of one period; for the report period (current)
@@ -35,29 +39,32 @@ type repeatAcc struct {
 	p       *Params
 	per     Period
 	current bool
+	// light accumulators keep the whole period's tally only (no groups, no durations): they feed
+	// the headline KPIs of the recent periods and of run --by.
+	light bool
 
 	all   repeatTally
 	bySeg map[uint32]*repeatTally
 	byTP  map[uint32]*repeatTally
 	// byDim holds the groups of each of Params.Dimensions.
 	byDim []map[uint32]*repeatTally
-	// groups is scratch: the tallies one journey adds to.
-	groups []*repeatTally
 
 	// cohorts and fit are nil unless current.
 	cohorts *cohortAcc
 	fit     *bgnbdAcc
 }
 
-func newRepeatAcc(p *Params, per Period, current bool) *repeatAcc {
+func newRepeatAcc(p *Params, per Period, current, light bool) *repeatAcc {
 	r := &repeatAcc{
-		p: p, per: per, current: current,
+		p: p, per: per, current: current && !light, light: light,
 		bySeg: map[uint32]*repeatTally{}, byTP: map[uint32]*repeatTally{},
 	}
-	for range p.Dimensions {
-		r.byDim = append(r.byDim, map[uint32]*repeatTally{})
+	if !r.light {
+		for range p.Dimensions {
+			r.byDim = append(r.byDim, map[uint32]*repeatTally{})
+		}
 	}
-	if current {
+	if r.current {
 		r.cohorts = newCohortAcc(p)
 		r.fit = newBGNBDAcc(p)
 	}
@@ -78,6 +85,10 @@ func customerDim(j *Journey, end int64, k int) uint32 {
 	}
 	return v
 }
+
+// historyComplete reports whether the data reach back repeat.history before per's start, so that
+// a purchaser's earlier order within the history is seen.
+func historyComplete(p *Params, per Period) bool { return p.DataStart <= per.From-p.History }
 
 // customerSegment is the segment of the customer's latest event with a segment before end, or 0.
 func customerSegment(j *Journey, end int64) uint32 {
@@ -122,8 +133,10 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 	if len(orders) == 0 && !refunds {
 		return
 	}
-	seg := customerSegment(j, r.per.To)
-	tp := firstTouchpoint(j, r.per.To)
+	var seg, tp uint32
+	if !r.light {
+		seg, tp = customerSegment(j, r.per.To), firstTouchpoint(j, r.per.To)
+	}
 	if r.current && len(orders) > 0 {
 		r.cohorts.add(orders)
 		r.fit.add(orders, seg, tp)
@@ -156,11 +169,21 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 	if second {
 		days = float64(orders[1].t-orders[0].t) / float64(Day)
 	}
-	r.groups = append(r.groups[:0], &r.all, repeatGroup(r.bySeg, seg), repeatGroup(r.byTP, tp))
-	for k, m := range r.byDim {
-		r.groups = append(r.groups, repeatGroup(m, customerDim(j, r.per.To, k)))
+	revenue := refunded
+	for _, o := range orders {
+		if r.per.Contains(o.t) && !math.IsNaN(o.rev) {
+			revenue += o.rev
+		}
 	}
-	for _, t := range r.groups {
+	r.all.money.Add(revenue, c.orders)
+	tallies := []*repeatTally{&r.all, repeatGroup(r.bySeg, seg), repeatGroup(r.byTP, tp)}
+	for k, m := range r.byDim {
+		tallies = append(tallies, repeatGroup(m, customerDim(j, r.per.To, k)))
+	}
+	if r.light {
+		tallies, second = tallies[:1], false
+	}
+	for _, t := range tallies {
 		t.purchasers += c.purchasers
 		t.orders += c.orders
 		t.repeaters += c.repeaters
@@ -224,6 +247,7 @@ func (r *repeatAcc) result(d *Dicts) RepeatResult {
 		ByFirstTouchpoint:      repeatGroups(r.byTP, d.TouchpointName, r.p.Top),
 		ByDimension:            []RepeatDimension{},
 		CohortUnit:             "month",
+		HistoryComplete:        historyComplete(r.p, r.per),
 	}
 	for k, m := range r.byDim {
 		res.ByDimension = append(res.ByDimension, RepeatDimension{Dimension: r.p.Dimensions[k],

@@ -74,7 +74,7 @@ func TestRepeatMerge(t *testing.T) {
 func testRepeatMerge(t *testing.T, f *repeatFixture, js []Journey) {
 	p := repeatParams(t, "2024-03-01", "2024-03-31")
 	one := func(per Period, current bool) RepeatResult {
-		a := newRepeatAcc(p, per, current)
+		a := newRepeatAcc(p, per, current, false)
 		for i := range js {
 			a.add(&js[i], scanOrders(p, &js[i]))
 		}
@@ -83,7 +83,7 @@ func testRepeatMerge(t *testing.T, f *repeatFixture, js []Journey) {
 	split := func(per Period, current bool, parts int, reverse bool) RepeatResult {
 		accs := make([]*repeatAcc, parts)
 		for k := range accs {
-			accs[k] = newRepeatAcc(p, per, current)
+			accs[k] = newRepeatAcc(p, per, current, false)
 		}
 		for i := range js {
 			accs[int(js[i].Customer*2654435761)%parts].add(&js[i], scanOrders(p, &js[i]))
@@ -128,7 +128,7 @@ func BenchmarkRepeatAdd(b *testing.B) {
 	jo := newJourneyOrders(p)
 	b.ResetTimer()
 	for b.Loop() {
-		a := newRepeatAcc(p, p.Current, true)
+		a := newRepeatAcc(p, p.Current, true, false)
 		for i := range js {
 			jo.scan(js[i].Events)
 			a.add(&js[i], jo)

@@ -48,7 +48,7 @@ func (f *repeatFixture) journey(id uint64, evs ...Event) Journey {
 
 // repeatRun folds the journeys into the report period's and the previous period's accs.
 func repeatRun(p *Params, d *Dicts, js []Journey) (cur, prev RepeatResult) {
-	c, pr := newRepeatAcc(p, p.Current, true), newRepeatAcc(p, p.Previous, false)
+	c, pr := newRepeatAcc(p, p.Current, true, false), newRepeatAcc(p, p.Previous, false, false)
 	for i := range js {
 		jo := scanOrders(p, &js[i])
 		c.add(&js[i], jo)

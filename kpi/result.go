@@ -8,8 +8,10 @@ type Result struct {
 	// Warnings are what the report cannot stand behind as it is (docs/json.md lists the codes).
 	Warnings []Warning `json:"warnings"`
 	PeriodResult
-	Allocation  AllocationResult `json:"allocation"`
-	Comparison  ComparisonResult `json:"comparison"`
+	Allocation AllocationResult `json:"allocation"`
+	Comparison ComparisonResult `json:"comparison"`
+	// Periods are the headline KPIs of each period of run --by, oldest first; empty without it.
+	Periods     []PeriodHeadline `json:"periods"`
 	DataQuality DataQuality      `json:"data_quality"`
 }
 
@@ -22,13 +24,23 @@ type Warning struct {
 
 // ReportInfo names the report and its window.
 type ReportInfo struct {
-	Name         string `json:"name"`
-	From         string `json:"from"`
-	To           string `json:"to"`
-	Timezone     string `json:"timezone"`
+	Name     string `json:"name"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Timezone string `json:"timezone"`
+	// PreviousFrom and PreviousTo are the period compared with: the previous one of the same kind
+	// (calendar month, quarter, ISO week, year), else the equal-length period before.
 	PreviousFrom string `json:"previous_from"`
 	PreviousTo   string `json:"previous_to"`
-	Currency     string `json:"currency"`
+	// YearAgoFrom and YearAgoTo are the same period a year earlier, empty when comparison.year_ago
+	// is off; YearAgo says whether it was compared: compared | off | before_data (the data do not
+	// reach back to its start).
+	YearAgoFrom string `json:"year_ago_from"`
+	YearAgoTo   string `json:"year_ago_to"`
+	YearAgo     string `json:"year_ago"`
+	// By is the step of run --by (week, month, quarter), empty without it.
+	By       string `json:"by,omitempty"`
+	Currency string `json:"currency"`
 	// DataEnd is the latest event time read (RFC 3339): "in progress" is judged against it.
 	DataEnd string `json:"data_end"`
 }
@@ -55,13 +67,31 @@ type Stats struct {
 type FunnelResult struct {
 	// Entrants are customers with a first-stage event in the period. Each ends in exactly one of
 	// Completed (reached the last required stage), Dropped or InProgress.
-	Entrants   int64       `json:"entrants"`
-	Completed  int64       `json:"completed"`
-	Dropped    int64       `json:"dropped"`
-	InProgress int64       `json:"in_progress"`
-	Closed     []StageRow  `json:"closed"`
-	Open       []OpenRow   `json:"open"`
-	Breakdowns []Breakdown `json:"breakdowns"`
+	Entrants   int64 `json:"entrants"`
+	Completed  int64 `json:"completed"`
+	Dropped    int64 `json:"dropped"`
+	InProgress int64 `json:"in_progress"`
+	// MatureShare is the share of entrants whose window for the purchase stage (the headline
+	// conversion) had closed by the data's end; nil without entrants.
+	MatureShare *float64    `json:"mature_share"`
+	Closed      []StageRow  `json:"closed"`
+	Open        []OpenRow   `json:"open"`
+	Breakdowns  []Breakdown `json:"breakdowns"`
+	// MatureCohort is the closed funnel of the entrants of [from − W, to − W], whose windows have
+	// all closed when the data reach the period's end; nil when not computed.
+	MatureCohort *CohortFunnel `json:"mature_cohort"`
+}
+
+// CohortFunnel is the closed funnel of the mature cohort of a period.
+type CohortFunnel struct {
+	From        string     `json:"from"`
+	To          string     `json:"to"`
+	Entrants    int64      `json:"entrants"`
+	Completed   int64      `json:"completed"`
+	Dropped     int64      `json:"dropped"`
+	InProgress  int64      `json:"in_progress"`
+	MatureShare *float64   `json:"mature_share"`
+	Closed      []StageRow `json:"closed"`
 }
 
 // StageRow is one stage of the closed funnel.
@@ -78,6 +108,9 @@ type StageRow struct {
 	InProgress int64 `json:"in_progress"`
 	// TimeToConvertHours is the time from the previous required stage to this one.
 	TimeToConvertHours Stats `json:"time_to_convert_hours"`
+	// MatureShare is the share of entrants whose window for this stage had closed by the data's
+	// end; nil without entrants.
+	MatureShare *float64 `json:"mature_share"`
 }
 
 // OpenRow is one stage of the open funnel: distinct customers with any event of the stage in the
@@ -93,11 +126,31 @@ type Breakdown struct {
 	Groups []BreakdownGroup `json:"groups"`
 }
 
-// BreakdownGroup is the closed funnel of one value of a breakdown (top N, then "(other)").
+// BreakdownGroup is the closed funnel of one value of a breakdown (top N, then "(other)"), with
+// its conversion to purchase against the same value in the previous period.
 type BreakdownGroup struct {
 	Value    string     `json:"value"`
 	Entrants int64      `json:"entrants"`
 	Closed   []StageRow `json:"closed"`
+	// Purchase is the conversion from entry to purchase with its interval, maturity and change
+	// against the previous period's group of the same value (none for "(other)", whose members
+	// differ between periods).
+	Purchase RateChange `json:"purchase"`
+}
+
+// RateChange is a rate in the period with its 95% Wilson interval, beside the same rate in the
+// previous period, with the two-proportion test of the change.
+type RateChange struct {
+	Value       *float64  `json:"value"`
+	Interval    *Interval `json:"interval"`
+	MatureShare *float64  `json:"mature_share"`
+	Mature      bool      `json:"mature"`
+	Previous    *float64  `json:"previous"`
+	// Change is Value − Previous, in points of the 0..1 fraction.
+	Change      *float64 `json:"change"`
+	PValue      *float64 `json:"p_value"`
+	Significant bool     `json:"significant"`
+	Verdict     string   `json:"verdict"`
 }
 
 // JourneyMapResult is the stage × touchpoint map.
@@ -160,6 +213,13 @@ type TrendPoint struct {
 	Purchases int64   `json:"purchases"` // entrants of this day that reached the purchase stage
 	Orders    int64   `json:"orders"`
 	Revenue   float64 `json:"revenue"`
+	// MatureEntrants are the entrants whose window for the purchase stage had closed by the data's
+	// end; Immature marks a point where they are fewer than comparison.min_mature of the
+	// entrants, so its purchases will still grow.
+	MatureEntrants int64 `json:"mature_entrants"`
+	Immature       bool  `json:"immature"`
+	// Partial marks a week only partly inside the period or the data.
+	Partial bool `json:"partial"`
 }
 
 // RepeatResult is the repeat-purchase KPIs of a period.
@@ -171,6 +231,9 @@ type RepeatResult struct {
 	OrdersPerPurchaser    *float64 `json:"orders_per_purchaser"`
 	RepeatPurchaseRate    *float64 `json:"repeat_purchase_rate"`
 	ReturningCustomerRate *float64 `json:"returning_customer_rate"`
+	// HistoryComplete says whether the data reach back repeat.history before the period: when
+	// false, the returning customer rate and the cohorts count only the history the data have.
+	HistoryComplete bool `json:"history_complete"`
 	// DaysFirstToSecondOrder covers customers whose second order falls in the period.
 	DaysFirstToSecondOrder Stats         `json:"days_first_to_second_order"`
 	BySegment              []RepeatGroup `json:"by_segment"`
@@ -365,24 +428,173 @@ type Efficiency struct {
 	Basis      string   `json:"basis"` // roas | revenue_per_customer
 }
 
-// ComparisonResult sets the headline KPIs beside the previous period's.
+// ComparisonResult sets the headline KPIs beside the previous period's and the year-ago period's.
 type ComparisonResult struct {
-	Headline []Headline   `json:"headline"`
-	Previous PeriodResult `json:"previous"`
+	// MinChange and MinMature are the thresholds the verdicts used (comparison.min_change,
+	// comparison.min_mature).
+	MinChange float64    `json:"min_change"`
+	MinMature float64    `json:"min_mature"`
+	Headline  []Headline `json:"headline"`
+	// Funnel compares each stage's conversion from entry with the previous period.
+	Funnel []StageComparison `json:"funnel"`
+	// WhatMoved splits the change in purchase conversion and in revenue into mix and rate
+	// effects by first touchpoint and by segment.
+	WhatMoved WhatMoved `json:"what_moved"`
+	// Recent are the headline KPIs of the periods of the report's kind up to this one, oldest
+	// first, each against the one before it: the sparklines. Periods the data do not wholly cover
+	// are left out.
+	Recent   []PeriodHeadline `json:"recent"`
+	Previous PeriodResult     `json:"previous"`
+	// YearAgo is the same blocks for the same period a year earlier; nil when not compared
+	// (report.year_ago says why).
+	YearAgo *PeriodResult `json:"year_ago"`
 }
 
-// Headline is one headline KPI now and in the previous period.
+// Verdicts on a change (Headline.Verdict, RateChange.Verdict). Only better and worse are coloured.
+const (
+	// VerdictBetter and VerdictWorse: significant at 5% and at least comparison.min_change in
+	// relative size, both values mature and comparable.
+	VerdictBetter = "better"
+	VerdictWorse  = "worse"
+	// VerdictWithinNoise: the change could be chance (p ≥ 0.05).
+	VerdictWithinNoise = "within_noise"
+	// VerdictSmall: significant but smaller than comparison.min_change.
+	VerdictSmall = "below_min_change"
+	// VerdictImmature: a value rests on entrants fewer than comparison.min_mature of whom have had
+	// their whole window.
+	VerdictImmature = "immature"
+	// VerdictHistoryShort: the returning customer rate of a period whose repeat.history reaches
+	// before the data.
+	VerdictHistoryShort = "history_short"
+	// VerdictBeforeData: a period compared starts before the data do, so its values are partial.
+	VerdictBeforeData = "before_data"
+	// VerdictIncomplete: the data end before the report period's last day.
+	VerdictIncomplete = "period_incomplete"
+	// VerdictNotTested: a value known exactly (spend), with no sampling noise to test.
+	VerdictNotTested = "not_tested"
+	// VerdictMissing: a value is missing, so there is nothing to compare.
+	VerdictMissing = "undetermined"
+)
+
+// Basis of a headline conversion.
+const (
+	BasisPeriod       = "period"
+	BasisMatureCohort = "mature_cohort"
+)
+
+// Headline is one headline KPI now, with its 95% interval, against the previous period and the
+// year-ago period.
 type Headline struct {
-	Key      string   `json:"key"`
-	Label    string   `json:"label"`
-	Format   string   `json:"format"` // count | percent | money | number
-	Current  *float64 `json:"current"`
-	Previous *float64 `json:"previous"`
-	// Change is current − previous; RelativeChange is Change / |previous|.
-	Change         *float64 `json:"change"`
-	RelativeChange *float64 `json:"relative_change"`
-	// HigherIsBetter tells how to colour the change.
+	Key    string `json:"key"`
+	Label  string `json:"label"`
+	Format string `json:"format"` // count | percent | money | number
+	// Current is the value shown; Interval its 95% interval (Wilson for rates, exact Poisson for
+	// counts, delta method for money), nil when not defined or exact.
+	Current  *float64  `json:"current"`
+	Interval *Interval `json:"interval"`
+	// Basis is mature_cohort when the period's own entrants were immature and the value is that of
+	// the mature cohort (entrants of [from − W, to − W]); otherwise period.
+	Basis string `json:"basis"`
+	// Mature says whether the value shown rests on entrants at least comparison.min_mature of
+	// whom have had their whole window; MatureShare is that share for the period's own entrants
+	// (funnel KPIs only, nil otherwise).
+	Mature      bool     `json:"mature"`
+	MatureShare *float64 `json:"mature_share"`
+	Previous    *float64 `json:"previous"`
+	// Change is current − previous (for a rate, in points of the 0..1 fraction); RelativeChange
+	// is Change / |previous|. DailyRelativeChange is the relative change of the daily rate, set
+	// for counts and money totals when the two periods differ in length: the test and the verdict
+	// are on it.
+	Change              *float64 `json:"change"`
+	RelativeChange      *float64 `json:"relative_change"`
+	DailyRelativeChange *float64 `json:"daily_relative_change"`
+	// PValue is the two-sided p-value of the change; Significant is PValue < 0.05.
+	PValue      *float64 `json:"p_value"`
+	Significant bool     `json:"significant"`
+	// Verdict is one of the Verdict codes: better and worse are coloured, the rest grey.
+	Verdict string `json:"verdict"`
+	// HigherIsBetter tells which way is better.
 	HigherIsBetter bool `json:"higher_is_better"`
+	// YearAgo compares with the same period a year earlier; nil when not compared.
+	YearAgo *Versus `json:"year_ago"`
+}
+
+// Versus is a headline KPI's comparison with another period.
+type Versus struct {
+	Value               *float64 `json:"value"`
+	Change              *float64 `json:"change"`
+	RelativeChange      *float64 `json:"relative_change"`
+	DailyRelativeChange *float64 `json:"daily_relative_change"`
+	PValue              *float64 `json:"p_value"`
+	Significant         bool     `json:"significant"`
+	Verdict             string   `json:"verdict"`
+}
+
+// PeriodHeadline is the headline KPIs of one period, against the period before it in its list.
+type PeriodHeadline struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Partial marks a period cut by the report's range (run --by) or not wholly in the data.
+	Partial  bool       `json:"partial"`
+	Headline []Headline `json:"headline"`
+}
+
+// StageComparison is one stage's conversion from entry against the previous period.
+type StageComparison struct {
+	Stage    string `json:"stage"`
+	Optional bool   `json:"optional"`
+	RateChange
+}
+
+// WhatMoved explains the change in purchase conversion and in revenue against the previous period.
+type WhatMoved struct {
+	Conversion Decomposition `json:"conversion"`
+	Revenue    Decomposition `json:"revenue"`
+}
+
+// Decomposition splits a change into mix and rate effects by group, for each breakdown. For the
+// conversion a group's weight is its share of entrants and its rate its conversion; for revenue the
+// weight is its purchasers and the rate its revenue per purchaser. With midpoint weights the
+// effects of each breakdown add up exactly to the change:
+//
+//	mix = (w₁ − w₀)·(r₁ + r₀)/2,  rate = (r₁ − r₀)·(w₁ + w₀)/2
+//
+// (a group absent from one period takes the other period's rate, so its whole contribution is
+// mix).
+type Decomposition struct {
+	// Basis is mature_cohort when the conversion is that of the mature cohorts (as the headline).
+	Basis    string         `json:"basis"`
+	Current  *float64       `json:"current"`
+	Previous *float64       `json:"previous"`
+	Change   *float64       `json:"change"`
+	By       []MixBreakdown `json:"by"`
+	Top      []MixEffect    `json:"top"`
+}
+
+// MixBreakdown is the decomposition by one breakdown (first_touchpoint, segment): the groups with
+// the largest effects (funnel.top), the rest summed as "(other)".
+type MixBreakdown struct {
+	By     string     `json:"by"`
+	Groups []MixGroup `json:"groups"`
+}
+
+// MixGroup is one group's weight and rate in both periods and its two effects.
+type MixGroup struct {
+	Value        string   `json:"value"`
+	Weight       float64  `json:"weight"`
+	WeightBefore float64  `json:"weight_before"`
+	Rate         *float64 `json:"rate"`
+	RateBefore   *float64 `json:"rate_before"`
+	Mix          float64  `json:"mix"`
+	RateEffect   float64  `json:"rate_effect"`
+}
+
+// MixEffect is one of the largest single effects: a group's mix or rate effect.
+type MixEffect struct {
+	By     string  `json:"by"`
+	Effect string  `json:"effect"` // mix | rate
+	Amount float64 `json:"amount"`
+	MixGroup
 }
 
 // DataQuality says what was read and what was rejected.

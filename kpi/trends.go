@@ -9,6 +9,7 @@ import (
 // buckets cut a period into consecutive days or weeks of the report time zone.
 type buckets struct {
 	starts []int64 // start of each bucket; the first may fall before the period's start
+	ends   []int64 // end of each bucket (the next one's start); the last may fall after the period's end
 	labels []string
 }
 
@@ -43,6 +44,7 @@ func calendarBuckets(first time.Time, to int64, days int) buckets {
 	var b buckets
 	for d := first; d.UnixMicro() < to || len(b.starts) == 0; d = d.AddDate(0, 0, days) {
 		b.starts = append(b.starts, d.UnixMicro())
+		b.ends = append(b.ends, d.AddDate(0, 0, days).UnixMicro())
 		b.labels = append(b.labels, d.Format(time.DateOnly))
 	}
 	return b
@@ -51,10 +53,12 @@ func calendarBuckets(first time.Time, to int64, days int) buckets {
 // maxDailyTrendDays is the longest period whose trends are daily; longer ones are weekly.
 const maxDailyTrendDays = 90
 
-// trendsAcc accumulates daily (or weekly) entrants and conversions of one period.
+// trendsAcc accumulates daily (or weekly, when the report period is longer than 90 days) entrants
+// and conversions of one period.
 type trendsAcc struct {
-	sp          *stagePlan
+	p           *Params
 	per         Period
+	sp          *stagePlan
 	granularity string
 	b           buckets
 	points      []TrendPoint // Revenue is filled in at result, from revenue
@@ -95,13 +99,15 @@ func (s fixedSum) value() float64 {
 }
 
 func newTrendsAcc(p *Params, per Period) *trendsAcc {
-	t := &trendsAcc{sp: newStagePlan(p), per: per, granularity: "week"}
-	// A period clearly longer than maxDailyTrendDays is weekly without listing its days first.
-	if per.To-per.From <= (maxDailyTrendDays+1)*Day {
+	// Every period is cut like the report period, so that the previous period's days (weeks) lie
+	// beside the report's. A report period clearly longer than maxDailyTrendDays is weekly without
+	// listing its days first.
+	t := &trendsAcc{p: p, per: per, sp: newStagePlan(p), granularity: "week"}
+	cur := p.Current
+	if cur.To-cur.From <= (maxDailyTrendDays+1)*Day && len(dayBuckets(p, cur).starts) <= maxDailyTrendDays {
 		t.granularity, t.b = "day", dayBuckets(p, per)
-	}
-	if len(t.b.starts) == 0 || len(t.b.starts) > maxDailyTrendDays {
-		t.granularity, t.b = "week", weekBuckets(p, per)
+	} else {
+		t.b = weekBuckets(p, per)
 	}
 	t.points = make([]TrendPoint, len(t.b.starts))
 	t.revenue = make([]fixedSum, len(t.b.starts))
@@ -117,6 +123,9 @@ func (t *trendsAcc) add(j *Journey, o *outcome) {
 		pt.Entrants++
 		if o.reached(t.sp.purchase) {
 			pt.Purchases++
+		}
+		if t.sp.matured(o, t.sp.purchase) {
+			pt.MatureEntrants++
 		}
 	}
 	for i := o.lo; i < o.hi; i++ {
@@ -143,14 +152,20 @@ func (t *trendsAcc) merge(o *trendsAcc) {
 		t.points[i].Entrants += o.points[i].Entrants
 		t.points[i].Purchases += o.points[i].Purchases
 		t.points[i].Orders += o.points[i].Orders
+		t.points[i].MatureEntrants += o.points[i].MatureEntrants
 		t.revenue[i].merge(o.revenue[i])
 	}
 }
 
 func (t *trendsAcc) result() TrendsResult {
 	points := append([]TrendPoint(nil), t.points...)
+	// The data cover whole days up to the end of the day of the latest event.
+	dataDays := t.p.DayStart(t.p.DataEnd).AddDate(0, 0, 1).UnixMicro()
 	for i := range points {
-		points[i].Revenue = t.revenue[i].value() / moneyScale
+		pt := &points[i]
+		pt.Revenue = t.revenue[i].value() / moneyScale
+		pt.Immature = pt.Entrants > 0 && !matureEnough(pt.MatureEntrants, pt.Entrants, t.p.MinMature)
+		pt.Partial = t.b.starts[i] < t.per.From || t.b.ends[i] > t.per.To || t.b.ends[i] > dataDays
 	}
 	return TrendsResult{Granularity: t.granularity, Points: points}
 }

@@ -18,8 +18,8 @@ func TestTrends(t *testing.T) {
 		t.Fatalf("granularity %s, %d points", tr.Granularity, len(tr.Points))
 	}
 	want := []TrendPoint{
-		{Date: "2025-01-01", Entrants: 1, Purchases: 1, Orders: 1, Revenue: 50},
-		{Date: "2025-01-02", Entrants: 2, Purchases: 0},
+		{Date: "2025-01-01", Entrants: 1, Purchases: 1, Orders: 1, Revenue: 50, MatureEntrants: 1},
+		{Date: "2025-01-02", Entrants: 2, Purchases: 0, MatureEntrants: 2},
 		{Date: "2025-01-03", Orders: 1, Revenue: 10},
 	}
 	for i, w := range want {
@@ -64,5 +64,20 @@ func TestFixedSumDoesNotOverflow(t *testing.T) {
 		if a.value() != c.want {
 			t.Errorf("%v: %v, want %v", c.vals, a.value(), c.want)
 		}
+	}
+}
+
+// TestTrendsFollowTheReportGranularity: the previous period is cut like the report period, so a
+// 91-day quarter compared with a 90-day one is weekly in both.
+func TestTrendsFollowTheReportGranularity(t *testing.T) {
+	p := defaultParams()
+	p.Current = Period{From: jan1, To: jan1 + 91*Day}
+	p.Previous = Period{From: jan1 - 90*Day, To: jan1}
+	if tr := engineRun(p, p.Previous, testDicts(), nil, 1).trends; tr.Granularity != "week" || tr.Points[0].Date != "2024-09-30" {
+		t.Errorf("previous period of a 91-day report: %s from %s", tr.Granularity, tr.Points[0].Date)
+	}
+	// A partial first week (the period starts on a Wednesday) is marked.
+	if tr := engineRun(p, p.Current, testDicts(), nil, 1).trends; !tr.Points[0].Partial || tr.Points[1].Partial {
+		t.Errorf("partial weeks: %+v", tr.Points[:2])
 	}
 }

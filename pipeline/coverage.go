@@ -24,20 +24,37 @@ const (
 	DataEndsEarly = "data_ends_early"
 	// DataStartsLate: the earliest event read falls on a day after the period's first day.
 	DataStartsLate = "data_starts_late"
-	// HistoryShort: the data start after the start of what the report reads (the previous period
-	// less repeat.history and attribution.lookback), so returning-customer rates, cohorts and the
-	// comparison see less history than configured.
+	// HistoryShort: the data start after the period's first day less repeat.history, so the
+	// returning customer rate and the cohorts see less history than configured.
 	HistoryShort = "history_short"
 	// OrdersLookLikeLines: orders whose events carry different revenue values, read under
 	// source.order_lines: first, so that only the first value counts: the source looks like one
 	// row per order line.
 	OrdersLookLikeLines = "orders_look_like_lines"
+	// ComparisonBeforeData: the period compared with starts before the data do, so its numbers are
+	// partial and no change against it is called good or bad.
+	ComparisonBeforeData = "comparison_before_data"
+	// YearAgoBeforeData: comparison.year_ago is on, but the data start after the year-ago period's
+	// first day.
+	YearAgoBeforeData = "year_ago_before_data"
 )
 
+// Incomplete reports whether warnings say the data cover the report's period only in part.
+func Incomplete(warnings []kpi.Warning) bool {
+	for _, w := range warnings {
+		if w.Code == DataEndsEarly || w.Code == DataStartsLate {
+			return true
+		}
+	}
+	return false
+}
+
 // checkCoverage fails a run whose period holds no event, and returns the warnings of a period the
-// data covers only in part. desc describes the source and lastRead lists what its read opened
-// ("" when it cannot say); q counts the rows read.
-func checkCoverage(w window.Window, r ingest.Range, c ingest.Coverage, q kpi.DataQuality, desc, lastRead string, loc *time.Location) ([]kpi.Warning, error) {
+// data covers only in part, or whose comparisons and history reach before the data. desc describes
+// the source and lastRead lists what its read opened ("" when it cannot say); q counts the rows
+// read.
+func checkCoverage(cfg *config.Config, w window.Window, cmp comparison, c ingest.Coverage, q kpi.DataQuality, desc, lastRead string) ([]kpi.Warning, error) {
+	loc := cfg.Location()
 	day := func(t int64) string { return time.UnixMicro(t).In(loc).Format(time.DateOnly) }
 	stamp := func(t int64) string { return time.UnixMicro(t).In(loc).Format(time.RFC3339) }
 	if c.InPeriod == 0 {
@@ -60,18 +77,29 @@ func checkCoverage(w window.Window, r ingest.Range, c ingest.Coverage, q kpi.Dat
 			ErrNoData, w, stamp(c.First), stamp(c.Last), counts, c.InRange)
 	}
 	var ws []kpi.Warning
+	first := day(c.First)
 	if last := day(c.Last); last < w.ToDay() {
 		ws = append(ws, kpi.Warning{Code: DataEndsEarly, Message: fmt.Sprintf(
 			"The data end on %s, before the period's last day %s: the period is incomplete, and its numbers will change when the rest arrives.", last, w.ToDay())})
 	}
-	if first := day(c.First); first > w.FromDay() {
+	if first > w.FromDay() {
 		ws = append(ws, kpi.Warning{Code: DataStartsLate, Message: fmt.Sprintf(
 			"The data start on %s, after the period's first day %s: the period is incomplete.", first, w.FromDay())})
 	}
-	if first := day(c.First); first > r.Start.In(loc).Format(time.DateOnly) && first <= w.FromDay() {
+	if first <= w.FromDay() && first > cmp.previous.FromDay() {
+		ws = append(ws, kpi.Warning{Code: ComparisonBeforeData, Message: fmt.Sprintf(
+			"The previous period %s to %s starts before the data do (%s): its numbers are partial, so no change against it is called good or bad.",
+			cmp.previous.FromDay(), cmp.previous.ToDay(), first)})
+	}
+	if from := w.From.Add(-cfg.Repeat.History.D()).Format(time.DateOnly); first <= w.FromDay() && first > from {
 		ws = append(ws, kpi.Warning{Code: HistoryShort, Message: fmt.Sprintf(
-			"The data start on %s, after %s, where the report would look back from (the previous period less the repeat history and the attribution look-back): returning-customer rates, cohorts and the comparison see only the history from %s.",
-			first, r.Start.In(loc).Format(time.DateOnly), first)})
+			"The data start on %s, but repeat.history (%s) reaches back to %s: the returning customer rate and the cohorts count only the orders since %s.",
+			first, cfg.Repeat.History, from, first)})
+	}
+	if cmp.yearAgo != nil && cfg.Comparison.YearAgo == config.YearAgoOn && first > cmp.yearAgo.FromDay() {
+		ws = append(ws, kpi.Warning{Code: YearAgoBeforeData, Message: fmt.Sprintf(
+			"The year-ago period %s to %s starts before the data do (%s): its numbers are partial, so no change against it is called good or bad.",
+			cmp.yearAgo.FromDay(), cmp.yearAgo.ToDay(), first)})
 	}
 	return ws, nil
 }

@@ -32,6 +32,9 @@ type Job struct {
 	// Timings adds the step timings to the workbook's About sheet; they make the bytes differ
 	// between runs.
 	Timings bool
+	// By (week, month, quarter) adds the headline KPIs of each such period of the window (run
+	// --by): the Periods sheet and the JSON periods[]. Empty for none.
+	By string
 }
 
 // Outcome is what a run did.

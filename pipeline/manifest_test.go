@@ -55,3 +55,34 @@ func TestWriteManifest(t *testing.T) {
 		t.Error("a missing report file is not an error")
 	}
 }
+
+// TestSweepOutputRemovesFilesTheirManifestDoesNotName: a workbook replaced without its manifest
+// (the mixed pair an interrupted or outside write leaves) is removed; matching files stay.
+func TestSweepOutputRemovesFilesTheirManifestDoesNotName(t *testing.T) {
+	dir := t.TempDir()
+	w, _ := window.Day("2026-03-01", time.UTC)
+	base := OutputBase(dir, "journey-report", w)
+	atomicfile.WriteBytes(base+".json", []byte(`{"a":1}`))
+	atomicfile.WriteBytes(base+".xlsx", []byte("workbook"))
+	o := &Outcome{Window: w, Files: []string{base + ".xlsx", base + ".json"}}
+	past := time.Now().Add(-time.Hour)
+	os.Chtimes(base+".json", past, past)
+	os.Chtimes(base+".xlsx", past, past)
+	if _, err := WriteManifest(base, o, "v"); err != nil {
+		t.Fatal(err)
+	}
+	if removed, err := SweepOutput(dir); err != nil || len(removed) != 0 {
+		t.Fatalf("a matching pair: removed %v, %v", removed, err)
+	}
+	// Same size, newer, other bytes: hashed and removed. The JSON stays.
+	atomicfile.WriteBytes(base+".xlsx", []byte("WORKBOOK"))
+	future := time.Now().Add(time.Hour)
+	os.Chtimes(base+".xlsx", future, future)
+	removed, err := SweepOutput(dir)
+	if err != nil || len(removed) != 1 || removed[0] != base+".xlsx" {
+		t.Fatalf("removed %v, %v", removed, err)
+	}
+	if _, err := os.Stat(base + ".json"); err != nil {
+		t.Error("the matching JSON was removed")
+	}
+}

@@ -1,17 +1,25 @@
 package pipeline
 
 import (
+	"encoding/json"
+	"io"
+
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"time"
 
+	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/internal/atomicfile"
+	"github.com/journeykpi/journeykpi/pipeline/group"
+
 	"github.com/journeykpi/journeykpi/reports"
 )
 
-// write writes the report's workbook and JSON, each atomically, and returns their paths. If the
-// second file cannot be written the first is removed, so a failed run leaves no report.
+// write renders the report's workbook and JSON to temporary files, then commits them together
+// with the manifest, which names both with their sizes and hashes and goes in place last
+// (atomicfile.Set). It returns the report's paths, workbook first. When anything fails before
+// the commit, the previous report, if any, stays as it was, both files and manifest.
 func write(ctx context.Context, job *Job, in *readOutput, o *Outcome, t *stepTimer) ([]string, error) {
 	out := outputDir(job)
 	if err := os.MkdirAll(out, 0o755); err != nil {
@@ -26,13 +34,30 @@ func write(ctx context.Context, job *Job, in *readOutput, o *Outcome, t *stepTim
 		return nil, err
 	}
 	xlsx, js := base+".xlsx", base+".json"
-	if err := reports.WriteWorkbook(xlsx, o.Result, about); err != nil {
+	set := atomicfile.NewSet(out)
+	defer set.Abort()
+	dx, err := set.Add(xlsx, func(w io.Writer) error { return reports.EncodeWorkbook(w, o.Result, about) })
+	if err != nil {
 		return nil, fmt.Errorf("output: %w", err)
 	}
-	if err := reports.WriteJSON(js, o.Result); err != nil {
-		return nil, errors.Join(fmt.Errorf("output: %w", err), os.Remove(xlsx))
+	dj, err := set.Add(js, func(w io.Writer) error { return reports.EncodeJSON(w, o.Result) })
+	if err != nil {
+		return nil, fmt.Errorf("output: %w", err)
 	}
-	return []string{xlsx, js}, nil
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	o.Files = []string{xlsx, js}
+	t.done("write", "files", len(o.Files))
+	o.Timings = t.steps
+	m, err := json.MarshalIndent(newManifest(o, job.Version, []atomicfile.Digest{dx, dj}), "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("output: manifest: %w", err)
+	}
+	if err := set.Commit(base+ManifestSuffix, append(m, '\n')); err != nil {
+		return nil, fmt.Errorf("output: %w", err)
+	}
+	return o.Files, nil
 }
 
 // aboutReport is what the About sheet says of the run: the source, its query or files, the
@@ -55,7 +80,7 @@ func aboutReport(job *Job, in *readOutput, o *Outcome, t *stepTimer) (reports.Ab
 			{"config", cfg.Origin},
 			{"config hash", o.ConfigHash},
 			{"window", job.Window.String()},
-			{"previous window", job.Window.Previous().String()},
+			{"previous window", job.Window.Comparison().String()},
 			{"read from", in.start.In(loc).Format(time.RFC3339)},
 			{"read to (exclusive)", in.end.In(loc).Format(time.RFC3339)},
 			{"data end", o.Result.Report.DataEnd},
@@ -70,4 +95,11 @@ func aboutReport(job *Job, in *readOutput, o *Outcome, t *stepTimer) (reports.Ab
 		}
 	}
 	return a, nil
+}
+
+// RemoveStaleSpill removes the spill directories killed processes of earlier versions left in
+// engine.temp_dir (group.RemoveStaleSpill); this version's spill files never outlive their
+// process.
+func RemoveStaleSpill(cfg *config.Config) (int, error) {
+	return group.RemoveStaleSpill(cfg.Engine.TempDir, time.Now())
 }

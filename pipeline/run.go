@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,25 +19,16 @@ import (
 	"github.com/journeykpi/journeykpi/reports"
 )
 
-// ReadRange is what a report over w needs read: from the previous period's start less the
-// repeat history (returning customers) and the attribution look-back, through the day after w
+// ReadRange is what a report over w needs read: from the start of the earliest period it computes
+// (the period compared with, the recent periods of the sparklines, the year-ago period unless
+// comparison.year_ago is off) less the longest of the repeat history (returning customers), the
+// attribution look-back and the conversion window (the mature cohort), through the day after w
 // plus the funnel horizon (conversions are observed after `to`, SPEC §3).
 func ReadRange(cfg *config.Config, w window.Window) (start, end time.Time) {
-	back := max(cfg.Repeat.History.D(), cfg.Attribution.Lookback.D())
-	start = w.Previous().From.Add(-back)
+	back := max(cfg.Repeat.History.D(), cfg.Attribution.Lookback.D(), cfg.Funnel.Window.D())
+	start = comparisonOf(cfg, w, "").earliest(w).Add(-back)
 	end = w.End().Add(cfg.Horizon())
 	return start, end
-}
-
-// ConfigHash is a short stable hash of the effective configuration: the ledger uses it to tell
-// whether a period was computed with the same settings.
-func ConfigHash(cfg *config.Config) string {
-	b, err := cfg.Marshal()
-	if err != nil {
-		return ""
-	}
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:8])
 }
 
 // Run computes one report and writes its files atomically: read, then compute, then write. On
@@ -65,18 +54,10 @@ func Run(ctx context.Context, job Job) (*Outcome, error) {
 	}
 
 	o := &Outcome{Window: job.Window, Result: res, Source: in.source, LastRead: in.lastRead, ConfigHash: ConfigHash(&job.Config)}
-	out := outputDir(&job)
-	files, err := write(ctx, &job, in, o, timer)
-	if err != nil {
+	// The workbook, the JSON and the manifest beside them (hashes, rows, timings) go in place
+	// together, the manifest last.
+	if _, err := write(ctx, &job, in, o, timer); err != nil {
 		return nil, err
-	}
-	o.Files = files
-	timer.done("write", "files", len(files))
-	o.Timings = timer.steps
-	// The manifest (hashes, rows, timings) sits beside the report. The report itself is complete
-	// without it, so a failure to write it is logged rather than failing the run.
-	if _, err := WriteManifest(OutputBase(out, job.Config.Report.Name, job.Window), o, job.Version); err != nil {
-		log.Warn("manifest not written", "error", err.Error())
 	}
 	return o, nil
 }
@@ -91,8 +72,10 @@ type readOutput struct {
 	dicts *kpi.Dicts
 	// dataEnd is the latest event time read (micros); the range's start when nothing was read.
 	dataEnd int64
-	quality kpi.DataQuality
-	spend   []kpi.SpendRow
+	// dataStart is the start of the day of the earliest event read (micros).
+	dataStart int64
+	quality   kpi.DataQuality
+	spend     []kpi.SpendRow
 	// source describes the source; lastRead is what its read did, when it can say.
 	source, lastRead string
 	// warnings say how far the data cover the period.
@@ -150,14 +133,14 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		g.Close()
 		return nil, err
 	}
-	in := &readOutput{start: start, end: end, groups: g, dicts: m.Dicts(), dataEnd: m.DataEnd(), quality: quality,
+	in := &readOutput{start: start, end: end, groups: g, dicts: m.Dicts(), dataEnd: m.DataEnd(), dataStart: dayStart(m.Coverage().First, cfg.Location()), quality: quality,
 		// Described after the read: a source then says what it read (a files source, the files
 		// it opened and pruned) without looking for its input again.
 		source: source.Describe(src)}
 	if rr, ok := src.(source.ReadReporter); ok {
 		in.lastRead = rr.LastRead()
 	}
-	if in.warnings, err = checkCoverage(job.Window, rng, m.Coverage(), quality, in.source, in.lastRead, cfg.Location()); err != nil {
+	if in.warnings, err = checkCoverage(cfg, job.Window, comparisonOf(cfg, job.Window, job.By), m.Coverage(), quality, in.source, in.lastRead); err != nil {
 		g.Close()
 		return nil, err
 	}
@@ -187,7 +170,8 @@ func readSpend(ctx context.Context, job *Job, src source.Source, start, end time
 // compute folds the grouped journeys into the KPIs of job's window (steps group and kpi).
 func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*kpi.Result, error) {
 	cfg := &job.Config
-	p := params(cfg, job.Window, in.dataEnd)
+	cmp := comparisonOf(cfg, job.Window, job.By)
+	p := params(cfg, job.Window, cmp, in.dataStart, in.dataEnd)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -208,8 +192,12 @@ func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*
 	w := job.Window
 	info := kpi.ReportInfo{
 		Name: cfg.Report.Name, From: w.FromDay(), To: w.ToDay(), Timezone: cfg.Report.Timezone,
-		PreviousFrom: w.Previous().FromDay(), PreviousTo: w.Previous().ToDay(),
+		PreviousFrom: cmp.previous.FromDay(), PreviousTo: cmp.previous.ToDay(),
+		YearAgo: cmp.yearAgoStatus(cfg, in.dataStart), By: job.By,
 		Currency: cfg.Report.Currency, DataEnd: time.UnixMicro(in.dataEnd).In(cfg.Location()).Format(time.RFC3339),
+	}
+	if cmp.yearAgo != nil {
+		info.YearAgoFrom, info.YearAgoTo = cmp.yearAgo.FromDay(), cmp.yearAgo.ToDay()
 	}
 	res := acc.Result(dicts, kpi.Inputs{Report: info, Quality: quality, Spend: in.spend})
 	res.Warnings = append(res.Warnings, in.warnings...)
@@ -221,15 +209,19 @@ func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*
 	return res, nil
 }
 
-// params builds the engine's parameters for window w.
-func params(cfg *config.Config, w window.Window, dataEnd int64) *kpi.Params {
-	prev := w.Previous()
+// params builds the engine's parameters for window w, compared as cmp says, with the data
+// starting on the day of dataStart and ending at dataEnd.
+func params(cfg *config.Config, w window.Window, cmp comparison, dataStart, dataEnd int64) *kpi.Params {
+	prev := period(cmp.previous)
+	prev.PreviousOf = w.FromDay()
 	p := &kpi.Params{
-		Window:  cfg.Funnel.Window.D().Microseconds(),
-		Current: kpi.Period{From: w.From.UnixMicro(), To: w.End().UnixMicro(), FromDay: w.FromDay(), ToDay: w.ToDay()},
-		Previous: kpi.Period{From: prev.From.UnixMicro(), To: prev.End().UnixMicro(), FromDay: prev.FromDay(), ToDay: prev.ToDay(),
-			PreviousOf: w.FromDay()},
+		Window:       cfg.Funnel.Window.D().Microseconds(),
+		Current:      period(w),
+		Previous:     prev,
+		DataStart:    dataStart,
 		DataEnd:      dataEnd,
+		MinChange:    cfg.Comparison.MinChange,
+		MinMature:    cfg.Comparison.MinMature,
 		Location:     cfg.Location(),
 		Breakdowns:   cfg.Funnel.Breakdowns,
 		Top:          cfg.Funnel.Top,
@@ -247,11 +239,29 @@ func params(cfg *config.Config, w window.Window, dataEnd int64) *kpi.Params {
 		SumLines:     cfg.Source.OrderLines == "sum",
 		Dimensions:   cfg.Source.Columns.Dimensions.Names(),
 	}
+	if cmp.yearAgoStatus(cfg, dataStart) == "compared" {
+		ya := period(*cmp.yearAgo)
+		p.YearAgo = &ya
+	}
+	for _, r := range cmp.recent {
+		p.Recent = append(p.Recent, period(r))
+	}
+	for _, piece := range cmp.pieces {
+		per := period(piece.Window)
+		per.Partial = piece.Partial
+		p.Periods = append(p.Periods, per)
+	}
 	for _, s := range cfg.Stages {
 		p.Stages = append(p.Stages, kpi.StageDef{Name: s.Name, Optional: s.Optional, Within: s.Within.D().Microseconds(),
 			Purchase: s.Purchase, Repeat: s.RepeatPurchase})
 	}
 	return p
+}
+
+// dayStart is the start of the report-time-zone day holding t (micros).
+func dayStart(t int64, loc *time.Location) int64 {
+	d := time.UnixMicro(t).In(loc)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).UnixMicro()
 }
 
 // stepTimer records the duration of each step.

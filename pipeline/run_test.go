@@ -123,7 +123,7 @@ func zipOrFile(path string) (map[string][]byte, error) {
 	defer z.Close()
 	parts := map[string][]byte{}
 	for _, f := range z.File {
-		if f.Name == "xl/worksheets/sheet9.xml" {
+		if f.Name == "xl/worksheets/sheet11.xml" {
 			continue
 		}
 		r, err := f.Open()
@@ -180,8 +180,8 @@ c2,2026-03-09T11:00:00Z,page_view
 	for _, wn := range o.Result.Warnings {
 		codes = append(codes, wn.Code)
 	}
-	if !slices.Equal(codes, []string{DataEndsEarly, HistoryShort}) {
-		t.Errorf("warnings %v, want the data ending early and a short history", codes)
+	if !slices.Equal(codes, []string{DataEndsEarly, ComparisonBeforeData, HistoryShort}) {
+		t.Errorf("warnings %v, want the data ending early, February before the data and a short history", codes)
 	}
 	m, err := os.ReadFile(OutputBase(out, cfg.Report.Name, w) + ".manifest.json")
 	if err != nil || !strings.Contains(string(m), `"code": "data_ends_early"`) {

@@ -61,3 +61,12 @@ func label(key string) string {
 	}
 	return string(b)
 }
+
+// qty renders a quantity that is often whole (attributed conversions: whole under first and last
+// touch, fractional under the sharing models) as an integer when it is one.
+func qty(v float64) cell {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return num(v, fmtCount)
+	}
+	return num(v, fmtNumber)
+}

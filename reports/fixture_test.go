@@ -43,9 +43,32 @@ func fixtureStageRows(n int64, scale float64) []kpi.StageRow {
 func fullResult() *kpi.Result {
 	r := &kpi.Result{
 		Report: kpi.ReportInfo{Name: "journey-report", From: "2026-10-01", To: "2026-10-31", Timezone: "Europe/Berlin",
-			PreviousFrom: "2026-08-31", PreviousTo: "2026-09-30", Currency: "EUR", DataEnd: "2026-12-30T23:58:12+01:00"},
+			PreviousFrom: "2026-09-01", PreviousTo: "2026-09-30", YearAgoFrom: "2025-10-01", YearAgoTo: "2025-10-31", YearAgo: "compared",
+			Currency: "EUR", DataEnd: "2026-12-30T23:58:12+01:00"},
 	}
-	r.Funnel = kpi.FunnelResult{Entrants: 12840, Completed: 783, Dropped: 10311, InProgress: 1746, Closed: fixtureStageRows(12840, 1)}
+	r.Funnel = kpi.FunnelResult{Entrants: 12840, Completed: 783, Dropped: 10311, InProgress: 1746, MatureShare: p(0.94), Closed: fixtureStageRows(12840, 1)}
+	r.Funnel.Closed[len(fixtureStages)-1].MatureShare = p(0.12)
+	r.Funnel.MatureCohort = &kpi.CohortFunnel{From: "2026-09-01", To: "2026-10-01", Entrants: 12410, Completed: 802, Dropped: 11608,
+		MatureShare: p(1), Closed: fixtureStageRows(12410, 1.02)}
+	r.Comparison.MinChange, r.Comparison.MinMature = 0.02, 0.8
+	for i, st := range fixtureStages {
+		sc := kpi.StageComparison{Stage: st, Optional: st == "usage" || st == "feedback", RateChange: kpi.RateChange{
+			Value: r.Funnel.Closed[i].ConversionFromEntry, MatureShare: p(1), Mature: st != "repeat", Verdict: kpi.VerdictWithinNoise}}
+		if i == 0 {
+			sc.Value = p(1)
+		}
+		sc.Interval = &kpi.Interval{Low: *sc.Value - 0.004, High: *sc.Value + 0.004}
+		sc.Previous = p(*sc.Value * 0.97)
+		sc.Change = p(*sc.Value - *sc.Previous)
+		sc.PValue = p(0.21)
+		if st == "purchase" {
+			sc.Verdict, sc.PValue, sc.Significant = kpi.VerdictWorse, p(0.0031), true
+		}
+		if st == "repeat" {
+			sc.Verdict, sc.MatureShare = kpi.VerdictImmature, p(0.12)
+		}
+		r.Comparison.Funnel = append(r.Comparison.Funnel, sc)
+	}
 	for i, st := range fixtureStages {
 		r.Funnel.Open = append(r.Funnel.Open, kpi.OpenRow{Stage: st, Customers: int64(15210 - 2011*i)})
 	}
@@ -58,7 +81,17 @@ func fullResult() *kpi.Result {
 		b := kpi.Breakdown{By: by}
 		for j, v := range groups[by] {
 			n := int64(3100 - 420*j)
-			b.Groups = append(b.Groups, kpi.BreakdownGroup{Value: v, Entrants: n, Closed: fixtureStageRows(n, 1-0.05*float64(j))})
+			g := kpi.BreakdownGroup{Value: v, Entrants: n, Closed: fixtureStageRows(n, 1-0.05*float64(j))}
+			conv := g.Closed[3].ConversionFromEntry
+			g.Purchase = kpi.RateChange{Value: conv, Interval: &kpi.Interval{Low: *conv - 0.015, High: *conv + 0.015}, MatureShare: p(0.95), Mature: true,
+				Previous: p(*conv + 0.01), Change: p(-0.01), PValue: p(0.31), Verdict: kpi.VerdictWithinNoise}
+			if by == "entry_week" || v == "(other)" {
+				g.Purchase.Previous, g.Purchase.Change, g.Purchase.PValue, g.Purchase.Verdict = nil, nil, nil, kpi.VerdictMissing
+			}
+			if j == 0 && by == "first_touchpoint" {
+				g.Purchase.Verdict, g.Purchase.PValue, g.Purchase.Significant, g.Purchase.Change = kpi.VerdictBetter, p(0.001), true, p(0.04)
+			}
+			b.Groups = append(b.Groups, g)
 		}
 		r.Funnel.Breakdowns = append(r.Funnel.Breakdowns, b)
 	}
@@ -94,16 +127,21 @@ func fullResult() *kpi.Result {
 
 	for d := 1; d <= 31; d++ {
 		r.Trends.Granularity = "day"
-		r.Trends.Points = append(r.Trends.Points, kpi.TrendPoint{
+		pt := kpi.TrendPoint{
 			Date: fmt.Sprintf("2026-10-%02d", d), Entrants: int64(380 + (d*37)%90), Purchases: int64(20 + (d*13)%17),
 			Orders: int64(31 + (d*7)%19), Revenue: float64(2000+(d*733)%1400) + 0.45,
-		})
+		}
+		pt.MatureEntrants = pt.Entrants
+		if d > 27 {
+			pt.MatureEntrants, pt.Immature = pt.Entrants/3, true
+		}
+		r.Trends.Points = append(r.Trends.Points, pt)
 	}
 
 	rp := &r.Repeat
 	*rp = kpi.RepeatResult{Purchasers: 2410, Orders: 3190, Revenue: 287345.67, AverageOrderValue: p(90.0770), OrdersPerPurchaser: p(1.3236),
 		RepeatPurchaseRate: p(0.1875), ReturningCustomerRate: p(0.3112),
-		DaysFirstToSecondOrder: kpi.Stats{N: 412, Median: p(23.5), P90: p(71), Mean: p(31.25)}, CohortUnit: "month"}
+		DaysFirstToSecondOrder: kpi.Stats{N: 412, Median: p(23.5), P90: p(71), Mean: p(31.25)}, CohortUnit: "month", HistoryComplete: true}
 	for i, v := range []string{"bargain_hunter", "loyal", "new_parent", "(other)"} {
 		n := int64(800 - 150*i)
 		rp.BySegment = append(rp.BySegment, kpi.RepeatGroup{Value: v, Purchasers: n, Orders: n + n/(3+int64(i)), Revenue: float64(n) * 88.5,
@@ -203,29 +241,83 @@ func fullResult() *kpi.Result {
 	}
 
 	prev := kpi.PeriodResult{Funnel: kpi.FunnelResult{Entrants: 11920, Closed: fixtureStageRows(11920, 0.97)}}
+	for d := 1; d <= 30; d++ {
+		prev.Trends.Granularity = "day"
+		prev.Trends.Points = append(prev.Trends.Points, kpi.TrendPoint{Date: fmt.Sprintf("2026-09-%02d", d), Entrants: int64(360 + (d*31)%80),
+			Revenue: float64(1900+(d*611)%1300) + 0.25})
+	}
+	prev.Attribution.Touchpoints = []kpi.TouchpointAttribution{{Touchpoint: "search_ads", Cost: p(6400), ROAS: map[string]*float64{"markov": p(2.41)}}}
 	r.Comparison.Previous = prev
 	type hl struct {
 		key, label, format string
-		cur, prev          *float64
+		cur, prev, ya      *float64
 		higher             bool
+		verdict            string
 	}
 	for _, h := range []hl{
-		{"entrants", "Entrants", "count", p(12840), p(11920), true},
-		{"purchase_conversion", "Purchase conversion", "percent", p(0.23), p(0.2431), true},
-		{"repeat_purchase_rate", "Repeat purchase rate", "percent", p(0.1875), p(0.1702), true},
-		{"revenue", "Revenue", "money", p(287345.67), p(259870.1), true},
-		{"average_order_value", "Average order value", "money", p(90.077), p(90.077), true},
-		{"returning_customer_rate", "Returning customer rate", "percent", p(0.3112), p(0.2987), true},
-		{"median_hours_to_purchase", "Median hours to purchase", "number", p(46), p(41.5), false},
-		{"cost_per_order", "Cost per order", "money", p(12.85), nil, false},
+		{"entrants", "Entrants", "count", p(12840), p(11920), p(10410), true, kpi.VerdictBetter},
+		{"purchase_conversion", "Purchase conversion", "percent", p(0.23), p(0.2431), p(0.2212), true, kpi.VerdictWorse},
+		{"completed", "Completed journeys", "count", p(783), p(801), nil, true, kpi.VerdictImmature},
+		{"repeat_purchase_rate", "Repeat purchase rate", "percent", p(0.1875), p(0.1702), p(0.18), true, kpi.VerdictWithinNoise},
+		{"revenue", "Revenue", "money", p(287345.67), p(259870.1), p(240112.5), true, kpi.VerdictBetter},
+		{"average_order_value", "Average order value", "money", p(90.077), p(90.077), p(88.1), true, kpi.VerdictWithinNoise},
+		{"returning_customer_rate", "Returning customer rate", "percent", p(0.3112), p(0.2987), p(0.2901), true, kpi.VerdictSmall},
+		{"spend", "Spend", "money", p(22376.5), p(21040), p(19980), false, kpi.VerdictNotTested},
+		{"roas", "Blended ROAS", "ratio", p(12.84), p(12.35), p(12.02), true, kpi.VerdictWithinNoise},
+		{"cost_per_purchase", "Cost per purchase", "money", p(7.01), nil, nil, false, kpi.VerdictMissing},
 	} {
-		x := kpi.Headline{Key: h.key, Label: h.label, Format: h.format, Current: h.cur, Previous: h.prev, HigherIsBetter: h.higher}
+		x := kpi.Headline{Key: h.key, Label: h.label, Format: h.format, Current: h.cur, Previous: h.prev, HigherIsBetter: h.higher,
+			Basis: kpi.BasisPeriod, Mature: h.verdict != kpi.VerdictImmature, Verdict: h.verdict}
+		if h.key != "spend" {
+			x.Interval = &kpi.Interval{Low: *h.cur * 0.97, High: *h.cur * 1.03}
+		}
+		if h.key == "completed" {
+			x.MatureShare = p(0.31)
+		}
 		if h.cur != nil && h.prev != nil {
 			x.Change = p(*h.cur - *h.prev)
 			x.RelativeChange = kpi.Ratio(*x.Change, *h.prev)
+			if h.verdict != kpi.VerdictNotTested {
+				x.PValue = p(0.0123)
+				x.Significant = h.verdict == kpi.VerdictBetter || h.verdict == kpi.VerdictWorse || h.verdict == kpi.VerdictSmall
+			}
+			if h.format == "count" || h.key == "revenue" {
+				x.DailyRelativeChange = p(*x.RelativeChange - 0.0333)
+			}
+		}
+		if h.ya != nil {
+			ch := *h.cur - *h.ya
+			x.YearAgo = &kpi.Versus{Value: h.ya, Change: &ch, RelativeChange: kpi.Ratio(ch, *h.ya), PValue: p(0.04), Significant: true, Verdict: kpi.VerdictBetter}
 		}
 		r.Comparison.Headline = append(r.Comparison.Headline, x)
 	}
+	for i, m := range []string{"2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"} {
+		ph := kpi.PeriodHeadline{From: m + "-01", To: m + "-28"}
+		for _, h := range r.Comparison.Headline {
+			v := h
+			v.Current = p(*h.Current * (0.9 + 0.02*float64(i)))
+			v.YearAgo = nil
+			ph.Headline = append(ph.Headline, v)
+		}
+		r.Comparison.Recent = append(r.Comparison.Recent, ph)
+	}
+	r.Comparison.WhatMoved = kpi.WhatMoved{
+		Conversion: kpi.Decomposition{Basis: kpi.BasisPeriod, Current: p(0.23), Previous: p(0.2431), Change: p(-0.0131),
+			By: []kpi.MixBreakdown{{By: "first_touchpoint", Groups: []kpi.MixGroup{
+				{Value: "social", Weight: 0.31, WeightBefore: 0.24, Rate: p(0.12), RateBefore: p(0.125), Mix: -0.0084, RateEffect: -0.0014},
+				{Value: "email", Weight: 0.12, WeightBefore: 0.13, Rate: p(0.35), RateBefore: p(0.39), Mix: -0.0037, RateEffect: -0.0050}}},
+				{By: "segment", Groups: []kpi.MixGroup{
+					{Value: "loyal", Weight: 0.2, WeightBefore: 0.19, Rate: p(0.3), RateBefore: p(0.3), Mix: 0.0012, RateEffect: 0}}}},
+			Top: []kpi.MixEffect{
+				{By: "first_touchpoint", Effect: kpi.EffectMix, Amount: -0.0084, MixGroup: kpi.MixGroup{Value: "social", Weight: 0.31, WeightBefore: 0.24, Rate: p(0.12), RateBefore: p(0.125)}},
+				{By: "first_touchpoint", Effect: kpi.EffectRate, Amount: -0.0050, MixGroup: kpi.MixGroup{Value: "email", Weight: 0.12, WeightBefore: 0.13, Rate: p(0.35), RateBefore: p(0.39)}},
+				{By: "segment", Effect: kpi.EffectMix, Amount: 0.0012, MixGroup: kpi.MixGroup{Value: "loyal", Weight: 0.2, WeightBefore: 0.19, Rate: p(0.3), RateBefore: p(0.3)}}}},
+		Revenue: kpi.Decomposition{Basis: kpi.BasisPeriod, Current: p(287345.67), Previous: p(259870.1), Change: p(27475.57),
+			By: []kpi.MixBreakdown{{By: "segment", Groups: []kpi.MixGroup{
+				{Value: "loyal", Weight: 650, WeightBefore: 580, Rate: p(140.5), RateBefore: p(138), Mix: 9747.5, RateEffect: 1537.5}}}},
+			Top: []kpi.MixEffect{{By: "segment", Effect: kpi.EffectMix, Amount: 9747.5, MixGroup: kpi.MixGroup{Value: "loyal", Weight: 650, WeightBefore: 580, Rate: p(140.5), RateBefore: p(138)}}}},
+	}
+	r.Periods = []kpi.PeriodHeadline{}
 
 	r.DataQuality = kpi.DataQuality{RowsRead: 1843211, RowsRejected: 1204, RejectedByReason: map[string]int64{
 		"no customer_id": 611, "unparseable event_time": 402, "sentiment outside [-1, 1]": 118, "revenue not a number": 73},

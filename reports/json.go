@@ -18,6 +18,14 @@ func WriteJSON(path string, r *kpi.Result) error {
 	return atomicfile.Write(path, func(w io.Writer) error { return encodeJSON(w, r) })
 }
 
+// EncodeJSON writes r as WriteJSON does, to w: for a caller that commits several files together.
+func EncodeJSON(w io.Writer, r *kpi.Result) error {
+	if r == nil {
+		return fmt.Errorf("reports: json: no result")
+	}
+	return encodeJSON(w, r)
+}
+
 func encodeJSON(w io.Writer, r *kpi.Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -66,32 +66,41 @@ func TestWorkbookOpensInLibreOffice(t *testing.T) {
 		t.Fatalf("pdfinfo gave no page count:\n%s", info)
 	}
 	pages, _ := strconv.Atoi(string(m[1]))
-	if pages < len(wantSheets()) || pages > 30 {
+	if pages < len(wantSheets()) || pages > 40 {
 		t.Errorf("PDF has %d pages, want one or a few per sheet (%d sheets)", pages, len(wantSheets()))
 	}
 
 	// Each sheet starts on a new page with its title; collect the first line of every page.
-	titles := []string{"journey-report: customer journey report", "Funnel", "Journey map",
+	titles := []string{"journey-report: customer journey report, October 2026", "Funnel", "Journey map",
 		"Touchpoints & attribution", "Repeat purchase & cohorts", "Resources: where to act",
-		"Trends", "Data quality", "About this report"}
+		"Trends", "Periods", "Funnel data", "Data quality", "About this report"}
 	next := 0
 	for p := 1; p <= pages && next < len(titles); p++ {
 		text, err := exec.CommandContext(ctx, pdftotext, "-f", strconv.Itoa(p), "-l", strconv.Itoa(p), "-layout", pdf, "-").Output()
 		if err != nil {
 			t.Fatalf("pdftotext page %d: %v", p, err)
 		}
-		first := ""
+		// Every page has a header (report, sheet, period) and a footer (page x of y); the first
+		// line below the header is the page's own.
+		first, header := "", ""
 		for _, line := range strings.Split(string(text), "\n") {
-			if s := strings.TrimSpace(line); s != "" {
+			s := strings.TrimSpace(line)
+			switch {
+			case s == "":
+			case header == "":
+				header = s
+			case first == "":
 				first = s
-				break
 			}
+		}
+		if !strings.Contains(header, "2026-10-01 to 2026-10-31") || !strings.Contains(string(text), fmt.Sprintf("Page %d of", p)) {
+			t.Errorf("page %d: header %q or footer missing", p, header)
 		}
 		if p == 1 {
 			if first != titles[0] {
 				t.Errorf("page 1 starts with %q, want the Summary title", first)
 			}
-			for _, want := range []string{"Headline KPIs", "Top actions", "Purchase conversion", "▲", "▼"} {
+			for _, want := range []string{"What happened", "Purchase conversion", "real change", "noise", "▲", "▼", "Spend"} {
 				if !strings.Contains(string(text), want) {
 					t.Errorf("page 1 lacks %q", want)
 				}

@@ -31,6 +31,19 @@ type sheet struct {
 	charts  []placedChart
 	conds   []condFormat
 	freeze  int // rows frozen at the top (0: none)
+	// blocks are the rows where a block starts (a section, a chart): a printed page breaks before a
+	// block that does not fit on what is left of the page rather than through it.
+	blocks []int
+	// titleRows are the header rows printed again at the top of every page (first, last; 0: none).
+	titleRows [2]int
+	// printRows, when not 0, is the last row of the print area.
+	printRows int
+	// period is the report window, for the printed header.
+	period, report string
+	// direct sheets are written cell by cell rather than streamed, their rows before their
+	// charts: excelize anchors a chart by the row heights it knows when the chart is added, so
+	// charts among rows of set heights (the Summary's cards) land where they should.
+	direct bool
 }
 
 type placedChart struct {
@@ -68,8 +81,16 @@ func (s *sheet) note(text string) {
 }
 
 func (s *sheet) section(text string) {
+	s.blocks = append(s.blocks, s.next())
 	s.add(cell{v: text, look: look{section: true}, free: true})
 }
+
+// block marks the next row as the start of a block that a printed page should not cut.
+func (s *sheet) block() { s.blocks = append(s.blocks, s.next()) }
+
+// repeatHeader prints rows first..last again at the top of every printed page: the header of the
+// sheet's main table.
+func (s *sheet) repeatHeader(first, last int) { s.titleRows = [2]int{first, last} }
 
 // notComputed says on the sheet that a block has nothing to show, rather than leaving it out.
 func (s *sheet) notComputed(what string) {
@@ -120,6 +141,20 @@ func (s *sheet) width(col int, w float64) { s.fixed[col] = w }
 
 func (s *sheet) chart(at string, c *excelize.Chart) {
 	s.charts = append(s.charts, placedChart{cell: at, chart: c})
+	// A chart starts a block of its own unless it follows right after a section's title and note,
+	// which it stays with.
+	_, row, err := excelize.CellNameToCoordinates(at)
+	if err != nil {
+		return
+	}
+	for _, b := range s.blocks {
+		if b >= row-3 && b <= row {
+			return
+		}
+	}
+	// The block starts at the (blank) row above the chart: a chart anchored on the first row of a
+	// page has its top edge drawn at the foot of the page before.
+	s.blocks = append(s.blocks, max(row-1, 1))
 }
 
 // reserve keeps the rows under a chart anchored at row free, so the next block starts below it.
@@ -128,7 +163,9 @@ func (s *sheet) chart(at string, c *excelize.Chart) {
 func (s *sheet) reserve(row int, heightPx uint) {
 	rows := chartRows(heightPx)
 	for s.next() < row+rows {
-		s.blank()
+		// Set to the height they are counted at, so the chart ends where the next block starts
+		// in every application, and a printed page is laid out by the heights it will have.
+		s.heights[s.add()] = 12.75
 	}
 }
 
@@ -177,15 +214,26 @@ func (s *sheet) write(f *excelize.File, st *styles, first bool) error {
 	} else if _, err := f.NewSheet(s.name); err != nil {
 		return err
 	}
-	fit := true
-	if err := f.SetSheetProps(s.name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+	s.fitWidths()
+	s.wrapLongLines()
+	s.fitHeights()
+	if err := s.pageSetup(f); err != nil {
 		return err
 	}
-	landscape, one, zero, a4 := "landscape", 1, 0, 9
-	if err := f.SetPageLayout(s.name, &excelize.PageLayoutOptions{
-		Size: &a4, Orientation: &landscape, FitToWidth: &one, FitToHeight: &zero,
-	}); err != nil {
-		return err
+	// Charts are anchored to cells: excelize places their far corner by the column widths it
+	// knows when the chart is added, so the widths are set first (the streaming writer writes
+	// its own copy of them).
+	for c := 1; c <= maxColumn(s.widths); c++ {
+		if w, ok := s.widths[c]; ok {
+			if err := f.SetColWidth(s.name, colName(c), colName(c), w); err != nil {
+				return err
+			}
+		}
+	}
+	if s.direct {
+		if err := s.writeCells(f, st); err != nil {
+			return err
+		}
 	}
 	for _, c := range s.charts {
 		if err := f.AddChart(s.name, c.cell, c.chart); err != nil {
@@ -197,12 +245,13 @@ func (s *sheet) write(f *excelize.File, st *styles, first bool) error {
 			return fmt.Errorf("conditional format %s: %w", c.ref, err)
 		}
 	}
+	if s.direct {
+		return nil
+	}
 	sw, err := f.NewStreamWriter(s.name)
 	if err != nil {
 		return err
 	}
-	s.fitWidths()
-	s.fitHeights()
 	maxCol := 0
 	for c := range s.widths {
 		maxCol = max(maxCol, c)
@@ -215,10 +264,7 @@ func (s *sheet) write(f *excelize.File, st *styles, first bool) error {
 		}
 	}
 	if s.freeze > 0 {
-		if err := sw.SetPanes(&excelize.Panes{
-			Freeze: true, YSplit: s.freeze, TopLeftCell: cellName(1, s.freeze+1), ActivePane: "bottomLeft",
-			Selection: []excelize.Selection{{SQRef: cellName(1, s.freeze+1), ActiveCell: cellName(1, s.freeze+1), Pane: "bottomLeft"}},
-		}); err != nil {
+		if err := sw.SetPanes(s.panes()); err != nil {
 			return err
 		}
 	}
@@ -256,6 +302,245 @@ func (s *sheet) write(f *excelize.File, st *styles, first bool) error {
 	return sw.Flush()
 }
 
+func (s *sheet) panes() *excelize.Panes {
+	return &excelize.Panes{
+		Freeze: true, YSplit: s.freeze, TopLeftCell: cellName(1, s.freeze+1), ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: cellName(1, s.freeze+1), ActiveCell: cellName(1, s.freeze+1), Pane: "bottomLeft"}},
+	}
+}
+
+// writeCells writes a direct sheet cell by cell (not streamed). Text is set as a string cell,
+// never as a formula, as the streaming writer does.
+func (s *sheet) writeCells(f *excelize.File, st *styles) error {
+	for i, r := range s.rows {
+		row := i + 1
+		if h, ok := s.heights[row]; ok {
+			if err := f.SetRowHeight(s.name, row, h); err != nil {
+				return err
+			}
+		}
+		for j, c := range r {
+			at := cellName(j+1, row)
+			switch v := c.v.(type) {
+			case nil:
+			case string:
+				if err := f.SetCellStr(s.name, at, v); err != nil {
+					return err
+				}
+			default:
+				if err := f.SetCellValue(s.name, at, v); err != nil {
+					return err
+				}
+			}
+			id, err := st.id(c.look)
+			if err != nil {
+				return err
+			}
+			if id != 0 {
+				if err := f.SetCellStyle(s.name, at, at, id); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, m := range s.merges {
+		if err := f.MergeCell(s.name, m[0], m[1]); err != nil {
+			return err
+		}
+	}
+	for i := range s.tables {
+		if err := f.AddTable(s.name, &s.tables[i]); err != nil {
+			return fmt.Errorf("table %s: %w", s.tables[i].Name, err)
+		}
+	}
+	if s.freeze > 0 {
+		if err := f.SetPanes(s.name, s.panes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func maxColumn(widths map[int]float64) int {
+	n := 0
+	for c := range widths {
+		n = max(n, c)
+	}
+	return n
+}
+
+func colName(c int) string {
+	n, _ := excelize.ColumnNumberToName(c)
+	return n
+}
+
+// Page geometry, in points: A4 landscape with the margins pageSetup sets.
+const (
+	pageWidth    = 842.0 - 2*36
+	pageHeight   = 595.0 - 2*54
+	defaultRowPt = 15.0 // excelize's default row height
+)
+
+// pageSetup prints the sheet landscape on A4, one page wide, with a header (report, sheet,
+// period) and a footer (page x of y), the main table's header repeated on every page, and page
+// breaks before blocks that would otherwise be cut.
+func (s *sheet) pageSetup(f *excelize.File) error {
+	fit := true
+	if err := f.SetSheetProps(s.name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	landscape, one, zero, a4 := "landscape", 1, 0, 9
+	if err := f.SetPageLayout(s.name, &excelize.PageLayoutOptions{
+		Size: &a4, Orientation: &landscape, FitToWidth: &one, FitToHeight: &zero,
+	}); err != nil {
+		return err
+	}
+	lr, tb, hf := 0.5, 0.75, 0.3
+	if err := f.SetPageMargins(s.name, &excelize.PageLayoutMarginsOptions{Left: &lr, Right: &lr, Top: &tb, Bottom: &tb, Header: &hf, Footer: &hf}); err != nil {
+		return err
+	}
+	esc := func(t string) string { return strings.ReplaceAll(t, "&", "&&") }
+	if err := f.SetHeaderFooter(s.name, &excelize.HeaderFooterOptions{
+		OddHeader: "&L" + esc(s.report) + "&C&\"-,Bold\"" + esc(s.name) + "&R" + esc(s.period),
+		OddFooter: "&L" + esc(s.report) + "&RPage &P of &N",
+	}); err != nil {
+		return err
+	}
+	quoted := "'" + strings.ReplaceAll(s.name, "'", "''") + "'"
+	if s.titleRows[0] > 0 {
+		if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: s.name,
+			RefersTo: fmt.Sprintf("%s!$%d:$%d", quoted, s.titleRows[0], s.titleRows[1])}); err != nil {
+			return err
+		}
+	}
+	if s.printRows > 0 {
+		last := 1
+		for c := range s.widths {
+			last = max(last, c)
+		}
+		if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", Scope: s.name,
+			RefersTo: fmt.Sprintf("%s!$A$1:$%s$%d", quoted, colName(last), s.printRows)}); err != nil {
+			return err
+		}
+	}
+	for _, row := range s.pageBreaks() {
+		if err := f.InsertPageBreak(s.name, cellName(1, row)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pageBreaks are the rows a printed page should start at: every block that does not fit on what
+// is left of the page starts a new one (unless it is longer than a page itself), and a page that
+// fills up inside a long block breaks where it is full, so that every break is set here rather
+// than left to the application. Heights are estimated on the safe side (rows at excelize's 15 pt
+// default, at least as tall as any application draws them), so an application never needs a break
+// of its own inside a chart.
+func (s *sheet) pageBreaks() []int {
+	height := func(row int) float64 {
+		if h, ok := s.heights[row]; ok {
+			return h
+		}
+		return defaultRowPt
+	}
+	// Scale: the page is one sheet wide; charts count by their right edge.
+	widthPt := 0.0
+	colStart := map[int]float64{}
+	maxCol := 0
+	for c := range s.widths {
+		maxCol = max(maxCol, c)
+	}
+	x := 0.0
+	for c := 1; c <= maxCol+1; c++ {
+		colStart[c] = x
+		w, ok := s.widths[c]
+		if !ok {
+			w = 8.43
+		}
+		x += (w*7 + 5) * 0.75
+	}
+	widthPt = colStart[maxCol+1]
+	for _, c := range s.charts {
+		col, _, err := excelize.CellNameToCoordinates(c.cell)
+		if err != nil {
+			continue
+		}
+		start, ok := colStart[col]
+		if !ok {
+			start = widthPt
+		}
+		widthPt = max(widthPt, start+float64(c.chart.Dimension.Width)*0.75)
+	}
+	scale := 1.0
+	if widthPt > pageWidth {
+		scale = math.Floor(pageWidth/widthPt*100) / 100
+	}
+	capacity := pageHeight / scale
+	titles := 0.0
+	for r := s.titleRows[0]; r > 0 && r <= s.titleRows[1]; r++ {
+		titles += height(r)
+	}
+	last := len(s.rows)
+	for _, c := range s.charts {
+		if _, row, err := excelize.CellNameToCoordinates(c.cell); err == nil {
+			last = max(last, row+chartRows(uint(c.chart.Dimension.Height))-1)
+		}
+	}
+	if s.printRows > 0 {
+		last = min(last, s.printRows)
+	}
+	starts := map[int]bool{}
+	for _, b := range s.blocks {
+		starts[b] = true
+	}
+	blockEnd := func(row int) int { // last row of the block starting at row
+		for r := row + 1; r <= last; r++ {
+			if starts[r] {
+				return r - 1
+			}
+		}
+		return last
+	}
+	var breaks []int
+	used := 0.0
+	pageStart := 1
+	for row := 1; row <= last; row++ {
+		if starts[row] && row > pageStart {
+			h := 0.0
+			for r := row; r <= blockEnd(row); r++ {
+				h += height(r)
+			}
+			// A chart's block is at least the chart's height.
+			for _, c := range s.charts {
+				if _, at, err := excelize.CellNameToCoordinates(c.cell); err == nil && (at == row || at == row+1) {
+					h = max(h, float64(c.chart.Dimension.Height)*0.75+defaultRowPt)
+				}
+			}
+			// A block that fits on a page starts one when it does not fit on this one; a longer
+			// one (a long table) starts one when less than a quarter of this one is left, so that
+			// its title never sits alone at the foot of a page.
+			if used+h > capacity && (h <= capacity-titles || capacity-used < capacity/4) {
+				breaks, used, pageStart = append(breaks, row), s.repeated(row, titles), row
+			}
+		}
+		if used+height(row) > capacity && row > pageStart {
+			breaks, used, pageStart = append(breaks, row), s.repeated(row, titles), row
+		}
+		used += height(row)
+	}
+	return breaks
+}
+
+// repeated is the height the repeated header takes on a page starting at row: none before the
+// header has been printed once.
+func (s *sheet) repeated(row int, titles float64) float64 {
+	if s.titleRows[0] > 0 && row > s.titleRows[1] {
+		return titles
+	}
+	return 0
+}
+
 // fitWidths sizes each column to its widest value (titles, notes and wrapped text excepted),
 // within limits that keep a sheet printable.
 func (s *sheet) fitWidths() {
@@ -277,6 +562,49 @@ func (s *sheet) fitWidths() {
 	}
 	for c, w := range s.fixed {
 		s.widths[c] = w
+	}
+}
+
+// wrapLongLines wraps a line of text (a note, a title) that is wider than the sheet's columns
+// over those columns, so that it neither runs off the printed page nor widens it.
+func (s *sheet) wrapLongLines() {
+	cols, total := 0, 0.0
+	for c, w := range s.widths {
+		cols = max(cols, c)
+		total += w
+	}
+	if cols < 2 {
+		return
+	}
+	// A narrow sheet's lines take a page's comfortable width (the columns beyond its tables at
+	// their default width) rather than being squeezed into its two columns.
+	const comfortable = 100
+	for ; total < comfortable; cols++ {
+		w, ok := s.widths[cols+1]
+		if !ok {
+			w = 8.43
+		}
+		total += w
+	}
+	merged := map[int]bool{}
+	for _, m := range s.merges {
+		_, row, _ := excelize.CellNameToCoordinates(m[0])
+		merged[row] = true
+	}
+	for i, r := range s.rows {
+		row := i + 1
+		if len(r) != 1 || merged[row] || r[0].look.size > 12 {
+			continue
+		}
+		text, ok := r[0].v.(string)
+		if !ok || float64(utf8.RuneCountInString(text)) <= total {
+			continue
+		}
+		s.rows[i][0].look.wrap, s.rows[i][0].look.valign = true, "top"
+		s.merges = append(s.merges, [2]string{cellName(1, row), cellName(cols, row)})
+		if _, set := s.heights[row]; !set {
+			s.heights[row] = 15*wrappedLines(text, total*1.1) + 3
+		}
 	}
 }
 

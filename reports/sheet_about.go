@@ -66,6 +66,8 @@ func aboutSheet(r *kpi.Result, a About) *sheet {
 	pairs("Timings", "Timings are not recorded by default, so that the same input gives a byte-identical workbook.",
 		"Timings", []string{"Step", "Duration"}, a.Timings)
 	s.blank()
+	// The configuration is for the record, not for paper: it stays out of the print area.
+	s.printRows = s.next() - 1
 	text("Configuration (YAML)", "No configuration recorded.", a.Config)
 	return s
 }

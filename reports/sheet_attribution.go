@@ -86,7 +86,7 @@ func attributionSheet(r *kpi.Result) *sheet {
 		row := []cell{txt(t.Touchpoint)}
 		for _, m := range convModels {
 			v, _ := modelConversions(t, m)
-			row = append(row, num(v, fmtNumber))
+			row = append(row, qty(v))
 		}
 		rows[i] = append(row, num(t.RemovalEffect, fmtPercent), cnt(t.CustomersReached))
 	}
@@ -139,16 +139,54 @@ func attributionSheet(r *kpi.Result) *sheet {
 		return na()
 	}
 	if a.SpendKnown {
+		// An organic touchpoint (no spend recorded) has no cost per conversion to speak of: its CPA
+		// of 0 and its undefined ROAS read "no spend".
+		noSpend := func(t kpi.TouchpointAttribution, c cell) cell {
+			if t.Cost != nil && *t.Cost == 0 {
+				return cell{v: "no spend", look: look{italic: true, font: colorNAFont, align: "right"}}
+			}
+			return c
+		}
 		perModel("Attributed revenue and cost", "AttributedRevenue", []string{"Cost"}, revenue,
 			func(t kpi.TouchpointAttribution) []cell { return []cell{opt(t.Cost, fmtMoney)} })
 		perModel("Cost per attributed conversion (CPA)", "CPA", nil,
-			func(t kpi.TouchpointAttribution, m string) cell { return opt(t.CPA[m], fmtMoney) }, nil)
+			func(t kpi.TouchpointAttribution, m string) cell { return noSpend(t, opt(t.CPA[m], fmtMoney)) }, nil)
 		perModel("Return on ad spend (ROAS): attributed revenue per unit of cost", "ROAS", nil,
-			func(t kpi.TouchpointAttribution, m string) cell { return opt(t.ROAS[m], fmtRatio) }, nil)
-		s.note("A touchpoint with no spend recorded has a cost of 0: its CPA is 0 and its ROAS n/a. A CPA is n/a when no conversion is attributed to the touchpoint under that model.")
+			func(t kpi.TouchpointAttribution, m string) cell { return noSpend(t, opt(t.ROAS[m], fmtRatio)) }, nil)
+		s.note("No spend: no cost was recorded for the touchpoint (organic), so it has no CPA or ROAS. A CPA is n/a when no conversion is attributed to the touchpoint under that model.")
+		s.blank()
+		roasAgainstPrevious(s, r)
 	} else {
 		perModel("Attributed revenue", "AttributedRevenue", nil, revenue, nil)
 		s.note("No spend input was read, so cost, CPA and ROAS are not computed.")
 	}
 	return s
+}
+
+// roasAgainstPrevious sets each paid touchpoint's cost and Markov ROAS beside the previous
+// period's.
+func roasAgainstPrevious(s *sheet, r *kpi.Result) {
+	s.section("ROAS against the previous period (" + periodName(r.Report.PreviousFrom, r.Report.PreviousTo) + ")")
+	before := map[string]kpi.TouchpointAttribution{}
+	for _, t := range r.Comparison.Previous.Attribution.Touchpoints {
+		before[t.Touchpoint] = t
+	}
+	var rows [][]cell
+	for _, t := range r.Attribution.Touchpoints {
+		p, seen := before[t.Touchpoint]
+		if (t.Cost == nil || *t.Cost == 0) && (!seen || p.Cost == nil || *p.Cost == 0) {
+			continue // organic in both periods
+		}
+		prevCost, prevROAS := na(), na()
+		if seen {
+			prevCost, prevROAS = opt(p.Cost, fmtMoney), opt(p.ROAS["markov"], fmtRatio)
+		}
+		rows = append(rows, []cell{txt(t.Touchpoint), opt(t.Cost, fmtMoney), opt(t.ROAS["markov"], fmtRatio), prevCost, prevROAS})
+	}
+	if len(rows) == 0 {
+		s.notComputed("no touchpoint with spend in either period.")
+		return
+	}
+	s.table("ROASAgainstPrevious", []string{"Touchpoint", "Cost", "ROAS (Markov)", "Cost, previous period", "ROAS (Markov), previous period"}, rows)
+	s.note("Markov-attributed revenue per unit of cost, this period and the previous one; touchpoints without spend in both are left out.")
 }

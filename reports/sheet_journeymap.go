@@ -130,7 +130,8 @@ func journeyMapSheet(r *kpi.Result) *sheet {
 	for i, c := range jm.Cells {
 		rows[i] = mapCellCells(c)
 	}
-	s.table("JourneyMapCells", mapCellHeader(), rows)
+	first, _ = s.table("JourneyMapCells", mapCellHeader(), rows)
+	s.repeatHeader(first, first)
 	return s
 }
 

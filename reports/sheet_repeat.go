@@ -32,6 +32,10 @@ func repeatSheet(r *kpi.Result) *sheet {
 	s.blank()
 	s.section("Repeat purchase in the period")
 	d := rp.DaysFirstToSecondOrder
+	returning := opt(rp.ReturningCustomerRate, fmtPercent)
+	if !rp.HistoryComplete && returning.v != "n/a" {
+		returning.look.font = colorNAFont
+	}
 	hdr, _ := s.table("", []string{"KPI", "Value"}, [][]cell{
 		{bold("Purchasers"), cnt(rp.Purchasers)},
 		{bold("Orders"), cnt(rp.Orders)},
@@ -39,13 +43,17 @@ func repeatSheet(r *kpi.Result) *sheet {
 		{bold("Average order value"), opt(rp.AverageOrderValue, fmtMoney)},
 		{bold("Orders per purchaser"), opt(rp.OrdersPerPurchaser, fmtNumber)},
 		{bold("Repeat purchase rate (≥2 orders in the period)"), opt(rp.RepeatPurchaseRate, fmtPercent)},
-		{bold("Returning customer rate (ordered before the period)"), opt(rp.ReturningCustomerRate, fmtPercent)},
+		{bold("Returning customer rate (ordered before the period)"), returning},
 		{bold("Days from first to second order (median)"), opt(d.Median, fmtHours)},
 		{bold("Days from first to second order (p90)"), opt(d.P90, fmtHours)},
 		{bold("Days from first to second order (mean)"), opt(d.Mean, fmtHours)},
 		{bold("Second orders in the period"), cnt(d.N)},
 	})
 	s.freezeBelow(hdr - 1)
+	if !rp.HistoryComplete {
+		s.add(cell{v: "Grey: the data start less than repeat.history before the period, so the returning customer rate counts only the orders the data hold " +
+			"(see the warning on the Summary), and a cohort's first order may not be the customer's first.", look: look{italic: true, font: colorBadFont}, free: true})
+	}
 	s.blank()
 
 	type groups struct {
@@ -79,6 +87,10 @@ func repeatSheet(r *kpi.Result) *sheet {
 	}
 	s.section("Cohort retention")
 	s.note(fmt.Sprintf("Customers by %s of first order; the share ordering again in each later %s. n/a: not yet observable.", strings.ToLower(unit), strings.ToLower(unit)))
+	if !rp.HistoryComplete {
+		s.add(cell{v: "The history is shorter than repeat.history: a customer whose first order came before the data is counted in the cohort of their first order in the data, so the early cohorts hold returning customers.",
+			look: look{italic: true, font: colorBadFont}, free: true})
+	}
 	if len(rp.Cohorts) == 0 {
 		s.notComputed("no cohorts in the result.")
 	} else {

@@ -33,11 +33,13 @@ func resourcesSheet(r *kpi.Result) *sheet {
 			rows[i] = []cell{{v: int64(rec.Rank), look: look{numFmt: fmtInt, valign: "top"}},
 				{v: rec.Text, look: look{wrap: true, valign: "top"}, free: true},
 				{v: rec.Value, look: look{numFmt: recommendationFormat(rec.Kind), valign: "top"}},
-				{v: label(rec.Kind), look: look{valign: "top"}}, {v: rec.KPI, look: look{valign: "top"}}}
+				{v: label(rec.Kind), look: look{valign: "top"}}, {v: kpiWords(rec), look: look{valign: "top", wrap: true}, free: true}}
 		}
 		hdr, _ := s.table("Recommendations", []string{"Rank", "Action", "Value", "Kind", "KPI"}, rows)
 		s.freezeBelow(hdr)
+		s.repeatHeader(hdr, hdr)
 		s.width(2, 70)
+		s.width(5, 34)
 	}
 	s.blank()
 
@@ -95,4 +97,20 @@ func basisLabel(basis string) string {
 		return "Revenue per customer reached"
 	}
 	return label(basis)
+}
+
+// kpiWords names the KPI a recommendation comes from in words (the JSON keeps its path in kpi):
+// "Conversion interest → comparison (Funnel)".
+func kpiWords(rec kpi.Recommendation) string {
+	switch {
+	case rec.Opportunity != nil:
+		return "Conversion " + rec.Opportunity.Step + " (Funnel)"
+	case rec.Shift != nil:
+		return "ROAS by touchpoint, Markov model (Touchpoints & attribution)"
+	case rec.Reach != nil:
+		return "Revenue per customer reached (Resources, touchpoint efficiency)"
+	case rec.PainPoint != nil:
+		return "Average sentiment at " + rec.PainPoint.Stage + " through " + rec.PainPoint.Touchpoint + " (Journey map)"
+	}
+	return rec.KPI
 }

@@ -2,9 +2,13 @@ package reports
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/xuri/excelize/v2"
 )
 
 // periodLine says which window the report covers and what it is compared with.
@@ -13,51 +17,172 @@ func periodLine(r *kpi.Result) string {
 	if r.Report.PreviousFrom != "" {
 		s += fmt.Sprintf(", compared with %s to %s", r.Report.PreviousFrom, r.Report.PreviousTo)
 	}
+	if r.Report.YearAgo == "compared" {
+		s += fmt.Sprintf(" and a year earlier, %s to %s", r.Report.YearAgoFrom, r.Report.YearAgoTo)
+	}
 	return s
 }
 
-// summarySheet is the first page a manager reads: the headline KPIs against the previous period
-// and the first actions recommendations (topActions when actions is 0).
-func summarySheet(r *kpi.Result, actions int) *sheet {
+// periodName names a window for a sentence: "April 2026", "Q2 2026", "2025", "week 14 of 2026",
+// "28 June 2026", else "1 April to 15 May 2026".
+func periodName(from, to string) string {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err1 != nil || err2 != nil {
+		return from + " to " + to
+	}
+	monthEnd := func(first time.Time, n int) time.Time { return first.AddDate(0, n, -1) }
+	switch {
+	case f.Equal(t):
+		return f.Format("2 January 2006")
+	case f.Day() == 1 && f.Month() == time.January && t.Equal(monthEnd(f, 12)):
+		return f.Format("2006")
+	case f.Day() == 1 && (f.Month()-1)%3 == 0 && t.Equal(monthEnd(f, 3)):
+		return fmt.Sprintf("Q%d %d", (f.Month()-1)/3+1, f.Year())
+	case f.Day() == 1 && t.Equal(monthEnd(f, 1)):
+		return f.Format("January 2006")
+	case f.Weekday() == time.Monday && t.Equal(f.AddDate(0, 0, 6)):
+		y, w := f.ISOWeek()
+		return fmt.Sprintf("week %d of %d", w, y)
+	case f.Year() == t.Year():
+		return f.Format("2 January") + " to " + t.Format("2 January 2006")
+	}
+	return f.Format("2 January 2006") + " to " + t.Format("2 January 2006")
+}
+
+// shortPeriod names a window in a few characters, for card lines: "Mar 2026", "Q1 2026", "W13",
+// "27 Jun", "2–31 Mar".
+func shortPeriod(from, to string) string {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err1 != nil || err2 != nil {
+		return from
+	}
+	name := periodName(from, to)
+	switch {
+	case f.Equal(t):
+		return f.Format("2 Jan 2006")
+	case strings.HasPrefix(name, "Q") || len(name) == 4:
+		return name
+	case f.Day() == 1 && t.Equal(f.AddDate(0, 1, -1)):
+		return f.Format("Jan 2006")
+	case strings.HasPrefix(name, "week"):
+		_, w := f.ISOWeek()
+		return fmt.Sprintf("W%d %d", w, f.Year())
+	case f.Month() == t.Month() && f.Year() == t.Year():
+		return fmt.Sprintf("%d–%d %s", f.Day(), t.Day(), t.Format("Jan 2006"))
+	}
+	return f.Format("2 Jan") + "–" + t.Format("2 Jan 2006")
+}
+
+// cardsPerRow is how many KPI cards the Summary sets side by side; each takes two columns, the
+// value and its sparkline.
+const cardsPerRow = 4
+
+// summaryRefs are the cells of other sheets the Summary draws from.
+type summaryRefs struct {
+	// spark maps a headline KPI's key to the range of its recent values (the Periods sheet).
+	spark map[string]string
+	// funnel is the Funnel sheet's comparison table (header row, last row; 0 when absent).
+	funnel *funnelChartData
+}
+
+// summarySheet is the first page a manager reads, around three questions: what happened (a card
+// per headline KPI), against the previous period and a year earlier (each card's change, coloured
+// only when it is real, with a sparkline of the recent periods; what moved the conversion and the
+// revenue; the funnel against the previous period), and what to do (the first actions, last).
+func summarySheet(r *kpi.Result, actions int, refs summaryRefs) *sheet {
 	if actions <= 0 {
 		actions = topActions
 	}
 	s := newSheet(sheetSummary)
+	s.direct = true
+	const cols = 2 * cardsPerRow
+	merge := func(row int) { s.merges = append(s.merges, [2]string{cellName(1, row), cellName(cols, row)}) }
+	line := func(text string, l look, perLine float64) {
+		l.wrap, l.valign = true, "top"
+		row := s.add(cell{v: text, look: l, free: true})
+		merge(row)
+		s.heights[row] = 15*wrappedLines(text, perLine) + 3
+	}
 	name := r.Report.Name
 	if name == "" {
 		name = "Customer journey"
 	}
-	s.title(name + ": customer journey report")
-	s.note(periodLine(r))
+	s.title(name + ": customer journey report, " + periodName(r.Report.From, r.Report.To))
+	line(periodLine(r), look{italic: true, font: colorNote}, 130)
 	if r.Report.DataEnd != "" {
-		s.note("Data read up to " + r.Report.DataEnd + ". Customers whose window is still open then are counted as in progress, not dropped.")
+		line("Data read up to "+r.Report.DataEnd+". Customers whose window is still open then are counted as in progress, not dropped.", look{italic: true, font: colorNote}, 130)
 	}
 	for _, w := range r.Warnings {
-		row := s.add(cell{v: "Warning: " + w.Message, look: look{bold: true, font: colorBadFont, wrap: true, valign: "top"}, free: true})
-		s.merges = append(s.merges, [2]string{cellName(1, row), cellName(5, row)})
-		s.heights[row] = 15*wrappedLines("Warning: "+w.Message, 112) + 3
+		line("Warning: "+w.Message, look{bold: true, font: colorBadFont}, 118)
 	}
 	s.blank()
-	s.width(1, 36)
-	for c := 2; c <= 5; c++ {
+	// 4 × 27 characters stay one page wide at full size in every application (LibreOffice draws
+	// a character wider than Excel does).
+	for c := 1; c <= cols; c += 2 {
 		s.width(c, 17)
+		s.width(c+1, 10)
 	}
 
-	s.section("Headline KPIs")
-	if len(r.Comparison.Headline) == 0 {
+	s.section("What happened, against " + shortPeriod(r.Report.PreviousFrom, r.Report.PreviousTo) + yearAgoTitle(r))
+	hs := r.Comparison.Headline
+	if len(hs) == 0 {
 		s.notComputed("no headline KPIs in the result.")
-	} else {
-		rows := make([][]cell, 0, len(r.Comparison.Headline))
-		for _, h := range r.Comparison.Headline {
-			rows = append(rows, headlineRow(h))
+	}
+	for i := 0; i < len(hs); i += cardsPerRow {
+		s.block()
+		cards := hs[i:min(i+cardsPerRow, len(hs))]
+		// Rows of a card: label, value (and its trend line), change against the previous period,
+		// against the year-ago period (only when compared), small print.
+		lines := []int{0, 1, 2, 3, 4}
+		if r.Report.YearAgo != "compared" {
+			lines = []int{0, 1, 2, 4}
 		}
-		first, _ := s.table("", []string{"KPI", "This period", "Previous period", "Change", "Relative change"}, rows)
-		s.heights[first] = 20
-		s.note("Green: moved the good way; red: moved the bad way. The change of a rate is in percentage points; relative change is the change divided by the previous value.")
+		heights := map[int]float64{0: 15, 1: 24, 2: 26, 3: 26, 4: 23}
+		rows := make([][]cell, len(lines))
+		for _, h := range cards {
+			c := card(r, h)
+			for j, l := range lines {
+				rows[j] = append(rows[j], c[l][0], c[l][1])
+			}
+		}
+		first := s.next()
+		for j, l := range lines {
+			s.add(rows[j]...)
+			s.heights[first+j] = heights[l]
+		}
+		for k, h := range cards {
+			col := 2*k + 1
+			for j, l := range lines {
+				if l != 1 {
+					s.merges = append(s.merges, [2]string{cellName(col, first+j), cellName(col+1, first+j)})
+				}
+			}
+			if ref, ok := refs.spark[h.Key]; ok {
+				// Tiny line charts rather than sparklines: LibreOffice (7.4) prints no sparkline
+				// and Google Sheets drops them; a chart prints everywhere.
+				s.charts = append(s.charts, placedChart{cell: cellName(col+1, first+1), chart: trendLine(ref)})
+			}
+		}
+		s.heights[s.add()] = 8
+	}
+	line(legend(r), look{italic: true, font: colorNote, size: 9}, 150)
+	s.blank()
+
+	whatMoved(s, r, line)
+
+	s.section("Funnel against " + shortPeriod(r.Report.PreviousFrom, r.Report.PreviousTo))
+	if refs.funnel == nil {
+		s.notComputed("no funnel in the result (no stages or no entrants).")
+	} else {
+		at := s.next()
+		s.chart(cellName(1, at), funnelChart(refs.funnel, r, 760, 260))
+		s.reserve(at, 260)
 	}
 	s.blank()
 
-	s.section("Top actions")
+	s.section("What to do: top actions")
 	recs := r.Allocation.Recommendations
 	if len(recs) == 0 {
 		s.notComputed("no recommendations in the result.")
@@ -66,53 +191,386 @@ func summarySheet(r *kpi.Result, actions int) *sheet {
 		if i == actions {
 			break
 		}
-		text := fmt.Sprintf("%d. %s", rec.Rank, rec.Text)
-		row := s.add(cell{v: text, look: look{wrap: true, valign: "top"}, free: true})
-		s.merges = append(s.merges, [2]string{cellName(1, row), cellName(5, row)})
-		// A merged cell does not grow with its text; size the row for the wrapped lines.
-		s.heights[row] = 15*wrappedLines(text, 112) + 3
+		line(fmt.Sprintf("%d. %s", rec.Rank, rec.Text), look{}, 125)
 	}
+	small := look{italic: true, font: colorNote, size: 9}
 	if len(recs) > actions {
-		s.note(fmt.Sprintf("The Resources sheet lists all %d actions with their numbers.", len(recs)))
+		line(fmt.Sprintf("The Resources sheet lists all %d actions with their numbers.", len(recs)), small, 150)
 	} else if len(recs) > 0 {
-		s.note("The Resources sheet lists the actions with their numbers.")
+		line("The Resources sheet lists the actions with their numbers.", small, 150)
 	}
 	s.blank()
-	s.note("Sheets: " + strings.Join([]string{sheetFunnel, sheetJourneyMap, sheetAttribution, sheetRepeat,
-		sheetResources, sheetTrends, sheetQuality, sheetAbout}, " · "))
+	line("Sheets: "+strings.Join([]string{sheetFunnel, sheetJourneyMap, sheetAttribution, sheetRepeat,
+		sheetResources, sheetTrends, sheetPeriods, sheetFunnelData, sheetQuality, sheetAbout}, " · "), small, 150)
 	return s
 }
 
-// headlineRow is one headline KPI: now, before, the change coloured by whether it moved the good
-// way, and the relative change.
-func headlineRow(h kpi.Headline) []cell {
-	var format, change string
-	switch h.Format {
-	case "count":
-		format, change = fmtCount, fmtChangeCount
-	case "percent":
-		format, change = fmtPercent, fmtChangePercent
-	case "money":
-		format, change = fmtMoney, fmtChangeMoney
+func yearAgoTitle(r *kpi.Result) string {
+	if r.Report.YearAgo == "compared" {
+		return " and " + shortPeriod(r.Report.YearAgoFrom, r.Report.YearAgoTo)
+	}
+	return ""
+}
+
+// legend says how to read the cards.
+func legend(r *kpi.Result) string {
+	s := fmt.Sprintf("Green or red: a real change (significant at 5%% and at least %s in relative size); grey: within noise, too small, or not comparable (the card says why). ",
+		percentWords(r.Comparison.MinChange))
+	s += "Rates change in percentage points (pts); the line beside each value draws the recent periods."
+	switch r.Report.YearAgo {
+	case "before_data":
+		s += " No year-ago comparison: the data do not reach back to " + r.Report.YearAgoFrom + "."
+	case "off":
+		s += " The year-ago comparison is off (comparison.year_ago)."
+	}
+	return s
+}
+
+// card is one KPI card: five rows of two cells (the value and its sparkline cell, then lines that
+// span both).
+func card(r *kpi.Result, h kpi.Headline) [5][2]cell {
+	var c [5][2]cell
+	border := look{bold: true, font: colorTitle, size: 10, valign: "bottom"}
+	c[0][0] = cell{v: h.Label, look: border, free: true}
+	c[0][1] = cell{look: border}
+	value := opt(h.Current, valueFormat(h.Format))
+	value.look.size, value.look.bold, value.look.align = 16, true, "left"
+	grey := !h.Mature || (h.Key == "returning_customer_rate" && !r.Repeat.HistoryComplete)
+	if grey && value.v != "n/a" {
+		value.look.font = colorNAFont
+	}
+	c[1][0] = value
+	c[1][1] = cell{}
+	vs := "vs " + shortPeriod(r.Report.PreviousFrom, r.Report.PreviousTo)
+	c[2][0] = changeCell(r, h, kpi.Versus{Value: h.Previous, Change: h.Change, RelativeChange: h.RelativeChange,
+		DailyRelativeChange: h.DailyRelativeChange, PValue: h.PValue, Significant: h.Significant, Verdict: h.Verdict}, vs)
+	c[2][1] = cell{}
+	switch {
+	case h.YearAgo != nil:
+		c[3][0] = changeCell(r, h, *h.YearAgo, "vs "+shortPeriod(r.Report.YearAgoFrom, r.Report.YearAgoTo))
+	case r.Report.YearAgo == "before_data":
+		c[3][0] = cell{v: "no year-ago data", look: look{italic: true, font: colorNAFont, size: 9}, free: true}
 	default:
-		format, change = fmtNumber, fmtChangeNumber
+		c[3][0] = cell{free: true}
 	}
-	l := h.Label
-	if l == "" {
-		l = label(h.Key)
+	c[3][1] = cell{}
+	c[4][0] = cell{v: cardDetail(r, h), look: look{italic: true, font: colorNote, size: 9, wrap: true, valign: "top"}, free: true}
+	for i := 2; i <= 3; i++ {
+		c[i][0].look.wrap, c[i][0].look.valign = true, "top"
 	}
-	row := []cell{bold(l), opt(h.Current, format), opt(h.Previous, format), opt(h.Change, change), opt(h.RelativeChange, fmtChangePercent)}
-	if h.Change != nil && *h.Change != 0 {
-		good := (*h.Change > 0) == h.HigherIsBetter
-		font, fill := colorBadFont, colorBadFill
-		if good {
-			font, fill = colorGoodFont, colorGoodFill
+	c[4][1] = cell{}
+	return c
+}
+
+// cardDetail is the small print of a card: why it is grey, which cohort it shows, or its interval.
+func cardDetail(r *kpi.Result, h kpi.Headline) string {
+	var parts []string
+	if h.Basis == kpi.BasisMatureCohort && r.Funnel.MatureCohort != nil {
+		mc := r.Funnel.MatureCohort
+		parts = append(parts, fmt.Sprintf("Mature cohort of %s (this period's entrants: %s in progress)",
+			shortPeriod(mc.From, mc.To), percentWords(1-deref(h.MatureShare))))
+	} else if !h.Mature && h.MatureShare != nil {
+		parts = append(parts, percentWords(1-*h.MatureShare)+" of entrants still in progress")
+	}
+	if h.Key == "returning_customer_rate" && !r.Repeat.HistoryComplete {
+		parts = append(parts, "history shorter than repeat.history: counts orders in the data only")
+	}
+	if h.Interval != nil && len(parts) == 0 {
+		f := valueFormat(h.Format)
+		parts = append(parts, "95% interval "+valueWords(h.Interval.Low, f, r)+" to "+valueWords(h.Interval.High, f, r))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// valueFormat is the cell format of a headline KPI's value.
+func valueFormat(format string) string {
+	switch format {
+	case "count":
+		return fmtCount
+	case "percent":
+		return fmtPercent
+	case "money":
+		return fmtMoney
+	case "ratio":
+		return fmtRatio
+	}
+	return fmtNumber
+}
+
+// valueWords writes a value in words as its cell format shows it.
+func valueWords(v float64, format string, r *kpi.Result) string {
+	switch format {
+	case fmtCount:
+		return groupDigits(math.Round(v))
+	case fmtPercent:
+		return percentWords(v)
+	case fmtMoney:
+		return moneyWords(r.Report.Currency)(round2(v))
+	case fmtRatio:
+		return strconv.FormatFloat(round2(v), 'f', 2, 64) + "×"
+	}
+	return strconv.FormatFloat(round2(v), 'f', -1, 64)
+}
+
+// verdictWords says why a change is grey; "" for a called-out change.
+func verdictWords(v string) string {
+	switch v {
+	case kpi.VerdictBetter, kpi.VerdictWorse, kpi.VerdictNotTested:
+		return ""
+	case kpi.VerdictWithinNoise:
+		return "within noise"
+	case kpi.VerdictSmall:
+		return "real but small"
+	case kpi.VerdictImmature:
+		return "still in progress"
+	case kpi.VerdictHistoryShort:
+		return "history too short"
+	case kpi.VerdictBeforeData:
+		return "not comparable: before the data"
+	case kpi.VerdictIncomplete:
+		return "period incomplete"
+	}
+	return "no comparison"
+}
+
+// verdictPhrase says in a few words what a verdict means for a change.
+func verdictPhrase(v string) string {
+	switch v {
+	case kpi.VerdictBetter, kpi.VerdictWorse:
+		return "a real change"
+	}
+	return verdictWords(v)
+}
+
+// changeWords writes a change in the unit of its KPI: points for rates, the amount and the
+// relative change (per day when the periods differ in length) for counts and money.
+func changeWords(h kpi.Headline, v kpi.Versus, r *kpi.Result) string {
+	if v.Change == nil {
+		return "n/a"
+	}
+	ch := *v.Change
+	arrow := "▲ "
+	if ch < 0 {
+		arrow = "▼ "
+	} else if ch == 0 {
+		return "= unchanged"
+	}
+	signed := func(s string) string {
+		if ch >= 0 {
+			return "+" + s
 		}
-		for i := 3; i <= 4; i++ {
-			if row[i].v != "n/a" {
-				row[i].look.font, row[i].look.fill, row[i].look.bold = font, fill, true
-			}
+		return "−" + strings.TrimPrefix(s, "-")
+	}
+	var s string
+	switch h.Format {
+	case "percent":
+		return arrow + signed(pointsWords(math.Abs(ch)))
+	case "count":
+		s = signed(groupDigits(math.Abs(math.Round(ch))))
+	case "money":
+		s = signed(moneyWords(r.Report.Currency)(math.Abs(round2(ch))))
+	case "ratio":
+		s = signed(strconv.FormatFloat(math.Abs(round2(ch)), 'f', 2, 64) + "×")
+	default:
+		s = signed(strconv.FormatFloat(math.Abs(round2(ch)), 'f', -1, 64))
+	}
+	switch {
+	case v.DailyRelativeChange != nil:
+		s += " (daily rate " + signedPercent(*v.DailyRelativeChange) + ")"
+	case v.RelativeChange != nil:
+		s += " (" + signedPercent(*v.RelativeChange) + ")"
+	}
+	return arrow + s
+}
+
+// pointsWords writes a change of a 0..1 rate in percentage points.
+func pointsWords(f float64) string {
+	return strconv.FormatFloat(math.Round(f*1000)/10, 'f', 1, 64) + " pts"
+}
+
+func signedPercent(f float64) string {
+	if f >= 0 {
+		return "+" + percentWords(f)
+	}
+	return "−" + percentWords(-f)
+}
+
+// changeCell is a card's change line: coloured when the verdict calls the change out, grey with
+// the reason otherwise.
+func changeCell(r *kpi.Result, h kpi.Headline, v kpi.Versus, vs string) cell {
+	text := vs + ": " + changeWords(h, v, r)
+	l := look{size: 10, font: colorNAFont}
+	switch v.Verdict {
+	case kpi.VerdictBetter:
+		l = look{size: 10, bold: true, font: colorGoodFont, fill: colorGoodFill}
+		text += " · real change"
+	case kpi.VerdictWorse:
+		l = look{size: 10, bold: true, font: colorBadFont, fill: colorBadFill}
+		text += " · real change"
+	case kpi.VerdictNotTested:
+		l = look{size: 10}
+	default:
+		if v.Change != nil {
+			text += " · " + verdictWords(v.Verdict)
+		} else {
+			text = vs + ": " + verdictWords(v.Verdict)
 		}
 	}
-	return row
+	return cell{v: text, look: l, free: true}
+}
+
+// whatMoved words the decomposition of the change in purchase conversion and in revenue: the
+// three largest effects by first touchpoint and segment.
+func whatMoved(s *sheet, r *kpi.Result, line func(string, look, float64)) {
+	s.section("What moved")
+	w := r.Comparison.WhatMoved
+	conv := headlineOf(r, "purchase_conversion")
+	rev := headlineOf(r, "revenue")
+	money := moneyWords(r.Report.Currency)
+	if d := w.Conversion; d.Change != nil {
+		text := fmt.Sprintf("Purchase conversion %s against %s (%s", percentWords(*d.Current), percentWords(*d.Previous), signedPoints(*d.Change))
+		if conv != nil {
+			text += ", " + verdictPhrase(conv.Verdict)
+		}
+		text += ")"
+		if d.Basis == kpi.BasisMatureCohort {
+			text += ", on the mature cohorts"
+		}
+		line(text+". Largest effects:", look{bold: true}, 125)
+		for _, e := range d.Top {
+			line("•  "+conversionEffectWords(e), look{}, 125)
+		}
+	} else {
+		s.notComputed("no change in purchase conversion (no entrants in one of the periods).")
+	}
+	if d := w.Revenue; d.Change != nil {
+		text := fmt.Sprintf("Revenue %s against %s (%s", money(round2(*d.Current)), money(round2(*d.Previous)), signedMoney(*d.Change, money))
+		if rev != nil {
+			text += ", " + verdictPhrase(rev.Verdict)
+		}
+		line(text+"). Largest effects:", look{bold: true}, 125)
+		for _, e := range d.Top {
+			line("•  "+revenueEffectWords(e, money), look{}, 125)
+		}
+	}
+	line("Mix: more or fewer entrants (purchasers) from a group; rate: its conversion (revenue per purchaser) changed. Each breakdown's effects add up to the change; the Funnel data sheet lists them all.",
+		look{italic: true, font: colorNote, size: 9}, 150)
+	s.blank()
+}
+
+func headlineOf(r *kpi.Result, key string) *kpi.Headline {
+	for i := range r.Comparison.Headline {
+		if r.Comparison.Headline[i].Key == key {
+			return &r.Comparison.Headline[i]
+		}
+	}
+	return nil
+}
+
+func signedPoints(f float64) string {
+	if f >= 0 {
+		return "+" + pointsWords(f)
+	}
+	return "−" + pointsWords(-f)
+}
+
+func signedMoney(f float64, money func(float64) string) string {
+	if f >= 0 {
+		return "+" + money(round2(f))
+	}
+	return "−" + money(round2(-f))
+}
+
+// byWords names a breakdown group in a sentence: "entrants from email", "the vip segment".
+func byWords(by, value, who string) string {
+	if by == "segment" {
+		return who + " of the " + value + " segment"
+	}
+	return who + " from " + value
+}
+
+func conversionEffectWords(e kpi.MixEffect) string {
+	if e.Effect == kpi.EffectMix {
+		more := "More"
+		if e.Weight < e.WeightBefore {
+			more = "Fewer"
+		}
+		return fmt.Sprintf("%s %s (%s of entrants, was %s): %s", more, byWords(e.By, e.Value, "entrants"),
+			percentWords(e.Weight), percentWords(e.WeightBefore), signedPoints(e.Amount))
+	}
+	rose := "rose"
+	if e.Amount < 0 {
+		rose = "fell"
+	}
+	return fmt.Sprintf("Conversion of %s (%s of entrants) %s from %s to %s: %s", byWords(e.By, e.Value, "entrants"), percentWords(e.Weight), rose,
+		percentWords(deref(e.RateBefore)), percentWords(deref(e.Rate)), signedPoints(e.Amount))
+}
+
+func revenueEffectWords(e kpi.MixEffect, money func(float64) string) string {
+	if e.Effect == kpi.EffectMix {
+		more := "More"
+		if e.Weight < e.WeightBefore {
+			more = "Fewer"
+		}
+		return fmt.Sprintf("%s %s (%s, was %s): %s", more, byWords(e.By, e.Value, "purchasers"),
+			groupDigits(e.Weight), groupDigits(e.WeightBefore), signedMoney(e.Amount, money))
+	}
+	rose := "rose"
+	if e.Amount < 0 {
+		rose = "fell"
+	}
+	return fmt.Sprintf("Revenue per purchaser %s (%s purchasers) %s from %s to %s: %s", strings.TrimPrefix(byWords(e.By, e.Value, ""), " "),
+		groupDigits(e.Weight), rose, money(round2(deref(e.RateBefore))), money(round2(deref(e.Rate))), signedMoney(e.Amount, money))
+}
+
+// funnelChartData locates the Funnel sheet's comparison table: stage names in column 1, this
+// period's conversion from entry in column thisCol and the previous period's in prevCol.
+type funnelChartData struct {
+	sheet                         *sheet
+	first, last, thisCol, prevCol int
+}
+
+// funnelChart is the funnel against the previous period: this period's conversion from entry per
+// required stage in solid bars beside the previous period's in pale ("ghost") bars.
+func funnelChart(d *funnelChartData, r *kpi.Result, width, height uint) *excelize.Chart {
+	cur := d.sheet.series(d.thisCol, d.first, d.last)
+	cur.Fill = solid("2E75B6")
+	prev := d.sheet.series(d.prevCol, d.first, d.last)
+	prev.Fill = solid("C9D9EE")
+	return &excelize.Chart{
+		Type:      excelize.Bar,
+		Series:    []excelize.ChartSeries{cur, prev},
+		Title:     chartTitle("Conversion from entry, required stages"),
+		Legend:    excelize.ChartLegend{Position: "bottom"},
+		XAxis:     reversed(axis("")),
+		YAxis:     withRange(axis("0%"), kpi.Ptr(0), kpi.Ptr(1)),
+		PlotArea:  excelize.ChartPlotArea{ShowVal: true},
+		Dimension: excelize.ChartDimension{Width: width, Height: height},
+		Format:    excelize.GraphicOptions{AltText: "Bar chart of each required stage's conversion from entry in this period and the previous one"},
+	}
+}
+
+// trendLine is a card's sparkline: a line chart without axes, legend or border, in the cell beside
+// the card's value.
+func trendLine(ref string) *excelize.Chart {
+	line := excelize.ChartSeries{Values: ref, Line: excelize.LineOptions{Width: 1.5, Fill: solid(colorTitle)},
+		Marker: excelize.ChartMarker{Symbol: "none"}}
+	hidden := excelize.ChartAxis{None: true}
+	return &excelize.Chart{
+		Type:      excelize.Line,
+		Series:    []excelize.ChartSeries{line},
+		Legend:    excelize.ChartLegend{Position: "none"},
+		XAxis:     hidden,
+		YAxis:     hidden,
+		Border:    excelize.LineOptions{Type: excelize.LineNone},
+		Dimension: excelize.ChartDimension{Width: 72, Height: 30},
+		Format:    excelize.GraphicOptions{AltText: "Trend over the recent periods", OffsetY: 2},
+	}
 }

@@ -29,14 +29,23 @@ func TestWorkbookStructure(t *testing.T) {
 		kinds = append(kinds, strings.TrimSpace(string(m[1])+" "+string(m[2])))
 	}
 	sort.Strings(kinds)
-	if want := []string{"bar bar", "bar col", "line", "line", "line"}; !slices.Equal(kinds, want) {
+	// The funnel against the previous period twice (Summary and Funnel), attribution, the
+	// emotional line, two trend charts, and a trend line on each Summary card.
+	want := []string{"bar bar", "bar bar", "bar col"}
+	for range 3 + len(fullResult().Comparison.Headline) {
+		want = append(want, "line")
+	}
+	if !slices.Equal(kinds, want) {
 		t.Errorf("charts %q, want %q", kinds, want)
 	}
 
 	wantTables := map[string][]string{
-		sheetFunnel:      {"ClosedFunnel", "OpenFunnel", "FunnelBreakdowns"},
+		sheetFunnel: {"FunnelComparison", "ClosedFunnel", "MatureCohort", "OpenFunnel", "PurchaseFirstTouchpoint", "PurchaseSegment",
+			"PurchaseEntryWeek"},
+		sheetFunnelData:  {"FunnelBreakdowns", "ConversionMix", "RevenueMix"},
+		sheetPeriods:     {"HeadlineDetail", "HeadlineYearAgo", "RecentPeriods"},
 		sheetJourneyMap:  {"StageSentiment", "PainPoints", "JourneyMapCells"},
-		sheetAttribution: {"AttributedConversions", "AttributedRevenue", "CPA", "ROAS"},
+		sheetAttribution: {"AttributedConversions", "AttributedRevenue", "CPA", "ROAS", "ROASAgainstPrevious"},
 		sheetRepeat:      {"RepeatBySegment", "RepeatByFirstTouchpoint", "Cohorts", "BGNBDBySegment", "BGNBDByFirstTouchpoint"},
 		sheetResources:   {"Recommendations", "StageOpportunity", "BudgetShifts", "Efficiency"},
 		sheetTrends:      {"Trends"},

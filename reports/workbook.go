@@ -38,6 +38,8 @@ const (
 	sheetRepeat      = "Repeat purchase & cohorts"
 	sheetResources   = "Resources"
 	sheetTrends      = "Trends"
+	sheetPeriods     = "Periods"
+	sheetFunnelData  = "Funnel data"
 	sheetQuality     = "Data quality"
 	sheetAbout       = "About"
 )
@@ -62,24 +64,45 @@ func WriteWorkbook(path string, r *kpi.Result, about About) error {
 	})
 }
 
+// EncodeWorkbook renders r as WriteWorkbook does, to w: for a caller that commits several files
+// together.
+func EncodeWorkbook(w io.Writer, r *kpi.Result, about About) error {
+	if r == nil {
+		return fmt.Errorf("reports: workbook: no result")
+	}
+	data, err := workbookBytes(r, about)
+	if err != nil {
+		return fmt.Errorf("reports: workbook: %w", err)
+	}
+	_, err = w.Write(data)
+	return err
+}
+
 // workbookBytes renders the workbook into memory, canonicalised.
 func workbookBytes(r *kpi.Result, about About) ([]byte, error) {
 	r = worded(r)
 	f := excelize.NewFile()
 	defer func() { _ = f.Close() }()
 	st := newStyles(f, r.Report.Currency)
+	// The Summary draws from the Funnel and Periods sheets, so they are laid out first.
+	funnel, chart := funnelSheet(r)
+	periods, spark := periodsSheet(r)
 	sheets := []*sheet{
-		summarySheet(r, about.Actions),
-		funnelSheet(r),
+		summarySheet(r, about.Actions, summaryRefs{spark: spark, funnel: chart}),
+		funnel,
 		journeyMapSheet(r),
 		attributionSheet(r),
 		repeatSheet(r),
 		resourcesSheet(r),
 		trendsSheet(r),
+		periods,
+		funnelDataSheet(r),
 		qualitySheet(r),
 		aboutSheet(r, about),
 	}
 	for i, s := range sheets {
+		s.report = r.Report.Name
+		s.period = r.Report.From + " to " + r.Report.To
 		if err := s.write(f, st, i == 0); err != nil {
 			return nil, fmt.Errorf("sheet %s: %w", s.name, err)
 		}

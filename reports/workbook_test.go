@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 
 func wantSheets() []string {
 	return []string{sheetSummary, sheetFunnel, sheetJourneyMap, sheetAttribution, sheetRepeat,
-		sheetResources, sheetTrends, sheetQuality, sheetAbout}
+		sheetResources, sheetTrends, sheetPeriods, sheetFunnelData, sheetQuality, sheetAbout}
 }
 
 func renderBook(t *testing.T, r *kpi.Result, about About) []byte {
@@ -226,6 +226,17 @@ func TestWorkbookNumbersMatchJSON(t *testing.T) {
 			}
 			nums := map[string]float64{}
 			jsonNumbers(doc, "", nums)
+			// A recent value still in progress is left out of the sparkline's row.
+			if cmp, ok := doc.(map[string]any)["comparison"].(map[string]any); ok {
+				recent, _ := cmp["recent"].([]any)
+				for i, p := range recent {
+					for j, h := range p.(map[string]any)["headline"].([]any) {
+						if h.(map[string]any)["mature"] == false {
+							delete(nums, fmt.Sprintf(".comparison.recent[%d].headline[%d].current", i, j))
+						}
+					}
+				}
+			}
 			cells := bookNumbers(t, openBook(t, renderBook(t, tc.r, fixtureAbout())))
 
 			var inBook, inJSON []float64
@@ -239,7 +250,7 @@ func TestWorkbookNumbersMatchJSON(t *testing.T) {
 			slices.Sort(inJSON)
 			checked := 0
 			for path, v := range nums {
-				if strings.HasPrefix(path, ".comparison.previous.") {
+				if shownInWords(path) {
 					continue
 				}
 				checked++
@@ -258,6 +269,14 @@ func TestWorkbookNumbersMatchJSON(t *testing.T) {
 		})
 	}
 }
+
+// shownInWords tells the JSON numbers the workbook does not hold as numbers: the detail of the
+// periods compared (it feeds the comparisons), the changes (written in words in their KPI's unit:
+// points for a rate, "daily rate" for counts of periods of different length), the recent periods'
+// comparisons (the sparklines draw their values only) and the mature-entrant counts behind the
+// trends' "still in progress".
+var shownInWords = regexp.MustCompile(`^\.comparison\.(previous|year_ago)\.|\.(change|daily_relative_change|mature_entrants)$|` +
+	`^\.comparison\.recent\[\d+\]\.headline\[\d+\]\.(?:[^c]|c[^u])|^\.comparison\.recent\[\d+\]\.headline\[\d+\]\.year_ago\.`).MatchString
 
 // containsNumber reports whether sorted holds v to the 15 significant digits a spreadsheet keeps.
 func containsNumber(sorted []float64, v float64) bool {
@@ -397,42 +416,39 @@ func TestWorkbookFailureLeavesNothing(t *testing.T) {
 	}
 }
 
+// TestHeadlineColours: a card's change is coloured by its verdict alone, never by its sign: a
+// large change within noise, or on immature entrants, stays grey and says why; a rate changes in
+// points.
 func TestHeadlineColours(t *testing.T) {
+	r := fullResult()
 	for _, tc := range []struct {
-		name         string
-		change       *float64
-		higherBetter bool
-		wantFont     string
+		name     string
+		verdict  string
+		wantFont string
+		wantText string
 	}{
-		{"up, higher is better", kpi.Ptr(3), true, colorGoodFont},
-		{"down, higher is better", kpi.Ptr(-3), true, colorBadFont},
-		{"up, lower is better", kpi.Ptr(0.5), false, colorBadFont},
-		{"down, lower is better", kpi.Ptr(-0.5), false, colorGoodFont},
-		{"no change", kpi.Ptr(0), true, ""},
-		{"no previous period", nil, true, ""},
+		{"better", kpi.VerdictBetter, colorGoodFont, "real change"},
+		{"worse", kpi.VerdictWorse, colorBadFont, "real change"},
+		{"within noise", kpi.VerdictWithinNoise, colorNAFont, "within noise"},
+		{"small", kpi.VerdictSmall, colorNAFont, "real but small"},
+		{"immature", kpi.VerdictImmature, colorNAFont, "still in progress"},
+		{"before the data", kpi.VerdictBeforeData, colorNAFont, "before the data"},
+		{"history short", kpi.VerdictHistoryShort, colorNAFont, "history too short"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := kpi.Headline{Key: "k", Format: "count", Current: kpi.Ptr(10), Change: tc.change, HigherIsBetter: tc.higherBetter}
-			if tc.change != nil {
-				h.Previous = kpi.Ptr(10 - *tc.change)
-				h.RelativeChange = kpi.Ratio(*tc.change, *h.Previous)
-			}
-			row := headlineRow(h)
-			wantFill := map[string]string{colorGoodFont: colorGoodFill, colorBadFont: colorBadFill}[tc.wantFont]
-			// Both the change and the relative change carry the colour, text and background.
-			for i, name := range map[int]string{3: "change", 4: "relative change"} {
-				if row[i].v == "n/a" {
-					continue
-				}
-				l := row[i].look
-				if l.font != tc.wantFont || l.fill != wantFill {
-					t.Errorf("%s font %q fill %q, want %q and %q", name, l.font, l.fill, tc.wantFont, wantFill)
-				}
-			}
-			if tc.change == nil && row[3].v != "n/a" {
-				t.Errorf("missing change shown as %v, want n/a", row[3].v)
+			h := kpi.Headline{Key: "purchase_conversion", Format: "percent", Current: kpi.Ptr(0.25), Previous: kpi.Ptr(0.2), Change: kpi.Ptr(0.05),
+				RelativeChange: kpi.Ptr(0.25), HigherIsBetter: true, Verdict: tc.verdict}
+			c := changeCell(r, h, kpi.Versus{Value: h.Previous, Change: h.Change, RelativeChange: h.RelativeChange, Verdict: h.Verdict}, "vs Sep 2026")
+			text := c.v.(string)
+			if c.look.font != tc.wantFont || !strings.Contains(text, tc.wantText) || !strings.Contains(text, "+5.0 pts") {
+				t.Errorf("%q font %q, want %q with %q and +5.0 pts", text, c.look.font, tc.wantFont, tc.wantText)
 			}
 		})
+	}
+	h := kpi.Headline{Key: "entrants", Format: "count", Current: kpi.Ptr(310), Previous: kpi.Ptr(280), Change: kpi.Ptr(30),
+		RelativeChange: kpi.Ptr(30.0 / 280), DailyRelativeChange: kpi.Ptr(0), Verdict: kpi.VerdictWithinNoise}
+	if got := changeWords(h, kpi.Versus{Change: h.Change, RelativeChange: h.RelativeChange, DailyRelativeChange: h.DailyRelativeChange}, r); got != "▲ +30 (daily rate +0%)" {
+		t.Errorf("count change %q", got)
 	}
 }
 
@@ -619,12 +635,12 @@ func TestAboutQueryTabsExpanded(t *testing.T) {
 // the smallest row height the common applications use, or it covers the first one's legend.
 func TestTrendsChartsDoNotOverlap(t *testing.T) {
 	data := renderBook(t, fullResult(), About{})
-	from := regexp.MustCompile(`<xdr:from><xdr:col>(\d+)</xdr:col><xdr:colOff>\d+</xdr:colOff><xdr:row>(\d+)</xdr:row>`)
+	from := regexp.MustCompile(`<xdr:from><xdr:col>\d+</xdr:col><xdr:colOff>\d+</xdr:colOff><xdr:row>(\d+)</xdr:row>.*?descr="([^"]*)"`)
 	for _, pt := range packageParts(t, data, "xl/drawings/drawing") {
 		var rows []int
 		for _, m := range from.FindAllSubmatch(pt.body, -1) {
-			if string(m[1]) == "6" { // column G: the Trends charts
-				n, _ := strconv.Atoi(string(m[2]))
+			if strings.HasPrefix(string(m[2]), "Line chart of") && strings.Contains(string(m[2]), "over time") {
+				n, _ := strconv.Atoi(string(m[1]))
 				rows = append(rows, n)
 			}
 		}
@@ -760,11 +776,44 @@ func TestNoFunnelChartWithoutEntrants(t *testing.T) {
 	for i := range r.Funnel.Closed {
 		r.Funnel.Closed[i] = kpi.StageRow{Stage: r.Funnel.Closed[i].Stage}
 	}
-	s := funnelSheet(r)
-	if len(s.charts) != 0 {
+	s, chart := funnelSheet(r)
+	if len(s.charts) != 0 || chart != nil {
 		t.Errorf("%d charts on the Funnel sheet of a period without entrants", len(s.charts))
 	}
-	if len(funnelSheet(fullResult()).charts) != 1 {
+	if s, chart := funnelSheet(fullResult()); len(s.charts) != 1 || chart == nil {
 		t.Error("no funnel chart for a period with entrants")
+	}
+}
+
+// TestChartsAreNeverCutByAPage: the page breaks every sheet sets leave each chart wholly on one
+// printed page, and every break is at or after the first row (no empty first page).
+func TestChartsAreNeverCutByAPage(t *testing.T) {
+	for _, r := range []*kpi.Result{fullResult(), emptyResult()} {
+		funnel, chart := funnelSheet(r)
+		periods, spark := periodsSheet(r)
+		for _, s := range []*sheet{summarySheet(r, 5, summaryRefs{spark: spark, funnel: chart}), funnel, journeyMapSheet(r), attributionSheet(r),
+			repeatSheet(r), resourcesSheet(r), trendsSheet(r), periods, funnelDataSheet(r), qualitySheet(r), aboutSheet(r, fixtureAbout())} {
+			s.fitWidths()
+			s.wrapLongLines()
+			s.fitHeights()
+			breaks := s.pageBreaks()
+			for _, c := range s.charts {
+				_, at, _ := excelize.CellNameToCoordinates(c.cell)
+				end := at + chartRows(uint(c.chart.Dimension.Height)) - 1
+				if c.chart.Dimension.Height < 100 {
+					end = at // a card's trend line sits in its row
+				}
+				for _, b := range breaks {
+					if b > at && b <= end {
+						t.Errorf("%s: page break at row %d cuts the chart at %s (rows %d–%d)", s.name, b, c.cell, at, end)
+					}
+				}
+			}
+			for _, b := range breaks {
+				if b <= 1 {
+					t.Errorf("%s: page break before row %d", s.name, b)
+				}
+			}
+		}
 	}
 }

@@ -17,15 +17,16 @@ import (
 // backfillHelp is what `journeykpi backfill --help` says after the flags.
 const backfillHelp = `
 Writes one report per day, week or calendar month lying wholly inside --from..--to, oldest first,
-into the same files the schedule writes. Resumable: periods the ledger already has, computed with
-the same config, are skipped unless --force. A failed period is reported and the others go on
-(exit 5 when any failed). Exit 4 when another backfill, or the scheduler running a report, holds
+into the same files the schedule writes. Resumable and data-aware: a period the ledger has written
+from the same config (its report-relevant part) and the same input (files: paths, sizes, times;
+BigQuery: the tables' last-modified times) is skipped unless --force. A failed period, or one
+without data, is reported and the others go on (exit 5 when any was not written). Exit 4 when another backfill, or the scheduler running a report, holds
 the output lock; an idle scheduler does not block it.
 `
 
 func cmdBackfill(ctx context.Context, args []string, e console) error {
 	f := newFlags("backfill", "backfill [--config F] --from D --to D [--every day|week|month] [--force] [--out DIR]")
-	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
+	cfgPath := f.String("config", "", "config `file` (default: $JOURNEYKPI_CONFIG, /etc/journeykpi/config.yaml, else the built-in example)")
 	from := f.String("from", "", "first `day` of the range, YYYY-MM-DD (report time zone)")
 	to := f.String("to", "", "last `day` of the range, inclusive")
 	every := f.String("every", "day", "one report per `step`: day, week (Monday to Sunday) or month")
@@ -37,7 +38,7 @@ func cmdBackfill(ctx context.Context, args []string, e console) error {
 	if *from == "" || *to == "" {
 		return usageErr("backfill: --from and --to are required")
 	}
-	cfg, fsys, err := loadConfig(*cfgPath)
+	cfg, fsys, err := loadConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}
@@ -52,7 +53,7 @@ func cmdBackfill(ctx context.Context, args []string, e console) error {
 	if len(windows) == 0 {
 		return usageErr("backfill: no whole %s lies in %s", *every, rng)
 	}
-	st, err := openStateDir(cfg, *out, schedule.OutputLockFile, "backfill", e)
+	st, err := openStateDir(ctx, cfg, *out, schedule.OutputLockFile, "backfill", 0, e)
 	if err != nil {
 		return err
 	}
@@ -69,7 +70,8 @@ func cmdBackfill(ctx context.Context, args []string, e console) error {
 	}
 	b := &schedule.Backfill{
 		Report: cfg.Report.Name, Windows: windows, Force: *force, ConfigHash: pipeline.ConfigHash(&cfg),
-		Ledger: st.ledger, Run: reportRunner(cfg, st.out, fsys), Logger: st.log, Webhook: cfg.Schedule.Webhook,
+		Ledger: st.ledger, Run: reportRunner(cfg, st.out, fsys), Fingerprint: inputFingerprint(cfg, fsys),
+		Logger: st.log, Webhook: cfg.Schedule.Webhook,
 	}
 	if e.terminal {
 		// The bar says what the info lines would; warnings and errors still print.
@@ -77,16 +79,20 @@ func cmdBackfill(ctx context.Context, args []string, e console) error {
 		b.Logger = slog.New(minLevel{Handler: st.log.Handler(), min: slog.LevelWarn})
 	}
 	s := b.Do(ctx)
-	fmt.Fprintf(e.stdout, "backfill %s every %s: %d written, %d skipped (already done), %d failed\n",
-		rng, *every, s.Written, s.Skipped, len(s.Failed))
+	fmt.Fprintf(e.stdout, "backfill %s every %s: %d written (%d ok, %d incomplete), %d skipped (unchanged), %d no data, %d failed\n",
+		rng, *every, s.Written(), s.OK, s.Incomplete, s.Skipped, len(s.NoData), len(s.Failed))
+	for _, fl := range s.NoData {
+		fmt.Fprintf(e.stdout, "  no data %s: %v\n", fl.Window, fl.Err)
+	}
 	for _, fl := range s.Failed {
 		fmt.Fprintf(e.stdout, "  failed %s: %v\n", fl.Window, fl.Err)
 	}
 	switch {
 	case s.Interrupted:
 		return context.Canceled
-	case len(s.Failed) > 0:
-		return fault.Errorf(fault.Partial, "backfill: %d of %d periods failed; rerun the same command to retry them", len(s.Failed), len(windows))
+	case len(s.Failed)+len(s.NoData) > 0:
+		return fault.Errorf(fault.Partial, "backfill: %d of %d periods failed and %d had no data; rerun the same command to retry them",
+			len(s.Failed), len(windows), len(s.NoData))
 	}
 	return nil
 }

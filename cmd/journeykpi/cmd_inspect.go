@@ -39,7 +39,7 @@ func cmdInspect(ctx context.Context, args []string, e console) error {
 	if *rows < 0 {
 		return usageErr("inspect: --rows %d: must not be negative", *rows)
 	}
-	cfg, fsys, err := loadConfig(*cfgPath)
+	cfg, fsys, err := loadConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}

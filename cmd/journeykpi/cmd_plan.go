@@ -24,12 +24,12 @@ run would fail the same way. Narrow the window or raise source.bigquery.max_byte
 
 func cmdPlan(ctx context.Context, args []string, e console) error {
 	f := newFlags("plan", "plan [--config F] [--from D --to D | --date D]")
-	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
+	cfgPath := f.String("config", "", "config `file` (default: $JOURNEYKPI_CONFIG, /etc/journeykpi/config.yaml, else the built-in example)")
 	wf := addWindowFlags(f, "plan")
 	if help, err := parseArgs(f, args, e.stdout, planHelp); help || err != nil {
 		return err
 	}
-	cfg, fsys, err := loadConfig(*cfgPath)
+	cfg, fsys, err := loadConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}

@@ -210,7 +210,7 @@ func TestBigQueryColumnProblemsAreConfigErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			srv := planServer(t, 1000)
 			code, _, stderr := runCmd(t, "run", "--config", writePlanConfig(t, c.config), "--date", "2026-03-10", "--out", t.TempDir())
-			if code != exitUsage || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
+			if code != exitUsage || !strings.Contains(stderr, c.want) || len(plainLines(stderr)) != 1 {
 				t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, stderr, c.want)
 			}
 			for _, j := range srv.Jobs() {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/schedule"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
@@ -18,19 +17,33 @@ import (
 const runHelp = `
 Without --from/--to/--date the report covers report.from..report.to from the config, or else the
 schedule period before today (previous_day by default). Writes <out>/<name>_<from>_<to>.xlsx and
-.json atomically: on failure nothing partial is left.
+.json and the manifest naming both, together: on failure the previous report stays as it was.
+Takes the output lock that backfill and schedule take (waiting up to --wait, then exit 4 naming
+its holder) and records the run in the ledger. A period without events is exit 3; one the data
+cover in part is written with a warning (status incomplete).
+
+With --by week|month|quarter the workbook's Periods sheet and the JSON periods[] hold the headline
+KPIs of every such period of the range, each computed with the same rules (periods cut by the
+range's ends are marked partial): one file for a long range instead of one per period.
 `
 
 func cmdRun(ctx context.Context, args []string, e console) error {
-	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR]")
-	cfgPath := f.String("config", "", "config `file` (default: the built-in example on the bundled sample)")
+	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR] [--wait D] [--by week|month|quarter]")
+	cfgPath := f.String("config", "", "config `file` (default: $JOURNEYKPI_CONFIG, /etc/journeykpi/config.yaml, else the built-in example)")
 	wf := addWindowFlags(f, "report")
 	out := f.String("out", "", "output `directory` (default: report.out)")
+	wait := f.Duration("wait", 0, "how long to wait while another journeykpi holds this output's lock, e.g. 10m (0: exit 4 at once)")
 	timings := f.Bool("timings", false, "add step timings to the About sheet (the file then differs between runs)")
+	by := f.String("by", "", "add the headline KPIs of every `period` (week, month or quarter) of the range: the Periods sheet")
 	if help, err := parseArgs(f, args, e.stdout, runHelp); help || err != nil {
 		return err
 	}
-	cfg, fsys, err := loadConfig(*cfgPath)
+	switch *by {
+	case "", window.ByWeek, window.ByMonth, window.ByQuarter:
+	default:
+		return usageErr("--by: %q is not a period (week | month | quarter)", *by)
+	}
+	cfg, fsys, err := loadConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}
@@ -38,34 +51,38 @@ func cmdRun(ctx context.Context, args []string, e console) error {
 	if err != nil {
 		return err
 	}
-	// Every line of the run, its final error included, carries run_id and window, as the
-	// scheduler's do, so that one run's lines can be picked out of a shared log.
-	log := e.logger.With("run_id", newRunID(), "window", win.String(), "trigger", "run")
-	o, err := pipeline.Run(ctx, pipeline.Job{
-		Config: cfg, Window: win, Out: *out, FS: fsys, Logger: log, Version: version, Timings: *timings,
-		Progress: progressWriter(e),
-	})
+	// The same output lock as backfill and schedule: a run and a backfill of one period never
+	// write it at once, and the ledger records which of them wrote the files on disk.
+	st, err := openStateDir(ctx, cfg, *out, schedule.OutputLockFile, "run", *wait, e)
 	if err != nil {
-		return &runError{err: err, log: log}
+		return err
 	}
-	for _, p := range o.Files {
+	defer st.lock.Release()
+	st.cleanOutput()
+	run := func(ctx context.Context, w window.Window, log *slog.Logger) (schedule.Result, error) {
+		return runReport(ctx, pipeline.Job{
+			Config: cfg, Window: w, Out: st.out, FS: fsys, Logger: log, Version: version, Timings: *timings,
+			Progress: progressWriter(e), By: *by,
+		})
+	}
+	single := &schedule.Single{Report: cfg.Report.Name, ConfigHash: pipeline.ConfigHash(&cfg), Ledger: st.ledger, Run: run,
+		Fingerprint: inputFingerprint(cfg, fsys), Logger: st.log, Webhook: cfg.Schedule.Webhook}
+	ent, err := single.Do(ctx, win)
+	if err != nil {
+		// The run logged its failure with its run_id and window.
+		return &runError{err: err, logged: true}
+	}
+	for _, p := range ent.Files {
 		fmt.Fprintln(e.stdout, p)
 	}
 	return nil
 }
 
-// newRunID is a random 16-hex-digit id, the same form the scheduler's ledger uses.
-func newRunID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// runError is a failed run's error together with the run's logger (run_id, window), so that
-// exitCode logs an internal failure on a line that says which run it was.
+// runError is a failed run's error that the run already logged (with its run_id and window), so
+// that exitCode only prints its plain line.
 type runError struct {
-	err error
-	log *slog.Logger
+	err    error
+	logged bool
 }
 
 func (e *runError) Error() string { return e.err.Error() }

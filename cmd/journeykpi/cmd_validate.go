@@ -23,7 +23,7 @@ func cmdValidate(ctx context.Context, args []string, e console) error {
 	if help, err := parseArgs(f, args, e.stdout, validateHelp); help || err != nil {
 		return err
 	}
-	cfg, fsys, err := loadConfig(*cfgPath)
+	cfg, fsys, err := loadConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeykpi/journeykpi/pipeline/schedule"
+
 	"github.com/xuri/excelize/v2"
 
 	"github.com/journeykpi/journeykpi/config"
@@ -51,7 +53,7 @@ func TestRunOnTheBundledSample(t *testing.T) {
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
-	if len(sheets) != 9 || sheets[0] != "Summary" || sheets[1] != "Funnel" || sheets[8] != "About" {
+	if len(sheets) != 11 || sheets[0] != "Summary" || sheets[1] != "Funnel" || sheets[10] != "About" {
 		t.Fatalf("sheets %v", sheets)
 	}
 	rows, err := f.GetRows("Funnel", excelize.Options{RawCellValue: true})
@@ -140,7 +142,11 @@ func TestBadRowsFailWithAClearMessage(t *testing.T) {
 	if !strings.Contains(stderr, want) {
 		t.Errorf("stderr %q lacks %q", stderr, want)
 	}
-	if entries, _ := os.ReadDir(out); len(entries) != 0 {
-		t.Errorf("a failed run left files: %v", entries)
+	// Only the ledger (recording the failure) and the lock file: no report, no temporary file.
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		if e.Name() != schedule.LedgerFile && e.Name() != schedule.OutputLockFile {
+			t.Errorf("a failed run left %s", e.Name())
+		}
 	}
 }

@@ -38,21 +38,24 @@ func usageErr(format string, args ...any) error { return fault.Errorf(fault.Conf
 // configErr is a config that does not load or validate (exit 2); its message names the key.
 func configErr(err error) error { return fault.Wrap(fault.Config, err) }
 
-// exitCode maps an error to the process exit code by its kind (fault.KindOf) and prints it once:
-// a user error as one plain line on stderr, an internal one through the logger with its detail.
+// exitCode maps an error to the process exit code by its kind (fault.KindOf) and prints it as
+// one plain line on stderr, whatever its kind; an internal error is logged with its detail as
+// well, unless the run that failed has logged it already.
 func exitCode(err error, stderr io.Writer, logger *slog.Logger) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
-	if re := (*runError)(nil); errors.As(err, &re) {
-		logger = re.log
-	}
 	kind := fault.KindOf(err)
+	re := (*runError)(nil)
+	logged := errors.As(err, &re) && re.logged
 	switch kind {
-	case fault.Internal:
-		logger.Error("run failed", "error", err.Error())
 	case fault.Interrupted:
 		fmt.Fprintln(stderr, "journeykpi: interrupted; no partial report was written")
+	case fault.Internal:
+		if !logged {
+			logger.Error("run failed", "error", err.Error())
+		}
+		fmt.Fprintln(stderr, "journeykpi:", err.Error())
 	default:
 		fmt.Fprintln(stderr, "journeykpi:", err.Error())
 	}

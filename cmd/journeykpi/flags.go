@@ -72,10 +72,41 @@ func tuneCollector() {
 	debug.SetGCPercent(50)
 }
 
-// loadConfig loads the config file, or the built-in example when path is empty. The returned
-// file system is where the files source resolves paths: the bundled sample for the example,
-// nil (the OS) for a file.
-func loadConfig(path string) (config.Config, fs.FS, error) {
+// SystemConfig is where the container image and the systemd unit look for a config when none is
+// named: mount or install one there and `journeykpi schedule` uses it.
+const SystemConfig = "/etc/journeykpi/config.yaml"
+
+// findConfig says which config a command uses: --config, else $JOURNEYKPI_CONFIG, else the
+// system config when it exists, else the built-in example (path ""). how says which, for the log.
+func findConfig(flagPath string, e console) (path, how string) {
+	if flagPath != "" {
+		return flagPath, "--config"
+	}
+	if e.lookupEnv != nil {
+		if p, ok := e.lookupEnv("JOURNEYKPI_CONFIG"); ok && p != "" {
+			return p, "JOURNEYKPI_CONFIG"
+		}
+	}
+	if e.systemConfig != "" {
+		if _, err := os.Stat(e.systemConfig); err == nil {
+			return e.systemConfig, "the system config"
+		}
+	}
+	return "", "the built-in example on the bundled sample (no --config, no JOURNEYKPI_CONFIG, no " + SystemConfig + ")"
+}
+
+// loadConfig loads the config findConfig picks, and says at INFO which, on every start. The
+// returned file system is where the files source resolves paths: the bundled sample for the
+// example, nil (the OS) for a file.
+func loadConfig(flagPath string, e console) (config.Config, fs.FS, error) {
+	path, how := findConfig(flagPath, e)
+	if e.logger != nil {
+		if path == "" {
+			e.logger.Info("config: " + how)
+		} else {
+			e.logger.Info("config: "+path, "from", how)
+		}
+	}
 	if path == "" {
 		c, err := config.Example()
 		if err != nil {

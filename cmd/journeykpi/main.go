@@ -31,7 +31,8 @@ func main() {
 // redirected to a file the file gets every log line and no carriage returns.
 func newConsole(stdout, stderr *os.File, isTerminal func(*os.File) bool) console {
 	tty := isTerminal(stderr)
-	return console{stdout: stdout, stderr: stderr, logger: newLogger(stderr, tty), terminal: tty}
+	return console{stdout: stdout, stderr: stderr, logger: newLogger(stderr, tty), terminal: tty,
+		lookupEnv: os.LookupEnv, systemConfig: SystemConfig}
 }
 
 // console is what a subcommand may use of the terminal it runs in: the output streams, the logger
@@ -41,6 +42,11 @@ type console struct {
 	logger         *slog.Logger
 	// terminal says whether stderr is a terminal (progress bars instead of log lines).
 	terminal bool
+	// lookupEnv and systemConfig are where a command looks for its config when --config is not
+	// given (findConfig): the environment and /etc/journeykpi/config.yaml; tests leave them
+	// empty, so that the machine's do not leak in.
+	lookupEnv    func(string) (string, bool)
+	systemConfig string
 }
 
 func newLogger(w io.Writer, terminal bool) *slog.Logger {
@@ -54,7 +60,7 @@ const usage = `journeykpi turns customer-journey touchpoint events into marketin
 as an Excel workbook and JSON.
 
 Usage:
-  journeykpi run       [--config F] [--from D --to D | --date D] [--out DIR] [--timings]
+  journeykpi run       [--config F] [--from D --to D | --date D] [--out DIR] [--wait D] [--timings]
                        one report for a date range
   journeykpi backfill  [--config F] --from D --to D [--every day|week|month] [--force] [--out DIR]
                        one report per period
@@ -65,18 +71,21 @@ Usage:
   journeykpi inspect   [--config F] [--rows N] [--scan] [--json]
                        what the source parses: its first rows as the engine sees them, a profile
   journeykpi sample    --customers N --out DIR [--seed S]    deterministic synthetic events
+  journeykpi status    [--config F] [--out DIR] [--json]     the run ledger, the locks, what runs next
   journeykpi version                                         print the version
 
-With no --config, the built-in example config runs on the bundled sample data, offline.
+With no --config: $JOURNEYKPI_CONFIG, else /etc/journeykpi/config.yaml when it exists, else the
+built-in example config on the bundled sample data, offline (the log says which).
 Run 'journeykpi COMMAND --help' for a command's flags.
 
 Exit codes:
   0  success
-  1  the run failed (source, computation or output error); nothing partial was written
+  1  the run failed (source, computation or output error, or the output is not writable);
+     nothing partial was written
   2  bad command line or configuration; the message names the flag or key
   3  data: more rows rejected than quality.max_reject_ratio allows, or no event in the period
-  4  another journeykpi holds the lock on this output (schedule, backfill)
-  5  backfill: some periods failed, the others were written
+  4  another journeykpi holds the lock on this output (run after --wait, schedule, backfill)
+  5  backfill: some periods failed or had no data, the others were written
   130 interrupted (SIGINT/SIGTERM) before the run finished; nothing partial was written
 `
 
@@ -102,6 +111,8 @@ func run(ctx context.Context, args []string, e console) error {
 		return cmdInspect(ctx, rest, e)
 	case "sample":
 		return cmdSample(ctx, rest, e)
+	case "status":
+		return cmdStatus(ctx, rest, e)
 	case "version", "--version":
 		fmt.Fprintln(e.stdout, "journeykpi", version)
 		return nil

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,7 @@ func TestUsageErrorsExitTwoAndNameTheFlag(t *testing.T) {
 		{[]string{"run", "--from", "2026-02-01", "--to", "2026-01-01"}, "after"},
 		{[]string{"run", "extra"}, `unexpected argument "extra"`},
 		{[]string{"run", "--config", "/nonexistent/c.yaml"}, "/nonexistent/c.yaml"},
+		{[]string{"run", "--by", "year"}, `--by: "year" is not a period`},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
@@ -98,7 +100,7 @@ func TestHelpAndVersion(t *testing.T) {
 }
 
 func TestDateKeywordsFollowTheReportTimeZone(t *testing.T) {
-	cfg, _, err := loadConfig("")
+	cfg, _, err := loadConfig("", console{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,29 +135,40 @@ func TestUserErrorsPrintOnePlainLine(t *testing.T) {
 }
 
 // TestRunLogLinesCarryRunIDAndWindow: every log line of `run`, the final "run failed" one
-// included, names the run and its window (house style; docs/operations.md "Logs").
+// included, names the run and its window (house style; docs/operations.md "Logs"); the lines
+// before the run (the config it uses) name the command, and a failure ends with one plain line.
 func TestRunLogLinesCarryRunIDAndWindow(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		out  func(t *testing.T) string
+		args func(t *testing.T) []string
 		code int
 	}{
-		{"ok", func(t *testing.T) string { return t.TempDir() }, exitOK},
-		{"failed", func(t *testing.T) string {
-			// The output "directory" is a file: the write fails, an internal error.
-			p := filepath.Join(t.TempDir(), "file")
-			if err := os.WriteFile(p, nil, 0o644); err != nil {
-				t.Fatal(err)
+		{"ok", func(t *testing.T) []string { return nil }, exitOK},
+		{"failed", func(t *testing.T) []string {
+			// A Parquet file that is not one: the read fails, an internal error.
+			dir := t.TempDir()
+			bad := filepath.Join(dir, "events.parquet")
+			cfg := filepath.Join(dir, "c.yaml")
+			if os.WriteFile(bad, []byte("PAR1 not a parquet file PAR1"), 0o644) != nil ||
+				os.WriteFile(cfg, []byte("source: {kind: files, files: {paths: ["+strconv.Quote(bad)+"]}}\n"), 0o644) != nil {
+				t.Fatal("cannot write the test files")
 			}
-			return p
+			return []string{"--config", cfg}
 		}, exitFailed},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			code, _, stderr := runCmd(t, "run", "--date", "2026-03-02", "--out", c.out(t))
+			args := append([]string{"run", "--date", "2026-03-02", "--out", t.TempDir()}, c.args(t)...)
+			code, _, stderr := runCmd(t, args...)
 			if code != c.code {
 				t.Fatalf("exit %d, want %d: %s", code, c.code, stderr)
 			}
 			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if c.code != exitOK {
+				if last := lines[len(lines)-1]; !strings.HasPrefix(last, "journeykpi: ") {
+					t.Errorf("no plain line at the end: %q", last)
+				}
+				lines = lines[:len(lines)-1]
+			}
 			if len(lines) < 2 {
 				t.Fatalf("only %d log lines: %s", len(lines), stderr)
 			}
@@ -164,6 +177,9 @@ func TestRunLogLinesCarryRunIDAndWindow(t *testing.T) {
 				var rec map[string]any
 				if err := json.Unmarshal([]byte(l), &rec); err != nil {
 					t.Fatalf("not a JSON log line: %q", l)
+				}
+				if msg, _ := rec["msg"].(string); strings.HasPrefix(msg, "config: ") {
+					continue
 				}
 				id, _ := rec["run_id"].(string)
 				if len(id) != 16 || rec["window"] != "2026-03-02..2026-03-02" {
@@ -199,7 +215,9 @@ func TestSourceConfigErrorsExitTwo(t *testing.T) {
 	}
 	for _, args := range [][]string{{"run", "--out", t.TempDir()}, {"validate"}} {
 		code, _, stderr := runCmd(t, append(args, "--config", p)...)
-		if code != exitUsage || !strings.HasPrefix(stderr, "journeykpi: "+p+": source.columns: ") || strings.Count(stderr, "\n") != 1 {
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		plain := lines[len(lines)-1]
+		if code != exitUsage || !strings.HasPrefix(plain, "journeykpi: "+p+": source.columns: ") || strings.Count(stderr, "journeykpi: ") != 1 {
 			t.Errorf("%s: exit %d, stderr %q", args[0], code, stderr)
 		}
 	}

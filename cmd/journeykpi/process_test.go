@@ -119,6 +119,14 @@ func writeConfig(t *testing.T, dir, sched string, bigquery bool) string {
 // test ends). env points the binary at it; writeConfig with bigquery true reads from it.
 func heldBigQuery(t *testing.T) (env []string, release func()) {
 	t.Helper()
+	_, env, release = heldBigQueryServer(t)
+	return env, release
+}
+
+// heldBigQueryServer is heldBigQuery with its server: the query reads table p.d.events (a dry
+// run says so), whose last-modified time the test may change with SetTable.
+func heldBigQueryServer(t *testing.T) (srv *bqfake.Server, env []string, release func()) {
+	t.Helper()
 	srv, err := bqfake.NewServer()
 	if err != nil {
 		t.Fatal(err)
@@ -129,13 +137,14 @@ func heldBigQuery(t *testing.T) (env []string, release func()) {
 	var once sync.Once
 	release = func() { once.Do(func() { close(gate) }) }
 	t.Cleanup(release)
+	srv.SetTable("p.d.events", &bqfake.Table{Records: recs, Modified: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 	srv.SetResultFunc(func(j bqfake.Job) (*bqfake.Table, error) {
 		if !j.DryRun {
 			<-gate
 		}
-		return &bqfake.Table{Records: recs}, nil
+		return &bqfake.Table{Records: recs, Referenced: []string{"p.d.events"}}, nil
 	})
-	return []string{bigquery.EnvEmulatorREST + "=" + srv.RESTEndpoint(), bigquery.EnvEmulatorGRPC + "=" + srv.GRPCAddr()}, release
+	return srv, []string{bigquery.EnvEmulatorREST + "=" + srv.RESTEndpoint(), bigquery.EnvEmulatorGRPC + "=" + srv.GRPCAddr()}, release
 }
 
 // daysAgo is the UTC day n days before today, YYYY-MM-DD: within heldBigQuery's data.
@@ -499,7 +508,7 @@ func TestBackfillThirtyDaysOverTheSample(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "30 written, 0 skipped") {
+	if !strings.Contains(stdout, "30 written (30 ok, 0 incomplete), 0 skipped (unchanged), 0 no data, 0 failed") {
 		t.Errorf("summary: %s", stdout)
 	}
 	// Every log line of a run names the run and its window, the pipeline's own lines included.
@@ -530,7 +539,7 @@ func TestBackfillThirtyDaysOverTheSample(t *testing.T) {
 		stat[f] = fi.ModTime()
 	}
 	code, stdout, stderr = runCmd(t, args...)
-	if code != exitOK || !strings.Contains(stdout, "0 written, 30 skipped") || strings.Contains(stderr, "run started") {
+	if code != exitOK || !strings.Contains(stdout, "0 written (0 ok, 0 incomplete), 30 skipped") || strings.Contains(stderr, "run started") {
 		t.Fatalf("rerun: exit %d, %s\n%s", code, stdout, stderr)
 	}
 	for _, f := range files {

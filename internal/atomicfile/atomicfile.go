@@ -1,7 +1,6 @@
 package atomicfile
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -30,43 +29,18 @@ func IsTemp(name string) bool {
 // synced so the rename survives a crash. When write (or any step) fails, the temporary file is
 // removed and an existing file at path is left untouched. The file is created with mode 0644. It
 // is safe for concurrent use on different paths.
-func Write(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, tempPrefix+base+tempInfix+"*")
+func Write(path string, write func(io.Writer) error) error {
+	tmp, _, err := writeTemp(path, write)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return err
 	}
-	tmpName := tmp.Name()
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmpName)
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<16)
-	if err = write(bw); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	if err = os.Rename(tmpName, path); err != nil {
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
 		return fmt.Errorf("rename %s: %w", path, err)
 	}
 	// The file is complete and in place from here on; a failed directory sync is still reported
 	// because the rename may not survive a crash.
+	dir := filepath.Dir(path)
 	if err := SyncDir(dir); err != nil {
 		return fmt.Errorf("sync directory of %s: %w", path, err)
 	}
@@ -118,4 +92,26 @@ func RemoveStale(dir string) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// Probe checks that files can be written in dir before any work is done for them: it creates
+// dir when missing, then writes, syncs and removes a small temporary file there (named as a
+// write's, so a kill leaves only what RemoveStale takes). The error says what failed: a missing
+// permission, a read-only or full file system.
+func Probe(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output directory %s: %w", dir, err)
+	}
+	tmp, _, err := writeTemp(filepath.Join(dir, "journeykpi-probe"), func(w io.Writer) error {
+		_, err := w.Write(make([]byte, 4096))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("output directory %s is not writable: %w", dir, err)
+	}
+	// A clean-up of the directory may have taken it already.
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }

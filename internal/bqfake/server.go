@@ -35,6 +35,12 @@ type Table struct {
 	// Bytes is what a query over it processes (dry-run estimate); 0 means the size of the Arrow
 	// buffers.
 	Bytes int64
+	// Modified is the table's last-modified time (tables.get); zero means the Unix epoch plus
+	// one millisecond.
+	Modified time.Time
+	// Referenced are the tables ("project.dataset.table") a query whose result this is reads:
+	// a dry run lists them in its statistics, as BigQuery does.
+	Referenced []string
 }
 
 func (t *Table) schema() *arrow.Schema {
@@ -401,6 +407,12 @@ func (s *Server) jobsInsert(w http.ResponseWriter, r *http.Request) {
 		out.Statistics.Query.TotalBytesProcessed = table.bytes()
 		out.Statistics.TotalBytesProcessed = table.bytes()
 		out.Statistics.Query.Schema = bqSchema(table.schema())
+		for _, ref := range table.Referenced {
+			if p := strings.SplitN(ref, ".", 3); len(p) == 3 {
+				out.Statistics.Query.ReferencedTables = append(out.Statistics.Query.ReferencedTables,
+					&bq.TableReference{ProjectId: p[0], DatasetId: p[1], TableId: p[2]})
+			}
+		}
 		if !job.DryRun {
 			out.Statistics.Query.TotalBytesBilled = table.bytes()
 			key := project + "._bqfake_anon." + ref.JobId
@@ -490,6 +502,10 @@ func (s *Server) tablesGet(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "notFound", fmt.Sprintf("Not found: Table %s:%s.%s", p, d, tb))
 		return
 	}
+	modified := int64(1)
+	if !t.Modified.IsZero() {
+		modified = t.Modified.UnixMilli()
+	}
 	writeJSON(w, &bq.Table{
 		Kind:             "bigquery#table",
 		Id:               p + ":" + d + "." + tb,
@@ -499,7 +515,7 @@ func (s *Server) tablesGet(w http.ResponseWriter, r *http.Request) {
 		NumBytes:         t.bytes(),
 		Type:             "TABLE",
 		CreationTime:     1,
-		LastModifiedTime: 1,
+		LastModifiedTime: uint64(modified),
 	})
 }
 

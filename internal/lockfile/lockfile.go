@@ -88,3 +88,26 @@ func Acquire(ctx context.Context, path, command string, poll time.Duration, busy
 		}
 	}
 }
+
+// Holder reports whether another process holds the lock at path, and then what it wrote there
+// (command, pid, since). It takes nothing and writes nothing: a shared, non-blocking flock on the
+// file opened for reading tells. A missing file is a free lock.
+func Holder(path string) (holder string, held bool, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			b, _ := io.ReadAll(io.LimitReader(f, 512))
+			return strings.TrimSpace(string(b)), true, nil
+		}
+		return "", false, err
+	}
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return "", false, nil
+}

@@ -49,11 +49,12 @@ type Grouper struct {
 	files   [partitions]*os.File
 	spilled [partitions]int64
 	err     error
-	tmpDir  string
 }
 
-// New returns a grouper that holds up to budget bytes of rows in memory and spills into a new
-// directory under tempDir ("" means the system's). Close removes the spill files.
+// New returns a grouper that holds up to budget bytes of rows in memory and spills into files in
+// tempDir ("" means the system's). Each spill file is unlinked as soon as it is created and lives
+// on through its open descriptor only, so the kernel frees it when the process ends, however it
+// ends: a killed run leaves nothing in tempDir. Close releases them.
 func New(budget int64, tempDir string) *Grouper {
 	return &Grouper{budget: budget, chunkRows: ChunkRows(budget), dir: tempDir}
 }
@@ -152,15 +153,12 @@ func (g *Grouper) spillLargest() error {
 		return nil
 	}
 	if g.files[p] == nil {
-		if g.tmpDir == "" {
-			d, err := os.MkdirTemp(g.dir, "journeykpi-spill-")
-			if err != nil {
-				return fmt.Errorf("group: spill: %w", err)
-			}
-			g.tmpDir = d
-		}
-		f, err := os.CreateTemp(g.tmpDir, fmt.Sprintf("part-%03d-", p))
+		f, err := os.CreateTemp(g.dir, fmt.Sprintf("%s%03d-", SpillPrefix, p))
 		if err != nil {
+			return fmt.Errorf("group: spill: %w", err)
+		}
+		if err := os.Remove(f.Name()); err != nil {
+			f.Close()
 			return fmt.Errorf("group: spill: %w", err)
 		}
 		g.files[p] = f
@@ -207,7 +205,7 @@ func (g *Grouper) load(p int, buf []ingest.Row) ([]ingest.Row, error) {
 	return buf, nil
 }
 
-// Close removes the spill files.
+// Close releases the spill files (already unlinked, so nothing stays on disk).
 func (g *Grouper) Close() error {
 	var errs []error
 	for i, f := range g.files {
@@ -215,10 +213,6 @@ func (g *Grouper) Close() error {
 			errs = append(errs, f.Close())
 			g.files[i] = nil
 		}
-	}
-	if g.tmpDir != "" {
-		errs = append(errs, os.RemoveAll(g.tmpDir))
-		g.tmpDir = ""
 	}
 	return errors.Join(errs...)
 }

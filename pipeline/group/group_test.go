@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/journeykpi/journeykpi/pipeline/ingest"
@@ -51,7 +54,8 @@ func TestGrouperSpillGivesTheSameJourneys(t *testing.T) {
 	rows := randomRows(20000, 7)
 	var results [][]string
 	for _, budget := range []int64{1 << 30, 64 * int64(rowSize), 1000 * int64(rowSize)} {
-		g := New(budget, t.TempDir())
+		tmp := t.TempDir()
+		g := New(budget, tmp)
 		// Add in uneven batches, shuffled differently per budget: the order of input must not matter.
 		in := slices.Clone(rows)
 		rand.New(rand.NewPCG(uint64(budget), 2)).Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
@@ -65,6 +69,10 @@ func TestGrouperSpillGivesTheSameJourneys(t *testing.T) {
 		}
 		if budget == 1<<30 && g.SpilledRows() != 0 {
 			t.Errorf("spilled within budget")
+		}
+		// Spill files are unlinked at once: a kill now would leave nothing behind.
+		if es, _ := os.ReadDir(tmp); len(es) != 0 {
+			t.Errorf("budget %d: %d entries visible in the temporary directory while spilling", budget, len(es))
 		}
 		js, st := foldAll(t, g)
 		if st.Rows != int64(len(rows)) || st.Duplicates == 0 {
@@ -104,4 +112,24 @@ func BenchmarkFoldPartition(b *testing.B) {
 		s.journeys(buf, remap, func(*kpi.Journey) {})
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
+}
+
+func TestRemoveStaleSpill(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	old := now.Add(-2 * StaleSpillAge)
+	for _, name := range []string{SpillPrefix + "111", SpillPrefix + "222", "other"} {
+		os.MkdirAll(filepath.Join(dir, name), 0o755)
+		os.WriteFile(filepath.Join(dir, name, "part-001-1"), []byte("rows"), 0o644)
+	}
+	os.Chtimes(filepath.Join(dir, SpillPrefix+"111"), old, old)
+	os.Chtimes(filepath.Join(dir, "other"), old, old)
+	n, err := RemoveStaleSpill(dir, now)
+	if err != nil || n != 1 {
+		t.Fatalf("removed %d, %v", n, err)
+	}
+	es, _ := os.ReadDir(dir)
+	if len(es) != 2 || es[0].Name() != SpillPrefix+"222" || es[1].Name() != "other" {
+		t.Errorf("left %v", es)
+	}
 }

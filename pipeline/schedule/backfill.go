@@ -14,21 +14,23 @@ type Backfill struct {
 	Report string
 	// Windows are the periods to report (window.Split).
 	Windows []window.Window
-	// Force recomputes periods the ledger already has with the same config hash.
+	// Force recomputes periods the ledger already has from the same config and input.
 	Force      bool
 	ConfigHash string
 	Ledger     *Ledger
 	Run        RunFunc
-	Clock      Clock
-	Logger     *slog.Logger
-	Webhook    string
-	HTTPClient *http.Client
-	// Progress, when set, is called before each period (status "running") and after it (ok,
-	// skipped, failed, interrupted), with the number of periods finished so far.
+	// Fingerprint tells a period's input; nil fingerprints nothing (resume by config only).
+	Fingerprint FingerprintFunc
+	Clock       Clock
+	Logger      *slog.Logger
+	Webhook     string
+	HTTPClient  *http.Client
+	// Progress, when set, is called before each period (status "running") and after it (its
+	// outcome, or "skipped"), with the number of periods finished so far.
 	Progress func(done, total int, w window.Window, status string)
 }
 
-// Failure is one period that failed.
+// Failure is one period that failed, or had no data.
 type Failure struct {
 	Window window.Window
 	Err    error
@@ -36,18 +38,25 @@ type Failure struct {
 
 // Summary is what a backfill did.
 type Summary struct {
-	Written, Skipped int
-	Failed           []Failure
+	// Tally counts the periods computed by outcome; Skipped those already done.
+	Tally
+	Skipped int
+	// Failed and NoData are the periods that were not written, with their errors.
+	Failed, NoData []Failure
 	// Interrupted is set when ctx was cancelled before every period was done.
 	Interrupted bool
 	// Files are the files written, in period order.
 	Files []string
 }
 
-// Do runs the backfill. A failed period is recorded and the others go on; cancelling ctx cancels
-// the running period (nothing partial is written) and stops.
+// Written is the number of reports written (complete or not).
+func (s Summary) Written() int { return s.OK + s.Incomplete }
+
+// Do runs the backfill. A period whose report the ledger has from the same config and the same
+// input is skipped (unless Force); a failed period is recorded and the others go on; cancelling
+// ctx cancels the running period (nothing partial is written) and stops.
 func (b *Backfill) Do(ctx context.Context) Summary {
-	r := newRunner(b.Report, b.ConfigHash, b.Ledger, b.Run, b.Clock, b.Logger, b.Webhook, b.HTTPClient)
+	r := newRunner(b.Report, b.ConfigHash, b.Ledger, b.Run, b.Fingerprint, b.Clock, b.Logger, b.Webhook, b.HTTPClient)
 	log := r.logger
 	progress := b.Progress
 	if progress == nil {
@@ -60,24 +69,49 @@ func (b *Backfill) Do(ctx context.Context) Summary {
 			s.Interrupted = true
 			break
 		}
-		if !b.Force && b.Ledger.Done(w, b.ConfigHash) {
+		input, due := r.due(ctx, w)
+		if !b.Force && !due {
 			s.Skipped++
-			log.Info("already in the ledger with this config; skipped", "window", w.String())
+			log.Info("already written from this config and this input; skipped", "window", w.String(), "input", input)
 			progress(i+1, total, w, OutcomeSkipped)
 			continue
 		}
 		progress(i, total, w, OutcomeRunning)
-		e, err := r.one(ctx, w, TriggerBackfill, time.Time{})
+		e, err := r.one(ctx, w, TriggerBackfill, time.Time{}, input)
+		s.Add(e.Outcome)
 		switch {
 		case err == nil:
-			s.Written++
 			s.Files = append(s.Files, e.Files...)
 		case ctx.Err() != nil && isCancel(err):
 			s.Interrupted = true
+		case e.Outcome == OutcomeNoData:
+			s.NoData = append(s.NoData, Failure{Window: w, Err: err})
 		default:
 			s.Failed = append(s.Failed, Failure{Window: w, Err: err})
 		}
 		progress(i+1, total, w, e.Outcome)
 	}
 	return s
+}
+
+// Single is one report outside a schedule (journeykpi run): fingerprinted, recorded in the
+// ledger and posted to the webhook like the others, so that the ledger says what made every
+// report on disk.
+type Single struct {
+	Report      string
+	ConfigHash  string
+	Ledger      *Ledger
+	Run         RunFunc
+	Fingerprint FingerprintFunc
+	Logger      *slog.Logger
+	Webhook     string
+	HTTPClient  *http.Client
+}
+
+// Do runs w and returns its ledger entry and the run's error. It always computes, whatever the
+// ledger says.
+func (s *Single) Do(ctx context.Context, w window.Window) (Entry, error) {
+	r := newRunner(s.Report, s.ConfigHash, s.Ledger, s.Run, s.Fingerprint, nil, s.Logger, s.Webhook, s.HTTPClient)
+	input, _ := r.input(ctx, w)
+	return r.one(ctx, w, TriggerRun, time.Time{}, input)
 }

@@ -29,7 +29,7 @@ func TestBackfillResumesAndReportsFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	ws := days(t, "2024-03-01", "2024-03-30")
-	rec := &recorder{}
+	rec := &recorder{dir: t.TempDir()}
 	rec.hook = func(_ context.Context, w window.Window) error {
 		if w.FromDay() == "2024-03-15" {
 			return errors.New("bad day")
@@ -42,7 +42,7 @@ func TestBackfillResumesAndReportsFailures(t *testing.T) {
 			progress = append(progress, fmt.Sprintf("%d/%d %s", done, total, status))
 		}}
 	s := b.Do(context.Background())
-	if s.Written != 29 || s.Skipped != 0 || len(s.Failed) != 1 || s.Failed[0].Window.FromDay() != "2024-03-15" || len(s.Files) != 29 {
+	if s.Written() != 29 || s.Skipped != 0 || len(s.Failed) != 1 || s.Failed[0].Window.FromDay() != "2024-03-15" || len(s.Files) != 29 {
 		t.Fatalf("first pass %+v", s)
 	}
 	if len(progress) != 60 || progress[0] != "0/30 running" || progress[59] != "30/30 ok" {
@@ -52,21 +52,21 @@ func TestBackfillResumesAndReportsFailures(t *testing.T) {
 	// Rerun: only the failed day is redone.
 	rec.hook = nil
 	s = b.Do(context.Background())
-	if s.Written != 1 || s.Skipped != 29 || len(s.Failed) != 0 || len(rec.got()) != 31 {
+	if s.Written() != 1 || s.Skipped != 29 || len(s.Failed) != 0 || len(rec.got()) != 31 {
 		t.Fatalf("second pass %+v, %d calls", s, len(rec.got()))
 	}
 	// Third: nothing to do.
 	s = b.Do(context.Background())
-	if s.Written != 0 || s.Skipped != 30 || len(rec.got()) != 31 {
+	if s.Written() != 0 || s.Skipped != 30 || len(rec.got()) != 31 {
 		t.Fatalf("third pass %+v", s)
 	}
 	// A different config recomputes everything; so does --force.
 	b.ConfigHash = "h2"
-	if s = b.Do(context.Background()); s.Written != 30 {
+	if s = b.Do(context.Background()); s.Written() != 30 {
 		t.Errorf("new config %+v", s)
 	}
 	b.Force = true
-	if s = b.Do(context.Background()); s.Written != 30 {
+	if s = b.Do(context.Background()); s.Written() != 30 {
 		t.Errorf("force %+v", s)
 	}
 }
@@ -83,7 +83,7 @@ func TestBackfillStopsWhenCancelled(t *testing.T) {
 		return nil
 	}
 	s := (&Backfill{Windows: days(t, "2024-03-01", "2024-03-10"), Ledger: l, Run: rec.run}).Do(ctx)
-	if !s.Interrupted || s.Written != 2 || len(s.Failed) != 0 || len(rec.got()) != 3 {
+	if !s.Interrupted || s.Written() != 2 || len(s.Failed) != 0 || len(rec.got()) != 3 {
 		t.Errorf("%+v, %d calls", s, len(rec.got()))
 	}
 	if e := l.Entries()[2]; e.Outcome != OutcomeInterrupted {

@@ -15,7 +15,13 @@ type Cron struct {
 
 // ParseCron parses a five-field cron expression (or a descriptor such as @daily) as
 // config.Validate accepts it. Times are read in loc unless spec starts with CRON_TZ=zone.
-func ParseCron(spec string, loc *time.Location) (Cron, error) {
+func ParseCron(spec string, loc *time.Location) (c Cron, err error) {
+	// robfig/cron panics on some input ("TZ=" with nothing after it).
+	defer func() {
+		if p := recover(); p != nil {
+			c, err = Cron{}, fmt.Errorf("schedule.cron: %q: %v", spec, p)
+		}
+	}()
 	s, err := cron.ParseStandard(spec)
 	if err != nil {
 		return Cron{}, fmt.Errorf("schedule.cron: %q: %w", spec, err)

@@ -23,12 +23,18 @@ const maxEntries = 5000
 
 // Outcomes of a run in the ledger.
 const (
-	OutcomeRunning     = "running"     // started; still running, or the process died
-	OutcomeOK          = "ok"          // report written
-	OutcomeFailed      = "failed"      // error or panic; nothing written
-	OutcomeInterrupted = "interrupted" // cancelled on shutdown; nothing written
-	OutcomeAbandoned   = "abandoned"   // was running when the process died (found at the next start)
-	OutcomeSkipped     = "skipped"     // a fire time that came while the previous run was still going
+	OutcomeRunning    = "running"    // started; still running, or the process died
+	OutcomeOK         = "ok"         // report written, its period wholly covered by the data
+	OutcomeIncomplete = "incomplete" // report written, but the data cover its period in part (warnings say how)
+	OutcomeNoData     = "no_data"    // no event in the period; nothing written
+	OutcomeFailed     = "failed"     // error or panic; nothing written
+	// OutcomeInterrupted: cancelled on shutdown; nothing written.
+	OutcomeInterrupted = "interrupted"
+	OutcomeAbandoned   = "abandoned" // was running when the process died (found at the next start)
+	OutcomeSkipped     = "skipped"   // a fire time that came while the previous run was still going
+	// OutcomeUnchanged: the scheduler found the period's report already written from the same
+	// config and the same input, and did not compute it again.
+	OutcomeUnchanged = "unchanged"
 )
 
 // Triggers say why a run happened.
@@ -38,6 +44,7 @@ const (
 	TriggerCatchUp   = "catch_up"
 	TriggerRecovery  = "recovery"
 	TriggerBackfill  = "backfill"
+	TriggerRun       = "run" // journeykpi run
 )
 
 // Entry is one run in the ledger. Times are RFC 3339 in UTC; From and To are the report's days.
@@ -45,16 +52,22 @@ type Entry struct {
 	RunID   string `json:"run_id"`
 	Trigger string `json:"trigger"`
 	// Scheduled is the cron fire time the run belongs to (schedule, recompute, catch_up).
-	Scheduled  string   `json:"scheduled,omitempty"`
-	From       string   `json:"from"`
-	To         string   `json:"to"`
-	ConfigHash string   `json:"config_hash"`
-	Start      string   `json:"start"`
-	End        string   `json:"end,omitempty"`
-	Outcome    string   `json:"outcome"`
-	RowsRead   int64    `json:"rows_read"`
-	Files      []string `json:"files,omitempty"`
-	Error      string   `json:"error,omitempty"`
+	Scheduled  string `json:"scheduled,omitempty"`
+	From       string `json:"from"`
+	To         string `json:"to"`
+	ConfigHash string `json:"config_hash"`
+	// Input is the input fingerprint the run was decided on (pipeline.Fingerprint): "" when the
+	// source cannot tell.
+	Input   string  `json:"input,omitempty"`
+	Start   string  `json:"start"`
+	End     string  `json:"end,omitempty"`
+	Seconds float64 `json:"seconds,omitempty"`
+	Outcome string  `json:"outcome"`
+	// Warnings are the codes of the report's warnings (data_ends_early…), for an incomplete one.
+	Warnings []string `json:"warnings,omitempty"`
+	RowsRead int64    `json:"rows_read"`
+	Files    []string `json:"files,omitempty"`
+	Error    string   `json:"error,omitempty"`
 }
 
 // Ledger is the record of every run, kept in <state dir>/journeykpi-ledger.json and rewritten
@@ -145,20 +158,48 @@ func (l *Ledger) save() error {
 	return nil
 }
 
-// Done reports whether the latest finished run of window w succeeded with config hash hash: a
-// backfill skips such periods.
-func (l *Ledger) Done(w window.Window, hash string) bool {
+// Latest returns the latest entry of window w that is a run (not a skipped fire time, nor an
+// unchanged check): the one that made the report on disk, or tried to.
+func (l *Ledger) Latest(w window.Window) (Entry, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	from, to := w.FromDay(), w.ToDay()
 	for i := len(l.entries) - 1; i >= 0; i-- {
 		e := l.entries[i]
-		if e.From != from || e.To != to || e.Outcome == OutcomeSkipped {
+		if e.From != from || e.To != to || e.Outcome == OutcomeSkipped || e.Outcome == OutcomeUnchanged {
 			continue
 		}
-		return e.Outcome == OutcomeOK && e.ConfigHash == hash
+		return e, true
 	}
-	return false
+	return Entry{}, false
+}
+
+// Done reports whether window w's report is on disk from config hash hash and input fingerprint
+// input: its latest run wrote it (ok or incomplete) with both the same, and its files are still
+// there. Backfill and the scheduler skip such periods; any change of the config's report-relevant
+// part or of the input makes the period due again.
+func (l *Ledger) Done(w window.Window, hash, input string) bool { return l.Due(w, hash, input) == "" }
+
+// Due says why window w must be computed with config hash hash and input fingerprint input,
+// "" when it need not be (Done).
+func (l *Ledger) Due(w window.Window, hash, input string) string {
+	e, ok := l.Latest(w)
+	switch {
+	case !ok:
+		return "never run"
+	case e.Outcome != OutcomeOK && e.Outcome != OutcomeIncomplete:
+		return "its last run: " + e.Outcome
+	case e.ConfigHash != hash:
+		return "the config changed"
+	case e.Input != input:
+		return "the input changed"
+	}
+	for _, f := range e.Files {
+		if _, err := os.Stat(f); err != nil {
+			return "its files are gone"
+		}
+	}
+	return ""
 }
 
 // LastScheduled is the latest cron fire time the ledger has a run (or a skip) for.

@@ -33,7 +33,7 @@ func TestLedgerDone(t *testing.T) {
 	}
 	for _, s := range steps {
 		put(s.id, s.outcome, s.hash)
-		if got := l.Done(w, "h"); got != s.done {
+		if got := l.Done(w, "h", ""); got != s.done {
 			t.Errorf("after %s %s/%s: Done=%v, want %v", s.id, s.outcome, s.hash, got, s.done)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/journeykpi/journeykpi/pipeline/window"
@@ -30,6 +31,9 @@ type Options struct {
 	ConfigHash string
 	Ledger     *Ledger
 	Run        RunFunc
+	// Fingerprint tells a period's input, so that a period already written from the same
+	// config and input is not computed again; nil fingerprints nothing.
+	Fingerprint FingerprintFunc
 	// Clock defaults to RealClock; Logger to a discarding one.
 	Clock  Clock
 	Logger *slog.Logger
@@ -54,8 +58,8 @@ func New(o Options) *Scheduler {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	r := newRunner(o.Report, o.ConfigHash, o.Ledger, o.Run, o.Clock, o.Logger, o.Webhook, o.HTTPClient)
-	o.Clock, o.Logger = r.clock, r.logger
+	r := newRunner(o.Report, o.ConfigHash, o.Ledger, o.Run, o.Fingerprint, o.Clock, o.Logger, o.Webhook, o.HTTPClient)
+	o.Clock, o.Logger, o.Fingerprint = r.clock, r.logger, r.fingerprint
 	return &Scheduler{o: o, r: r}
 }
 
@@ -66,16 +70,86 @@ type job struct {
 	scheduled time.Time
 }
 
-// Plan is what the run fired at at does, in order: the recompute windows, oldest first, then
-// the period it reports.
+// Plan is what the run fired at at does, in order: the periods the ledger has as incomplete
+// (or without data) that are still within recompute_days, oldest first, then the recompute
+// windows, oldest first, then the period it reports. Each runs only when its input or the config
+// changed since its report was written.
 func (s *Scheduler) Plan(at time.Time) []window.Window {
 	target, err := window.Last(s.o.Period, at, s.o.Location)
 	if err != nil {
 		return nil
 	}
-	return append(window.Recompute(s.o.Period, target, s.o.RecomputeDays), target)
+	planned := append(window.Recompute(s.o.Period, target, s.o.RecomputeDays), target)
+	return append(s.retries(target, planned), planned...)
 }
 
+// retries are the periods whose latest run in the ledger was incomplete or found no data, whose
+// last day lies at most recompute_days before target's first day, and that are not among
+// planned: they are tried again each night until the data cover them or they are too old.
+func (s *Scheduler) retries(target window.Window, planned []window.Window) []window.Window {
+	if s.o.Ledger == nil {
+		return nil
+	}
+	oldest := target.From.AddDate(0, 0, -s.o.RecomputeDays).Format(time.DateOnly)
+	seen := map[string]bool{}
+	for _, w := range planned {
+		seen[w.FromDay()+".."+w.ToDay()] = true
+	}
+	var out []window.Window
+	es := s.o.Ledger.Entries()
+	latest := map[string]string{}
+	for _, e := range es {
+		if e.Outcome != OutcomeSkipped && e.Outcome != OutcomeUnchanged {
+			latest[e.From+".."+e.To] = e.Outcome
+		}
+	}
+	for _, e := range es {
+		key := e.From + ".." + e.To
+		if seen[key] || e.To < oldest || e.To >= target.FromDay() {
+			continue
+		}
+		if o := latest[key]; o != OutcomeIncomplete && o != OutcomeNoData {
+			continue
+		}
+		seen[key] = true
+		if w, err := window.Parse(e.From, e.To, s.o.Location); err == nil {
+			out = append(out, w)
+		}
+	}
+	slices.SortFunc(out, func(a, b window.Window) int { return a.From.Compare(b.From) })
+	return out
+}
+
+// Next is the first fire time after t (zero when the cron never fires again).
+func (s *Scheduler) Next(t time.Time) time.Time { return s.o.Cron.Next(t) }
+
+// Planned is one period of a fire time's plan and whether it will be computed.
+type Planned struct {
+	Window window.Window
+	// Why says why it will be computed; "" when it will not (written from the same config and
+	// input).
+	Why string
+}
+
+// Preview is what fire time at will do, period by period, judged on the ledger and the input as
+// they are now. It reads no rows; it changes nothing.
+func (s *Scheduler) Preview(ctx context.Context, at time.Time) []Planned {
+	var out []Planned
+	for _, w := range s.Plan(at) {
+		fp, err := s.o.Fingerprint(ctx, w)
+		why := ""
+		if err != nil {
+			why = "its input cannot be told: " + err.Error()
+		} else {
+			why = s.o.Ledger.Due(w, s.o.ConfigHash, fp)
+		}
+		out = append(out, Planned{Window: w, Why: why})
+	}
+	return out
+}
+
+// jobs are the runs of fire time at: its Plan, the period it reports with trigger, the others as
+// recomputes (for the schedule's own fire times).
 func (s *Scheduler) jobs(at time.Time, trigger string) []job {
 	ws := s.Plan(at)
 	js := make([]job, len(ws))
@@ -219,10 +293,12 @@ func (s *Scheduler) withOutput(ctx context.Context, fn func() error) error {
 }
 
 // RunOnce runs the startup runs and then the plan of the fire time now, as if the cron had just
-// fired, under the output lock, and returns: the first failure's error, or an error wrapping
-// context.Canceled when ctx ended before every run was done.
-func (s *Scheduler) RunOnce(ctx context.Context) error {
-	var first error
+// fired, under the output lock, and returns what they came to and: the first failure's error
+// (a failure other than no data first), or an error wrapping context.Canceled when ctx ended
+// before every run was done.
+func (s *Scheduler) RunOnce(ctx context.Context) (Tally, error) {
+	var t Tally
+	var first, noData error
 	done := false
 	err := s.withOutput(ctx, func() error {
 		js, err := s.startup()
@@ -230,17 +306,23 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 			s.o.Logger.Error("ledger not written", "error", err.Error())
 		}
 		js = dedupe(append(js, s.jobs(s.o.Clock.Now(), TriggerSchedule)...))
+		defer s.logTally(t)
 		for _, j := range js {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if _, err := s.runGraceful(ctx, j); err != nil {
-				if ctx.Err() != nil && isCancel(err) {
-					return err
+			e, err := s.runGraceful(ctx, j)
+			t.Add(e.Outcome)
+			switch {
+			case err == nil:
+			case ctx.Err() != nil && isCancel(err):
+				return err
+			case e.Outcome == OutcomeNoData:
+				if noData == nil {
+					noData = err
 				}
-				if first == nil {
-					first = err
-				}
+			case first == nil:
+				first = err
 			}
 		}
 		done = true
@@ -248,30 +330,63 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 	})
 	switch {
 	case err != nil:
-		return err
+		return t, err
 	case !done:
-		return ctx.Err()
+		return t, ctx.Err()
+	case first != nil:
+		return t, first
 	}
-	return first
+	return t, noData
 }
 
-// runAll runs js in order until ctx is cancelled. Failures are recorded and do not stop it; the
-// error is non-nil only when a run was cut short by shutdown.
+// runAll runs js in order until ctx is cancelled, and logs what they came to. Failures are
+// recorded and do not stop it; the error is non-nil only when a run was cut short by shutdown.
 func (s *Scheduler) runAll(ctx context.Context, js []job) error {
+	var t Tally
+	defer func() {
+		if len(js) > 0 {
+			s.logTally(t)
+		}
+	}()
 	for _, j := range js {
 		if ctx.Err() != nil {
 			s.o.Logger.Info("scheduler stopped before", "window", j.w.String())
 			return nil
 		}
-		if _, err := s.runGraceful(ctx, j); err != nil && ctx.Err() != nil && isCancel(err) {
+		e, err := s.runGraceful(ctx, j)
+		t.Add(e.Outcome)
+		if err != nil && ctx.Err() != nil && isCancel(err) {
 			return err
 		}
 	}
 	return nil
 }
 
-// runGraceful runs j with a context that outlives ctx by the grace period.
+// logTally logs the outcomes of one batch of runs.
+func (s *Scheduler) logTally(t Tally) {
+	s.o.Logger.Info("runs done: "+t.String(), "ok", t.OK, "incomplete", t.Incomplete, "no_data", t.NoData,
+		"failed", t.Failed, "unchanged", t.Unchanged)
+}
+
+// runGraceful runs j with a context that outlives ctx by the grace period, unless its report is
+// already written from the same config and input (a recovery always runs): that is recorded as
+// unchanged.
 func (s *Scheduler) runGraceful(ctx context.Context, j job) (Entry, error) {
+	input, due := s.r.due(ctx, j.w)
+	if !due && j.trigger != TriggerRecovery {
+		now := s.o.Clock.Now()
+		e := Entry{RunID: newRunID(), Trigger: j.trigger, From: j.w.FromDay(), To: j.w.ToDay(), ConfigHash: s.o.ConfigHash,
+			Input: input, Start: utc(now), End: utc(now), Outcome: OutcomeUnchanged}
+		if !j.scheduled.IsZero() {
+			e.Scheduled = utc(j.scheduled)
+		}
+		s.o.Logger.Info("already written from this config and this input; not computed again", "window", j.w.String(),
+			"trigger", j.trigger, "input", input)
+		if err := s.o.Ledger.Put(e); err != nil {
+			s.o.Logger.Error("ledger not written", "error", err.Error())
+		}
+		return e, nil
+	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	finished := make(chan struct{})
@@ -290,7 +405,7 @@ func (s *Scheduler) runGraceful(ctx context.Context, j job) (Entry, error) {
 			cancel()
 		}
 	}()
-	return s.r.one(runCtx, j.w, j.trigger, j.scheduled)
+	return s.r.one(runCtx, j.w, j.trigger, j.scheduled, input)
 }
 
 // sleepUntil waits for the clock to reach t; false when ctx ends first.

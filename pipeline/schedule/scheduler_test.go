@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,9 +17,14 @@ import (
 
 // recorder is a RunFunc that records the windows it was asked for.
 type recorder struct {
-	mu   sync.Mutex
-	runs []string
-	hook func(ctx context.Context, w window.Window) error
+	// dir, when set, is where each run writes its (empty) report file; otherwise the file is
+	// named but not written.
+	dir string
+	// status, when set, gives a window's Result.Status (by its String).
+	status map[string]string
+	mu     sync.Mutex
+	runs   []string
+	hook   func(ctx context.Context, w window.Window) error
 }
 
 func (r *recorder) run(ctx context.Context, w window.Window, log *slog.Logger) (Result, error) {
@@ -31,7 +37,17 @@ func (r *recorder) run(ctx context.Context, w window.Window, log *slog.Logger) (
 			return Result{}, err
 		}
 	}
-	return Result{Files: []string{"r_" + w.FromDay() + "_" + w.ToDay() + ".json"}, RowsRead: 42}, nil
+	name := "r_" + w.FromDay() + "_" + w.ToDay() + ".json"
+	if r.dir != "" {
+		name = filepath.Join(r.dir, name)
+		if err := os.WriteFile(name, nil, 0o644); err != nil {
+			return Result{}, err
+		}
+	}
+	r.mu.Lock()
+	st := r.status[w.String()]
+	r.mu.Unlock()
+	return Result{Files: []string{name}, RowsRead: 42, Status: st}, nil
 }
 
 func (r *recorder) got() []string {
@@ -250,7 +266,7 @@ func TestGracefulShutdown(t *testing.T) {
 			}
 			s, l := newScheduler(t, clock, rec, func(o *Options) { o.RecomputeDays = 3 })
 			done := make(chan error, 1)
-			go func() { done <- s.RunOnce(ctx) }()
+			go func() { _, err := s.RunOnce(ctx); done <- err }()
 			<-started
 			cancel()
 			<-clock.waiting // the grace timer is set

@@ -25,8 +25,12 @@ type Notice struct {
 	Outcome  string   `json:"outcome"`
 	RowsRead int64    `json:"rows_read"`
 	Files    []string `json:"files,omitempty"`
-	Error    string   `json:"error,omitempty"`
-	Seconds  float64  `json:"seconds"`
+	// Warnings are the report's warning codes (an incomplete period says why).
+	Warnings []string `json:"warnings,omitempty"`
+	// Input is the input fingerprint the run was decided on.
+	Input   string  `json:"input,omitempty"`
+	Error   string  `json:"error,omitempty"`
+	Seconds float64 `json:"seconds"`
 }
 
 // Webhook posts a Notice to a URL.

@@ -78,7 +78,7 @@ func TestWebhookFailureNeverFailsTheRun(t *testing.T) {
 		b := &Backfill{Windows: days(t, "2024-03-01", "2024-03-01"), Ledger: l, Run: rec.run, Webhook: url,
 			HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}}
 		s := b.Do(context.Background())
-		if s.Written != 1 || len(s.Failed) != 0 {
+		if s.Written() != 1 || len(s.Failed) != 0 {
 			t.Errorf("%s: %+v", url, s)
 		}
 	}

@@ -65,8 +65,8 @@ func plural(n int) string {
 // WithRetry wraps src so that Read is retried under policy p. A whole Read is retried only while
 // it has emitted nothing: once a batch went to emit, another attempt could emit its rows twice,
 // so a later failure is returned as it is (a source that can resume a stream does so itself).
-// The optional abilities of src (Describer, ReadReporter, Planner, Schemer, Checker, Closer) are
-// kept.
+// The optional abilities of src (Describer, ReadReporter, Planner, Schemer, Fingerprinter,
+// Checker, Closer) are kept.
 func WithRetry(src Source, p RetryPolicy) Source {
 	if p.Attempts < 1 {
 		p.Attempts = 1
@@ -184,6 +184,15 @@ func (r *retrySource) LastRead() string {
 		return rr.LastRead()
 	}
 	return ""
+}
+
+// Fingerprint passes through to the wrapped source, not retried (a failure means "unknown" to
+// the caller); "" when it has none.
+func (r *retrySource) Fingerprint(ctx context.Context, start, end time.Time) (string, error) {
+	if f, ok := r.src.(Fingerprinter); ok {
+		return f.Fingerprint(ctx, start, end)
+	}
+	return "", nil
 }
 
 // Plan passes through to the wrapped source; it is not retried (it is quick and interactive).

@@ -52,6 +52,18 @@ type Checker interface {
 	Check(ctx context.Context, start, end time.Time) error
 }
 
+// Fingerprinter is a Source that can tell whether its input changed without reading it, so that
+// a period already computed from the same input is not computed again (the run ledger).
+type Fingerprinter interface {
+	// Fingerprint returns a short text that stays the same while the rows a Read of [start, end)
+	// would return stay the same, and changes when the source can tell cheaply that they may
+	// have changed: for files their paths, sizes and modification times (contents for small
+	// files), for BigQuery the last-modified times of the tables the read references. "" means
+	// the source cannot tell; the caller then treats the input as changed. Safe for concurrent
+	// use with Read.
+	Fingerprint(ctx context.Context, start, end time.Time) (string, error)
+}
+
 // Closer is a Source holding resources (clients, connections) to release after use.
 type Closer interface {
 	// Close releases them once every Read has returned; the source is not used afterwards.

@@ -14,21 +14,19 @@ import (
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/fault"
+	"github.com/journeykpi/journeykpi/pipeline/source/files/textformat"
 )
 
-// MalformedColumn is the boolean column CSV and NDJSON records carry: true for a row that could
-// not be split into the file's columns (a CSV row with the wrong number of fields, an NDJSON line
-// that is not a JSON object). Such a row has nulls in every other column; the caller rejects it
-// with reason malformed_row before looking at any other column.
-const MalformedColumn = "__malformed"
+// MalformedColumn is the boolean column CSV and NDJSON records carry
+// (textformat.MalformedColumn): true for a row that could not be split into the file's columns.
+const MalformedColumn = textformat.MalformedColumn
 
 // FileColumnsKey is the schema metadata key under which CSV and Parquet records list every
-// column of their file, separated by the unit separator (0x1F), when a projection leaves some
-// out: a message about a missing column can then say which columns there are.
-const FileColumnsKey = "journeykpi.file_columns"
+// column of their file when a projection leaves some out (textformat.FileColumnsKey).
+const FileColumnsKey = textformat.FileColumnsKey
 
 // DefaultBatchRows is the number of rows per record batch when Options.BatchRows is 0.
-const DefaultBatchRows = 64 * 1024
+const DefaultBatchRows = textformat.DefaultBatchRows
 
 // Options tune a files source.
 type Options struct {
@@ -53,7 +51,7 @@ type Options struct {
 type Source struct {
 	cfg  config.Files
 	opts Options
-	csv  csvFormat
+	csv  textformat.Format
 
 	mu   sync.Mutex
 	last readStats // of the latest Read
@@ -87,7 +85,7 @@ func New(cfg config.Files, opts Options) (*Source, error) {
 		opts.Allocator = memory.DefaultAllocator
 	}
 	opts.Columns = append([]string(nil), opts.Columns...)
-	s := &Source{cfg: cfg, opts: opts, csv: newCSVFormat(cfg.CSV)}
+	s := &Source{cfg: cfg, opts: opts, csv: textformat.NewFormat(cfg.CSV)}
 	if _, _, err := s.match(span{}); err != nil {
 		return nil, err
 	}
@@ -192,8 +190,15 @@ func splitRowGroups(n, k int) [][]int {
 	return out
 }
 
-func (s *Source) readTask(ctx context.Context, t task, emit func(arrow.Record) error) error {
-	var err error
+// readTask reads one task. It runs on a goroutine of Read's, where a panic would end the process
+// whoever's it is, so one — from a reader meeting data it cannot handle, or from emit — comes
+// back as an error naming the file.
+func (s *Source) readTask(ctx context.Context, t task, emit func(arrow.Record) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("files: %s: reading failed: %v", t.f.path, p)
+		}
+	}()
 	switch t.f.format {
 	case "parquet":
 		err = s.readParquet(ctx, t, emit)

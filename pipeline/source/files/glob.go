@@ -15,10 +15,12 @@ import (
 
 // file is one matched input file.
 type file struct {
-	fsys   fs.FS
-	name   string // inside fsys
-	path   string // as shown to the user
-	size   int64
+	fsys fs.FS
+	name string // inside fsys
+	path string // as shown to the user
+	size int64
+	// mtime is the modification time; zero where the file system has none (an embedded sample).
+	mtime  time.Time
 	format string // parquet | csv | ndjson
 	gzip   bool
 	// real identifies the file behind its path: its absolute path with symbolic links resolved
@@ -97,7 +99,7 @@ func (s *Source) expand(pattern string) ([]file, error) {
 		if err != nil {
 			return nil, fmt.Errorf("files: %w", err)
 		}
-		f := file{fsys: fsys, name: name, path: display(name), size: info.Size()}
+		f := file{fsys: fsys, name: name, path: display(name), size: info.Size(), mtime: info.ModTime()}
 		f.real = f.path
 		if s.opts.FS == nil {
 			if r, err := filepath.EvalSymlinks(f.path); err == nil {

@@ -15,6 +15,7 @@ import (
 	pqfile "github.com/apache/arrow/go/v15/parquet/file"
 	"github.com/apache/arrow/go/v15/parquet/metadata"
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+	"github.com/journeykpi/journeykpi/pipeline/source/files/textformat"
 )
 
 // pqFooter is what the planning step learns from a Parquet footer and hands to the workers, so
@@ -55,8 +56,28 @@ type nopCloser struct{ *bytes.Reader }
 
 func (nopCloser) Close() error { return nil }
 
-// readFooter reads f's footer and decides which columns to read and which as dictionaries.
-func readFooter(f file, mem memory.Allocator, columns []string) (*pqFooter, error) {
+// CorruptError is a Parquet file the reader cannot decode: a bad page, checksum or dictionary
+// header, or a truncated file. RowGroup is -1 for the footer.
+type CorruptError struct {
+	RowGroup int
+	Detail   string
+}
+
+func (e *CorruptError) Error() string {
+	if e.RowGroup < 0 {
+		return "corrupt or truncated Parquet footer: " + e.Detail
+	}
+	return fmt.Sprintf("row group %d: corrupt Parquet data: %s", e.RowGroup, e.Detail)
+}
+
+// readFooter reads f's footer and decides which columns to read and which as dictionaries. A
+// footer the reader panics on is a CorruptError.
+func readFooter(f file, mem memory.Allocator, columns []string) (ft *pqFooter, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			ft, err = nil, &CorruptError{RowGroup: -1, Detail: fmt.Sprint(p)}
+		}
+	}()
 	h, err := openAt(f)
 	if err != nil {
 		return nil, err
@@ -65,13 +86,13 @@ func readFooter(f file, mem memory.Allocator, columns []string) (*pqFooter, erro
 	pf, err := pqfile.NewParquetReader(h, pqfile.WithReadProps(parquet.NewReaderProperties(mem)))
 	if err != nil {
 		if b := head(f); !bytes.HasPrefix(b, []byte("PAR1")) {
-			return nil, notFormatError(f, "Parquet", b)
+			return nil, textformat.NotFormatError("Parquet", b)
 		}
 		return nil, err
 	}
 	meta := pf.MetaData()
 	sc := meta.Schema
-	ft := &pqFooter{meta: meta, numRowGroups: len(meta.RowGroups)}
+	ft = &pqFooter{meta: meta, numRowGroups: len(meta.RowGroups)}
 	var want map[string]bool
 	if len(columns) > 0 {
 		want = make(map[string]bool, len(columns))
@@ -165,8 +186,14 @@ func (s *Source) arrowReader(f file, ft *pqFooter, props pqarrow.ArrowReadProper
 }
 
 // readParquet streams the row groups of t, one record batch at a time.
+//
+// The columns of a batch are read one after another on this goroutine (Parallel false), not by
+// pqarrow's own goroutines: Arrow v15 panics on some corrupt pages (a zstd block that does not
+// decode, a bad dictionary header), and a panic in a goroutine of its own would end the process;
+// here readRowGroup recovers it as an error naming the file and the row group. The read stays
+// parallel across row groups and files (Options.Parallel).
 func (s *Source) readParquet(ctx context.Context, t task, emit func(arrow.Record) error) error {
-	fr, h, err := s.arrowReader(t.f, t.meta, pqarrow.ArrowReadProperties{Parallel: true, BatchSize: int64(s.opts.BatchRows)})
+	fr, h, err := s.arrowReader(t.f, t.meta, pqarrow.ArrowReadProperties{Parallel: false, BatchSize: int64(s.opts.BatchRows)})
 	if err != nil {
 		return err
 	}
@@ -181,7 +208,18 @@ func (s *Source) readParquet(ctx context.Context, t task, emit func(arrow.Record
 	return nil
 }
 
-func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, ft *pqFooter, rg int, emit func(arrow.Record) error) error {
+// readRowGroup reads row group rg. A panic of the Parquet reader (corrupt data) comes back as an
+// error naming the row group; one from emit is passed on as it is.
+func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, ft *pqFooter, rg int, emit func(arrow.Record) error) (err error) {
+	inEmit := false
+	defer func() {
+		if p := recover(); p != nil {
+			if inEmit {
+				panic(p)
+			}
+			err = &CorruptError{RowGroup: rg, Detail: fmt.Sprint(p)}
+		}
+	}()
 	rr, err := fr.GetRecordReader(ctx, ft.leaves, []int{rg})
 	if err != nil {
 		return err
@@ -190,7 +228,7 @@ func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, ft *pqFooter, rg 
 	// A projection's records say which columns the file has, for a message about a missing one.
 	var schema *arrow.Schema
 	if ft.leaves != nil {
-		schema = arrow.NewSchema(rr.Schema().Fields(), fileColumnsMeta(ft.all))
+		schema = arrow.NewSchema(rr.Schema().Fields(), textformat.FileColumns(ft.all))
 	}
 	for rr.Next() {
 		if err := ctx.Err(); err != nil {
@@ -202,7 +240,10 @@ func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, ft *pqFooter, rg 
 		} else {
 			rec.Retain()
 		}
-		if err := send(rec, emit); err != nil {
+		inEmit = true
+		err := send(rec, emit)
+		inEmit = false
+		if err != nil {
 			return err
 		}
 	}
@@ -238,5 +279,5 @@ func (s *Source) parquetSchema(f file) (*arrow.Schema, error) {
 			fields = append(fields, fl)
 		}
 	}
-	return arrow.NewSchema(fields, fileColumnsMeta(ft.all)), nil
+	return arrow.NewSchema(fields, textformat.FileColumns(ft.all)), nil
 }

@@ -1,16 +1,15 @@
-package files
+package textformat
 
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"unicode/utf8"
 )
 
-// looksLike says what the first bytes of a file seem to hold, for a message about a file whose
+// LooksLike says what the first bytes of a file seem to hold, for a message about a file whose
 // content is not its extension's format: "Parquet", "gzip-compressed data", "NDJSON (a JSON
 // object per line)", "CSV text (first line "a,b,c")", "binary data" or "an empty file".
-func looksLike(head []byte) string {
+func LooksLike(head []byte) string {
 	switch {
 	case len(head) == 0:
 		return "an empty file"
@@ -48,23 +47,12 @@ func trimIncomplete(b []byte) []byte {
 	return b
 }
 
-// head reads the first 512 bytes of f, as stored (not decompressed).
-func head(f file) []byte {
-	h, err := f.fsys.Open(f.name)
-	if err != nil {
-		return nil
-	}
-	defer h.Close()
-	b := make([]byte, 512)
-	n, _ := io.ReadFull(h, b)
-	return b[:n]
-}
-
-// notFormatError is a file whose content is not the format its name or files.format says.
-func notFormatError(f file, format string, content []byte) error {
+// NotFormatError says that a file whose first bytes are content is not of format, though its
+// name or files.format says it is, and what it looks like.
+func NotFormatError(format string, content []byte) error {
 	article := "a"
 	if format == "NDJSON" {
 		article = "an"
 	}
-	return fmt.Errorf("not %s %s file: it looks like %s; set files.format, or give it the right extension", article, format, looksLike(content))
+	return fmt.Errorf("not %s %s file: it looks like %s; set files.format, or give it the right extension", article, format, LooksLike(content))
 }

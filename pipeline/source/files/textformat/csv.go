@@ -1,4 +1,4 @@
-package files
+package textformat
 
 import (
 	"bufio"
@@ -22,16 +22,17 @@ const (
 	maxRecordBytes = 1 << 20
 )
 
-// csvFormat is how a CSV file is written (config source.files.csv).
-type csvFormat struct {
+// Format is how a CSV file is written (config source.files.csv).
+type Format struct {
 	delim      byte // the field separator, when not whitespace
 	whitespace bool // fields separated by runs of spaces and tabs, no quoting
 	comment    []byte
 	names      []string // the columns of a file without header row; nil: the first line names them
 }
 
-func newCSVFormat(c config.CSV) csvFormat {
-	f := csvFormat{delim: ',', comment: []byte(c.Comment), names: c.Columns}
+// NewFormat returns the format config c describes.
+func NewFormat(c config.CSV) Format {
+	f := Format{delim: ',', comment: []byte(c.Comment), names: c.Columns}
 	switch c.Delimiter {
 	case "", ",":
 	case "whitespace":
@@ -44,24 +45,22 @@ func newCSVFormat(c config.CSV) csvFormat {
 	return f
 }
 
-// readCSV streams a CSV file as batches of utf8 columns. Empty fields are nulls. A record with
-// the wrong number of fields, or whose quoting is broken, comes out with MalformedColumn true and
-// nulls elsewhere, and the read goes on at the next line.
-func (s *Source) readCSV(ctx context.Context, f file, emit func(arrow.Record) error) error {
-	r, closeFn, err := openText(f)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	br := bufio.NewReaderSize(r, 256<<10)
+// ReadCSV streams a CSV file written in format f from r as batches of utf8 columns, passing each
+// to emit (which may not keep it: it is released when emit returns) and returning emit's error as
+// it is. Empty fields are nulls. A record with the wrong number of fields, or whose quoting is
+// broken, comes out with MalformedColumn true and nulls elsewhere, and the read goes on at the
+// next line. A file that is not text (Parquet, gzip, a ZIP archive, binary data) is an error
+// saying what it looks like.
+func ReadCSV(ctx context.Context, br *bufio.Reader, f Format, o Options, emit func(arrow.Record) error) error {
+	o = o.withDefaults()
 	if b, _ := br.Peek(512); len(b) > 0 {
-		if what := looksLike(b); what == "Parquet" || what == "gzip-compressed data" || strings.HasPrefix(what, "a ZIP") || what == "binary data" {
-			return notFormatError(f, "CSV", b)
+		if what := LooksLike(b); what == "Parquet" || what == "gzip-compressed data" || strings.HasPrefix(what, "a ZIP") || what == "binary data" {
+			return NotFormatError("CSV", b)
 		}
 	}
-	cr := newCSVReader(br, s.csv)
+	cr := newCSVReader(br, f)
 
-	header := s.csv.names
+	header := f.names
 	if header == nil {
 		rec, err := cr.next()
 		if errors.Is(err, io.EOF) {
@@ -95,16 +94,16 @@ func (s *Source) readCSV(ctx context.Context, f file, emit func(arrow.Record) er
 		pos[h] = i
 		names, from, all = append(names, h), append(from, i), append(all, h)
 	}
-	if len(s.opts.Columns) > 0 {
+	if len(o.Columns) > 0 {
 		// Project: the requested columns the file has, in the requested order.
 		names, from = names[:0], from[:0]
-		for _, c := range s.opts.Columns {
+		for _, c := range o.Columns {
 			if i, ok := pos[c]; ok {
 				names, from = append(names, c), append(from, i)
 			}
 		}
 	}
-	b := newTextBatch(names, all, s.opts.Allocator)
+	b := newBatch(names, all, o.Allocator)
 	defer b.release()
 	for {
 		rec, err := cr.next()
@@ -127,7 +126,7 @@ func (s *Source) readCSV(ctx context.Context, f file, emit func(arrow.Record) er
 		} else {
 			b.appendMalformed()
 		}
-		if b.rows >= s.opts.BatchRows {
+		if b.rows >= o.BatchRows {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -148,7 +147,7 @@ func (s *Source) readCSV(ctx context.Context, f file, emit func(arrow.Record) er
 // second.
 type csvReader struct {
 	r    *bufio.Reader
-	f    csvFormat
+	f    Format
 	line int // physical lines read so far
 	// recordLine is the line the latest record started on.
 	recordLine int
@@ -160,7 +159,7 @@ type csvReader struct {
 	eof    bool
 }
 
-func newCSVReader(r *bufio.Reader, f csvFormat) *csvReader { return &csvReader{r: r, f: f} }
+func newCSVReader(r *bufio.Reader, f Format) *csvReader { return &csvReader{r: r, f: f} }
 
 // readLine returns the next physical line without its line ending, from the pushed-back lines
 // first. The slice is valid until the next call. It returns io.EOF at the end.
