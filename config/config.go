@@ -72,8 +72,12 @@ type Source struct {
 	TimeUnit string `yaml:"time_unit"`
 	// AllowRefunds accepts negative revenue as refunds, which reduce revenue; otherwise a
 	// negative revenue rejects its row (revenue_negative).
-	AllowRefunds bool   `yaml:"allow_refunds"`
-	Spend        *Spend `yaml:"spend"`
+	AllowRefunds bool `yaml:"allow_refunds"`
+	// History is what is read before the look-back of the periods the report compares (the split
+	// read): "orders", only the purchase-stage events, which is all that returning-customer rates,
+	// cohorts and the purchase model need; "all", every event.
+	History string `yaml:"history"`
+	Spend   *Spend `yaml:"spend"`
 }
 
 // Files is a files source: Parquet, CSV or NDJSON files or globs.
@@ -238,8 +242,9 @@ func Default() Config {
 		Source: Source{
 			Kind:       "files",
 			Files:      Files{Format: "auto"},
-			BigQuery:   BigQuery{MaxBytesBilled: 10e9, Retry: DefaultRetry()},
+			BigQuery:   DefaultBigQuery(),
 			Columns:    DefaultColumns(),
+			History:    "orders",
 			OrderLines: "first",
 		},
 		Stages: DefaultStages(),
@@ -268,6 +273,13 @@ func DefaultColumns() Columns {
 		Touchpoint: "touchpoint", Campaign: "campaign", Segment: "segment", OrderID: "order_id",
 		Revenue: "revenue", Sentiment: "sentiment", LineID: "line_id",
 	}
+}
+
+// DefaultBigQuery is the events source's BigQuery section: a 10 GB byte limit, the default
+// retries, jobs stopped after 6 hours, LZ4 reads, results kept a day, a 4-day sync.
+func DefaultBigQuery() BigQuery {
+	return BigQuery{MaxBytesBilled: 10e9, Retry: DefaultRetry(), JobTimeout: Duration(6 * time.Hour), Compression: "lz4",
+		Freshness: "warn", Destination: Destination{Expiration: Duration(24 * time.Hour)}, Sync: Sync{Days: 4}, GA4: DefaultGA4()}
 }
 
 // DefaultRetry is the retry policy of a BigQuery read: 5 attempts, backoff from 1 s to 30 s, all
@@ -388,6 +400,7 @@ func (c *Config) resolve() {
 			r.Deadline = def.BigQuery.Retry.Deadline
 		}
 		sp.BigQuery.resolveProject()
+		sp.BigQuery.fillDefaults(DefaultBigQuery())
 	}
 	c.Source.BigQuery.resolveProject()
 }

@@ -256,6 +256,13 @@ func (c *Config) validateSourceShape(bad func(string, string, ...any)) {
 	default:
 		bad("source.time_unit", "%q is not a unit of epoch times (s | ms | us | ns)", s.TimeUnit)
 	}
+	if s.Kind == "bigquery" && s.BigQuery.Sync.Table != "" {
+		// The compact table keeps the contract's mapped columns only.
+		def := DefaultColumns()
+		if len(s.Derive) > 0 || s.Where != "" || len(s.Columns.Dimensions) > 0 || s.Columns.LineID != def.LineID {
+			bad("source.bigquery.sync.table", "the compact touchpoint table keeps the contract's mapped columns only: source.derive, source.where, line_id and dimensions cannot be read through it")
+		}
+	}
 	switch s.OrderLines {
 	case "first", "sum":
 	default:

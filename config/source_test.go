@@ -25,6 +25,8 @@ func TestSourceShapeProblemsNameTheirKey(t *testing.T) {
 			"source.columns.dimensions: 4 dimensions; at most 3"},
 		{"dimension named like a contract column", `source: {files: {paths: [a.csv]}, columns: {dimensions: {segment: S}}}`,
 			`source.columns.dimensions.segment: "segment" is already a column`},
+		{"derive through the compact table", `source: {kind: bigquery, bigquery: {project: p, table: p.d.events, sync: {table: p.d.compact}}, where: "x != nil"}`,
+			"source.bigquery.sync.table: the compact touchpoint table keeps the contract's mapped columns only"},
 		{"breakdown not a dimension", `source: {files: {paths: [a.csv]}}
 funnel: {breakdowns: [country]}`, `funnel.breakdowns[0]: "country" is not a breakdown (first_touchpoint | segment | entry_week, or a dimension`},
 	} {

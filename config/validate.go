@@ -56,6 +56,11 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateSourceShape(bad)
+	switch c.Source.History {
+	case "orders", "all":
+	default:
+		bad("source.history", "%q is not a history mode (orders | all)", c.Source.History)
+	}
 	if c.Source.TimeZone != "" {
 		if _, err := time.LoadLocation(c.Source.TimeZone); err != nil {
 			bad("source.timezone", "%q is not a time zone", c.Source.TimeZone)
@@ -221,6 +226,7 @@ func validateInput(key, kind string, f Files, b BigQuery, bad func(string, strin
 		validateCSV(key+".files.csv", f.CSV, bad)
 	case "bigquery":
 		validateBigQuery(b, key+".bigquery", bad)
+		validateScale(b, key+".bigquery", key == "source", bad)
 	default:
 		bad(key+".kind", "%q is not a source kind (files | bigquery)", kind)
 	}

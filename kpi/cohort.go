@@ -85,10 +85,10 @@ func (c *cohortAcc) add(orders []journeyOrder) {
 
 func (c *cohortAcc) merge(o *cohortAcc) {
 	for k := range c.size {
+		c.size[k] += o.size[k]
 		if o.again[k] == nil {
 			continue
 		}
-		c.size[k] += o.size[k]
 		row := c.row(k)
 		for i := range o.again[k] {
 			row[i] += o.again[k][i]

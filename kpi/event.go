@@ -205,6 +205,25 @@ func NewDicts() *Dicts {
 	return d
 }
 
+// NumDicts is how many dictionaries Dicts holds.
+const NumDicts = 5 + MaxDims
+
+// List returns the dictionaries in a fixed order: event names, touchpoints, campaigns, segments,
+// lines, then the dimensions in order (for writing and reading them, as shards do).
+func (d *Dicts) List() [NumDicts]*Dict {
+	return [NumDicts]*Dict{d.EventName, d.Touchpoint, d.Campaign, d.Segment, d.Line, d.Dims[0], d.Dims[1], d.Dims[2]}
+}
+
+// List returns the code translations in the order of Dicts.List.
+func (r *Remap) List() [NumDicts][]uint32 {
+	return [NumDicts][]uint32{r.EventName, r.Touchpoint, r.Campaign, r.Segment, r.Line, r.Dims[0], r.Dims[1], r.Dims[2]}
+}
+
+// RemapOf is the Remap of translations in the order of Dicts.List.
+func RemapOf(tr [NumDicts][]uint32) *Remap {
+	return &Remap{EventName: tr[0], Touchpoint: tr[1], Campaign: tr[2], Segment: tr[3], Line: tr[4], Dims: [MaxDims][]uint32{tr[5], tr[6], tr[7]}}
+}
+
 // Remap translates codes from one set of Dicts to another (see Dicts.Sort).
 type Remap struct {
 	EventName, Touchpoint, Campaign, Segment, Line []uint32

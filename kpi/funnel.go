@@ -135,6 +135,7 @@ func (sp *stagePlan) matured(o *outcome, k int) bool {
 // between journeys so that run does not allocate in steady state; it is not safe for concurrent
 // use.
 type evaluator struct {
+	p       *Params
 	sp      *stagePlan
 	per     Period
 	dataEnd int64
@@ -148,7 +149,7 @@ type evaluator struct {
 
 func newEvaluator(p *Params, sp *stagePlan, per Period) *evaluator {
 	return &evaluator{
-		sp: sp, per: per, dataEnd: p.DataEnd, ndims: len(p.Dimensions),
+		p: p, sp: sp, per: per, dataEnd: p.DataEnd, ndims: len(p.Dimensions),
 		lastAt: make([]int64, sp.n),
 		cur:    newAttemptState(sp.n), bst: newAttemptState(sp.n),
 	}
@@ -241,7 +242,9 @@ func (ev *evaluator) run(j *Journey, jo *journeyOrders) *outcome {
 	}
 	o.segment = events[o.start].Segment
 	for i := 0; o.segment == 0 && i < len(events); i++ {
-		o.segment = events[i].Segment
+		if ev.p.attribute(&events[i], int8(sp.purchase)) {
+			o.segment = events[i].Segment
+		}
 	}
 	for k := range ev.ndims {
 		o.dims[k] = events[o.start].Dims[k]

@@ -66,6 +66,11 @@ type Params struct {
 	// DataEnd is the latest event time read (micros). A customer whose window is still open at
 	// DataEnd and who has not reached the next stage is in progress, not dropped.
 	DataEnd int64
+	// FullFrom is where every event counts (micros): before it only purchase-stage events are
+	// needed (the split read, source.history: orders), so a customer's segment and first
+	// touchpoint come from their orders and their events since FullFrom, whatever was read.
+	// Zero counts every event.
+	FullFrom int64
 	// Location is the report time zone: days, weeks and months are cut in it.
 	Location *time.Location
 
@@ -103,6 +108,12 @@ type Params struct {
 	// SumLines makes an order's revenue the sum of its lines, its distinct events (source.order_lines: sum)
 	// instead of the first revenue value among its events.
 	SumLines bool
+}
+
+// attribute reports whether event e may give its customer a segment or a first touchpoint: it is
+// an order's event or falls in the full part of the read (FullFrom).
+func (p *Params) attribute(e *Event, purchase int8) bool {
+	return e.Time >= p.FullFrom || e.Stage == purchase
 }
 
 // MatureCohort is the mature cohort of per: entrants of [from − W, to − W], whose windows have all

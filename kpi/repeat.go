@@ -36,9 +36,10 @@ func (t *repeatTally) merge(o *repeatTally) {
 // repeatAcc accumulates the repeat-purchase KPIs of one period; for the report period (current)
 // also the cohorts and the BG/NBD inputs.
 type repeatAcc struct {
-	p       *Params
-	per     Period
-	current bool
+	p        *Params
+	per      Period
+	current  bool
+	purchase int8
 	// light accumulators keep the whole period's tally only (no groups, no durations): they feed
 	// the headline KPIs of the recent periods and of run --by.
 	light bool
@@ -56,7 +57,7 @@ type repeatAcc struct {
 
 func newRepeatAcc(p *Params, per Period, current, light bool) *repeatAcc {
 	r := &repeatAcc{
-		p: p, per: per, current: current && !light, light: light,
+		p: p, per: per, current: current && !light, light: light, purchase: int8(p.PurchaseStage()),
 		bySeg: map[uint32]*repeatTally{}, byTP: map[uint32]*repeatTally{},
 	}
 	if !r.light {
@@ -91,28 +92,32 @@ func customerDim(j *Journey, end int64, k int) uint32 {
 func historyComplete(p *Params, per Period) bool { return p.DataStart <= per.From-p.History }
 
 // customerSegment is the segment of the customer's latest event with a segment before end, or 0.
-func customerSegment(j *Journey, end int64) uint32 {
+// Only events that may give attributes count (Params.attribute).
+func (r *repeatAcc) customerSegment(j *Journey, end int64) uint32 {
 	var seg uint32
 	for i := range j.Events {
-		if j.Events[i].Time >= end {
+		e := &j.Events[i]
+		if e.Time >= end {
 			break
 		}
-		if j.Events[i].Segment != 0 {
-			seg = j.Events[i].Segment
+		if e.Segment != 0 && r.p.attribute(e, r.purchase) {
+			seg = e.Segment
 		}
 	}
 	return seg
 }
 
 // firstTouchpoint is the touchpoint of the customer's first event read that carries one, before
-// end (like the segment, so a later contact does not move a past period's purchaser), or 0.
-func firstTouchpoint(j *Journey, end int64) uint32 {
+// end (like the segment, so a later contact does not move a past period's purchaser), or 0. Only
+// events that may give attributes count (Params.attribute).
+func (r *repeatAcc) firstTouchpoint(j *Journey, end int64) uint32 {
 	for i := range j.Events {
-		if j.Events[i].Time >= end {
+		e := &j.Events[i]
+		if e.Time >= end {
 			break
 		}
-		if j.Events[i].Touchpoint != 0 {
-			return j.Events[i].Touchpoint
+		if e.Touchpoint != 0 && r.p.attribute(e, r.purchase) {
+			return e.Touchpoint
 		}
 	}
 	return 0
@@ -135,7 +140,7 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 	}
 	var seg, tp uint32
 	if !r.light {
-		seg, tp = customerSegment(j, r.per.To), firstTouchpoint(j, r.per.To)
+		seg, tp = r.customerSegment(j, r.per.To), r.firstTouchpoint(j, r.per.To)
 	}
 	if r.current && len(orders) > 0 {
 		r.cohorts.add(orders)

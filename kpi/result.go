@@ -617,6 +617,9 @@ type DataQuality struct {
 	Customers        int64 `json:"customers"`
 	// Unmatched are events whose event_name matches no stage (kept as touches).
 	Unmatched int64 `json:"unmatched_events"`
+	// LeftOut are rows the source left out by design, by reason (the GA4 preset's rows without a
+	// client id, which consent mode sends): counted, not rejected.
+	LeftOut map[string]int64 `json:"left_out,omitempty"`
 	// SpendRows and SpendRejected count the spend input.
 	SpendRows     int64 `json:"spend_rows"`
 	SpendRejected int64 `json:"spend_rejected"`

@@ -8,6 +8,7 @@ import (
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/pipeline/shard"
 	"github.com/journeykpi/journeykpi/pipeline/source"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
@@ -29,6 +30,14 @@ type Job struct {
 	Progress io.Writer
 	// Version is the product version written into the report.
 	Version string
+	// Shard, when set, makes the run fold only the customers of one shard and write their
+	// accumulators (a shard state) instead of a report; Merge makes the report of every shard's.
+	Shard *shard.Shard
+	// CheckFreshness asks the source, before reading, whether its data reach the period's last
+	// day, and acts by source.bigquery.freshness (a scheduled report).
+	CheckFreshness bool
+	// freshness are the warnings the freshness check left for the report.
+	freshness []kpi.Warning
 	// Timings adds the step timings to the workbook's About sheet; they make the bytes differ
 	// between runs.
 	Timings bool

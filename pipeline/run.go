@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -31,6 +32,22 @@ func ReadRange(cfg *config.Config, w window.Window) (start, end time.Time) {
 	return start, end
 }
 
+// FullFrom is where the events of every kind that a report over w needs begin: the start of the
+// earliest period it computes a funnel for (the period compared with, the recent periods, the
+// year-ago period) less the longer of the attribution look-back and the conversion window (a
+// mature cohort's entrants start that much earlier). Before it, returning-customer rates, cohorts
+// and the purchase model need only orders, so with source.history: orders nothing else is read
+// there (the split read). It is never before ReadRange's start.
+func FullFrom(cfg *config.Config, w window.Window) time.Time {
+	start, _ := ReadRange(cfg, w)
+	back := max(cfg.Attribution.Lookback.D(), cfg.Funnel.Window.D())
+	full := comparisonOf(cfg, w, "").earliest(w).Add(-back)
+	if full.Before(start) {
+		return start
+	}
+	return full
+}
+
 // Run computes one report and writes its files atomically: read, then compute, then write. On
 // error no report file is left behind, complete or partial. ctx cancels the read and the
 // computation.
@@ -47,6 +64,9 @@ func Run(ctx context.Context, job Job) (*Outcome, error) {
 	}
 	defer in.groups.Close()
 	timer.done("read", "rows", in.quality.RowsRead, "rejected", in.quality.RowsRejected, "spilled_rows", in.groups.SpilledRows())
+	if job.Shard != nil {
+		return writeShard(ctx, &job, in, timer)
+	}
 
 	res, err := compute(ctx, &job, in, timer)
 	if err != nil {
@@ -65,21 +85,27 @@ func Run(ctx context.Context, job Job) (*Outcome, error) {
 // readOutput is what the read step hands on: the events grouped by customer, what the read
 // counted, the spend rows, and what was read.
 type readOutput struct {
-	// start and end are the range read (ReadRange).
-	start, end time.Time
-	groups     *group.Grouper
+	// start and end are the range read (ReadRange); before full only orders are needed (FullFrom).
+	start, end, full time.Time
+	groups           *group.Grouper
 	// dicts are the dictionaries of the grouped rows' string codes.
 	dicts *kpi.Dicts
 	// dataEnd is the latest event time read (micros); the range's start when nothing was read.
-	dataEnd int64
+	// For a shard that read only its customers, it is the source's latest event of the range,
+	// and rowsEnd the latest the shard read.
+	dataEnd, rowsEnd int64
 	// dataStart is the start of the day of the earliest event read (micros).
 	dataStart int64
 	quality   kpi.DataQuality
 	spend     []kpi.SpendRow
 	// source describes the source; lastRead is what its read did, when it can say.
 	source, lastRead string
-	// warnings say how far the data cover the period.
+	// cover is how far the events read cover the range and the period; warnings say so.
+	cover    ingest.Coverage
 	warnings []kpi.Warning
+	// shardRead says that the source itself read only the shard's customers, so that the counts
+	// above are the shard's own (a shard's read of every customer counts them all).
+	shardRead bool
 }
 
 // read reads the events of the read range into a grouper, checks their quality, and reads the
@@ -87,6 +113,8 @@ type readOutput struct {
 func read(ctx context.Context, job *Job) (*readOutput, error) {
 	cfg := &job.Config
 	start, end := ReadRange(cfg, job.Window)
+	full := FullFrom(cfg, job.Window)
+	ordersOnly := cfg.Source.History == "orders"
 	src := job.Source
 	if src == nil {
 		s, err := source.Open(ctx, cfg, job.FS, job.Logger)
@@ -97,6 +125,11 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 			defer c.Close()
 		}
 		src = s
+	}
+	if job.CheckFreshness {
+		if err := checkFreshness(ctx, job, src); err != nil {
+			return nil, err
+		}
 	}
 	// The spend input is opened, and checked where it can be without a billed query, before the
 	// events are read: a spend column missing must not cost the events query first.
@@ -116,8 +149,26 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 			return nil, fmt.Errorf("check spend %s: %w", source.Describe(spend), interrupted(ctx, err))
 		}
 	}
+	narrowing := source.Narrowing{}
+	if ordersOnly {
+		narrowing.FullFrom = full
+	}
 	g := group.New(int64(cfg.Engine.MemoryBudget), cfg.Engine.TempDir)
-	rng := ingest.Range{Start: start, End: end, PeriodStart: job.Window.From, PeriodEnd: job.Window.End()}
+	maxReject := cfg.Quality.MaxRejectRatio
+	if job.Shard != nil {
+		first, last := job.Shard.Parts()
+		g.Keep(first, last)
+		narrowing.Shard = &source.Parts{First: first, Last: last}
+		// A shard that reads only its customers sees only their rejects: the merge applies the
+		// limit to the sum.
+		maxReject = math.Inf(1)
+	}
+	var applied source.Narrowing
+	if n, ok := src.(source.Narrower); ok && narrowing != (source.Narrowing{}) {
+		src, applied = n.Narrow(narrowing)
+	}
+	rng := ingest.Range{Start: start, End: end, PeriodStart: job.Window.From, PeriodEnd: job.Window.End(),
+		FullFrom: full, OrdersOnly: ordersOnly}
 	m := ingest.NewMapper(cfg, rng, g.Add)
 	if err := src.Read(ctx, start, end, m.Add); err != nil {
 		g.Close()
@@ -128,21 +179,39 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 	for _, e := range m.ExpressionErrors() {
 		job.Logger.Warn("expression failed on rows", "error", e)
 	}
-	quality, err := m.Quality(cfg.Quality.MaxRejectRatio)
+	quality, err := m.Quality(maxReject)
 	if err != nil {
 		g.Close()
 		return nil, err
 	}
-	in := &readOutput{start: start, end: end, groups: g, dicts: m.Dicts(), dataEnd: m.DataEnd(), dataStart: dayStart(m.Coverage().First, cfg.Location()), quality: quality,
+	in := &readOutput{start: start, end: end, full: full, groups: g, dicts: m.Dicts(), dataEnd: m.DataEnd(), rowsEnd: m.DataEnd(),
+		dataStart: dayStart(m.Coverage().First, cfg.Location()), quality: quality,
 		// Described after the read: a source then says what it read (a files source, the files
 		// it opened and pruned) without looking for its input again.
-		source: source.Describe(src)}
+		source: source.Describe(src), cover: m.Coverage(), shardRead: applied.Shard != nil}
 	if rr, ok := src.(source.ReadReporter); ok {
 		in.lastRead = rr.LastRead()
 	}
-	if in.warnings, err = checkCoverage(cfg, job.Window, comparisonOf(cfg, job.Window, job.By), m.Coverage(), quality, in.source, in.lastRead); err != nil {
-		g.Close()
-		return nil, err
+	if lo, ok := src.(source.LeftOutReporter); ok {
+		in.quality.LeftOut = lo.LeftOut()
+	}
+	if in.shardRead {
+		// The shard's rows end where its customers' do; "in progress" is judged against the end
+		// of every customer's data.
+		if in.dataEnd, err = latestEvent(ctx, src, start, end, in.dataEnd); err != nil {
+			g.Close()
+			return nil, interrupted(ctx, err)
+		}
+	}
+	in.warnings = append(in.warnings, job.freshness...)
+	if job.Shard == nil {
+		// A shard's coverage is judged by the merge, over every shard's.
+		ws, err := checkCoverage(cfg, job.Window, comparisonOf(cfg, job.Window, job.By), in.cover, quality, in.source, in.lastRead)
+		if err != nil {
+			g.Close()
+			return nil, err
+		}
+		in.warnings = append(in.warnings, ws...)
 	}
 	if in.spend, err = readSpend(ctx, job, spend, start, end, &in.quality); err != nil {
 		g.Close()
@@ -169,26 +238,47 @@ func readSpend(ctx context.Context, job *Job, src source.Source, start, end time
 
 // compute folds the grouped journeys into the KPIs of job's window (steps group and kpi).
 func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*kpi.Result, error) {
-	cfg := &job.Config
-	cmp := comparisonOf(cfg, job.Window, job.By)
-	p := params(cfg, job.Window, cmp, in.dataStart, in.dataEnd)
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	dicts, remap := in.dicts.Sort()
-	workers := cfg.Engine.Workers
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	acc, st, err := in.groups.Fold(ctx, workers, p, remap)
+	p, cmp, err := in.params(job)
 	if err != nil {
 		return nil, err
 	}
+	dicts, remap := in.dicts.Sort()
+	acc, st, err := in.groups.Fold(ctx, workers(&job.Config), p, remap)
+	if err != nil {
+		return nil, err
+	}
+	timer.done("group", "customers", st.Customers, "duplicates", st.Duplicates)
+	res := result(job, in, cmp, acc, st, dicts)
+	timer.done("kpi")
+	return res, nil
+}
+
+// workers is how many goroutines fold journeys.
+func workers(cfg *config.Config) int {
+	if cfg.Engine.Workers > 0 {
+		return cfg.Engine.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// params are the engine's parameters for what in read, and the periods job's report compares.
+func (in *readOutput) params(job *Job) (*kpi.Params, comparison, error) {
+	cmp := comparisonOf(&job.Config, job.Window, job.By)
+	p := params(&job.Config, job.Window, cmp, in.dataStart, in.dataEnd)
+	p.FullFrom = in.full.UnixMicro()
+	if err := p.Validate(); err != nil {
+		return nil, cmp, err
+	}
+	return p, cmp, nil
+}
+
+// result is the Result of what was folded into acc, with the counts of the read and the fold.
+func result(job *Job, in *readOutput, cmp comparison, acc *kpi.Acc, st group.Stats, dicts *kpi.Dicts) *kpi.Result {
+	cfg := &job.Config
 	quality := in.quality
 	quality.Duplicates = st.Duplicates
 	quality.Customers = st.Customers
 	quality.RowsUsed = st.Rows - st.Duplicates
-	timer.done("group", "customers", st.Customers, "duplicates", st.Duplicates)
 	w := job.Window
 	info := kpi.ReportInfo{
 		Name: cfg.Report.Name, From: w.FromDay(), To: w.ToDay(), Timezone: cfg.Report.Timezone,
@@ -205,8 +295,7 @@ func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*
 	for _, w := range res.Warnings {
 		job.Logger.Warn(w.Message, "code", w.Code)
 	}
-	timer.done("kpi")
-	return res, nil
+	return res
 }
 
 // params builds the engine's parameters for window w, compared as cmp says, with the data

@@ -14,9 +14,24 @@ func qualitySheet(r *kpi.Result) *sheet {
 	s.note(periodLine(r))
 	s.note("Rows that break the data contract are rejected and counted by reason, never dropped silently.")
 	s.blank()
-	hdr, _ := s.table("DataQuality", []string{"Measure", "Rows"}, [][]cell{
+	measures := [][]cell{
 		{txt("Rows read"), cnt(dq.RowsRead)},
 		{txt("Rows rejected"), cnt(dq.RowsRejected)},
+	}
+	// Rows the source leaves out by design are counted apart from the rejected ones.
+	leftOut := make([]string, 0, len(dq.LeftOut))
+	for k := range dq.LeftOut {
+		leftOut = append(leftOut, k)
+	}
+	sort.Strings(leftOut)
+	for _, k := range leftOut {
+		label := "Rows the source left out: " + k
+		if k == "no_client_id" {
+			label = "Rows without a client id left out by the source (GA4 consent mode)"
+		}
+		measures = append(measures, []cell{txt(label), cnt(dq.LeftOut[k])})
+	}
+	hdr, _ := s.table("DataQuality", []string{"Measure", "Rows"}, append(measures, [][]cell{
 		{txt("Exact duplicate rows (counted once)"), cnt(dq.Duplicates)},
 		{txt("Purchase events repeating an order_id"), cnt(dq.DuplicateOrderEvents)},
 		{txt("Rows outside the range the report needs"), cnt(dq.RowsOutsideRange)},
@@ -25,7 +40,7 @@ func qualitySheet(r *kpi.Result) *sheet {
 		{txt("Events matching no stage (kept as touches)"), cnt(dq.Unmatched)},
 		{txt("Spend rows read"), cnt(dq.SpendRows)},
 		{txt("Spend rows rejected"), cnt(dq.SpendRejected)},
-	})
+	}...))
 	s.freezeBelow(hdr)
 	s.blank()
 	s.section("Rejected rows by reason")

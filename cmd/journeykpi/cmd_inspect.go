@@ -12,7 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/journeykpi/journeykpi/internal/fault"
-	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/inspect"
 	"github.com/journeykpi/journeykpi/pipeline/source/files"
 )
 
@@ -43,7 +43,7 @@ func cmdInspect(ctx context.Context, args []string, e console) error {
 	if err != nil {
 		return err
 	}
-	ins, err := pipeline.Inspect(ctx, pipeline.Job{Config: cfg, FS: fsys, Logger: e.logger}, *rows, *scan)
+	ins, err := inspect.Inspect(ctx, &cfg, nil, fsys, e.logger, *rows, *scan)
 	if err != nil {
 		// A source that cannot be opened or read as configured (a path matching nothing, a
 		// column missing) is the config's to fix, unless the error knows better.
@@ -63,7 +63,7 @@ func cmdInspect(ctx context.Context, args []string, e console) error {
 }
 
 // printInspection writes the rows and the profile as tables.
-func printInspection(w io.Writer, ins *pipeline.Inspection) {
+func printInspection(w io.Writer, ins *inspect.Inspection) {
 	fmt.Fprintf(w, "source: %s\n", ins.Source)
 	fmt.Fprintf(w, "first %d rows as the engine sees them (times in %s):\n\n", len(ins.Rows), ins.Zone)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -86,7 +86,7 @@ func printInspection(w io.Writer, ins *pipeline.Inspection) {
 	if p.Scanned {
 		fmt.Fprintln(w, "profile of the whole source:")
 	} else {
-		fmt.Fprintf(w, "profile of the first %d rows (--scan for the whole source):\n", pipeline.ProfileRows)
+		fmt.Fprintf(w, "profile of the first %d rows (--scan for the whole source):\n", inspect.ProfileRows)
 	}
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  rows read\t%d\n", p.RowsRead)

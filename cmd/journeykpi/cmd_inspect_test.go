@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/journeykpi/journeykpi/pipeline"
+	"github.com/journeykpi/journeykpi/pipeline/inspect"
 )
 
 // inspectFixture writes a small line-item CSV and a config that derives, filters and matches
@@ -68,7 +68,7 @@ func TestInspectShowsRowsAsTheEngineSeesThem(t *testing.T) {
 	}
 
 	code, out, _ = runCmd(t, "inspect", "--config", cfg, "--rows", "2", "--json")
-	var ins pipeline.Inspection
+	var ins inspect.Inspection
 	if code != exitOK || json.Unmarshal([]byte(out), &ins) != nil {
 		t.Fatalf("exit %d, JSON %q", code, out)
 	}

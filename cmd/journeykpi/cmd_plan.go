@@ -48,6 +48,7 @@ func cmdPlan(ctx context.Context, args []string, e console) error {
 	if c, ok := src.(source.Closer); ok {
 		defer c.Close()
 	}
+	src = pipeline.Narrowed(&cfg, win, src)
 	if err := planSource(ctx, e.stdout, "events", src, start, end, limitOf(cfg.Source.Kind, cfg.Source.BigQuery), "source.bigquery.max_bytes_billed"); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/pipeline"
 	"github.com/journeykpi/journeykpi/pipeline/schedule"
+	"github.com/journeykpi/journeykpi/pipeline/shard"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
@@ -25,16 +26,22 @@ cover in part is written with a warning (status incomplete).
 With --by week|month|quarter the workbook's Periods sheet and the JSON periods[] hold the headline
 KPIs of every such period of the range, each computed with the same rules (periods cut by the
 range's ends are marked partial): one file for a long range instead of one per period.
+
+With --shard i/N the run folds only the customers of shard i of N (0 ≤ i < N ≤ 256) and writes
+their accumulators to <out>/<name>_<from>_<to>.shard-i-of-N instead of a report; 'journeykpi
+merge' makes the report of all N, byte for byte the report one run would write. A shard takes
+no lock and records nothing in the ledger: the N shards of a report run at once.
 `
 
 func cmdRun(ctx context.Context, args []string, e console) error {
-	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR] [--wait D] [--by week|month|quarter]")
+	f := newFlags("run", "run [--config F] [--from D --to D | --date D] [--out DIR] [--wait D] [--by week|month|quarter] [--shard i/N]")
 	cfgPath := f.String("config", "", "config `file` (default: $JOURNEYKPI_CONFIG, /etc/journeykpi/config.yaml, else the built-in example)")
 	wf := addWindowFlags(f, "report")
 	out := f.String("out", "", "output `directory` (default: report.out)")
 	wait := f.Duration("wait", 0, "how long to wait while another journeykpi holds this output's lock, e.g. 10m (0: exit 4 at once)")
 	timings := f.Bool("timings", false, "add step timings to the About sheet (the file then differs between runs)")
 	by := f.String("by", "", "add the headline KPIs of every `period` (week, month or quarter) of the range: the Periods sheet")
+	shardFlag := f.String("shard", "", "fold only the customers of shard `i/N` and write their state for 'merge'")
 	if help, err := parseArgs(f, args, e.stdout, runHelp); help || err != nil {
 		return err
 	}
@@ -43,6 +50,14 @@ func cmdRun(ctx context.Context, args []string, e console) error {
 	default:
 		return usageErr("--by: %q is not a period (week | month | quarter)", *by)
 	}
+	var sh *shard.Shard
+	if *shardFlag != "" {
+		s, err := shard.Parse(*shardFlag)
+		if err != nil {
+			return usageErr("--shard: %v", err)
+		}
+		sh = &s
+	}
 	cfg, fsys, err := loadConfig(*cfgPath, e)
 	if err != nil {
 		return err
@@ -50,6 +65,10 @@ func cmdRun(ctx context.Context, args []string, e console) error {
 	win, err := wf.resolve(cfg, time.Now())
 	if err != nil {
 		return err
+	}
+	if sh != nil {
+		return runShard(ctx, pipeline.Job{Config: cfg, Window: win, Out: *out, FS: fsys, Version: version, Timings: *timings,
+			Progress: progressWriter(e), Shard: sh, By: *by}, e)
 	}
 	// The same output lock as backfill and schedule: a run and a backfill of one period never
 	// write it at once, and the ledger records which of them wrote the files on disk.

@@ -52,11 +52,12 @@ func cmdSchedule(ctx context.Context, args []string, e console) error {
 	if err != nil {
 		return configErr(err)
 	}
+	run, fingerprint := scheduled(cfg, st.out, fsys)
 	s := schedule.New(schedule.Options{
 		Report: cfg.Report.Name, Cron: c, Period: cfg.Schedule.Period, Location: cfg.Location(),
 		RecomputeDays: cfg.Schedule.RecomputeDays, CatchUp: cfg.Schedule.CatchUp, Grace: cfg.Schedule.GracePeriod.D(),
-		ConfigHash: pipeline.ConfigHash(&cfg), Ledger: st.ledger, Run: reportRunner(cfg, st.out, fsys),
-		Fingerprint: inputFingerprint(cfg, fsys), Logger: st.log, Webhook: cfg.Schedule.Webhook, Lock: st.outputLock,
+		ConfigHash: pipeline.ConfigHash(&cfg), Ledger: st.ledger, Run: run,
+		Fingerprint: fingerprint, Logger: st.log, Webhook: cfg.Schedule.Webhook, Lock: st.outputLock,
 	})
 	if *once {
 		t, err := s.RunOnce(ctx)
@@ -187,7 +188,7 @@ func (st *stateDir) outputLock(ctx context.Context) (func(), error) {
 	return func() { l.Release() }, nil
 }
 
-// reportRunner is the RunFunc of schedule and backfill: one pipeline.Run into out.
+// reportRunner is the RunFunc of backfill: one pipeline.Run into out.
 func reportRunner(cfg config.Config, out string, fsys fs.FS) schedule.RunFunc {
 	return func(ctx context.Context, w window.Window, log *slog.Logger) (schedule.Result, error) {
 		return runReport(ctx, pipeline.Job{Config: cfg, Window: w, Out: out, FS: fsys, Logger: log, Version: version})

@@ -269,3 +269,56 @@ func TestSystemdUnit(t *testing.T) {
 		t.Errorf("the key file is not handed over with LoadCredential to GOOGLE_APPLICATION_CREDENTIALS: %v %v", commented["LoadCredential"], commented["Environment"])
 	}
 }
+
+// TestShardedJobExample: the Indexed Job example's config validates and its shard and merge
+// command lines are ones journeykpi has, reading the mounted config and agreeing on the shards'
+// directory and count.
+func TestShardedJobExample(t *testing.T) {
+	docs := readDocs(t, filepath.Join(moduleRoot(t), "deploy", "kubernetes", "sharded-job.yaml"))
+	var shardArgs, mergeArgs []string
+	for _, d := range docs {
+		if d.Kind == "ConfigMap" {
+			if _, err := config.Parse(strings.NewReader(d.Data["config.yaml"])); err != nil {
+				t.Errorf("the ConfigMap's config: %v", err)
+			}
+		}
+		if d.Kind != "Job" {
+			continue
+		}
+		var spec struct {
+			Completions int    `yaml:"completions"`
+			Mode        string `yaml:"completionMode"`
+			Template    struct {
+				Spec podSpec `yaml:"spec"`
+			} `yaml:"template"`
+		}
+		if err := d.Spec.Decode(&spec); err != nil {
+			t.Fatal(err)
+		}
+		args := spec.Template.Spec.Containers[0].Args
+		switch args[0] {
+		case "run":
+			shardArgs = args
+			if spec.Mode != "Indexed" || spec.Completions != 8 {
+				t.Errorf("the shards Job is %q with %d completions, want Indexed with 8", spec.Mode, spec.Completions)
+			}
+		case "merge":
+			mergeArgs = args
+		}
+	}
+	if shardArgs == nil || mergeArgs == nil {
+		t.Fatalf("want a shards Job and a merge Job: %v %v", shardArgs, mergeArgs)
+	}
+	i := slices.Index(shardArgs, "--shard")
+	if i < 0 || shardArgs[i+1] != "$(SHARD)/8" {
+		t.Fatalf("shard args %q", shardArgs)
+	}
+	concrete := slices.Clone(shardArgs)
+	concrete[i+1] = "7/8"
+	flagsParse(t, "sharded-job shards", concrete)
+	out := shardArgs[slices.Index(shardArgs, "--out")+1]
+	if mergeArgs[len(mergeArgs)-1] != out || mergeArgs[slices.Index(mergeArgs, "--config")+1] != SystemConfig ||
+		shardArgs[slices.Index(shardArgs, "--config")+1] != SystemConfig {
+		t.Errorf("merge %q does not read the config and the directory the shards %q write", mergeArgs, shardArgs)
+	}
+}

@@ -62,12 +62,15 @@ as an Excel workbook and JSON.
 Usage:
   journeykpi run       [--config F] [--from D --to D | --date D] [--out DIR] [--wait D] [--timings]
                        one report for a date range
+  journeykpi run       ... --shard i/N                       one customer shard's state, for merge
+  journeykpi merge     [--config F] [--out DIR] DIR|FILE...  the report of every shard's state
   journeykpi backfill  [--config F] --from D --to D [--every day|week|month] [--force] [--out DIR]
                        one report per period
   journeykpi schedule  [--config F] [--out DIR] [--once]     cron daemon, nightly by default
   journeykpi plan      [--config F] [--from D --to D | --date D]
                        dry run: the query or files, the bytes scanned
   journeykpi validate  [--config F]                          config and source schema check
+  journeykpi sync      [--config F] [--from D --to D]        BigQuery: rebuild the compact touchpoint table's days
   journeykpi inspect   [--config F] [--rows N] [--scan] [--json]
                        what the source parses: its first rows as the engine sees them, a profile
   journeykpi sample    --customers N --out DIR [--seed S]    deterministic synthetic events
@@ -105,6 +108,10 @@ func run(ctx context.Context, args []string, e console) error {
 		return cmdSchedule(ctx, rest, e)
 	case "plan":
 		return cmdPlan(ctx, rest, e)
+	case "merge":
+		return cmdMerge(ctx, rest, e)
+	case "sync":
+		return cmdSync(ctx, rest, e)
 	case "validate":
 		return cmdValidate(ctx, rest, e)
 	case "inspect":

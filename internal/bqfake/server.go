@@ -147,18 +147,23 @@ type Server struct {
 	reads    []ReadRowsCall
 	sessions map[string][]arrow.Record // stream name → records
 	nsession int
+
+	admin // datasets, table expirations, held and cancelled jobs, read options (admin.go)
 }
 
 type jobState struct {
 	raw   *bq.Job
 	table string // result table key
 	err   *bq.ErrorProto
+	// held jobs run until released, cancelled or past their timeout (admin.go).
+	held     bool
+	inserted time.Time
 }
 
 // NewServer starts a server. Close stops it.
 func NewServer() (*Server, error) {
 	s := &Server{PageSize: 1000, tables: map[string]*Table{}, jobByID: map[string]*jobState{}, calls: map[string]int{},
-		sessions: map[string][]arrow.Record{}}
+		sessions: map[string][]arrow.Record{}, admin: newAdmin()}
 	var err error
 	if s.httpLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		return nil, err
@@ -172,6 +177,7 @@ func NewServer() (*Server, error) {
 	mux.HandleFunc("GET /bigquery/v2/projects/{project}/jobs/{job}", s.jobsGet)
 	mux.HandleFunc("GET /bigquery/v2/projects/{project}/queries/{job}", s.getQueryResults)
 	mux.HandleFunc("GET /bigquery/v2/projects/{project}/datasets/{dataset}/tables/{table}", s.tablesGet)
+	s.handleAdmin(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "notFound", "bqfake: no handler for "+r.Method+" "+r.URL.Path)
 	})
@@ -220,8 +226,15 @@ func (s *Server) RESTEndpoint() string { return "http://" + s.httpLn.Addr().Stri
 func (s *Server) GRPCAddr() string { return s.grpcLn.Addr().String() }
 
 // StorageOptions point the Storage Read client at the server over plain gRPC.
+//
+// Each call gets a connection of its own, which the client closes with itself: a client closing
+// must not cut the others off.
 func (s *Server) StorageOptions() []option.ClientOption {
-	return []option.ClientOption{option.WithGRPCConn(s.grpcConn), option.WithoutAuthentication()}
+	conn, err := grpc.NewClient(s.grpcLn.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		conn = s.grpcConn
+	}
+	return []option.ClientOption{option.WithGRPCConn(conn), option.WithoutAuthentication()}
 }
 
 // SetTable stores a table under "project.dataset.table" (tables.get, read sessions).
@@ -328,6 +341,13 @@ func paramText(p *bq.QueryParameter) string {
 	if p.ParameterValue == nil || p.ParameterType == nil {
 		return ""
 	}
+	if t := p.ParameterType; t.Type == "ARRAY" && t.ArrayType != nil {
+		vals := make([]string, len(p.ParameterValue.ArrayValues))
+		for i, v := range p.ParameterValue.ArrayValues {
+			vals[i] = v.Value
+		}
+		return "ARRAY<" + t.ArrayType.Type + "> [" + strings.Join(vals, ", ") + "]"
+	}
 	return p.ParameterType.Type + " " + p.ParameterValue.Value
 }
 
@@ -398,7 +418,7 @@ func (s *Server) jobsInsert(w http.ResponseWriter, r *http.Request) {
 		JobReference:  ref,
 		Configuration: in.Configuration,
 		Status:        &bq.JobStatus{State: "DONE"},
-		Statistics:    &bq.JobStatistics{Query: &bq.JobStatistics2{StatementType: "SELECT"}},
+		Statistics:    &bq.JobStatistics{Query: &bq.JobStatistics2{StatementType: statementType(qc.Query)}},
 	}
 	if st.err != nil {
 		out.Status.ErrorResult = st.err
@@ -415,15 +435,24 @@ func (s *Server) jobsInsert(w http.ResponseWriter, r *http.Request) {
 		}
 		if !job.DryRun {
 			out.Statistics.Query.TotalBytesBilled = table.bytes()
-			key := project + "._bqfake_anon." + ref.JobId
+			dst := qc.DestinationTable
+			if dst == nil {
+				dst = &bq.TableReference{ProjectId: project, DatasetId: "_bqfake_anon", TableId: ref.JobId}
+			}
+			key := dst.ProjectId + "." + dst.DatasetId + "." + dst.TableId
 			s.SetTable(key, table)
+			s.wrote(key)
 			st.table = key
 			cfg := *in.Configuration
 			q := *cfg.Query
-			q.DestinationTable = &bq.TableReference{ProjectId: project, DatasetId: "_bqfake_anon", TableId: ref.JobId}
+			q.DestinationTable = dst
 			cfg.Query = &q
 			out.Configuration = &cfg
 		}
+	}
+	if st.err == nil && !job.DryRun && s.holding() {
+		st.held, st.inserted = true, time.Now()
+		out.Status = &bq.JobStatus{State: "RUNNING"}
 	}
 	st.raw = out
 	if !job.DryRun {
@@ -449,7 +478,11 @@ func (s *Server) jobsGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if st := s.lookupJob(w, r); st != nil {
-		writeJSON(w, st.raw)
+		s.mu.Lock()
+		s.expire(st)
+		raw := st.raw
+		s.mu.Unlock()
+		writeJSON(w, raw)
 	}
 }
 
@@ -461,8 +494,16 @@ func (s *Server) getQueryResults(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		return
 	}
-	if st.err != nil {
-		writeError(w, http.StatusBadRequest, st.err.Reason, st.err.Message)
+	s.mu.Lock()
+	s.expire(st)
+	held, jerr := st.held, st.err
+	s.mu.Unlock()
+	if jerr != nil {
+		writeError(w, http.StatusBadRequest, jerr.Reason, jerr.Message)
+		return
+	}
+	if held {
+		writeJSON(w, &bq.GetQueryResultsResponse{Kind: "bigquery#getQueryResultsResponse", JobComplete: false, JobReference: st.raw.JobReference})
 		return
 	}
 	s.mu.Lock()
@@ -516,6 +557,7 @@ func (s *Server) tablesGet(w http.ResponseWriter, r *http.Request) {
 		Type:             "TABLE",
 		CreationTime:     1,
 		LastModifiedTime: uint64(modified),
+		ExpirationTime:   s.expiration(p + "." + d + "." + tb),
 	})
 }
 
@@ -547,6 +589,8 @@ func (s *Server) CreateReadSession(ctx context.Context, req *storagepb.CreateRea
 		n = max(1, len(t.Records))
 	}
 	s.nsession++
+	s.sessionReqs = append(s.sessionReqs, req)
+	lz4 := req.GetReadSession().GetReadOptions().GetArrowSerializationOptions().GetBufferCompression() == storagepb.ArrowSerializationOptions_LZ4_FRAME
 	sess := fmt.Sprintf("projects/%s/locations/us/sessions/s%d", parts[1], s.nsession)
 	schema, err := serializeSchema(t.schema())
 	if err != nil {
@@ -563,6 +607,7 @@ func (s *Server) CreateReadSession(ctx context.Context, req *storagepb.CreateRea
 			recs = append(recs, t.Records[j])
 		}
 		s.sessions[sn] = recs
+		s.lz4[sn] = lz4
 		out.Streams = append(out.Streams, &storagepb.ReadStream{Name: sn})
 	}
 	return out, nil
@@ -574,6 +619,7 @@ func (s *Server) ReadRows(req *storagepb.ReadRowsRequest, srv storagepb.BigQuery
 	s.calls[ReadRows]++
 	s.reads = append(s.reads, ReadRowsCall{Stream: req.ReadStream, Offset: req.Offset})
 	recs, ok := s.sessions[req.ReadStream]
+	lz4 := s.lz4[req.ReadStream]
 	f := s.fault(ReadRows, nil)
 	s.mu.Unlock()
 	if !ok {
@@ -596,11 +642,14 @@ func (s *Server) ReadRows(req *storagepb.ReadRowsRequest, srv storagepb.BigQuery
 		}
 		if to > from {
 			part := rec.NewSlice(from, to)
-			data, err := serializeBatch(part)
+			data, err := serializeBatch(part, lz4)
 			part.Release()
 			if err != nil {
 				return status.Error(codes.Internal, err.Error())
 			}
+			s.mu.Lock()
+			s.sent += int64(len(data))
+			s.mu.Unlock()
 			if err := srv.Send(&storagepb.ReadRowsResponse{
 				Rows:     &storagepb.ReadRowsResponse_ArrowRecordBatch{ArrowRecordBatch: &storagepb.ArrowRecordBatch{SerializedRecordBatch: data}},
 				RowCount: to - from,
@@ -628,14 +677,19 @@ func serializeSchema(schema *arrow.Schema) ([]byte, error) {
 	return b[:len(b)-8], nil
 }
 
-// serializeBatch is the Arrow IPC record batch message of rec, without the schema.
-func serializeBatch(rec arrow.Record) ([]byte, error) {
+// serializeBatch is the Arrow IPC record batch message of rec, without the schema; its buffers
+// LZ4-frame compressed when lz4 (ArrowSerializationOptions.BufferCompression).
+func serializeBatch(rec arrow.Record, lz4 bool) ([]byte, error) {
 	schema, err := serializeSchema(rec.Schema())
 	if err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	w := ipc.NewWriter(&buf, ipc.WithSchema(rec.Schema()), ipc.WithAllocator(memory.DefaultAllocator))
+	opts := []ipc.Option{ipc.WithSchema(rec.Schema()), ipc.WithAllocator(memory.DefaultAllocator)}
+	if lz4 {
+		opts = append(opts, ipc.WithLZ4())
+	}
+	w := ipc.NewWriter(&buf, opts...)
 	if err := w.Write(rec); err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func TestSerializeRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, part := range []arrow.Record{rec, rec.NewSlice(1, 3)} {
-		data, err := serializeBatch(part)
+		data, err := serializeBatch(part, false)
 		if err != nil {
 			t.Fatal(err)
 		}

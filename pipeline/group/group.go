@@ -14,10 +14,17 @@ import (
 	"github.com/journeykpi/journeykpi/pipeline/ingest"
 )
 
-// partitions is the fixed number of customer partitions. It is fixed, not derived from the
+// Partitions is the fixed number of customer partitions. It is fixed, not derived from the
 // budget, so that the order in which journeys are folded (and so every floating-point sum) is
-// the same whatever the memory budget or the number of workers.
-const partitions = 256
+// the same whatever the memory budget, the number of workers or of shards.
+const Partitions = 256
+
+const partitions = Partitions
+
+// Mix is the multiplier that spreads customer keys over the partitions: a customer's partition
+// is the top byte of key × Mix (mod 2⁶⁴), so a source that stores keys already mixed can select
+// a run of partitions as a range of keys.
+const Mix uint64 = 0x9E3779B97F4A7C15
 
 // rowSize is the in-memory size of one row; spilled rows are written as these bytes.
 const rowSize = int(unsafe.Sizeof(ingest.Row{}))
@@ -41,6 +48,8 @@ type Grouper struct {
 	budget    int64 // bytes of rows held in memory before spilling
 	chunkRows int
 	dir       string
+	// first and last bound the partitions kept (a shard); rows of the others are dropped.
+	first, last int
 
 	mu      sync.Mutex
 	parts   [partitions][][]ingest.Row // chunks; all full but the last
@@ -56,12 +65,19 @@ type Grouper struct {
 // on through its open descriptor only, so the kernel frees it when the process ends, however it
 // ends: a killed run leaves nothing in tempDir. Close releases them.
 func New(budget int64, tempDir string) *Grouper {
-	return &Grouper{budget: budget, chunkRows: ChunkRows(budget), dir: tempDir}
+	return &Grouper{budget: budget, chunkRows: ChunkRows(budget), dir: tempDir, last: partitions - 1}
 }
 
-// partitionOf mixes the customer key so that sequential integer ids spread evenly.
-func partitionOf(cust uint64) int {
-	h := cust * 0x9E3779B97F4A7C15
+// Keep makes the grouper keep only the customers of partitions first..last (inclusive), a
+// shard: rows of other customers are dropped as they are added. Call it before Add.
+func (g *Grouper) Keep(first, last int) {
+	g.first, g.last = first, last
+}
+
+// PartitionOf is the partition of a customer key. It mixes the key so that sequential integer
+// ids spread evenly.
+func PartitionOf(cust uint64) int {
+	h := cust * Mix
 	return int(h >> 56)
 }
 
@@ -72,7 +88,7 @@ func (g *Grouper) Add(rows []ingest.Row) error {
 	var counts [partitions + 1]int
 	part := make([]uint8, len(rows))
 	for i := range rows {
-		p := partitionOf(rows[i].Cust)
+		p := PartitionOf(rows[i].Cust)
 		part[i] = uint8(p)
 		counts[p+1]++
 	}
@@ -92,7 +108,7 @@ func (g *Grouper) Add(rows []ingest.Row) error {
 	if g.err != nil {
 		return g.err
 	}
-	for p := 0; p < partitions; p++ {
+	for p := g.first; p <= g.last; p++ {
 		g.appendRows(p, bucketed[counts[p]:counts[p+1]])
 	}
 	chunk := int64(g.chunkRows * rowSize)
@@ -246,6 +262,26 @@ func (s *Stats) add(o Stats) {
 // not depend on scheduling, the budget or the number of workers). remap recodes the rows'
 // strings to the sorted dictionaries.
 func (g *Grouper) Fold(ctx context.Context, workers int, p *kpi.Params, remap *kpi.Remap) (*kpi.Acc, Stats, error) {
+	accs, stats, err := g.FoldParts(ctx, workers, p, remap)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	total := kpi.NewAcc(p)
+	var st Stats
+	for part := range accs {
+		if accs[part] != nil {
+			total.Merge(accs[part])
+		}
+		st.add(stats[part])
+	}
+	return total, st, nil
+}
+
+// FoldParts folds each kept partition into an accumulator of its own and returns them by
+// partition (nil for the partitions not kept, see Keep) with their counts. Merging them in
+// partition order is Fold; a shard keeps them apart so that its partitions can be merged with
+// the other shards' in that order.
+func (g *Grouper) FoldParts(ctx context.Context, workers int, p *kpi.Params, remap *kpi.Remap) ([]*kpi.Acc, []Stats, error) {
 	if workers < 1 {
 		workers = 1
 	}
@@ -274,7 +310,7 @@ func (g *Grouper) Fold(ctx context.Context, workers int, p *kpi.Params, remap *k
 	}
 	var err error
 feed:
-	for part := 0; part < partitions; part++ {
+	for part := g.first; part <= g.last; part++ {
 		select {
 		case next <- part:
 		case err = <-errc:
@@ -293,15 +329,9 @@ feed:
 		}
 	}
 	if err != nil {
-		return nil, Stats{}, err
+		return nil, nil, err
 	}
-	total := kpi.NewAcc(p)
-	var st Stats
-	for part := range accs {
-		total.Merge(accs[part])
-		st.add(stats[part])
-	}
-	return total, st, nil
+	return accs, stats, nil
 }
 
 // journeySorter turns partitions into journeys with one worker's scratch buffers, reused from

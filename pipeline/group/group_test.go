@@ -93,7 +93,7 @@ func TestGrouperSpillGivesTheSameJourneys(t *testing.T) {
 func TestPartitionsSpreadSequentialIDs(t *testing.T) {
 	var counts [partitions]int
 	for id := uint64(0); id < 256*100; id++ {
-		counts[partitionOf(id)]++
+		counts[PartitionOf(id)]++
 	}
 	lo, hi := slices.Min(counts[:]), slices.Max(counts[:])
 	if lo < 50 || hi > 200 {

@@ -41,10 +41,14 @@ const (
 )
 
 // Range is what a report reads: events in [Start, End) are kept, and the report's own period
-// [PeriodStart, PeriodEnd) lies within it.
+// [PeriodStart, PeriodEnd) lies within it. Before FullFrom only purchase-stage events are needed
+// (the split read); when OrdersOnly the others are left out there, counted as outside the range.
+// A zero FullFrom needs every event.
 type Range struct {
 	Start, End             time.Time
 	PeriodStart, PeriodEnd time.Time
+	FullFrom               time.Time
+	OrdersOnly             bool
 }
 
 // Row is one event on the data contract with its customer key: what the mapper emits and the

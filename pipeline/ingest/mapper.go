@@ -29,6 +29,9 @@ type Mapper struct {
 	timeReading  TimeReading
 	start, end   int64
 	period       [2]int64 // the report period [from, to) within the range, for Coverage
+	full         int64    // before it only purchase-stage events are needed (Range.FullFrom)
+	ordersOnly   bool     // leave the others out (Range.OrdersOnly)
+	purchase     int8     // the purchase stage
 	sink         func([]Row) error
 	// progs are the source's expressions; nil when it has none.
 	progs *config.Programs
@@ -64,6 +67,9 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 		start:        r.Start.UnixMicro(),
 		end:          r.End.UnixMicro(),
 		period:       [2]int64{r.PeriodStart.UnixMicro(), r.PeriodEnd.UnixMicro()},
+		full:         math.MinInt64,
+		ordersOnly:   r.OrdersOnly,
+		purchase:     kpi.NoStage,
 		sink:         sink,
 		dicts:        kpi.NewDicts(),
 		nameStage:    []int8{kpi.NoStage},
@@ -79,7 +85,13 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 	if p, err := cfg.Programs(); err == nil && (p.Where != nil || len(p.Derive) > 0) {
 		n.progs = p
 	}
+	if !r.FullFrom.IsZero() {
+		n.full = r.FullFrom.UnixMicro()
+	}
 	for i, s := range cfg.Stages {
+		if s.Purchase {
+			n.purchase = int8(i)
+		}
 		if s.RepeatPurchase {
 			continue
 		}
@@ -146,6 +158,12 @@ func (n *Mapper) Add(rec arrow.Record) error {
 	cust, err := keyColumn(custCol, n.cols.CustomerID)
 	if err != nil {
 		return err
+	}
+	if idx := rec.Schema().FieldIndices(n.cols.CustomerID); len(idx) > 0 && rawKey(rec.Schema().Field(idx[0])) {
+		if c, ok := custCol.(*array.Int64); ok {
+			// Keys a source stores already made (its shards select by them): taken as they are.
+			cust = func(i int) (uint64, bool) { return uint64(c.Value(i)), c.IsValid(i) }
+		}
 	}
 	times, ints, err := timeColumn(timeCol, n.timeReading, n.cols.EventTime)
 	if err != nil {
@@ -340,8 +358,13 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 			continue
 		}
 		t := row.Ev.Time
-		cover.First, cover.Last = min(cover.First, t), max(cover.Last, t)
-		if t < n.start || t >= n.end {
+		// Coverage counts the events the report needs, whichever history is read, so that its
+		// warnings do not depend on source.history.
+		needed := t >= n.full || row.Ev.Stage == n.purchase
+		if needed {
+			cover.First, cover.Last = min(cover.First, t), max(cover.Last, t)
+		}
+		if t < n.start || t >= n.end || (!needed && n.ordersOnly) {
 			outside++
 			continue
 		}
@@ -383,6 +406,13 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 	}
 	return n.sink(out)
 }
+
+// rawKeyMetadata marks a customer column of keys a source made itself, to take as they are (the
+// BigQuery compact read's: pipeline/source marks them).
+const rawKeyMetadata = "journeykpi.raw_key"
+
+// rawKey reports whether f is a customer column of ready-made keys.
+func rawKey(f arrow.Field) bool { return f.HasMetadata() && f.Metadata.FindKey(rawKeyMetadata) >= 0 }
 
 // Filtered is the verdict of a row that source.where left out.
 const Filtered = "filtered"

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/pipeline/derive"
@@ -32,7 +35,6 @@ func OpenOrdered(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.
 
 // open opens the events source with parallel reading goroutines (0: the default).
 func open(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Logger, parallel int) (Source, error) {
-	c := cfg.Source.Columns
 	cols := cfg.SourceColumns()
 	switch cfg.Source.Kind {
 	case "files":
@@ -43,26 +45,7 @@ func open(ctx context.Context, cfg *config.Config, fsys fs.FS, log *slog.Logger,
 		}
 		return s, nil
 	case "bigquery":
-		// The columns a run cannot do without, checked against the table before a query runs.
-		var required []bigquery.Column
-		needs := []string{"customer_id"}
-		if cfg.Funnel.Match == "stage" {
-			needs = append(needs, "stage")
-		} else {
-			needs = append(needs, "event_name")
-		}
-		for _, k := range needs {
-			if _, derived := cfg.Source.Derive[k]; !derived {
-				required = append(required, bigquery.Column{Key: "source.columns." + k, Name: c.Mapped(k)})
-			}
-		}
-		for _, d := range c.Dimensions {
-			if _, derived := cfg.Source.Derive[d.Name]; !derived {
-				required = append(required, bigquery.Column{Key: "source.columns.dimensions." + d.Name, Name: d.Column})
-			}
-		}
-		return openBigQuery(ctx, bigquery.Options{Config: cfg.Source.BigQuery, Preset: cfg.Source.Preset, TimeColumn: c.EventTime,
-			TimeKey: "source.columns.event_time", Columns: cols, Required: required}, logger(log).With("source", "events"))
+		return openBigQuery(ctx, bigQueryOptions(cfg), logger(log).With("source", "events"))
 	}
 	return nil, fault.Errorf(fault.Config, "source.kind: source kind %q is not available", cfg.Source.Kind)
 }
@@ -95,6 +78,66 @@ func logger(log *slog.Logger) *slog.Logger {
 	return log
 }
 
+// bigQueryOptions are the events source's BigQuery options the config describes.
+func bigQueryOptions(cfg *config.Config) bigquery.Options {
+	c := cfg.Source.Columns
+	o := bigquery.Options{Config: cfg.Source.BigQuery, Preset: cfg.Source.Preset, TimeColumn: c.EventTime, Names: c,
+		Columns: cfg.SourceColumns(), TimeZone: cfg.Source.TimeZone, TimeKey: "source.columns.event_time"}
+	// The columns a run cannot do without, checked against the table before a query runs.
+	needs := []string{"customer_id"}
+	if cfg.Funnel.Match == "stage" {
+		needs = append(needs, "stage")
+	} else {
+		needs = append(needs, "event_name")
+	}
+	for _, k := range needs {
+		if _, derived := cfg.Source.Derive[k]; !derived {
+			o.Required = append(o.Required, bigquery.Column{Key: "source.columns." + k, Name: c.Mapped(k)})
+		}
+	}
+	for _, d := range c.Dimensions {
+		if _, derived := cfg.Source.Derive[d.Name]; !derived {
+			o.Required = append(o.Required, bigquery.Column{Key: "source.columns.dimensions." + d.Name, Name: d.Column})
+		}
+	}
+	// A stage told by a computed column cannot be filtered at the source: it is read whole.
+	_, nameDerived := cfg.Source.Derive["event_name"]
+	_, stageDerived := cfg.Source.Derive["stage"]
+	if !nameDerived && !stageDerived {
+		o.OrderColumn, o.OrderValues = orderColumn(cfg)
+	}
+	if o.TimeZone == "" {
+		o.TimeZone = cfg.Report.Timezone
+	}
+	return o
+}
+
+// OpenSync opens the events source for journeykpi sync: the BigQuery source itself, whose Sync
+// rebuilds days of its compact table. The config must have one (source.bigquery.sync.table).
+func OpenSync(ctx context.Context, cfg *config.Config, log *slog.Logger) (*bigquery.Source, error) {
+	if cfg.Source.Kind != "bigquery" || cfg.Source.BigQuery.Sync.Table == "" {
+		return nil, fault.Errorf(fault.Config, "source.bigquery.sync.table: sync keeps the compact touchpoint table of a BigQuery source; the config names none")
+	}
+	o := bigQueryOptions(cfg)
+	o.Logger = logger(log).With("source", "events")
+	return bigquery.Open(ctx, o)
+}
+
+// orderColumn is the source column telling an event's stage (event_name's, or the stage
+// column's with funnel.match: stage) and its values on purchase-stage events.
+func orderColumn(cfg *config.Config) (string, []string) {
+	for _, s := range cfg.Stages {
+		if !s.Purchase {
+			continue
+		}
+		if cfg.Funnel.Match == "stage" {
+			return cfg.Source.Columns.Stage, s.StageLabels()
+		}
+		return cfg.Source.Columns.EventName, s.Events
+	}
+	return "", nil
+}
+
 // openBigQuery opens a BigQuery source wrapped in its bounded retry policy, both logging to log.
 func openBigQuery(ctx context.Context, o bigquery.Options, log *slog.Logger) (Source, error) {
 	o.Logger = log
@@ -106,7 +149,72 @@ func openBigQuery(ctx context.Context, o bigquery.Options, log *slog.Logger) (So
 	p.OnRetry = func(attempt int, pause time.Duration, err error) {
 		log.Warn("read failed, retrying", "attempt", attempt, "pause_seconds", pause.Seconds(), "error", err.Error())
 	}
-	return WithRetry(src, p), nil
+	return WithRetry(bqSource{src, o}, p), nil
+}
+
+// bqSource is a BigQuery source seen through this package's interfaces (the source packages do
+// not import it): Narrower and Checker in its terms.
+type bqSource struct {
+	*bigquery.Source
+	o bigquery.Options
+}
+
+// rawKeyMetadata marks, in a field's metadata, a customer column of keys to take as they are
+// (pipeline/ingest reads the same key).
+const rawKeyMetadata = "journeykpi.raw_key"
+
+// Read reads the BigQuery source, its customer column marked by rawKeyMetadata when it gives
+// keys BigQuery made (bigquery.Source.RawKeys).
+func (b bqSource) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
+	if !b.RawKeys() {
+		return b.Source.Read(ctx, start, end, emit)
+	}
+	return b.Source.Read(ctx, start, end, func(rec arrow.Record) error {
+		fields := slices.Clone(rec.Schema().Fields())
+		for i := range fields {
+			if fields[i].Name == b.o.Names.CustomerID {
+				fields[i].Metadata = arrow.NewMetadata([]string{rawKeyMetadata}, []string{"true"})
+			}
+		}
+		marked := array.NewRecord(arrow.NewSchema(fields, nil), rec.Columns(), rec.NumRows())
+		defer marked.Release()
+		return emit(marked)
+	})
+}
+
+// Check tells, without running a billed query, whether a Read of [start, end) would find the
+// columns the config names: for a table, from its metadata (the statement checks it); for a
+// query, from a dry run, which BigQuery does not bill. A column missing is a configuration error
+// naming its key.
+func (b bqSource) Check(ctx context.Context, start, end time.Time) error {
+	if _, err := b.Statement(ctx, start, end); err != nil || b.o.Config.Query == "" || b.o.Preset != "" {
+		return err
+	}
+	sc, err := b.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	need := append([]bigquery.Column{{Key: b.o.TimeKey, Name: b.o.TimeColumn}}, b.o.Required...)
+	for _, r := range need {
+		if r.Name != "" && len(sc.FieldIndices(r.Name)) == 0 {
+			return fault.Errorf(fault.Config, "%s: the query gives no column %q (its columns are %s)", r.Key, r.Name, strings.Join(ingest.SchemaColumns(sc), ", "))
+		}
+	}
+	return nil
+}
+
+// Narrow narrows the BigQuery read (bigquery.Source.Narrow).
+func (b bqSource) Narrow(n Narrowing) (Source, Narrowing) {
+	bn := bigquery.Narrowing{FullFrom: n.FullFrom}
+	if n.Shard != nil {
+		bn.Shard = &[2]int{n.Shard.First, n.Shard.Last}
+	}
+	ns, applied := b.Source.Narrow(bn)
+	out := Narrowing{FullFrom: applied.FullFrom}
+	if applied.Shard != nil {
+		out.Shard = &Parts{First: applied.Shard[0], Last: applied.Shard[1]}
+	}
+	return bqSource{ns, b.o}, out
 }
 
 // OpenSpend opens the spend source the config describes, or returns nil when it has none. fsys

@@ -22,7 +22,9 @@ type RetryPolicy struct {
 	// MaxBackoff. A pause is drawn uniformly from [backoff/2, backoff] (jitter), so that many
 	// jobs failing together do not come back together.
 	InitialBackoff, MaxBackoff time.Duration
-	// Deadline bounds all attempts and pauses together; zero means only ctx bounds them.
+	// Deadline bounds the retrying: the attempts and pauses after the first failure, together.
+	// A first attempt that runs long without failing is not bounded by it; zero means only ctx
+	// bounds them.
 	Deadline time.Duration
 	// Transient says whether an error is worth another attempt. Nil means an error is transient
 	// when it, or an error it wraps, has a method Transient() bool that returns true.
@@ -66,7 +68,7 @@ func plural(n int) string {
 // it has emitted nothing: once a batch went to emit, another attempt could emit its rows twice,
 // so a later failure is returned as it is (a source that can resume a stream does so itself).
 // The optional abilities of src (Describer, ReadReporter, Planner, Schemer, Fingerprinter,
-// Checker, Closer) are kept.
+// Narrower, LatestEventer, LeftOutReporter, Freshener, Checker, Closer) are kept.
 func WithRetry(src Source, p RetryPolicy) Source {
 	if p.Attempts < 1 {
 		p.Attempts = 1
@@ -119,16 +121,21 @@ func (p RetryPolicy) backoff(attempt int) time.Duration {
 }
 
 func (r *retrySource) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
-	if r.p.Deadline > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.p.Deadline)
-		defer cancel()
+	// The deadline bounds the retrying, from the first failure on: a read that runs long and
+	// healthy (a large query, a long stream) is not cut by it.
+	var deadline time.Time
+	bounded := func() (context.Context, context.CancelFunc) {
+		if deadline.IsZero() {
+			return ctx, func() {}
+		}
+		return context.WithDeadline(ctx, deadline)
 	}
 	for attempt := 1; ; attempt++ {
 		var emitted atomic.Bool
 		var emitErr error
 		var emitFailed atomic.Bool
-		err := r.src.Read(ctx, start, end, func(rec arrow.Record) error {
+		actx, cancel := bounded()
+		err := r.src.Read(actx, start, end, func(rec arrow.Record) error {
 			emitted.Store(true)
 			if err := emit(rec); err != nil {
 				if emitFailed.CompareAndSwap(false, true) {
@@ -138,13 +145,15 @@ func (r *retrySource) Read(ctx context.Context, start, end time.Time, emit func(
 			}
 			return nil
 		})
+		deadlineHit := ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded)
+		cancel()
 		switch {
 		case err == nil:
 			return nil
 		case emitFailed.Load() && errors.Is(err, emitErr):
 			// The consumer's own error: not the source's to retry.
 			return err
-		case r.deadlineReached(ctx):
+		case deadlineHit:
 			return &RetryError{Attempts: attempt, Reason: fmt.Sprintf("retry deadline %s reached", r.p.Deadline), Err: err}
 		case ctx.Err() != nil:
 			return err
@@ -155,24 +164,26 @@ func (r *retrySource) Read(ctx context.Context, start, end time.Time, emit func(
 		case attempt >= r.p.Attempts:
 			return &RetryError{Attempts: attempt, Reason: "giving up", Err: err}
 		}
+		if deadline.IsZero() && r.p.Deadline > 0 {
+			deadline = time.Now().Add(r.p.Deadline)
+		}
 		b := r.p.backoff(attempt)
 		pause := b/2 + time.Duration(r.p.Rand()*float64(b-b/2))
 		if r.p.OnRetry != nil {
 			r.p.OnRetry(attempt, pause, err)
 		}
-		if serr := r.p.Sleep(ctx, pause); serr != nil {
+		sctx, scancel := bounded()
+		serr := r.p.Sleep(sctx, pause)
+		waitHit := ctx.Err() == nil && errors.Is(sctx.Err(), context.DeadlineExceeded)
+		scancel()
+		if serr != nil {
 			reason := "interrupted while waiting to retry"
-			if r.deadlineReached(ctx) {
+			if waitHit {
 				reason = fmt.Sprintf("retry deadline %s reached while waiting to retry", r.p.Deadline)
 			}
 			return &RetryError{Attempts: attempt, Reason: reason, Err: err}
 		}
 	}
-}
-
-// deadlineReached reports whether the policy's deadline, rather than the caller, ended ctx.
-func (r *retrySource) deadlineReached(ctx context.Context) bool {
-	return r.p.Deadline > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded)
 }
 
 // Describe passes through to the wrapped source.
@@ -219,6 +230,41 @@ func (r *retrySource) Check(ctx context.Context, start, end time.Time) error {
 		return c.Check(ctx, start, end)
 	}
 	return nil
+}
+
+// Narrow narrows the wrapped source when it can, under the same policy; otherwise it returns r
+// (the pipeline leaves the rows out itself).
+func (r *retrySource) Narrow(n Narrowing) (Source, Narrowing) {
+	if nr, ok := r.src.(Narrower); ok {
+		src, applied := nr.Narrow(n)
+		return &retrySource{src: src, p: r.p}, applied
+	}
+	return r, Narrowing{}
+}
+
+// Fresh passes through to the wrapped source, not retried; a source that cannot tell is fresh.
+func (r *retrySource) Fresh(ctx context.Context, last time.Time) (bool, string, error) {
+	if f, ok := r.src.(Freshener); ok {
+		return f.Fresh(ctx, last)
+	}
+	return true, "the source cannot tell", nil
+}
+
+// LeftOut passes through to the wrapped source.
+func (r *retrySource) LeftOut() map[string]int64 {
+	if l, ok := r.src.(LeftOutReporter); ok {
+		return l.LeftOut()
+	}
+	return nil
+}
+
+// LatestEvent passes through to the wrapped source, not retried.
+func (r *retrySource) LatestEvent(ctx context.Context, start, end time.Time) (time.Time, bool, error) {
+	l, ok := r.src.(LatestEventer)
+	if !ok {
+		return time.Time{}, false, fmt.Errorf("%s cannot tell the latest event time", Describe(r.src))
+	}
+	return l.LatestEvent(ctx, start, end)
 }
 
 // Close passes through to the wrapped source.

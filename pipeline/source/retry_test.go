@@ -150,3 +150,42 @@ func TestWithRetryDeadline(t *testing.T) {
 		t.Fatalf("err = %v after %d calls, want a RetryError naming the deadline after 1", err, src.calls)
 	}
 }
+
+// slowSource takes d before each read, which fails with errs[i] while there are errors left.
+type slowSource struct {
+	d     time.Duration
+	errs  []error
+	calls int
+}
+
+func (s *slowSource) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
+	i := s.calls
+	s.calls++
+	select {
+	case <-time.After(s.d):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if i < len(s.errs) {
+		return s.errs[i]
+	}
+	rec := oneRowRecord()
+	defer rec.Release()
+	return emit(rec)
+}
+
+// TestWithRetryDeadlineBoundsRetriesNotAHealthyRead: a first read longer than the deadline that
+// does not fail is not cut; after a failure, the deadline bounds the retries from then on.
+func TestWithRetryDeadlineBoundsRetriesNotAHealthyRead(t *testing.T) {
+	p := RetryPolicy{Attempts: 5, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond, Deadline: 20 * time.Millisecond}
+	healthy := &slowSource{d: 60 * time.Millisecond}
+	if err := WithRetry(healthy, p).Read(context.Background(), time.Time{}, time.Time{}, func(arrow.Record) error { return nil }); err != nil {
+		t.Fatalf("a long healthy read failed: %v", err)
+	}
+	retried := &slowSource{d: 60 * time.Millisecond, errs: []error{transientErr{true}}}
+	err := WithRetry(retried, p).Read(context.Background(), time.Time{}, time.Time{}, func(arrow.Record) error { return nil })
+	var re *RetryError
+	if !errors.As(err, &re) || retried.calls != 2 || !strings.Contains(re.Reason, "retry deadline 20ms reached") {
+		t.Fatalf("err = %v after %d calls, want the second attempt cut by the retry deadline", err, retried.calls)
+	}
+}

@@ -52,6 +52,53 @@ type Checker interface {
 	Check(ctx context.Context, start, end time.Time) error
 }
 
+// Narrowing is what a report's read may leave out at the source. The pipeline leaves the same
+// rows out itself, so a source narrows its read as far as it can and passes the rest.
+type Narrowing struct {
+	// FullFrom, when not zero, is where events of every kind are needed: before it only
+	// purchase-stage events are (source.history: orders).
+	FullFrom time.Time
+	// Shard, when not nil, is the customers needed (run --shard): those of these partitions.
+	Shard *Parts
+}
+
+// Parts are the customer partitions First..Last (inclusive) of the engine's 256 (pipeline/group:
+// a customer's partition is the top byte of its key times group.Mix).
+type Parts struct{ First, Last int }
+
+// Narrower is a Source that can leave rows out at the source (a query's WHERE clause), so that
+// they are neither scanned nor transferred.
+type Narrower interface {
+	// Narrow returns a Source reading like this one, less what n lets it leave out, and what it
+	// leaves out (part of n, possibly nothing). It shares this source's resources: close this
+	// one, not the narrowed one, once both are done.
+	Narrow(n Narrowing) (Source, Narrowing)
+}
+
+// LatestEventer is a Source that can tell the latest event time of a range without reading it.
+// A shard whose source reads only its customers judges "in progress" by it, as an unsharded read
+// would by the latest event it read.
+type LatestEventer interface {
+	// LatestEvent returns the latest event time in [start, end) of every customer (before the
+	// source was narrowed to a shard); ok is false when there is none.
+	LatestEvent(ctx context.Context, start, end time.Time) (t time.Time, ok bool, err error)
+}
+
+// LeftOutReporter is a Source whose latest Read left rows out by design, which the report counts
+// apart from rejected rows: the GA4 preset's rows without a client id (consent mode).
+type LeftOutReporter interface {
+	// LeftOut counts them by reason; nil when none.
+	LeftOut() map[string]int64
+}
+
+// Freshener is a Source that can tell whether its data reach a day, before a scheduled report of
+// a period ending that day (source.bigquery.freshness).
+type Freshener interface {
+	// Fresh reports whether the source has data on the day starting at last; detail says what
+	// it found, in a few words.
+	Fresh(ctx context.Context, last time.Time) (ok bool, detail string, err error)
+}
+
 // Fingerprinter is a Source that can tell whether its input changed without reading it, so that
 // a period already computed from the same input is not computed again (the run ledger).
 type Fingerprinter interface {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"cloud.google.com/go/civil"
+
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/pipeline/source/bigquery"
 )
@@ -112,5 +114,65 @@ func TestRealBigQuery(t *testing.T) {
 	}
 	if got := []string{schema.Field(0).Name, schema.Field(1).Name}; !reflect.DeepEqual(got, []string{"name", "number"}) {
 		t.Errorf("schema fields = %v", got)
+	}
+}
+
+// TestRealBigQueryGA4DryRuns dry-runs every statement the GA4 preset and the compact table send,
+// against Google's public GA4 sample (bigquery-public-data.ga4_obfuscated_sample_ecommerce,
+// 2020-11-01 to 2021-01-31): nothing runs, nothing is billed, and BigQuery itself checks the SQL
+// and says how many bytes each would scan. It needs JOURNEYKPI_BQ_PROJECT and
+// GOOGLE_APPLICATION_CREDENTIALS; JOURNEYKPI_BQ_DATASET (project.dataset, US, writable) adds the
+// sync script and the compact table's reads, dry-run too (the tables need not exist for the read's
+// schema check to name them, so those are expected to fail with notFound until a sync ran).
+func TestRealBigQueryGA4DryRuns(t *testing.T) {
+	project := os.Getenv("JOURNEYKPI_BQ_PROJECT")
+	if project == "" {
+		t.Skip("JOURNEYKPI_BQ_PROJECT not set (a billing project for the integration test)")
+	}
+	if os.Getenv("GOOGLE_APPLICATION_CREDENTIALS") == "" {
+		t.Skip("GOOGLE_APPLICATION_CREDENTIALS not set (a service-account key file)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cfg := config.DefaultBigQuery()
+	cfg.Project, cfg.Location, cfg.MaxBytesBilled = project, "US", 2e9
+	cfg.Table = "bigquery-public-data.ga4_obfuscated_sample_ecommerce.events_*"
+	o := bigquery.Options{Config: cfg, Preset: "ga4", Names: config.DefaultColumns(), OrderColumn: "event_name", OrderValues: []string{"purchase"},
+		Columns: []string{"customer_id", "event_time", "event_name", "stage", "touchpoint", "campaign", "segment", "order_id", "revenue", "sentiment"}}
+	src, err := bigquery.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	start, end := time.Date(2020, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2021, 2, 1, 0, 0, 0, 0, time.UTC)
+	narrowed, _ := src.Narrow(bigquery.Narrowing{FullFrom: time.Date(2020, 12, 1, 0, 0, 0, 0, time.UTC)})
+	for name, s := range map[string]*bigquery.Source{"read": src, "split read": narrowed} {
+		_, n, err := s.Plan(ctx, start, end)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		t.Logf("GA4 %s, Nov 2020 to Jan 2021: %d bytes would be scanned", name, n)
+	}
+	if ds := os.Getenv("JOURNEYKPI_BQ_DATASET"); ds != "" {
+		cfg.Sync.Table = ds + ".journeykpi_test_touchpoints"
+		o.Config = cfg
+		sync, err := bigquery.Open(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sync.Close()
+		st, err := sync.SyncStatement(ctx, civil.Date{Year: 2021, Month: 1, Day: 27}, civil.Date{Year: 2021, Month: 1, Day: 31})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := sync.DryRun(ctx, st)
+		if err != nil {
+			t.Fatalf("sync script: %v", err)
+		}
+		t.Logf("sync of 5 days: %d bytes would be scanned", n)
+		_, n, err = sync.Plan(ctx, start, end)
+		t.Logf("compact read: %d bytes, %v (notFound until a sync ran)", n, err)
+	} else {
+		t.Log("JOURNEYKPI_BQ_DATASET not set: the sync script and the compact reads were not dry-run")
 	}
 }

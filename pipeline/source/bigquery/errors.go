@@ -25,17 +25,34 @@ type Error struct {
 	// Reason is BigQuery's reason (backendError, accessDenied, invalidQuery…) or the gRPC code.
 	Reason string
 	// Hint is a plain sentence on what to do, empty when there is nothing to add.
-	Hint      string
+	Hint string
+	// Job is the query job's full name (project:location.id) when a job was involved, so that
+	// the failure can be looked up in BigQuery.
+	Job       string
 	transient bool
 	Err       error
 }
 
 func (e *Error) Error() string {
-	msg := fmt.Sprintf("bigquery: %s: %s", e.Op, message(e.Err))
+	op := e.Op
+	if e.Job != "" {
+		op += " (job " + e.Job + ")"
+	}
+	msg := fmt.Sprintf("bigquery: %s: %s", op, message(e.Err))
 	if e.Hint != "" {
 		msg += " (" + e.Hint + ")"
 	}
 	return msg
+}
+
+// withJob names the job in err when err is an *Error (other errors pass through: a context's
+// error, a consumer's).
+func withJob(err error, job string) error {
+	var e *Error
+	if errors.As(err, &e) && e.Job == "" {
+		e.Job = job
+	}
+	return err
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -118,12 +135,18 @@ func classify(op string, err error, maxBytes int64) error {
 	}
 	e.Reason = reason
 	switch reason {
-	case "backendError", "rateLimitExceeded", "internalError", "jobBackendError", "jobInternalError":
+	case "backendError", "rateLimitExceeded", "jobRateLimitExceeded", "internalError", "jobBackendError", "jobInternalError":
 		e.transient = true
 	case "accessDenied":
 		e.Hint = "the credentials need the roles BigQuery Job User, BigQuery Data Viewer and BigQuery Read Session User on the project"
 	case "responseTooLarge":
-		e.Hint = "the query result is too large for BigQuery to return; narrow the range, select fewer columns or aggregate in the query"
+		e.Hint = "the query result is too large for BigQuery to return; set source.bigquery.destination.dataset (or sync.table) so that results go to a table, or narrow the range"
+	case "resourcesExceeded":
+		e.Hint = "the query needs more than BigQuery gives one query; read the compact table (source.bigquery.sync), shard the report (run --shard), or narrow the range"
+	case "timeout":
+		e.Hint = "the job ran longer than source.bigquery.job_timeout and BigQuery stopped it; raise it or read less (source.bigquery.sync, run --shard)"
+	case "stopped":
+		e.Hint = "the job was cancelled"
 	case "notFound":
 		e.Hint = "check source.bigquery.project, table and location"
 	case "invalidQuery", "invalid":

@@ -18,7 +18,13 @@ const metadataCalls = 8
 // Fingerprint is a hash of the last-modified times of the tables a read of [start, end)
 // references, as a dry run of its statement names them (free: nothing is billed), each looked up
 // with tables.get. "" when the statement references no table (nothing to tell changes by).
+//
+// For the compact table, whose every sync rewrites the table, it is instead a hash of the days of
+// the range synced and when (its days table), and of the identity table's last change.
 func (s *Source) Fingerprint(ctx context.Context, start, end time.Time) (string, error) {
+	if s.o.Config.Sync.Table != "" {
+		return s.compactFingerprint(ctx, start, end)
+	}
 	st, err := s.Statement(ctx, start, end)
 	if err != nil {
 		return "", err

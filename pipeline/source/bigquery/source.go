@@ -17,6 +17,8 @@ import (
 	"cloud.google.com/go/auth"
 	"cloud.google.com/go/auth/credentials"
 	bigquery "cloud.google.com/go/bigquery"
+	storage "cloud.google.com/go/bigquery/storage/apiv1"
+	"cloud.google.com/go/civil"
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/ipc"
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -27,11 +29,23 @@ import (
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/fault"
+	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/bqsql"
+	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/rowpages"
 )
+
+// Statement is the SQL a read runs and its parameters (package bqsql builds them).
+type Statement = bqsql.Statement
+
+// Param is one named query parameter.
+type Param = bqsql.Param
+
+// GA4Columns are the canonical columns the GA4 preset produces.
+var GA4Columns = bqsql.GA4Columns
 
 // Options say what a Source reads and how it reaches BigQuery.
 type Options struct {
-	// Config is the source.bigquery (or source.spend.bigquery) section.
+	// Config is the source.bigquery (or source.spend.bigquery) section. With Config.Sync.Table
+	// set, reports read that compact table instead of the table, query or export.
 	Config config.BigQuery
 	// Preset is "" or "ga4" (source.preset); ga4 maps the GA4 export onto the data contract.
 	Preset string
@@ -41,6 +55,16 @@ type Options struct {
 	// Columns are the table columns to select; those the table lacks are left out. Empty selects
 	// every column.
 	Columns []string
+	// Names map the data contract's columns onto the source's (source.columns): a compact
+	// table's read gives them these names, and a sync reads them from the source.
+	Names config.Columns
+	// OrderColumn is the source column that tells an event's stage (event_name's, or the stage
+	// column's with funnel.match: stage) and OrderValues its values on purchase-stage events:
+	// the split read keeps only those before its full part, and refunds are netted on them.
+	OrderColumn string
+	OrderValues []string
+	// TimeZone is the zone of DATETIME and DATE times a sync converts (source.timezone).
+	TimeZone string
 	// Required are the columns a table must have, each with the config key that names it
 	// (source.columns.customer_id): one the table lacks is a configuration error, found from the
 	// table's metadata before any query runs. Unused for a query or the ga4 preset.
@@ -59,18 +83,39 @@ type Column struct {
 	Key, Name string
 }
 
-// Source reads a BigQuery table, query or GA4 export. It satisfies the pipeline's Source,
-// Describer, Planner, Schemer and Closer. Its methods are safe for concurrent use.
+// Narrowing is what a read may leave out at the source: before FullFrom (when not zero) every
+// event that is not a purchase-stage event; and, when Shard is not nil, every customer outside
+// the engine's partitions Shard[0]..Shard[1]. (pipeline/source.Narrowing, in this package's terms.)
+type Narrowing struct {
+	FullFrom time.Time
+	Shard    *[2]int
+}
+
+// Source reads a BigQuery table, query, GA4 export or compact touchpoint table. It satisfies
+// the pipeline's Source, Describer, ReadReporter, Planner, Schemer, Checker and Closer. Its methods are
+// safe for concurrent use.
 type Source struct {
 	o       Options
 	project string
 	client  *bigquery.Client
+	storage *storage.BigQueryReadClient
 	conn    *grpc.ClientConn // the emulator's, when one is used
 	log     *slog.Logger
 	mem     memory.Allocator
+	// narrow is what this source's reads leave out; owner is false for a narrowed copy, which
+	// shares the clients and must not close them.
+	narrow Narrowing
+	owner  bool
+	shared *shared
+}
 
-	mu   sync.Mutex
-	last string // the statement the latest Read ran, as LastRead says it
+// shared is the state of an opened source that its narrowed copies share.
+type shared struct {
+	mu           sync.Mutex
+	last         string           // the statement the latest Read ran, as LastRead says it
+	leftOut      map[string]int64 // rows the latest Read left out by design, by reason
+	traffic      *bqsql.Traffic   // the GA4 export's traffic-source fields, once looked up
+	datasetReady bool             // the results dataset exists
 }
 
 // Open connects to BigQuery (no request is sent until a read or plan). o.Config must be a
@@ -99,26 +144,29 @@ func Open(ctx context.Context, o Options) (*Source, error) {
 		o.ClientOptions = []option.ClientOption{option.WithAuthCredentials(creds)}
 		o.StorageOptions = []option.ClientOption{option.WithAuthCredentials(creds)}
 	}
-	client, err := bigquery.NewClient(ctx, project, o.ClientOptions...)
-	if err != nil {
+	closeConn := func() {
 		if conn != nil {
 			conn.Close()
 		}
+	}
+	client, err := bigquery.NewClient(ctx, project, o.ClientOptions...)
+	if err != nil {
+		closeConn()
 		return nil, classify("client", err, int64(c.MaxBytesBilled))
 	}
 	client.Location = c.Location
-	if err := client.EnableStorageReadClient(ctx, o.StorageOptions...); err != nil {
+	rc, err := storage.NewBigQueryReadClient(ctx, o.StorageOptions...)
+	if err != nil {
 		client.Close()
-		if conn != nil {
-			conn.Close()
-		}
+		closeConn()
 		return nil, classify("storage read client", err, int64(c.MaxBytesBilled))
 	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Source{o: o, project: project, client: client, conn: conn, log: log, mem: memory.DefaultAllocator}, nil
+	return &Source{o: o, project: project, client: client, storage: rc, conn: conn, log: log, mem: memory.DefaultAllocator,
+		owner: true, shared: &shared{}}, nil
 }
 
 // defaultCredentials finds Application Default Credentials and fetches a token once, so that a
@@ -165,13 +213,37 @@ func emulatorFromEnv(getenv func(string) string) (rest, storage []option.ClientO
 	return rest, storage, conn, nil
 }
 
-// Close releases the clients.
+// Close releases the clients. A narrowed copy closes nothing: close the source it came from.
 func (s *Source) Close() error {
-	err := s.client.Close()
+	if !s.owner {
+		return nil
+	}
+	err := errors.Join(s.client.Close(), s.storage.Close())
 	if s.conn != nil {
 		s.conn.Close()
 	}
 	return err
+}
+
+// Narrow returns a source whose reads leave out what n lets this source leave out in its query,
+// and what that is: the split read for a table with the stage column, the GA4 export and the
+// compact table (not a query, which is the user's); a shard for the compact table only, whose
+// customer keys select it (and then LatestEvent tells the data's end). The copy shares this
+// source's clients: close this one.
+func (s *Source) Narrow(n Narrowing) (*Source, Narrowing) {
+	var applied Narrowing
+	c := s.o.Config
+	if !n.FullFrom.IsZero() && c.Query == "" && len(s.o.OrderValues) > 0 {
+		if c.Sync.Table != "" || s.o.Preset == "ga4" || (s.o.OrderColumn != "" && slices.Contains(s.o.Columns, s.o.OrderColumn)) {
+			applied.FullFrom = n.FullFrom
+		}
+	}
+	if n.Shard != nil && c.Sync.Table != "" {
+		applied.Shard = n.Shard
+	}
+	cp := *s
+	cp.narrow, cp.owner = applied, false
+	return &cp, applied
 }
 
 // Describe says what the source reads, for logs and the About sheet.
@@ -179,6 +251,8 @@ func (s *Source) Describe() string {
 	c := s.o.Config
 	var what string
 	switch {
+	case c.Sync.Table != "":
+		what = "compact table " + c.Sync.Table
 	case s.o.Preset == "ga4":
 		what = "GA4 export " + c.Table
 	case c.Table != "":
@@ -196,34 +270,116 @@ func (s *Source) Describe() string {
 	return d + ")"
 }
 
-// splitTable splits a table reference into project, dataset and table, the project defaulting
-// to the source's.
-func (s *Source) splitTable() (project, dataset, table string) {
-	parts := strings.Split(s.o.Config.Table, ".")
+// splitRef splits a table reference into project, dataset and table, the project defaulting to
+// the source's.
+func (s *Source) splitRef(ref string) (project, dataset, table string) {
+	parts := strings.Split(ref, ".")
 	if len(parts) == 2 {
 		return s.project, parts[0], parts[1]
 	}
 	return parts[0], parts[1], parts[2]
 }
 
-// qualifiedTable is the table reference with its project.
-func (s *Source) qualifiedTable() string {
-	p, d, t := s.splitTable()
+// qualify is a table reference with its project.
+func (s *Source) qualify(ref string) string {
+	p, d, t := s.splitRef(ref)
 	return p + "." + d + "." + t
+}
+
+// split is the narrowing's split read for a source whose stage column is col; nil when none.
+func (s *Source) split(col string) *bqsql.Split {
+	if s.narrow.FullFrom.IsZero() {
+		return nil
+	}
+	return &bqsql.Split{Full: s.narrow.FullFrom, Column: col, Values: s.o.OrderValues}
+}
+
+// ga4 is the GA4 preset's view of the export, its traffic-source fields looked up once.
+func (s *Source) ga4(ctx context.Context) (bqsql.GA4, error) {
+	c := s.o.Config
+	g := bqsql.GA4{Table: s.ga4Table(), RevenueUSD: c.GA4.Revenue == "usd", NetRefunds: c.GA4.Refunds != "ignore",
+		OrderEvents: s.o.OrderValues}
+	s.shared.mu.Lock()
+	t := s.shared.traffic
+	s.shared.mu.Unlock()
+	if t == nil {
+		// The wildcard table's schema is its newest table's: a dry run of SELECT * costs nothing.
+		qs, err := s.dryRun(ctx, Statement{SQL: "SELECT * FROM `" + g.Table + "` LIMIT 0"})
+		if err != nil {
+			return g, err
+		}
+		t = &bqsql.Traffic{}
+		for _, f := range qs.Schema {
+			switch f.Name {
+			case "session_traffic_source_last_click":
+				t.SessionLastClick = true
+			case "collected_traffic_source":
+				t.Collected = true
+			}
+		}
+		s.shared.mu.Lock()
+		s.shared.traffic = t
+		s.shared.mu.Unlock()
+	}
+	g.Traffic = *t
+	return g, nil
+}
+
+// ga4Table is the export's wildcard table of the configured kind (source.bigquery.ga4.tables).
+func (s *Source) ga4Table() string {
+	t := s.qualify(s.o.Config.Table)
+	base := strings.TrimSuffix(t, "events_*")
+	switch s.o.Config.GA4.Tables {
+	case "fresh":
+		return base + "events_fresh_*"
+	case "intraday":
+		return base + "events_intraday_*"
+	}
+	return t
+}
+
+// compact is the compact table as the config describes it.
+func (s *Source) compact() bqsql.Compact {
+	c := s.o.Config
+	ga4 := s.o.Preset == "ga4"
+	return bqsql.Compact{Table: c.Sync.Table, GA4: ga4, Identity: ga4 && c.GA4.Identity == "user_id",
+		NetRefunds: ga4 && c.GA4.Refunds != "ignore"}
 }
 
 // Statement builds the SQL and parameters a read of [start, end) runs. For a table it reads the
 // table's schema first, to select only the wanted columns and to filter on the time column by
-// its type.
+// its type; for the GA4 export, which traffic-source fields it has.
 func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement, error) {
 	c := s.o.Config
 	switch {
+	case c.Sync.Table != "":
+		var shard *bqsql.Shard
+		if p := s.narrow.Shard; p != nil {
+			shard = &bqsql.Shard{First: p[0], Last: p[1]}
+		}
+		col := "event_name"
+		if s.o.OrderColumn != "" && s.o.OrderColumn == s.o.Names.Stage {
+			col = "stage"
+		}
+		st, err := bqsql.CompactRead(s.compact(), s.wanted(), s.o.Names, start, end, s.split(col), shard, s.o.OrderValues)
+		if err != nil {
+			return Statement{}, fmt.Errorf("bigquery: %w", err)
+		}
+		return st, nil
 	case s.o.Preset == "ga4":
-		return ga4Statement(s.qualifiedTable(), start, end)
+		g, err := s.ga4(ctx)
+		if err != nil {
+			return Statement{}, err
+		}
+		st, err := bqsql.GA4Read(g, start, end, s.split("event_name"))
+		if err != nil {
+			return Statement{}, fmt.Errorf("bigquery: %w", err)
+		}
+		return st, nil
 	case c.Query != "":
-		return queryStatement(c.Query, start, end), nil
+		return bqsql.Query(c.Query, start, end), nil
 	}
-	p, d, t := s.splitTable()
+	p, d, t := s.splitRef(c.Table)
 	md, err := s.client.DatasetInProject(p, d).Table(t).Metadata(ctx)
 	if err != nil {
 		return Statement{}, classify("table metadata", err, int64(c.MaxBytesBilled))
@@ -260,11 +416,29 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 			cols = append(cols, col)
 		}
 	}
-	st, err := tableStatement(s.qualifiedTable(), cols, timeCol, typ, start, end)
+	var split *bqsql.Split
+	if _, ok := types[s.o.OrderColumn]; ok {
+		split = s.split(s.o.OrderColumn)
+	}
+	st, err := bqsql.Table(s.qualify(c.Table), cols, timeCol, typ, start, end, split)
 	if err != nil {
 		return Statement{}, fault.Errorf(fault.Config, "%s: %w", timeKey, err)
 	}
 	return st, nil
+}
+
+// wanted are the contract's columns the config maps (source.columns), for a compact read.
+func (s *Source) wanted() []string {
+	n := s.o.Names
+	var out []string
+	for _, kv := range [][2]string{{"customer_id", n.CustomerID}, {"event_time", n.EventTime}, {"event_name", n.EventName},
+		{"stage", n.Stage}, {"touchpoint", n.Touchpoint}, {"campaign", n.Campaign}, {"segment", n.Segment},
+		{"order_id", n.OrderID}, {"revenue", n.Revenue}, {"sentiment", n.Sentiment}} {
+		if kv[1] != "" && (len(s.o.Columns) == 0 || slices.Contains(s.o.Columns, kv[1])) {
+			out = append(out, kv[0])
+		}
+	}
+	return out
 }
 
 // labels are the configured job labels plus app=journeykpi, so the jobs can be found in billing.
@@ -272,18 +446,6 @@ func (s *Source) labels() map[string]string {
 	l := map[string]string{"app": "journeykpi"}
 	maps.Copy(l, s.o.Config.Labels)
 	return l
-}
-
-func (s *Source) query(st Statement, dryRun bool) *bigquery.Query {
-	q := s.client.Query(st.SQL)
-	for _, p := range st.Params {
-		q.Parameters = append(q.Parameters, bigquery.QueryParameter{Name: p.Name, Value: p.Value})
-	}
-	q.Labels = s.labels()
-	q.Location = s.o.Config.Location
-	q.MaxBytesBilled = int64(s.o.Config.MaxBytesBilled)
-	q.DryRun = dryRun
-	return q
 }
 
 // Plan dry-runs the read of [start, end): it returns the SQL with its parameters and the bytes
@@ -315,28 +477,17 @@ func (s *Source) statementText(st Statement) string {
 // LastRead is the statement the latest Read ran, with its parameters; "" before any. It sends
 // no request: the About sheet shows it without a second (dry-run) query per report.
 func (s *Source) LastRead() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.last
+	s.shared.mu.Lock()
+	defer s.shared.mu.Unlock()
+	return s.shared.last
 }
 
-func (s *Source) dryRun(ctx context.Context, st Statement) (*bigquery.QueryStatistics, error) {
-	job, err := s.query(st, true).Run(ctx)
-	if err != nil {
-		return nil, classify("dry run", err, int64(s.o.Config.MaxBytesBilled))
-	}
-	status := job.LastStatus()
-	if status == nil {
-		return nil, fmt.Errorf("bigquery: dry run: no status returned")
-	}
-	if err := status.Err(); err != nil {
-		return nil, classify("dry run", err, int64(s.o.Config.MaxBytesBilled))
-	}
-	qs, _ := status.Statistics.Details.(*bigquery.QueryStatistics)
-	if qs == nil {
-		return nil, fmt.Errorf("bigquery: dry run: no query statistics returned")
-	}
-	return qs, nil
+// LeftOut counts, by reason, the rows the latest Read left out by design: the GA4 export's rows
+// without a client id (consent mode), which cannot be keyed to a customer. Nil when none.
+func (s *Source) LeftOut() map[string]int64 {
+	s.shared.mu.Lock()
+	defer s.shared.mu.Unlock()
+	return maps.Clone(s.shared.leftOut)
 }
 
 // Schema returns the columns Read produces, from a dry run over the last day (no rows are read
@@ -351,169 +502,162 @@ func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	return arrowSchema(qs.Schema), nil
-}
-
-// Check tells, without running a billed query, whether a Read of [start, end) would find the
-// columns it needs: for a table, from its metadata (Statement); for a query, from a dry run,
-// which BigQuery does not bill. A column missing is a configuration error naming its key.
-func (s *Source) Check(ctx context.Context, start, end time.Time) error {
-	st, err := s.Statement(ctx, start, end)
-	if err != nil || s.o.Config.Query == "" || s.o.Preset != "" {
-		return err
-	}
-	qs, err := s.dryRun(ctx, st)
-	if err != nil {
-		return err
-	}
-	have := map[string]bool{}
-	var names []string
-	for _, f := range qs.Schema {
-		have[f.Name] = true
-		names = append(names, f.Name)
-	}
-	need := append([]Column{{Key: s.o.TimeKey, Name: s.o.TimeColumn}}, s.o.Required...)
-	for _, r := range need {
-		if r.Name != "" && !have[r.Name] {
-			return fault.Errorf(fault.Config, "%s: the query gives no column %q (its columns are %s)", r.Key, r.Name, strings.Join(names, ", "))
-		}
-	}
-	return nil
+	return rowpages.Schema(qs.Schema), nil
 }
 
 // Read runs the query for [start, end) and streams its result to emit, one Arrow record batch
-// at a time, in the order the Storage Read API delivers them. Streams interrupted by a
-// transient error are resumed by the client from the row offset reached, so no row is emitted
-// twice; a read that ends with fewer rows than the result holds is an error.
+// at a time, in the order the Storage Read API delivers them, from several streams at once.
+// Streams interrupted by a transient error resume from the row offset reached, so no row is
+// emitted twice; a read that ends with fewer rows than the result holds is an error. When ctx
+// ends while the query runs, the job is cancelled.
 func (s *Source) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
-	maxBytes := int64(s.o.Config.MaxBytesBilled)
 	st, err := s.Statement(ctx, start, end)
 	if err != nil {
 		return err
 	}
-	text := s.statementText(st)
-	s.mu.Lock()
-	s.last = text
-	s.mu.Unlock()
-	// Run the job and read the job's results: Query.Read only uses the Storage Read API when
-	// the result has more than one page.
-	job, err := s.query(st, false).Run(ctx)
-	if err != nil {
-		return classify("query", err, maxBytes)
-	}
-	s.log.Info("bigquery job", "job_id", job.ID(), "location", job.Location())
-	if err := waitJob(ctx, job, maxBytes); err != nil {
+	s.shared.mu.Lock()
+	s.shared.last = s.statementText(st)
+	s.shared.mu.Unlock()
+	if err := s.countLeftOut(ctx, start, end); err != nil {
 		return err
 	}
-	want, err := s.resultRows(ctx, job)
+	job, err := s.runQuery(ctx, "query", st)
 	if err != nil {
 		return err
 	}
-	it, err := job.Read(ctx)
+	dst, want, err := s.resultTable(ctx, job)
 	if err != nil {
-		return classify("read", err, maxBytes)
+		return withJob(err, s.jobName(job.ID()))
 	}
-	var got int64
-	if !it.IsAccelerated() {
-		// The client fell back to row pages without saying so (the read session could not be
-		// created: usually a missing bigquery.readsessions.create permission).
+	got, err := s.readTable(ctx, dst, emit)
+	if errors.Is(err, errNoReadSession) {
+		// Usually a missing bigquery.readsessions.create permission.
 		if !s.o.Config.AllowRowFallback {
-			return &Error{Op: "read session", Reason: "storageReadUnavailable", Err: errors.New("the Storage Read API could not be used"),
-				Hint: "grant BigQuery Read Session User, or set source.bigquery.allow_row_fallback: true to read row pages, much more slowly"}
+			return withJob(&Error{Op: "read session", Reason: "storageReadUnavailable", Err: errNoReadSession,
+				Hint: "grant BigQuery Read Session User, or set source.bigquery.allow_row_fallback: true to read row pages, much more slowly"},
+				s.jobName(job.ID()))
 		}
-		s.log.Warn("bigquery: reading row pages; the Storage Read API could not be used")
-		got, err = readRows(it, s.mem, emit)
+		s.log.Warn("bigquery: reading row pages; the Storage Read API could not be used", "job_id", job.ID())
+		it, rerr := job.Read(ctx)
+		if rerr != nil {
+			return withJob(classify("read", rerr, s.maxBytes()), s.jobName(job.ID()))
+		}
+		got, err = rowpages.Read(it, s.mem, emit)
 		if err != nil {
-			return classify("read rows", err, maxBytes)
+			err = classify("read rows", err, s.maxBytes())
 		}
-	} else {
-		got, err = s.readArrow(it, emit)
-		if err != nil {
-			return err
-		}
+	}
+	if err != nil {
+		return withJob(err, s.jobName(job.ID()))
 	}
 	if want >= 0 && got != want {
-		return &Error{Op: "read rows", Reason: "incomplete", Err: fmt.Errorf("read %d rows of the %d in the result", got, want),
-			transient: got == 0}
+		return withJob(&Error{Op: "read rows", Reason: "incomplete", Err: fmt.Errorf("read %d rows of the %d in the result", got, want),
+			transient: got == 0}, s.jobName(job.ID()))
 	}
 	return nil
 }
 
-// waitJob polls the job's status until it is done. Job.Wait would ask for the query results,
-// and for a job that failed with backendError the client retries that request until the
-// context ends; jobs.get instead reports the failure, which the retry policy can act on.
-func waitJob(ctx context.Context, job *bigquery.Job, maxBytes int64) error {
-	pause := 100 * time.Millisecond
-	for {
-		st, err := job.Status(ctx)
-		if err != nil {
-			return classify("query", err, maxBytes)
-		}
-		if st.Done() {
-			if err := st.Err(); err != nil {
-				return classify("query", err, maxBytes)
-			}
-			return nil
-		}
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-		pause = min(2*pause, 5*time.Second)
+// countLeftOut counts, for the GA4 preset, the rows of [start, end) without a client id, which
+// the read leaves out: from the export with a small query, or from the compact table's days.
+func (s *Source) countLeftOut(ctx context.Context, start, end time.Time) error {
+	if s.o.Preset != "ga4" {
+		return nil
 	}
+	var st Statement
+	if s.o.Config.Sync.Table != "" {
+		last := end.Add(-time.Microsecond)
+		st = bqsql.CompactLeftOut(s.compact(), civil.DateOf(start.UTC()), civil.DateOf(last.UTC()))
+	} else {
+		g, err := s.ga4(ctx)
+		if err != nil {
+			return err
+		}
+		if st, err = bqsql.GA4Consent(g, start, end); err != nil {
+			return fmt.Errorf("bigquery: %w", err)
+		}
+	}
+	row, err := s.queryRow(ctx, "count rows left out", st)
+	if err != nil {
+		return err
+	}
+	n, _ := row["no_client_id"].(int64)
+	s.shared.mu.Lock()
+	s.shared.leftOut = map[string]int64{"no_client_id": n}
+	s.shared.mu.Unlock()
+	return nil
 }
 
-// resultRows is the number of rows in the job's result table, or -1 when unknown (a script).
-func (s *Source) resultRows(ctx context.Context, job *bigquery.Job) (int64, error) {
+// queryRow runs a query of one result row and returns it by column name.
+func (s *Source) queryRow(ctx context.Context, op string, st Statement) (map[string]bigquery.Value, error) {
+	job, err := s.runQuery(ctx, op, st)
+	if err != nil {
+		return nil, err
+	}
+	it, err := job.Read(ctx)
+	if err != nil {
+		return nil, withJob(classify(op, err, s.maxBytes()), s.jobName(job.ID()))
+	}
+	row := map[string]bigquery.Value{}
+	if err := it.Next(&row); err != nil && !errors.Is(err, iterator.Done) {
+		return nil, withJob(classify(op, err, s.maxBytes()), s.jobName(job.ID()))
+	}
+	return row, nil
+}
+
+// resultTable is the finished job's result table and its row count (-1 when unknown).
+func (s *Source) resultTable(ctx context.Context, job *bigquery.Job) (*bigquery.Table, int64, error) {
 	// The job as inserted may not name its result table yet; the finished job does.
 	full, err := s.client.JobFromProject(ctx, job.ProjectID(), job.ID(), job.Location())
 	if err != nil {
-		return -1, classify("job", err, int64(s.o.Config.MaxBytesBilled))
+		return nil, -1, classify("job", err, s.maxBytes())
 	}
 	cfg, err := full.Config()
 	if err != nil {
-		return -1, nil
+		return nil, -1, classify("job", err, s.maxBytes())
 	}
 	qc, ok := cfg.(*bigquery.QueryConfig)
 	if !ok || qc.Dst == nil {
-		return -1, nil
+		return nil, -1, &Error{Op: "job", Reason: "noResultTable", Err: errors.New("the finished job names no result table")}
 	}
 	md, err := qc.Dst.Metadata(ctx)
 	if err != nil {
-		return -1, classify("result table", err, int64(s.o.Config.MaxBytesBilled))
+		return nil, -1, classify("result table", err, s.maxBytes())
 	}
-	return int64(md.NumRows), nil
+	return qc.Dst, int64(md.NumRows), nil
 }
 
-// readArrow decodes the Storage Read API's batches one by one: schema bytes plus batch bytes
-// through an IPC reader. (NewArrowIteratorReader would turn a stream error into a nil-pointer
-// panic.)
-func (s *Source) readArrow(it *bigquery.RowIterator, emit func(arrow.Record) error) (int64, error) {
-	ai, err := it.ArrowIterator()
-	if err != nil {
-		return 0, classify("read session", err, 0)
+// LatestEvent is the latest event time of [start, end) in the compact table, every customer's
+// (a shard's read sees only its own): first over the last 8 days, which is where it is unless
+// the data stop early, then over the whole range. ok is false when there is no event.
+func (s *Source) LatestEvent(ctx context.Context, start, end time.Time) (time.Time, bool, error) {
+	if s.o.Config.Sync.Table == "" {
+		return time.Time{}, false, fmt.Errorf("bigquery: the latest event is known for the compact table only")
 	}
-	schema := ai.SerializedArrowSchema()
-	var rows int64
+	from := end.AddDate(0, 0, -8)
 	for {
-		batch, err := ai.Next()
-		if errors.Is(err, iterator.Done) {
-			return rows, nil
+		if from.Before(start) {
+			from = start
 		}
+		row, err := s.queryRow(ctx, "latest event", bqsql.CompactLatest(s.compact(), from, end))
 		if err != nil {
-			return rows, classify("read rows", err, 0)
+			return time.Time{}, false, err
 		}
-		n, err := s.decode(schema, batch.Data, emit)
-		rows += n
-		if err != nil {
-			return rows, err
+		if t, ok := row["latest"].(time.Time); ok {
+			return t, true, nil
 		}
+		if !from.After(start) {
+			return time.Time{}, false, nil
+		}
+		from = start
 	}
 }
 
+// RawKeys reports whether Read gives customer keys made by BigQuery (the compact read's
+// unmix(customer_key), whose engine partition a shard's filter relies on) rather than ids.
+func (s *Source) RawKeys() bool { return s.o.Config.Sync.Table != "" && !s.compact().Identity }
+
+// decode reads one Arrow IPC record batch (its buffers possibly LZ4-compressed) after the
+// session's schema and emits its records.
 func (s *Source) decode(schema, data []byte, emit func(arrow.Record) error) (int64, error) {
 	r, err := ipc.NewReader(io.MultiReader(bytes.NewReader(schema), bytes.NewReader(data)), ipc.WithAllocator(s.mem))
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -299,7 +300,7 @@ func TestErrors(t *testing.T) {
 		{name: "stream resumed from its offset", fault: bqfake.Fault{Method: bqfake.ReadRows, Code: codes.Unavailable, AfterRows: 20, Count: 1},
 			wantJobs: 1},
 		{name: "stream failing for good is not retried after rows went out", fault: bqfake.Fault{Method: bqfake.ReadRows, Code: codes.PermissionDenied, AfterRows: 20, Count: 1},
-			wantErr: "code = PermissionDenied", wantJobs: 1},
+			wantErr: "injected PermissionDenied", wantJobs: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -487,6 +488,7 @@ func TestStatementGolden(t *testing.T) {
 	srv.SetTable("proj.ds.ts_datetime", mk(&arrow.TimestampType{Unit: arrow.Microsecond}))
 	srv.SetTable("proj.ds.ts_date", mk(arrow.FixedWidthTypes.Date32))
 	srv.SetTable("proj.ds.ts_int64", mk(arrow.PrimitiveTypes.Int64))
+	route(srv, nil, "LIMIT 0", exportSchema(t))
 	cases := []struct {
 		name string
 		o    bigquery.Options
@@ -498,7 +500,8 @@ func TestStatementGolden(t *testing.T) {
 		{"table_int64_micros", bigquery.Options{Config: config.BigQuery{Project: "proj", Table: "proj.ds.ts_int64"}, TimeColumn: "ts",
 			Columns: []string{"customer_id", "ts"}}},
 		{"query", bigquery.Options{Config: config.BigQuery{Project: "proj", Query: "SELECT * FROM `proj.ds.t`\nWHERE ts >= @start AND ts < @end"}}},
-		{"ga4", bigquery.Options{Config: config.BigQuery{Project: "billing", Table: "analytics.analytics_123456.events_*"}, Preset: "ga4"}},
+		{"ga4", bigquery.Options{Config: config.BigQuery{Project: "billing", Table: "analytics.analytics_123456.events_*"}, Preset: "ga4",
+			OrderValues: []string{"purchase"}}},
 	}
 	start := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	end := time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC)
@@ -536,7 +539,8 @@ func TestReadGA4(t *testing.T) {
 	srv := newServer(t)
 	recs := events(t, 20, 8)
 	srv.SetResult(&bqfake.Table{Records: recs, Streams: 2})
-	src := open(t, srv, bigquery.Options{Config: config.BigQuery{Project: "billing", Table: "analytics.analytics_42.events_*"}, Preset: "ga4"})
+	src := open(t, srv, bigquery.Options{Config: config.BigQuery{Project: "billing", Table: "analytics.analytics_42.events_*"}, Preset: "ga4",
+		OrderValues: []string{"purchase"}})
 	var c collector
 	defer c.release()
 	if err := src.Read(context.Background(), rangeStart, rangeEnd, c.emit); err != nil {
@@ -545,7 +549,7 @@ func TestReadGA4(t *testing.T) {
 	if got, want := rowsOf(c.recs), rowsOf(recs); !reflect.DeepEqual(got, want) {
 		t.Fatalf("read %d rows, want %d", len(got), len(want))
 	}
-	j := srv.Jobs()[0]
+	j := jobWith(t, srv, "AS customer_id")
 	want := map[string]string{"start_suffix": "STRING 20260228", "end_suffix": "STRING 20260402"}
 	for k, v := range want {
 		if j.Params[k] != v {
@@ -601,22 +605,27 @@ func BenchmarkRead(b *testing.B) {
 	}
 	srv.SetTable("proj.marketing.events", &bqfake.Table{Records: recs})
 	srv.SetResult(&bqfake.Table{Records: recs, Streams: 4})
-	o := tableOptions()
-	o.ClientOptions, o.StorageOptions = srv.ClientOptions(), srv.StorageOptions()
-	src, err := bigquery.Open(context.Background(), o)
-	if err != nil {
-		b.Fatal(err)
+	for _, comp := range []string{"none", "lz4"} {
+		b.Run(comp, func(b *testing.B) {
+			o := tableOptions()
+			o.Config.Compression = comp
+			o.ClientOptions, o.StorageOptions = srv.ClientOptions(), srv.StorageOptions()
+			src, err := bigquery.Open(context.Background(), o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer src.Close()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				var n atomic.Int64 // the streams emit at once
+				if err := src.Read(context.Background(), rangeStart, rangeEnd, func(rec arrow.Record) error { n.Add(rec.NumRows()); return nil }); err != nil {
+					b.Fatal(err)
+				}
+				if n.Load() != rows {
+					b.Fatalf("read %d rows, want %d", n.Load(), rows)
+				}
+			}
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
 	}
-	defer src.Close()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		var n int64
-		if err := src.Read(context.Background(), rangeStart, rangeEnd, func(rec arrow.Record) error { n += rec.NumRows(); return nil }); err != nil {
-			b.Fatal(err)
-		}
-		if n != rows {
-			b.Fatalf("read %d rows, want %d", n, rows)
-		}
-	}
-	b.ReportMetric(float64(rows*int64(b.N))/b.Elapsed().Seconds(), "rows/s")
 }

@@ -1,10 +1,12 @@
-package pipeline
+package inspect
 
 import (
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"maps"
 	"math"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/journeykpi/journeykpi/pipeline/ingest"
 	"github.com/journeykpi/journeykpi/pipeline/source"
@@ -74,14 +77,13 @@ type EventNameCount struct {
 // errEnough stops the read once inspect has the rows it needs.
 var errEnough = errors.New("enough rows")
 
-// Inspect reads the source job.Config describes through the real mapping: its first n rows as
-// the engine sees them, and a profile of the first ProfileRows rows, or of every row with scan.
-// It reads every time (no report range) and writes nothing.
-func Inspect(ctx context.Context, job Job, n int, scan bool) (*Inspection, error) {
-	cfg := &job.Config
-	src := job.Source
+// Inspect reads the source cfg describes (src, or when nil the one source.OpenOrdered opens with
+// fsys and log) through the real mapping: its first n rows as the engine sees them, and a
+// profile of the first ProfileRows rows, or of every row with scan. It reads every time (no
+// report range) and writes nothing.
+func Inspect(ctx context.Context, cfg *config.Config, src source.Source, fsys fs.FS, log *slog.Logger, n int, scan bool) (*Inspection, error) {
 	if src == nil {
-		s, err := source.OpenOrdered(ctx, cfg, job.FS, job.Logger)
+		s, err := source.OpenOrdered(ctx, cfg, fsys, log)
 		if err != nil {
 			return nil, err
 		}
@@ -150,7 +152,10 @@ func Inspect(ctx context.Context, job Job, n int, scan bool) (*Inspection, error
 		return nil
 	})
 	if err != nil && !errors.Is(err, errEnough) {
-		return nil, fmt.Errorf("read %s: %w", source.Describe(src), interrupted(ctx, err))
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w: %w", cerr, err)
+		}
+		return nil, fmt.Errorf("read %s: %w", source.Describe(src), err)
 	}
 	ins.Source = source.Describe(src)
 	p.Scanned = !full // the read ended before the profile was full: it covers every row

@@ -1,6 +1,7 @@
-package bigquery
+package bqsql
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -40,6 +41,14 @@ func (s Statement) String() string {
 
 func formatParam(v any) string {
 	switch x := v.(type) {
+	case []string:
+		q := make([]string, len(x))
+		for i, e := range x {
+			q[i] = quote(e)
+		}
+		return "ARRAY<STRING> [" + strings.Join(q, ", ") + "]"
+	case int64:
+		return fmt.Sprintf("INT64 %d", x)
 	case time.Time:
 		return "TIMESTAMP " + quote(x.UTC().Format("2006-01-02 15:04:05.999999 UTC"))
 	case civil.Date:
@@ -53,9 +62,6 @@ func formatParam(v any) string {
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
-
-// column is a source column name as BigQuery allows it unquoted; anything else is refused rather
-// than quoted, so that no config text reaches the SQL unchecked.
 
 // timeFilter is how the range applies to a table's time column, by the column's type.
 func timeFilter(col, typ string, start, end time.Time) (string, []Param, error) {
@@ -80,9 +86,30 @@ func dayOf(t time.Time, days int) civil.Date {
 	return civil.DateOf(t.UTC()).AddDays(days)
 }
 
-// tableStatement selects cols (all when empty) from table, limited to [start, end) on timeCol,
-// whose BigQuery type is timeType. No ORDER BY: it would force a single read stream.
-func tableStatement(table string, cols []string, timeCol, timeType string, start, end time.Time) (Statement, error) {
+// Split narrows a read to the purchase-stage events before Full (the split read, source.history:
+// orders): Column is the column marking an event's stage (event_name, or the stage column), Values
+// the values it has on purchase-stage events.
+type Split struct {
+	Full   time.Time
+	Column string
+	Values []string
+}
+
+// valid reports whether the split can be written into SQL.
+func (s *Split) valid() error {
+	if !config.ValidColumn(s.Column) {
+		return fmt.Errorf("%q is not a column name", s.Column)
+	}
+	if len(s.Values) == 0 {
+		return errors.New("the split read needs the purchase stage's values")
+	}
+	return nil
+}
+
+// Table selects cols (all when empty) from table, limited to [start, end) on timeCol, whose
+// BigQuery type is timeType; with split, only purchase-stage events before split.Full (split.Column
+// must be a column of the table). No ORDER BY: it would force a single read stream.
+func Table(table string, cols []string, timeCol, timeType string, start, end time.Time, split *Split) (Statement, error) {
 	if !config.ValidColumn(timeCol) {
 		return Statement{}, fmt.Errorf("%q is not a column name", timeCol)
 	}
@@ -101,6 +128,17 @@ func tableStatement(table string, cols []string, timeCol, timeType string, start
 		}
 		sel = strings.Join(q, ", ")
 	}
+	if split != nil {
+		if err := split.valid(); err != nil {
+			return Statement{}, err
+		}
+		// The full part's bound, typed and widened like the range's start.
+		full, fp, _ := timeFilter(timeCol, timeType, split.Full, end)
+		full, _, _ = strings.Cut(full, " AND ")
+		full = strings.Replace(full, "@start", "@full", 1)
+		where += fmt.Sprintf("\n  AND (%s OR `%s` IN UNNEST(@order_values))", full, split.Column)
+		params = append(params, Param{"full", fp[0].Value}, Param{"order_values", split.Values})
+	}
 	return Statement{
 		SQL:    fmt.Sprintf("SELECT %s\nFROM `%s`\nWHERE %s\n", sel, table, where),
 		Params: params,
@@ -109,8 +147,8 @@ func tableStatement(table string, cols []string, timeCol, timeType string, start
 
 var paramRef = regexp.MustCompile(`@(start|end)\b`)
 
-// queryStatement is the user's own query with the range parameters it refers to.
-func queryStatement(q string, start, end time.Time) Statement {
+// Query is the user's own query with the range parameters it refers to.
+func Query(q string, start, end time.Time) Statement {
 	st := Statement{SQL: q}
 	used := paramRef.FindAllStringSubmatch(q, -1)
 	for _, name := range []string{"start", "end"} {
@@ -125,38 +163,15 @@ func queryStatement(q string, start, end time.Time) Statement {
 	return st
 }
 
-// GA4Columns are the canonical columns the GA4 preset produces.
-var GA4Columns = []string{"customer_id", "event_time", "event_name", "touchpoint", "campaign", "segment", "order_id", "revenue"}
-
-// ga4Statement maps the GA4 export (daily tables events_YYYYMMDD) onto the data contract. The
-// date shards are pruned with _TABLE_SUFFIX, a day wider each side than the range because a
-// property's days are in its own time zone; event_timestamp then bounds the range exactly.
-// Intraday tables (events_intraday_*) fall outside the suffix range and are not read.
-func ga4Statement(table string, start, end time.Time) (Statement, error) {
-	if !strings.HasSuffix(table, ".events_*") {
-		return Statement{}, fmt.Errorf("the ga4 preset reads the export's wildcard table, project.dataset.events_*, not %q", table)
+// Latest is the latest value of a table's time column within [start, end) (typed as Table
+// filters it), for the freshness check.
+func Latest(table, col, typ string, start, end time.Time) (Statement, error) {
+	if !config.ValidColumn(col) {
+		return Statement{}, fmt.Errorf("%q is not a column name", col)
 	}
-	sql := "SELECT\n" +
-		"  user_pseudo_id AS customer_id,\n" +
-		"  TIMESTAMP_MICROS(event_timestamp) AS event_time,\n" +
-		"  event_name,\n" +
-		"  COALESCE((SELECT value.string_value FROM UNNEST(event_params) WHERE key = 'medium'), traffic_source.medium) AS touchpoint,\n" +
-		"  COALESCE((SELECT value.string_value FROM UNNEST(event_params) WHERE key = 'campaign'), traffic_source.name) AS campaign,\n" +
-		"  device.category AS segment,\n" +
-		"  NULLIF(ecommerce.transaction_id, '(not set)') AS order_id,\n" +
-		"  ecommerce.purchase_revenue AS revenue\n" +
-		"FROM `" + table + "`\n" +
-		"WHERE _TABLE_SUFFIX BETWEEN @start_suffix AND @end_suffix\n" +
-		"  AND event_timestamp >= UNIX_MICROS(@start)\n" +
-		"  AND event_timestamp < UNIX_MICROS(@end)\n"
-	return Statement{SQL: sql, Params: []Param{
-		{"start_suffix", suffix(start, -1)},
-		{"end_suffix", suffix(end, 1)},
-		{"start", start.UTC()},
-		{"end", end.UTC()},
-	}}, nil
-}
-
-func suffix(t time.Time, days int) string {
-	return t.UTC().AddDate(0, 0, days).Format("20060102")
+	where, params, err := timeFilter(col, typ, start, end)
+	if err != nil {
+		return Statement{}, err
+	}
+	return Statement{SQL: fmt.Sprintf("SELECT MAX(`%s`) AS latest\nFROM `%s`\nWHERE %s\n", col, table, where), Params: params}, nil
 }

@@ -1,4 +1,4 @@
-package bigquery
+package rowpages
 
 import (
 	"errors"
@@ -39,8 +39,8 @@ func arrowType(t bigquery.FieldType) arrow.DataType {
 	return arrow.BinaryTypes.String
 }
 
-// arrowSchema maps a BigQuery schema onto Arrow.
-func arrowSchema(s bigquery.Schema) *arrow.Schema {
+// Schema maps a BigQuery schema onto Arrow, as the Storage Read API gives it.
+func Schema(s bigquery.Schema) *arrow.Schema {
 	fields := make([]arrow.Field, len(s))
 	for i, f := range s {
 		typ := arrowType(f.Type)
@@ -52,8 +52,9 @@ func arrowSchema(s bigquery.Schema) *arrow.Schema {
 	return arrow.NewSchema(fields, nil)
 }
 
-// readRows converts the row pages of it into Arrow records of rowBatch rows and emits them.
-func readRows(it *bigquery.RowIterator, mem memory.Allocator, emit func(arrow.Record) error) (int64, error) {
+// Read converts the row pages of it into Arrow records of 8,192 rows and emits them, one at a
+// time; it returns the rows emitted.
+func Read(it *bigquery.RowIterator, mem memory.Allocator, emit func(arrow.Record) error) (int64, error) {
 	var b *array.RecordBuilder
 	var schema bigquery.Schema
 	defer func() {
@@ -84,7 +85,7 @@ func readRows(it *bigquery.RowIterator, mem memory.Allocator, emit func(arrow.Re
 			if len(schema) == 0 {
 				return rows, fmt.Errorf("row pages came without a schema")
 			}
-			b = array.NewRecordBuilder(mem, arrowSchema(schema))
+			b = array.NewRecordBuilder(mem, Schema(schema))
 		}
 		for i, v := range vals {
 			if err := appendValue(b.Field(i), v); err != nil {

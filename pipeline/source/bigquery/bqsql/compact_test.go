@@ -1,0 +1,43 @@
+package bqsql
+
+import (
+	"math/big"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/journeykpi/journeykpi/pipeline/group"
+)
+
+// unmix is what the compact read computes in BIGNUMERIC: the stored key times group.Mix's
+// inverse modulo 2⁶⁴, as a signed INT64.
+func unmix(k int64) int64 {
+	u := new(big.Int).SetUint64(uint64(k))
+	u.Mul(u, mixInverse)
+	u.Mod(u, new(big.Int).Lsh(big.NewInt(1), 64))
+	return int64(u.Uint64())
+}
+
+// TestShardKeyRanges: the customer the compact read gives the engine, unmix(customer_key), falls
+// in the partition that is the top byte of the stored key, so a shard's partitions are exactly the
+// keys in its ranges, for shards that span the sign of the key and those that do not.
+func TestShardKeyRanges(t *testing.T) {
+	if got := new(big.Int).Mul(new(big.Int).SetUint64(group.Mix), mixInverse); new(big.Int).Mod(got, new(big.Int).Lsh(big.NewInt(1), 64)).Int64() != 1 {
+		t.Fatal("mixInverse is not group.Mix's inverse modulo 2^64")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	shards := []Shard{{0, 255}, {0, 127}, {128, 255}, {86, 170}, {0, 0}, {255, 255}, {127, 128}, {42, 42}}
+	for range 20000 {
+		k := int64(rng.Uint64())
+		part := group.PartitionOf(uint64(unmix(k)))
+		if part != int(uint64(k)>>56) {
+			t.Fatalf("key %d: the engine's partition %d is not the key's top byte %d", k, part, uint64(k)>>56)
+		}
+		for _, s := range shards {
+			r := s.keyRanges()
+			in := (k >= r[0][0] && k <= r[0][1]) || (k >= r[1][0] && k <= r[1][1])
+			if want := part >= s.First && part <= s.Last; in != want {
+				t.Fatalf("shard %v: key %d (partition %d) in its ranges %v: %v, want %v", s, k, part, r, in, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,5 @@
+SELECT MAX(event_time) AS latest
+FROM `proj.jkpi.touchpoints`
+WHERE event_time >= @start AND event_time < @end AND event_name IS DISTINCT FROM 'refund'
+-- @end = TIMESTAMP 2026-04-01 00:00:00+00:00
+-- @start = TIMESTAMP 2026-03-24 00:00:00+00:00

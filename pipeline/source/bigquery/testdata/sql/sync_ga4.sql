@@ -1,0 +1,152 @@
+CREATE TABLE IF NOT EXISTS `proj.jkpi.touchpoints` (
+  customer_id STRING,
+  customer_key INT64,
+  event_time TIMESTAMP NOT NULL,
+  event_name STRING,
+  stage STRING,
+  touchpoint STRING,
+  campaign STRING,
+  segment STRING,
+  order_id STRING,
+  revenue FLOAT64,
+  sentiment FLOAT64
+)
+PARTITION BY DATE(event_time)
+CLUSTER BY event_name, customer_key
+OPTIONS (require_partition_filter = TRUE, description = 'journeykpi: compact touchpoint table, kept by journeykpi sync');
+CREATE TABLE IF NOT EXISTS `proj.jkpi.touchpoints_days` (
+  day DATE NOT NULL,
+  synced_at TIMESTAMP NOT NULL,
+  rows_staged INT64,
+  rows_kept INT64,
+  no_client_id INT64,
+  refunds INT64
+)
+OPTIONS (description = 'journeykpi: the days journeykpi sync rebuilt');
+CREATE TABLE IF NOT EXISTS `proj.jkpi.touchpoints_identity` (
+  client_key STRING NOT NULL,
+  user_id STRING NOT NULL,
+  last_seen TIMESTAMP NOT NULL
+)
+CLUSTER BY client_key
+OPTIONS (description = 'journeykpi: the latest user_id seen for each device');
+CREATE TEMP TABLE staged AS
+WITH ev AS (
+  SELECT
+    stream_id, user_pseudo_id, user_id, event_timestamp, event_name,
+    device.category AS segment,
+    (SELECT value.int_value FROM UNNEST(event_params) WHERE key = 'ga_session_id') AS session_id,
+    LOWER(COALESCE(collected_traffic_source.manual_source, (SELECT value.string_value FROM UNNEST(event_params) WHERE key = 'source'))) AS hit_source,
+    LOWER(COALESCE(collected_traffic_source.manual_medium, (SELECT value.string_value FROM UNNEST(event_params) WHERE key = 'medium'))) AS hit_medium,
+    COALESCE(collected_traffic_source.manual_campaign_name, (SELECT value.string_value FROM UNNEST(event_params) WHERE key = 'campaign')) AS hit_campaign,
+    (collected_traffic_source.gclid IS NOT NULL OR COALESCE((SELECT value.string_value FROM UNNEST(event_params) WHERE key = 'page_location'), '') LIKE '%gclid=%') AS hit_gclid,
+    session_traffic_source_last_click.manual_campaign.source AS last_click_source,
+    session_traffic_source_last_click.manual_campaign.medium AS last_click_medium,
+    session_traffic_source_last_click.manual_campaign.campaign_name AS last_click_campaign,
+    session_traffic_source_last_click.google_ads_campaign.campaign_name AS last_click_ads_campaign,
+    NULLIF(NULLIF(ecommerce.transaction_id, ''), '(not set)') AS order_id,
+    ecommerce.purchase_revenue AS revenue,
+    ecommerce.refund_value AS refund
+  FROM `analytics.analytics_42.events_*`
+  WHERE _TABLE_SUFFIX BETWEEN @start_suffix AND @end_suffix
+    AND event_timestamp >= UNIX_MICROS(@start) AND event_timestamp < UNIX_MICROS(@end)
+),
+hits AS (
+  SELECT *,
+    CASE
+      WHEN hit_gclid THEN STRUCT('google' AS source, 'cpc' AS medium, COALESCE(hit_campaign, '(cpc)') AS campaign)
+      WHEN hit_source IS NOT NULL AND hit_source != '(direct)'
+        THEN STRUCT(hit_source AS source, COALESCE(hit_medium, '(none)') AS medium, hit_campaign AS campaign)
+    END AS hit
+  FROM ev
+),
+sessions AS (
+  SELECT *,
+    FIRST_VALUE(IF(event_name IN ('session_start', 'first_visit'), NULL, hit) IGNORE NULLS) OVER (
+      PARTITION BY stream_id, user_pseudo_id, session_id
+      ORDER BY event_timestamp, event_name, hit.source, hit.medium, hit.campaign
+      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS session
+  FROM hits
+),
+traffic AS (
+  SELECT *,
+    COALESCE(CASE
+      WHEN last_click_ads_campaign IS NOT NULL THEN STRUCT('google' AS source, 'cpc' AS medium, last_click_ads_campaign AS campaign)
+      WHEN last_click_source IS NOT NULL
+        THEN STRUCT(LOWER(last_click_source) AS source, LOWER(COALESCE(last_click_medium, '(none)')) AS medium, last_click_campaign AS campaign)
+    END, session) AS session_source
+  FROM sessions
+)
+SELECT
+  IF(user_pseudo_id IS NULL, NULL, CONCAT(stream_id, ':', user_pseudo_id)) AS customer_id,
+  TIMESTAMP_MICROS(event_timestamp) AS event_time,
+  event_name,
+  CAST(NULL AS STRING) AS stage,
+  IF(session_id IS NULL, NULL,
+    CASE
+      WHEN (session_source.source IS NULL AND session_source.medium IS NULL) OR (session_source.source = '(direct)' AND session_source.medium IN ('(none)', '(not set)')) THEN 'Direct'
+      WHEN REGEXP_CONTAINS(session_source.campaign, r'cross-network') THEN 'Cross-network'
+      WHEN (REGEXP_CONTAINS(session_source.source, r'(^|\.)(amazon|ebay|etsy|shopify|walmart|aliexpress|shopping\.google|google\.shopping)(\.|$)') OR REGEXP_CONTAINS(session_source.campaign, r'^(.*(([^a-df-z]|^)shop|shopping).*)$')) AND REGEXP_CONTAINS(session_source.medium, r'^(.*cp.*|ppc|retargeting|paid.*)$') THEN 'Paid Shopping'
+      WHEN REGEXP_CONTAINS(session_source.source, r'(^|\.)(google|bing|yahoo|baidu|yandex|duckduckgo|ecosia|naver|seznam|qwant|startpage|ask|aol|daum|sogou)(\.|$)') AND REGEXP_CONTAINS(session_source.medium, r'^(.*cp.*|ppc|retargeting|paid.*)$') THEN 'Paid Search'
+      WHEN REGEXP_CONTAINS(session_source.source, r'(^|\.)(facebook|fb|m\.facebook|l\.facebook|instagram|linkedin|lnkd|twitter|t\.co|x|pinterest|reddit|tiktok|snapchat|threads|vk|weibo|quora|tumblr)(\.|$)') AND REGEXP_CONTAINS(session_source.medium, r'^(.*cp.*|ppc|retargeting|paid.*)$') THEN 'Paid Social'
+      WHEN REGEXP_CONTAINS(session_source.source, r'(^|\.)(youtube|youtu\.be|m\.youtube|vimeo|twitch|dailymotion)(\.|$)') AND REGEXP_CONTAINS(session_source.medium, r'^(.*cp.*|ppc|retargeting|paid.*)$') THEN 'Paid Video'
+      WHEN session_source.medium IN ('display', 'banner', 'expandable', 'interstitial', 'cpm') THEN 'Display'
+      WHEN REGEXP_CONTAINS(session_source.medium, r'^(.*cp.*|ppc|retargeting|paid.*)$') THEN 'Paid Other'
+      WHEN REGEXP_CONTAINS(session_source.source, r'(^|\.)(amazon|ebay|etsy|shopify|walmart|aliexpress|shopping\.google|google\.shopping)(\.|$)') OR REGEXP_CONTAINS(session_source.campaign, r'^(.*(([^a-df-z]|^)shop|shopping).*)$') THEN 'Organic Shopping'
+      WHEN REGEXP_CONTAINS(session_source.source, r'(^|\.)(facebook|fb|m\.facebook|l\.facebook|instagram|linkedin|lnkd|twitter|t\.co|x|pinterest|reddit|tiktok|snapchat|threads|vk|weibo|quora|tumblr)(\.|$)') OR session_source.medium IN ('social', 'social-network', 'social-media', 'sm', 'social network', 'social media') THEN 'Organic Social'
+      WHEN REGEXP_CONTAINS(session_source.source, r'(^|\.)(youtube|youtu\.be|m\.youtube|vimeo|twitch|dailymotion)(\.|$)') OR REGEXP_CONTAINS(session_source.medium, r'^(.*video.*)$') THEN 'Organic Video'
+      WHEN REGEXP_CONTAINS(session_source.source, r'(^|\.)(google|bing|yahoo|baidu|yandex|duckduckgo|ecosia|naver|seznam|qwant|startpage|ask|aol|daum|sogou)(\.|$)') OR session_source.medium = 'organic' THEN 'Organic Search'
+      WHEN session_source.medium IN ('referral', 'app', 'link') THEN 'Referral'
+      WHEN REGEXP_CONTAINS(session_source.source, r'email|e-mail|e_mail|e mail') OR REGEXP_CONTAINS(session_source.medium, r'email|e-mail|e_mail|e mail') THEN 'Email'
+      WHEN session_source.medium = 'affiliate' THEN 'Affiliates'
+      WHEN session_source.medium = 'audio' THEN 'Audio'
+      WHEN session_source.source = 'sms' OR session_source.medium = 'sms' THEN 'SMS'
+      WHEN REGEXP_CONTAINS(session_source.medium, r'push$') OR REGEXP_CONTAINS(session_source.medium, r'mobile|notification') OR session_source.source = 'firebase' THEN 'Mobile Push Notifications'
+      ELSE 'Unassigned'
+    END) AS touchpoint,
+  IF(session_id IS NULL, NULL, session_source.campaign) AS campaign,
+  segment,
+  order_id,
+  IF(event_name = 'refund', refund, revenue) AS revenue,
+  CAST(NULL AS FLOAT64) AS sentiment,
+  user_id,
+  user_pseudo_id IS NULL AND event_name != 'refund' AS no_client_id
+FROM traffic
+WHERE event_timestamp >= UNIX_MICROS(@first) AND event_timestamp < UNIX_MICROS(@end);
+BEGIN TRANSACTION;
+DELETE FROM `proj.jkpi.touchpoints` WHERE DATE(event_time) BETWEEN @from_day AND @to_day;
+INSERT INTO `proj.jkpi.touchpoints` (customer_id, customer_key, event_time, event_name, stage, touchpoint, campaign, segment, order_id, revenue, sentiment)
+SELECT customer_id, FARM_FINGERPRINT(customer_id), event_time, event_name, stage, touchpoint, campaign, segment, order_id, revenue, sentiment
+FROM staged
+WHERE NOT no_client_id;
+DELETE FROM `proj.jkpi.touchpoints_days` WHERE day BETWEEN @from_day AND @to_day;
+INSERT INTO `proj.jkpi.touchpoints_days` (day, synced_at, rows_staged, rows_kept, no_client_id, refunds)
+SELECT d, CURRENT_TIMESTAMP(), COUNT(s.event_time), COUNTIF(NOT s.no_client_id), COUNTIF(s.no_client_id),
+  COUNTIF(s.event_name = 'refund')
+FROM UNNEST(GENERATE_DATE_ARRAY(@from_day, @to_day)) AS d
+LEFT JOIN staged s ON DATE(s.event_time) = d
+GROUP BY d;
+MERGE `proj.jkpi.touchpoints_identity` m
+USING (
+  SELECT customer_id AS client_key,
+    ARRAY_AGG(user_id ORDER BY event_time DESC, user_id LIMIT 1)[OFFSET(0)] AS user_id,
+    MAX(event_time) AS last_seen
+  FROM staged
+  WHERE customer_id IS NOT NULL AND user_id IS NOT NULL
+  GROUP BY customer_id
+) u
+ON m.client_key = u.client_key
+WHEN MATCHED AND u.last_seen >= m.last_seen THEN UPDATE SET user_id = u.user_id, last_seen = u.last_seen
+WHEN NOT MATCHED THEN INSERT (client_key, user_id, last_seen) VALUES (u.client_key, u.user_id, u.last_seen);
+COMMIT TRANSACTION;
+SELECT day, rows_staged, rows_kept, no_client_id, refunds
+FROM `proj.jkpi.touchpoints_days`
+WHERE day BETWEEN @from_day AND @to_day
+ORDER BY day;
+-- @end = TIMESTAMP 2026-04-01 00:00:00+00:00
+-- @end_suffix = STRING 20260402
+-- @first = TIMESTAMP 2026-03-27 00:00:00+00:00
+-- @from_day = DATE 2026-03-27
+-- @start = TIMESTAMP 2026-03-26 00:00:00+00:00
+-- @start_suffix = STRING 20260325
+-- @to_day = DATE 2026-03-31

@@ -1,0 +1,5 @@
+SELECT MAX(`event_time`) AS latest
+FROM `proj.marketing.events`
+WHERE `event_time` >= @start AND `event_time` < @end
+-- @end = TIMESTAMP 2036-03-31 00:00:00+00:00
+-- @start = TIMESTAMP 2026-03-31 00:00:00+00:00
