@@ -102,13 +102,27 @@ func (c Columns) Mapped(canonical string) string {
 type Programs struct {
 	Derive map[string]*expression.Program
 	Where  *expression.Program
+	// from are the texts they were compiled from, in the config's time zone: a config changed
+	// after it loaded compiles again.
+	from string
+}
+
+// programsKey is what the programs of s compile from.
+func (c *Config) programsKey() string {
+	s := &c.Source
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(s.Derive)) {
+		fmt.Fprintf(&b, "%q=%q;", k, s.Derive[k])
+	}
+	fmt.Fprintf(&b, "where=%q;text=%v;tz=%q/%q", s.Where, s.textOnly(), s.TimeZone, c.Report.Timezone)
+	return b.String()
 }
 
 // Programs returns the compiled expressions of the source. They are compiled when the config is
 // loaded (config.Parse), which reports a bad one naming its key; a Config built in code is
 // compiled here, and an error names the key.
 func (c *Config) Programs() (*Programs, error) {
-	if c.programs != nil {
+	if c.programs != nil && c.programs.from == c.programsKey() {
 		return c.programs, nil
 	}
 	p, errs := c.compilePrograms()
@@ -127,7 +141,7 @@ func (c *Config) compilePrograms() (*Programs, []error) {
 	if loc == "" {
 		loc = c.Report.Timezone
 	}
-	p := &Programs{Derive: map[string]*expression.Program{}}
+	p := &Programs{Derive: map[string]*expression.Program{}, from: c.programsKey()}
 	var errs []error
 	for _, k := range slices.Sorted(maps.Keys(s.Derive)) {
 		prog, err := expression.Compile(s.Derive[k], expression.Value, text, loc)

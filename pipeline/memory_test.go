@@ -53,7 +53,10 @@ func (h *heapSampler) Read(ctx context.Context, start, end time.Time, emit func(
 // timing: the heap is measured after a collection at the end of every batch.
 func TestMemoryWhileReadingFollowsTheBudget(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes and reads 640,000 events; not with -short")
+		t.Skip("writes and reads 628,000 events; not with -short")
+	}
+	if raceDetector {
+		t.Skip("the race detector changes what the heap holds; the bound is checked without it")
 	}
 	dir := t.TempDir()
 	st, err := sample.Write(dir, sample.Options{Customers: 100_000, Seed: 7})

@@ -232,13 +232,14 @@ func (in *exprInputs) combo(i int) int {
 }
 
 // eval evaluates b on the rows of rec whose verdict is Kept, calling out for each with its value
-// or error.
-func eval(b *expression.Bound, rec arrow.Record, loc *time.Location, verdict []Verdict, out func(i int, v any, err error)) {
+// or error, and the slot of the value: rows of one slot have the same value (a constant's rows, or
+// one combination of dictionary values); -1 when the value was evaluated for the row alone.
+func eval(b *expression.Bound, rec arrow.Record, loc *time.Location, verdict []Verdict, out func(i int, v any, err error, slot int)) {
 	n := int(rec.NumRows())
 	if v, ok := b.Constant(); ok {
 		for i := 0; i < n; i++ {
 			if verdict[i] == Kept {
-				out(i, v, nil)
+				out(i, v, nil, 0)
 			}
 		}
 		return
@@ -256,7 +257,7 @@ func eval(b *expression.Bound, rec arrow.Record, loc *time.Location, verdict []V
 		for i := 0; i < n; i++ {
 			if verdict[i] == Kept {
 				v, err := row(i)
-				out(i, v, err)
+				out(i, v, err, -1)
 			}
 		}
 		return
@@ -271,12 +272,13 @@ func eval(b *expression.Bound, rec arrow.Record, loc *time.Location, verdict []V
 		if verdict[i] != Kept {
 			continue
 		}
-		m := &cache[in.combo(i)]
+		k := in.combo(i)
+		m := &cache[k]
 		if !m.done {
 			m.v, m.err = row(i)
 			m.done = true
 		}
-		out(i, m.v, m.err)
+		out(i, m.v, m.err, k)
 	}
 }
 
@@ -293,7 +295,7 @@ func (set *Set) Apply(rec arrow.Record, skip func(i int) bool, loc *time.Locatio
 		}
 	}
 	if set.where != nil {
-		eval(set.where, rec, loc, verdict, func(i int, v any, err error) {
+		eval(set.where, rec, loc, verdict, func(i int, v any, err error, _ int) {
 			switch {
 			case err != nil:
 				verdict[i] = WhereFailed
@@ -307,13 +309,13 @@ func (set *Set) Apply(rec arrow.Record, skip func(i int) bool, loc *time.Locatio
 	for _, k := range set.keys {
 		b := set.derive[k]
 		vb := newValueBuilder(b.Out(), n)
-		eval(b, rec, loc, verdict, func(i int, v any, err error) {
+		eval(b, rec, loc, verdict, func(i int, v any, err error, slot int) {
 			if err != nil {
 				verdict[i] = DeriveFailed
 				failed("source.derive."+k, i, err)
 				return
 			}
-			vb.set(i, v)
+			vb.set(i, v, slot)
 		})
 		derived[k] = vb.array()
 	}
@@ -331,6 +333,12 @@ type valueBuilder struct {
 	i     []int64
 	s     []string
 	t     []int64
+	// Text of few distinct values (slots) is built as a dictionary array: each value once, the
+	// rows its index, so that the mapping codes each value once rather than each row.
+	dict   bool
+	index  []int32 // per row: its value's index in values
+	values []string
+	slotAt map[int]int32
 }
 
 func newValueBuilder(t expression.Type, n int) *valueBuilder {
@@ -348,11 +356,24 @@ func newValueBuilder(t expression.Type, n int) *valueBuilder {
 	return vb
 }
 
-func (vb *valueBuilder) set(i int, v any) {
+func (vb *valueBuilder) set(i int, v any, slot int) {
 	if v == nil {
 		return
 	}
 	vb.valid[i] = true
+	if slot >= 0 && (vb.typ == expression.String || vb.typ == expression.Unknown) {
+		if !vb.dict {
+			vb.dict, vb.index, vb.slotAt = true, make([]int32, len(vb.valid)), map[int]int32{}
+		}
+		at, ok := vb.slotAt[slot]
+		if !ok {
+			at = int32(len(vb.values))
+			vb.values = append(vb.values, textOf(v))
+			vb.slotAt[slot] = at
+		}
+		vb.index[i] = at
+		return
+	}
 	switch vb.typ {
 	case expression.Float:
 		switch x := v.(type) {
@@ -399,6 +420,19 @@ func textOf(v any) string {
 
 func (vb *valueBuilder) array() arrow.Array {
 	mem := memory.DefaultAllocator
+	if vb.dict {
+		ib := array.NewInt32Builder(mem)
+		defer ib.Release()
+		ib.AppendValues(vb.index, vb.valid)
+		idx := ib.NewArray()
+		defer idx.Release()
+		sb := array.NewStringBuilder(mem)
+		defer sb.Release()
+		sb.AppendValues(vb.values, nil)
+		vals := sb.NewArray()
+		defer vals.Release()
+		return array.NewDictionaryArray(&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, idx, vals)
+	}
 	switch vb.typ {
 	case expression.Float:
 		b := array.NewFloat64Builder(mem)
