@@ -149,6 +149,13 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 			return nil, fmt.Errorf("check spend %s: %w", source.Describe(spend), interrupted(ctx, err))
 		}
 	}
+	// A query's columns are known from a free dry run (a table's from its metadata, which its
+	// read checks first): a column missing is found before the billed query runs.
+	if c, ok := src.(source.Checker); ok && cfg.Source.Kind == "bigquery" && cfg.Source.BigQuery.Query != "" {
+		if err := c.Check(ctx, start, end); err != nil {
+			return nil, fmt.Errorf("check %s: %w", source.Describe(src), interrupted(ctx, err))
+		}
+	}
 	narrowing := source.Narrowing{}
 	if ordersOnly {
 		narrowing.FullFrom = full

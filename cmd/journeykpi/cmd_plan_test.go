@@ -206,6 +206,9 @@ func TestBigQueryColumnProblemsAreConfigErrors(t *testing.T) {
 			`source.columns.event_time: table proj.mkt.events has no column "ts" to filter the range on`},
 		{"spend cost", strings.Replace(planConfig, "columns: {date: day}", "columns: {date: day, cost: spend}", 1),
 			`source.spend.columns.cost: table proj.mkt.spend has no column "spend" (its columns are day, touchpoint, cost)`},
+		{"query customer_id", strings.Replace(strings.Replace(planConfig, "table: proj.mkt.events,", `query: "SELECT * FROM proj.mkt.events WHERE event_time >= @start AND event_time < @end",`, 1),
+			"columns: {customer_id: user_id}", "columns: {customer_id: uid}", 1),
+			`source.columns.customer_id: the query gives no column "uid" (its columns are user_id, event_time, event_name)`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := planServer(t, 1000)
