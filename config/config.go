@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"regexp"
-	"strconv"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -42,6 +40,9 @@ type Config struct {
 	// Origin says where the configuration came from ("built-in example" or a file path). It is
 	// not a YAML key.
 	Origin string `yaml:"-"`
+
+	// programs are the source's expressions, compiled when the config is loaded.
+	programs *Programs
 }
 
 // Source says where touchpoint events (and optionally spend) come from.
@@ -54,6 +55,24 @@ type Source struct {
 	// TimeZone is the zone of event_time values that carry none (CSV datetimes without offset).
 	// Empty means the report time zone.
 	TimeZone string `yaml:"timezone"`
+	// Derive computes contract columns (or dimensions) from expressions over the source's
+	// columns, by canonical name: {revenue: "float(Quantity) * float(UnitPrice)"}.
+	Derive map[string]string `yaml:"derive"`
+	// Where keeps the rows for which it is true; the others are counted as filtered.
+	Where string `yaml:"where"`
+	// OrderLines says how an order's revenue comes from its events: first (the first revenue
+	// value, for resent events) or sum (the sum of its lines, for line-item sources).
+	OrderLines string `yaml:"order_lines"`
+	// TimeFormat is how event_time text (or integer) values are written: a Go layout
+	// ("2006-01-02 15:04:05", "20060102") or strftime ("%Y%m%d"). Empty: the formats of
+	// docs/sources.md, and integers as epoch microseconds.
+	TimeFormat string `yaml:"time_format"`
+	// TimeUnit is the unit of integer epoch event times: s, ms, us or ns. Empty means
+	// microseconds, and integers that only make sense in another unit are refused.
+	TimeUnit string `yaml:"time_unit"`
+	// AllowRefunds accepts negative revenue as refunds, which reduce revenue; otherwise a
+	// negative revenue rejects its row (revenue_negative).
+	AllowRefunds bool `yaml:"allow_refunds"`
 	// History is what is read before the look-back of the periods the report compares (the split
 	// read): "orders", only the purchase-stage events, which is all that returning-customer rates,
 	// cohorts and the purchase model need; "all", every event.
@@ -65,6 +84,20 @@ type Source struct {
 type Files struct {
 	Paths  []string `yaml:"paths"`
 	Format string   `yaml:"format"` // auto | parquet | csv | ndjson
+	// CSV says how CSV files are written, when not as RFC 4180 with a header row.
+	CSV CSV `yaml:"csv"`
+}
+
+// CSV says how the CSV files of a files source are written.
+type CSV struct {
+	// Delimiter separates fields: one character (default ","; "\t" or tab for tabs), or
+	// "whitespace" for runs of spaces and tabs (no quoting; leading and trailing ones ignored).
+	Delimiter string `yaml:"delimiter"`
+	// Columns name the fields of files that have no header row; empty means the first line
+	// names them.
+	Columns []string `yaml:"columns"`
+	// Comment starts lines that are skipped (e.g. "#"); empty means none.
+	Comment string `yaml:"comment"`
 }
 
 // Columns maps the data contract's canonical column names onto the source's own names. Every
@@ -80,6 +113,9 @@ type Columns struct {
 	OrderID    string `yaml:"order_id"`
 	Revenue    string `yaml:"revenue"`
 	Sentiment  string `yaml:"sentiment"`
+	LineID     string `yaml:"line_id"`
+	// Dimensions are up to MaxDimensions more columns, usable as breakdowns.
+	Dimensions Dimensions `yaml:"dimensions"`
 }
 
 // Spend is the optional second input, the touchpoint metrics: cost per day and touchpoint, and
@@ -246,11 +282,12 @@ type Report struct {
 func Default() Config {
 	return Config{
 		Source: Source{
-			Kind:     "files",
-			Files:    Files{Format: "auto"},
-			BigQuery: DefaultBigQuery(),
-			Columns:  DefaultColumns(),
-			History:  "orders",
+			Kind:       "files",
+			Files:      Files{Format: "auto"},
+			BigQuery:   DefaultBigQuery(),
+			Columns:    DefaultColumns(),
+			History:    "orders",
+			OrderLines: "first",
 		},
 		Stages: DefaultStages(),
 		Funnel: Funnel{
@@ -276,7 +313,7 @@ func DefaultColumns() Columns {
 	return Columns{
 		CustomerID: "customer_id", EventTime: "event_time", EventName: "event_name", Stage: "stage",
 		Touchpoint: "touchpoint", Campaign: "campaign", Segment: "segment", OrderID: "order_id",
-		Revenue: "revenue", Sentiment: "sentiment",
+		Revenue: "revenue", Sentiment: "sentiment", LineID: "line_id",
 	}
 }
 
@@ -361,15 +398,24 @@ func Parse(r io.Reader) (Config, error) {
 		if !errors.As(err, &te) {
 			return Config{}, fmt.Errorf("config: %w", err)
 		}
+		// A key given twice makes the rest of the document unreliable to judge (which value
+		// counts?): only that is reported.
+		if dup := duplicateKeys(data, te); dup != nil {
+			return Config{}, dup
+		}
 		// A value that does not decode keeps its default, so validation still runs and its
 		// problems are reported with these.
 		decodeErr = namedTypeErrors(data, te)
 	}
+	// Numbers the decoder takes without a word: 2.5 for a count, .nan for a ratio.
+	decodeErr = errors.Join(decodeErr, checkNumbers(data))
 	c.ApplyEnvironment(os.LookupEnv)
 	c.resolve()
-	if err := errors.Join(decodeErr, c.Validate()); err != nil {
+	if err := errors.Join(decodeErr, withoutKeysOf(c.Validate(), decodeErr)); err != nil {
 		return Config{}, err
 	}
+	// Validate compiled them already and found no problem.
+	c.programs, _ = c.compilePrograms()
 	return c, nil
 }
 
@@ -413,92 +459,6 @@ func fill(s *string, def string) {
 	if *s == "" {
 		*s = def
 	}
-}
-
-// typeErrorLine is one problem of a yaml.TypeError: "line 3: …", or "line 3, column 9: …" from
-// the unit decoders.
-var (
-	typeErrorLine  = regexp.MustCompile(`^line (\d+)(?:, column (\d+))?: (.*)$`)
-	unknownField   = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
-	cannotDecodeTo = regexp.MustCompile("^cannot unmarshal !!\\w+ `(.*)` into ")
-)
-
-// namedTypeErrors turns each problem of te into an error that starts with its key path
-// (`stages[2].within: "3x" is not a duration (line 4)`), found in the YAML's node tree. A
-// problem whose key cannot be found keeps its line number.
-func namedTypeErrors(data []byte, te *yaml.TypeError) error {
-	var root yaml.Node
-	_ = yaml.Unmarshal(data, &root)
-	type place struct {
-		path        string
-		line, col   int
-		key, scalar string
-	}
-	var values, keys []place
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, path)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
-				p := k.Value
-				if path != "" {
-					p = path + "." + k.Value
-				}
-				keys = append(keys, place{path: p, line: k.Line, col: k.Column, key: k.Value})
-				walk(v, p)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				walk(c, fmt.Sprintf("%s[%d]", path, i))
-			}
-		}
-		values = append(values, place{path: path, line: n.Line, col: n.Column, scalar: n.Value})
-	}
-	walk(&root, "")
-	find := func(ps []place, match func(place) bool) (string, bool) {
-		found := ""
-		for _, p := range ps {
-			if match(p) {
-				if found != "" && found != p.path {
-					return "", false // ambiguous
-				}
-				found = p.path
-			}
-		}
-		return found, found != ""
-	}
-	errs := make([]error, 0, len(te.Errors))
-	for _, msg := range te.Errors {
-		m := typeErrorLine.FindStringSubmatch(msg)
-		if m == nil {
-			errs = append(errs, errors.New(msg))
-			continue
-		}
-		line, _ := strconv.Atoi(m[1])
-		col, _ := strconv.Atoi(m[2])
-		text := m[3]
-		var path string
-		var ok bool
-		if f := unknownField.FindStringSubmatch(text); f != nil {
-			path, ok = find(keys, func(p place) bool { return p.line == line && p.key == f[1] })
-			text = "unknown key"
-		} else if col > 0 {
-			path, ok = find(values, func(p place) bool { return p.line == line && p.col == col })
-		} else if v := cannotDecodeTo.FindStringSubmatch(text); v != nil {
-			path, ok = find(values, func(p place) bool { return p.line == line && p.scalar == v[1] })
-		}
-		if !ok {
-			errs = append(errs, errors.New(msg))
-			continue
-		}
-		errs = append(errs, fmt.Errorf("%s: %s (line %d)", path, text, line))
-	}
-	return errors.Join(errs...)
 }
 
 // ApplyEnvironment applies the JOURNEYKPI_* overrides; lookup is os.LookupEnv outside tests.

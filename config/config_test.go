@@ -303,7 +303,7 @@ funnel:
 	for _, want := range []string{
 		`stages[2].within: "3x" is not a duration`,
 		`engine.memory_budget: "lots" is not a byte size`,
-		"engine.workers: cannot unmarshal !!str `many` into int (line 3)",
+		`engine.workers: expected a whole number, got the text "many" (line 3)`,
 		"funnel.windw: unknown key (line 5)",
 		"funnel.top: must be at least 1",
 	} {

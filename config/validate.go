@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
@@ -32,7 +33,7 @@ func (c *Config) Validate() error {
 		if c.Source.BigQuery.Table == "" {
 			bad("source.bigquery.table", "the ga4 preset needs the export's table: project.dataset.events_*")
 		}
-		if c.Source.Columns != DefaultColumns() {
+		if !c.Source.Columns.isDefault() {
 			bad("source.columns", "the ga4 preset maps the export's columns itself; remove source.columns")
 		}
 	default:
@@ -43,12 +44,18 @@ func (c *Config) Validate() error {
 		for _, kv := range [][2]string{{"customer_id", cols.CustomerID}, {"event_time", cols.EventTime},
 			{"event_name", cols.EventName}, {"stage", cols.Stage}, {"touchpoint", cols.Touchpoint},
 			{"campaign", cols.Campaign}, {"segment", cols.Segment}, {"order_id", cols.OrderID},
-			{"revenue", cols.Revenue}, {"sentiment", cols.Sentiment}} {
+			{"revenue", cols.Revenue}, {"sentiment", cols.Sentiment}, {"line_id", cols.LineID}} {
 			if !ValidColumn(kv[1]) {
 				bad("source.columns."+kv[0], "%q is not a BigQuery column name (letters, digits and '_', not starting with a digit)", kv[1])
 			}
 		}
+		for _, d := range cols.Dimensions {
+			if !ValidColumn(d.Column) {
+				bad("source.columns.dimensions."+d.Name, "%q is not a BigQuery column name (letters, digits and '_', not starting with a digit)", d.Column)
+			}
+		}
 	}
+	c.validateSourceShape(bad)
 	switch c.Source.History {
 	case "orders", "all":
 	default:
@@ -90,61 +97,45 @@ func (c *Config) Validate() error {
 	c.validateStages(bad)
 
 	// funnel
-	if c.Funnel.Window <= 0 {
-		bad("funnel.window", "must be positive")
-	}
+	inDays("funnel.window", c.Funnel.Window, true, bad)
 	switch c.Funnel.Match {
 	case "events", "stage":
 	default:
 		bad("funnel.match", "%q is not a match mode (events | stage)", c.Funnel.Match)
 	}
+	breakdowns := append(slices.Clone(builtinBreakdowns), c.Source.Columns.Dimensions.Names()...)
 	for i, b := range c.Funnel.Breakdowns {
-		switch b {
-		case "first_touchpoint", "segment", "entry_week":
+		switch {
+		case slices.Contains(breakdowns, b):
 			if j := slices.Index(c.Funnel.Breakdowns, b); j < i {
 				bad(fmt.Sprintf("funnel.breakdowns[%d]", i), "%q is also funnel.breakdowns[%d]", b, j)
 			}
 		default:
-			bad(fmt.Sprintf("funnel.breakdowns[%d]", i), "%q is not a breakdown (first_touchpoint | segment | entry_week)", b)
+			bad(fmt.Sprintf("funnel.breakdowns[%d]", i), "%q is not a breakdown (%s, or a dimension of source.columns.dimensions)", b, strings.Join(breakdowns, " | "))
 		}
 	}
-	if c.Funnel.Top < 1 {
-		bad("funnel.top", "must be at least 1")
-	}
-	if c.JourneyMap.MinCustomers < 1 {
-		bad("journey_map.min_customers", "must be at least 1")
-	}
-	if c.JourneyMap.PainPoints < 0 {
-		bad("journey_map.pain_points", "must not be negative")
-	}
+	inRange("funnel.top", c.Funnel.Top, 1, maxListed, bad)
+	inRange("journey_map.min_customers", c.JourneyMap.MinCustomers, 1, math.MaxInt32, bad)
+	inRange("journey_map.pain_points", c.JourneyMap.PainPoints, 0, maxListed, bad)
 
 	// repeat, attribution, allocation, quality
-	if c.Repeat.History < 0 {
-		bad("repeat.history", "must not be negative")
-	}
+	inDays("repeat.history", c.Repeat.History, false, bad)
 	switch c.Repeat.Cohort {
 	case "month", "week":
 	default:
 		bad("repeat.cohort", "%q is not a cohort period (month | week)", c.Repeat.Cohort)
 	}
-	if c.Repeat.Horizon <= 0 {
-		bad("repeat.horizon", "must be positive")
-	}
-	if c.Attribution.Lookback <= 0 {
-		bad("attribution.lookback", "must be positive")
-	}
-	if c.Attribution.HalfLife <= 0 {
-		bad("attribution.half_life", "must be positive")
-	}
+	inDays("repeat.horizon", c.Repeat.Horizon, true, bad)
+	inDays("attribution.lookback", c.Attribution.Lookback, true, bad)
+	inDays("attribution.half_life", c.Attribution.HalfLife, true, bad)
+	// Written so that NaN fails them: every comparison with NaN is false.
 	if c.Allocation.Uplift != 0 {
 		bad("allocation.uplift", "is no longer used: stage opportunities are valued by closing a share of the gap to a benchmark; remove it and set allocation.close_gap (default 0.5) if needed")
 	}
 	if !(c.Allocation.CloseGap > 0 && c.Allocation.CloseGap <= 1) {
 		bad("allocation.close_gap", "%v must be a fraction in (0, 1], e.g. 0.5 for half the gap", c.Allocation.CloseGap)
 	}
-	if c.Allocation.MinEntrants < 1 {
-		bad("allocation.min_entrants", "must be at least 1")
-	}
+	inRange("allocation.min_entrants", c.Allocation.MinEntrants, 1, math.MaxInt32, bad)
 	if !(c.Allocation.MaxShift > 0 && c.Allocation.MaxShift <= 1) {
 		bad("allocation.max_shift", "%v must be a fraction in (0, 1]", c.Allocation.MaxShift)
 	}
@@ -159,9 +150,7 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("allocation.paid[%d]", i), "%q is listed twice", tp)
 		}
 	}
-	if c.Allocation.Actions < 1 {
-		bad("allocation.actions", "must be at least 1")
-	}
+	inRange("allocation.actions", c.Allocation.Actions, 1, maxListed, bad)
 	// NaN fails every comparison, so the ranges are written to reject it.
 	if !(c.Comparison.MinChange >= 0 && c.Comparison.MinChange <= 10) {
 		bad("comparison.min_change", "%v must be a relative change in [0, 10], e.g. 0.02 for 2%%", c.Comparison.MinChange)
@@ -174,15 +163,14 @@ func (c *Config) Validate() error {
 	default:
 		bad("comparison.year_ago", "%q is not a setting (auto | on | off)", c.Comparison.YearAgo)
 	}
-	if c.Quality.MaxRejectRatio < 0 || c.Quality.MaxRejectRatio > 1 {
+	if !(c.Quality.MaxRejectRatio >= 0 && c.Quality.MaxRejectRatio <= 1) {
 		bad("quality.max_reject_ratio", "%v must be a fraction in [0, 1]", c.Quality.MaxRejectRatio)
 	}
 	if c.Engine.MemoryBudget < 16<<20 {
 		bad("engine.memory_budget", "%s is too small (at least 16MiB)", c.Engine.MemoryBudget)
 	}
-	if c.Engine.Workers < 0 {
-		bad("engine.workers", "must not be negative")
-	}
+	// More workers than partitions cannot fold more at once, and each one holds a partition.
+	inRange("engine.workers", c.Engine.Workers, 0, MaxWorkers, bad)
 
 	// report
 	if !reportName.MatchString(c.Report.Name) {
@@ -220,12 +208,8 @@ func (c *Config) Validate() error {
 	default:
 		bad("schedule.period", "%q is not a period (previous_day | previous_week | previous_month | trailing_7d | trailing_28d)", c.Schedule.Period)
 	}
-	if c.Schedule.RecomputeDays < 0 {
-		bad("schedule.recompute_days", "must not be negative")
-	}
-	if c.Schedule.CatchUp < 0 {
-		bad("schedule.catch_up", "must not be negative")
-	}
+	inRange("schedule.recompute_days", c.Schedule.RecomputeDays, 0, 366, bad)
+	inRange("schedule.catch_up", c.Schedule.CatchUp, 0, 366, bad)
 	if c.Schedule.GracePeriod < 0 {
 		bad("schedule.grace_period", "must not be negative")
 	}
@@ -247,6 +231,8 @@ var (
 	// columnName is a plain BigQuery column name, safe to put between backticks in SQL text.
 	columnName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,299}$`)
 	projectID  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	// dimensionName is a dimension's name: it is a breakdown name and a JSON value.
+	dimensionName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 )
 
 // ValidColumn reports whether name is a plain BigQuery column name.
@@ -268,6 +254,7 @@ func validateInput(key, kind string, f Files, b BigQuery, bad func(string, strin
 		default:
 			bad(key+".files.format", "%q is not a format (auto | parquet | csv | ndjson)", f.Format)
 		}
+		validateCSV(key+".files.csv", f.CSV, bad)
 	case "bigquery":
 		validateBigQuery(b, key+".bigquery", bad)
 		validateScale(b, key+".bigquery", key == "source", bad)
@@ -330,9 +317,7 @@ func (c *Config) validateStages(bad func(string, string, ...any)) {
 			bad(key+".name", "%q is also stages[%d]", s.Name, j)
 		}
 		names[s.Name] = i
-		if s.Within < 0 {
-			bad(key+".within", "must not be negative")
-		}
+		inDays(key+".within", s.Within, false, bad)
 		if s.Purchase && s.RepeatPurchase {
 			bad(key, "a stage cannot be both purchase and repeat_purchase")
 		}
@@ -429,6 +414,63 @@ func (c *Config) Horizon() time.Duration {
 		max = w
 	}
 	return max
+}
+
+// validateCSV checks the CSV options of a files input under key.
+func validateCSV(key string, c CSV, bad func(string, string, ...any)) {
+	switch d := c.Delimiter; {
+	case d == "", d == "whitespace", d == `\t`, d == "tab":
+	case len(d) != 1:
+		bad(key+".delimiter", "%q is not one character (or whitespace, for runs of spaces and tabs)", d)
+	case d == `"` || d == "\n" || d == "\r":
+		bad(key+".delimiter", "%q cannot separate fields", d)
+	}
+	seen := map[string]int{}
+	for i, name := range c.Columns {
+		k := fmt.Sprintf("%s.columns[%d]", key, i)
+		if strings.TrimSpace(name) == "" {
+			bad(k, "a column needs a name")
+		} else if j, dup := seen[name]; dup {
+			bad(k, "%q is also %s.columns[%d]", name, key, j)
+		}
+		seen[name] = i
+	}
+}
+
+// Bounds of the config's numbers.
+const (
+	// MaxWorkers is the most engine.workers: the number of partitions the grouping folds.
+	MaxWorkers = 256
+	// MaxSpanDays bounds every duration of the KPIs (windows, history, horizon, look-back): ten
+	// years, which keeps the work a report does bounded by its data.
+	MaxSpanDays = 3660
+	// maxListed bounds counts of things listed in the report (top values, pain points, actions).
+	maxListed = 1000
+)
+
+// inRange checks that an integer key is within [lo, hi].
+func inRange(key string, v, lo, hi int, bad func(string, string, ...any)) {
+	switch {
+	case v < lo && lo == 0:
+		bad(key, "must not be negative")
+	case v < lo:
+		bad(key, "must be at least %d", lo)
+	case v > hi:
+		bad(key, "%d is more than %d", v, hi)
+	}
+}
+
+// inDays checks that a duration key is positive (or, unless positive is asked, zero) and at most
+// MaxSpanDays.
+func inDays(key string, d Duration, positive bool, bad func(string, string, ...any)) {
+	switch {
+	case positive && d <= 0:
+		bad(key, "must be positive")
+	case d < 0:
+		bad(key, "must not be negative")
+	case d.D() > MaxSpanDays*24*time.Hour:
+		bad(key, "%s is longer than %dd (ten years)", d, MaxSpanDays)
+	}
 }
 
 // checkCron parses a cron expression as robfig/cron does. That parser panics on some input

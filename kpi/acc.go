@@ -21,6 +21,8 @@ type Acc struct {
 	resent int64
 	// series is the daily attributed revenue per touchpoint the response curves are fitted to.
 	series *seriesAcc
+	// differ counts orders whose events carry different revenue values.
+	differ int64
 }
 
 // slotKey names a slot: a period, or the mature cohort of entrants of a period.
@@ -164,6 +166,7 @@ func (a *Acc) Add(j *Journey) {
 		a.series.add(j, a.orders)
 	}
 	a.resent += a.orders.resent
+	a.differ += a.orders.differ
 }
 
 // Merge folds b into a. b must not be used afterwards.
@@ -183,6 +186,7 @@ func (a *Acc) Merge(b *Acc) {
 		a.series.merge(b.series)
 	}
 	a.resent += b.resent
+	a.differ += b.differ
 }
 
 // Inputs are what a Result needs besides the journeys.
@@ -237,6 +241,7 @@ func (a *Acc) Result(d *Dicts, in Inputs) *Result {
 	p := a.p
 	r := &Result{Report: in.Report, Warnings: []Warning{}, DataQuality: in.Quality, Periods: []PeriodHeadline{}}
 	r.DataQuality.DuplicateOrderEvents = a.resent
+	r.DataQuality.OrdersRevenueDiffers = a.differ
 	r.PeriodResult = a.cur.result(d, &in)
 	r.Attribution.Metrics, r.Funnel.PaidEntry = touchpointMetrics(p, a.cur.funnel, in.Spend, d)
 	r.Funnel.MatureCohort = a.cohortFunnel(p.Current)

@@ -16,12 +16,13 @@ import (
 // by the same version of journeykpi.
 
 // accMagic starts every encoded accumulator; the digit is the version of the form.
-const accMagic = "jkacc3"
+const accMagic = "jkacc4"
 
 // AppendBinary appends a's state to b and returns the extended slice. a must not be in use.
 func (a *Acc) AppendBinary(b []byte) []byte {
 	e := &encoder{b: append(b, accMagic...)}
 	e.int(a.resent)
+	e.int(a.differ)
 	for _, pa := range a.periods() {
 		e.funnel(pa.funnel)
 		e.journeyMap(pa.jmap)
@@ -52,6 +53,7 @@ func DecodeAcc(p *Params, data []byte, tr *Remap) (*Acc, error) {
 	d := &decoder{b: data[len(accMagic):], tr: tr}
 	a := NewAcc(p)
 	a.resent = d.int()
+	a.differ = d.int()
 	for _, pa := range a.periods() {
 		d.funnel(pa.funnel)
 		d.journeyMap(pa.jmap)
@@ -232,6 +234,15 @@ func (d *decoder) campaign() uint32 {
 	return d.translate(m, d.uint())
 }
 
+// dim reads a code of dimension k.
+func (d *decoder) dim(k int) uint32 {
+	var m []uint32
+	if d.tr != nil {
+		m = d.tr.Dims[k]
+	}
+	return d.translate(m, d.uint())
+}
+
 func (d *decoder) segment() uint32 {
 	var m []uint32
 	if d.tr != nil {
@@ -339,7 +350,11 @@ func (d *decoder) funnel(f *funnelAcc) {
 			case bySegment:
 				code = d.segment()
 			default:
-				code = uint32(d.uint())
+				if k := f.dimOf[di]; k >= 0 {
+					code = d.dim(k)
+				} else {
+					code = uint32(d.uint())
+				}
 			}
 			if d.err != nil {
 				return
@@ -385,14 +400,22 @@ func (d *decoder) funnel(f *funnelAcc) {
 // Journey map.
 
 func (e *encoder) journeyMap(m *journeyMapAcc) {
+	e.mapCells(m.cells)
+	for _, cells := range m.dims {
+		e.mapCells(cells)
+	}
+}
+
+// mapCells writes the rows of a stage × value map ([value code][stage]) that exist.
+func (e *encoder) mapCells(cells [][]mapCell) {
 	n := 0
-	for _, row := range m.cells {
+	for _, row := range cells {
 		if row != nil {
 			n++
 		}
 	}
 	e.length(n)
-	for tp, row := range m.cells {
+	for tp, row := range cells {
 		if row == nil {
 			continue
 		}
@@ -413,14 +436,22 @@ func (e *encoder) journeyMap(m *journeyMapAcc) {
 }
 
 func (d *decoder) journeyMap(m *journeyMapAcc) {
+	d.mapCells(&m.cells, m.sp.n, d.touchpoint)
+	for k := range m.dims {
+		d.mapCells(&m.dims[k], m.sp.n, func() uint32 { return d.dim(k) })
+	}
+}
+
+// mapCells reads the rows mapCells wrote into cells, their value codes read by code.
+func (d *decoder) mapCells(cells *[][]mapCell, stages int, code func() uint32) {
 	n := d.length()
 	for range n {
-		tp := d.touchpoint()
-		if !d.fixed(m.sp.n, "journey map stages") {
+		tp := code()
+		if !d.fixed(stages, "journey map stages") {
 			return
 		}
-		m.cell(tp, 0) // makes the row
-		row := m.cells[tp]
+		cellOf(cells, tp, 0, stages) // makes the row
+		row := (*cells)[tp]
 		for k := range row {
 			c := &row[k]
 			c.customers, c.events, c.sentN, c.sentSum, c.sentSq, c.sentCustomers = d.int(), d.int(), d.int(), d.int(), d.int(), d.int()
@@ -439,7 +470,8 @@ func (e *encoder) trends(t *trendsAcc) {
 		e.int(p.Purchases)
 		e.int(p.Orders)
 		e.int(p.MatureEntrants)
-		e.int(t.revenue[i])
+		e.int(t.revenue[i].hi)
+		e.uint(t.revenue[i].lo)
 	}
 }
 
@@ -449,7 +481,8 @@ func (d *decoder) trends(t *trendsAcc) {
 	}
 	for i := range t.points {
 		p := &t.points[i]
-		p.Entrants, p.Purchases, p.Orders, p.MatureEntrants, t.revenue[i] = d.int(), d.int(), d.int(), d.int(), d.int()
+		p.Entrants, p.Purchases, p.Orders, p.MatureEntrants = d.int(), d.int(), d.int(), d.int()
+		t.revenue[i] = fixedSum{hi: d.int(), lo: d.uint()}
 	}
 }
 
@@ -514,12 +547,15 @@ func (e *encoder) repeat(r *repeatAcc) {
 	e.tally(&r.all)
 	e.groups(r.bySeg)
 	e.groups(r.byTP)
+	for _, m := range r.byDim {
+		e.groups(m)
+	}
 	if !r.current {
 		return
 	}
 	e.ints(r.cohorts.size)
 	for _, again := range r.cohorts.again {
-		e.ints(again)
+		e.ints(again) // nil, a cohort without a customer, is written empty
 	}
 	f := r.fit
 	e.length(len(f.customers))
@@ -541,12 +577,21 @@ func (d *decoder) repeat(r *repeatAcc) {
 	d.tally(&r.all)
 	d.groups(r.bySeg, d.segment)
 	d.groups(r.byTP, d.touchpoint)
+	for k, m := range r.byDim {
+		d.groups(m, func() uint32 { return d.dim(k) })
+	}
 	if !r.current {
 		return
 	}
 	d.intsInto(r.cohorts.size, "cohorts")
 	for k := range r.cohorts.again {
-		d.intsInto(r.cohorts.again[k], "cohort periods")
+		if v := d.ints(); len(v) > 0 {
+			if len(v) != len(r.cohorts.size)-1-k {
+				d.fail("cohort %d has %d later periods, want %d", k, len(v), len(r.cohorts.size)-1-k)
+				return
+			}
+			r.cohorts.again[k] = v
+		}
 	}
 	f := r.fit
 	n := d.length()

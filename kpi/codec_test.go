@@ -64,18 +64,19 @@ func TestAccCodecRoundTrip(t *testing.T) {
 // scratch space): shards would otherwise merge into another report than one run's.
 func TestAccCodecCoversEveryField(t *testing.T) {
 	known := map[string]string{
-		"Acc":            "p cur prev ya slots keys orders resent series",
+		"Acc":            "p cur prev ya slots keys orders resent series differ",
 		"seriesAcc":      "p attr first days",
 		"dayCredit":      "rev",
 		"periodAcc":      "per eval funnel jmap trends repeat attr",
 		"slotAcc":        "eval funnel repeat",
-		"funnelAcc":      "p sp weeks all dims open seen mix light entries",
+		"funnelAcc":      "p sp weeks all dims dimOf open seen mix light entries",
 		"entryCount":     "entrants purchasers revenue",
 		"funnelCounts":   "entrants completed dropped inProgress reached drop prog mature dur noDur",
-		"journeyMapAcc":  "p sp cells journey",
+		"journeyMapAcc":  "p sp cells journey dims",
 		"mapCell":        "customers events sentN sentSum sentSq sentCustomers stamp nextMature nextReached",
 		"trendsAcc":      "p per sp granularity b points revenue",
-		"repeatAcc":      "p per current purchase light all bySeg byTP cohorts fit",
+		"fixedSum":       "hi lo",
+		"repeatAcc":      "p per current purchase light all bySeg byTP byDim cohorts fit",
 		"repeatTally":    "purchasers orders repeaters returning revenue days money",
 		"MoneySums":      "r r2 o o2 ro invalid",
 		"cohortAcc":      "p bounds size again",
@@ -87,7 +88,7 @@ func TestAccCodecCoversEveryField(t *testing.T) {
 		"exactSum":       "partials",
 	}
 	for _, v := range []any{Acc{}, periodAcc{}, slotAcc{}, funnelAcc{}, funnelCounts{}, journeyMapAcc{}, mapCell{}, trendsAcc{},
-		repeatAcc{}, repeatTally{}, MoneySums{}, cohortAcc{}, bgnbdAcc{}, bgnbdCustomer{}, attributionAcc{}, touchCredit{},
+		repeatAcc{}, repeatTally{}, MoneySums{}, fixedSum{}, cohortAcc{}, bgnbdAcc{}, bgnbdCustomer{}, attributionAcc{}, touchCredit{},
 		markovCounts{}, exactSum{}, seriesAcc{}, dayCredit{}, entryCount{}} {
 		typ := reflect.TypeOf(v)
 		var names []string

@@ -40,11 +40,18 @@ func newCohortAcc(p *Params) *cohortAcc {
 	}
 	n := len(c.bounds) - 1
 	c.size = make([]int64, n)
+	// A cohort's row is made when it gets its first customer: a long window of weekly cohorts
+	// holds n²/2 cells per accumulator, most of them for cohorts no customer of it is in.
 	c.again = make([][]int64, n)
-	for k := range c.again {
-		c.again[k] = make([]int64, n-1-k)
-	}
 	return c
+}
+
+// row returns cohort k's row of later periods, making it on first use.
+func (c *cohortAcc) row(k int) []int64 {
+	if c.again[k] == nil {
+		c.again[k] = make([]int64, len(c.size)-1-k)
+	}
+	return c.again[k]
 }
 
 // index returns the cohort period holding t; t must lie in [bounds[0], bounds[n]).
@@ -61,6 +68,7 @@ func (c *cohortAcc) add(orders []journeyOrder) {
 	}
 	k := c.index(first)
 	c.size[k]++
+	again := c.row(k)
 	last := 0
 	for _, o := range orders[1:] {
 		if o.t >= to {
@@ -70,7 +78,7 @@ func (c *cohortAcc) add(orders []journeyOrder) {
 		if i == last {
 			continue
 		}
-		c.again[k][i-1]++
+		again[i-1]++
 		last = i
 	}
 }
@@ -78,8 +86,12 @@ func (c *cohortAcc) add(orders []journeyOrder) {
 func (c *cohortAcc) merge(o *cohortAcc) {
 	for k := range c.size {
 		c.size[k] += o.size[k]
-		for i := range c.again[k] {
-			c.again[k][i] += o.again[k][i]
+		if o.again[k] == nil {
+			continue
+		}
+		row := c.row(k)
+		for i := range o.again[k] {
+			row[i] += o.again[k][i]
 		}
 	}
 }
@@ -95,7 +107,7 @@ func (c *cohortAcc) result() []Cohort {
 			continue
 		}
 		row := Cohort{Cohort: c.label(k), Size: c.size[k], Retention: make([]*float64, n-1)}
-		for i := range c.again[k] {
+		for i := range c.row(k) {
 			if end := c.bounds[k+i+2]; end <= c.p.Current.To {
 				row.Retention[i] = Ptr(float64(c.again[k][i]) / float64(c.size[k]))
 			}

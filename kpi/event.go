@@ -7,6 +7,9 @@ import (
 	"sort"
 )
 
+// MaxDims is how many dimensions of their own (country, device…) events carry.
+const MaxDims = 3
+
 // NoStage is Event.Stage for an event that no stage matches. Such events still count as touches
 // for attribution and the journey map's touchpoint totals.
 const NoStage int8 = -1
@@ -21,11 +24,15 @@ type Event struct {
 	// Order identifies the order on purchase-stage events: a 64-bit hash of order_id, or 0 when the
 	// event has no order_id (such a purchase is its own order).
 	Order uint64
-	// Name, Touchpoint, Campaign and Segment are codes in Dicts; code 0 is the empty string (null).
+	// Name, Touchpoint, Campaign, Segment and Line are codes in Dicts; code 0 is the empty string
+	// (null). Line is the order line (product, SKU) of a line-item source.
 	Name       uint32
 	Touchpoint uint32
 	Campaign   uint32
 	Segment    uint32
+	Line       uint32
+	// Dims are the codes of the user's dimensions (Params.Dimensions) in Dicts.Dims.
+	Dims [MaxDims]uint32
 	// Sentiment is the customer's feeling at this contact in [-1, 1]; NaN when absent.
 	Sentiment float32
 	// Stage is the index of the matched stage in Params.Stages, or NoStage. The repeat stage is
@@ -72,7 +79,15 @@ func Compare(a, b *Event) int {
 	if c := cmp.Compare(a.Segment, b.Segment); c != 0 {
 		return c
 	}
+	for k := range a.Dims {
+		if c := cmp.Compare(a.Dims[k], b.Dims[k]); c != 0 {
+			return c
+		}
+	}
 	if c := cmp.Compare(a.Order, b.Order); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Line, b.Line); c != 0 {
 		return c
 	}
 	if c := compareNaN(a.Revenue, b.Revenue); c != 0 {
@@ -95,7 +110,8 @@ func compareNaN(a, b float64) int {
 	return cmp.Compare(a, b)
 }
 
-// Same reports whether a and b are equal in every column of the data contract.
+// Same reports whether a and b are equal in every column of the data contract, line_id
+// included.
 func Same(a, b *Event) bool { return Compare(a, b) == 0 }
 
 // Normalize sorts events by Compare and removes exact duplicates in place. It returns the kept
@@ -176,15 +192,43 @@ type Dicts struct {
 	Touchpoint *Dict
 	Campaign   *Dict
 	Segment    *Dict
+	Line       *Dict
+	Dims       [MaxDims]*Dict
 }
 
 // NewDicts returns empty dictionaries.
 func NewDicts() *Dicts {
-	return &Dicts{EventName: NewDict(), Touchpoint: NewDict(), Campaign: NewDict(), Segment: NewDict()}
+	d := &Dicts{EventName: NewDict(), Touchpoint: NewDict(), Campaign: NewDict(), Segment: NewDict(), Line: NewDict()}
+	for k := range d.Dims {
+		d.Dims[k] = NewDict()
+	}
+	return d
+}
+
+// NumDicts is how many dictionaries Dicts holds.
+const NumDicts = 5 + MaxDims
+
+// List returns the dictionaries in a fixed order: event names, touchpoints, campaigns, segments,
+// lines, then the dimensions in order (for writing and reading them, as shards do).
+func (d *Dicts) List() [NumDicts]*Dict {
+	return [NumDicts]*Dict{d.EventName, d.Touchpoint, d.Campaign, d.Segment, d.Line, d.Dims[0], d.Dims[1], d.Dims[2]}
+}
+
+// List returns the code translations in the order of Dicts.List.
+func (r *Remap) List() [NumDicts][]uint32 {
+	return [NumDicts][]uint32{r.EventName, r.Touchpoint, r.Campaign, r.Segment, r.Line, r.Dims[0], r.Dims[1], r.Dims[2]}
+}
+
+// RemapOf is the Remap of translations in the order of Dicts.List.
+func RemapOf(tr [NumDicts][]uint32) *Remap {
+	return &Remap{EventName: tr[0], Touchpoint: tr[1], Campaign: tr[2], Segment: tr[3], Line: tr[4], Dims: [MaxDims][]uint32{tr[5], tr[6], tr[7]}}
 }
 
 // Remap translates codes from one set of Dicts to another (see Dicts.Sort).
-type Remap struct{ EventName, Touchpoint, Campaign, Segment []uint32 }
+type Remap struct {
+	EventName, Touchpoint, Campaign, Segment, Line []uint32
+	Dims                                           [MaxDims][]uint32
+}
 
 // Apply rewrites e's codes.
 func (r *Remap) Apply(e *Event) {
@@ -192,6 +236,12 @@ func (r *Remap) Apply(e *Event) {
 	e.Touchpoint = r.Touchpoint[e.Touchpoint]
 	e.Campaign = r.Campaign[e.Campaign]
 	e.Segment = r.Segment[e.Segment]
+	e.Line = r.Line[e.Line]
+	for k, m := range r.Dims {
+		if m != nil {
+			e.Dims[k] = m[e.Dims[k]]
+		}
+	}
 }
 
 // Sort returns Dicts whose codes follow string order, and the Remap to apply to events coded with
@@ -204,6 +254,10 @@ func (d *Dicts) Sort() (*Dicts, *Remap) {
 	s.Touchpoint, r.Touchpoint = d.Touchpoint.Sorted()
 	s.Campaign, r.Campaign = d.Campaign.Sorted()
 	s.Segment, r.Segment = d.Segment.Sorted()
+	s.Line, r.Line = d.Line.Sorted()
+	for k := range d.Dims {
+		s.Dims[k], r.Dims[k] = d.Dims[k].Sorted()
+	}
 	return &s, &r
 }
 
@@ -221,6 +275,14 @@ func (d *Dicts) SegmentName(c uint32) string {
 		return NoneLabel
 	}
 	return d.Segment.Name(c)
+}
+
+// DimName is the value of dimension k for reports: "(none)" for the empty string.
+func (d *Dicts) DimName(k int, c uint32) string {
+	if c == 0 {
+		return NoneLabel
+	}
+	return d.Dims[k].Name(c)
 }
 
 // NoneLabel names an absent touchpoint or segment; OtherLabel the values beyond a top N.

@@ -114,8 +114,10 @@ type outcome struct {
 	status   int8 // statusCompleted, statusDropped or statusInProgress
 	st       *attemptState
 	segment  uint32
-	flags    []uint8   // per purchase-stage event: flagNewOrder, flagRepeatOrder
-	orderRev []float64 // per new-order event: the order's revenue (NaN when none)
+	dims     [MaxDims]uint32 // like segment, for each of Params.Dimensions
+	flags    []uint8         // per purchase-stage event: flagNewOrder, flagRepeatOrder
+	orderRev []float64       // per new-order event: the order's revenue (NaN when none)
+	loose    []refund        // the journey's refunds of no order read (journeyOrders.loose)
 	// lo and hi delimit the events in the period.
 	lo, hi int
 }
@@ -137,6 +139,7 @@ type evaluator struct {
 	sp      *stagePlan
 	per     Period
 	dataEnd int64
+	ndims   int
 
 	flags    []uint8 // the journey's order flags (journeyOrders.flags)
 	lastAt   []int64 // per stage: time of the journey's last event that can reach it
@@ -146,7 +149,7 @@ type evaluator struct {
 
 func newEvaluator(p *Params, sp *stagePlan, per Period) *evaluator {
 	return &evaluator{
-		p: p, sp: sp, per: per, dataEnd: p.DataEnd,
+		p: p, sp: sp, per: per, dataEnd: p.DataEnd, ndims: len(p.Dimensions),
 		lastAt: make([]int64, sp.n),
 		cur:    newAttemptState(sp.n), bst: newAttemptState(sp.n),
 	}
@@ -181,7 +184,7 @@ func (ev *evaluator) run(j *Journey, jo *journeyOrders) *outcome {
 		return o // nothing in the period: every family skips the journey
 	}
 	ev.flags = jo.flags
-	o.flags, o.orderRev = jo.flags, jo.rev
+	o.flags, o.orderRev, o.loose = jo.flags, jo.rev, jo.loose
 	first := o.lo
 	for first < o.hi && !ev.starts(events, first) {
 		first++
@@ -241,6 +244,12 @@ func (ev *evaluator) run(j *Journey, jo *journeyOrders) *outcome {
 	for i := 0; o.segment == 0 && i < len(events); i++ {
 		if ev.p.attribute(&events[i], int8(sp.purchase)) {
 			o.segment = events[i].Segment
+		}
+	}
+	for k := range ev.ndims {
+		o.dims[k] = events[o.start].Dims[k]
+		for i := 0; o.dims[k] == 0 && i < len(events); i++ {
+			o.dims[k] = events[i].Dims[k]
 		}
 	}
 	return o
@@ -522,11 +531,13 @@ type funnelAcc struct {
 	sp    *stagePlan
 	weeks buckets
 	all   *funnelCounts
-	// dims holds one closed funnel per breakdown value, indexed by the value's code (touchpoint
-	// or segment code, entry-week bucket).
+	// dims holds one closed funnel per breakdown value, indexed by the value's code (touchpoint,
+	// segment or dimension code, entry-week bucket).
 	dims [][]*funnelCounts
-	open []int64
-	seen []bool
+	// dimOf is, per breakdown, the index of the dimension it is, or -1.
+	dimOf []int
+	open  []int64
+	seen  []bool
 	// mix counts entrants and purchases by first touchpoint ([0]) and by segment ([1]), every
 	// value, not only the top ones: what the decomposition of a change in conversion needs.
 	mix [2]map[uint32]*mixCount
@@ -561,6 +572,9 @@ func newFunnelAcc(p *Params, per Period, light bool) *funnelAcc {
 		mix:     [2]map[uint32]*mixCount{{}, {}},
 		light:   light,
 		entries: map[entryKey]*entryCount{},
+	}
+	for _, by := range p.Breakdowns {
+		f.dimOf = append(f.dimOf, p.dimension(by))
 	}
 	f.all.noDur = light
 	return f
@@ -610,7 +624,11 @@ func (f *funnelAcc) add(j *Journey, o *outcome) {
 			case byEntryWeek:
 				code = f.weeks.find(j.Events[o.start].Time)
 			default:
-				continue
+				k := f.dimOf[d]
+				if k < 0 {
+					continue
+				}
+				code = int(o.dims[k])
 			}
 			for len(f.dims[d]) <= code {
 				f.dims[d] = append(f.dims[d], nil)
@@ -704,7 +722,11 @@ func (f *funnelAcc) result(d *Dicts) FunnelResult {
 		case byEntryWeek:
 			label = func(code int) string { return f.weeks.labels[code] }
 		default:
-			continue
+			k := f.dimOf[di]
+			if k < 0 {
+				continue
+			}
+			label = func(code int) string { return d.DimName(k, uint32(code)) }
 		}
 		r.Breakdowns = append(r.Breakdowns, f.breakdown(by, f.dims[di], label))
 	}

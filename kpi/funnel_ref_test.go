@@ -446,7 +446,7 @@ func refCompute(p *Params, per Period, d *Dicts, journeys []Journey) refPeriod {
 
 	// journey map
 	m := &r.jmap
-	m.Cells, m.PainPoints, m.Touchpoints, m.Sentiment = []MapCell{}, []PainPoint{}, []string{}, []StageMood{}
+	m.Cells, m.PainPoints, m.Touchpoints, m.Sentiment, m.ByDimension = []MapCell{}, []PainPoint{}, []string{}, []StageMood{}, []DimensionMap{}
 	tpSet := map[string]bool{}
 	for key, c := range cells {
 		if c.customers > 0 || c.events > 0 {

@@ -33,20 +33,25 @@ type journeyMapAcc struct {
 	sp      *stagePlan
 	cells   [][]mapCell // [touchpoint code][stage]
 	journey uint64
+	// dims are the stage × value maps of each of Params.Dimensions: [dimension][value code][stage].
+	dims [][][]mapCell
 }
 
 func newJourneyMapAcc(p *Params) *journeyMapAcc {
-	return &journeyMapAcc{p: p, sp: newStagePlan(p)}
+	return &journeyMapAcc{p: p, sp: newStagePlan(p), dims: make([][][]mapCell, len(p.Dimensions))}
 }
 
-func (m *journeyMapAcc) cell(tp uint32, k int) *mapCell {
-	for len(m.cells) <= int(tp) {
-		m.cells = append(m.cells, nil)
+func (m *journeyMapAcc) cell(tp uint32, k int) *mapCell { return cellOf(&m.cells, tp, k, m.sp.n) }
+
+// cellOf returns the cell of value code c at stage k in cells, growing it as needed.
+func cellOf(cells *[][]mapCell, c uint32, k, stages int) *mapCell {
+	for len(*cells) <= int(c) {
+		*cells = append(*cells, nil)
 	}
-	if m.cells[tp] == nil {
-		m.cells[tp] = make([]mapCell, m.sp.n)
+	if (*cells)[c] == nil {
+		(*cells)[c] = make([]mapCell, stages)
 	}
-	return &m.cells[tp][k]
+	return &(*cells)[c][k]
 }
 
 func (m *journeyMapAcc) add(j *Journey, o *outcome) {
@@ -66,6 +71,9 @@ func (m *journeyMapAcc) add(j *Journey, o *outcome) {
 					c.nextReached++
 				}
 			}
+			for d := range m.dims {
+				cellOf(&m.dims[d], j.Events[i].Dims[d], k, sp.n).customers++
+			}
 		}
 	}
 	for i := o.lo; i < o.hi; i++ {
@@ -82,7 +90,14 @@ func (m *journeyMapAcc) add(j *Journey, o *outcome) {
 }
 
 func (m *journeyMapAcc) count(e *Event, k int) {
-	c := m.cell(e.Touchpoint, k)
+	m.countIn(m.cell(e.Touchpoint, k), e)
+	for d := range m.dims {
+		m.countIn(cellOf(&m.dims[d], e.Dims[d], k, m.sp.n), e)
+	}
+}
+
+// countIn counts event e in cell c.
+func (m *journeyMapAcc) countIn(c *mapCell, e *Event) {
 	c.events++
 	if e.HasSentiment() {
 		c.sentN++
@@ -96,22 +111,34 @@ func (m *journeyMapAcc) count(e *Event, k int) {
 }
 
 func (m *journeyMapAcc) merge(o *journeyMapAcc) {
-	for tp, row := range o.cells {
+	mergeCells(&m.cells, o.cells, m.sp.n)
+	for d := range m.dims {
+		mergeCells(&m.dims[d], o.dims[d], m.sp.n)
+	}
+}
+
+// mergeCells adds the cells of src into dst.
+func mergeCells(dst *[][]mapCell, src [][]mapCell, stages int) {
+	for code, row := range src {
 		for k := range row {
 			if row[k] == (mapCell{stamp: row[k].stamp}) {
 				continue
 			}
-			c := m.cell(uint32(tp), k)
-			c.customers += row[k].customers
-			c.events += row[k].events
-			c.sentN += row[k].sentN
-			c.sentSum += row[k].sentSum
-			c.sentSq += row[k].sentSq
-			c.sentCustomers += row[k].sentCustomers
-			c.nextMature += row[k].nextMature
-			c.nextReached += row[k].nextReached
+			cellOf(dst, uint32(code), k, stages).add(&row[k])
 		}
 	}
+}
+
+// add adds o's counts to c.
+func (c *mapCell) add(o *mapCell) {
+	c.customers += o.customers
+	c.events += o.events
+	c.sentN += o.sentN
+	c.sentSum += o.sentSum
+	c.sentSq += o.sentSq
+	c.sentCustomers += o.sentCustomers
+	c.nextMature += o.nextMature
+	c.nextReached += o.nextReached
 }
 
 func (m *journeyMapAcc) result(d *Dicts) JourneyMapResult {
@@ -186,6 +213,10 @@ func (m *journeyMapAcc) result(d *Dicts) JourneyMapResult {
 		return cmp.Compare(*a.SentimentMean-a.StageMean, *b.SentimentMean-b.StageMean)
 	})
 	r.PainPoints = append(r.PainPoints, pains...)
+	r.ByDimension = []DimensionMap{}
+	for k := range m.dims {
+		r.ByDimension = append(r.ByDimension, m.dimensionMap(d, k))
+	}
 	return r
 }
 
@@ -199,4 +230,58 @@ func meanInterval(c mapCell) Interval {
 	sd := math.Sqrt(max(0, ss/(n-1)))
 	h := NormalQuantile(0.975) * sd / math.Sqrt(n)
 	return Interval{mean - h, mean + h}
+}
+
+// dimensionMap is the stage × value map of dimension k: the values with the most customers at
+// the first stage (top N, ties by value), then "(other)" holding the rest.
+func (m *journeyMapAcc) dimensionMap(d *Dicts, k int) DimensionMap {
+	sp := m.sp
+	type value struct {
+		name  string
+		cells []mapCell
+	}
+	var vals []value
+	for code, row := range m.dims[k] {
+		if row == nil {
+			continue
+		}
+		for st := range row {
+			if row[st].customers > 0 || row[st].events > 0 {
+				vals = append(vals, value{d.DimName(k, uint32(code)), row})
+				break
+			}
+		}
+	}
+	slices.SortFunc(vals, func(a, b value) int {
+		if c := cmp.Compare(b.cells[0].customers, a.cells[0].customers); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.name, b.name)
+	})
+	if top := m.p.Top; top > 0 && len(vals) > top {
+		other := value{OtherLabel, make([]mapCell, sp.n)}
+		for _, v := range vals[top:] {
+			for st := range v.cells {
+				other.cells[st].add(&v.cells[st])
+			}
+		}
+		vals = append(vals[:top], other)
+	}
+	dm := DimensionMap{Dimension: m.p.Dimensions[k], Values: []string{}, Cells: []DimensionCell{}}
+	for _, v := range vals {
+		dm.Values = append(dm.Values, v.name)
+	}
+	for st := range sp.n {
+		for _, v := range vals {
+			c := v.cells[st]
+			if c.customers == 0 && c.events == 0 {
+				continue
+			}
+			dm.Cells = append(dm.Cells, DimensionCell{
+				Stage: m.p.Stages[st].Name, Value: v.name, Customers: c.customers, Events: c.events,
+				SentimentMean: Ratio(float64(c.sentSum)/sentimentScale, float64(c.sentN)), SentimentN: c.sentN,
+			})
+		}
+	}
+	return dm
 }

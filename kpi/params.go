@@ -74,9 +74,13 @@ type Params struct {
 	// Location is the report time zone: days, weeks and months are cut in it.
 	Location *time.Location
 
-	// Breakdowns are the funnel breakdowns (first_touchpoint, segment, entry_week); Top is N.
+	// Breakdowns are the funnel breakdowns (first_touchpoint, segment, entry_week, or a name of
+	// Dimensions); Top is N.
 	Breakdowns []string
 	Top        int
+	// Dimensions name the user's dimensions, Event.Dims in order (at most MaxDims). Repeat groups
+	// and the journey map are also given by each of them.
+	Dimensions []string
 
 	// MinCustomers and PainPoints configure the journey map's pain points.
 	MinCustomers int
@@ -113,6 +117,10 @@ type Params struct {
 
 	// Currency is the ISO code money is reported in.
 	Currency string
+
+	// SumLines makes an order's revenue the sum of its lines, its distinct events (source.order_lines: sum)
+	// instead of the first revenue value among its events.
+	SumLines bool
 }
 
 // attribute reports whether event e may give its customer a segment or a first touchpoint: it is
@@ -173,6 +181,9 @@ func (p *Params) Validate() error {
 	if p.Location == nil {
 		return fmt.Errorf("kpi: no location")
 	}
+	if len(p.Dimensions) > MaxDims {
+		return fmt.Errorf("kpi: %d dimensions (at most %d)", len(p.Dimensions), MaxDims)
+	}
 	return nil
 }
 
@@ -196,3 +207,13 @@ func (p *Params) mondayStart(t int64) time.Time {
 
 // Month returns the report-time-zone month of t as YYYY-MM.
 func (p *Params) Month(t int64) string { return time.UnixMicro(t).In(p.Location).Format("2006-01") }
+
+// dimension returns the index of the dimension named by, or -1.
+func (p *Params) dimension(by string) int {
+	for k, d := range p.Dimensions {
+		if d == by {
+			return k
+		}
+	}
+	return -1
+}

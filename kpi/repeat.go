@@ -47,6 +47,8 @@ type repeatAcc struct {
 	all   repeatTally
 	bySeg map[uint32]*repeatTally
 	byTP  map[uint32]*repeatTally
+	// byDim holds the groups of each of Params.Dimensions.
+	byDim []map[uint32]*repeatTally
 
 	// cohorts and fit are nil unless current.
 	cohorts *cohortAcc
@@ -58,11 +60,31 @@ func newRepeatAcc(p *Params, per Period, current, light bool) *repeatAcc {
 		p: p, per: per, current: current && !light, light: light, purchase: int8(p.PurchaseStage()),
 		bySeg: map[uint32]*repeatTally{}, byTP: map[uint32]*repeatTally{},
 	}
+	if !r.light {
+		for range p.Dimensions {
+			r.byDim = append(r.byDim, map[uint32]*repeatTally{})
+		}
+	}
 	if r.current {
 		r.cohorts = newCohortAcc(p)
 		r.fit = newBGNBDAcc(p)
 	}
 	return r
+}
+
+// customerDim is the value of dimension k of the customer's latest event with one before end,
+// or 0, as for the segment.
+func customerDim(j *Journey, end int64, k int) uint32 {
+	var v uint32
+	for i := range j.Events {
+		if j.Events[i].Time >= end {
+			break
+		}
+		if j.Events[i].Dims[k] != 0 {
+			v = j.Events[i].Dims[k]
+		}
+	}
+	return v
 }
 
 // historyComplete reports whether the data reach back repeat.history before per's start, so that
@@ -101,17 +123,26 @@ func (r *repeatAcc) firstTouchpoint(j *Journey, end int64) uint32 {
 	return 0
 }
 
-// add folds in one journey, whose orders jo holds.
+// add folds in one journey, whose orders jo holds. Refunds of orders not read reduce the revenue
+// of the period they fall in (and of the customer's groups), without counting as orders.
 func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 	orders := jo.orders
-	if len(orders) == 0 {
+	var refunded float64
+	refunds := false
+	for _, rf := range jo.loose {
+		if r.per.Contains(rf.t) {
+			refunded += rf.amount
+			refunds = true
+		}
+	}
+	if len(orders) == 0 && !refunds {
 		return
 	}
 	var seg, tp uint32
 	if !r.light {
 		seg, tp = r.customerSegment(j, r.per.To), r.firstTouchpoint(j, r.per.To)
 	}
-	if r.current {
+	if r.current && len(orders) > 0 {
 		r.cohorts.add(orders)
 		r.fit.add(orders, seg, tp)
 	}
@@ -126,14 +157,16 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 			returning = true
 		}
 	}
-	if c.orders == 0 {
+	if c.orders == 0 && !refunds {
 		return
 	}
-	c.purchasers = 1
+	if c.orders > 0 {
+		c.purchasers = 1
+	}
 	if c.orders >= 2 {
 		c.repeaters = 1
 	}
-	if returning {
+	if returning && c.orders > 0 {
 		c.returning = 1
 	}
 	var days float64
@@ -141,7 +174,7 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 	if second {
 		days = float64(orders[1].t-orders[0].t) / float64(Day)
 	}
-	var revenue float64
+	revenue := refunded
 	for _, o := range orders {
 		if r.per.Contains(o.t) && !math.IsNaN(o.rev) {
 			revenue += o.rev
@@ -149,6 +182,9 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 	}
 	r.all.money.Add(revenue, c.orders)
 	tallies := []*repeatTally{&r.all, repeatGroup(r.bySeg, seg), repeatGroup(r.byTP, tp)}
+	for k, m := range r.byDim {
+		tallies = append(tallies, repeatGroup(m, customerDim(j, r.per.To, k)))
+	}
 	if r.light {
 		tallies, second = tallies[:1], false
 	}
@@ -160,6 +196,11 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 		for _, o := range orders {
 			if r.per.Contains(o.t) && !math.IsNaN(o.rev) {
 				t.revenue.add(o.rev)
+			}
+		}
+		for _, rf := range jo.loose {
+			if r.per.Contains(rf.t) {
+				t.revenue.add(rf.amount)
 			}
 		}
 		if second {
@@ -181,6 +222,9 @@ func (r *repeatAcc) merge(o *repeatAcc) {
 	r.all.merge(&o.all)
 	mergeRepeatGroups(r.bySeg, o.bySeg)
 	mergeRepeatGroups(r.byTP, o.byTP)
+	for k := range r.byDim {
+		mergeRepeatGroups(r.byDim[k], o.byDim[k])
+	}
 	if r.current {
 		r.cohorts.merge(o.cohorts)
 		r.fit.merge(o.fit)
@@ -206,8 +250,13 @@ func (r *repeatAcc) result(d *Dicts) RepeatResult {
 		DaysFirstToSecondOrder: all.DaysFirstToSecondOrder,
 		BySegment:              repeatGroups(r.bySeg, d.SegmentName, r.p.Top),
 		ByFirstTouchpoint:      repeatGroups(r.byTP, d.TouchpointName, r.p.Top),
+		ByDimension:            []RepeatDimension{},
 		CohortUnit:             "month",
 		HistoryComplete:        historyComplete(r.p, r.per),
+	}
+	for k, m := range r.byDim {
+		res.ByDimension = append(res.ByDimension, RepeatDimension{Dimension: r.p.Dimensions[k],
+			Groups: repeatGroups(m, func(c uint32) string { return d.DimName(k, c) }, r.p.Top)})
 	}
 	if r.p.Cohort == "week" {
 		res.CohortUnit = "week"

@@ -166,6 +166,27 @@ type JourneyMapResult struct {
 	// with enough responses (journey_map.min_customers), never (none); the allocation values
 	// them and keeps the costliest (journey_map.pain_points), most costly first.
 	PainPoints []PainPoint `json:"pain_points"`
+	// ByDimension are the stage × value maps of the user's dimensions, in config order.
+	ByDimension []DimensionMap `json:"by_dimension"`
+}
+
+// DimensionMap is the journey map by one of the user's dimensions: customers who reached each
+// stage with each value (the value of the qualifying event). Values are the top N by customers
+// at the first stage, then "(other)".
+type DimensionMap struct {
+	Dimension string          `json:"dimension"`
+	Values    []string        `json:"values"`
+	Cells     []DimensionCell `json:"cells"`
+}
+
+// DimensionCell is one stage × value cell of a DimensionMap.
+type DimensionCell struct {
+	Stage         string   `json:"stage"`
+	Value         string   `json:"value"`
+	Customers     int64    `json:"customers"`
+	Events        int64    `json:"events"`
+	SentimentMean *float64 `json:"sentiment_mean"`
+	SentimentN    int64    `json:"sentiment_n"`
 }
 
 // MapCell is one stage × touchpoint cell: customers who reached the stage through the touchpoint.
@@ -250,12 +271,21 @@ type RepeatResult struct {
 	DaysFirstToSecondOrder Stats         `json:"days_first_to_second_order"`
 	BySegment              []RepeatGroup `json:"by_segment"`
 	ByFirstTouchpoint      []RepeatGroup `json:"by_first_touchpoint"`
-	CohortUnit             string        `json:"cohort_unit"` // month | week
-	Cohorts                []Cohort      `json:"cohorts"`
-	BGNBD                  *BGNBDResult  `json:"bgnbd,omitempty"`
+	// ByDimension are the groups of each of the user's dimensions, in config order.
+	ByDimension []RepeatDimension `json:"by_dimension"`
+	CohortUnit  string            `json:"cohort_unit"` // month | week
+	Cohorts     []Cohort          `json:"cohorts"`
+	BGNBD       *BGNBDResult      `json:"bgnbd,omitempty"`
 	// SpendModel is the Gamma-Gamma fit of the customers' order values beside BG/NBD; nil when
 	// BG/NBD was not fitted or did not converge.
 	SpendModel *SpendModel `json:"spend_model,omitempty"`
+}
+
+// RepeatDimension is the repeat KPIs by the values of one of the user's dimensions: the value of
+// each purchaser's latest event with one before the period's end; top N, then "(other)".
+type RepeatDimension struct {
+	Dimension string        `json:"dimension"`
+	Groups    []RepeatGroup `json:"groups"`
 }
 
 // Revenue bases of the customer-value forecast (BGNBDResult.RevenueBasis).
@@ -731,10 +761,15 @@ type DataQuality struct {
 	RowsRead         int64            `json:"rows_read"`
 	RowsRejected     int64            `json:"rows_rejected"`
 	RejectedByReason map[string]int64 `json:"rejected_by_reason"`
+	// RowsFiltered were read and left out by source.where (not errors).
+	RowsFiltered int64 `json:"rows_filtered"`
 	// Duplicates are rows equal in every contract column to an earlier row (counted once).
 	Duplicates int64 `json:"duplicates"`
 	// DuplicateOrderEvents are purchase events repeating an order_id already seen.
 	DuplicateOrderEvents int64 `json:"duplicate_order_events"`
+	// OrdersRevenueDiffers are orders whose events carry different revenue values, of which
+	// only the first counts (source.order_lines: first): a line-item source read as orders.
+	OrdersRevenueDiffers int64 `json:"orders_revenue_differs"`
 	// RowsOutsideRange were read but fall outside the range the report needs.
 	RowsOutsideRange int64 `json:"rows_outside_range"`
 	RowsUsed         int64 `json:"rows_used"`

@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"math"
+	"math/bits"
 	"time"
 )
 
@@ -61,7 +62,7 @@ type trendsAcc struct {
 	granularity string
 	b           buckets
 	points      []TrendPoint // Revenue is filled in at result, from revenue
-	revenue     []int64      // per point, in micro-units: sums that do not depend on the merge order
+	revenue     []fixedSum   // per point, in micro-units: sums that do not depend on the merge order
 }
 
 // moneyScale is the fixed-point scale of revenue sums: micro-units of the currency, exact for any
@@ -70,15 +71,46 @@ const moneyScale = 1e6
 
 func toMicroUnits(v float64) int64 { return int64(math.Round(v * moneyScale)) }
 
+// fixedSum is a 128-bit sum of micro-units: an int64 holds 9 trillion currency units, which a
+// day of large (accepted, if implausible) orders could pass; 128 bits cannot overflow.
+type fixedSum struct {
+	hi int64
+	lo uint64
+}
+
+func (s *fixedSum) add(v int64) {
+	var carry uint64
+	s.lo, carry = bits.Add64(s.lo, uint64(v), 0)
+	s.hi += v>>63 + int64(carry)
+}
+
+func (s *fixedSum) merge(o fixedSum) {
+	var carry uint64
+	s.lo, carry = bits.Add64(s.lo, o.lo, 0)
+	s.hi += o.hi + int64(carry)
+}
+
+// value is the sum as a float64 (exact while below 2^53 micro-units).
+func (s fixedSum) value() float64 {
+	if s.hi == 0 && s.lo < 1<<63 || s.hi == -1 && s.lo >= 1<<63 {
+		return float64(int64(s.lo))
+	}
+	return float64(s.hi)*(1<<64) + float64(s.lo)
+}
+
 func newTrendsAcc(p *Params, per Period) *trendsAcc {
 	// Every period is cut like the report period, so that the previous period's days (weeks) lie
-	// beside the report's.
-	t := &trendsAcc{p: p, per: per, sp: newStagePlan(p), granularity: "day", b: dayBuckets(p, per)}
-	if len(dayBuckets(p, p.Current).starts) > maxDailyTrendDays {
-		t.granularity, t.b = "week", weekBuckets(p, per)
+	// beside the report's. A report period clearly longer than maxDailyTrendDays is weekly without
+	// listing its days first.
+	t := &trendsAcc{p: p, per: per, sp: newStagePlan(p), granularity: "week"}
+	cur := p.Current
+	if cur.To-cur.From <= (maxDailyTrendDays+1)*Day && len(dayBuckets(p, cur).starts) <= maxDailyTrendDays {
+		t.granularity, t.b = "day", dayBuckets(p, per)
+	} else {
+		t.b = weekBuckets(p, per)
 	}
 	t.points = make([]TrendPoint, len(t.b.starts))
-	t.revenue = make([]int64, len(t.b.starts))
+	t.revenue = make([]fixedSum, len(t.b.starts))
 	for i := range t.points {
 		t.points[i].Date = t.b.labels[i]
 	}
@@ -104,7 +136,13 @@ func (t *trendsAcc) add(j *Journey, o *outcome) {
 		b := t.b.find(e.Time)
 		t.points[b].Orders++
 		if r := o.orderRev[i]; !math.IsNaN(r) {
-			t.revenue[b] += toMicroUnits(r)
+			t.revenue[b].add(toMicroUnits(r))
+		}
+	}
+	// Refunds of orders not read reduce the revenue of the day they fall on.
+	for _, r := range o.loose {
+		if t.per.Contains(r.t) {
+			t.revenue[t.b.find(r.t)].add(toMicroUnits(r.amount))
 		}
 	}
 }
@@ -115,7 +153,7 @@ func (t *trendsAcc) merge(o *trendsAcc) {
 		t.points[i].Purchases += o.points[i].Purchases
 		t.points[i].Orders += o.points[i].Orders
 		t.points[i].MatureEntrants += o.points[i].MatureEntrants
-		t.revenue[i] += o.revenue[i]
+		t.revenue[i].merge(o.revenue[i])
 	}
 }
 
@@ -125,7 +163,7 @@ func (t *trendsAcc) result() TrendsResult {
 	dataDays := t.p.DayStart(t.p.DataEnd).AddDate(0, 0, 1).UnixMicro()
 	for i := range points {
 		pt := &points[i]
-		pt.Revenue = float64(t.revenue[i]) / moneyScale
+		pt.Revenue = t.revenue[i].value() / moneyScale
 		pt.Immature = pt.Entrants > 0 && !matureEnough(pt.MatureEntrants, pt.Entrants, t.p.MinMature)
 		pt.Partial = t.b.starts[i] < t.per.From || t.b.ends[i] > t.per.To || t.b.ends[i] > dataDays
 	}

@@ -1,6 +1,9 @@
 package kpi
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestTrends(t *testing.T) {
 	p := defaultParams()
@@ -36,6 +39,31 @@ func TestTrends(t *testing.T) {
 	p.Current.To = p.Current.From + 90*Day
 	if tr = engineRun(p, p.Current, testDicts(), js, 1).trends; tr.Granularity != "day" || len(tr.Points) != 90 {
 		t.Errorf("90 days: %s with %d points", tr.Granularity, len(tr.Points))
+	}
+}
+
+func TestFixedSumDoesNotOverflow(t *testing.T) {
+	for _, c := range []struct {
+		vals []int64
+		want float64
+	}{
+		{[]int64{1, 2, -5}, -2},
+		{[]int64{math.MaxInt64, math.MaxInt64, 2}, 2 * (1 << 63)},
+		{[]int64{math.MinInt64, math.MinInt64}, -2 * (1 << 63)},
+		{[]int64{math.MaxInt64, 1, -1, math.MinInt64}, -1},
+	} {
+		var a, b fixedSum
+		for i, v := range c.vals {
+			if i%2 == 0 {
+				a.add(v)
+			} else {
+				b.add(v)
+			}
+		}
+		a.merge(b)
+		if a.value() != c.want {
+			t.Errorf("%v: %v, want %v", c.vals, a.value(), c.want)
+		}
 	}
 }
 

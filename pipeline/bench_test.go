@@ -2,10 +2,16 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"os"
 	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/pipeline/ingest"
+	"github.com/journeykpi/journeykpi/pipeline/source"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
@@ -34,5 +40,86 @@ func BenchmarkRunPeer(b *testing.B) {
 		if _, err := Run(context.Background(), Job{Config: cfg, Window: win, Out: out}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkExpressions measures what a filter plus one derived column cost per row: the first
+// 2M rows of the peer's 10M-event file (testdata/bench/bench10m.yaml; JOURNEYKPI_BENCH_FILE to
+// choose another) are read into memory once, then mapped onto the contract by one goroutine, as
+// a reader does batch by batch: without expressions, and with each pair of expressions. ns/row is
+// the mapping's cost per row; the expressions' cost is the difference with "none".
+//
+//	go test ./pipeline -run x -bench Expressions -benchtime 3x
+func BenchmarkExpressions(b *testing.B) {
+	file := os.Getenv("JOURNEYKPI_BENCH_FILE")
+	if file == "" {
+		file = "/tmp/bench-peer/events_10m.parquet"
+	}
+	if _, err := os.Stat(file); err != nil {
+		b.Skipf("peer file %s not found: run ../shared/bench/scripts/gen_data.sh 10m, or set JOURNEYKPI_BENCH_FILE", file)
+	}
+	base, err := config.Load("../testdata/bench/bench10m.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	base.Source.Files.Paths = []string{file}
+	// Every column a variant reads, so that all map the same records.
+	base.Source.Derive = map[string]string{"campaign": "touchpoint + string(customer_id)"}
+	if err := base.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	src, err := source.OpenOrdered(context.Background(), &base, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var recs []arrow.Record
+	var rows int64
+	errEnough := errors.New("enough")
+	err = src.Read(context.Background(), time.Time{}, time.Time{}, func(rec arrow.Record) error {
+		rec.Retain()
+		recs, rows = append(recs, rec), rows+rec.NumRows()
+		if rows >= 2_000_000 {
+			return errEnough
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		b.Fatal(err)
+	}
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	for _, c := range []struct {
+		name, where string
+		derive      map[string]string
+	}{
+		{"none", "", nil},
+		// Over dictionary-encoded strings: once per combination of values in a batch.
+		{"dictionary", "touchpoint != 'email'", map[string]string{"campaign": "touchpoint + '/' + segment"}},
+		// Over numbers, row by row; revenue is null (so not evaluated) on non-purchase rows.
+		{"numbers", "customer_id % 10 != 0", map[string]string{"revenue": "revenue * 1.19"}},
+		// Row by row on every row, building a string: the dearest kind.
+		{"every-row", "customer_id % 10 != 0", map[string]string{"campaign": "touchpoint + '/' + string(customer_id % 7)"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			cfg := base
+			cfg.Source.Where, cfg.Source.Derive = c.where, c.derive
+			if err := cfg.Validate(); err != nil {
+				b.Fatal(err)
+			}
+			start, end := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				m := ingest.NewMapper(&cfg, ingest.Range{Start: start, End: end}, func([]ingest.Row) error { return nil })
+				for _, r := range recs {
+					if err := m.Add(r); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows*int64(b.N)), "ns/row")
+		})
 	}
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/journeykpi/journeykpi/config"
@@ -26,6 +27,10 @@ const (
 	// HistoryShort: the data start after the period's first day less repeat.history, so the
 	// returning customer rate and the cohorts see less history than configured.
 	HistoryShort = "history_short"
+	// OrdersLookLikeLines: orders whose events carry different revenue values, read under
+	// source.order_lines: first, so that only the first value counts: the source looks like one
+	// row per order line.
+	OrdersLookLikeLines = "orders_look_like_lines"
 	// ComparisonBeforeData: the period compared with starts before the data do, so its numbers are
 	// partial and no change against it is called good or bad.
 	ComparisonBeforeData = "comparison_before_data"
@@ -46,18 +51,30 @@ func Incomplete(warnings []kpi.Warning) bool {
 
 // checkCoverage fails a run whose period holds no event, and returns the warnings of a period the
 // data covers only in part, or whose comparisons and history reach before the data. desc describes
-// the source; q counts the rows read.
-func checkCoverage(cfg *config.Config, w window.Window, cmp comparison, c ingest.Coverage, q kpi.DataQuality, desc string) ([]kpi.Warning, error) {
+// the source and lastRead lists what its read opened ("" when it cannot say); q counts the rows
+// read.
+func checkCoverage(cfg *config.Config, w window.Window, cmp comparison, c ingest.Coverage, q kpi.DataQuality, desc, lastRead string) ([]kpi.Warning, error) {
 	loc := cfg.Location()
 	day := func(t int64) string { return time.UnixMicro(t).In(loc).Format(time.DateOnly) }
 	stamp := func(t int64) string { return time.UnixMicro(t).In(loc).Format(time.RFC3339) }
 	if c.InPeriod == 0 {
-		if c.First > c.Last {
-			return nil, fault.Errorf(fault.Data, "%w in the report period %s: no event was read at all (%d rows read, %d rejected) from %s",
-				ErrNoData, w, q.RowsRead, q.RowsRejected, desc)
+		// The rows before and after filtering, so that a filter that leaves nothing shows.
+		counts := fmt.Sprintf("%d rows read, %d filtered out by source.where, %d rejected, %d kept", q.RowsRead, q.RowsFiltered,
+			q.RowsRejected, q.RowsRead-q.RowsFiltered-q.RowsRejected)
+		if q.RowsRead == 0 {
+			what := desc
+			if lastRead != "" {
+				// One line: each file read with its size, then the total.
+				what = strings.ReplaceAll(strings.ReplaceAll(lastRead, "\t", " "), "\n", "; ")
+			}
+			return nil, fault.Errorf(fault.Data, "%w in the report period %s: the source has no rows at all (%s)", ErrNoData, w, what)
 		}
-		return nil, fault.Errorf(fault.Data, "%w in the report period %s: the events read run from %s to %s (%d rows read, %d rejected, %d in the range the report reads, 0 in the period)",
-			ErrNoData, w, stamp(c.First), stamp(c.Last), q.RowsRead, q.RowsRejected, c.InRange)
+		if c.First > c.Last {
+			return nil, fault.Errorf(fault.Data, "%w in the report period %s: no event was read at all (%s) from %s",
+				ErrNoData, w, counts, desc)
+		}
+		return nil, fault.Errorf(fault.Data, "%w in the report period %s: the events read run from %s to %s (%s; %d in the range the report reads, 0 in the period)",
+			ErrNoData, w, stamp(c.First), stamp(c.Last), counts, c.InRange)
 	}
 	var ws []kpi.Warning
 	first := day(c.First)
@@ -85,4 +102,17 @@ func checkCoverage(cfg *config.Config, w window.Window, cmp comparison, c ingest
 			cmp.yearAgo.FromDay(), cmp.yearAgo.ToDay(), first)})
 	}
 	return ws, nil
+}
+
+// orderWarnings warns when, under the first value rule, orders' events carried different
+// revenue values (q.OrdersRevenueDiffers): the sign of a line-item source whose revenue would be
+// too low.
+func orderWarnings(cfg *config.Config, q *kpi.DataQuality) []kpi.Warning {
+	if cfg.Source.OrderLines == "sum" || q.OrdersRevenueDiffers == 0 {
+		return nil
+	}
+	return []kpi.Warning{{Code: OrdersLookLikeLines, Message: fmt.Sprintf(
+		"%d orders carry different revenue values on their events, and only the first value of each counts (source.order_lines: first). "+
+			"If the source has one row per order line, set source.order_lines: sum and map the line (product, SKU) to source.columns.line_id.",
+		q.OrdersRevenueDiffers)}}
 }

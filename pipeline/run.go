@@ -131,6 +131,31 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 			return nil, err
 		}
 	}
+	// The spend input is opened, and checked where it can be without a billed query, before the
+	// events are read: a spend column missing must not cost the events query first.
+	spend := job.Spend
+	if spend == nil {
+		s, err := source.OpenSpend(ctx, cfg, job.FS, job.Logger)
+		if err != nil {
+			return nil, err
+		}
+		if c, ok := s.(source.Closer); ok {
+			defer c.Close()
+		}
+		spend = s
+	}
+	if c, ok := spend.(source.Checker); ok {
+		if err := c.Check(ctx, start, end); err != nil {
+			return nil, fmt.Errorf("check spend %s: %w", source.Describe(spend), interrupted(ctx, err))
+		}
+	}
+	// A query's columns are known from a free dry run (a table's from its metadata, which its
+	// read checks first): a column missing is found before the billed query runs.
+	if c, ok := src.(source.Checker); ok && cfg.Source.Kind == "bigquery" && cfg.Source.BigQuery.Query != "" {
+		if err := c.Check(ctx, start, end); err != nil {
+			return nil, fmt.Errorf("check %s: %w", source.Describe(src), interrupted(ctx, err))
+		}
+	}
 	narrowing := source.Narrowing{}
 	if ordersOnly {
 		narrowing.FullFrom = full
@@ -155,6 +180,11 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 	if err := src.Read(ctx, start, end, m.Add); err != nil {
 		g.Close()
 		return nil, fmt.Errorf("read %s: %w", source.Describe(src), interrupted(ctx, err))
+	}
+	// An expression that failed on rows says how, once each: the rows are counted under
+	// where_failed or derive_failed.
+	for _, e := range m.ExpressionErrors() {
+		job.Logger.Warn("expression failed on rows", "error", e)
 	}
 	quality, err := m.Quality(maxReject)
 	if err != nil {
@@ -183,7 +213,7 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 	in.warnings = append(in.warnings, job.freshness...)
 	if job.Shard == nil {
 		// A shard's coverage is judged by the merge, over every shard's.
-		ws, err := checkCoverage(cfg, job.Window, comparisonOf(cfg, job.Window, job.By), in.cover, quality, in.source)
+		ws, err := checkCoverage(cfg, job.Window, comparisonOf(cfg, job.Window, job.By), in.cover, quality, in.source, in.lastRead)
 		if err != nil {
 			g.Close()
 			return nil, err
@@ -191,7 +221,7 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		in.warnings = append(in.warnings, ws...)
 	}
 	var spendWarnings []kpi.Warning
-	if in.spend, spendWarnings, err = readSpend(ctx, job, start, end, &in.quality); err != nil {
+	if in.spend, spendWarnings, err = readSpend(ctx, job, spend, start, end, &in.quality); err != nil {
 		g.Close()
 		return nil, interrupted(ctx, err)
 	}
@@ -199,19 +229,12 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 	return in, nil
 }
 
-// readSpend reads the optional spend input within [start, end) and counts its rows in q.
-func readSpend(ctx context.Context, job *Job, start, end time.Time, q *kpi.DataQuality) ([]kpi.SpendRow, []kpi.Warning, error) {
+// readSpend reads the optional spend input src (nil: none) within [start, end) and counts its
+// rows in q; a warning says what it left out.
+func readSpend(ctx context.Context, job *Job, src source.Source, start, end time.Time, q *kpi.DataQuality) ([]kpi.SpendRow, []kpi.Warning, error) {
 	cfg := &job.Config
-	src := job.Spend
 	if src == nil {
-		s, err := source.OpenSpend(ctx, cfg, job.FS, job.Logger)
-		if err != nil || s == nil {
-			return nil, nil, err
-		}
-		if c, ok := s.(source.Closer); ok {
-			defer c.Close()
-		}
-		src = s
+		return nil, nil, nil
 	}
 	r := ingest.NewSpendReader(cfg.Source.Spend, cfg.Location(), start, end, cfg.Report.Currency)
 	if err := src.Read(ctx, start, end, r.Add); err != nil {
@@ -284,6 +307,7 @@ func result(job *Job, in *readOutput, cmp comparison, acc *kpi.Acc, st group.Sta
 	}
 	res := acc.Result(dicts, kpi.Inputs{Report: info, Quality: quality, Spend: in.spend})
 	res.Warnings = append(res.Warnings, in.warnings...)
+	res.Warnings = append(res.Warnings, orderWarnings(cfg, &res.DataQuality)...)
 	for _, w := range res.Warnings {
 		job.Logger.Warn(w.Message, "code", w.Code)
 	}
@@ -320,6 +344,8 @@ func params(cfg *config.Config, w window.Window, cmp comparison, dataStart, data
 		Margin:       cfg.Allocation.Margin,
 		Actions:      cfg.Allocation.Actions,
 		Currency:     cfg.Report.Currency,
+		SumLines:     cfg.Source.OrderLines == "sum",
+		Dimensions:   cfg.Source.Columns.Dimensions.Names(),
 	}
 	if cmp.yearAgoStatus(cfg, dataStart) == "compared" {
 		ya := period(*cmp.yearAgo)

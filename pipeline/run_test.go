@@ -188,3 +188,108 @@ c2,2026-03-09T11:00:00Z,page_view
 		t.Errorf("manifest lacks the warning: %v\n%s", err, m)
 	}
 }
+
+// TestLineItemsReadAsOrdersWarn: orders whose events carry different revenue values under
+// source.order_lines: first are counted and warned about, naming the setting; under sum they are
+// the order's lines and add up.
+func TestLineItemsReadAsOrdersWarn(t *testing.T) {
+	src := func() *memsource.Source {
+		return memsource.CSV(`
+customer_id,event_time,event_name,order_id,line_id,revenue
+c1,2026-03-02T10:00:00Z,page_view,<null>,<null>,<null>
+c1,2026-03-02T10:05:00Z,purchase,o1,A,10
+c1,2026-03-02T10:05:00Z,purchase,o1,B,5
+c2,2026-03-03T10:00:00Z,purchase,o2,A,10
+`, 0)
+	}
+	w, _ := window.Parse("2026-03-01", "2026-03-31", time.UTC)
+	for _, c := range []struct {
+		lines   string
+		revenue float64
+		warn    bool
+	}{{"first", 20, true}, {"sum", 25, false}} {
+		cfg := testConfig(t)
+		cfg.Source.OrderLines = c.lines
+		o, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir(), Source: src()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var warned bool
+		for _, wn := range o.Result.Warnings {
+			if wn.Code == OrdersLookLikeLines {
+				warned = strings.Contains(wn.Message, "source.order_lines: sum") && strings.HasPrefix(wn.Message, "1 orders")
+			}
+		}
+		if o.Result.Repeat.Revenue != c.revenue || warned != c.warn || (o.Result.DataQuality.OrdersRevenueDiffers == 1) != c.warn {
+			t.Errorf("order_lines %s: revenue %v warned %v differs %d; want %v %v", c.lines, o.Result.Repeat.Revenue, warned,
+				o.Result.DataQuality.OrdersRevenueDiffers, c.revenue, c.warn)
+		}
+	}
+}
+
+// A filter that leaves nothing in the period shows in the no-data line: rows read, filtered,
+// rejected and kept.
+func TestNoDataLineCountsTheFilteredRows(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Source.Where = "touchpoint != 'email'"
+	cfg.Quality.MaxRejectRatio = 0.5
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	src := memsource.CSV(`
+customer_id,event_time,event_name,touchpoint
+c1,2026-03-01T10:00:00Z,page_view,email
+c2,2026-03-09T11:00:00Z,page_view,email
+c3,2026-02-09T11:00:00Z,page_view,social
+c4,bad,page_view,social
+`, 0)
+	w, _ := window.Parse("2026-03-01", "2026-03-31", time.UTC)
+	_, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir(), Source: src})
+	if !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "4 rows read, 2 filtered out by source.where, 1 rejected, 1 kept") {
+		t.Errorf("error %v", err)
+	}
+}
+
+// With source.allow_refunds a negative revenue is a refund: it reduces revenue, adds no order.
+func TestRefundsReduceRevenue(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Source.AllowRefunds = true
+	src := memsource.CSV(`
+customer_id,event_time,event_name,order_id,revenue
+c1,2026-03-02T10:00:00Z,purchase,o1,100
+c1,2026-03-05T10:00:00Z,purchase,o1,-30
+c2,2026-03-03T10:00:00Z,purchase,o2,50
+c3,2026-03-06T10:00:00Z,purchase,o9,-20
+`, 0)
+	w, _ := window.Parse("2026-03-01", "2026-03-31", time.UTC)
+	o, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir(), Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := o.Result.Repeat
+	if r.Orders != 2 || r.Purchasers != 2 || r.Revenue != 100 || *r.AverageOrderValue != 50 {
+		t.Errorf("orders %d purchasers %d revenue %v AOV %v; want 2, 2, 100 (100-30+50-20), 50", r.Orders, r.Purchasers, r.Revenue, *r.AverageOrderValue)
+	}
+	var trend float64
+	for _, p := range o.Result.Trends.Points {
+		trend += p.Revenue
+	}
+	if trend != 100 {
+		t.Errorf("trend revenue %v, want 100", trend)
+	}
+}
+
+// A source without a single row fails with exit 3 naming the files it read.
+func TestSourceWithoutRowsNamesItsFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "empty.csv"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "header.csv"), []byte("customer_id,event_time,event_name\n"), 0o644)
+	cfg := testConfig(t)
+	cfg.Source.Files.Paths = []string{filepath.Join(dir, "*.csv")}
+	w, _ := window.Parse("2026-03-01", "2026-03-31", time.UTC)
+	_, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir()})
+	if !errors.Is(err, ErrNoData) || fault.KindOf(err) != fault.Data || !strings.Contains(err.Error(), "the source has no rows at all") ||
+		!strings.Contains(err.Error(), "empty.csv") || !strings.Contains(err.Error(), "header.csv") {
+		t.Errorf("error %v", err)
+	}
+}

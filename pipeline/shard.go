@@ -184,23 +184,22 @@ func mergeWindow(ctx context.Context, job Job, shards []*shard.State) (*Outcome,
 		}
 	}
 	in.dataStart = dayStart(in.cover.First, cfg.Location())
-	if in.warnings, err = checkCoverage(cfg, w, comparisonOf(cfg, w, job.By), in.cover, in.quality, in.source); err != nil {
+	if in.warnings, err = checkCoverage(cfg, w, comparisonOf(cfg, w, job.By), in.cover, in.quality, in.source, in.lastRead); err != nil {
 		return nil, err
 	}
 	timer.done("read", "shards", n)
 
 	// The dictionaries: every shard's strings, sorted; each shard's codes translated to them.
 	union := kpi.NewDicts()
-	cols := func(d *kpi.Dicts) [4]*kpi.Dict { return [4]*kpi.Dict{d.EventName, d.Touchpoint, d.Campaign, d.Segment} }
 	for _, s := range byIndex {
-		for i, d := range cols(union) {
+		for i, d := range union.List() {
 			for _, name := range s.Dicts[i] {
 				d.Code(name)
 			}
 		}
 	}
 	dicts, sorted := union.Sort()
-	sortedCols := [4][]uint32{sorted.EventName, sorted.Touchpoint, sorted.Campaign, sorted.Segment}
+	sortedCols := sorted.List()
 	p, cmp, err := in.params(&job)
 	if err != nil {
 		return nil, err
@@ -208,15 +207,15 @@ func mergeWindow(ctx context.Context, job Job, shards []*shard.State) (*Outcome,
 	total := kpi.NewAcc(p)
 	var st group.Stats
 	for _, s := range byIndex {
-		var tr [4][]uint32
-		for i, d := range cols(union) {
+		var tr [kpi.NumDicts][]uint32
+		for i, d := range union.List() {
 			tr[i] = make([]uint32, len(s.Dicts[i]))
 			for c, name := range s.Dicts[i] {
 				u, _ := d.Lookup(name)
 				tr[i][c] = sortedCols[i][u]
 			}
 		}
-		remap := &kpi.Remap{EventName: tr[0], Touchpoint: tr[1], Campaign: tr[2], Segment: tr[3]}
+		remap := kpi.RemapOf(tr)
 		for k, b := range s.Accs {
 			if err := ctx.Err(); err != nil {
 				return nil, err

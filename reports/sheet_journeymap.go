@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/xuri/excelize/v2"
@@ -134,6 +136,10 @@ func journeyMapSheet(r *kpi.Result) *sheet {
 	}
 	s.blank()
 
+	for i, dm := range jm.ByDimension {
+		dimensionMap(s, i, dm)
+	}
+
 	s.section("All cells")
 	rows := make([][]cell, len(jm.Cells))
 	for i, c := range jm.Cells {
@@ -142,4 +148,45 @@ func journeyMapSheet(r *kpi.Result) *sheet {
 	first, _ = s.table("JourneyMapCells", mapCellHeader(), rows)
 	s.repeatHeader(first, first)
 	return s
+}
+
+// dimensionMap adds the stage × value table of one of the user's dimensions: customers who
+// reached each stage with each value, shaded like the touchpoint map.
+func dimensionMap(s *sheet, i int, dm kpi.DimensionMap) {
+	name := strings.ReplaceAll(dm.Dimension, "_", " ")
+	s.section("Customers by stage and " + name)
+	if len(dm.Cells) == 0 {
+		s.notComputed("no " + name + " in the result.")
+		s.blank()
+		return
+	}
+	type key struct{ stage, value string }
+	cells := make(map[key]int64, len(dm.Cells))
+	var stages []string
+	for _, c := range dm.Cells {
+		if _, ok := cells[key{c.Stage, ""}]; !ok {
+			cells[key{c.Stage, ""}] = 0
+			stages = append(stages, c.Stage)
+		}
+		cells[key{c.Stage, c.Value}] = c.Customers
+	}
+	header := append([]string{"Stage \\ " + name}, dm.Values...)
+	rows := make([][]cell, 0, len(stages))
+	for _, st := range stages {
+		row := []cell{bold(st)}
+		for _, v := range dm.Values {
+			if n, ok := cells[key{st, v}]; ok {
+				row = append(row, cnt(n))
+			} else {
+				row = append(row, cell{})
+			}
+		}
+		rows = append(rows, row)
+	}
+	first, last := s.table(fmt.Sprintf("JourneyMapByDimension%d", i+1), header, rows)
+	s.colorScale(rangeRef(2, first+1, len(dm.Values)+1, last), excelize.ConditionalFormatOptions{
+		Type: "2_color_scale", Criteria: "=", MinType: "min", MaxType: "max", MinColor: "#F7FBFF", MaxColor: "#2171B5",
+	})
+	s.note(fmt.Sprintf("The %s of the event that reached the stage; the top values by customers at the first stage, then (other).", name))
+	s.blank()
 }

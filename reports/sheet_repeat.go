@@ -56,13 +56,18 @@ func repeatSheet(r *kpi.Result) *sheet {
 	}
 	s.blank()
 
-	for _, g := range []struct {
+	type groups struct {
 		title, by, table string
 		rows             []kpi.RepeatGroup
-	}{
+	}
+	splits := []groups{
 		{"By segment", "Segment", "RepeatBySegment", rp.BySegment},
 		{"By first touchpoint", "First touchpoint", "RepeatByFirstTouchpoint", rp.ByFirstTouchpoint},
-	} {
+	}
+	for i, d := range rp.ByDimension {
+		splits = append(splits, groups{"By " + strings.ReplaceAll(d.Dimension, "_", " "), label(d.Dimension), fmt.Sprintf("RepeatByDimension%d", i+1), d.Groups})
+	}
+	for _, g := range splits {
 		s.section(g.title)
 		if len(g.rows) == 0 {
 			s.notComputed("no " + g.title[3:] + " split in the result.")

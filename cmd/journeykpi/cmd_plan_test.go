@@ -192,3 +192,35 @@ func TestRunBigQuery(t *testing.T) {
 		t.Errorf("query jobs = %d, want 2 (events and spend)", queries)
 	}
 }
+
+// TestBigQueryColumnProblemsAreConfigErrors: a required column the table lacks, on the events
+// table or the spend table, is a configuration error (exit 2) naming its key and the columns
+// there are, found from the tables' metadata before any query runs.
+func TestBigQueryColumnProblemsAreConfigErrors(t *testing.T) {
+	for _, c := range []struct {
+		name, config, want string
+	}{
+		{"events customer_id", strings.Replace(planConfig, "columns: {customer_id: user_id}", "columns: {customer_id: uid}", 1),
+			`source.columns.customer_id: table proj.mkt.events has no column "uid" (its columns are user_id, event_time, event_name)`},
+		{"events time", strings.Replace(planConfig, "columns: {customer_id: user_id}", "columns: {customer_id: user_id, event_time: ts}", 1),
+			`source.columns.event_time: table proj.mkt.events has no column "ts" to filter the range on`},
+		{"spend cost", strings.Replace(planConfig, "columns: {date: day}", "columns: {date: day, cost: spend}", 1),
+			`source.spend.columns.cost: table proj.mkt.spend has no column "spend" (its columns are day, touchpoint, cost)`},
+		{"query customer_id", strings.Replace(strings.Replace(planConfig, "table: proj.mkt.events,", `query: "SELECT * FROM proj.mkt.events WHERE event_time >= @start AND event_time < @end",`, 1),
+			"columns: {customer_id: user_id}", "columns: {customer_id: uid}", 1),
+			`source.columns.customer_id: the query gives no column "uid" (its columns are user_id, event_time, event_name)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := planServer(t, 1000)
+			code, _, stderr := runCmd(t, "run", "--config", writePlanConfig(t, c.config), "--date", "2026-03-10", "--out", t.TempDir())
+			if code != exitUsage || !strings.Contains(stderr, c.want) || len(plainLines(stderr)) != 1 {
+				t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, stderr, c.want)
+			}
+			for _, j := range srv.Jobs() {
+				if !j.DryRun {
+					t.Errorf("a query ran before the config error: %s", j.SQL)
+				}
+			}
+		})
+	}
+}

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/pipeline/source"
+	"github.com/journeykpi/journeykpi/pipeline/source/files"
 )
 
 // validateHelp is what `journeykpi validate --help` says after the flags.
@@ -29,7 +31,8 @@ func cmdValidate(ctx context.Context, args []string, e console) error {
 	if err != nil {
 		// Whatever stops the check (a path that matches nothing, a column missing) is the config's
 		// to fix, unless the error knows better (a BigQuery permission).
-		if fault.KindOf(err) == fault.Internal {
+		var fe *files.Error
+		if fault.KindOf(err) == fault.Internal || errors.As(err, &fe) {
 			err = fault.Wrap(fault.Config, err)
 		}
 		return err

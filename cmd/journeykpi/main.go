@@ -71,6 +71,8 @@ Usage:
                        dry run: the query or files, the bytes scanned
   journeykpi validate  [--config F]                          config and source schema check
   journeykpi sync      [--config F] [--from D --to D]        BigQuery: rebuild the compact touchpoint table's days
+  journeykpi inspect   [--config F] [--rows N] [--scan] [--json]
+                       what the source parses: its first rows as the engine sees them, a profile
   journeykpi sample    --customers N --out DIR [--seed S]    deterministic synthetic events
   journeykpi status    [--config F] [--out DIR] [--json]     the run ledger, the locks, what runs next
   journeykpi version                                         print the version
@@ -112,6 +114,8 @@ func run(ctx context.Context, args []string, e console) error {
 		return cmdSync(ctx, rest, e)
 	case "validate":
 		return cmdValidate(ctx, rest, e)
+	case "inspect":
+		return cmdInspect(ctx, rest, e)
 	case "sample":
 		return cmdSample(ctx, rest, e)
 	case "status":

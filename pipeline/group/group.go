@@ -29,23 +29,32 @@ const Mix uint64 = 0x9E3779B97F4A7C15
 // rowSize is the in-memory size of one row; spilled rows are written as these bytes.
 const rowSize = int(unsafe.Sizeof(ingest.Row{}))
 
-// chunkRows is how many rows a partition allocates at a time. Chunks never move once allocated,
-// so appending copies each row once, and the memory they hold is exactly what the budget counts.
-const chunkRows = 2048
+// maxChunkRows is how many rows a partition allocates at a time at most. Chunks never move once
+// allocated, so appending copies each row once, and the memory they hold is what the budget
+// counts. A small budget takes smaller chunks (ChunkRows): every partition holds a partly filled
+// chunk, and 256 chunks of 2048 rows are 36 MiB, more than a small budget.
+const maxChunkRows = 2048
+
+// ChunkRows is the rows per chunk for a budget: at most a quarter of the budget in the 256
+// partitions' partly filled chunks, from 64 to maxChunkRows rows.
+func ChunkRows(budget int64) int {
+	return int(min(max(budget/(4*partitions*int64(rowSize)), 64), maxChunkRows))
+}
 
 // Grouper hash-partitions rows by customer. It keeps rows in memory up to its budget and spills
 // the largest partitions to temporary files beyond it, so memory is bounded by the budget, not by
 // the number of events. Add is safe for concurrent use; Fold runs once adding is over.
 type Grouper struct {
-	budget int64 // bytes of rows held in memory before spilling
-	dir    string
+	budget    int64 // bytes of rows held in memory before spilling
+	chunkRows int
+	dir       string
 	// first and last bound the partitions kept (a shard); rows of the others are dropped.
 	first, last int
 
 	mu      sync.Mutex
 	parts   [partitions][][]ingest.Row // chunks; all full but the last
 	chunks  int64                      // chunks held in memory
-	free    [][]ingest.Row             // spilled chunks, reused
+	free    [][]ingest.Row             // spilled chunks, reused; within the budget with chunks
 	files   [partitions]*os.File
 	spilled [partitions]int64
 	err     error
@@ -56,7 +65,7 @@ type Grouper struct {
 // on through its open descriptor only, so the kernel frees it when the process ends, however it
 // ends: a killed run leaves nothing in tempDir. Close releases them.
 func New(budget int64, tempDir string) *Grouper {
-	return &Grouper{budget: budget, dir: tempDir, last: partitions - 1}
+	return &Grouper{budget: budget, chunkRows: ChunkRows(budget), dir: tempDir, last: partitions - 1}
 }
 
 // Keep makes the grouper keep only the customers of partitions first..last (inclusive), a
@@ -102,11 +111,17 @@ func (g *Grouper) Add(rows []ingest.Row) error {
 	for p := g.first; p <= g.last; p++ {
 		g.appendRows(p, bucketed[counts[p]:counts[p+1]])
 	}
-	for g.chunks*chunkRows*int64(rowSize) > g.budget {
+	chunk := int64(g.chunkRows * rowSize)
+	for g.chunks*chunk > g.budget {
 		if err := g.spillLargest(); err != nil {
 			g.err = err
 			return err
 		}
+	}
+	// Spilled chunks are kept for reuse only as far as the budget goes with the chunks in use.
+	for n := len(g.free); n > 0 && (g.chunks+int64(n))*chunk > g.budget; n-- {
+		g.free[n-1] = nil
+		g.free = g.free[:n-1]
 	}
 	return nil
 }
@@ -115,18 +130,18 @@ func (g *Grouper) Add(rows []ingest.Row) error {
 func (g *Grouper) appendRows(p int, rows []ingest.Row) {
 	for len(rows) > 0 {
 		cs := g.parts[p]
-		if len(cs) == 0 || len(cs[len(cs)-1]) == chunkRows {
+		if len(cs) == 0 || len(cs[len(cs)-1]) == g.chunkRows {
 			var c []ingest.Row
 			if n := len(g.free); n > 0 {
 				c, g.free = g.free[n-1][:0], g.free[:n-1]
 			} else {
-				c = make([]ingest.Row, 0, chunkRows)
+				c = make([]ingest.Row, 0, g.chunkRows)
 			}
 			cs = append(cs, c)
 			g.chunks++
 		}
 		last := cs[len(cs)-1]
-		n := min(chunkRows-len(last), len(rows))
+		n := min(g.chunkRows-len(last), len(rows))
 		cs[len(cs)-1] = append(last, rows[:n]...)
 		g.parts[p] = cs
 		rows = rows[n:]
@@ -139,7 +154,7 @@ func (g *Grouper) memRows(p int) int {
 	if len(cs) == 0 {
 		return 0
 	}
-	return (len(cs)-1)*chunkRows + len(cs[len(cs)-1])
+	return (len(cs)-1)*g.chunkRows + len(cs[len(cs)-1])
 }
 
 // spillLargest writes the largest in-memory partition to its spill file. g.mu must be held.

@@ -33,7 +33,7 @@ func randomRows(n int, seed uint64) []ingest.Row {
 // foldAll folds every partition of g and renders the journeys as text, in fold order.
 func foldAll(t *testing.T, g *Grouper) ([]string, Stats) {
 	t.Helper()
-	remap := &kpi.Remap{EventName: []uint32{0}, Touchpoint: []uint32{0, 1, 2}, Campaign: []uint32{0}, Segment: []uint32{0}}
+	remap := &kpi.Remap{EventName: []uint32{0}, Touchpoint: []uint32{0, 1, 2}, Campaign: []uint32{0}, Segment: []uint32{0}, Line: []uint32{0}}
 	var out []string
 	var total Stats
 	var s journeySorter
@@ -103,7 +103,7 @@ func TestPartitionsSpreadSequentialIDs(t *testing.T) {
 
 func BenchmarkFoldPartition(b *testing.B) {
 	rows := randomRows(100000, 3)
-	remap := &kpi.Remap{EventName: []uint32{0}, Touchpoint: []uint32{0, 1, 2}, Campaign: []uint32{0}, Segment: []uint32{0}}
+	remap := &kpi.Remap{EventName: []uint32{0}, Touchpoint: []uint32{0, 1, 2}, Campaign: []uint32{0}, Segment: []uint32{0}, Line: []uint32{0}}
 	buf := make([]ingest.Row, len(rows))
 	var s journeySorter
 	b.ResetTimer()

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -19,12 +20,24 @@ const (
 	RejectStageMissing     = "stage_missing"
 	RejectStageUnknown     = "stage_unknown"
 	RejectRevenueNotNumber = "revenue_not_a_number"
-	RejectSentimentNaN     = "sentiment_not_a_number"
-	RejectSentimentRange   = "sentiment_out_of_range"
-	RejectMalformedRow     = "malformed_row"
-	malformedColumn        = "__malformed"
-	minPlausibleMicros     = int64(0)                // 1970-01-01
-	maxPlausibleMicros     = int64(7258118400000000) // 2200-01-01
+	// RejectRevenueNegative: a negative revenue without source.allow_refunds.
+	RejectRevenueNegative = "revenue_negative"
+	// RejectRevenueOutOfRange: a revenue of MaxRevenue or more (either sign): no order is worth
+	// it, and sums of such values would lose every cent.
+	RejectRevenueOutOfRange = "revenue_out_of_range"
+	RejectSentimentNaN      = "sentiment_not_a_number"
+	RejectSentimentRange    = "sentiment_out_of_range"
+	RejectMalformedRow      = "malformed_row"
+	// RejectWhereFailed: source.where could not be evaluated on the row (a null input is not a
+	// failure: it filters the row).
+	RejectWhereFailed = "where_failed"
+	// RejectDeriveFailed: an expression of source.derive could not be evaluated on the row.
+	RejectDeriveFailed = "derive_failed"
+	malformedColumn    = "__malformed"
+	minPlausibleMicros = int64(0)                // 1970-01-01
+	maxPlausibleMicros = int64(7258118400000000) // 2200-01-01
+	// MaxRevenue bounds the revenue of one event: a trillion in any currency.
+	MaxRevenue = 1e12
 )
 
 // Range is what a report reads: events in [Start, End) are kept, and the report's own period
@@ -57,13 +70,52 @@ func column(rec arrow.Record, name string) arrow.Array {
 // MissingColumnError says that a required column is not in the source.
 type MissingColumnError struct {
 	Canonical, Source string
+	// Found lists the columns the source has (nil when unknown).
+	Found []string
 }
 
 func (e *MissingColumnError) Error() string {
+	msg := fmt.Sprintf("the source has no column %q (source.columns.%s)", e.Source, e.Canonical)
 	if e.Canonical == e.Source {
-		return fmt.Sprintf("the source has no column %q (required; map it with source.columns.%s)", e.Source, e.Canonical)
+		msg = fmt.Sprintf("the source has no column %q (required; map it with source.columns.%s or compute it with source.derive.%s)", e.Source, e.Canonical, e.Canonical)
 	}
-	return fmt.Sprintf("the source has no column %q (source.columns.%s)", e.Source, e.Canonical)
+	if e.Found != nil {
+		msg += "; its columns are " + quoted(e.Found)
+	}
+	if hint := delimiterHint(e.Found); hint != "" {
+		msg += ". " + hint
+	}
+	return msg
+}
+
+// quoted lists names quoted, or says there are none.
+func quoted(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// delimiterHint says how a file seems to be separated when its header came out as one column
+// holding several names: whitespace, semicolons, tabs or bars instead of commas.
+func delimiterHint(found []string) string {
+	if len(found) != 1 {
+		return ""
+	}
+	h := found[0]
+	for _, d := range []struct{ sep, name, value string }{{";", "semicolons", `";"`}, {"\t", "tabs", `"\t"`}, {"|", "bars", `"|"`}} {
+		if strings.Count(h, d.sep) >= 1 {
+			return fmt.Sprintf("The file looks separated by %s, not commas: set source.files.csv.delimiter: %s", d.name, d.value)
+		}
+	}
+	if len(strings.Fields(h)) > 1 {
+		return "The file looks separated by runs of spaces, not commas: set source.files.csv.delimiter: whitespace"
+	}
+	return ""
 }
 
 // Kind makes a missing column a configuration error: the user maps it in source.columns.

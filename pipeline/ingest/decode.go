@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/kpi"
 )
 
@@ -35,15 +36,60 @@ func hashString(s string) uint64 {
 	return h
 }
 
-// keyColumn reads a customer key: integers as themselves, strings hashed. Null or empty is no key.
+// hashInt is hashString of v's decimal text, without making the string: an integer id and its
+// text are one key.
+func hashInt(v int64) uint64 {
+	var buf [20]byte
+	b := strconv.AppendInt(buf[:0], v, 10)
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// hashUint is hashInt for an unsigned integer.
+func hashUint(v uint64) uint64 {
+	if v <= math.MaxInt64 {
+		return hashInt(int64(v))
+	}
+	return hashString(strconv.FormatUint(v, 10))
+}
+
+// keyColumn reads a key (customer_id, order_id): integers as their decimal text, text with its
+// surrounding spaces trimmed, both hashed, so that 7, "7" and " 7" are one key whatever the type
+// of the column in each file. Null, empty or blank is no key.
 func keyColumn(a arrow.Array, name string) (keyFunc, error) {
+	intKey := func(valid func(int) bool, v func(int) int64) keyFunc {
+		return func(i int) (uint64, bool) {
+			if !valid(i) {
+				return 0, false
+			}
+			return hashInt(v(i)), true
+		}
+	}
 	switch c := a.(type) {
 	case *array.Int64:
-		return func(i int) (uint64, bool) { return uint64(c.Value(i)), c.IsValid(i) }, nil
+		return intKey(c.IsValid, func(i int) int64 { return c.Value(i) }), nil
 	case *array.Int32:
-		return func(i int) (uint64, bool) { return uint64(c.Value(i)), c.IsValid(i) }, nil
+		return intKey(c.IsValid, func(i int) int64 { return int64(c.Value(i)) }), nil
+	case *array.Int16:
+		return intKey(c.IsValid, func(i int) int64 { return int64(c.Value(i)) }), nil
+	case *array.Uint32:
+		return intKey(c.IsValid, func(i int) int64 { return int64(c.Value(i)) }), nil
 	case *array.Uint64:
-		return func(i int) (uint64, bool) { return c.Value(i), c.IsValid(i) }, nil
+		return func(i int) (uint64, bool) {
+			if c.IsNull(i) {
+				return 0, false
+			}
+			return hashUint(c.Value(i)), true
+		}, nil
+	case *array.Null:
+		return func(int) (uint64, bool) { return 0, false }, nil
 	}
 	if d, ok := a.(*array.Dictionary); ok {
 		// Hash each dictionary value once.
@@ -53,8 +99,10 @@ func keyColumn(a arrow.Array, name string) (keyFunc, error) {
 		}
 		hs := make([]uint64, d.Dictionary().Len())
 		for j := range hs {
-			if s, ok := dict(j); ok && strings.TrimSpace(s) != "" {
-				hs[j] = hashString(s)
+			if s, ok := dict(j); ok {
+				if s = strings.TrimSpace(s); s != "" {
+					hs[j] = hashString(s)
+				}
 			}
 		}
 		return func(i int) (uint64, bool) {
@@ -71,40 +119,22 @@ func keyColumn(a arrow.Array, name string) (keyFunc, error) {
 	}
 	return func(i int) (uint64, bool) {
 		s, ok := str(i)
-		if !ok || strings.TrimSpace(s) == "" {
+		if !ok {
+			return 0, false
+		}
+		if s = strings.TrimSpace(s); s == "" {
 			return 0, false
 		}
 		return hashString(s), true
 	}, nil
 }
 
-// optKeyColumn is keyColumn for an optional column (order_id): absent means no key. Integer ids
-// are hashed through their decimal text so that 7 and "7" are the same order.
+// optKeyColumn is keyColumn for an optional column (order_id): absent means no key.
 func optKeyColumn(a arrow.Array, name string) (keyFunc, error) {
 	if a == nil {
 		return func(int) (uint64, bool) { return 0, false }, nil
 	}
-	switch c := a.(type) {
-	case *array.Int64:
-		return decimalKey(c, func(i int) string { return strconv.FormatInt(c.Value(i), 10) }), nil
-	case *array.Int32:
-		return decimalKey(c, func(i int) string { return strconv.FormatInt(int64(c.Value(i)), 10) }), nil
-	case *array.Uint64:
-		return decimalKey(c, func(i int) string { return strconv.FormatUint(c.Value(i), 10) }), nil
-	case *array.Null:
-		return func(int) (uint64, bool) { return 0, false }, nil
-	}
 	return keyColumn(a, name)
-}
-
-// decimalKey hashes an integer column's row through its decimal text; null is no key.
-func decimalKey(a arrow.Array, text func(i int) string) keyFunc {
-	return func(i int) (uint64, bool) {
-		if a.IsNull(i) {
-			return 0, false
-		}
-		return hashString(text(i)), true
-	}
 }
 
 // stringColumn reads string-like arrays: string, large string, dictionary of strings.
@@ -245,23 +275,51 @@ var timeLayouts = []string{
 	time.DateOnly,
 }
 
+// TimeReading says how event_time values are read.
+type TimeReading struct {
+	// Loc is the zone of times written without one.
+	Loc *time.Location
+	// Layout is source.time_format as a Go layout: text, and integers as their decimal text, are
+	// read with it alone. "" means the default formats, and integers as epoch Unit.
+	Layout string
+	// UnitNanos is nanoseconds per unit of integer epoch values (source.time_unit); 0 means
+	// microseconds, not declared.
+	UnitNanos int64
+}
+
 // ParseTime parses a text event_time: RFC 3339, "YYYY-MM-DD hh:mm:ss[.frac][zone]", a date, or
 // integer epoch microseconds. Times without an offset are in loc.
 func ParseTime(s string, loc *time.Location) (int64, bool) {
+	us, _, ok := parseTime(s, TimeReading{Loc: loc}, new(int))
+	return us, ok
+}
+
+// parseTime parses text as r says; integer reports an integer epoch value (read in r.Unit).
+// *last is the index of the default layout that read the previous value, tried first: a column
+// holds one format, and a failed attempt costs as much as a success.
+func parseTime(s string, r TimeReading, last *int) (us int64, integer, ok bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, false
+		return 0, false, false
 	}
-	if c := s[0]; c >= '0' && c <= '9' && !strings.ContainsAny(s, "-:T ") {
+	if r.Layout != "" {
+		t, err := time.ParseInLocation(r.Layout, s, r.Loc)
+		return t.UnixMicro(), false, err == nil
+	}
+	if c := s[0]; (c >= '0' && c <= '9' || c == '-') && !strings.ContainsAny(s[1:], "-:T ") {
 		v, err := strconv.ParseInt(s, 10, 64)
-		return v, err == nil
+		return v, true, err == nil
 	}
-	for _, l := range timeLayouts {
-		if t, err := time.ParseInLocation(l, s, loc); err == nil {
-			return t.UnixMicro(), true
+	if t, err := time.ParseInLocation(timeLayouts[*last], s, r.Loc); err == nil {
+		return t.UnixMicro(), false, true
+	}
+	for i, l := range timeLayouts {
+		if t, err := time.ParseInLocation(l, s, r.Loc); err == nil {
+			*last = i
+			return t.UnixMicro(), false, true
 		}
 	}
-	return 0, false
+	return 0, false, false
 }
 
 func plausible(t int64) string {
@@ -271,13 +329,115 @@ func plausible(t int64) string {
 	return ""
 }
 
-// timeColumn reads event_time: Arrow timestamps (naive ones in loc), dates, integer epoch
-// micros, or text.
-func timeColumn(a arrow.Array, loc *time.Location, name string) (timeFunc, error) {
+// epochInts is what one batch's integer epoch times were, read without source.time_format or
+// source.time_unit: their range and whether each could be a YYYYMMDD date. A column of such
+// integers that cannot be epoch microseconds is refused rather than read as 1970 (intTimes.err).
+type epochInts struct {
+	n        int64
+	min, max int64
+	allDates bool
+}
+
+func (s *epochInts) add(v int64) {
+	if s.n == 0 {
+		s.min, s.max, s.allDates = v, v, true
+	}
+	s.n++
+	s.min, s.max = min(s.min, v), max(s.max, v)
+	if s.allDates && !yyyymmdd(v) {
+		s.allDates = false
+	}
+}
+
+// yyyymmdd reports whether v reads as a date YYYYMMDD between 1900 and 2199.
+func yyyymmdd(v int64) bool {
+	y, m, d := int(v/10000), time.Month(v/100%100), int(v%100)
+	if y < 1900 || y >= 2200 || m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Day() == d
+}
+
+// Plausible epoch ranges, 1990-01-01 to 2200-01-01, in each unit.
+const (
+	plausibleFromSeconds = int64(631152000)
+	plausibleToSeconds   = int64(7258118400)
+)
+
+// TimeUnitError is a column of integer times that are not epoch microseconds: dates written
+// YYYYMMDD, or epoch seconds, milliseconds or nanoseconds. It names the key that says so.
+type TimeUnitError struct {
+	Column  string
+	Example int64
+	// Key is the setting to give (source.time_format or source.time_unit) and Value its value.
+	Key, Value, Reading string
+}
+
+func (e *TimeUnitError) Error() string {
+	return fmt.Sprintf("event_time column %q holds integers such as %d that look like %s; read as epoch microseconds they fall in %s. Set %s: %s",
+		e.Column, e.Example, e.Reading, readAsMicros(e.Example), e.Key, e.Value)
+}
+
+// Kind makes it a configuration error: the config says how to read the column.
+func (e *TimeUnitError) Kind() fault.Kind { return fault.Config }
+
+func readAsMicros(v int64) string {
+	if v >= maxPlausibleMicros {
+		return "a year after 2199"
+	}
+	return time.UnixMicro(v).UTC().Format("January 2006")
+}
+
+// err refuses integer times that only make sense in another unit or as dates.
+func (s *epochInts) err(column string) error {
+	if s == nil || s.n == 0 {
+		return nil
+	}
+	in := func(from, to int64) bool { return s.min >= from && s.max < to }
+	const day = int64(86400e6)
+	switch {
+	case s.allDates && in(0, day):
+		return &TimeUnitError{column, s.min, "source.time_format", `"20060102"`, "dates written YYYYMMDD"}
+	case in(plausibleFromSeconds, plausibleToSeconds):
+		return &TimeUnitError{column, s.min, "source.time_unit", "s", "epoch seconds"}
+	case in(plausibleFromSeconds*1e3, plausibleToSeconds*1e3):
+		return &TimeUnitError{column, s.min, "source.time_unit", "ms", "epoch milliseconds"}
+	case s.min >= plausibleFromSeconds*1e9:
+		return &TimeUnitError{column, s.min, "source.time_unit", "ns", "epoch nanoseconds"}
+	}
+	return nil
+}
+
+// timeColumn reads event_time as r says: Arrow timestamps (naive ones in r.Loc), dates, integer
+// epoch values, or text. Integer epoch values read without a declared unit or format are
+// recorded in the returned epochInts, for the caller to refuse what cannot be microseconds.
+func timeColumn(a arrow.Array, r TimeReading, name string) (timeFunc, *epochInts, error) {
+	loc := r.Loc
+	var ints *epochInts
+	if r.Layout == "" && r.UnitNanos == 0 {
+		ints = &epochInts{}
+	}
+	mul, div := int64(1), int64(1) // microseconds per unit, as a fraction
+	switch {
+	case r.UnitNanos >= 1000:
+		mul = r.UnitNanos / 1000
+	case r.UnitNanos > 0:
+		div = 1000 / r.UnitNanos
+	}
+	epoch := func(v int64) (int64, string) {
+		if ints != nil {
+			ints.add(v)
+		}
+		if v > math.MaxInt64/mul || v < math.MinInt64/mul {
+			return 0, RejectTimeOutOfRange
+		}
+		us := v * mul / div
+		return us, plausible(us)
+	}
 	switch c := a.(type) {
 	case *array.Timestamp:
 		tt := c.DataType().(*arrow.TimestampType)
-		unit := tt.Unit
+		tunit := tt.Unit
 		naive := tt.TimeZone == ""
 		return func(i int) (int64, string) {
 			if c.IsNull(i) {
@@ -285,7 +445,7 @@ func timeColumn(a arrow.Array, loc *time.Location, name string) (timeFunc, error
 			}
 			var us int64
 			v := int64(c.Value(i))
-			switch unit {
+			switch tunit {
 			case arrow.Second:
 				us = v * 1e6
 			case arrow.Millisecond:
@@ -300,7 +460,7 @@ func timeColumn(a arrow.Array, loc *time.Location, name string) (timeFunc, error
 				us = time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc).UnixMicro()
 			}
 			return us, plausible(us)
-		}, nil
+		}, nil, nil
 	case *array.Date32:
 		return func(i int) (int64, string) {
 			if c.IsNull(i) {
@@ -309,30 +469,47 @@ func timeColumn(a arrow.Array, loc *time.Location, name string) (timeFunc, error
 			d := c.Value(i).ToTime()
 			us := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).UnixMicro()
 			return us, plausible(us)
-		}, nil
+		}, nil, nil
 	case *array.Int64:
 		return func(i int) (int64, string) {
 			if c.IsNull(i) {
 				return 0, RejectTimeMissing
 			}
-			return c.Value(i), plausible(c.Value(i))
-		}, nil
+			if r.Layout != "" {
+				return layoutTime(strconv.FormatInt(c.Value(i), 10), r)
+			}
+			return epoch(c.Value(i))
+		}, ints, nil
 	}
 	str, err := stringColumn(a, name)
 	if err != nil {
-		return nil, fmt.Errorf("column %q has type %s; event_time must be a timestamp, date, integer epoch micros or text", name, a.DataType())
+		return nil, nil, fmt.Errorf("column %q has type %s; event_time must be a timestamp, date, integer epoch micros or text", name, a.DataType())
 	}
+	last := new(int)
 	return func(i int) (int64, string) {
 		s, ok := str(i)
 		if !ok || strings.TrimSpace(s) == "" {
 			return 0, RejectTimeMissing
 		}
-		us, ok := ParseTime(s, loc)
+		us, integer, ok := parseTime(s, r, last)
 		if !ok {
 			return 0, RejectTimeUnparseable
 		}
+		if integer {
+			return epoch(us)
+		}
 		return us, plausible(us)
-	}, nil
+	}, ints, nil
+}
+
+// layoutTime reads s with r.Layout.
+func layoutTime(s string, r TimeReading) (int64, string) {
+	t, err := time.ParseInLocation(r.Layout, s, r.Loc)
+	if err != nil {
+		return 0, RejectTimeUnparseable
+	}
+	us := t.UnixMicro()
+	return us, plausible(us)
 }
 
 // textType reports whether stringColumn reads a column of type t.
@@ -349,7 +526,7 @@ func textType(t arrow.DataType) bool {
 // keyType reports whether keyColumn and optKeyColumn read a column of type t.
 func keyType(t arrow.DataType) bool {
 	switch t.ID() {
-	case arrow.INT32, arrow.UINT64:
+	case arrow.INT16, arrow.INT32, arrow.UINT32, arrow.UINT64:
 		return true
 	}
 	return textType(t)

@@ -26,7 +26,7 @@ func TestCheckTypeAgreesWithTheDecoders(t *testing.T) {
 	decoders := map[string]func(arrow.Array) error{
 		"customer_id": func(a arrow.Array) error { _, err := keyColumn(a, "c"); return err },
 		"order_id":    func(a arrow.Array) error { _, err := optKeyColumn(a, "c"); return err },
-		"event_time":  func(a arrow.Array) error { _, err := timeColumn(a, time.UTC, "c"); return err },
+		"event_time":  func(a arrow.Array) error { _, _, err := timeColumn(a, TimeReading{Loc: time.UTC}, "c"); return err },
 		"revenue":     func(a arrow.Array) error { _, err := floatColumn(a, "c"); return err },
 		"touchpoint":  func(a arrow.Array) error { _, err := stringColumn(a, "c"); return err },
 	}

@@ -1,7 +1,10 @@
 package ingest
 
 import (
+	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -9,6 +12,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/pipeline/derive"
 )
 
 // Mapper maps source record batches onto the data contract (config source.columns), rejecting
@@ -16,18 +20,28 @@ import (
 // is safe for concurrent use.
 type Mapper struct {
 	cols         config.Columns
+	dims         config.Dimensions
+	allowRefunds bool
 	matchByStage bool
 	stageOfName  map[string]int8 // event_name → stage (match: events)
 	stageOfLabel map[string]int8 // stage column value → stage (match: stage)
 	srcLoc       *time.Location
+	timeReading  TimeReading
 	start, end   int64
 	period       [2]int64 // the report period [from, to) within the range, for Coverage
 	full         int64    // before it only purchase-stage events are needed (Range.FullFrom)
 	ordersOnly   bool     // leave the others out (Range.OrdersOnly)
 	purchase     int8     // the purchase stage
 	sink         func([]Row) error
+	// progs are the source's expressions; nil when it has none.
+	progs *config.Programs
+	// trace receives every row as mapped (Trace); nil when not tracing.
+	trace func([]Traced)
 
 	mu        sync.Mutex
+	exprSets  map[string]*derive.Set // by schema fingerprint
+	exprErrs  map[string]string      // the first evaluation error of each expression
+	filtered  int64
 	dicts     *kpi.Dicts
 	nameStage []int8 // stage by EventName code, filled as names are seen
 	read      int64
@@ -44,6 +58,8 @@ type Mapper struct {
 func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 	n := &Mapper{
 		cols:         cfg.Source.Columns,
+		dims:         cfg.Source.Columns.Dimensions,
+		allowRefunds: cfg.Source.AllowRefunds,
 		matchByStage: cfg.Funnel.Match == "stage",
 		stageOfName:  map[string]int8{},
 		stageOfLabel: map[string]int8{},
@@ -60,6 +76,14 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 		rejected:     map[string]int64{},
 		dataEnd:      math.MinInt64,
 		cover:        Coverage{First: math.MaxInt64, Last: math.MinInt64},
+		exprSets:     map[string]*derive.Set{},
+		exprErrs:     map[string]string{},
+	}
+	n.timeReading.Loc = n.srcLoc
+	n.timeReading.Layout, _ = cfg.Source.TimeLayout()
+	n.timeReading.UnitNanos = cfg.Source.TimeUnitNanos()
+	if p, err := cfg.Programs(); err == nil && (p.Where != nil || len(p.Derive) > 0) {
+		n.progs = p
 	}
 	if !r.FullFrom.IsZero() {
 		n.full = r.FullFrom.UnixMicro()
@@ -87,40 +111,73 @@ func (n *Mapper) Add(rec arrow.Record) error {
 	if nrows == 0 {
 		return nil
 	}
-	custCol := column(rec, n.cols.CustomerID)
+	var verdict []derive.Verdict
+	var derived map[string]arrow.Array
+	if n.progs != nil {
+		set, err := n.exprSet(rec.Schema())
+		if err != nil {
+			return err
+		}
+		malformed, _ := column(rec, malformedColumn).(*array.Boolean)
+		skip := func(i int) bool { return malformed != nil && malformed.IsValid(i) && malformed.Value(i) }
+		verdict, derived = set.Apply(rec, skip, n.srcLoc, n.noteExprErr)
+		defer func() {
+			for _, a := range derived {
+				a.Release()
+			}
+		}()
+	}
+	// col is the array of a contract column: derived, or the source's mapped column (nil when
+	// the source lacks it).
+	col := func(canonical, name string) arrow.Array {
+		if a, ok := derived[canonical]; ok {
+			return a
+		}
+		return column(rec, name)
+	}
+	missing := func(canonical, name string) error {
+		return &MissingColumnError{Canonical: canonical, Source: name, Found: SchemaColumns(rec.Schema())}
+	}
+	custCol := col("customer_id", n.cols.CustomerID)
 	if custCol == nil {
-		return &MissingColumnError{"customer_id", n.cols.CustomerID}
+		return missing("customer_id", n.cols.CustomerID)
 	}
-	timeCol := column(rec, n.cols.EventTime)
+	timeCol := col("event_time", n.cols.EventTime)
 	if timeCol == nil {
-		return &MissingColumnError{"event_time", n.cols.EventTime}
+		return missing("event_time", n.cols.EventTime)
 	}
-	nameCol := column(rec, n.cols.EventName)
-	stageCol := column(rec, n.cols.Stage)
+	nameCol := col("event_name", n.cols.EventName)
+	stageCol := col("stage", n.cols.Stage)
 	if n.matchByStage && stageCol == nil {
-		return &MissingColumnError{"stage", n.cols.Stage}
+		return missing("stage", n.cols.Stage)
 	}
 	if !n.matchByStage && nameCol == nil {
-		return &MissingColumnError{"event_name", n.cols.EventName}
+		return missing("event_name", n.cols.EventName)
 	}
 
 	cust, err := keyColumn(custCol, n.cols.CustomerID)
 	if err != nil {
 		return err
 	}
-	times, err := timeColumn(timeCol, n.srcLoc, n.cols.EventTime)
+	if idx := rec.Schema().FieldIndices(n.cols.CustomerID); len(idx) > 0 && rawKey(rec.Schema().Field(idx[0])) {
+		if c, ok := custCol.(*array.Int64); ok {
+			// Keys a source stores already made (its shards select by them): taken as they are.
+			cust = func(i int) (uint64, bool) { return uint64(c.Value(i)), c.IsValid(i) }
+		}
+	}
+	times, ints, err := timeColumn(timeCol, n.timeReading, n.cols.EventTime)
 	if err != nil {
 		return err
 	}
-	order, err := optKeyColumn(column(rec, n.cols.OrderID), n.cols.OrderID)
+	order, err := optKeyColumn(col("order_id", n.cols.OrderID), n.cols.OrderID)
 	if err != nil {
 		return err
 	}
-	revenue, err := floatColumn(column(rec, n.cols.Revenue), n.cols.Revenue)
+	revenue, err := floatColumn(col("revenue", n.cols.Revenue), n.cols.Revenue)
 	if err != nil {
 		return err
 	}
-	sentiment, err := floatColumn(column(rec, n.cols.Sentiment), n.cols.Sentiment)
+	sentiment, err := floatColumn(col("sentiment", n.cols.Sentiment), n.cols.Sentiment)
 	if err != nil {
 		return err
 	}
@@ -131,31 +188,108 @@ func (n *Mapper) Add(rec arrow.Record) error {
 
 	// Codes for the string columns, under the lock because the dictionaries are shared.
 	n.mu.Lock()
-	in, err := n.codeColumns(rec, nameCol)
+	in, err := n.codeColumns(col, nameCol)
 	n.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	in.cust, in.times, in.order, in.revenue, in.sentiment = cust, times, order, revenue, sentiment
-	in.stageCol, in.malformed = stageCol, malformed
+	in.cust, in.times, in.ints, in.order, in.revenue, in.sentiment = cust, times, ints, order, revenue, sentiment
+	in.stageCol, in.malformed, in.verdict = stageCol, malformed, verdict
+	none := func(int) (string, bool) { return "", false }
+	in.custText, in.orderText = none, none
+	if n.trace != nil {
+		if in.custText, err = stringColumn(custCol, n.cols.CustomerID); err != nil {
+			in.custText = none
+		}
+		if oc := col("order_id", n.cols.OrderID); oc != nil {
+			if in.orderText, err = stringColumn(oc, n.cols.OrderID); err != nil {
+				in.orderText = none
+			}
+		}
+	}
 	return n.rows(nrows, in)
 }
 
+// exprSet returns the expressions bound to schema, binding them on first sight of it.
+func (n *Mapper) exprSet(schema *arrow.Schema) (*derive.Set, error) {
+	fp := schema.String()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if s, ok := n.exprSets[fp]; ok {
+		return s, nil
+	}
+	s, err := derive.Bind(n.progs, schema, malformedColumn)
+	if err != nil {
+		return nil, err
+	}
+	n.exprSets[fp] = s
+	return s, nil
+}
+
+// noteExprErr keeps the first evaluation error of each expression, for the log.
+func (n *Mapper) noteExprErr(key string, _ int, err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, ok := n.exprErrs[key]; !ok {
+		n.exprErrs[key] = err.Error()
+	}
+}
+
+// ExpressionErrors returns the first evaluation error of each expression that failed on a row,
+// sorted by key, as "key: error".
+func (n *Mapper) ExpressionErrors() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]string, 0, len(n.exprErrs))
+	for k, e := range n.exprErrs {
+		out = append(out, fmt.Sprintf("%s: %s", k, e))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// fileColumnsKey is the schema metadata key under which a files source lists every column of a
+// file whose records carry only some (files.FileColumnsKey).
+const fileColumnsKey = "journeykpi.file_columns"
+
+// SchemaColumns lists the columns a source has, for a message about a missing one: those its
+// file lists in the schema metadata, else the schema's own.
+func SchemaColumns(s *arrow.Schema) []string {
+	if md := s.Metadata(); md.FindKey(fileColumnsKey) >= 0 {
+		return strings.Split(md.Values()[md.FindKey(fileColumnsKey)], "\x1f")
+	}
+	names := []string{}
+	for _, f := range s.Fields() {
+		if f.Name != malformedColumn {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
+
 // codeColumns interns the string columns of rec. n.mu must be held.
-func (n *Mapper) codeColumns(rec arrow.Record, nameCol arrow.Array) (rowInputs, error) {
+func (n *Mapper) codeColumns(col func(canonical, name string) arrow.Array, nameCol arrow.Array) (rowInputs, error) {
 	var in rowInputs
 	var err error
 	if in.names, err = codes(nameCol, n.dicts.EventName, n.cols.EventName); err != nil {
 		return in, err
 	}
-	if in.tps, err = codes(column(rec, n.cols.Touchpoint), n.dicts.Touchpoint, n.cols.Touchpoint); err != nil {
+	if in.tps, err = codes(col("touchpoint", n.cols.Touchpoint), n.dicts.Touchpoint, n.cols.Touchpoint); err != nil {
 		return in, err
 	}
-	if in.camps, err = codes(column(rec, n.cols.Campaign), n.dicts.Campaign, n.cols.Campaign); err != nil {
+	if in.camps, err = codes(col("campaign", n.cols.Campaign), n.dicts.Campaign, n.cols.Campaign); err != nil {
 		return in, err
 	}
-	if in.segs, err = codes(column(rec, n.cols.Segment), n.dicts.Segment, n.cols.Segment); err != nil {
+	if in.segs, err = codes(col("segment", n.cols.Segment), n.dicts.Segment, n.cols.Segment); err != nil {
 		return in, err
+	}
+	if in.lines, err = codes(col("line_id", n.cols.LineID), n.dicts.Line, n.cols.LineID); err != nil {
+		return in, err
+	}
+	for k, d := range n.dims {
+		if in.dims[k], err = codes(col(d.Name, d.Column), n.dicts.Dims[k], d.Column); err != nil {
+			return in, err
+		}
 	}
 	for len(n.nameStage) < n.dicts.EventName.Len() {
 		s, ok := n.stageOfName[n.dicts.EventName.Name(uint32(len(n.nameStage)))]
@@ -171,19 +305,24 @@ func (n *Mapper) codeColumns(rec arrow.Record, nameCol arrow.Array) (rowInputs, 
 type rowInputs struct {
 	cust               keyFunc
 	times              timeFunc
+	ints               *epochInts // the integer times read, when they may be refused
 	names, tps, camps  []uint32
-	segs               []uint32
+	segs, lines        []uint32
+	dims               [kpi.MaxDims][]uint32
 	order              keyFunc
 	revenue, sentiment floatFunc
 	stageCol           arrow.Array
 	malformed          *array.Boolean
+	verdict            []derive.Verdict         // the expressions' verdict per row; nil without expressions
+	custText           func(int) (string, bool) // when tracing
+	orderText          func(int) (string, bool) // when tracing
 	nameStage          []int8
 }
 
 func (n *Mapper) rows(nrows int, in rowInputs) error {
 	out := make([]Row, 0, nrows)
 	rejected := map[string]int64{}
-	var outside, unmatched int64
+	var outside, unmatched, filtered int64
 	dataEnd := int64(math.MinInt64)
 	cover := Coverage{First: math.MaxInt64, Last: math.MinInt64}
 	var stageLabel func(int) (string, bool)
@@ -194,73 +333,34 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 			return err
 		}
 	}
+	var traced []Traced
+	if n.trace != nil {
+		traced = make([]Traced, nrows)
+	}
 	for i := 0; i < nrows; i++ {
-		if in.malformed != nil && in.malformed.IsValid(i) && in.malformed.Value(i) {
-			rejected[RejectMalformedRow]++
-			continue
-		}
-		cust, ok := in.cust(i)
-		if !ok {
-			rejected[RejectCustomerMissing]++
-			continue
-		}
-		t, reason := in.times(i)
-		if reason != "" {
-			rejected[reason]++
-			continue
-		}
-		ev := kpi.Event{Time: t, Revenue: math.NaN(), Sentiment: float32(math.NaN())}
-		if in.names != nil {
-			ev.Name = in.names[i]
-		}
-		if n.matchByStage {
-			l, ok := stageLabel(i)
-			if !ok || l == "" {
-				rejected[RejectStageMissing]++
-				continue
+		row, verdict := n.row(i, &in, stageLabel)
+		if traced != nil {
+			traced[i] = Traced{Verdict: verdict, Row: row}
+			if s, ok := in.custText(i); ok {
+				traced[i].Customer = s
 			}
-			s, known := n.stageOfLabel[l]
-			if !known {
-				rejected[RejectStageUnknown]++
-				continue
+			if s, ok := in.orderText(i); ok {
+				traced[i].Order = s
 			}
-			ev.Stage = s
-		} else {
-			if ev.Name == 0 {
-				rejected[RejectEventNameMissing]++
-				continue
-			}
-			ev.Stage = in.nameStage[ev.Name]
 		}
-		if v, null, ok := in.revenue(i); !ok {
-			rejected[RejectRevenueNotNumber]++
+		switch verdict {
+		case "":
+		case Filtered:
+			filtered++
 			continue
-		} else if !null {
-			ev.Revenue = v
-		}
-		if v, null, ok := in.sentiment(i); !ok {
-			rejected[RejectSentimentNaN]++
+		default:
+			rejected[verdict]++
 			continue
-		} else if !null {
-			if v < -1 || v > 1 {
-				rejected[RejectSentimentRange]++
-				continue
-			}
-			ev.Sentiment = float32(v)
 		}
-		if in.tps != nil {
-			ev.Touchpoint = in.tps[i]
-		}
-		if in.camps != nil {
-			ev.Campaign = in.camps[i]
-		}
-		if in.segs != nil {
-			ev.Segment = in.segs[i]
-		}
-		ev.Order, _ = in.order(i)
+		t := row.Ev.Time
 		// Coverage counts the events the report needs, whichever history is read, so that its
 		// warnings do not depend on source.history.
-		needed := t >= n.full || ev.Stage == n.purchase
+		needed := t >= n.full || row.Ev.Stage == n.purchase
 		if needed {
 			cover.First, cover.Last = min(cover.First, t), max(cover.Last, t)
 		}
@@ -268,7 +368,7 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 			outside++
 			continue
 		}
-		if ev.Stage == kpi.NoStage {
+		if row.Ev.Stage == kpi.NoStage {
 			unmatched++
 		}
 		if t > dataEnd {
@@ -278,7 +378,13 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 		if t >= n.period[0] && t < n.period[1] {
 			cover.InPeriod++
 		}
-		out = append(out, Row{Cust: cust, Ev: ev})
+		out = append(out, row)
+	}
+	if traced != nil {
+		n.trace(traced)
+	}
+	if err := in.ints.err(n.cols.EventTime); err != nil {
+		return err
 	}
 	n.mu.Lock()
 	n.read += int64(nrows)
@@ -287,6 +393,7 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 	}
 	n.outside += outside
 	n.unmatched += unmatched
+	n.filtered += filtered
 	if dataEnd > n.dataEnd {
 		n.dataEnd = dataEnd
 	}
@@ -299,6 +406,115 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 	}
 	return n.sink(out)
 }
+
+// rawKeyMetadata marks a customer column of keys a source made itself, to take as they are (the
+// BigQuery compact read's: pipeline/source marks them).
+const rawKeyMetadata = "journeykpi.raw_key"
+
+// rawKey reports whether f is a customer column of ready-made keys.
+func rawKey(f arrow.Field) bool { return f.HasMetadata() && f.Metadata.FindKey(rawKeyMetadata) >= 0 }
+
+// Filtered is the verdict of a row that source.where left out.
+const Filtered = "filtered"
+
+// row maps row i onto the data contract: the row, and "" when it is accepted, Filtered, or the
+// reason it is rejected.
+func (n *Mapper) row(i int, in *rowInputs, stageLabel func(int) (string, bool)) (Row, string) {
+	if in.malformed != nil && in.malformed.IsValid(i) && in.malformed.Value(i) {
+		return Row{}, RejectMalformedRow
+	}
+	if in.verdict != nil {
+		switch in.verdict[i] {
+		case derive.Filtered:
+			return Row{}, Filtered
+		case derive.WhereFailed:
+			return Row{}, RejectWhereFailed
+		case derive.DeriveFailed:
+			return Row{}, RejectDeriveFailed
+		}
+	}
+	cust, ok := in.cust(i)
+	if !ok {
+		return Row{}, RejectCustomerMissing
+	}
+	t, reason := in.times(i)
+	if reason != "" {
+		return Row{}, reason
+	}
+	ev := kpi.Event{Time: t, Revenue: math.NaN(), Sentiment: float32(math.NaN())}
+	if in.names != nil {
+		ev.Name = in.names[i]
+	}
+	if n.matchByStage {
+		l, ok := stageLabel(i)
+		if !ok || l == "" {
+			return Row{}, RejectStageMissing
+		}
+		s, known := n.stageOfLabel[l]
+		if !known {
+			return Row{}, RejectStageUnknown
+		}
+		ev.Stage = s
+	} else {
+		if ev.Name == 0 {
+			return Row{}, RejectEventNameMissing
+		}
+		ev.Stage = in.nameStage[ev.Name]
+	}
+	if v, null, ok := in.revenue(i); !ok {
+		return Row{}, RejectRevenueNotNumber
+	} else if !null {
+		switch {
+		case math.Abs(v) >= MaxRevenue:
+			return Row{}, RejectRevenueOutOfRange
+		case v < 0 && !n.allowRefunds:
+			return Row{}, RejectRevenueNegative
+		}
+		ev.Revenue = v
+	}
+	if v, null, ok := in.sentiment(i); !ok {
+		return Row{}, RejectSentimentNaN
+	} else if !null {
+		if v < -1 || v > 1 {
+			return Row{}, RejectSentimentRange
+		}
+		ev.Sentiment = float32(v)
+	}
+	if in.tps != nil {
+		ev.Touchpoint = in.tps[i]
+	}
+	if in.camps != nil {
+		ev.Campaign = in.camps[i]
+	}
+	if in.segs != nil {
+		ev.Segment = in.segs[i]
+	}
+	if in.lines != nil {
+		ev.Line = in.lines[i]
+	}
+	for k, codes := range in.dims {
+		if codes != nil {
+			ev.Dims[k] = codes[i]
+		}
+	}
+	ev.Order, _ = in.order(i)
+	return Row{Cust: cust, Ev: ev}, ""
+}
+
+// Traced is one source row as the mapping saw it, for journeykpi inspect.
+type Traced struct {
+	// Customer and Order are the customer_id and order_id as text ("" when there is none).
+	Customer, Order string
+	// Verdict is "" for an accepted row, Filtered, or the reason it was rejected.
+	Verdict string
+	// Row is the event the row became; valid when Verdict is "". Its codes are in Dicts.
+	Row Row
+}
+
+// Trace makes the mapper pass every row of each batch, accepted or not, to f, in the batch's
+// order, before the accepted ones go to the sink. f is called from the goroutines that call Add,
+// under no lock; set it before the first Add.
+func (n *Mapper) Trace(f func([]Traced)) { n.trace = f }
 
 // DataEnd is the latest event time accepted so far (Unix micros), math.MinInt64 before any.
 func (n *Mapper) DataEnd() int64 {

@@ -33,20 +33,31 @@ func testConfig(t *testing.T) config.Config {
 // mapAll runs src through a Mapper over a wide range and returns the accepted rows.
 func mapAll(t *testing.T, cfg config.Config, src *memsource.Source) ([]Row, *Mapper) {
 	t.Helper()
+	rows, n, err := mapAllErr(cfg, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows, n
+}
+
+// wideRange is a read range holding every plausible time of the tests.
+func wideRange() Range {
+	return Range{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+// mapAllErr is mapAll returning the read's error.
+func mapAllErr(cfg config.Config, src *memsource.Source) ([]Row, *Mapper, error) {
 	var mu sync.Mutex
 	var rows []Row
-	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	end := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
-	n := NewMapper(&cfg, Range{Start: start, End: end}, func(r []Row) error {
+	r := wideRange()
+	n := NewMapper(&cfg, r, func(r []Row) error {
 		mu.Lock()
 		rows = append(rows, r...)
 		mu.Unlock()
 		return nil
 	})
-	if err := src.Read(context.Background(), start, end, func(rec arrow.Record) error { return n.Add(rec) }); err != nil {
-		t.Fatal(err)
-	}
-	return rows, n
+	err := src.Read(context.Background(), r.Start, r.End, func(rec arrow.Record) error { return n.Add(rec) })
+	return rows, n, err
 }
 
 func TestMapperRejectsByReason(t *testing.T) {
@@ -298,5 +309,38 @@ func TestDictionaryOwnsItsStrings(t *testing.T) {
 	}
 	if got := []string{dict.Name(1), dict.Name(2)}; got[0] != "email" || got[1] != "store" {
 		t.Errorf("dictionary holds %q after the batch's memory was reused", got)
+	}
+}
+
+// Negative revenue is rejected unless the source allows refunds; revenue of a trillion or more
+// is rejected either way.
+func TestRevenueRules(t *testing.T) {
+	csv := `
+customer_id,event_time,event_name,order_id,revenue
+c1,2026-03-01T10:00:00Z,purchase,o1,100
+c1,2026-03-02T10:00:00Z,purchase,o1,-30
+c2,2026-03-01T10:00:00Z,purchase,o2,1e12
+c3,2026-03-01T10:00:00Z,purchase,o3,-1e308
+`
+	for _, c := range []struct {
+		refunds bool
+		kept    int
+		reasons map[string]int64
+	}{
+		{false, 1, map[string]int64{RejectRevenueNegative: 1, RejectRevenueOutOfRange: 2}},
+		{true, 2, map[string]int64{RejectRevenueOutOfRange: 2}},
+	} {
+		cfg := testConfig(t)
+		cfg.Source.AllowRefunds = c.refunds
+		rows, n := mapAll(t, cfg, memsource.CSV(csv, 0))
+		q, _ := n.Quality(1)
+		if len(rows) != c.kept || len(q.RejectedByReason) != len(c.reasons) {
+			t.Errorf("allow_refunds %v: kept %d, rejected %v", c.refunds, len(rows), q.RejectedByReason)
+		}
+		for k, v := range c.reasons {
+			if q.RejectedByReason[k] != v {
+				t.Errorf("allow_refunds %v: %s %d, want %d", c.refunds, k, q.RejectedByReason[k], v)
+			}
+		}
 	}
 }

@@ -42,7 +42,7 @@ func (e *QualityError) Error() string {
 func (n *Mapper) Quality(maxRatio float64) (kpi.DataQuality, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	q := kpi.DataQuality{RowsRead: n.read, RejectedByReason: map[string]int64{}, RowsOutsideRange: n.outside, Unmatched: n.unmatched}
+	q := kpi.DataQuality{RowsRead: n.read, RejectedByReason: map[string]int64{}, RowsOutsideRange: n.outside, Unmatched: n.unmatched, RowsFiltered: n.filtered}
 	for k, v := range n.rejected {
 		q.RejectedByReason[k] = v
 		q.RowsRejected += v

@@ -61,7 +61,7 @@ func (r *SpendReader) Add(rec arrow.Record) error {
 	case costCol == nil:
 		return MissingSpendColumn("cost", cols.Cost)
 	}
-	days, err := timeColumn(dateCol, r.loc, cols.Date)
+	days, _, err := timeColumn(dateCol, TimeReading{Loc: r.loc}, cols.Date)
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func (s Shard) Path(base string) string {
 }
 
 // magic starts a shard state file; the digit is the version of the format.
-const magic = "journeykpi shard 1\n"
+const magic = "journeykpi shard 2\n"
 
 // Header is what a shard state says of its read, in JSON after the magic line. The accumulators
 // follow it in binary (kpi.Acc.AppendBinary).
@@ -87,9 +87,10 @@ func (h *Header) Shard() Shard { return Shard{Index: h.Index, Count: h.Count} }
 type State struct {
 	Path   string
 	Header Header
-	// Dicts are the event name, touchpoint, campaign and segment dictionaries the accumulators
-	// were coded with, each a list of names by code.
-	Dicts [4][]string
+	// Dicts are the dictionaries the accumulators were coded with (in kpi.Dicts.List's order:
+	// event names, touchpoints, campaigns, segments, lines, dimensions), each a list of names by
+	// code.
+	Dicts [kpi.NumDicts][]string
 	// Accs are the accumulators of the shard's partitions, in order (kpi.DecodeAcc).
 	Accs [][]byte
 }
@@ -103,7 +104,7 @@ func Write(path string, h Header, dicts *kpi.Dicts, accs [][]byte) error {
 	}
 	b := append([]byte(magic), binary.AppendUvarint(nil, uint64(len(head)))...)
 	b = append(b, head...)
-	for _, d := range []*kpi.Dict{dicts.EventName, dicts.Touchpoint, dicts.Campaign, dicts.Segment} {
+	for _, d := range dicts.List() {
 		b = binary.AppendUvarint(b, uint64(d.Len()))
 		for c := range d.Len() {
 			name := d.Name(uint32(c))

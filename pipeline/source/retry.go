@@ -68,7 +68,7 @@ func plural(n int) string {
 // it has emitted nothing: once a batch went to emit, another attempt could emit its rows twice,
 // so a later failure is returned as it is (a source that can resume a stream does so itself).
 // The optional abilities of src (Describer, ReadReporter, Planner, Schemer, Fingerprinter,
-// Narrower, LatestEventer, LeftOutReporter, Freshener, Closer) are kept.
+// Narrower, LatestEventer, LeftOutReporter, Freshener, Checker, Closer) are kept.
 func WithRetry(src Source, p RetryPolicy) Source {
 	if p.Attempts < 1 {
 		p.Attempts = 1
@@ -222,6 +222,14 @@ func (r *retrySource) Schema(ctx context.Context) (*arrow.Schema, error) {
 		return nil, fmt.Errorf("%s cannot report its schema", Describe(r.src))
 	}
 	return s.Schema(ctx)
+}
+
+// Check passes through to the wrapped source; a source that cannot check has nothing to say.
+func (r *retrySource) Check(ctx context.Context, start, end time.Time) error {
+	if c, ok := r.src.(Checker); ok {
+		return c.Check(ctx, start, end)
+	}
+	return nil
 }
 
 // Narrow narrows the wrapped source when it can, under the same policy; otherwise it returns r

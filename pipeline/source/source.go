@@ -43,6 +43,15 @@ type Planner interface {
 	Plan(ctx context.Context, start, end time.Time) (text string, bytes int64, err error)
 }
 
+// Checker is a Source that can tell, without reading rows or running a billed query, that the
+// columns the config names are there (BigQuery: the table's metadata, or a free dry run of the
+// query). The pipeline checks the spend input so before the events query runs.
+type Checker interface {
+	// Check returns nil when a Read of [start, end) could run, else an error whose kind is
+	// fault.Config naming the key to fix, or the error that stopped the check.
+	Check(ctx context.Context, start, end time.Time) error
+}
+
 // Narrowing is what a report's read may leave out at the source. The pipeline leaves the same
 // rows out itself, so a source narrows its read as far as it can and passes the rest.
 type Narrowing struct {

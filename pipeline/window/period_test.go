@@ -2,6 +2,7 @@ package window
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -133,5 +134,15 @@ func TestSplit(t *testing.T) {
 	}
 	if _, _, err := Split(w, "year"); err == nil {
 		t.Error("unknown step accepted")
+	}
+}
+
+func TestWindowAtMostTenYears(t *testing.T) {
+	if _, err := Parse("2016-01-01", "2025-12-31", time.UTC); err != nil {
+		t.Errorf("ten years: %v", err)
+	}
+	_, err := Parse("1926-01-01", "2025-12-31", time.UTC)
+	if err == nil || !strings.Contains(err.Error(), "36525 days; a report covers at most 3660 days") {
+		t.Errorf("a century: %v", err)
 	}
 }

@@ -24,8 +24,15 @@ func Parse(from, to string, loc *time.Location) (Window, error) {
 	if t.Before(f) {
 		return Window{}, fmt.Errorf("from %s is after to %s", from, to)
 	}
+	if days := t.Sub(f).Hours()/24 + 1; days > MaxDays {
+		return Window{}, fmt.Errorf("%s to %s is %.0f days; a report covers at most %d days (ten years)", from, to, days, MaxDays)
+	}
 	return Window{From: f, To: t}, nil
 }
+
+// MaxDays is the longest report window, ten years: a report's work grows with the days, weeks
+// and months of its window (trends, entry weeks), and a window of centuries is a typing error.
+const MaxDays = 3660
 
 // Day returns the one-day window of day (YYYY-MM-DD).
 func Day(day string, loc *time.Location) (Window, error) { return Parse(day, day, loc) }

@@ -28,6 +28,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/bqsql"
 	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/rowpages"
 )
@@ -51,8 +52,8 @@ type Options struct {
 	// TimeColumn is the table column the range applies to (event_time or the spend date, as
 	// named in the source). Unused for a query or the ga4 preset.
 	TimeColumn string
-	// Columns are the table columns to select; those the table lacks are left out (the pipeline
-	// says which required ones are missing). Empty selects every column.
+	// Columns are the table columns to select; those the table lacks are left out. Empty selects
+	// every column.
 	Columns []string
 	// Names map the data contract's columns onto the source's (source.columns): a compact
 	// table's read gives them these names, and a sync reads them from the source.
@@ -64,11 +65,22 @@ type Options struct {
 	OrderValues []string
 	// TimeZone is the zone of DATETIME and DATE times a sync converts (source.timezone).
 	TimeZone string
+	// Required are the columns a table must have, each with the config key that names it
+	// (source.columns.customer_id): one the table lacks is a configuration error, found from the
+	// table's metadata before any query runs. Unused for a query or the ga4 preset.
+	Required []Column
+	// TimeKey is the config key naming TimeColumn, for the messages about it.
+	TimeKey string
 	// ClientOptions go to the BigQuery REST client, StorageOptions to the Storage Read gRPC
 	// client. Empty means Application Default Credentials and Google's endpoints.
 	ClientOptions, StorageOptions []option.ClientOption
 	// Logger receives one line per query job; nil discards.
 	Logger *slog.Logger
+}
+
+// Column is a table column the config names, with the key that names it.
+type Column struct {
+	Key, Name string
 }
 
 // Narrowing is what a read may leave out at the source: before FullFrom (when not zero) every
@@ -80,7 +92,7 @@ type Narrowing struct {
 }
 
 // Source reads a BigQuery table, query, GA4 export or compact touchpoint table. It satisfies
-// the pipeline's Source, Describer, ReadReporter, Planner, Schemer and Closer. Its methods are
+// the pipeline's Source, Describer, ReadReporter, Planner, Schemer, Checker and Closer. Its methods are
 // safe for concurrent use.
 type Source struct {
 	o       Options
@@ -115,7 +127,7 @@ func Open(ctx context.Context, o Options) (*Source, error) {
 	c := o.Config
 	project := c.Project
 	if project == "" {
-		return nil, errors.New("bigquery: no project to run the query in")
+		return nil, fault.Errorf(fault.Config, "source.bigquery.project: no project to run the query in (give the project, or a table as project.dataset.table)")
 	}
 	var conn *grpc.ClientConn
 	if len(o.ClientOptions) == 0 && len(o.StorageOptions) == 0 {
@@ -380,9 +392,23 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 	if timeCol == "" {
 		timeCol = "event_time"
 	}
+	timeKey := s.o.TimeKey
+	if timeKey == "" {
+		timeKey = "source.columns.event_time"
+	}
+	// What a table lacks is the config's to fix, and is found before a billed query runs.
+	names := make([]string, 0, len(md.Schema))
+	for _, f := range md.Schema {
+		names = append(names, f.Name)
+	}
 	typ, ok := types[timeCol]
 	if !ok {
-		return Statement{}, fmt.Errorf("bigquery: table %s has no column %q to filter the range on", c.Table, timeCol)
+		return Statement{}, fault.Errorf(fault.Config, "%s: table %s has no column %q to filter the range on (its columns are %s)", timeKey, c.Table, timeCol, strings.Join(names, ", "))
+	}
+	for _, r := range s.o.Required {
+		if _, ok := types[r.Name]; !ok {
+			return Statement{}, fault.Errorf(fault.Config, "%s: table %s has no column %q (its columns are %s)", r.Key, c.Table, r.Name, strings.Join(names, ", "))
+		}
 	}
 	var cols []string
 	for _, col := range s.o.Columns {
@@ -396,7 +422,7 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 	}
 	st, err := bqsql.Table(s.qualify(c.Table), cols, timeCol, typ, start, end, split)
 	if err != nil {
-		return Statement{}, fmt.Errorf("bigquery: %w", err)
+		return Statement{}, fault.Errorf(fault.Config, "%s: %w", timeKey, err)
 	}
 	return st, nil
 }
@@ -625,6 +651,10 @@ func (s *Source) LatestEvent(ctx context.Context, start, end time.Time) (time.Ti
 		from = start
 	}
 }
+
+// RawKeys reports whether Read gives customer keys made by BigQuery (the compact read's
+// unmix(customer_key), whose engine partition a shard's filter relies on) rather than ids.
+func (s *Source) RawKeys() bool { return s.o.Config.Sync.Table != "" && !s.compact().Identity }
 
 // decode reads one Arrow IPC record batch (its buffers possibly LZ4-compressed) after the
 // session's schema and emits its records.

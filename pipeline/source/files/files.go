@@ -13,16 +13,20 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/internal/fault"
+	"github.com/journeykpi/journeykpi/pipeline/source/files/textformat"
 )
 
-// MalformedColumn is the boolean column CSV and NDJSON records carry: true for a row that could
-// not be split into the file's columns (a CSV row with the wrong number of fields, an NDJSON line
-// that is not a JSON object). Such a row has nulls in every other column; the caller rejects it
-// with reason malformed_row before looking at any other column.
-const MalformedColumn = "__malformed"
+// MalformedColumn is the boolean column CSV and NDJSON records carry
+// (textformat.MalformedColumn): true for a row that could not be split into the file's columns.
+const MalformedColumn = textformat.MalformedColumn
+
+// FileColumnsKey is the schema metadata key under which CSV and Parquet records list every
+// column of their file when a projection leaves some out (textformat.FileColumnsKey).
+const FileColumnsKey = textformat.FileColumnsKey
 
 // DefaultBatchRows is the number of rows per record batch when Options.BatchRows is 0.
-const DefaultBatchRows = 64 * 1024
+const DefaultBatchRows = textformat.DefaultBatchRows
 
 // Options tune a files source.
 type Options struct {
@@ -47,6 +51,7 @@ type Options struct {
 type Source struct {
 	cfg  config.Files
 	opts Options
+	csv  textformat.Format
 
 	mu   sync.Mutex
 	last readStats // of the latest Read
@@ -80,7 +85,7 @@ func New(cfg config.Files, opts Options) (*Source, error) {
 		opts.Allocator = memory.DefaultAllocator
 	}
 	opts.Columns = append([]string(nil), opts.Columns...)
-	s := &Source{cfg: cfg, opts: opts}
+	s := &Source{cfg: cfg, opts: opts, csv: textformat.NewFormat(cfg.CSV)}
 	if _, _, err := s.match(span{}); err != nil {
 		return nil, err
 	}
@@ -152,7 +157,7 @@ plan:
 		}
 		meta, err := readFooter(f, s.opts.Allocator, s.opts.Columns)
 		if err != nil {
-			fail(fmt.Errorf("files: %s: %w", f.path, err))
+			fail(&Error{fmt.Errorf("files: %s: %w", f.path, err)})
 			break
 		}
 		for _, rgs := range splitRowGroups(meta.numRowGroups, s.opts.Parallel) {
@@ -207,10 +212,22 @@ func (s *Source) readTask(ctx context.Context, t task, emit func(arrow.Record) e
 		return e.err // emit's own error, passed on as is
 	}
 	if err != nil {
-		return fmt.Errorf("files: %s: %w", t.f.path, err)
+		// A file that does not read says which and why, in one line: the user can act on it.
+		return &Error{fmt.Errorf("files: %s: %w", t.f.path, err)}
 	}
 	return nil
 }
+
+// Error is a files source that cannot be read as configured: a pattern matching no file, a file
+// whose format cannot be told from its name, or one that does not read as its format (its
+// content, its header). Its message says which file and why, in one line.
+type Error struct{ Err error }
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Kind makes it one plain line (exit 1): the user acts on the file or on the config.
+func (e *Error) Kind() fault.Kind { return fault.Failed }
 
 // emitError marks an error returned by emit, which Read passes on unwrapped.
 type emitError struct{ err error }

@@ -23,6 +23,9 @@ type file struct {
 	mtime  time.Time
 	format string // parquet | csv | ndjson
 	gzip   bool
+	// real identifies the file behind its path: its absolute path with symbolic links resolved
+	// (on the OS file system), so that a file reached twice is read once.
+	real string
 	// partition is the hive date= (or dt=) day of the file's folder; zero when none.
 	partition time.Time
 }
@@ -84,7 +87,11 @@ func (s *Source) expand(pattern string) ([]file, error) {
 		return nil, fmt.Errorf("files: %s: %w", pattern, err)
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("files: no file matches %q", pattern)
+		if s.opts.FS == nil && !filepath.IsAbs(pattern) {
+			wd, _ := os.Getwd()
+			return nil, &Error{fmt.Errorf("files: no file matches %q (relative paths are taken from the working directory, %s)", pattern, wd)}
+		}
+		return nil, &Error{fmt.Errorf("files: no file matches %q", pattern)}
 	}
 	out := make([]file, 0, len(names))
 	for _, name := range names {
@@ -93,10 +100,18 @@ func (s *Source) expand(pattern string) ([]file, error) {
 			return nil, fmt.Errorf("files: %w", err)
 		}
 		f := file{fsys: fsys, name: name, path: display(name), size: info.Size(), mtime: info.ModTime()}
+		f.real = f.path
+		if s.opts.FS == nil {
+			if r, err := filepath.EvalSymlinks(f.path); err == nil {
+				if abs, err := filepath.Abs(r); err == nil {
+					f.real = abs
+				}
+			}
+		}
 		// The date= folder may be above the walk's root, so it is looked for in the whole path.
 		f.partition = partitionDay(filepath.ToSlash(f.path))
 		if f.format, f.gzip, err = formatOf(s.cfg.Format, name); err != nil {
-			return nil, fmt.Errorf("files: %s: %w", f.path, err)
+			return nil, &Error{fmt.Errorf("files: %s: %w", f.path, err)}
 		}
 		out = append(out, f)
 	}
@@ -256,23 +271,28 @@ func pruned(d time.Time, r span) bool {
 	return false
 }
 
-// match resolves every configured pattern, removes duplicates and splits the files into those
-// to read for r and those pruned by their date= folder.
+// match resolves every configured pattern, removes duplicates (a file reached by two patterns,
+// or through a symbolic link, is read once, under the path sorting first) and splits the files
+// into those to read for r and those pruned by their date= folder.
 func (s *Source) match(r span) (read, skip []file, err error) {
-	seen := map[string]bool{}
 	var all []file
 	for _, p := range s.cfg.Paths {
 		fs, err := s.expand(p)
 		if err != nil {
 			return nil, nil, err
 		}
-		for _, f := range fs {
-			if !seen[f.path] {
-				seen[f.path] = true
-				all = append(all, f)
-			}
+		all = append(all, fs...)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].path < all[j].path })
+	seen := map[string]bool{}
+	unique := all[:0]
+	for _, f := range all {
+		if !seen[f.real] {
+			seen[f.real] = true
+			unique = append(unique, f)
 		}
 	}
+	all = unique
 	sort.Slice(all, func(i, j int) bool { return all[i].path < all[j].path })
 	for _, f := range all {
 		if pruned(f.partition, r) {

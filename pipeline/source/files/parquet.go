@@ -9,11 +9,13 @@ import (
 	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet"
 	pqfile "github.com/apache/arrow/go/v15/parquet/file"
 	"github.com/apache/arrow/go/v15/parquet/metadata"
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+	"github.com/journeykpi/journeykpi/pipeline/source/files/textformat"
 )
 
 // pqFooter is what the planning step learns from a Parquet footer and hands to the workers, so
@@ -21,8 +23,9 @@ import (
 type pqFooter struct {
 	meta         *metadata.FileMetaData
 	numRowGroups int
-	leaves       []int // leaf columns to read; nil means all
-	dict         []int // leaf columns to read as dictionary arrays
+	leaves       []int    // leaf columns to read; nil means all
+	dict         []int    // leaf columns to read as dictionary arrays
+	all          []string // every top-level column of the file
 }
 
 // readAtSeekCloser is what a Parquet reader needs from an open file.
@@ -82,6 +85,9 @@ func readFooter(f file, mem memory.Allocator, columns []string) (ft *pqFooter, e
 	defer h.Close()
 	pf, err := pqfile.NewParquetReader(h, pqfile.WithReadProps(parquet.NewReaderProperties(mem)))
 	if err != nil {
+		if b := head(f); !bytes.HasPrefix(b, []byte("PAR1")) {
+			return nil, textformat.NotFormatError("Parquet", b)
+		}
 		return nil, err
 	}
 	meta := pf.MetaData()
@@ -97,6 +103,9 @@ func readFooter(f file, mem memory.Allocator, columns []string) (ft *pqFooter, e
 	}
 	for i := range sc.NumColumns() {
 		root := sc.ColumnRoot(i).Name()
+		if len(ft.all) == 0 || ft.all[len(ft.all)-1] != root {
+			ft.all = append(ft.all, root)
+		}
 		if want != nil {
 			if !want[root] {
 				continue
@@ -110,7 +119,7 @@ func readFooter(f file, mem memory.Allocator, columns []string) (ft *pqFooter, e
 		}
 	}
 	if want != nil && len(ft.leaves) == 0 {
-		return nil, fmt.Errorf("none of the columns %s is in the file", strings.Join(columns, ", "))
+		return nil, fmt.Errorf("none of the columns %s is in the file; its columns are %s", strings.Join(columns, ", "), strings.Join(ft.all, ", "))
 	}
 	return ft, nil
 }
@@ -192,7 +201,7 @@ func (s *Source) readParquet(ctx context.Context, t task, emit func(arrow.Record
 	// One record reader per row group: a batch must not span two row groups, since a dictionary
 	// column's dictionary changes between them and pqarrow v15 cannot join the two.
 	for _, rg := range t.rowGroups {
-		if err := readRowGroup(ctx, fr, t.meta.leaves, rg, emit); err != nil {
+		if err := readRowGroup(ctx, fr, t.meta, rg, emit); err != nil {
 			return err
 		}
 	}
@@ -201,7 +210,7 @@ func (s *Source) readParquet(ctx context.Context, t task, emit func(arrow.Record
 
 // readRowGroup reads row group rg. A panic of the Parquet reader (corrupt data) comes back as an
 // error naming the row group; one from emit is passed on as it is.
-func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, rg int, emit func(arrow.Record) error) (err error) {
+func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, ft *pqFooter, rg int, emit func(arrow.Record) error) (err error) {
 	inEmit := false
 	defer func() {
 		if p := recover(); p != nil {
@@ -211,17 +220,26 @@ func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, rg 
 			err = &CorruptError{RowGroup: rg, Detail: fmt.Sprint(p)}
 		}
 	}()
-	rr, err := fr.GetRecordReader(ctx, leaves, []int{rg})
+	rr, err := fr.GetRecordReader(ctx, ft.leaves, []int{rg})
 	if err != nil {
 		return err
 	}
 	defer rr.Release()
+	// A projection's records say which columns the file has, for a message about a missing one.
+	var schema *arrow.Schema
+	if ft.leaves != nil {
+		schema = arrow.NewSchema(rr.Schema().Fields(), textformat.FileColumns(ft.all))
+	}
 	for rr.Next() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		rec := rr.Record()
-		rec.Retain()
+		if schema != nil {
+			rec = array.NewRecord(schema, rec.Columns(), rec.NumRows())
+		} else {
+			rec.Retain()
+		}
 		inEmit = true
 		err := send(rec, emit)
 		inEmit = false
@@ -261,5 +279,5 @@ func (s *Source) parquetSchema(f file) (*arrow.Schema, error) {
 			fields = append(fields, fl)
 		}
 	}
-	return arrow.NewSchema(fields, nil), nil
+	return arrow.NewSchema(fields, textformat.FileColumns(ft.all)), nil
 }

@@ -3,64 +3,13 @@ package files
 import (
 	"bufio"
 	"compress/gzip"
+	"context"
+	"fmt"
 	"io"
 
 	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
-	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/journeykpi/journeykpi/pipeline/source/files/textformat"
 )
-
-// textBatch builds record batches of utf8 columns plus MalformedColumn, for the text formats.
-type textBatch struct {
-	schema    *arrow.Schema
-	cols      []*array.StringBuilder
-	malformed *array.BooleanBuilder
-	rows      int
-}
-
-func newTextBatch(names []string, mem memory.Allocator) *textBatch {
-	fields := make([]arrow.Field, 0, len(names)+1)
-	b := &textBatch{cols: make([]*array.StringBuilder, len(names))}
-	for i, n := range names {
-		fields = append(fields, arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true})
-		b.cols[i] = array.NewStringBuilder(mem)
-	}
-	fields = append(fields, arrow.Field{Name: MalformedColumn, Type: arrow.FixedWidthTypes.Boolean})
-	b.schema = arrow.NewSchema(fields, nil)
-	b.malformed = array.NewBooleanBuilder(mem)
-	return b
-}
-
-// appendMalformed adds a row with nulls in every column and MalformedColumn true.
-func (b *textBatch) appendMalformed() {
-	for _, c := range b.cols {
-		c.AppendNull()
-	}
-	b.malformed.Append(true)
-	b.rows++
-}
-
-// record returns the rows added since the last call as a record and resets the builders.
-func (b *textBatch) record() arrow.Record {
-	arrs := make([]arrow.Array, 0, len(b.cols)+1)
-	for _, c := range b.cols {
-		arrs = append(arrs, c.NewArray())
-	}
-	arrs = append(arrs, b.malformed.NewArray())
-	rec := array.NewRecord(b.schema, arrs, int64(b.rows))
-	for _, a := range arrs {
-		a.Release()
-	}
-	b.rows = 0
-	return rec
-}
-
-func (b *textBatch) release() {
-	for _, c := range b.cols {
-		c.Release()
-	}
-	b.malformed.Release()
-}
 
 // openText opens f for streaming, through gzip when its name ends in .gz.
 func openText(f file) (io.Reader, func() error, error) {
@@ -75,10 +24,56 @@ func openText(f file) (io.Reader, func() error, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		h.Close()
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("not gzip-compressed, though named .gz: it looks like %s", textformat.LooksLike(head(f)))
 	}
 	return bufio.NewReaderSize(zr, 256<<10), func() error {
 		zr.Close()
 		return h.Close()
 	}, nil
+}
+
+// head reads the first 512 bytes of f, as stored (not decompressed).
+func head(f file) []byte {
+	h, err := f.fsys.Open(f.name)
+	if err != nil {
+		return nil
+	}
+	defer h.Close()
+	b := make([]byte, 512)
+	n, _ := io.ReadFull(h, b)
+	return b[:n]
+}
+
+// readCSV streams the CSV file f (see textformat.ReadCSV).
+func (s *Source) readCSV(ctx context.Context, f file, emit func(arrow.Record) error) error {
+	r, closeFn, err := openText(f)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	return textformat.ReadCSV(ctx, bufio.NewReaderSize(r, 256<<10), s.csv, s.textOptions(), marked(emit))
+}
+
+// readNDJSON streams the NDJSON file f (see textformat.ReadNDJSON).
+func (s *Source) readNDJSON(ctx context.Context, f file, emit func(arrow.Record) error) error {
+	r, closeFn, err := openText(f)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	return textformat.ReadNDJSON(ctx, r, s.textOptions(), marked(emit))
+}
+
+func (s *Source) textOptions() textformat.Options {
+	return textformat.Options{Columns: s.opts.Columns, BatchRows: s.opts.BatchRows, Allocator: s.opts.Allocator}
+}
+
+// marked marks the errors of emit, which Read passes on unwrapped.
+func marked(emit func(arrow.Record) error) func(arrow.Record) error {
+	return func(rec arrow.Record) error {
+		if err := emit(rec); err != nil {
+			return emitError{err}
+		}
+		return nil
+	}
 }

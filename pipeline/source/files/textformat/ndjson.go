@@ -1,4 +1,4 @@
-package files
+package textformat
 
 import (
 	"bufio"
@@ -20,17 +20,15 @@ type kv struct {
 	valid    bool
 }
 
-// readNDJSON streams a newline-delimited JSON file as batches of utf8 columns. The columns are
-// the requested ones when Options.Columns is set, else the union of the keys of the first batch's
-// lines in order of first appearance; keys first seen later are not read. A string value is its
-// text, a number or boolean its JSON text, an object or array its compact JSON; null and "" are
-// nulls. A line that is not a JSON object comes out with MalformedColumn true.
-func (s *Source) readNDJSON(ctx context.Context, f file, emit func(arrow.Record) error) error {
-	r, closeFn, err := openText(f)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
+// ReadNDJSON streams a newline-delimited JSON file from r as batches of utf8 columns, passing each
+// to emit as ReadCSV does. The columns are the requested ones when Options.Columns is set, else
+// the union of the keys of the first batch's lines in order of first appearance; keys first seen
+// later are not read. A string value is its text, a number or boolean its JSON text, an object or
+// array its compact JSON; null and "" are nulls. A line that is not a JSON object comes out with
+// MalformedColumn true; a file whose first line is no JSON at all is an error saying what it
+// looks like.
+func ReadNDJSON(ctx context.Context, r io.Reader, o Options, emit func(arrow.Record) error) error {
+	o = o.withDefaults()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 
@@ -40,7 +38,7 @@ func (s *Source) readNDJSON(ctx context.Context, f file, emit func(arrow.Record)
 		ok  bool
 	}
 	var first []row
-	for n := 0; len(first) < s.opts.BatchRows && sc.Scan(); n++ {
+	for n := 0; len(first) < o.BatchRows && sc.Scan(); n++ {
 		line := bytes.TrimSpace(sc.Bytes())
 		if n == 0 {
 			// A UTF-8 byte-order mark, as Windows tools write: not part of the first object.
@@ -48,6 +46,11 @@ func (s *Source) readNDJSON(ctx context.Context, f file, emit func(arrow.Record)
 		}
 		if len(line) == 0 {
 			continue
+		}
+		if len(first) == 0 && line[0] != '{' && line[0] != '[' {
+			// Not one JSON value per line at all (a CSV, a Parquet file): say what it is rather
+			// than reject every line as malformed.
+			return NotFormatError("NDJSON", line)
 		}
 		kvs, ok := parseObject(line, nil)
 		first = append(first, row{kvs, ok})
@@ -58,7 +61,7 @@ func (s *Source) readNDJSON(ctx context.Context, f file, emit func(arrow.Record)
 	if len(first) == 0 {
 		return nil
 	}
-	names := s.opts.Columns
+	names := o.Columns
 	if len(names) == 0 {
 		seen := map[string]bool{}
 		for _, r := range first {
@@ -74,7 +77,7 @@ func (s *Source) readNDJSON(ctx context.Context, f file, emit func(arrow.Record)
 	for i, n := range names {
 		index[n] = i
 	}
-	b := newTextBatch(names, s.opts.Allocator)
+	b := newBatch(names, nil, o.Allocator)
 	defer b.release()
 	vals := make([]kv, len(names))
 	add := func(kvs []kv, ok bool) {
@@ -104,7 +107,7 @@ func (s *Source) readNDJSON(ctx context.Context, f file, emit func(arrow.Record)
 	first = nil
 	var buf []kv
 	for {
-		if b.rows >= s.opts.BatchRows {
+		if b.rows >= o.BatchRows {
 			if err := ctx.Err(); err != nil {
 				return err
 			}

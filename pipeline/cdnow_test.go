@@ -16,7 +16,7 @@ import (
 	"github.com/journeykpi/journeykpi/internal/shareddata"
 )
 
-// TestCDNOWThroughThePipeline reads the raw CDNOW sample transactions (the data of Fader, Hardie
+// TestSpendModelCDNOWThroughThePipeline reads the raw CDNOW sample transactions (the data of Fader, Hardie
 // & Lee 2005) through the files source and the whole pipeline, and checks the BG/NBD fit against
 // the paper's estimates: r = 0.243, α = 4.414, a = 0.793, b = 2.426, LL = −9582.4, calibration
 // through 1997-09-30; and the Gamma-Gamma spend model against Fader & Hardie's note on the same
@@ -24,8 +24,9 @@ import (
 // the 946 who bought again. The whitespace-separated raw file is rewritten as CSV, one purchase
 // event per transaction line with the line as its order_id, as a real export would be (two equal
 // lines on one day are two orders, not a duplicate row); nothing is summarised before the product
-// reads it.
-func TestCDNOWThroughThePipeline(t *testing.T) {
+// reads it. (testdata/real/cdnow-sample.yaml reads the raw file as it is, where two equal lines
+// are one row: cmd/journeykpi's TestCDNOWSampleReadRaw checks that reading.)
+func TestSpendModelCDNOWThroughThePipeline(t *testing.T) {
 	raw := shareddata.Path(t, "cdnow/CDNOW_sample.txt")
 	f, err := os.Open(raw)
 	if err != nil {

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/journeykpi/journeykpi/pipeline/inspect"
+)
+
+// inspectFixture writes a small line-item CSV and a config that derives, filters and matches
+// stages, and returns the config's path.
+func inspectFixture(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	csv := "cust;ts;kind;order;qty;price\n" +
+		"a;01/03/2026 09:00;visit;;;\n" +
+		"a;01/03/2026 10:00;;o1;2;10\n" +
+		"b;02/03/2026 11:00;scroll;;;\n" +
+		";02/03/2026 12:00;visit;;;\n" +
+		"c;02/03/2026 12:00;;C1;1;5\n" +
+		"d;yesterday;visit;;;\n"
+	if err := os.WriteFile(filepath.Join(dir, "events.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := `source:
+  files: {paths: ["` + filepath.Join(dir, "events.csv") + `"], csv: {delimiter: ";"}}
+  columns: {customer_id: cust, event_time: ts, order_id: order}
+  time_format: "%d/%m/%Y %H:%M"
+  derive: {event_name: "kind ?? 'purchase'", revenue: "kind == nil ? float(qty) * float(price) : nil"}
+  where: "order == nil || !(order startsWith 'C')"
+stages:
+  - {name: visit, events: [visit]}
+  - {name: purchase, events: [purchase], purchase: true}
+report: {timezone: Europe/Berlin}
+`
+	p := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestInspectShowsRowsAsTheEngineSeesThem(t *testing.T) {
+	cfg := inspectFixture(t)
+	code, out, stderr := runCmd(t, "inspect", "--config", cfg, "--rows", "5")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	flat := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{
+		"first 5 rows as the engine sees them (times in Europe/Berlin)",
+		"1 accepted a 2026-03-01T09:00:00+01:00 visit visit - -",
+		"2 accepted a 2026-03-01T10:00:00+01:00 purchase purchase o1 20",
+		"3 accepted b 2026-03-02T11:00:00+01:00 scroll (no stage) - -",
+		"4 customer_id_missing - - - - - -",
+		"5 filtered c",
+		"profile of the whole source",
+		"rows read 6 accepted 3 filtered 1 (source.where) rejected 2 customer_id_missing 1 event_time_unparseable 1",
+		"customers 2",
+		"scroll 1 (no stage: kept as a touch only)",
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+
+	code, out, _ = runCmd(t, "inspect", "--config", cfg, "--rows", "2", "--json")
+	var ins inspect.Inspection
+	if code != exitOK || json.Unmarshal([]byte(out), &ins) != nil {
+		t.Fatalf("exit %d, JSON %q", code, out)
+	}
+	if len(ins.Rows) != 2 || ins.Rows[1].Values["revenue"] != "20" || ins.Profile.Accepted != 3 ||
+		ins.Profile.RejectedByReason["customer_id_missing"] != 1 || len(ins.Profile.EventNames) != 3 {
+		t.Errorf("JSON: %+v", ins)
+	}
+}
+
+func TestInspectErrors(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.yaml")
+	os.WriteFile(p, []byte(`source: {files: {paths: ["`+filepath.Join(dir, "none-*.csv")+`"]}}`), 0o644)
+	if code, _, stderr := runCmd(t, "inspect", "--config", p); code != exitUsage || !strings.Contains(stderr, "no file matches") {
+		t.Errorf("missing file: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, "inspect", "--rows", "-1"); code != exitUsage || !strings.Contains(stderr, "--rows") {
+		t.Errorf("bad --rows: exit %d, %s", code, stderr)
+	}
+}
