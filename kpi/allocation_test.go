@@ -165,6 +165,11 @@ func TestStageOpportunities(t *testing.T) {
 		t.Errorf("period benchmark %s of %v, want February", got[0].BenchmarkKind, b)
 	}
 
+	// A dimension of the user's is a breakdown like the others.
+	dim := breakdownOf("country", map[string][2]int64{"a": {100, 90}, "b": {100, 80}, "c": {100, 60}, "d": {100, 79}, "e": {200, 100}})
+	if got := stageOpportunities(p, v, []Breakdown{dim}, nil); len(got) != 2 || got[0].By != "country" || got[0].Group != "e" {
+		t.Errorf("by country: %+v, want e and c", got)
+	}
 	// Fewer than four values with enough customers: no quartile to speak of.
 	few := []Breakdown{breakdownOf("segment", map[string][2]int64{"a": {100, 90}, "b": {100, 10}, "c": {100, 50}})}
 	if got := stageOpportunities(p, v, few, nil); len(got) != 0 {
