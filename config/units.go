@@ -86,6 +86,14 @@ func ParseByteSize(s string) (ByteSize, error) {
 	s = strings.TrimSpace(s)
 	for _, u := range byteUnits {
 		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			// A whole number of units is multiplied exactly: through a float64, sizes above 2^53
+			// bytes would come back a few bytes off.
+			if i, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64); err == nil {
+				if i < 0 || i > math.MaxInt64/u.mult {
+					return 0, fmt.Errorf("%q is not a byte size (use 10GB or 512MiB)", s)
+				}
+				return ByteSize(i * u.mult), nil
+			}
 			f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
 			if err != nil || !(f >= 0) || f*float64(u.mult) >= math.MaxInt64 {
 				return 0, fmt.Errorf("%q is not a byte size (use 10GB or 512MiB)", s)
