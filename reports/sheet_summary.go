@@ -233,8 +233,13 @@ func card(r *kpi.Result, h kpi.Headline) [5][2]cell {
 	border := look{bold: true, font: colorTitle, size: 10, valign: "bottom"}
 	c[0][0] = cell{v: h.Label, look: border, free: true}
 	c[0][1] = cell{look: border}
-	value := opt(h.Current, valueFormat(h.Format))
-	value.look.size, value.look.bold, value.look.align = 16, true, "left"
+	f := valueFormat(h.Format)
+	if f == fmtMoney && h.Current != nil && math.Abs(*h.Current) >= 10000 {
+		// Cents add nothing to a five-figure amount and would not fit the card.
+		f = fmtMoneyWhole
+	}
+	value := opt(h.Current, f)
+	value.look.size, value.look.bold, value.look.align = cardValueSize(h.Current, f, r), true, "left"
 	grey := !h.Mature || (h.Key == "returning_customer_rate" && !r.Repeat.HistoryComplete)
 	if grey && value.v != "n/a" {
 		value.look.font = colorNAFont
@@ -260,6 +265,21 @@ func card(r *kpi.Result, h kpi.Headline) [5][2]cell {
 	}
 	c[4][1] = cell{}
 	return c
+}
+
+// cardValueSize is the font size of a card's value: 16 points, smaller for a value whose text is
+// long, so that it fits the card instead of showing as ###.
+func cardValueSize(v *float64, format string, r *kpi.Result) float64 {
+	if v == nil {
+		return 16
+	}
+	switch n := len([]rune(valueWords(*v, format, r))); {
+	case n > 14:
+		return 11
+	case n > 11:
+		return 13
+	}
+	return 16
 }
 
 // cardDetail is the small print of a card: why it is grey, which cohort it shows, or its interval.
@@ -311,8 +331,8 @@ func valueWords(v float64, format string, r *kpi.Result) string {
 		return groupDigits(math.Round(v))
 	case fmtPercent:
 		return percentWords(v)
-	case fmtMoney:
-		return moneyWords(r.Report.Currency)(round2(v))
+	case fmtMoney, fmtMoneyWhole:
+		return moneyWords(r.Report.Currency)(roundMoney(v))
 	case fmtRatio:
 		return strconv.FormatFloat(round2(v), 'f', 2, 64) + "×"
 	}
@@ -375,7 +395,7 @@ func changeWords(h kpi.Headline, v kpi.Versus, r *kpi.Result) string {
 	case "count":
 		s = signed(groupDigits(math.Abs(math.Round(ch))))
 	case "money":
-		s = signed(moneyWords(r.Report.Currency)(math.Abs(round2(ch))))
+		s = signed(moneyWords(r.Report.Currency)(math.Abs(roundMoney(ch))))
 	case "ratio":
 		s = signed(strconv.FormatFloat(math.Abs(round2(ch)), 'f', 2, 64) + "×")
 	default:
@@ -451,7 +471,7 @@ func whatMoved(s *sheet, r *kpi.Result, line func(string, look, float64)) {
 		s.notComputed("no change in purchase conversion (no entrants in one of the periods).")
 	}
 	if d := w.Revenue; d.Change != nil {
-		text := fmt.Sprintf("Revenue %s against %s (%s", money(round2(*d.Current)), money(round2(*d.Previous)), signedMoney(*d.Change, money))
+		text := fmt.Sprintf("Revenue %s against %s (%s", money(roundMoney(*d.Current)), money(roundMoney(*d.Previous)), signedMoney(*d.Change, money))
 		if rev != nil {
 			text += ", " + verdictPhrase(rev.Verdict)
 		}
@@ -483,9 +503,18 @@ func signedPoints(f float64) string {
 
 func signedMoney(f float64, money func(float64) string) string {
 	if f >= 0 {
-		return "+" + money(round2(f))
+		return "+" + money(roundMoney(f))
 	}
-	return "−" + money(round2(-f))
+	return "−" + money(roundMoney(-f))
+}
+
+// roundMoney rounds an amount for page 1: to cents, and to whole units from 10,000 on, where cents
+// add nothing a reader can use.
+func roundMoney(x float64) float64 {
+	if math.Abs(x) >= 10000 {
+		return math.Round(x)
+	}
+	return round2(x)
 }
 
 // byWords names a breakdown group in a sentence: "entrants from email", "the vip segment".

@@ -26,6 +26,8 @@ const (
 	// Money formats depend on the report currency; the styles resolve these placeholders.
 	fmtMoney       = "{money}"
 	fmtChangeMoney = "{money change}"
+	// fmtMoneyWhole is money in whole units, for a large amount in a KPI card.
+	fmtMoneyWhole = "{money whole}"
 )
 
 // Colours of the workbook.
@@ -66,11 +68,13 @@ type styles struct {
 	ids      map[look]int
 	money    string // number format for money in the report currency
 	moneyChg string
+	whole    string // the same in whole units
 }
 
 func newStyles(f *excelize.File, currency string) *styles {
 	m := moneyFormat(currency)
-	return &styles{f: f, ids: map[look]int{}, money: m, moneyChg: `"▲ "+` + m + `;"▼ "-` + m + `;` + m}
+	return &styles{f: f, ids: map[look]int{}, money: m, moneyChg: `"▲ "+` + m + `;"▼ "-` + m + `;` + m,
+		whole: strings.Replace(m, "#,##0.00", "#,##0", 1)}
 }
 
 // moneyFormat is the number format for amounts in an ISO 4217 currency: a symbol for the common
@@ -146,6 +150,8 @@ func (s *styles) id(l look) (int, error) {
 			nf = s.money
 		case fmtChangeMoney:
 			nf = s.moneyChg
+		case fmtMoneyWhole:
+			nf = s.whole
 		}
 		st.CustomNumFmt = &nf
 	}

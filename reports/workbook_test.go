@@ -817,3 +817,31 @@ func TestChartsAreNeverCutByAPage(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeMoneyFitsItsCard: a large revenue shows in whole units, and a smaller font, on its
+// card, never as ### (LibreOffice showed £3,142,001.26 so at 16 points): whole units from 10,000,
+// a smaller font past 11 characters.
+func TestLargeMoneyFitsItsCard(t *testing.T) {
+	r := fullResult()
+	r.Report.Currency = "GBP"
+	for i := range r.Comparison.Headline {
+		if h := &r.Comparison.Headline[i]; h.Key == "revenue" {
+			h.Current = kpi.Ptr(3142001.26)
+		}
+	}
+	for _, c := range []struct {
+		v    float64
+		size float64
+	}{{766, 16}, {20996.48, 16}, {3142001.26, 16}, {314200126, 13}, {123456789012, 11}} {
+		f := fmtMoney
+		if c.v >= 10000 {
+			f = fmtMoneyWhole
+		}
+		if got := cardValueSize(&c.v, f, r); got != c.size {
+			t.Errorf("%v: size %v, want %v", c.v, got, c.size)
+		}
+	}
+	if got := valueWords(3142001.26, fmtMoneyWhole, r); got != "£3,142,001" {
+		t.Errorf("card value %q, want £3,142,001", got)
+	}
+}
