@@ -147,7 +147,8 @@ func journalPath(path string) string {
 // renames the temporary files still there into place and removes the journal. It returns how
 // many commits it finished. Call it, like RemoveStale, only while no live write can be using dir
 // (holding the output's lock), and before RemoveStale, which would remove the temporary files
-// a journal names.
+// a journal names: when it returns an error, a commit is still unfinished, and neither
+// RemoveStale nor anything else that judges the files against their commit record may run.
 func Recover(dir string) (int, error) {
 	es, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -175,12 +176,16 @@ func Recover(dir string) (int, error) {
 			errs = append(errs, os.Remove(jpath))
 			continue
 		}
+		// In order, stopping at the first rename that fails: the commit record comes last, so it
+		// never goes in place over files that did not. The journal and the temporary files it
+		// names stay for the next Recover. A missing temporary file was renamed already.
 		failed := false
 		for _, r := range j.Renames {
 			from, to := filepath.Join(dir, filepath.Base(r[0])), filepath.Join(dir, filepath.Base(r[1]))
 			if err := os.Rename(from, to); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, err)
+				errs = append(errs, fmt.Errorf("finish the commit %s: %w", e.Name(), err))
 				failed = true
+				break
 			}
 		}
 		if failed {

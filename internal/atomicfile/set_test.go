@@ -121,3 +121,47 @@ func TestIsJournal(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoverStopsAtAFailedRename: when one rename of a journaled commit fails, Recover puts
+// nothing after it in place — never the commit record over files that are not the new ones — and
+// keeps the journal and the temporary files; a later Recover finishes the commit.
+func TestRecoverStopsAtAFailedRename(t *testing.T) {
+	dir := t.TempDir()
+	old := map[string]string{"r.json": "old json", "r.manifest.json": "old manifest"}
+	for n, c := range old {
+		os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644)
+	}
+	// In the workbook's place, something a rename cannot replace: a directory with a file in it.
+	blocker := filepath.Join(dir, "r.xlsx")
+	if err := os.MkdirAll(filepath.Join(blocker, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := NewSet(dir)
+	for _, f := range [][2]string{{"r.xlsx", "new workbook"}, {"r.json", "new json"}} {
+		if _, err := s.Add(filepath.Join(dir, f[0]), text(f[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.commit(filepath.Join(dir, "r.manifest.json"), []byte("new manifest"), 2); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := Recover(dir); err == nil || n != 0 {
+		t.Fatalf("Recover over a blocked rename: %d, %v", n, err)
+	}
+	read := func(name string) string { b, _ := os.ReadFile(filepath.Join(dir, name)); return string(b) }
+	if j, m := read("r.json"), read("r.manifest.json"); j != "old json" || m != "old manifest" {
+		t.Fatalf("after a failed rename: json %q, manifest %q; want both old", j, m)
+	}
+	os.RemoveAll(blocker)
+	if n, err := Recover(dir); err != nil || n != 1 {
+		t.Fatalf("second Recover: %d, %v", n, err)
+	}
+	if _, err := RemoveStale(dir); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"r.xlsx": "new workbook", "r.json": "new json", "r.manifest.json": "new manifest"}
+	if got := dirState(t, dir); names(got) != names(want) || got["r.xlsx"] != want["r.xlsx"] || got["r.json"] != want["r.json"] ||
+		got["r.manifest.json"] != want["r.manifest.json"] {
+		t.Errorf("after the second Recover: %v, want %v", got, want)
+	}
+}
