@@ -43,11 +43,23 @@ func TestRunWithoutDatesReportsTheSchedulePeriod(t *testing.T) {
 	}
 }
 
-func TestScheduleAndBackfillHelpNameExitCodes(t *testing.T) {
-	for _, cmd := range []string{"schedule", "backfill"} {
+// TestHelpNamesTheCommandsExitCodes: the commands an unattended caller acts on say when they end
+// with which code, and none names a code it never ends with.
+func TestHelpNamesTheCommandsExitCodes(t *testing.T) {
+	for cmd, want := range map[string][]string{
+		"schedule": {"4 another scheduler holds this state directory", "3 --once: periods had no data", "130 a run cut short"},
+		"backfill": {"4 output locked", "5 some periods failed or had no\ndata", "130 interrupted"},
+		"run":      {"3 too many rejected rows", "4 output locked", "(after --wait)"},
+		"status":   {"0 printed"},
+	} {
 		code, stdout, _ := runCmd(t, cmd, "--help")
-		if code != exitOK || !strings.Contains(stdout, "4 output locked") || !strings.Contains(stdout, "5 backfill partly failed") {
-			t.Errorf("%s --help: exit %d\n%s", cmd, code, stdout)
+		for _, w := range want {
+			if code != exitOK || !strings.Contains(stdout, w) {
+				t.Errorf("%s --help: exit %d, no %q\n%s", cmd, code, w, stdout)
+			}
+		}
+		if cmd != "backfill" && strings.Contains(stdout, "5 ") {
+			t.Errorf("%s --help names exit 5, which only backfill has\n%s", cmd, stdout)
 		}
 	}
 }
