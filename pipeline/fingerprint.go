@@ -31,7 +31,8 @@ func ConfigHash(cfg *config.Config) string {
 
 // Fingerprint is a short hash of the input a report of job's window would read: the events
 // source's fingerprint over the read range (source.Fingerprinter), and the spend source's when
-// there is one. "" when a source cannot tell (the caller treats the input as changed). It reads
+// there is one. "" when a source cannot tell: the ledger then compares "" with "", so such a
+// period is done by its config alone (a failed fingerprint, an error, makes it due). It reads
 // no rows: files are listed and stat'ed (small ones hashed), BigQuery is asked for the tables'
 // last-modified times.
 func Fingerprint(ctx context.Context, job Job) (string, error) {

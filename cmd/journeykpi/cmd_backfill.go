@@ -20,8 +20,9 @@ Writes one report per day, week or calendar month lying wholly inside --from..--
 into the same files the schedule writes. Resumable and data-aware: a period the ledger has written
 from the same config (its report-relevant part) and the same input (files: paths, sizes, times;
 BigQuery: the tables' last-modified times) is skipped unless --force. A failed period, or one
-without data, is reported and the others go on (exit 5 when any was not written). Exit 4 when another backfill, or the scheduler running a report, holds
-the output lock; an idle scheduler does not block it.
+without data, is reported and the others go on (exit 5 when any was not written). Exit 4 when
+another backfill, a run, or the scheduler running a report holds the output lock; an idle
+scheduler does not block it.
 `
 
 func cmdBackfill(ctx context.Context, args []string, e console) error {
@@ -30,7 +31,7 @@ func cmdBackfill(ctx context.Context, args []string, e console) error {
 	from := f.String("from", "", "first `day` of the range, YYYY-MM-DD (report time zone)")
 	to := f.String("to", "", "last `day` of the range, inclusive")
 	every := f.String("every", "day", "one report per `step`: day, week (Monday to Sunday) or month")
-	force := f.Bool("force", false, "recompute periods the ledger already has with the same config")
+	force := f.Bool("force", false, "recompute periods the ledger already has from the same config and input")
 	out := f.String("out", "", "output `directory` (default: report.out)")
 	if help, err := parseArgs(f, args, e.stdout, backfillHelp); help || err != nil {
 		return err

@@ -159,7 +159,11 @@ func (st *stateDir) cleanOutput() {
 
 func cleanOutput(out string, log *slog.Logger) {
 	if n, err := atomicfile.Recover(out); err != nil {
-		log.Error("interrupted report commits not finished", "error", err.Error(), "out", out)
+		// The temporary files of an unfinished commit are what finishes it, and its files do not
+		// match their manifest yet: removing either would lose the report. The next start tries
+		// again.
+		log.Error("interrupted report commits not finished; the output is left as it is", "error", err.Error(), "out", out)
+		return
 	} else if n > 0 {
 		log.Warn("finished report commits a killed run left half-way", "commits", n, "out", out)
 	}

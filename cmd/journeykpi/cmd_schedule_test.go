@@ -1,11 +1,18 @@
 package main
 
 import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/internal/atomicfile"
+	"github.com/journeykpi/journeykpi/pipeline"
 )
 
 // TestRunWithoutDatesReportsTheSchedulePeriod: `run` with no dates and no report.from reports
@@ -36,11 +43,58 @@ func TestRunWithoutDatesReportsTheSchedulePeriod(t *testing.T) {
 	}
 }
 
-func TestScheduleAndBackfillHelpNameExitCodes(t *testing.T) {
-	for _, cmd := range []string{"schedule", "backfill"} {
+// TestHelpNamesTheCommandsExitCodes: the commands an unattended caller acts on say when they end
+// with which code, and none names a code it never ends with.
+func TestHelpNamesTheCommandsExitCodes(t *testing.T) {
+	for cmd, want := range map[string][]string{
+		"schedule": {"4 another scheduler holds this state directory", "3 --once: periods had no data", "130 a run cut short"},
+		"backfill": {"4 output locked", "5 some periods failed or had no\ndata", "130 interrupted"},
+		"run":      {"3 too many rejected rows", "4 output locked", "(after --wait)"},
+		"status":   {"0 printed"},
+	} {
 		code, stdout, _ := runCmd(t, cmd, "--help")
-		if code != exitOK || !strings.Contains(stdout, "4 output locked") || !strings.Contains(stdout, "5 backfill partly failed") {
-			t.Errorf("%s --help: exit %d\n%s", cmd, code, stdout)
+		for _, w := range want {
+			if code != exitOK || !strings.Contains(stdout, w) {
+				t.Errorf("%s --help: exit %d, no %q\n%s", cmd, code, w, stdout)
+			}
 		}
+		if cmd != "backfill" && strings.Contains(stdout, "5 ") {
+			t.Errorf("%s --help names exit 5, which only backfill has\n%s", cmd, stdout)
+		}
+	}
+}
+
+// TestCleanOutputKeepsACommitItCannotFinishYet: a report commit whose rename failed (here the
+// workbook's place is taken by a directory) is left alone by the start-up clean-up — its
+// temporary files and the files already renamed are what finish it — and the first start at
+// which the rename works finishes it: workbook, JSON and manifest all new, and matching.
+func TestCleanOutputKeepsACommitItCannotFinishYet(t *testing.T) {
+	out := t.TempDir()
+	blocker := filepath.Join(out, "r.xlsx")
+	if err := os.MkdirAll(filepath.Join(blocker, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	set := atomicfile.NewSet(out)
+	var m pipeline.Manifest
+	for _, f := range [][2]string{{"r.xlsx", "new workbook"}, {"r.json", "new json"}} {
+		d, err := set.Add(filepath.Join(out, f[0]), func(w io.Writer) error { _, err := io.WriteString(w, f[1]); return err })
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Files = append(m.Files, pipeline.ManifestFile{Name: d.Name, Bytes: d.Bytes, SHA256: d.SHA256})
+	}
+	b, _ := json.Marshal(m)
+	if err := set.Commit(filepath.Join(out, "r"+pipeline.ManifestSuffix), b); err == nil {
+		t.Fatal("the commit renamed a file over a directory")
+	}
+	log := slog.New(slog.DiscardHandler)
+	cleanOutput(out, log)
+	if err := os.RemoveAll(blocker); err != nil {
+		t.Fatal(err)
+	}
+	cleanOutput(out, log)
+	checkOutput(t, out)
+	if st := readOutput(t, out); st.reports != 1 {
+		t.Errorf("%d reports, want 1", st.reports)
 	}
 }

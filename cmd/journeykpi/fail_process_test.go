@@ -125,22 +125,7 @@ func fillDisk(t *testing.T, path string, free int64) {
 // startShell runs script with sh -c, args as its $0, $1….
 func startShell(t *testing.T, script string, args []string) *proc {
 	t.Helper()
-	cmd := exec.Command("sh", append([]string{"-c", script}, args...)...)
-	p := &proc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	return p
+	return startCmd(t, exec.Command("sh", append([]string{"-c", script}, args...)...))
 }
 
 // TestCorruptParquetFailsTheRunAndTheScheduleGoesOn: a backfill over a Parquet file with a

@@ -15,22 +15,45 @@ import (
 )
 
 // newFlags returns a FlagSet for a command, its usage headed by the synopsis and followed by the
-// exit codes. parseArgs prints it.
+// command's exit codes (exitHelp). parseArgs prints it.
 func newFlags(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: journeykpi %s\n\n", synopsis)
 		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), exitCodesHelp)
+		exits, ok := exitHelp[name]
+		if !ok {
+			exits = exitCodesHelp
+		}
+		fmt.Fprint(fs.Output(), "\nExit codes: ", exits)
 	}
 	return fs
 }
 
-const exitCodesHelp = `
-Exit codes: 0 success; 1 run failed (nothing partial written); 2 bad flag or config;
-3 too many rejected rows or no data in the period; 4 output locked by another journeykpi; 5 backfill partly failed;
-130 interrupted.
+// exitCodesHelp are the exit codes of a command that exitHelp does not list.
+const exitCodesHelp = `0 success; 1 failed; 2 bad flag or config; 3 too many rejected rows or no data in
+the period; 130 interrupted.
 `
+
+// exitHelp are the exit codes of the commands that write reports or read what they leave: each
+// says when it ends with which, since unattended callers (systemd, a CronJob) act on them.
+var exitHelp = map[string]string{
+	"run": `0 written; 1 failed (nothing partial written, the previous report stays);
+2 bad flag or config; 3 too many rejected rows or no event in the period; 4 output locked by
+another journeykpi (after --wait); 130 interrupted.
+`,
+	"backfill": `0 every period written or skipped; 1 the output or its ledger cannot be written;
+2 bad flag or config; 4 output locked by another journeykpi; 5 some periods failed or had no
+data, the others were written; 130 interrupted (rerun to resume).
+`,
+	"schedule": `0 stopped cleanly (--once: no run failed or lacked data); 1 the output or its ledger
+cannot be written (--once: a run failed); 2 bad flag or config; 3 --once: periods had no data,
+none failed; 4 another scheduler holds this state directory; 130 a run cut short by
+SIGTERM/SIGINT.
+`,
+	"status": `0 printed; 1 the ledger cannot be read; 2 bad flag or config.
+`,
+}
 
 // parseArgs parses a command's args. When they ask for help it prints the usage, then more, to
 // w and returns help true; a bad flag or a stray argument is a usage error (exit 2).

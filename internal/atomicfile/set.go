@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,19 +84,19 @@ func (s *Set) Abort() {
 // of the set in place, the record last. On an error before the journal is written nothing is
 // replaced and the temporary files are removed; after it, Recover finishes the commit.
 func (s *Set) Commit(path string, data []byte) error {
-	return s.commit(path, data, len(commitSteps))
+	return s.commit(path, data, math.MaxInt)
 }
 
-// commitSteps name the steps of a commit; a test stops after any of them, as a kill would.
-var commitSteps = []string{"stage the record", "write the journal", "rename", "sync the directory", "remove the journal"}
-
-// commit runs the first steps of commitSteps.
+// commit runs the first steps of a commit, as a kill would stop it after any of them: 1 stages
+// the record, 2 writes the journal, then one step per rename (the record's last), then the
+// directory sync, then the journal's removal.
 func (s *Set) commit(path string, data []byte, steps int) error {
 	if _, err := s.Add(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		s.Abort()
 		return err
 	}
-	if steps < 2 {
+	done := 1
+	if done >= steps {
 		return nil
 	}
 	var j journal
@@ -114,21 +115,21 @@ func (s *Set) commit(path string, data []byte, steps int) error {
 	}
 	staged := s.staged
 	s.staged = nil // from here on the commit goes forward, now or at the next Recover
-	if steps < 3 {
+	if done++; done >= steps {
 		return nil
 	}
 	for _, f := range staged {
 		if err := os.Rename(f.temp, f.final); err != nil {
 			return fmt.Errorf("commit %s: rename %s: %w (the next start finishes it)", path, f.final, err)
 		}
-	}
-	if steps < 4 {
-		return nil
+		if done++; done >= steps {
+			return nil
+		}
 	}
 	if err := SyncDir(s.dir); err != nil {
 		return fmt.Errorf("commit %s: sync directory: %w", path, err)
 	}
-	if steps < 5 {
+	if done++; done >= steps {
 		return nil
 	}
 	if err := os.Remove(jpath); err != nil {
@@ -147,7 +148,8 @@ func journalPath(path string) string {
 // renames the temporary files still there into place and removes the journal. It returns how
 // many commits it finished. Call it, like RemoveStale, only while no live write can be using dir
 // (holding the output's lock), and before RemoveStale, which would remove the temporary files
-// a journal names.
+// a journal names: when it returns an error, a commit is still unfinished, and neither
+// RemoveStale nor anything else that judges the files against their commit record may run.
 func Recover(dir string) (int, error) {
 	es, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -175,12 +177,16 @@ func Recover(dir string) (int, error) {
 			errs = append(errs, os.Remove(jpath))
 			continue
 		}
+		// In order, stopping at the first rename that fails: the commit record comes last, so it
+		// never goes in place over files that did not. The journal and the temporary files it
+		// names stay for the next Recover. A missing temporary file was renamed already.
 		failed := false
 		for _, r := range j.Renames {
 			from, to := filepath.Join(dir, filepath.Base(r[0])), filepath.Join(dir, filepath.Base(r[1]))
 			if err := os.Rename(from, to); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, err)
+				errs = append(errs, fmt.Errorf("finish the commit %s: %w", e.Name(), err))
 				failed = true
+				break
 			}
 		}
 		if failed {

@@ -42,10 +42,13 @@ func text(s string) func(io.Writer) error {
 }
 
 // TestSetCommitSurvivesAKillAfterEveryStep: a commit stopped after any of its steps, as a kill
-// would stop it, leaves — once Recover and RemoveStale have run — the old versions of every file
-// or the new versions of every file, never a mix, and nothing else.
+// would stop it — between any two of its renames too — leaves, once Recover and RemoveStale have
+// run, the old versions of every file or the new versions of every file, never a mix, and
+// nothing else.
 func TestSetCommitSurvivesAKillAfterEveryStep(t *testing.T) {
-	for steps := 0; steps <= len(commitSteps); steps++ {
+	// Stage the record, write the journal, three renames, sync the directory, remove the journal.
+	const allSteps = 7
+	for steps := 1; steps <= allSteps; steps++ {
 		dir := t.TempDir()
 		old := map[string]string{"r.xlsx": "old workbook", "r.json": "old json", "r.manifest.json": "old manifest"}
 		for n, c := range old {
@@ -62,6 +65,11 @@ func TestSetCommitSurvivesAKillAfterEveryStep(t *testing.T) {
 		if err := s.commit(filepath.Join(dir, "r.manifest.json"), []byte("new manifest"), steps); err != nil {
 			t.Fatalf("after %d steps: %v", steps, err)
 		}
+		if steps == 3 { // the workbook renamed, not the JSON: the mixed set a reader must never trust
+			if got := dirState(t, dir); got["r.xlsx"] != "new workbook" || got["r.json"] != "old json" {
+				t.Fatalf("after 3 steps: %v, want the workbook renamed and not the JSON", got)
+			}
+		}
 		if _, err := Recover(dir); err != nil {
 			t.Fatalf("after %d steps: Recover: %v", steps, err)
 		}
@@ -74,7 +82,7 @@ func TestSetCommitSurvivesAKillAfterEveryStep(t *testing.T) {
 			want = map[string]string{"r.xlsx": "new workbook", "r.json": "new json", "r.manifest.json": "new manifest"}
 		}
 		if names(got) != names(want) {
-			t.Errorf("after %d steps (%s): files %s, want %s", steps, commitSteps[max(steps-1, 0)], names(got), names(want))
+			t.Errorf("after %d steps: files %s, want %s", steps, names(got), names(want))
 			continue
 		}
 		for n, c := range want {
@@ -119,5 +127,49 @@ func TestIsJournal(t *testing.T) {
 		if IsJournal(name) != want {
 			t.Errorf("IsJournal(%q) = %v", name, !want)
 		}
+	}
+}
+
+// TestRecoverStopsAtAFailedRename: when one rename of a journaled commit fails, Recover puts
+// nothing after it in place — never the commit record over files that are not the new ones — and
+// keeps the journal and the temporary files; a later Recover finishes the commit.
+func TestRecoverStopsAtAFailedRename(t *testing.T) {
+	dir := t.TempDir()
+	old := map[string]string{"r.json": "old json", "r.manifest.json": "old manifest"}
+	for n, c := range old {
+		os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644)
+	}
+	// In the workbook's place, something a rename cannot replace: a directory with a file in it.
+	blocker := filepath.Join(dir, "r.xlsx")
+	if err := os.MkdirAll(filepath.Join(blocker, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := NewSet(dir)
+	for _, f := range [][2]string{{"r.xlsx", "new workbook"}, {"r.json", "new json"}} {
+		if _, err := s.Add(filepath.Join(dir, f[0]), text(f[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.commit(filepath.Join(dir, "r.manifest.json"), []byte("new manifest"), 2); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := Recover(dir); err == nil || n != 0 {
+		t.Fatalf("Recover over a blocked rename: %d, %v", n, err)
+	}
+	read := func(name string) string { b, _ := os.ReadFile(filepath.Join(dir, name)); return string(b) }
+	if j, m := read("r.json"), read("r.manifest.json"); j != "old json" || m != "old manifest" {
+		t.Fatalf("after a failed rename: json %q, manifest %q; want both old", j, m)
+	}
+	os.RemoveAll(blocker)
+	if n, err := Recover(dir); err != nil || n != 1 {
+		t.Fatalf("second Recover: %d, %v", n, err)
+	}
+	if _, err := RemoveStale(dir); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"r.xlsx": "new workbook", "r.json": "new json", "r.manifest.json": "new manifest"}
+	if got := dirState(t, dir); names(got) != names(want) || got["r.xlsx"] != want["r.xlsx"] || got["r.json"] != want["r.json"] ||
+		got["r.manifest.json"] != want["r.manifest.json"] {
+		t.Errorf("after the second Recover: %v, want %v", got, want)
 	}
 }

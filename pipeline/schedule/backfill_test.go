@@ -90,3 +90,21 @@ func TestBackfillStopsWhenCancelled(t *testing.T) {
 		t.Errorf("%+v", e)
 	}
 }
+
+// TestATimeoutInsideARunIsAFailure: a run that fails on a deadline of its own (a request timing
+// out, a retry deadline) while nobody cancelled it is failed — in the ledger, the webhook and the
+// counts — not interrupted, which would tell the operator a shutdown cut it.
+func TestATimeoutInsideARunIsAFailure(t *testing.T) {
+	l, _ := OpenLedger(t.TempDir())
+	rec := &recorder{}
+	rec.hook = func(context.Context, window.Window) error {
+		return fmt.Errorf("bigquery: read: %w", context.DeadlineExceeded)
+	}
+	s := (&Backfill{Windows: days(t, "2024-03-01", "2024-03-01"), Ledger: l, Run: rec.run}).Do(context.Background())
+	if s.Interrupted || len(s.Failed) != 1 || s.Tally.Failed != 1 || s.Tally.Interrupted != 0 {
+		t.Errorf("%+v", s)
+	}
+	if e := l.Entries()[0]; e.Outcome != OutcomeFailed {
+		t.Errorf("ledger %+v", e)
+	}
+}

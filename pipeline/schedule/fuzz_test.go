@@ -10,8 +10,8 @@ import (
 )
 
 // FuzzLedger: any bytes as the ledger file open or fail, never panic; one that opens answers
-// every question the scheduler and status ask of it. (Writing it back is atomicfile's and
-// encoding/json's, tested apart.)
+// every question the scheduler and status ask of it, plans no period twice, and after the dead
+// runs are marked abandoned is written back whole, with none left running.
 func FuzzLedger(f *testing.F) {
 	f.Add([]byte(`{"runs":[{"run_id":"a","trigger":"schedule","scheduled":"2026-03-17T02:00:00Z","from":"2026-03-16","to":"2026-03-16","config_hash":"h","input":"files:1","start":"2026-03-17T02:00:00Z","outcome":"ok","rows_read":1,"files":["x"]}]}`))
 	f.Add([]byte(`{"runs":[{"run_id":"b","from":"2026-03-16","to":"2026-03-15","outcome":"running","scheduled":"not a time"}]}`))
@@ -32,10 +32,29 @@ func FuzzLedger(f *testing.F) {
 		l.LastScheduled()
 		c, _ := ParseCron("0 3 * * *", time.UTC)
 		s := New(Options{Cron: c, Period: window.PreviousDay, RecomputeDays: 3, CatchUp: 7, Ledger: l, Location: time.UTC})
-		s.Plan(time.Date(2026, 3, 18, 3, 0, 0, 0, time.UTC))
-		for _, e := range l.Entries() {
-			utc(time.Now())
-			_ = e.Outcome == OutcomeRunning
+		at := time.Date(2026, 3, 18, 3, 0, 0, 0, time.UTC)
+		seen := map[string]bool{}
+		for _, w := range s.Plan(at) {
+			if seen[w.String()] {
+				t.Fatalf("%s planned twice", w)
+			}
+			seen[w.String()] = true
+		}
+		// What a starting process does with it: the dead runs marked, written back and read again.
+		if _, err := l.Abandon(at); err != nil {
+			t.Fatal(err)
+		}
+		again, err := OpenLedger(dir)
+		if err != nil {
+			t.Fatalf("the ledger written back does not open: %v", err)
+		}
+		if len(again.Entries()) != len(l.Entries()) {
+			t.Fatalf("%d entries written back, %d read", len(l.Entries()), len(again.Entries()))
+		}
+		for _, e := range again.Entries() {
+			if e.Outcome == OutcomeRunning {
+				t.Fatalf("still running after Abandon: %+v", e)
+			}
 		}
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -123,7 +122,9 @@ func (r *runner) one(ctx context.Context, w window.Window, trigger string, sched
 		}
 		e.Files, e.RowsRead = res.Files, res.RowsRead
 		log.Info("run finished", "outcome", e.Outcome, "rows_read", e.RowsRead, "files", len(e.Files))
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+	case ctx.Err() != nil && isCancel(err):
+		// Only a run whose own context ended (shutdown) is interrupted; a deadline inside the run
+		// (a request timing out, the retry deadline) is a failure like any other.
 		e.Outcome = OutcomeInterrupted
 		e.Error = err.Error()
 		log.Warn("run interrupted; nothing was written", "error", e.Error)
