@@ -653,8 +653,10 @@ func (s *Source) LatestEvent(ctx context.Context, start, end time.Time) (time.Ti
 }
 
 // RawKeys reports whether Read gives customer keys made by BigQuery (the compact read's
-// unmix(customer_key), whose engine partition a shard's filter relies on) rather than ids.
-func (s *Source) RawKeys() bool { return s.o.Config.Sync.Table != "" && !s.compact().Identity }
+// unmix(customer_key), whose engine partition a shard's filter relies on) rather than ids. A
+// read stitched to user_id gives them too, from the stitched key: hashing them again as ids would
+// put a shard's customers in other shards' partitions, where the shard drops them.
+func (s *Source) RawKeys() bool { return s.o.Config.Sync.Table != "" }
 
 // decode reads one Arrow IPC record batch (its buffers possibly LZ4-compressed) after the
 // session's schema and emits its records.
