@@ -65,6 +65,10 @@ type Options struct {
 	OrderValues []string
 	// TimeZone is the zone of DATETIME and DATE times a sync converts (source.timezone).
 	TimeZone string
+	// TimeUnit is the unit of an integer TimeColumn's epoch values (source.time_unit: s, ms, us,
+	// ns; "" is us); TimeFormat, when set (source.time_format), says an integer TimeColumn holds
+	// formatted times (20260131), which no range filter on the table can select.
+	TimeUnit, TimeFormat string
 	// Required are the columns a table must have, each with the config key that names it
 	// (source.columns.customer_id): one the table lacks is a configuration error, found from the
 	// table's metadata before any query runs. Unused for a query or the ga4 preset.
@@ -420,11 +424,26 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 	if _, ok := types[s.o.OrderColumn]; ok {
 		split = s.split(s.o.OrderColumn)
 	}
-	st, err := bqsql.Table(s.qualify(c.Table), cols, timeCol, typ, start, end, split)
+	tc, err := s.timeColumn(timeCol, typ)
+	if err != nil {
+		return Statement{}, err
+	}
+	st, err := bqsql.Table(s.qualify(c.Table), cols, tc, start, end, split)
 	if err != nil {
 		return Statement{}, fault.Errorf(fault.Config, "%s: %w", timeKey, err)
 	}
 	return st, nil
+}
+
+// timeColumn is the table's time column col of BigQuery type typ, with the unit of its epoch
+// values when it is an integer. An integer column of formatted times is refused: filtering it as
+// epoch times would select nothing.
+func (s *Source) timeColumn(col, typ string) (bqsql.TimeColumn, error) {
+	if (typ == "INTEGER" || typ == "INT64") && s.o.TimeFormat != "" {
+		return bqsql.TimeColumn{}, fault.Errorf(fault.Config, "source.time_format: column %q of table %s holds integers written %q, which the range cannot be filtered on; write a query (source.bigquery.query) that converts them to a TIMESTAMP or DATE",
+			col, s.o.Config.Table, s.o.TimeFormat)
+	}
+	return bqsql.TimeColumn{Name: col, Type: typ, Unit: s.o.TimeUnit}, nil
 }
 
 // wanted are the contract's columns the config maps (source.columns), for a compact read.

@@ -67,8 +67,11 @@ func (s *Source) SyncStatement(ctx context.Context, from, to civil.Date) (Statem
 		if c.Table != "" {
 			table = s.qualify(c.Table)
 		}
+		if _, terr := s.timeColumn(s.o.Names.EventTime, types[s.o.Names.EventTime]); terr != nil {
+			return Statement{}, terr
+		}
 		staging, err = bqsql.SourceStaging(bqsql.SyncSource{Table: table, Query: c.Query, Names: s.o.Names, Types: types,
-			TimeZone: s.o.TimeZone}, from, to)
+			TimeZone: s.o.TimeZone, TimeUnit: s.o.TimeUnit}, from, to)
 	}
 	if err != nil {
 		return Statement{}, fmt.Errorf("bigquery: sync: %w", err)
@@ -157,7 +160,11 @@ func (s *Source) Fresh(ctx context.Context, last time.Time) (ok bool, detail str
 		col := s.o.TimeColumn
 		for _, f := range md.Schema {
 			if f.Name == col {
-				st, err := bqsql.Latest(s.qualify(c.Table), col, string(f.Type), last, last.AddDate(10, 0, 0))
+				tc, err := s.timeColumn(col, string(f.Type))
+				if err != nil {
+					return false, "", err
+				}
+				st, err := bqsql.Latest(s.qualify(c.Table), tc, last, last.AddDate(10, 0, 0))
 				if err != nil {
 					return false, "", fmt.Errorf("bigquery: %w", err)
 				}

@@ -280,6 +280,8 @@ type SyncSource struct {
 	Types        map[string]string
 	// TimeZone is the zone of DATETIME and DATE event times (source.timezone).
 	TimeZone string
+	// TimeUnit is the unit of integer epoch event times (source.time_unit; "" is us).
+	TimeUnit string
 }
 
 // SourceStaging is the SELECT a sync stages for the days from..to (UTC, inclusive) from a table
@@ -318,11 +320,11 @@ func SourceStaging(s SyncSource, from, to civil.Date) (Statement, error) {
 			case "TIMESTAMP":
 				expr = q
 			case "INTEGER", "INT64":
-				expr = "TIMESTAMP_MICROS(" + q + ")"
+				expr = epochTime(s.TimeUnit, q)
 			case "DATETIME", "DATE":
 				expr = "TIMESTAMP(" + q + ", @tz)"
 			default:
-				return Statement{}, fmt.Errorf("column %q (event_time) has type %s; sync reads TIMESTAMP, DATETIME, DATE or INT64 (epoch micros) times; write a query that converts it", src, typ)
+				return Statement{}, fmt.Errorf("column %q (event_time) has type %s; sync reads TIMESTAMP, DATETIME, DATE or INT64 (epoch times in source.time_unit) times; write a query that converts it", src, typ)
 			}
 			timeExpr = expr
 		case "revenue", "sentiment":
@@ -364,7 +366,7 @@ func SourceStaging(s SyncSource, from, to civil.Date) (Statement, error) {
 		typ := s.Types[src]
 		if typ == "DATE" || typ == "DATETIME" {
 			// Prune on the column itself, a day wider each side, before the exact bound.
-			where, wp, err := timeFilter(src, typ, first, end)
+			where, wp, err := timeFilter(TimeColumn{Name: src, Type: typ}, first, end)
 			if err != nil {
 				return Statement{}, err
 			}

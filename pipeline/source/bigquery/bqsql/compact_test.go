@@ -3,8 +3,12 @@ package bqsql
 import (
 	"math/big"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
+	"cloud.google.com/go/civil"
+
+	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/pipeline/group"
 )
 
@@ -38,6 +42,25 @@ func TestShardKeyRanges(t *testing.T) {
 			if want := part >= s.First && part <= s.Last; in != want {
 				t.Fatalf("shard %v: key %d (partition %d) in its ranges %v: %v, want %v", s, k, part, r, in, want)
 			}
+		}
+	}
+}
+
+// TestSyncStagesIntegerTimesInTheirUnit: a sync converts integer epoch times in their declared
+// unit (source.time_unit), as a report reads them, and filters the days in that unit.
+func TestSyncStagesIntegerTimesInTheirUnit(t *testing.T) {
+	for unit, want := range map[string][2]string{
+		"s": {"TIMESTAMP_SECONDS(`ts`)", "TIMESTAMP_SECONDS(`ts`) >= @start"}, "ms": {"TIMESTAMP_MILLIS(`ts`)", ""},
+		"": {"TIMESTAMP_MICROS(`ts`)", ""}, "ns": {"TIMESTAMP_MICROS(DIV(`ts`, 1000))", ""},
+	} {
+		st, err := SourceStaging(SyncSource{Table: "p.d.t", Names: config.Columns{CustomerID: "user", EventTime: "ts"},
+			Types: map[string]string{"user": "STRING", "ts": "INT64"}, TimeUnit: unit},
+			civil.Date{Year: 2026, Month: 3, Day: 1}, civil.Date{Year: 2026, Month: 3, Day: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(st.SQL, want[0]+" AS event_time") || !strings.Contains(st.SQL, want[1]) {
+			t.Errorf("time_unit %q: %s", unit, st.SQL)
 		}
 	}
 }
