@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"cloud.google.com/go/civil"
 
@@ -62,5 +63,29 @@ func TestSyncStagesIntegerTimesInTheirUnit(t *testing.T) {
 		if !strings.Contains(st.SQL, want[0]+" AS event_time") || !strings.Contains(st.SQL, want[1]) {
 			t.Errorf("time_unit %q: %s", unit, st.SQL)
 		}
+	}
+}
+
+// TestSplitFindsPaddedPurchases: the engine trims event names, so " purchase" is a purchase; the
+// split read's part before the full range must keep it, from a table and from a compact table
+// (whose sync stores the names trimmed, for its exact match on the clustered column).
+func TestSplitFindsPaddedPurchases(t *testing.T) {
+	start := civil.Date{Year: 2026, Month: 1, Day: 1}.In(time.UTC)
+	split := &Split{Full: start.AddDate(0, 1, 0), Column: "name", Values: []string{"purchase"}}
+	st, err := Table("p.d.t", nil, TimeColumn{Name: "ts", Type: "TIMESTAMP"}, start, start.AddDate(0, 3, 0), split)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(st.SQL, "TRIM(`name`) IN UNNEST(@order_values)") {
+		t.Errorf("the table's split read matches untrimmed names:\n%s", st.SQL)
+	}
+	st, err = SourceStaging(SyncSource{Table: "p.d.t", Names: config.Columns{CustomerID: "user", EventTime: "ts", EventName: "name"},
+		Types: map[string]string{"user": "STRING", "ts": "TIMESTAMP", "name": "STRING"}},
+		civil.Date{Year: 2026, Month: 3, Day: 1}, civil.Date{Year: 2026, Month: 3, Day: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(st.SQL, "TRIM(`name`) AS event_name") {
+		t.Errorf("the sync stores untrimmed names:\n%s", st.SQL)
 	}
 }

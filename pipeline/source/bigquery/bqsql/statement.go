@@ -169,7 +169,8 @@ func Table(table string, cols []string, tc TimeColumn, start, end time.Time, spl
 		full, fp, _ := timeFilter(tc, split.Full, end)
 		full, _, _ = strings.Cut(full, " AND ")
 		full = strings.Replace(full, "@start", "@full", 1)
-		where += fmt.Sprintf("\n  AND (%s OR `%s` IN UNNEST(@order_values))", full, split.Column)
+		// Trimmed, as the engine reads event names: " purchase" is a purchase.
+		where += fmt.Sprintf("\n  AND (%s OR TRIM(`%s`) IN UNNEST(@order_values))", full, split.Column)
 		params = append(params, Param{"full", fp[0].Value}, Param{"order_values", split.Values})
 	}
 	return Statement{
