@@ -129,8 +129,9 @@ func (s *Source) Sync(ctx context.Context, from, to civil.Date) ([]SyncDay, erro
 
 // Fresh reports whether the source has data on the day that starts at last (a period's last
 // day, in the report's time zone): for the GA4 export, whether the day's table exists (GA4 writes
-// it once the day is processed); for a table or the compact table of another source, whether
-// its latest event is on that day or after. A query cannot tell: ok, with a detail saying so.
+// it once the day is processed), and, when reports read the compact table, whether that has an
+// event on the day or after too; for a table or the compact table of another source, whether its
+// latest event is on that day or after. A query cannot tell: ok, with a detail saying so.
 func (s *Source) Fresh(ctx context.Context, last time.Time) (ok bool, detail string, err error) {
 	c := s.o.Config
 	day := last.Format("20060102")
@@ -147,7 +148,18 @@ func (s *Source) Fresh(ctx context.Context, last time.Time) (ok bool, detail str
 		if err != nil {
 			return false, "", classify("table metadata", err, s.maxBytes())
 		}
-		return true, fmt.Sprintf("the GA4 export has %s.%s.%s", p, d, name), nil
+		detail := fmt.Sprintf("the GA4 export has %s.%s.%s", p, d, name)
+		if c.Sync.Table == "" {
+			return true, detail, nil
+		}
+		// The report reads the compact table, which has the day only once a sync ran after the
+		// export wrote it.
+		at, found, err := s.latestSince(ctx, bqsql.CompactLatest(s.compact(), last, last.AddDate(10, 0, 0)))
+		ok, cdetail, err := freshness(found && !at.Before(last), at, found, last, err)
+		if err != nil || ok {
+			return ok, detail + "; in the compact table " + cdetail, err
+		}
+		return false, detail + "; the compact table " + c.Sync.Table + ": " + cdetail + " (a journeykpi sync after the export's table came adds the day)", nil
 	case c.Sync.Table != "":
 		t, found, err := s.latestSince(ctx, bqsql.CompactLatest(s.compact(), last, last.AddDate(10, 0, 0)))
 		return freshness(found && !t.Before(last), t, found, last, err)
