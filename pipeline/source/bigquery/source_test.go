@@ -290,8 +290,9 @@ func TestErrors(t *testing.T) {
 			wantErr: "Read Session User", wantJobs: 0, wantInsert: 1},
 		{name: "table not found fails fast", fault: bqfake.Fault{Method: bqfake.TablesGet, HTTPStatus: 404, Reason: "notFound", Message: "Not found: Table proj:marketing.events"},
 			wantErr: "Not found: Table", wantJobs: 0},
+		// A table's read is SQL journeykpi wrote: the hint does not send the user to a query they have not.
 		{name: "invalid query fails fast", fault: bqfake.Fault{Method: bqfake.JobsInsert, JobError: true, Reason: "invalidQuery", Message: "Syntax error"},
-			wantErr: "Syntax error", wantJobs: 1},
+			wantErr: "Syntax error (BigQuery refused the SQL journeykpi wrote", wantJobs: 1},
 		{name: "bytes billed limit fails fast", fault: bqfake.Fault{Method: bqfake.JobsInsert, JobError: true, Reason: "bytesBilledLimitExceeded", Message: "Query exceeded limit for bytes billed"},
 			wantErr: "raise source.bigquery.max_bytes_billed", wantJobs: 1},
 		{name: "silent row fallback refused", fault: bqfake.Fault{Method: bqfake.CreateReadSession, Code: codes.PermissionDenied},
