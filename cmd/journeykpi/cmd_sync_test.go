@@ -125,7 +125,7 @@ func TestScheduledRunnerSyncsFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Source.BigQuery.Freshness = "warn"
-	run, _ := scheduled(cfg, t.TempDir(), nil)
+	run, _ := scheduled(cfg, t.TempDir(), nil, slog.New(slog.DiscardHandler))
 	for _, day := range []string{"2026-04-01", "2026-04-02"} {
 		w, _ := window.Day(day, time.UTC)
 		if _, err := run(context.Background(), w, slog.New(slog.DiscardHandler)); err != nil {
@@ -143,5 +143,24 @@ func TestScheduledRunnerSyncsFirst(t *testing.T) {
 	}
 	if strings.Join(kinds, ",") != "sync,read,read" {
 		t.Errorf("jobs %v, want one sync before the two reads", kinds)
+	}
+}
+
+// TestScheduledSyncLogs: the night's sync, when the input fingerprint makes it (before any run),
+// logs its job like any other, not into the void.
+func TestScheduledSyncLogs(t *testing.T) {
+	syncServer(t)
+	cfg, err := config.Load(syncConfig(t, "proj.jkpi.touchpoints"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	_, fingerprint := scheduled(cfg, t.TempDir(), nil, slog.New(slog.NewJSONHandler(&logs, nil)))
+	w, _ := window.Day("2026-04-01", time.UTC)
+	if _, err := fingerprint(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `"op":"sync","job_id":"journeykpi_`) || !strings.Contains(logs.String(), `"msg":"synced"`) {
+		t.Errorf("the sync's job is not in the log: %s", logs.String())
 	}
 }
