@@ -153,10 +153,18 @@ func (s *Source) destination(ctx context.Context) (*bigquery.Dataset, error) {
 	_, err := ds.Metadata(ctx)
 	var ge *googleapi.Error
 	if errors.As(err, &ge) && ge.Code == http.StatusNotFound {
-		err = ds.Create(ctx, &bigquery.DatasetMetadata{
+		md := &bigquery.DatasetMetadata{
 			Location: s.o.Config.Location, DefaultTableExpiration: s.o.Config.Destination.Expiration.D(),
 			Description: "journeykpi: query results, each kept for a short time", Labels: map[string]string{"app": "journeykpi"},
-		})
+		}
+		if strings.HasPrefix(s.o.Config.Sync.Table, project+"."+dataset+".") {
+			// The compact table will live here too: a default expiration would delete it, its
+			// days and identity a day after a sync creates them. Each result table is given its
+			// own expiration instead.
+			md.DefaultTableExpiration = 0
+			md.Description = "journeykpi: the compact touchpoint table, and query results each kept for a short time"
+		}
+		err = ds.Create(ctx, md)
 		if errors.As(err, &ge) && ge.Code == http.StatusConflict {
 			err = nil // created meanwhile
 		}

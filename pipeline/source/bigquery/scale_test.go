@@ -362,6 +362,19 @@ func TestResultsGoToAnExpiringTable(t *testing.T) {
 	if w := srv2.Written(); len(w) != 1 || !strings.HasPrefix(w[0], "proj.jkpi.journeykpi_") || srv2.Calls(bqfake.DatasetsInsert) != 0 {
 		t.Errorf("results written to %v (%d datasets created), want a table in the compact table's dataset", w, srv2.Calls(bqfake.DatasetsInsert))
 	}
+	// Created by a read before the first sync, the compact table's dataset gets no default
+	// expiration: the compact table, created there later, would expire with it.
+	srv3 := newServer(t)
+	srv3.SetResult(&bqfake.Table{Records: recs})
+	if err := open(t, srv3, c).Read(context.Background(), rangeStart, rangeEnd, col.emit); err != nil {
+		t.Fatal(err)
+	}
+	if ds := srv3.Dataset("proj.jkpi"); ds == nil || ds.DefaultTableExpirationMs != 0 {
+		t.Errorf("the compact table's dataset, created for results: %+v, want no default table expiration", ds)
+	}
+	if w := srv3.Written(); len(w) != 1 || time.Until(srv3.Expiration(w[0])) > time.Hour {
+		t.Errorf("results %v, want one table expiring within the hour", w)
+	}
 }
 
 // TestJobTimeoutAndCancel: the job timeout goes to BigQuery, and a job BigQuery stops for it is
