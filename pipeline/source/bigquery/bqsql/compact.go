@@ -176,7 +176,7 @@ func CompactRead(c Compact, want []string, out config.Columns, start, end time.T
 		}
 		expr := col
 		if col == "revenue" && c.NetRefunds {
-			expr = "IF(event_name IN UNNEST(@order_values), revenue - COALESCE(refunded, 0), revenue)"
+			expr = "IF(event_name IN UNNEST(@order_values), GREATEST(revenue - COALESCE(refunded, 0), 0), revenue)"
 		}
 		sel = append(sel, fmt.Sprintf("  %s AS `%s`", expr, name[col]))
 	}

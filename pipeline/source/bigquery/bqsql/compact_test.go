@@ -89,3 +89,24 @@ func TestSplitFindsPaddedPurchases(t *testing.T) {
 		t.Errorf("the sync stores untrimmed names:\n%s", st.SQL)
 	}
 }
+
+// TestNetRevenueNeverNegative: an order's refunds read in the range (GA4 may send one twice) take
+// its revenue to 0 at the most; a negative revenue would reject the order's row and lose the
+// order, not net it.
+func TestNetRevenueNeverNegative(t *testing.T) {
+	start := civil.Date{Year: 2026, Month: 1, Day: 1}.In(time.UTC)
+	ga4, err := GA4Read(GA4{Table: "p.a.events_*", NetRefunds: true, OrderEvents: []string{"purchase"}}, start, start.AddDate(0, 1, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact, err := CompactRead(Compact{Table: "p.d.t", GA4: true, NetRefunds: true}, []string{"customer_id", "event_time", "event_name", "revenue"},
+		config.DefaultColumns(), start, start.AddDate(0, 1, 0), nil, nil, []string{"purchase"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, st := range map[string]Statement{"ga4": ga4, "compact": compact} {
+		if !strings.Contains(st.SQL, "GREATEST(revenue - COALESCE(refunded, 0), 0)") {
+			t.Errorf("%s: the net revenue can go below 0:\n%s", name, st.SQL)
+		}
+	}
+}
