@@ -448,13 +448,10 @@ func (s *Source) timeColumn(col, typ string) (bqsql.TimeColumn, error) {
 
 // wanted are the contract's columns the config maps (source.columns), for a compact read.
 func (s *Source) wanted() []string {
-	n := s.o.Names
 	var out []string
-	for _, kv := range [][2]string{{"customer_id", n.CustomerID}, {"event_time", n.EventTime}, {"event_name", n.EventName},
-		{"stage", n.Stage}, {"touchpoint", n.Touchpoint}, {"campaign", n.Campaign}, {"segment", n.Segment},
-		{"order_id", n.OrderID}, {"revenue", n.Revenue}, {"sentiment", n.Sentiment}} {
-		if kv[1] != "" && (len(s.o.Columns) == 0 || slices.Contains(s.o.Columns, kv[1])) {
-			out = append(out, kv[0])
+	for _, k := range bqsql.ContractColumns {
+		if c := s.o.Names.Mapped(k); c != "" && (len(s.o.Columns) == 0 || slices.Contains(s.o.Columns, c)) {
+			out = append(out, k)
 		}
 	}
 	return out
