@@ -56,6 +56,15 @@ func compactFake(t *testing.T, srv *bqfake.Server, rows []compactRow) {
 		return v
 	}
 	srv.SetResultFunc(func(j bqfake.Job) (*bqfake.Table, error) {
+		if strings.Contains(j.SQL, "no_client_id") {
+			b := array.NewInt64Builder(memory.DefaultAllocator)
+			defer b.Release()
+			b.Append(0)
+			col := b.NewArray()
+			defer col.Release()
+			rec := array.NewRecord(arrow.NewSchema([]arrow.Field{{Name: "no_client_id", Type: col.DataType(), Nullable: true}}, nil), []arrow.Array{col}, 1)
+			return &bqfake.Table{Records: []arrow.Record{rec}}, nil
+		}
 		start, end := when(j, "start"), when(j, "end")
 		in := func(r compactRow) bool { return !r.t.Before(start) && r.t.Before(end) }
 		if strings.Contains(j.SQL, "MAX(event_time)") {
@@ -119,8 +128,14 @@ func compactFake(t *testing.T, srv *bqfake.Server, rows []compactRow) {
 // TestBigQueryShardsMergeToTheSameReport: shards that read only their customers from the compact
 // table (a range of its keys) and judge "in progress" by the whole range's latest event merge into
 // the numbers of one read, read counts summed; only the About sheet differs (it shows shard 0's
-// query).
+// query). So do those of a compact table synced from GA4, whose keys are stitched to user_id.
 func TestBigQueryShardsMergeToTheSameReport(t *testing.T) {
+	for _, preset := range []string{"", "ga4"} {
+		t.Run("preset="+preset, func(t *testing.T) { testBigQueryShards(t, preset) })
+	}
+}
+
+func testBigQueryShards(t *testing.T, preset string) {
 	srv, err := bqfake.NewServer()
 	if err != nil {
 		t.Fatal(err)
@@ -151,6 +166,11 @@ func TestBigQueryShardsMergeToTheSameReport(t *testing.T) {
 	cfg.Source.Kind = "bigquery"
 	cfg.Source.BigQuery.Project = "proj"
 	cfg.Source.BigQuery.Table = "proj.marketing.events"
+	if preset == "ga4" {
+		cfg.Source.Preset = "ga4"
+		cfg.Source.BigQuery.Table = "proj.analytics_1.events_*"
+		cfg.Source.BigQuery.GA4.Identity = "user_id"
+	}
 	cfg.Source.BigQuery.Sync.Table = "proj.jkpi.touchpoints"
 	cfg.Source.BigQuery.Retry.Attempts = 1
 	cfg.Engine.Workers = 2
@@ -158,6 +178,7 @@ func TestBigQueryShardsMergeToTheSameReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, _ := window.Parse("2026-03-01", "2026-03-31", time.UTC)
+
 	one, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

@@ -86,7 +86,12 @@ func Sync(ctx context.Context, job SyncJob) ([]bigquery.SyncDay, error) {
 			}
 		}
 		if err != nil {
-			return days, fmt.Errorf("sync %s..%s: %w", first, last, interrupted(ctx, err))
+			// Each transaction committed or rolled back whole: say what is done and what to rerun.
+			rest := fmt.Sprintf("nothing was changed; rerun journeykpi sync --from %s --to %s", from, to)
+			if first != from {
+				rest = fmt.Sprintf("%s..%s were synced; rerun journeykpi sync --from %s --to %s for the rest", from, first.AddDays(-1), first, to)
+			}
+			return days, fmt.Errorf("sync %s..%s: %w (%s)", first, last, interrupted(ctx, err), rest)
 		}
 		var staged, kept, left int64
 		for _, d := range got {

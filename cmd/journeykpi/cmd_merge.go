@@ -14,7 +14,9 @@ const mergeHelp = `
 Makes the report of the shard states that 'run --shard i/N' wrote, one report per window found:
 the files given, and every shard state file in the directories given. Every shard 0..N-1 of a
 window must be there once, written with this configuration from the same data; the report is
-byte for byte the one a single run would write. Flags come before the files.
+byte for byte the one a single run would write (but for the About sheet of shards that read only
+their customers from a BigQuery compact table: it shows shard 0's query). Flags come before the
+files.
 `
 
 func cmdMerge(ctx context.Context, args []string, e console) error {

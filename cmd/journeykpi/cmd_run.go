@@ -29,7 +29,8 @@ range's ends are marked partial): one file for a long range instead of one per p
 
 With --shard i/N the run folds only the customers of shard i of N (0 ≤ i < N ≤ 256) and writes
 their accumulators to <out>/<name>_<from>_<to>.shard-i-of-N instead of a report; 'journeykpi
-merge' makes the report of all N, byte for byte the report one run would write. A shard takes
+merge' makes the report of all N, byte for byte the report one run would write (from a BigQuery
+compact table, all but the About sheet, which shows shard 0's query). A shard takes
 no lock and records nothing in the ledger: the N shards of a report run at once.
 `
 

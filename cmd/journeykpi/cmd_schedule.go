@@ -52,7 +52,7 @@ func cmdSchedule(ctx context.Context, args []string, e console) error {
 	if err != nil {
 		return configErr(err)
 	}
-	run, fingerprint := scheduled(cfg, st.out, fsys)
+	run, fingerprint := scheduled(cfg, st.out, fsys, st.log)
 	s := schedule.New(schedule.Options{
 		Report: cfg.Report.Name, Cron: c, Period: cfg.Schedule.Period, Location: cfg.Location(),
 		RecomputeDays: cfg.Schedule.RecomputeDays, CatchUp: cfg.Schedule.CatchUp, Grace: cfg.Schedule.GracePeriod.D(),

@@ -67,9 +67,10 @@ const syncEvery = time.Hour
 
 // scheduled are the scheduler's RunFunc and FingerprintFunc. When the config has a compact
 // table, the first of them to be called in an hour rebuilds its recent days, so that the inputs
-// are fingerprinted, and the reports read, after the night's sync. The run asks the source
-// whether the period's data are there (source.bigquery.freshness).
-func scheduled(cfg config.Config, out string, fsys fs.FS) (schedule.RunFunc, schedule.FingerprintFunc) {
+// are fingerprinted, and the reports read, after the night's sync; a sync the fingerprint makes
+// logs to log (its job ids and counts are the night's record). The run asks the source whether
+// the period's data are there (source.bigquery.freshness).
+func scheduled(cfg config.Config, out string, fsys fs.FS, log *slog.Logger) (schedule.RunFunc, schedule.FingerprintFunc) {
 	var mu sync.Mutex
 	var synced time.Time
 	syncIfDue := func(ctx context.Context, log *slog.Logger) error {
@@ -95,7 +96,7 @@ func scheduled(cfg config.Config, out string, fsys fs.FS) (schedule.RunFunc, sch
 	}
 	fp := inputFingerprint(cfg, fsys)
 	fingerprint := func(ctx context.Context, w window.Window) (string, error) {
-		if err := syncIfDue(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		if err := syncIfDue(ctx, log.With("window", w.String())); err != nil {
 			return "", err
 		}
 		return fp(ctx, w)

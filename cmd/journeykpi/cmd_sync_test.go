@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -30,6 +31,21 @@ func syncServer(t *testing.T) *bqfake.Server {
 	t.Cleanup(srv.Close)
 	t.Setenv(bigquery.EnvEmulatorREST, srv.RESTEndpoint())
 	t.Setenv(bigquery.EnvEmulatorGRPC, srv.GRPCAddr())
+	synced := syncedDay(t)
+	events := sampleRecords(t, time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC))
+	srv.SetDataset("proj.jkpi")
+	srv.SetResultFunc(func(j bqfake.Job) (*bqfake.Table, error) {
+		if strings.Contains(j.SQL, "BEGIN TRANSACTION") {
+			return &bqfake.Table{Records: []arrow.Record{synced}}, nil
+		}
+		return &bqfake.Table{Records: events}, nil
+	})
+	srv.SetTable("proj.marketing.events", &bqfake.Table{Records: events})
+	return srv
+}
+
+// syncedDay is a sync script's result: one day, 7 rows of each count.
+func syncedDay(t *testing.T) arrow.Record {
 	day := array.NewDate32Builder(memory.DefaultAllocator)
 	day.Append(arrow.Date32FromTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
 	cols := []arrow.Array{day.NewArray()}
@@ -42,16 +58,7 @@ func syncServer(t *testing.T) *bqfake.Server {
 	}
 	synced := array.NewRecord(arrow.NewSchema(fields, nil), cols, 1)
 	t.Cleanup(synced.Release)
-	events := sampleRecords(t, time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC))
-	srv.SetDataset("proj.jkpi")
-	srv.SetResultFunc(func(j bqfake.Job) (*bqfake.Table, error) {
-		if strings.Contains(j.SQL, "BEGIN TRANSACTION") {
-			return &bqfake.Table{Records: []arrow.Record{synced}}, nil
-		}
-		return &bqfake.Table{Records: events}, nil
-	})
-	srv.SetTable("proj.marketing.events", &bqfake.Table{Records: events})
-	return srv
+	return synced
 }
 
 func syncConfig(t *testing.T, table string) string {
@@ -88,6 +95,19 @@ func TestSyncCommand(t *testing.T) {
 	if !strings.Contains(stdout, "2026-01-01  7 rows kept of 7") {
 		t.Errorf("stdout %q", stdout)
 	}
+	// A month that fails leaves the months before it synced (each is its own transaction): the
+	// message says which, and what to rerun.
+	srv.SetResultFunc(func(j bqfake.Job) (*bqfake.Table, error) {
+		if strings.Contains(j.SQL, "BEGIN TRANSACTION") && j.Params["from_day"] == "DATE 2026-02-01" {
+			return nil, errors.New("Transaction is aborted due to concurrent update")
+		}
+		return &bqfake.Table{Records: []arrow.Record{syncedDay(t)}}, nil
+	})
+	code, _, stderr = runCmd(t, "sync", "--config", syncConfig(t, "proj.jkpi.touchpoints"), "--from", "2026-01-01", "--to", "2026-03-15")
+	if code == exitOK || !strings.Contains(stderr, "2026-01-01..2026-01-31 were synced; rerun journeykpi sync --from 2026-02-01 --to 2026-03-15") {
+		t.Errorf("a failed month: exit %d, %s", code, stderr)
+
+	}
 	if code, _, stderr := runCmd(t, "sync", "--config", syncConfig(t, "")); code != exitUsage || !strings.Contains(stderr, "source.bigquery.sync.table") {
 		t.Errorf("sync without a compact table: exit %d, %s", code, stderr)
 	}
@@ -105,7 +125,7 @@ func TestScheduledRunnerSyncsFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Source.BigQuery.Freshness = "warn"
-	run, _ := scheduled(cfg, t.TempDir(), nil)
+	run, _ := scheduled(cfg, t.TempDir(), nil, slog.New(slog.DiscardHandler))
 	for _, day := range []string{"2026-04-01", "2026-04-02"} {
 		w, _ := window.Day(day, time.UTC)
 		if _, err := run(context.Background(), w, slog.New(slog.DiscardHandler)); err != nil {
@@ -123,5 +143,24 @@ func TestScheduledRunnerSyncsFirst(t *testing.T) {
 	}
 	if strings.Join(kinds, ",") != "sync,read,read" {
 		t.Errorf("jobs %v, want one sync before the two reads", kinds)
+	}
+}
+
+// TestScheduledSyncLogs: the night's sync, when the input fingerprint makes it (before any run),
+// logs its job like any other, not into the void.
+func TestScheduledSyncLogs(t *testing.T) {
+	syncServer(t)
+	cfg, err := config.Load(syncConfig(t, "proj.jkpi.touchpoints"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	_, fingerprint := scheduled(cfg, t.TempDir(), nil, slog.New(slog.NewJSONHandler(&logs, nil)))
+	w, _ := window.Day("2026-04-01", time.UTC)
+	if _, err := fingerprint(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `"op":"sync","job_id":"journeykpi_`) || !strings.Contains(logs.String(), `"msg":"synced"`) {
+		t.Errorf("the sync's job is not in the log: %s", logs.String())
 	}
 }

@@ -83,7 +83,8 @@ func logger(log *slog.Logger) *slog.Logger {
 func bigQueryOptions(cfg *config.Config) bigquery.Options {
 	c := cfg.Source.Columns
 	o := bigquery.Options{Config: cfg.Source.BigQuery, Preset: cfg.Source.Preset, TimeColumn: c.EventTime, Names: c,
-		Columns: cfg.SourceColumns(), TimeZone: cfg.Source.TimeZone, TimeKey: "source.columns.event_time"}
+		Columns: cfg.SourceColumns(), TimeZone: cfg.Source.TimeZone, TimeUnit: cfg.Source.TimeUnit, TimeFormat: cfg.Source.TimeFormat,
+		TimeKey: "source.columns.event_time"}
 	// The columns a run cannot do without, checked against the table before a query runs.
 	needs := []string{"customer_id"}
 	if cfg.Funnel.Match == "stage" {

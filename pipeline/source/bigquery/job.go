@@ -101,7 +101,7 @@ func (s *Source) wait(ctx context.Context, job *bigquery.Job) error {
 		}
 		if st.Done() {
 			if err := st.Err(); err != nil {
-				return classify("query", err, s.maxBytes())
+				return s.refused(classify("query", err, s.maxBytes()))
 			}
 			return nil
 		}
@@ -153,10 +153,18 @@ func (s *Source) destination(ctx context.Context) (*bigquery.Dataset, error) {
 	_, err := ds.Metadata(ctx)
 	var ge *googleapi.Error
 	if errors.As(err, &ge) && ge.Code == http.StatusNotFound {
-		err = ds.Create(ctx, &bigquery.DatasetMetadata{
+		md := &bigquery.DatasetMetadata{
 			Location: s.o.Config.Location, DefaultTableExpiration: s.o.Config.Destination.Expiration.D(),
 			Description: "journeykpi: query results, each kept for a short time", Labels: map[string]string{"app": "journeykpi"},
-		})
+		}
+		if strings.HasPrefix(s.o.Config.Sync.Table, project+"."+dataset+".") {
+			// The compact table will live here too: a default expiration would delete it, its
+			// days and identity a day after a sync creates them. Each result table is given its
+			// own expiration instead.
+			md.DefaultTableExpiration = 0
+			md.Description = "journeykpi: the compact touchpoint table, and query results each kept for a short time"
+		}
+		err = ds.Create(ctx, md)
 		if errors.As(err, &ge) && ge.Code == http.StatusConflict {
 			err = nil // created meanwhile
 		}
@@ -175,14 +183,14 @@ func (s *Source) destination(ctx context.Context) (*bigquery.Dataset, error) {
 func (s *Source) dryRun(ctx context.Context, st Statement) (*bigquery.QueryStatistics, error) {
 	job, err := s.query(st, true).Run(ctx)
 	if err != nil {
-		return nil, classify("dry run", err, s.maxBytes())
+		return nil, s.refused(classify("dry run", err, s.maxBytes()))
 	}
 	status := job.LastStatus()
 	if status == nil {
 		return nil, fmt.Errorf("bigquery: dry run: no status returned")
 	}
 	if err := status.Err(); err != nil {
-		return nil, classify("dry run", err, s.maxBytes())
+		return nil, s.refused(classify("dry run", err, s.maxBytes()))
 	}
 	qs, _ := status.Statistics.Details.(*bigquery.QueryStatistics)
 	if qs == nil {
@@ -199,6 +207,17 @@ func (s *Source) DryRun(ctx context.Context, st Statement) (int64, error) {
 		return -1, err
 	}
 	return qs.TotalBytesProcessed, nil
+}
+
+// refused gives an invalid statement the hint that fits its author: the user's query is theirs to
+// check; SQL journeykpi wrote (a table's read, the GA4 preset, the compact table, a sync) was
+// refused because the source is not what the config says, or by a fault of journeykpi's.
+func (s *Source) refused(err error) error {
+	var e *Error
+	if errors.As(err, &e) && (e.Reason == "invalidQuery" || e.Reason == "invalid") && s.o.Config.Query == "" {
+		e.Hint = "BigQuery refused the SQL journeykpi wrote for this source (journeykpi plan prints it); check that the table and the columns the config names are there with the types it reads, else report it as a bug"
+	}
+	return err
 }
 
 func (s *Source) maxBytes() int64 { return int64(s.o.Config.MaxBytesBilled) }

@@ -362,6 +362,19 @@ func TestResultsGoToAnExpiringTable(t *testing.T) {
 	if w := srv2.Written(); len(w) != 1 || !strings.HasPrefix(w[0], "proj.jkpi.journeykpi_") || srv2.Calls(bqfake.DatasetsInsert) != 0 {
 		t.Errorf("results written to %v (%d datasets created), want a table in the compact table's dataset", w, srv2.Calls(bqfake.DatasetsInsert))
 	}
+	// Created by a read before the first sync, the compact table's dataset gets no default
+	// expiration: the compact table, created there later, would expire with it.
+	srv3 := newServer(t)
+	srv3.SetResult(&bqfake.Table{Records: recs})
+	if err := open(t, srv3, c).Read(context.Background(), rangeStart, rangeEnd, col.emit); err != nil {
+		t.Fatal(err)
+	}
+	if ds := srv3.Dataset("proj.jkpi"); ds == nil || ds.DefaultTableExpirationMs != 0 {
+		t.Errorf("the compact table's dataset, created for results: %+v, want no default table expiration", ds)
+	}
+	if w := srv3.Written(); len(w) != 1 || time.Until(srv3.Expiration(w[0])) > time.Hour {
+		t.Errorf("results %v, want one table expiring within the hour", w)
+	}
 }
 
 // TestJobTimeoutAndCancel: the job timeout goes to BigQuery, and a job BigQuery stops for it is
@@ -478,8 +491,9 @@ func TestGA4LeftOutCounted(t *testing.T) {
 	}
 }
 
-// TestFreshness: the GA4 export is fresh for a day when the day's table exists; a table or the
-// compact table when its latest event is on the day or after; a query cannot tell.
+// TestFreshness: the GA4 export is fresh for a day when the day's table exists (and, read through
+// the compact table, that has the day too); a table or the compact table when its latest event is
+// on the day or after; a query cannot tell.
 func TestFreshness(t *testing.T) {
 	ctx := context.Background()
 	last := time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
@@ -499,12 +513,15 @@ func TestFreshness(t *testing.T) {
 	if ok, detail, _ := open(t, srv, fresh).Fresh(ctx, last); ok || !strings.Contains(detail, "events_fresh_20260331") {
 		t.Errorf("GA4 fresh tables: %v %q", ok, detail)
 	}
+	ga4Compact := ga4
+	ga4Compact.Config.Sync = config.Sync{Table: compactRef, Days: 4}
 	for _, c := range []struct {
 		latest any
 		want   bool
 	}{{time.Date(2026, 3, 31, 8, 0, 0, 0, time.UTC), true}, {nil, false}} {
 		route(srv, nil, "AS latest", &bqfake.Table{Records: []arrow.Record{record(t, "latest", c.latest)}})
-		for _, o := range []bigquery.Options{tableOptions(), func() bigquery.Options { o := tableOptions(); o.Config.Sync.Table = compactRef; return o }()} {
+		// The GA4 export has the day's table; the compact table, synced before it came, may not.
+		for _, o := range []bigquery.Options{tableOptions(), func() bigquery.Options { o := tableOptions(); o.Config.Sync.Table = compactRef; return o }(), ga4Compact} {
 			ok, detail, err := open(t, srv, o).Fresh(ctx, last)
 			if err != nil || ok != c.want {
 				t.Errorf("latest %v, compact %q: fresh %v (%s) %v, want %v", c.latest, o.Config.Sync.Table, ok, detail, err, c.want)

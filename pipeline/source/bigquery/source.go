@@ -65,6 +65,10 @@ type Options struct {
 	OrderValues []string
 	// TimeZone is the zone of DATETIME and DATE times a sync converts (source.timezone).
 	TimeZone string
+	// TimeUnit is the unit of an integer TimeColumn's epoch values (source.time_unit: s, ms, us,
+	// ns; "" is us); TimeFormat, when set (source.time_format), says an integer TimeColumn holds
+	// formatted times (20260131), which no range filter on the table can select.
+	TimeUnit, TimeFormat string
 	// Required are the columns a table must have, each with the config key that names it
 	// (source.columns.customer_id): one the table lacks is a configuration error, found from the
 	// table's metadata before any query runs. Unused for a query or the ga4 preset.
@@ -420,22 +424,34 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 	if _, ok := types[s.o.OrderColumn]; ok {
 		split = s.split(s.o.OrderColumn)
 	}
-	st, err := bqsql.Table(s.qualify(c.Table), cols, timeCol, typ, start, end, split)
+	tc, err := s.timeColumn(timeCol, typ)
+	if err != nil {
+		return Statement{}, err
+	}
+	st, err := bqsql.Table(s.qualify(c.Table), cols, tc, start, end, split)
 	if err != nil {
 		return Statement{}, fault.Errorf(fault.Config, "%s: %w", timeKey, err)
 	}
 	return st, nil
 }
 
+// timeColumn is the table's time column col of BigQuery type typ, with the unit of its epoch
+// values when it is an integer. An integer column of formatted times is refused: filtering it as
+// epoch times would select nothing.
+func (s *Source) timeColumn(col, typ string) (bqsql.TimeColumn, error) {
+	if (typ == "INTEGER" || typ == "INT64") && s.o.TimeFormat != "" {
+		return bqsql.TimeColumn{}, fault.Errorf(fault.Config, "source.time_format: column %q of table %s holds integers written %q, which the range cannot be filtered on; write a query (source.bigquery.query) that converts them to a TIMESTAMP or DATE",
+			col, s.o.Config.Table, s.o.TimeFormat)
+	}
+	return bqsql.TimeColumn{Name: col, Type: typ, Unit: s.o.TimeUnit}, nil
+}
+
 // wanted are the contract's columns the config maps (source.columns), for a compact read.
 func (s *Source) wanted() []string {
-	n := s.o.Names
 	var out []string
-	for _, kv := range [][2]string{{"customer_id", n.CustomerID}, {"event_time", n.EventTime}, {"event_name", n.EventName},
-		{"stage", n.Stage}, {"touchpoint", n.Touchpoint}, {"campaign", n.Campaign}, {"segment", n.Segment},
-		{"order_id", n.OrderID}, {"revenue", n.Revenue}, {"sentiment", n.Sentiment}} {
-		if kv[1] != "" && (len(s.o.Columns) == 0 || slices.Contains(s.o.Columns, kv[1])) {
-			out = append(out, kv[0])
+	for _, k := range bqsql.ContractColumns {
+		if c := s.o.Names.Mapped(k); c != "" && (len(s.o.Columns) == 0 || slices.Contains(s.o.Columns, c)) {
+			out = append(out, k)
 		}
 	}
 	return out
@@ -653,8 +669,10 @@ func (s *Source) LatestEvent(ctx context.Context, start, end time.Time) (time.Ti
 }
 
 // RawKeys reports whether Read gives customer keys made by BigQuery (the compact read's
-// unmix(customer_key), whose engine partition a shard's filter relies on) rather than ids.
-func (s *Source) RawKeys() bool { return s.o.Config.Sync.Table != "" && !s.compact().Identity }
+// unmix(customer_key), whose engine partition a shard's filter relies on) rather than ids. A
+// read stitched to user_id gives them too, from the stitched key: hashing them again as ids would
+// put a shard's customers in other shards' partitions, where the shard drops them.
+func (s *Source) RawKeys() bool { return s.o.Config.Sync.Table != "" }
 
 // decode reads one Arrow IPC record batch (its buffers possibly LZ4-compressed) after the
 // session's schema and emits its records.

@@ -23,6 +23,7 @@ import (
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/bqfake"
+	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/pipeline"
 	"github.com/journeykpi/journeykpi/pipeline/source"
 	"github.com/journeykpi/journeykpi/pipeline/source/bigquery"
@@ -289,8 +290,9 @@ func TestErrors(t *testing.T) {
 			wantErr: "Read Session User", wantJobs: 0, wantInsert: 1},
 		{name: "table not found fails fast", fault: bqfake.Fault{Method: bqfake.TablesGet, HTTPStatus: 404, Reason: "notFound", Message: "Not found: Table proj:marketing.events"},
 			wantErr: "Not found: Table", wantJobs: 0},
+		// A table's read is SQL journeykpi wrote: the hint does not send the user to a query they have not.
 		{name: "invalid query fails fast", fault: bqfake.Fault{Method: bqfake.JobsInsert, JobError: true, Reason: "invalidQuery", Message: "Syntax error"},
-			wantErr: "Syntax error", wantJobs: 1},
+			wantErr: "Syntax error (BigQuery refused the SQL journeykpi wrote", wantJobs: 1},
 		{name: "bytes billed limit fails fast", fault: bqfake.Fault{Method: bqfake.JobsInsert, JobError: true, Reason: "bytesBilledLimitExceeded", Message: "Query exceeded limit for bytes billed"},
 			wantErr: "raise source.bigquery.max_bytes_billed", wantJobs: 1},
 		{name: "silent row fallback refused", fault: bqfake.Fault{Method: bqfake.CreateReadSession, Code: codes.PermissionDenied},
@@ -499,6 +501,8 @@ func TestStatementGolden(t *testing.T) {
 		{"table_date", bigquery.Options{Config: config.BigQuery{Project: "proj", Table: "proj.ds.ts_date"}, TimeColumn: "ts"}},
 		{"table_int64_micros", bigquery.Options{Config: config.BigQuery{Project: "proj", Table: "proj.ds.ts_int64"}, TimeColumn: "ts",
 			Columns: []string{"customer_id", "ts"}}},
+		{"table_int64_seconds", bigquery.Options{Config: config.BigQuery{Project: "proj", Table: "proj.ds.ts_int64"}, TimeColumn: "ts",
+			TimeUnit: "s", Columns: []string{"customer_id", "ts"}}},
 		{"query", bigquery.Options{Config: config.BigQuery{Project: "proj", Query: "SELECT * FROM `proj.ds.t`\nWHERE ts >= @start AND ts < @end"}}},
 		{"ga4", bigquery.Options{Config: config.BigQuery{Project: "billing", Table: "analytics.analytics_123456.events_*"}, Preset: "ga4",
 			OrderValues: []string{"purchase"}}},
@@ -530,6 +534,37 @@ func TestStatementGolden(t *testing.T) {
 				t.Errorf("statement differs from %s:\n%s", path, got)
 			}
 		})
+	}
+}
+
+// TestIntegerTimesInTheirUnit: an integer time column is filtered in its declared unit
+// (source.time_unit), so that a table of epoch seconds is not read as empty; one of formatted
+// integers (source.time_format) cannot be filtered and is refused as the config's to fix.
+func TestIntegerTimesInTheirUnit(t *testing.T) {
+	srv := newServer(t)
+	s := arrow.NewSchema([]arrow.Field{{Name: "customer_id", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "ts", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, s)
+	defer b.Release()
+	rec := b.NewRecord()
+	defer rec.Release()
+	srv.SetTable("proj.ds.ts_int64", &bqfake.Table{Records: []arrow.Record{rec}})
+	start, end := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for unit, fn := range map[string]string{"s": "UNIX_SECONDS(@start)", "ms": "UNIX_MILLIS(@start)", "us": "UNIX_MICROS(@start)",
+		"": "UNIX_MICROS(@start)", "ns": "UNIX_MICROS(@start) * 1000"} {
+		src := open(t, srv, bigquery.Options{Config: config.BigQuery{Project: "proj", Table: "proj.ds.ts_int64"}, TimeColumn: "ts", TimeUnit: unit})
+		st, err := src.Statement(context.Background(), start, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(st.SQL, "`ts` >= "+fn) {
+			t.Errorf("time_unit %q: %s", unit, st.SQL)
+		}
+	}
+	src := open(t, srv, bigquery.Options{Config: config.BigQuery{Project: "proj", Table: "proj.ds.ts_int64"}, TimeColumn: "ts", TimeFormat: "20060102"})
+	_, err := src.Statement(context.Background(), start, end)
+	if fault.KindOf(err) != fault.Config || !strings.Contains(err.Error(), "source.time_format") {
+		t.Errorf("integer dates filtered as epoch times: %v, want a config error naming source.time_format", err)
 	}
 }
 

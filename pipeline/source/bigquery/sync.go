@@ -67,8 +67,11 @@ func (s *Source) SyncStatement(ctx context.Context, from, to civil.Date) (Statem
 		if c.Table != "" {
 			table = s.qualify(c.Table)
 		}
+		if _, terr := s.timeColumn(s.o.Names.EventTime, types[s.o.Names.EventTime]); terr != nil {
+			return Statement{}, terr
+		}
 		staging, err = bqsql.SourceStaging(bqsql.SyncSource{Table: table, Query: c.Query, Names: s.o.Names, Types: types,
-			TimeZone: s.o.TimeZone}, from, to)
+			TimeZone: s.o.TimeZone, TimeUnit: s.o.TimeUnit}, from, to)
 	}
 	if err != nil {
 		return Statement{}, fmt.Errorf("bigquery: sync: %w", err)
@@ -126,8 +129,9 @@ func (s *Source) Sync(ctx context.Context, from, to civil.Date) ([]SyncDay, erro
 
 // Fresh reports whether the source has data on the day that starts at last (a period's last
 // day, in the report's time zone): for the GA4 export, whether the day's table exists (GA4 writes
-// it once the day is processed); for a table or the compact table of another source, whether
-// its latest event is on that day or after. A query cannot tell: ok, with a detail saying so.
+// it once the day is processed), and, when reports read the compact table, whether that has an
+// event on the day or after too; for a table or the compact table of another source, whether its
+// latest event is on that day or after. A query cannot tell: ok, with a detail saying so.
 func (s *Source) Fresh(ctx context.Context, last time.Time) (ok bool, detail string, err error) {
 	c := s.o.Config
 	day := last.Format("20060102")
@@ -144,7 +148,18 @@ func (s *Source) Fresh(ctx context.Context, last time.Time) (ok bool, detail str
 		if err != nil {
 			return false, "", classify("table metadata", err, s.maxBytes())
 		}
-		return true, fmt.Sprintf("the GA4 export has %s.%s.%s", p, d, name), nil
+		detail := fmt.Sprintf("the GA4 export has %s.%s.%s", p, d, name)
+		if c.Sync.Table == "" {
+			return true, detail, nil
+		}
+		// The report reads the compact table, which has the day only once a sync ran after the
+		// export wrote it.
+		at, found, err := s.latestSince(ctx, bqsql.CompactLatest(s.compact(), last, last.AddDate(10, 0, 0)))
+		ok, cdetail, err := freshness(found && !at.Before(last), at, found, last, err)
+		if err != nil || ok {
+			return ok, detail + "; in the compact table " + cdetail, err
+		}
+		return false, detail + "; the compact table " + c.Sync.Table + ": " + cdetail + " (a journeykpi sync after the export's table came adds the day)", nil
 	case c.Sync.Table != "":
 		t, found, err := s.latestSince(ctx, bqsql.CompactLatest(s.compact(), last, last.AddDate(10, 0, 0)))
 		return freshness(found && !t.Before(last), t, found, last, err)
@@ -157,7 +172,11 @@ func (s *Source) Fresh(ctx context.Context, last time.Time) (ok bool, detail str
 		col := s.o.TimeColumn
 		for _, f := range md.Schema {
 			if f.Name == col {
-				st, err := bqsql.Latest(s.qualify(c.Table), col, string(f.Type), last, last.AddDate(10, 0, 0))
+				tc, err := s.timeColumn(col, string(f.Type))
+				if err != nil {
+					return false, "", err
+				}
+				st, err := bqsql.Latest(s.qualify(c.Table), tc, last, last.AddDate(10, 0, 0))
 				if err != nil {
 					return false, "", fmt.Errorf("bigquery: %w", err)
 				}

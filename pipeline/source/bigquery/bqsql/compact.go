@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,12 +82,9 @@ const twoTo64, twoTo63 = "BIGNUMERIC '18446744073709551616'", "BIGNUMERIC '92233
 // With split, only the rows of split.Values in split.Column before split.Full; with shard, only
 // that shard's customers. Refund rows are never passed on.
 func CompactRead(c Compact, want []string, out config.Columns, start, end time.Time, split *Split, shard *Shard, orderEvents []string) (Statement, error) {
-	name := map[string]string{"customer_id": out.CustomerID, "event_time": out.EventTime, "event_name": out.EventName,
-		"stage": out.Stage, "touchpoint": out.Touchpoint, "campaign": out.Campaign, "segment": out.Segment,
-		"order_id": out.OrderID, "revenue": out.Revenue, "sentiment": out.Sentiment}
 	need := map[string]bool{"event_time": true, "event_name": true}
 	for _, w := range want {
-		if _, ok := name[w]; !ok {
+		if !slices.Contains(ContractColumns, w) {
 			return Statement{}, fmt.Errorf("the compact table has no column %q", w)
 		}
 		need[w] = true
@@ -166,19 +164,19 @@ func CompactRead(c Compact, want []string, out config.Columns, start, end time.T
 		}
 	}
 	b.WriteString("\nSELECT\n")
-	sel := []string{fmt.Sprintf("  CAST(IF(customer >= %s, customer - %s, customer) AS INT64) AS `%s`", twoTo63, twoTo64, name["customer_id"])}
+	sel := []string{fmt.Sprintf("  CAST(IF(customer >= %s, customer - %s, customer) AS INT64) AS `%s`", twoTo63, twoTo64, out.CustomerID)}
 	for _, col := range ContractColumns[1:] {
-		if !need[col] || !slicesContains(want, col) {
+		if !need[col] || !slices.Contains(want, col) {
 			continue
 		}
-		if !config.ValidColumn(name[col]) {
-			return Statement{}, fmt.Errorf("%q is not a column name", name[col])
+		if !config.ValidColumn(out.Mapped(col)) {
+			return Statement{}, fmt.Errorf("%q is not a column name", out.Mapped(col))
 		}
 		expr := col
 		if col == "revenue" && c.NetRefunds {
-			expr = "IF(event_name IN UNNEST(@order_values), revenue - COALESCE(refunded, 0), revenue)"
+			expr = "IF(event_name IN UNNEST(@order_values), GREATEST(revenue - COALESCE(refunded, 0), 0), revenue)"
 		}
-		sel = append(sel, fmt.Sprintf("  %s AS `%s`", expr, name[col]))
+		sel = append(sel, fmt.Sprintf("  %s AS `%s`", expr, out.Mapped(col)))
 	}
 	b.WriteString(strings.Join(sel, ",\n"))
 	b.WriteString("\nFROM unmixed")
@@ -187,15 +185,6 @@ func CompactRead(c Compact, want []string, out config.Columns, start, end time.T
 	}
 	b.WriteString("\n")
 	return Statement{SQL: b.String(), Params: params}, nil
-}
-
-func slicesContains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // CompactLatest is the latest event time of the compact table in [from, end), refunds aside.
@@ -280,6 +269,8 @@ type SyncSource struct {
 	Types        map[string]string
 	// TimeZone is the zone of DATETIME and DATE event times (source.timezone).
 	TimeZone string
+	// TimeUnit is the unit of integer epoch event times (source.time_unit; "" is us).
+	TimeUnit string
 }
 
 // SourceStaging is the SELECT a sync stages for the days from..to (UTC, inclusive) from a table
@@ -287,14 +278,10 @@ type SyncSource struct {
 // time as TIMESTAMP, revenue and sentiment as FLOAT64).
 func SourceStaging(s SyncSource, from, to civil.Date) (Statement, error) {
 	first, end := dayStart(from), dayStart(to.AddDays(1))
-	n := s.Names
-	names := map[string]string{"customer_id": n.CustomerID, "event_time": n.EventTime, "event_name": n.EventName,
-		"stage": n.Stage, "touchpoint": n.Touchpoint, "campaign": n.Campaign, "segment": n.Segment,
-		"order_id": n.OrderID, "revenue": n.Revenue, "sentiment": n.Sentiment}
 	var sel []string
 	var timeExpr string
 	for _, col := range ContractColumns {
-		src := names[col]
+		src := s.Names.Mapped(col)
 		typ, ok := s.Types[src]
 		if !ok || src == "" {
 			if col == "event_time" || col == "customer_id" {
@@ -318,11 +305,11 @@ func SourceStaging(s SyncSource, from, to civil.Date) (Statement, error) {
 			case "TIMESTAMP":
 				expr = q
 			case "INTEGER", "INT64":
-				expr = "TIMESTAMP_MICROS(" + q + ")"
+				expr = epochTime(s.TimeUnit, q)
 			case "DATETIME", "DATE":
 				expr = "TIMESTAMP(" + q + ", @tz)"
 			default:
-				return Statement{}, fmt.Errorf("column %q (event_time) has type %s; sync reads TIMESTAMP, DATETIME, DATE or INT64 (epoch micros) times; write a query that converts it", src, typ)
+				return Statement{}, fmt.Errorf("column %q (event_time) has type %s; sync reads TIMESTAMP, DATETIME, DATE or INT64 (epoch times in source.time_unit) times; write a query that converts it", src, typ)
 			}
 			timeExpr = expr
 		case "revenue", "sentiment":
@@ -338,6 +325,11 @@ func SourceStaging(s SyncSource, from, to civil.Date) (Statement, error) {
 			switch typ {
 			case "STRING":
 				expr = q
+				if col == "event_name" {
+					// Trimmed, as the engine reads it, so that the split read's exact match on
+					// the clustered names finds " purchase" too.
+					expr = "TRIM(" + q + ")"
+				}
 			case "RECORD", "STRUCT", "JSON", "GEOGRAPHY", "BYTES":
 				return Statement{}, fmt.Errorf("column %q (%s) has type %s; write a query that converts it to text", src, col, typ)
 			default:
@@ -360,11 +352,11 @@ func SourceStaging(s SyncSource, from, to civil.Date) (Statement, error) {
 	switch {
 	case s.Table != "":
 		fmt.Fprintf(&b, "FROM `%s`\n", s.Table)
-		src := names["event_time"]
+		src := s.Names.EventTime
 		typ := s.Types[src]
 		if typ == "DATE" || typ == "DATETIME" {
 			// Prune on the column itself, a day wider each side, before the exact bound.
-			where, wp, err := timeFilter(src, typ, first, end)
+			where, wp, err := timeFilter(TimeColumn{Name: src, Type: typ}, first, end)
 			if err != nil {
 				return Statement{}, err
 			}

@@ -3,8 +3,13 @@ package bqsql
 import (
 	"math/big"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"time"
 
+	"cloud.google.com/go/civil"
+
+	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/pipeline/group"
 )
 
@@ -38,6 +43,70 @@ func TestShardKeyRanges(t *testing.T) {
 			if want := part >= s.First && part <= s.Last; in != want {
 				t.Fatalf("shard %v: key %d (partition %d) in its ranges %v: %v, want %v", s, k, part, r, in, want)
 			}
+		}
+	}
+}
+
+// TestSyncStagesIntegerTimesInTheirUnit: a sync converts integer epoch times in their declared
+// unit (source.time_unit), as a report reads them, and filters the days in that unit.
+func TestSyncStagesIntegerTimesInTheirUnit(t *testing.T) {
+	for unit, want := range map[string][2]string{
+		"s": {"TIMESTAMP_SECONDS(`ts`)", "TIMESTAMP_SECONDS(`ts`) >= @start"}, "ms": {"TIMESTAMP_MILLIS(`ts`)", ""},
+		"": {"TIMESTAMP_MICROS(`ts`)", ""}, "ns": {"TIMESTAMP_MICROS(DIV(`ts`, 1000))", ""},
+	} {
+		st, err := SourceStaging(SyncSource{Table: "p.d.t", Names: config.Columns{CustomerID: "user", EventTime: "ts"},
+			Types: map[string]string{"user": "STRING", "ts": "INT64"}, TimeUnit: unit},
+			civil.Date{Year: 2026, Month: 3, Day: 1}, civil.Date{Year: 2026, Month: 3, Day: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(st.SQL, want[0]+" AS event_time") || !strings.Contains(st.SQL, want[1]) {
+			t.Errorf("time_unit %q: %s", unit, st.SQL)
+		}
+	}
+}
+
+// TestSplitFindsPaddedPurchases: the engine trims event names, so " purchase" is a purchase; the
+// split read's part before the full range must keep it, from a table and from a compact table
+// (whose sync stores the names trimmed, for its exact match on the clustered column).
+func TestSplitFindsPaddedPurchases(t *testing.T) {
+	start := civil.Date{Year: 2026, Month: 1, Day: 1}.In(time.UTC)
+	split := &Split{Full: start.AddDate(0, 1, 0), Column: "name", Values: []string{"purchase"}}
+	st, err := Table("p.d.t", nil, TimeColumn{Name: "ts", Type: "TIMESTAMP"}, start, start.AddDate(0, 3, 0), split)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(st.SQL, "TRIM(`name`) IN UNNEST(@order_values)") {
+		t.Errorf("the table's split read matches untrimmed names:\n%s", st.SQL)
+	}
+	st, err = SourceStaging(SyncSource{Table: "p.d.t", Names: config.Columns{CustomerID: "user", EventTime: "ts", EventName: "name"},
+		Types: map[string]string{"user": "STRING", "ts": "TIMESTAMP", "name": "STRING"}},
+		civil.Date{Year: 2026, Month: 3, Day: 1}, civil.Date{Year: 2026, Month: 3, Day: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(st.SQL, "TRIM(`name`) AS event_name") {
+		t.Errorf("the sync stores untrimmed names:\n%s", st.SQL)
+	}
+}
+
+// TestNetRevenueNeverNegative: an order's refunds read in the range (GA4 may send one twice) take
+// its revenue to 0 at the most; a negative revenue would reject the order's row and lose the
+// order, not net it.
+func TestNetRevenueNeverNegative(t *testing.T) {
+	start := civil.Date{Year: 2026, Month: 1, Day: 1}.In(time.UTC)
+	ga4, err := GA4Read(GA4{Table: "p.a.events_*", NetRefunds: true, OrderEvents: []string{"purchase"}}, start, start.AddDate(0, 1, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact, err := CompactRead(Compact{Table: "p.d.t", GA4: true, NetRefunds: true}, []string{"customer_id", "event_time", "event_name", "revenue"},
+		config.DefaultColumns(), start, start.AddDate(0, 1, 0), nil, nil, []string{"purchase"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, st := range map[string]Statement{"ga4": ga4, "compact": compact} {
+		if !strings.Contains(st.SQL, "GREATEST(revenue - COALESCE(refunded, 0), 0)") {
+			t.Errorf("%s: the net revenue can go below 0:\n%s", name, st.SQL)
 		}
 	}
 }

@@ -161,7 +161,7 @@ func GA4Read(g GA4, start, end time.Time, split *Split) (Statement, error) {
 	b.WriteString("  order_id,\n")
 	params := ga4Suffixes(start, end)
 	if g.NetRefunds {
-		b.WriteString("  IF(event_name IN UNNEST(@order_values), revenue - COALESCE(refunded, 0), revenue) AS revenue\n")
+		b.WriteString("  IF(event_name IN UNNEST(@order_values), GREATEST(revenue - COALESCE(refunded, 0), 0), revenue) AS revenue\n")
 		b.WriteString("FROM traffic LEFT JOIN refunds USING (order_id)\n")
 	} else {
 		b.WriteString("  revenue\nFROM traffic\n")

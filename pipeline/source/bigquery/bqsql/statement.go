@@ -63,14 +63,47 @@ func formatParam(v any) string {
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
 
+// TimeColumn is a table's time column: its name, its BigQuery type and, for an integer column,
+// the unit of its epoch values (source.time_unit: s, ms, us or ns; "" is us).
+type TimeColumn struct{ Name, Type, Unit string }
+
+// epoch is the integer of param (a TIMESTAMP parameter) in unit.
+func epoch(unit, param string) string {
+	switch unit {
+	case "s":
+		return "UNIX_SECONDS(" + param + ")"
+	case "ms":
+		return "UNIX_MILLIS(" + param + ")"
+	case "ns":
+		return "UNIX_MICROS(" + param + ") * 1000"
+	}
+	return "UNIX_MICROS(" + param + ")"
+}
+
+// epochTime is the TIMESTAMP of the integer expression x in unit.
+func epochTime(unit, x string) string {
+	switch unit {
+	case "s":
+		return "TIMESTAMP_SECONDS(" + x + ")"
+	case "ms":
+		return "TIMESTAMP_MILLIS(" + x + ")"
+	case "ns":
+		return "TIMESTAMP_MICROS(DIV(" + x + ", 1000))"
+	}
+	return "TIMESTAMP_MICROS(" + x + ")"
+}
+
+func isInteger(typ string) bool { return typ == "INTEGER" || typ == "INT64" }
+
 // timeFilter is how the range applies to a table's time column, by the column's type.
-func timeFilter(col, typ string, start, end time.Time) (string, []Param, error) {
-	c := "`" + col + "`"
-	switch typ {
+func timeFilter(tc TimeColumn, start, end time.Time) (string, []Param, error) {
+	c := "`" + tc.Name + "`"
+	switch tc.Type {
 	case "TIMESTAMP":
 		return c + " >= @start AND " + c + " < @end", []Param{{"start", start.UTC()}, {"end", end.UTC()}}, nil
 	case "INTEGER", "INT64":
-		return c + " >= UNIX_MICROS(@start) AND " + c + " < UNIX_MICROS(@end)", []Param{{"start", start.UTC()}, {"end", end.UTC()}}, nil
+		return c + " >= " + epoch(tc.Unit, "@start") + " AND " + c + " < " + epoch(tc.Unit, "@end"),
+			[]Param{{"start", start.UTC()}, {"end", end.UTC()}}, nil
 	case "DATE":
 		// A DATE has no zone: widen by a day each side so every zone's day is in.
 		return c + " >= @start AND " + c + " < @end", []Param{{"start", dayOf(start, -1)}, {"end", dayOf(end, 1)}}, nil
@@ -78,7 +111,7 @@ func timeFilter(col, typ string, start, end time.Time) (string, []Param, error) 
 		s, e := start.UTC().AddDate(0, 0, -1), end.UTC().AddDate(0, 0, 1)
 		return c + " >= @start AND " + c + " < @end", []Param{{"start", civil.DateTimeOf(s)}, {"end", civil.DateTimeOf(e)}}, nil
 	}
-	return "", nil, fmt.Errorf("column %q has type %s; a table is filtered on a TIMESTAMP, DATETIME, DATE or INT64 (epoch micros) column; write a query (source.bigquery.query) for anything else", col, typ)
+	return "", nil, fmt.Errorf("column %q has type %s; a table is filtered on a TIMESTAMP, DATETIME, DATE or INT64 (epoch times in source.time_unit) column; write a query (source.bigquery.query) for anything else", tc.Name, tc.Type)
 }
 
 // dayOf is t's UTC date moved by days.
@@ -106,14 +139,14 @@ func (s *Split) valid() error {
 	return nil
 }
 
-// Table selects cols (all when empty) from table, limited to [start, end) on timeCol, whose
-// BigQuery type is timeType; with split, only purchase-stage events before split.Full (split.Column
-// must be a column of the table). No ORDER BY: it would force a single read stream.
-func Table(table string, cols []string, timeCol, timeType string, start, end time.Time, split *Split) (Statement, error) {
-	if !config.ValidColumn(timeCol) {
-		return Statement{}, fmt.Errorf("%q is not a column name", timeCol)
+// Table selects cols (all when empty) from table, limited to [start, end) on its time column;
+// with split, only purchase-stage events before split.Full (split.Column must be a column of the
+// table). No ORDER BY: it would force a single read stream.
+func Table(table string, cols []string, tc TimeColumn, start, end time.Time, split *Split) (Statement, error) {
+	if !config.ValidColumn(tc.Name) {
+		return Statement{}, fmt.Errorf("%q is not a column name", tc.Name)
 	}
-	where, params, err := timeFilter(timeCol, timeType, start, end)
+	where, params, err := timeFilter(tc, start, end)
 	if err != nil {
 		return Statement{}, err
 	}
@@ -133,10 +166,11 @@ func Table(table string, cols []string, timeCol, timeType string, start, end tim
 			return Statement{}, err
 		}
 		// The full part's bound, typed and widened like the range's start.
-		full, fp, _ := timeFilter(timeCol, timeType, split.Full, end)
+		full, fp, _ := timeFilter(tc, split.Full, end)
 		full, _, _ = strings.Cut(full, " AND ")
 		full = strings.Replace(full, "@start", "@full", 1)
-		where += fmt.Sprintf("\n  AND (%s OR `%s` IN UNNEST(@order_values))", full, split.Column)
+		// Trimmed, as the engine reads event names: " purchase" is a purchase.
+		where += fmt.Sprintf("\n  AND (%s OR TRIM(`%s`) IN UNNEST(@order_values))", full, split.Column)
 		params = append(params, Param{"full", fp[0].Value}, Param{"order_values", split.Values})
 	}
 	return Statement{
@@ -164,14 +198,18 @@ func Query(q string, start, end time.Time) Statement {
 }
 
 // Latest is the latest value of a table's time column within [start, end) (typed as Table
-// filters it), for the freshness check.
-func Latest(table, col, typ string, start, end time.Time) (Statement, error) {
-	if !config.ValidColumn(col) {
-		return Statement{}, fmt.Errorf("%q is not a column name", col)
+// filters it, an integer's as a TIMESTAMP), for the freshness check.
+func Latest(table string, tc TimeColumn, start, end time.Time) (Statement, error) {
+	if !config.ValidColumn(tc.Name) {
+		return Statement{}, fmt.Errorf("%q is not a column name", tc.Name)
 	}
-	where, params, err := timeFilter(col, typ, start, end)
+	where, params, err := timeFilter(tc, start, end)
 	if err != nil {
 		return Statement{}, err
 	}
-	return Statement{SQL: fmt.Sprintf("SELECT MAX(`%s`) AS latest\nFROM `%s`\nWHERE %s\n", col, table, where), Params: params}, nil
+	latest := "MAX(`" + tc.Name + "`)"
+	if isInteger(tc.Type) {
+		latest = epochTime(tc.Unit, latest)
+	}
+	return Statement{SQL: fmt.Sprintf("SELECT %s AS latest\nFROM `%s`\nWHERE %s\n", latest, table, where), Params: params}, nil
 }

@@ -34,7 +34,7 @@ SELECT
   campaign AS `campaign`,
   segment AS `segment`,
   order_id AS `order_id`,
-  IF(event_name IN UNNEST(@order_values), revenue - COALESCE(refunded, 0), revenue) AS `revenue`,
+  IF(event_name IN UNNEST(@order_values), GREATEST(revenue - COALESCE(refunded, 0), 0), revenue) AS `revenue`,
   sentiment AS `sentiment`
 FROM unmixed LEFT JOIN refunds USING (order_id)
 -- @end = TIMESTAMP 2026-04-01 00:00:00+00:00

@@ -71,7 +71,7 @@ SELECT
   IF(session_id IS NULL, NULL, session_source.campaign) AS campaign,
   segment,
   order_id,
-  IF(event_name IN UNNEST(@order_values), revenue - COALESCE(refunded, 0), revenue) AS revenue
+  IF(event_name IN UNNEST(@order_values), GREATEST(revenue - COALESCE(refunded, 0), 0), revenue) AS revenue
 FROM traffic LEFT JOIN refunds USING (order_id)
 WHERE user_pseudo_id IS NOT NULL AND event_name != 'refund'
 -- @start_suffix = STRING '20260131'

@@ -79,7 +79,7 @@ SELECT
   IF(session_id IS NULL, NULL, session_source.campaign) AS campaign,
   segment,
   order_id,
-  IF(event_name IN UNNEST(@order_values), revenue - COALESCE(refunded, 0), revenue) AS revenue
+  IF(event_name IN UNNEST(@order_values), GREATEST(revenue - COALESCE(refunded, 0), 0), revenue) AS revenue
 FROM traffic LEFT JOIN refunds USING (order_id)
 WHERE user_pseudo_id IS NOT NULL AND event_name != 'refund'
 -- @end = TIMESTAMP 2026-04-01 00:00:00+00:00

@@ -27,7 +27,7 @@ CREATE TEMP TABLE staged AS
 SELECT
   `customer_id` AS customer_id,
   `event_time` AS event_time,
-  `event_name` AS event_name,
+  TRIM(`event_name`) AS event_name,
   CAST(NULL AS STRING) AS stage,
   `touchpoint` AS touchpoint,
   CAST(NULL AS STRING) AS campaign,

@@ -27,7 +27,7 @@ CREATE TEMP TABLE staged AS
 SELECT
   CAST(`customer_id` AS STRING) AS customer_id,
   TIMESTAMP(`event_time`, @tz) AS event_time,
-  `event_name` AS event_name,
+  TRIM(`event_name`) AS event_name,
   CAST(NULL AS STRING) AS stage,
   CAST(NULL AS STRING) AS touchpoint,
   CAST(NULL AS STRING) AS campaign,
