@@ -487,6 +487,19 @@ func TestWhatMoved(t *testing.T) {
 	if top := rev.Top[0]; top.Value != "search" || top.Effect != EffectMix || top.Amount != -630 {
 		t.Errorf("top revenue effect %s", mustJSON(t, top))
 	}
+	// No journey has a segment: the segment breakdown's one group, (none), holds the whole change
+	// and explains none of it, so it is not named (its revenue mix, (16−20)·73.75 = −295, would
+	// otherwise be the second largest effect).
+	for _, d := range []Decomposition{conv, rev} {
+		if len(d.By[1].Groups) != 1 || len(d.Top) != 3 {
+			t.Fatalf("segment groups %d, top %d", len(d.By[1].Groups), len(d.Top))
+		}
+		for _, e := range d.Top {
+			if e.By != "first_touchpoint" {
+				t.Errorf("top effect of a single-group breakdown: %s", mustJSON(t, e))
+			}
+		}
+	}
 }
 
 func TestBreakdownPurchasePivot(t *testing.T) {
