@@ -845,3 +845,56 @@ func TestLargeMoneyFitsItsCard(t *testing.T) {
 		t.Errorf("card value %q, want £3,142,001", got)
 	}
 }
+
+// summaryLines are the Summary's first-column texts.
+func summaryLines(t *testing.T, r *kpi.Result) []string {
+	t.Helper()
+	rows, err := openBook(t, renderBook(t, r, About{})).GetRows(sheetSummary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, row := range rows {
+		if len(row) > 0 && row[0] != "" {
+			out = append(out, row[0])
+		}
+	}
+	return out
+}
+
+// TestWhatMovedOnlySplitsComparableChanges: a change against a period before the data is not split
+// into effects (they would explain a difference the data do not have), and a change no breakdown
+// splits says so instead of announcing effects it does not list.
+func TestWhatMovedOnlySplitsComparableChanges(t *testing.T) {
+	has := func(lines []string, prefix string) bool {
+		for _, l := range lines {
+			if strings.HasPrefix(l, prefix) {
+				return true
+			}
+		}
+		return false
+	}
+	r := fullResult()
+	if lines := summaryLines(t, r); !has(lines, "•  Revenue per purchaser") && !has(lines, "•  More purchasers of the loyal segment") {
+		t.Fatalf("the fixture's revenue effect is not on the Summary: %q", lines)
+	}
+	for i := range r.Comparison.Headline {
+		if h := &r.Comparison.Headline[i]; h.Key == "revenue" {
+			h.Verdict = kpi.VerdictBeforeData
+		}
+	}
+	lines := summaryLines(t, r)
+	if has(lines, "•  More purchasers of the loyal segment") {
+		t.Error("a revenue change against a period before the data is split into effects")
+	}
+	if !has(lines, "Revenue €287,346 against €259,870 (+€27,476, not comparable: before the data).") {
+		t.Errorf("no revenue line without effects: %q", lines)
+	}
+	r = fullResult()
+	r.Comparison.WhatMoved.Revenue.Top = []kpi.MixEffect{}
+	for _, l := range summaryLines(t, r) {
+		if strings.HasPrefix(l, "Revenue ") && strings.HasSuffix(l, "Largest effects:") {
+			t.Errorf("%q announces effects it does not list", l)
+		}
+	}
+}
