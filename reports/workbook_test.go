@@ -898,3 +898,16 @@ func TestWhatMovedOnlySplitsComparableChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestDailyRateChangeIsNotPerDay: the Periods sheet's daily rate change is the relative change of
+// the daily rate (+0.8%: 0.8% more a day than before), not a growth per day, so its cell must not
+// read "+0.8% a day".
+func TestDailyRateChangeIsNotPerDay(t *testing.T) {
+	r := fullResult()
+	h := kpi.Headline{Key: "entrants", Format: "count"}
+	v := kpi.Versus{Value: p(785), Change: p(-19), RelativeChange: p(-0.024), DailyRelativeChange: p(0.008), Verdict: kpi.VerdictWithinNoise}
+	c := versusCells(r, h, v, fmtCount)[3]
+	if c.v != 0.008 || strings.Contains(c.look.numFmt, "day") {
+		t.Errorf("daily rate change %v in format %q", c.v, c.look.numFmt)
+	}
+}
