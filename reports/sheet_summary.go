@@ -146,6 +146,13 @@ func summarySheet(r *kpi.Result, actions int, refs summaryRefs) *sheet {
 			for j, l := range lines {
 				rows[j] = append(rows[j], c[l][0], c[l][1])
 			}
+			// A long change ("vs 2 Jun–31 Aug 2011: ▲ +£1,254,322 (+66.4%) · real change") or
+			// small print takes a third line, which a two-line row would cut.
+			for l, perLine := range cardLinePerLine {
+				if text, ok := c[l][0].v.(string); ok {
+					heights[l] = max(heights[l], wrappedLines(text, perLine)*heights[l]/2)
+				}
+			}
 		}
 		first := s.next()
 		for j, l := range lines {
@@ -225,6 +232,11 @@ func legend(r *kpi.Result) string {
 	}
 	return s
 }
+
+// cardLinePerLine is how many characters of a card's change lines (10 points) and small print (9
+// points, italic) fit on one line of its two columns, 27 characters wide; measured in LibreOffice,
+// whose characters are the wider, with room for wide digits and bold.
+var cardLinePerLine = map[int]float64{2: 30, 3: 30, 4: 36}
 
 // card is one KPI card: five rows of two cells (the value and its sparkline cell, then lines that
 // span both).

@@ -911,3 +911,32 @@ func TestDailyRateChangeIsNotPerDay(t *testing.T) {
 		t.Errorf("daily rate change %v in format %q", c.v, c.look.numFmt)
 	}
 }
+
+// TestCardRowsFitTheirText: a card's change line or small print that wraps to three lines gets a
+// row tall enough for them (the Online Retail revenue card's change and the 50,000-customer
+// quarter's mature-cohort note were cut at two).
+func TestCardRowsFitTheirText(t *testing.T) {
+	r := fullResult()
+	r.Report.Currency, r.Report.PreviousFrom, r.Report.PreviousTo = "GBP", "2011-06-02", "2011-08-31"
+	for i := range r.Comparison.Headline {
+		if h := &r.Comparison.Headline[i]; h.Key == "revenue" {
+			h.Current, h.Previous, h.Change, h.RelativeChange, h.DailyRelativeChange = p(3142001), p(1887680), p(1254322), p(0.664), nil
+			h.Verdict = kpi.VerdictBetter
+		}
+	}
+	s := summarySheet(r, 0, summaryRefs{})
+	found := false
+	for i, row := range s.rows {
+		for _, c := range row {
+			if text, ok := c.v.(string); ok && strings.HasPrefix(text, "vs 2 Jun–31 Aug 2011: ▲ +£1,254,322") {
+				found = true
+				if h := s.heights[i+1]; h < 39 {
+					t.Errorf("%q in a row %v points high, want three lines (39)", text, h)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no revenue change line on the Summary")
+	}
+}
