@@ -35,7 +35,8 @@ type measure struct {
 	x, n  int64
 	days  float64
 	est   Estimate
-	// mature says whether the value rests on mature entrants (always true outside the funnel).
+	// mature says whether the value rests on mature entrants (always true outside the funnel, but
+	// for a returning customer rate whose history reaches before the data).
 	mature bool
 }
 
@@ -206,8 +207,12 @@ func headlineKPIs(p *Params, withSpend bool) []headlineKPI {
 			}
 			return m
 		}},
+		// A returning customer rate whose repeat.history reaches before the data counts only the
+		// orders the data hold: it is not a value to stand behind (grey, out of the trend line).
 		{"returning_customer_rate", "Returning customer rate", "percent", true, false, func(f *figures, _ bool) measure {
-			return rate(tally(f).returning, tally(f).purchasers)
+			m := rate(tally(f).returning, tally(f).purchasers)
+			m.mature = historyComplete(p, f.per)
+			return m
 		}},
 	}
 	if !withSpend {

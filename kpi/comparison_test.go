@@ -369,6 +369,21 @@ func TestYearAgoAndRecent(t *testing.T) {
 	if len(r.Comparison.Recent) != 2 || r.Comparison.Recent[0].From != "2024-12-01" || r.Comparison.Recent[0].Headline[0].Previous != nil {
 		t.Errorf("recent without November: %s", mustJSON(t, r.Comparison.Recent))
 	}
+	// The data start a month before December, not a year: every returning customer rate counts
+	// only the orders the data hold, so none is a value for the trend line or the card.
+	for _, per := range r.Comparison.Recent {
+		if h := headlineByKey(per.Headline)["returning_customer_rate"]; h.Mature {
+			t.Errorf("%s: returning customer rate with a short history is mature", per.From)
+		}
+	}
+	if h := headlineByKey(r.Comparison.Headline)["returning_customer_rate"]; h.Mature || h.Verdict != VerdictHistoryShort {
+		t.Errorf("headline returning customer rate: mature %v verdict %s", h.Mature, h.Verdict)
+	}
+	p.DataStart = jan1 - 800*Day
+	r = runAccParts(p, js, 1, Inputs{})
+	if h := headlineByKey(r.Comparison.Recent[0].Headline)["returning_customer_rate"]; !h.Mature {
+		t.Errorf("returning customer rate with its whole history is not mature")
+	}
 }
 
 func TestDecompose(t *testing.T) {
@@ -471,6 +486,19 @@ func TestWhatMoved(t *testing.T) {
 	}
 	if top := rev.Top[0]; top.Value != "search" || top.Effect != EffectMix || top.Amount != -630 {
 		t.Errorf("top revenue effect %s", mustJSON(t, top))
+	}
+	// No journey has a segment: the segment breakdown's one group, (none), holds the whole change
+	// and explains none of it, so it is not named (its revenue mix, (16−20)·73.75 = −295, would
+	// otherwise be the second largest effect).
+	for _, d := range []Decomposition{conv, rev} {
+		if len(d.By[1].Groups) != 1 || len(d.Top) != 3 {
+			t.Fatalf("segment groups %d, top %d", len(d.By[1].Groups), len(d.Top))
+		}
+		for _, e := range d.Top {
+			if e.By != "first_touchpoint" {
+				t.Errorf("top effect of a single-group breakdown: %s", mustJSON(t, e))
+			}
+		}
 	}
 }
 

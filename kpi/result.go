@@ -655,8 +655,9 @@ type Headline struct {
 	// the mature cohort (entrants of [from − W, to − W]); otherwise period.
 	Basis string `json:"basis"`
 	// Mature says whether the value shown rests on entrants at least comparison.min_mature of
-	// whom have had their whole window; MatureShare is that share for the period's own entrants
-	// (funnel KPIs only, nil otherwise).
+	// whom have had their whole window, and for the returning customer rate whether the data
+	// reach back repeat.history before the period; MatureShare is that share for the period's own
+	// entrants (funnel KPIs only, nil otherwise).
 	Mature      bool     `json:"mature"`
 	MatureShare *float64 `json:"mature_share"`
 	Previous    *float64 `json:"previous"`

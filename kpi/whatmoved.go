@@ -130,10 +130,15 @@ func decompose(by string, cur, prev map[uint32]mixPoint, name func(uint32) strin
 }
 
 // topMixEffects are the largest single effects (a group's mix or rate effect) over every
-// breakdown, by absolute size; "(other)" and effects of exactly 0 are not named.
+// breakdown, by absolute size; "(other)" and effects of exactly 0 are not named, nor the one group
+// of a breakdown that has a single group in both periods (every customer has the same value, so
+// its "effect" is the whole change, which it does not explain).
 func topMixEffects(bs []MixBreakdown) []MixEffect {
 	var all []MixEffect
 	for _, b := range bs {
+		if len(b.Groups) < 2 {
+			continue
+		}
 		for _, g := range b.Groups {
 			if g.Value == OtherLabel {
 				continue

@@ -38,9 +38,6 @@ func periodsSheet(r *kpi.Result) (*sheet, map[string]string) {
 		first, _ := s.table("HeadlineDetail", []string{"KPI", "This period", "95% low", "95% high", "Basis", "Window closed for",
 			"Previous period", "Change", "Relative change", "Daily rate change", "p-value", "Verdict"}, rows)
 		s.freezeBelow(first)
-		// A daily rate change carries its words in the number format, which the width estimate
-		// does not see.
-		s.width(10, 16)
 		s.note(fmt.Sprintf("p-value: the chance of a change at least this large if nothing had changed; a change is called out when p < 0.05 and it is at least %s in relative size (comparison.min_change). Counts and revenue are compared per day when the periods differ in length.",
 			percentWords(r.Comparison.MinChange)))
 		s.blank()
@@ -173,5 +170,5 @@ func versusCells(r *kpi.Result, h kpi.Headline, v kpi.Versus, f string) []cell {
 	case kpi.VerdictWorse:
 		verdict.look.font, verdict.look.fill = colorBadFont, colorBadFill
 	}
-	return []cell{opt(v.Value, f), change, opt(v.RelativeChange, fmtChangePercent), opt(v.DailyRelativeChange, fmtDailyChange), opt(v.PValue, fmtPValue), verdict}
+	return []cell{opt(v.Value, f), change, opt(v.RelativeChange, fmtChangePercent), opt(v.DailyRelativeChange, fmtChangePercent), opt(v.PValue, fmtPValue), verdict}
 }

@@ -146,6 +146,13 @@ func summarySheet(r *kpi.Result, actions int, refs summaryRefs) *sheet {
 			for j, l := range lines {
 				rows[j] = append(rows[j], c[l][0], c[l][1])
 			}
+			// A long change ("vs 2 Jun–31 Aug 2011: ▲ +£1,254,322 (+66.4%) · real change") or
+			// small print takes a third line, which a two-line row would cut.
+			for l, perLine := range cardLinePerLine {
+				if text, ok := c[l][0].v.(string); ok {
+					heights[l] = max(heights[l], wrappedLines(text, perLine)*heights[l]/2)
+				}
+			}
 		}
 		first := s.next()
 		for j, l := range lines {
@@ -225,6 +232,11 @@ func legend(r *kpi.Result) string {
 	}
 	return s
 }
+
+// cardLinePerLine is how many characters of a card's change lines (10 points) and small print (9
+// points, italic) fit on one line of its two columns, 27 characters wide; measured in LibreOffice,
+// whose characters are the wider, with room for wide digits and bold.
+var cardLinePerLine = map[int]float64{2: 30, 3: 30, 4: 36}
 
 // card is one KPI card: five rows of two cells (the value and its sparkline cell, then lines that
 // span both).
@@ -447,42 +459,57 @@ func changeCell(r *kpi.Result, h kpi.Headline, v kpi.Versus, vs string) cell {
 }
 
 // whatMoved words the decomposition of the change in purchase conversion and in revenue: the
-// three largest effects by first touchpoint and segment.
+// three largest effects by first touchpoint and segment. A change that cannot be compared (a
+// period before the data or cut by its end, a conversion still in progress) is not split: its
+// effects would explain a difference that is not there.
 func whatMoved(s *sheet, r *kpi.Result, line func(string, look, float64)) {
 	s.section("What moved")
 	w := r.Comparison.WhatMoved
-	conv := headlineOf(r, "purchase_conversion")
-	rev := headlineOf(r, "revenue")
 	money := moneyWords(r.Report.Currency)
+	lead := func(text, after string, h *kpi.Headline, top []kpi.MixEffect, effect func(kpi.MixEffect) string) {
+		if h != nil {
+			text += ", " + verdictPhrase(h.Verdict)
+		}
+		text += ")" + after
+		switch {
+		case h != nil && !comparable(h.Verdict):
+			line(text+".", look{bold: true}, 125)
+		case len(top) == 0:
+			line(text+": neither first touchpoint nor segment splits it.", look{bold: true}, 125)
+		default:
+			line(text+". Largest effects:", look{bold: true}, 125)
+			for _, e := range top {
+				line("•  "+effect(e), look{}, 125)
+			}
+		}
+	}
 	if d := w.Conversion; d.Change != nil {
 		text := fmt.Sprintf("Purchase conversion %s against %s (%s", percentWords(*d.Current), percentWords(*d.Previous), signedPoints(*d.Change))
-		if conv != nil {
-			text += ", " + verdictPhrase(conv.Verdict)
-		}
-		text += ")"
+		after := ""
 		if d.Basis == kpi.BasisMatureCohort {
-			text += ", on the mature cohorts"
+			after = ", on the mature cohorts"
 		}
-		line(text+". Largest effects:", look{bold: true}, 125)
-		for _, e := range d.Top {
-			line("•  "+conversionEffectWords(e), look{}, 125)
-		}
+		lead(text, after, headlineOf(r, "purchase_conversion"), d.Top, conversionEffectWords)
 	} else {
 		s.notComputed("no change in purchase conversion (no entrants in one of the periods).")
 	}
 	if d := w.Revenue; d.Change != nil {
 		text := fmt.Sprintf("Revenue %s against %s (%s", money(roundMoney(*d.Current)), money(roundMoney(*d.Previous)), signedMoney(*d.Change, money))
-		if rev != nil {
-			text += ", " + verdictPhrase(rev.Verdict)
-		}
-		line(text+"). Largest effects:", look{bold: true}, 125)
-		for _, e := range d.Top {
-			line("•  "+revenueEffectWords(e, money), look{}, 125)
-		}
+		lead(text, "", headlineOf(r, "revenue"), d.Top, func(e kpi.MixEffect) string { return revenueEffectWords(e, money) })
 	}
 	line("Mix: more or fewer entrants (purchasers) from a group; rate: its conversion (revenue per purchaser) changed. Each breakdown's effects add up to the change; the Funnel data sheet lists them all.",
 		look{italic: true, font: colorNote, size: 9}, 150)
 	s.blank()
+}
+
+// comparable reports whether a change with verdict v compares two periods that can be compared:
+// not one before the data or cut by its end, nor a value still in progress.
+func comparable(v string) bool {
+	switch v {
+	case kpi.VerdictBeforeData, kpi.VerdictIncomplete, kpi.VerdictImmature:
+		return false
+	}
+	return true
 }
 
 func headlineOf(r *kpi.Result, key string) *kpi.Headline {

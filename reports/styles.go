@@ -17,8 +17,6 @@ const (
 	fmtParam     = "0.0000"
 	fmtRatio     = `0.00"×"`
 	fmtPValue    = "0.0000"
-	// fmtDailyChange is a relative change of a daily rate.
-	fmtDailyChange = `"▲ "+0.0%" a day";"▼ "-0.0%" a day";0.0%" a day"`
 	// Changes carry an arrow as well as a colour, so they read in black and white too.
 	fmtChangeCount   = `"▲ "+#,##0;"▼ "-#,##0;0`
 	fmtChangePercent = `"▲ "+0.0%;"▼ "-0.0%;0.0%`

@@ -845,3 +845,98 @@ func TestLargeMoneyFitsItsCard(t *testing.T) {
 		t.Errorf("card value %q, want £3,142,001", got)
 	}
 }
+
+// summaryLines are the Summary's first-column texts.
+func summaryLines(t *testing.T, r *kpi.Result) []string {
+	t.Helper()
+	rows, err := openBook(t, renderBook(t, r, About{})).GetRows(sheetSummary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, row := range rows {
+		if len(row) > 0 && row[0] != "" {
+			out = append(out, row[0])
+		}
+	}
+	return out
+}
+
+// TestWhatMovedOnlySplitsComparableChanges: a change against a period before the data is not split
+// into effects (they would explain a difference the data do not have), and a change no breakdown
+// splits says so instead of announcing effects it does not list.
+func TestWhatMovedOnlySplitsComparableChanges(t *testing.T) {
+	has := func(lines []string, prefix string) bool {
+		for _, l := range lines {
+			if strings.HasPrefix(l, prefix) {
+				return true
+			}
+		}
+		return false
+	}
+	r := fullResult()
+	if lines := summaryLines(t, r); !has(lines, "•  Revenue per purchaser") && !has(lines, "•  More purchasers of the loyal segment") {
+		t.Fatalf("the fixture's revenue effect is not on the Summary: %q", lines)
+	}
+	for i := range r.Comparison.Headline {
+		if h := &r.Comparison.Headline[i]; h.Key == "revenue" {
+			h.Verdict = kpi.VerdictBeforeData
+		}
+	}
+	lines := summaryLines(t, r)
+	if has(lines, "•  More purchasers of the loyal segment") {
+		t.Error("a revenue change against a period before the data is split into effects")
+	}
+	if !has(lines, "Revenue €287,346 against €259,870 (+€27,476, not comparable: before the data).") {
+		t.Errorf("no revenue line without effects: %q", lines)
+	}
+	r = fullResult()
+	r.Comparison.WhatMoved.Revenue.Top = []kpi.MixEffect{}
+	for _, l := range summaryLines(t, r) {
+		if strings.HasPrefix(l, "Revenue ") && strings.HasSuffix(l, "Largest effects:") {
+			t.Errorf("%q announces effects it does not list", l)
+		}
+	}
+}
+
+// TestDailyRateChangeIsNotPerDay: the Periods sheet's daily rate change is the relative change of
+// the daily rate (+0.8%: 0.8% more a day than before), not a growth per day, so its cell must not
+// read "+0.8% a day".
+func TestDailyRateChangeIsNotPerDay(t *testing.T) {
+	r := fullResult()
+	h := kpi.Headline{Key: "entrants", Format: "count"}
+	v := kpi.Versus{Value: p(785), Change: p(-19), RelativeChange: p(-0.024), DailyRelativeChange: p(0.008), Verdict: kpi.VerdictWithinNoise}
+	c := versusCells(r, h, v, fmtCount)[3]
+	if c.v != 0.008 || strings.Contains(c.look.numFmt, "day") {
+		t.Errorf("daily rate change %v in format %q", c.v, c.look.numFmt)
+	}
+}
+
+// TestCardRowsFitTheirText: a card's change line or small print that wraps to three lines gets a
+// row tall enough for them (the Online Retail revenue card's change and the 50,000-customer
+// quarter's mature-cohort note were cut at two).
+func TestCardRowsFitTheirText(t *testing.T) {
+	r := fullResult()
+	r.Report.Currency, r.Report.PreviousFrom, r.Report.PreviousTo = "GBP", "2011-06-02", "2011-08-31"
+	for i := range r.Comparison.Headline {
+		if h := &r.Comparison.Headline[i]; h.Key == "revenue" {
+			h.Current, h.Previous, h.Change, h.RelativeChange, h.DailyRelativeChange = p(3142001), p(1887680), p(1254322), p(0.664), nil
+			h.Verdict = kpi.VerdictBetter
+		}
+	}
+	s := summarySheet(r, 0, summaryRefs{})
+	found := false
+	for i, row := range s.rows {
+		for _, c := range row {
+			if text, ok := c.v.(string); ok && strings.HasPrefix(text, "vs 2 Jun–31 Aug 2011: ▲ +£1,254,322") {
+				found = true
+				if h := s.heights[i+1]; h < 39 {
+					t.Errorf("%q in a row %v points high, want three lines (39)", text, h)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no revenue change line on the Summary")
+	}
+}
