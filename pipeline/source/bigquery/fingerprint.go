@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/bqerror"
 )
 
 // metadataCalls is how many tables.get requests Fingerprint sends at once: a GA4 export read
@@ -53,7 +55,7 @@ func (s *Source) Fingerprint(ctx context.Context, start, end time.Time) (string,
 			defer func() { <-sem }()
 			md, err := s.client.DatasetInProject(t.ProjectID, t.DatasetID).Table(t.TableID).Metadata(ctx)
 			if err != nil {
-				out[i].err = classify("table metadata", err, int64(s.o.Config.MaxBytesBilled))
+				out[i].err = bqerror.Classify("table metadata", err, int64(s.o.Config.MaxBytesBilled))
 				return
 			}
 			out[i].modified = md.LastModifiedTime

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bigquery "cloud.google.com/go/bigquery"
+	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/bqerror"
 	"google.golang.org/api/googleapi"
 )
 
@@ -59,11 +60,11 @@ func (s *Source) runQuery(ctx context.Context, op string, st Statement) (*bigque
 	}
 	job, err := q.Run(ctx)
 	if err != nil {
-		return nil, withJob(classify(op, err, s.maxBytes()), s.jobName(q.JobID))
+		return nil, bqerror.WithJob(bqerror.Classify(op, err, s.maxBytes()), s.jobName(q.JobID))
 	}
 	s.log.Info("bigquery job", "op", op, "job_id", job.ID(), "location", job.Location())
 	if err := s.wait(ctx, job); err != nil {
-		return nil, withJob(err, s.jobName(job.ID()))
+		return nil, bqerror.WithJob(err, s.jobName(job.ID()))
 	}
 	if q.Dst != nil {
 		// The dataset's default expiration may be longer, or none: every result table expires.
@@ -97,11 +98,11 @@ func (s *Source) wait(ctx context.Context, job *bigquery.Job) error {
 				s.cancel(ctx, job)
 				return ctx.Err()
 			}
-			return classify("query", err, s.maxBytes())
+			return bqerror.Classify("query", err, s.maxBytes())
 		}
 		if st.Done() {
 			if err := st.Err(); err != nil {
-				return s.refused(classify("query", err, s.maxBytes()))
+				return s.refused(bqerror.Classify("query", err, s.maxBytes()))
 			}
 			return nil
 		}
@@ -173,7 +174,7 @@ func (s *Source) destination(ctx context.Context) (*bigquery.Dataset, error) {
 		}
 	}
 	if err != nil {
-		return nil, classify(fmt.Sprintf("results dataset %s.%s", project, dataset), err, s.maxBytes())
+		return nil, bqerror.Classify(fmt.Sprintf("results dataset %s.%s", project, dataset), err, s.maxBytes())
 	}
 	s.shared.datasetReady = true
 	return ds, nil
@@ -183,14 +184,14 @@ func (s *Source) destination(ctx context.Context) (*bigquery.Dataset, error) {
 func (s *Source) dryRun(ctx context.Context, st Statement) (*bigquery.QueryStatistics, error) {
 	job, err := s.query(st, true).Run(ctx)
 	if err != nil {
-		return nil, s.refused(classify("dry run", err, s.maxBytes()))
+		return nil, s.refused(bqerror.Classify("dry run", err, s.maxBytes()))
 	}
 	status := job.LastStatus()
 	if status == nil {
 		return nil, fmt.Errorf("bigquery: dry run: no status returned")
 	}
 	if err := status.Err(); err != nil {
-		return nil, s.refused(classify("dry run", err, s.maxBytes()))
+		return nil, s.refused(bqerror.Classify("dry run", err, s.maxBytes()))
 	}
 	qs, _ := status.Statistics.Details.(*bigquery.QueryStatistics)
 	if qs == nil {

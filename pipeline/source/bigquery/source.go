@@ -29,6 +29,7 @@ import (
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/fault"
+	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/bqerror"
 	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/bqsql"
 	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/rowpages"
 )
@@ -156,14 +157,14 @@ func Open(ctx context.Context, o Options) (*Source, error) {
 	client, err := bigquery.NewClient(ctx, project, o.ClientOptions...)
 	if err != nil {
 		closeConn()
-		return nil, classify("client", err, int64(c.MaxBytesBilled))
+		return nil, bqerror.Classify("client", err, int64(c.MaxBytesBilled))
 	}
 	client.Location = c.Location
 	rc, err := storage.NewBigQueryReadClient(ctx, o.StorageOptions...)
 	if err != nil {
 		client.Close()
 		closeConn()
-		return nil, classify("storage read client", err, int64(c.MaxBytesBilled))
+		return nil, bqerror.Classify("storage read client", err, int64(c.MaxBytesBilled))
 	}
 	log := o.Logger
 	if log == nil {
@@ -179,12 +180,12 @@ func Open(ctx context.Context, o Options) (*Source, error) {
 func defaultCredentials(ctx context.Context) (*auth.Credentials, error) {
 	creds, err := credentials.DetectDefault(&credentials.DetectOptions{Scopes: []string{bigquery.Scope}})
 	if err != nil {
-		return nil, fmt.Errorf("%w (%s)", ErrNoCredentials, firstLine(err.Error()))
+		return nil, fmt.Errorf("%w (%s)", ErrNoCredentials, bqerror.FirstLine(err.Error()))
 	}
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if _, err := creds.Token(tctx); err != nil {
-		return nil, fmt.Errorf("%w (the credentials found give no token: %s)", ErrNoCredentials, firstLine(err.Error()))
+		return nil, fmt.Errorf("%w (the credentials found give no token: %s)", ErrNoCredentials, bqerror.FirstLine(err.Error()))
 	}
 	return creds, nil
 }
@@ -262,7 +263,7 @@ func (s *Source) Describe() string {
 	case c.Table != "":
 		what = "table " + c.Table
 	default:
-		what = "query " + firstLine(strings.TrimSpace(c.Query))
+		what = "query " + bqerror.FirstLine(strings.TrimSpace(c.Query))
 		if len(what) > 80 {
 			what = what[:77] + "..."
 		}
@@ -386,7 +387,7 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 	p, d, t := s.splitRef(c.Table)
 	md, err := s.client.DatasetInProject(p, d).Table(t).Metadata(ctx)
 	if err != nil {
-		return Statement{}, classify("table metadata", err, int64(c.MaxBytesBilled))
+		return Statement{}, bqerror.Classify("table metadata", err, int64(c.MaxBytesBilled))
 	}
 	types := map[string]string{}
 	for _, f := range md.Schema {
@@ -543,32 +544,32 @@ func (s *Source) Read(ctx context.Context, start, end time.Time, emit func(arrow
 	}
 	dst, want, err := s.resultTable(ctx, job)
 	if err != nil {
-		return withJob(err, s.jobName(job.ID()))
+		return bqerror.WithJob(err, s.jobName(job.ID()))
 	}
 	got, err := s.readTable(ctx, dst, emit)
 	if errors.Is(err, errNoReadSession) {
 		// Usually a missing bigquery.readsessions.create permission.
 		if !s.o.Config.AllowRowFallback {
-			return withJob(&Error{Op: "read session", Reason: "storageReadUnavailable", Err: errNoReadSession,
+			return bqerror.WithJob(&Error{Op: "read session", Reason: "storageReadUnavailable", Err: errNoReadSession,
 				Hint: "grant BigQuery Read Session User, or set source.bigquery.allow_row_fallback: true to read row pages, much more slowly"},
 				s.jobName(job.ID()))
 		}
 		s.log.Warn("bigquery: reading row pages; the Storage Read API could not be used", "job_id", job.ID())
 		it, rerr := job.Read(ctx)
 		if rerr != nil {
-			return withJob(classify("read", rerr, s.maxBytes()), s.jobName(job.ID()))
+			return bqerror.WithJob(bqerror.Classify("read", rerr, s.maxBytes()), s.jobName(job.ID()))
 		}
 		got, err = rowpages.Read(it, s.mem, emit)
 		if err != nil {
-			err = classify("read rows", err, s.maxBytes())
+			err = bqerror.Classify("read rows", err, s.maxBytes())
 		}
 	}
 	if err != nil {
-		return withJob(err, s.jobName(job.ID()))
+		return bqerror.WithJob(err, s.jobName(job.ID()))
 	}
 	if want >= 0 && got != want {
-		return withJob(&Error{Op: "read rows", Reason: "incomplete", Err: fmt.Errorf("read %d rows of the %d in the result", got, want),
-			transient: got == 0}, s.jobName(job.ID()))
+		return bqerror.WithJob(&Error{Op: "read rows", Reason: "incomplete", Err: fmt.Errorf("read %d rows of the %d in the result", got, want),
+			Retryable: got == 0}, s.jobName(job.ID()))
 	}
 	return nil
 }
@@ -611,11 +612,11 @@ func (s *Source) queryRow(ctx context.Context, op string, st Statement) (map[str
 	}
 	it, err := job.Read(ctx)
 	if err != nil {
-		return nil, withJob(classify(op, err, s.maxBytes()), s.jobName(job.ID()))
+		return nil, bqerror.WithJob(bqerror.Classify(op, err, s.maxBytes()), s.jobName(job.ID()))
 	}
 	row := map[string]bigquery.Value{}
 	if err := it.Next(&row); err != nil && !errors.Is(err, iterator.Done) {
-		return nil, withJob(classify(op, err, s.maxBytes()), s.jobName(job.ID()))
+		return nil, bqerror.WithJob(bqerror.Classify(op, err, s.maxBytes()), s.jobName(job.ID()))
 	}
 	return row, nil
 }
@@ -625,11 +626,11 @@ func (s *Source) resultTable(ctx context.Context, job *bigquery.Job) (*bigquery.
 	// The job as inserted may not name its result table yet; the finished job does.
 	full, err := s.client.JobFromProject(ctx, job.ProjectID(), job.ID(), job.Location())
 	if err != nil {
-		return nil, -1, classify("job", err, s.maxBytes())
+		return nil, -1, bqerror.Classify("job", err, s.maxBytes())
 	}
 	cfg, err := full.Config()
 	if err != nil {
-		return nil, -1, classify("job", err, s.maxBytes())
+		return nil, -1, bqerror.Classify("job", err, s.maxBytes())
 	}
 	qc, ok := cfg.(*bigquery.QueryConfig)
 	if !ok || qc.Dst == nil {
@@ -637,7 +638,7 @@ func (s *Source) resultTable(ctx context.Context, job *bigquery.Job) (*bigquery.
 	}
 	md, err := qc.Dst.Metadata(ctx)
 	if err != nil {
-		return nil, -1, classify("result table", err, s.maxBytes())
+		return nil, -1, bqerror.Classify("result table", err, s.maxBytes())
 	}
 	return qc.Dst, int64(md.NumRows), nil
 }

@@ -12,6 +12,7 @@ import (
 	"cloud.google.com/go/bigquery/storage/apiv1/storagepb"
 	"github.com/apache/arrow/go/v15/arrow"
 	gax "github.com/googleapis/gax-go/v2"
+	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/bqerror"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -55,7 +56,7 @@ func (s *Source) readTable(ctx context.Context, t *bigquery.Table, emit func(arr
 		if c := status.Code(err); c == codes.PermissionDenied || c == codes.Unauthenticated {
 			return 0, fmt.Errorf("%w: %w", errNoReadSession, err)
 		}
-		return 0, classify("read session", err, 0)
+		return 0, bqerror.Classify("read session", err, 0)
 	}
 	schema := sess.GetArrowSchema().GetSerializedSchema()
 	streams := sess.GetStreams()
@@ -131,6 +132,6 @@ func (s *Source) readStream(ctx context.Context, name string, schema []byte, emi
 				continue
 			}
 		}
-		return offset, classify("read rows", err, 0)
+		return offset, bqerror.Classify("read rows", err, 0)
 	}
 }

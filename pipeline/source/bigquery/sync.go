@@ -15,6 +15,7 @@ import (
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/iterator"
 
+	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/bqerror"
 	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/bqsql"
 )
 
@@ -49,7 +50,7 @@ func (s *Source) SyncStatement(ctx context.Context, from, to civil.Date) (Statem
 			p, d, t := s.splitRef(c.Table)
 			md, merr := s.client.DatasetInProject(p, d).Table(t).Metadata(ctx)
 			if merr != nil {
-				return Statement{}, classify("table metadata", merr, s.maxBytes())
+				return Statement{}, bqerror.Classify("table metadata", merr, s.maxBytes())
 			}
 			schema = md.Schema
 		} else {
@@ -95,16 +96,16 @@ func (s *Source) Sync(ctx context.Context, from, to civil.Date) ([]SyncDay, erro
 	q := s.query(st, false)
 	job, err := q.Run(ctx)
 	if err != nil {
-		return nil, withJob(classify("sync", err, s.maxBytes()), s.jobName(q.JobID))
+		return nil, bqerror.WithJob(bqerror.Classify("sync", err, s.maxBytes()), s.jobName(q.JobID))
 	}
 	s.log.Info("bigquery job", "op", "sync", "job_id", job.ID(), "location", job.Location(), "from", from.String(), "to", to.String())
 	if err := s.wait(ctx, job); err != nil {
-		return nil, withJob(err, s.jobName(job.ID()))
+		return nil, bqerror.WithJob(err, s.jobName(job.ID()))
 	}
 	// A script's result is its last statement's: the days as recorded.
 	it, err := job.Read(ctx)
 	if err != nil {
-		return nil, withJob(classify("sync", err, s.maxBytes()), s.jobName(job.ID()))
+		return nil, bqerror.WithJob(bqerror.Classify("sync", err, s.maxBytes()), s.jobName(job.ID()))
 	}
 	var days []SyncDay
 	for {
@@ -114,7 +115,7 @@ func (s *Source) Sync(ctx context.Context, from, to civil.Date) ([]SyncDay, erro
 			break
 		}
 		if err != nil {
-			return days, withJob(classify("sync", err, s.maxBytes()), s.jobName(job.ID()))
+			return days, bqerror.WithJob(bqerror.Classify("sync", err, s.maxBytes()), s.jobName(job.ID()))
 		}
 		var d SyncDay
 		d.Day, _ = v["day"].(civil.Date)
@@ -146,7 +147,7 @@ func (s *Source) Fresh(ctx context.Context, last time.Time) (ok bool, detail str
 			return false, fmt.Sprintf("the GA4 export has no table %s.%s.%s yet", p, d, name), nil
 		}
 		if err != nil {
-			return false, "", classify("table metadata", err, s.maxBytes())
+			return false, "", bqerror.Classify("table metadata", err, s.maxBytes())
 		}
 		detail := fmt.Sprintf("the GA4 export has %s.%s.%s", p, d, name)
 		if c.Sync.Table == "" {
@@ -167,7 +168,7 @@ func (s *Source) Fresh(ctx context.Context, last time.Time) (ok bool, detail str
 		p, d, tb := s.splitRef(c.Table)
 		md, err := s.client.DatasetInProject(p, d).Table(tb).Metadata(ctx)
 		if err != nil {
-			return false, "", classify("table metadata", err, s.maxBytes())
+			return false, "", bqerror.Classify("table metadata", err, s.maxBytes())
 		}
 		col := s.o.TimeColumn
 		for _, f := range md.Schema {
@@ -231,7 +232,7 @@ func (s *Source) compactFingerprint(ctx context.Context, start, end time.Time) (
 		p, d, t := s.splitRef(c.IdentityTable())
 		md, err := s.client.DatasetInProject(p, d).Table(t).Metadata(ctx)
 		if err != nil {
-			return "", classify("table metadata", err, s.maxBytes())
+			return "", bqerror.Classify("table metadata", err, s.maxBytes())
 		}
 		text += "\x00" + md.LastModifiedTime.UTC().Format(time.RFC3339Nano)
 	}

@@ -1,4 +1,6 @@
-package bigquery
+// Package bqerror tells what a failed BigQuery request means: whether another attempt may pass,
+// and a plain sentence saying what the user can do about it.
+package bqerror
 
 import (
 	"context"
@@ -28,8 +30,10 @@ type Error struct {
 	Hint string
 	// Job is the query job's full name (project:location.id) when a job was involved, so that
 	// the failure can be looked up in BigQuery.
-	Job       string
-	transient bool
+	Job string
+	// Retryable says another attempt may pass (backend errors, rate limits, an unavailable
+	// service).
+	Retryable bool
 	Err       error
 }
 
@@ -45,9 +49,9 @@ func (e *Error) Error() string {
 	return msg
 }
 
-// withJob names the job in err when err is an *Error (other errors pass through: a context's
+// WithJob names the job in err when err is an *Error (other errors pass through: a context's
 // error, a consumer's).
-func withJob(err error, job string) error {
+func WithJob(err error, job string) error {
 	var e *Error
 	if errors.As(err, &e) && e.Job == "" {
 		e.Job = job
@@ -59,13 +63,13 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Transient reports whether the failure may pass on another attempt (backend errors, rate
 // limits, unavailable service); source.WithRetry retries only these.
-func (e *Error) Transient() bool { return e.transient }
+func (e *Error) Transient() bool { return e.Retryable }
 
 // Kind says how the command reports the failure: one that says what to do (accessDenied,
 // notFound, invalidQuery, bytesBilledLimitExceeded) as one plain line; a transient one that
 // outlived its retries as an internal failure, logged with its detail.
 func (e *Error) Kind() fault.Kind {
-	if e.transient {
+	if e.Retryable {
 		return fault.Internal
 	}
 	return fault.Failed
@@ -87,9 +91,9 @@ func message(err error) string {
 	return err.Error()
 }
 
-// classify wraps err in an *Error naming op, with its reason and whether it is transient.
+// Classify wraps err in an *Error naming op, with its reason and whether it is transient.
 // Context errors and errors already classified pass through.
-func classify(op string, err error, maxBytes int64) error {
+func Classify(op string, err error, maxBytes int64) error {
 	if err == nil {
 		return nil
 	}
@@ -98,7 +102,7 @@ func classify(op string, err error, maxBytes int64) error {
 		return err
 	}
 	if isCredentialError(err) {
-		return fmt.Errorf("%w: %s", ErrNoCredentials, firstLine(err.Error()))
+		return fmt.Errorf("%w: %s", ErrNoCredentials, FirstLine(err.Error()))
 	}
 	e := &Error{Op: op, Err: err}
 	reason, code := "", 0
@@ -119,7 +123,7 @@ func classify(op string, err error, maxBytes int64) error {
 		if s, ok := status.FromError(err); ok {
 			switch s.Code() {
 			case codes.Unavailable, codes.ResourceExhausted, codes.Internal, codes.Aborted:
-				e.Reason, e.transient = s.Code().String(), true
+				e.Reason, e.Retryable = s.Code().String(), true
 				return e
 			case codes.PermissionDenied, codes.Unauthenticated:
 				reason = "accessDenied"
@@ -136,7 +140,7 @@ func classify(op string, err error, maxBytes int64) error {
 	e.Reason = reason
 	switch reason {
 	case "backendError", "rateLimitExceeded", "jobRateLimitExceeded", "internalError", "jobBackendError", "jobInternalError":
-		e.transient = true
+		e.Retryable = true
 	case "accessDenied":
 		e.Hint = "the credentials need the roles BigQuery Job User, BigQuery Data Viewer and BigQuery Read Session User on the project"
 	case "responseTooLarge":
@@ -157,7 +161,7 @@ func classify(op string, err error, maxBytes int64) error {
 		e.Hint = "a BigQuery quota is used up; try later or raise the quota"
 	default:
 		if code >= 500 {
-			e.transient = true
+			e.Retryable = true
 		}
 	}
 	return e
@@ -169,7 +173,8 @@ func isCredentialError(err error) bool {
 		strings.Contains(s, "credentials: could not find")
 }
 
-func firstLine(s string) string {
+// FirstLine is s up to its first line break.
+func FirstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
 	}
