@@ -9,6 +9,7 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/journeykpi/journeykpi/config"
@@ -58,6 +59,10 @@ func Run(ctx context.Context, job Job) (*Outcome, error) {
 		job.Logger = log
 	}
 	timer := &stepTimer{last: time.Now(), log: log, out: job.Progress}
+	// Each step runs under a profiler label (step=read, group, kpi, write), inherited by the
+	// goroutines it starts, so that a CPU profile of a run splits by step.
+	defer pprof.SetGoroutineLabels(ctx)
+	labelStep(ctx, "read")
 	in, err := read(ctx, &job)
 	if err != nil {
 		return nil, err
@@ -68,11 +73,13 @@ func Run(ctx context.Context, job Job) (*Outcome, error) {
 		return writeShard(ctx, &job, in, timer)
 	}
 
+	labelStep(ctx, "group")
 	res, err := compute(ctx, &job, in, timer)
 	if err != nil {
 		return nil, err
 	}
 
+	labelStep(ctx, "write")
 	o := &Outcome{Window: job.Window, Result: res, Source: in.source, LastRead: in.lastRead, ConfigHash: ConfigHash(&job.Config)}
 	// The workbook, the JSON and the manifest beside them (hashes, rows, timings) go in place
 	// together, the manifest last.
@@ -255,6 +262,7 @@ func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*
 		return nil, err
 	}
 	timer.done("group", "customers", st.Customers, "duplicates", st.Duplicates)
+	labelStep(ctx, "kpi")
 	res := result(job, in, cmp, acc, st, dicts)
 	timer.done("kpi")
 	return res, nil
@@ -358,6 +366,12 @@ func params(cfg *config.Config, w window.Window, cmp comparison, dataStart, data
 func dayStart(t int64, loc *time.Location) int64 {
 	d := time.UnixMicro(t).In(loc)
 	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).UnixMicro()
+}
+
+// labelStep labels the calling goroutine, and those it starts from now on, with the step it is
+// in, for CPU profiles: go tool pprof -tagfocus step=group.
+func labelStep(ctx context.Context, step string) {
+	pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("step", step)))
 }
 
 // stepTimer records the duration of each step.
