@@ -67,7 +67,7 @@ func TestAccCodecCoversEveryField(t *testing.T) {
 		"periodAcc":      "per eval funnel jmap trends repeat attr",
 		"slotAcc":        "eval funnel repeat",
 		"funnelAcc":      "p sp weeks all dims dimOf open seen mix light",
-		"funnelCounts":   "entrants completed dropped inProgress reached drop prog mature dur noDur",
+		"funnelCounts":   "entrants completed dropped inProgress reached drop prog mature dur more noDur",
 		"journeyMapAcc":  "p sp cells journey dims",
 		"mapCell":        "customers events sentN sentSum sentCustomers stamp",
 		"trendsAcc":      "p per sp granularity b points revenue",
