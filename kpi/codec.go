@@ -254,6 +254,7 @@ func (d *decoder) segment() uint32 {
 // Funnel.
 
 func (e *encoder) funnelCounts(c *funnelCounts) {
+	c.join()
 	e.int(c.entrants)
 	e.int(c.completed)
 	e.int(c.dropped)

@@ -349,6 +349,10 @@ type funnelCounts struct {
 	// end (stagePlan.matured).
 	mature []int64
 	dur    [][]int64
+	// more are, per stage, the durations of the counts merged into these, in merge order after
+	// dur's own; join moves them into dur when the durations are read, so that merging the 256
+	// partitions copies each duration once instead of re-growing dur at every merge.
+	more [][][]int64
 	// noDur leaves the durations out, for counts that only feed the headline KPIs.
 	noDur bool
 }
@@ -358,6 +362,9 @@ func newFunnelCounts(n int) *funnelCounts {
 }
 
 func (c *funnelCounts) add(sp *stagePlan, o *outcome) {
+	if c.more != nil {
+		c.join()
+	}
 	c.entrants++
 	switch o.status {
 	case statusCompleted:
@@ -394,11 +401,41 @@ func (c *funnelCounts) merge(o *funnelCounts) {
 		c.drop[k] += o.drop[k]
 		c.prog[k] += o.prog[k]
 		c.mature[k] += o.mature[k]
-		c.dur[k] = append(c.dur[k], o.dur[k]...)
+		if len(o.dur[k]) == 0 && (o.more == nil || len(o.more[k]) == 0) {
+			continue
+		}
+		if c.more == nil {
+			c.more = make([][][]int64, len(c.dur))
+		}
+		c.more[k] = append(c.more[k], o.dur[k])
+		if o.more != nil {
+			c.more[k] = append(c.more[k], o.more[k]...)
+		}
 	}
 }
 
+// join moves the merged durations (more) into dur, in order.
+func (c *funnelCounts) join() {
+	for k, parts := range c.more {
+		n := len(c.dur[k])
+		for _, p := range parts {
+			n += len(p)
+		}
+		if n == len(c.dur[k]) {
+			continue
+		}
+		d := make([]int64, 0, n)
+		d = append(d, c.dur[k]...)
+		for _, p := range parts {
+			d = append(d, p...)
+		}
+		c.dur[k] = d
+	}
+	c.more = nil
+}
+
 func (c *funnelCounts) rows(p *Params, sp *stagePlan) []StageRow {
+	c.join()
 	rows := make([]StageRow, sp.n)
 	for k := range rows {
 		r := StageRow{

@@ -4,19 +4,27 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime/debug"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/pipeline/group"
 	"github.com/journeykpi/journeykpi/pipeline/ingest"
 	"github.com/journeykpi/journeykpi/pipeline/source"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 // BenchmarkRunPeer runs a whole report on the DuckDB peer's generated file
-// (../shared/bench: scripts/gen_data.sh 1m; JOURNEYKPI_BENCH_FILE to choose another).
+// (../shared/bench: scripts/gen_data.sh 1m; JOURNEYKPI_BENCH_FILE to choose another) with the
+// default engine settings and the command's collector setting (GOGC=50). Its CPU profile splits
+// by step: go tool pprof -tagfocus step=read (group, kpi, write).
+//
+//	JOURNEYKPI_BENCH_FILE=/tmp/bench-peer/events_50m.parquet go test ./pipeline -run x -bench RunPeer -benchtime 1x -cpuprofile cpu.out
 func BenchmarkRunPeer(b *testing.B) {
 	file := os.Getenv("JOURNEYKPI_BENCH_FILE")
 	if file == "" {
@@ -25,11 +33,12 @@ func BenchmarkRunPeer(b *testing.B) {
 	if _, err := os.Stat(file); err != nil {
 		b.Skipf("peer file %s not found: run ../shared/bench/scripts/gen_data.sh 1m, or set JOURNEYKPI_BENCH_FILE", file)
 	}
-	cfg, err := config.Load("../testdata/bench/bench10m.yaml")
+	cfg, err := config.Load("../testdata/bench/peer.yaml")
 	if err != nil {
 		b.Fatal(err)
 	}
 	cfg.Source.Files.Paths = []string{file}
+	defer debug.SetGCPercent(debug.SetGCPercent(50))
 	win, err := window.Parse("2025-01-01", "2025-03-31", cfg.Location())
 	if err != nil {
 		b.Fatal(err)
@@ -122,4 +131,71 @@ func BenchmarkExpressions(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows*int64(b.N)), "ns/row")
 		})
 	}
+}
+
+// BenchmarkReadLayers splits the read step on the peer's file (JOURNEYKPI_BENCH_FILE, default
+// the 1M-event one) into its layers, each including the ones before: the Parquet decode alone
+// ("source"), mapping onto the contract ("map"), and bucketing into the grouper with the
+// default budget ("group"). ns/row is wall time per event with the source's two readers.
+//
+//	go test ./pipeline -run x -bench ReadLayers -count 10
+func BenchmarkReadLayers(b *testing.B) {
+	file := os.Getenv("JOURNEYKPI_BENCH_FILE")
+	if file == "" {
+		file = "/tmp/bench-peer/events_1m.parquet"
+	}
+	if _, err := os.Stat(file); err != nil {
+		b.Skipf("peer file %s not found: run ../shared/bench/scripts/gen_data.sh 1m, or set JOURNEYKPI_BENCH_FILE", file)
+	}
+	cfg, err := config.Load("../testdata/bench/peer.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.Source.Files.Paths = []string{file}
+	defer debug.SetGCPercent(debug.SetGCPercent(50))
+	start, end := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, layer := range []string{"source", "map", "group"} {
+		b.Run(layer, func(b *testing.B) {
+			var rows int64
+			cpu0 := cpuTime()
+			for range b.N {
+				src, err := source.Open(context.Background(), &cfg, nil, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				g := group.New(int64(cfg.Engine.MemoryBudget), b.TempDir())
+				sink := func([]ingest.Row) error { return nil }
+				if layer == "group" {
+					sink = g.Add
+				}
+				m := ingest.NewMapper(&cfg, ingest.Range{Start: start, End: end}, sink)
+				var mu sync.Mutex
+				err = src.Read(context.Background(), start, end, func(rec arrow.Record) error {
+					mu.Lock()
+					rows += rec.NumRows()
+					mu.Unlock()
+					if layer == "source" {
+						return nil
+					}
+					return m.Add(rec)
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				g.Close()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows), "ns/row")
+			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(rows), "cpu-ns/row")
+		})
+	}
+}
+
+// cpuTime is the CPU time (user and system) the process has used: on a machine shared with other
+// work it varies less than wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -4,12 +4,12 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"time"
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/journeykpi/journeykpi/pipeline/shard"
 	"github.com/journeykpi/journeykpi/pipeline/source"
+	"github.com/journeykpi/journeykpi/pipeline/steps"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
@@ -61,7 +61,4 @@ type Outcome struct {
 }
 
 // Timing is how long one step of the run took.
-type Timing struct {
-	Step     string
-	Duration time.Duration
-}
+type Timing = steps.Timing

@@ -24,7 +24,7 @@ func TestWriteManifest(t *testing.T) {
 	}
 	o := &Outcome{Window: w, Files: []string{base + ".json"}, Source: "files: events.parquet", ConfigHash: "abc",
 		Result:  &kpi.Result{DataQuality: kpi.DataQuality{RowsRead: 100, RowsUsed: 90, RowsRejected: 4, Customers: 7}},
-		Timings: []Timing{{"read", 1500 * time.Millisecond}, {"write", 500 * time.Millisecond}}}
+		Timings: []Timing{{Step: "read", Duration: 1500 * time.Millisecond}, {Step: "write", Duration: 500 * time.Millisecond}}}
 	path, err := WriteManifest(base, o, "1.2.3")
 	if err != nil {
 		t.Fatal(err)

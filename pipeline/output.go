@@ -12,6 +12,7 @@ import (
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/atomicfile"
 	"github.com/journeykpi/journeykpi/pipeline/group"
+	"github.com/journeykpi/journeykpi/pipeline/steps"
 
 	"github.com/journeykpi/journeykpi/reports"
 )
@@ -20,7 +21,7 @@ import (
 // with the manifest, which names both with their sizes and hashes and goes in place last
 // (atomicfile.Set). It returns the report's paths, workbook first. When anything fails before
 // the commit, the previous report, if any, stays as it was, both files and manifest.
-func write(ctx context.Context, job *Job, in *readOutput, o *Outcome, t *stepTimer) ([]string, error) {
+func write(ctx context.Context, job *Job, in *readOutput, o *Outcome, t *steps.Timer) ([]string, error) {
 	out := outputDir(job)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("output: %w", err)
@@ -48,8 +49,8 @@ func write(ctx context.Context, job *Job, in *readOutput, o *Outcome, t *stepTim
 		return nil, err
 	}
 	o.Files = []string{xlsx, js}
-	t.done("write", "files", len(o.Files))
-	o.Timings = t.steps
+	t.Done("write", "files", len(o.Files))
+	o.Timings = t.Steps
 	m, err := json.MarshalIndent(newManifest(o, job.Version, []atomicfile.Digest{dx, dj}), "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("output: manifest: %w", err)
@@ -63,7 +64,7 @@ func write(ctx context.Context, job *Job, in *readOutput, o *Outcome, t *stepTim
 // aboutReport is what the About sheet says of the run: the source, its query or files, the
 // parameters, the effective config and the version. Timings only when asked for, since they make
 // the bytes differ between runs of the same report.
-func aboutReport(job *Job, in *readOutput, o *Outcome, t *stepTimer) (reports.About, error) {
+func aboutReport(job *Job, in *readOutput, o *Outcome, t *steps.Timer) (reports.About, error) {
 	cfg := &job.Config
 	y, err := cfg.Marshal()
 	if err != nil {
@@ -90,7 +91,7 @@ func aboutReport(job *Job, in *readOutput, o *Outcome, t *stepTimer) (reports.Ab
 		},
 	}
 	if job.Timings {
-		for _, s := range t.steps {
+		for _, s := range t.Steps {
 			a.Timings = append(a.Timings, [2]string{s.Step, fmt.Sprintf("%.3f s", s.Duration.Seconds())})
 		}
 	}

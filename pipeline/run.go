@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/journeykpi/journeykpi/pipeline/group"
 	"github.com/journeykpi/journeykpi/pipeline/ingest"
 	"github.com/journeykpi/journeykpi/pipeline/source"
+	"github.com/journeykpi/journeykpi/pipeline/steps"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 	"github.com/journeykpi/journeykpi/reports"
 )
@@ -57,22 +57,25 @@ func Run(ctx context.Context, job Job) (*Outcome, error) {
 		log = slog.New(slog.DiscardHandler)
 		job.Logger = log
 	}
-	timer := &stepTimer{last: time.Now(), log: log, out: job.Progress}
+	timer := steps.Start(ctx, "read", log, job.Progress)
+	defer timer.Stop()
 	in, err := read(ctx, &job)
 	if err != nil {
 		return nil, err
 	}
 	defer in.groups.Close()
-	timer.done("read", "rows", in.quality.RowsRead, "rejected", in.quality.RowsRejected, "spilled_rows", in.groups.SpilledRows())
+	timer.Done("read", "rows", in.quality.RowsRead, "rejected", in.quality.RowsRejected, "spilled_rows", in.groups.SpilledRows())
 	if job.Shard != nil {
 		return writeShard(ctx, &job, in, timer)
 	}
 
+	timer.Label("group")
 	res, err := compute(ctx, &job, in, timer)
 	if err != nil {
 		return nil, err
 	}
 
+	timer.Label("write")
 	o := &Outcome{Window: job.Window, Result: res, Source: in.source, LastRead: in.lastRead, ConfigHash: ConfigHash(&job.Config)}
 	// The workbook, the JSON and the manifest beside them (hashes, rows, timings) go in place
 	// together, the manifest last.
@@ -251,7 +254,7 @@ func readSpend(ctx context.Context, job *Job, src source.Source, start, end time
 }
 
 // compute folds the grouped journeys into the KPIs of job's window (steps group and kpi).
-func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*kpi.Result, error) {
+func compute(ctx context.Context, job *Job, in *readOutput, timer *steps.Timer) (*kpi.Result, error) {
 	p, cmp, err := in.params(job)
 	if err != nil {
 		return nil, err
@@ -261,9 +264,10 @@ func compute(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*
 	if err != nil {
 		return nil, err
 	}
-	timer.done("group", "customers", st.Customers, "duplicates", st.Duplicates)
+	timer.Done("group", "customers", st.Customers, "duplicates", st.Duplicates)
+	timer.Label("kpi")
 	res := result(job, in, cmp, acc, st, dicts)
-	timer.done("kpi")
+	timer.Done("kpi")
 	return res, nil
 }
 
@@ -370,29 +374,6 @@ func params(cfg *config.Config, w window.Window, cmp comparison, dataStart, data
 func dayStart(t int64, loc *time.Location) int64 {
 	d := time.UnixMicro(t).In(loc)
 	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).UnixMicro()
-}
-
-// stepTimer records the duration of each step.
-type stepTimer struct {
-	steps []Timing
-	last  time.Time
-	log   *slog.Logger
-	out   io.Writer
-}
-
-func (t *stepTimer) done(step string, attrs ...any) {
-	now := time.Now()
-	d := now.Sub(t.last)
-	t.last = now
-	t.steps = append(t.steps, Timing{Step: step, Duration: d})
-	t.log.Info(step, append(attrs, "seconds", d.Seconds())...)
-	if t.out != nil {
-		fmt.Fprintf(t.out, "  %-10s %6.2fs", step, d.Seconds())
-		for i := 0; i+1 < len(attrs); i += 2 {
-			fmt.Fprintf(t.out, "  %v=%v", attrs[i], attrs[i+1])
-		}
-		fmt.Fprintln(t.out)
-	}
 }
 
 // interrupted makes the error of a read that ctx cut short say so: a remote source may report

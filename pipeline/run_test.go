@@ -62,8 +62,10 @@ c2,2026-03-01T11:00:00Z,purchase
 }
 
 // TestSameReportWhateverWorkersAndBudget: the bundled sample gives byte-identical workbook and
-// JSON with one worker and everything in memory as with four workers spilling every row (SPEC
-// §5: the same input and config give the same bytes; the budget and the machine are not input).
+// JSON with one worker and everything in memory as with more workers spilling rows and folding
+// partitions split into pieces of a few rows (a budget of 1 byte: pieces of 16 rows) or a few
+// thousand (SPEC §5: the same input and config give the same bytes; the budget and the machine
+// are not input).
 func TestSameReportWhateverWorkersAndBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the bundled sample twice; -short")
@@ -76,11 +78,12 @@ func TestSameReportWhateverWorkersAndBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var files [2][]string
-	for i, e := range []struct {
+	runs := []struct {
 		workers int
 		budget  config.ByteSize
-	}{{1, 1 << 30}, {4, 1}} {
+	}{{1, 1 << 30}, {4, 1}, {2, 1 << 20}, {3, 5 << 20}}
+	files := make([][]string, len(runs))
+	for i, e := range runs {
 		c := cfg
 		c.Engine.Workers, c.Engine.MemoryBudget, c.Engine.TempDir = e.workers, e.budget, t.TempDir()
 		o, err := Run(context.Background(), Job{Config: c, Window: w, Out: t.TempDir(), FS: journeykpi.Sample(), Version: "test"})
@@ -89,21 +92,24 @@ func TestSameReportWhateverWorkersAndBudget(t *testing.T) {
 		}
 		files[i] = o.Files
 	}
-	if len(files[0]) != 2 || len(files[1]) != 2 {
-		t.Fatalf("files %v", files)
-	}
-	for k := range files[0] {
-		a, errA := zipOrFile(files[0][k])
-		b, errB := zipOrFile(files[1][k])
-		if errA != nil || errB != nil {
-			t.Fatal(errA, errB)
+	for i := range runs[1:] {
+		i++
+		if len(files[0]) != 2 || len(files[i]) != 2 {
+			t.Fatalf("files %v", files)
 		}
-		if len(a) != len(b) {
-			t.Errorf("%s has %d parts with 1 worker, %d with 4", filepath.Base(files[0][k]), len(a), len(b))
-		}
-		for part := range a {
-			if !bytes.Equal(a[part], b[part]) {
-				t.Errorf("%s %s differs between 1 worker in memory and 4 workers spilling", filepath.Base(files[0][k]), part)
+		for k := range files[0] {
+			a, errA := zipOrFile(files[0][k])
+			b, errB := zipOrFile(files[i][k])
+			if errA != nil || errB != nil {
+				t.Fatal(errA, errB)
+			}
+			if len(a) != len(b) {
+				t.Errorf("%s has %d parts with 1 worker, %d with %+v", filepath.Base(files[0][k]), len(a), len(b), runs[i])
+			}
+			for part := range a {
+				if !bytes.Equal(a[part], b[part]) {
+					t.Errorf("%s %s differs between 1 worker in memory and %+v", filepath.Base(files[0][k]), part, runs[i])
+				}
 			}
 		}
 	}

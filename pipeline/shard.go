@@ -15,12 +15,13 @@ import (
 	"github.com/journeykpi/journeykpi/pipeline/ingest"
 	"github.com/journeykpi/journeykpi/pipeline/shard"
 	"github.com/journeykpi/journeykpi/pipeline/source"
+	"github.com/journeykpi/journeykpi/pipeline/steps"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 // writeShard folds the shard's partitions and writes their accumulators, with what its read
 // counted, to the shard's state file.
-func writeShard(ctx context.Context, job *Job, in *readOutput, timer *stepTimer) (*Outcome, error) {
+func writeShard(ctx context.Context, job *Job, in *readOutput, timer *steps.Timer) (*Outcome, error) {
 	p, _, err := in.params(job)
 	if err != nil {
 		return nil, err
@@ -42,7 +43,7 @@ func writeShard(ctx context.Context, job *Job, in *readOutput, timer *stepTimer)
 	for _, st := range h.Stats {
 		customers += st.Customers
 	}
-	timer.done("group", "customers", customers)
+	timer.Done("group", "customers", customers)
 	encoded := make([][]byte, 0, last-first+1)
 	for part := first; part <= last; part++ {
 		encoded = append(encoded, accs[part].AppendBinary(nil))
@@ -58,9 +59,9 @@ func writeShard(ctx context.Context, job *Job, in *readOutput, timer *stepTimer)
 	if err := shard.Write(path, h, dicts, encoded); err != nil {
 		return nil, err
 	}
-	timer.done("write", "files", 1)
+	timer.Done("write", "files", 1)
 	return &Outcome{Window: job.Window, Files: []string{path}, Source: in.source, LastRead: in.lastRead,
-		ConfigHash: h.ConfigHash, Timings: timer.steps}, nil
+		ConfigHash: h.ConfigHash, Timings: timer.Steps}, nil
 }
 
 // latestEvent is the data's end of a read that saw only the shard's customers: the source's
@@ -131,7 +132,8 @@ func mergeWindow(ctx context.Context, job Job, shards []*shard.State) (*Outcome,
 	if job.Logger == nil {
 		job.Logger = slog.New(slog.DiscardHandler)
 	}
-	timer := &stepTimer{last: time.Now(), log: job.Logger, out: job.Progress}
+	timer := steps.Start(ctx, "read", job.Logger, job.Progress)
+	defer timer.Stop()
 	first := shards[0].Header
 	n := first.Count
 	byIndex := make([]*shard.State, n)
@@ -187,7 +189,7 @@ func mergeWindow(ctx context.Context, job Job, shards []*shard.State) (*Outcome,
 	if in.warnings, err = checkCoverage(cfg, w, comparisonOf(cfg, w, job.By), in.cover, in.quality, in.source, in.lastRead); err != nil {
 		return nil, err
 	}
-	timer.done("read", "shards", n)
+	timer.Done("read", "shards", n)
 
 	// The dictionaries: every shard's strings, sorted; each shard's codes translated to them.
 	union := kpi.NewDicts()
@@ -230,9 +232,9 @@ func mergeWindow(ctx context.Context, job Job, shards []*shard.State) (*Outcome,
 			st.Rows += s.Header.Stats[k].Rows
 		}
 	}
-	timer.done("group", "customers", st.Customers, "duplicates", st.Duplicates)
+	timer.Done("group", "customers", st.Customers, "duplicates", st.Duplicates)
 	res := result(&job, in, cmp, total, st, dicts)
-	timer.done("kpi")
+	timer.Done("kpi")
 
 	o := &Outcome{Window: w, Result: res, Source: in.source, LastRead: in.lastRead, ConfigHash: ConfigHash(cfg)}
 	files, err := write(ctx, &job, in, o, timer)
@@ -240,8 +242,8 @@ func mergeWindow(ctx context.Context, job Job, shards []*shard.State) (*Outcome,
 		return nil, err
 	}
 	o.Files = files
-	timer.done("write", "files", len(files))
-	o.Timings = timer.steps
+	timer.Done("write", "files", len(files))
+	o.Timings = timer.Steps
 	if _, err := WriteManifest(OutputBase(outputDir(&job), cfg.Report.Name, w), o, job.Version); err != nil {
 		job.Logger.Warn("manifest not written", "error", err.Error())
 	}

@@ -30,53 +30,65 @@ func randomRows(n int, seed uint64) []ingest.Row {
 	return rows
 }
 
-// foldAll folds every partition of g and renders the journeys as text, in fold order.
-func foldAll(t *testing.T, g *Grouper) ([]string, Stats) {
+// foldAll folds every partition of g with one worker sorting pieces of at most maxRows rows,
+// and renders the journeys as text, in fold order.
+func foldAll(t *testing.T, g *Grouper, maxRows int) ([]string, Stats) {
 	t.Helper()
 	remap := &kpi.Remap{EventName: []uint32{0}, Touchpoint: []uint32{0, 1, 2}, Campaign: []uint32{0}, Segment: []uint32{0}, Line: []uint32{0}}
 	var out []string
 	var total Stats
-	var s journeySorter
+	w := &worker{g: g, remap: remap, maxRows: maxRows}
+	defer w.release()
 	for p := 0; p < partitions; p++ {
-		rows, err := g.load(p, nil)
+		st, err := w.foldPart(p, func(j *kpi.Journey) {
+			out = append(out, fmt.Sprintf("%d:%v", j.Customer, j.Events))
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		st := s.journeys(rows, remap, func(j *kpi.Journey) {
-			out = append(out, fmt.Sprintf("%d:%v", j.Customer, j.Events))
-		})
 		total.add(st)
 	}
 	return out, total
 }
 
+// TestGrouperSpillGivesTheSameJourneys: whatever the budget (rows in memory or spilled), the
+// order rows come in, and the size of the pieces partitions are split into, the journeys come
+// out the same, in the same order.
 func TestGrouperSpillGivesTheSameJourneys(t *testing.T) {
 	rows := randomRows(20000, 7)
+	// A customer with more events than a piece, and keys bunched in a narrow range.
+	for i := range 300 {
+		ev := kpi.Event{Time: 1e15 + int64(i)*1e9, Revenue: math.NaN(), Sentiment: float32(math.NaN())}
+		rows = append(rows, ingest.Row{Cust: 123456789, Ev: ev}, ingest.Row{Cust: 1<<40 + uint64(i%7), Ev: ev})
+	}
 	var results [][]string
-	for _, budget := range []int64{1 << 30, 64 * int64(rowSize), 1000 * int64(rowSize)} {
+	for _, c := range []struct {
+		budget  int64
+		maxRows int
+	}{{1 << 30, 1 << 20}, {64 * int64(rowSize), 1 << 20}, {1000 * int64(rowSize), 1 << 20}, {1 << 30, 16}, {1000 * int64(rowSize), 50}, {1, 17}} {
 		tmp := t.TempDir()
-		g := New(budget, tmp)
+		g := New(c.budget, tmp)
 		// Add in uneven batches, shuffled differently per budget: the order of input must not matter.
 		in := slices.Clone(rows)
-		rand.New(rand.NewPCG(uint64(budget), 2)).Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
+		rand.New(rand.NewPCG(uint64(c.budget), uint64(c.maxRows))).Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
 		for lo := 0; lo < len(in); lo += 777 {
 			if err := g.Add(in[lo:min(lo+777, len(in))]); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if budget < 1<<30 && g.SpilledRows() == 0 {
-			t.Errorf("budget %d: nothing spilled", budget)
+		if c.budget < 1<<30 && g.SpilledRows() == 0 {
+			t.Errorf("budget %d: nothing spilled", c.budget)
 		}
-		if budget == 1<<30 && g.SpilledRows() != 0 {
+		if c.budget == 1<<30 && g.SpilledRows() != 0 {
 			t.Errorf("spilled within budget")
 		}
 		// Spill files are unlinked at once: a kill now would leave nothing behind.
 		if es, _ := os.ReadDir(tmp); len(es) != 0 {
-			t.Errorf("budget %d: %d entries visible in the temporary directory while spilling", budget, len(es))
+			t.Errorf("budget %d: %d entries visible in the temporary directory while spilling", c.budget, len(es))
 		}
-		js, st := foldAll(t, g)
+		js, st := foldAll(t, g, c.maxRows)
 		if st.Rows != int64(len(rows)) || st.Duplicates == 0 {
-			t.Errorf("budget %d: stats %+v for %d rows", budget, st, len(rows))
+			t.Errorf("budget %d: stats %+v for %d rows", c.budget, st, len(rows))
 		}
 		if err := g.Close(); err != nil {
 			t.Fatal(err)
@@ -85,7 +97,7 @@ func TestGrouperSpillGivesTheSameJourneys(t *testing.T) {
 	}
 	for i := 1; i < len(results); i++ {
 		if !slices.Equal(results[0], results[i]) {
-			t.Fatalf("journeys differ between budgets (run %d)", i)
+			t.Fatalf("journeys differ between budgets and pieces (run %d)", i)
 		}
 	}
 }

@@ -8,14 +8,15 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/pipeline/ingest/arrowcol"
 )
 
 // Reasons a row is rejected (SPEC §1). They are the keys of data_quality.rejected_by_reason.
 const (
 	RejectCustomerMissing  = "customer_id_missing"
-	RejectTimeMissing      = "event_time_missing"
-	RejectTimeUnparseable  = "event_time_unparseable"
-	RejectTimeOutOfRange   = "event_time_out_of_range"
+	RejectTimeMissing      = arrowcol.TimeMissing
+	RejectTimeUnparseable  = arrowcol.TimeUnparseable
+	RejectTimeOutOfRange   = arrowcol.TimeOutOfRange
 	RejectEventNameMissing = "event_name_missing"
 	RejectStageMissing     = "stage_missing"
 	RejectStageUnknown     = "stage_unknown"
@@ -34,8 +35,8 @@ const (
 	// RejectDeriveFailed: an expression of source.derive could not be evaluated on the row.
 	RejectDeriveFailed = "derive_failed"
 	malformedColumn    = "__malformed"
-	minPlausibleMicros = int64(0)                // 1970-01-01
-	maxPlausibleMicros = int64(7258118400000000) // 2200-01-01
+	minPlausibleMicros = arrowcol.MinPlausibleMicros
+	maxPlausibleMicros = arrowcol.MaxPlausibleMicros
 	// MaxRevenue bounds the revenue of one event: a trillion in any currency.
 	MaxRevenue = 1e12
 )

@@ -38,6 +38,9 @@ type Mapper struct {
 	// trace receives every row as mapped (Trace); nil when not tracing.
 	trace func([]Traced)
 
+	// batches are the scratch of Add calls, reused.
+	batches sync.Pool
+
 	mu        sync.Mutex
 	exprSets  map[string]*derive.Set // by schema fingerprint
 	exprErrs  map[string]string      // the first evaluation error of each expression
@@ -79,6 +82,7 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 		exprSets:     map[string]*derive.Set{},
 		exprErrs:     map[string]string{},
 	}
+	n.batches.New = func() any { return new(batch) }
 	n.timeReading.Loc = n.srcLoc
 	n.timeReading.Layout, _ = cfg.Source.TimeLayout()
 	n.timeReading.UnitNanos = cfg.Source.TimeUnitNanos()
@@ -155,29 +159,35 @@ func (n *Mapper) Add(rec arrow.Record) error {
 		return missing("event_name", n.cols.EventName)
 	}
 
-	cust, err := keyColumn(custCol, n.cols.CustomerID)
+	// The columns are checked in a fixed order, so that a batch with several unreadable
+	// columns always fails on the same one.
+	cust, err := newKeyReader(custCol, n.cols.CustomerID)
 	if err != nil {
 		return err
 	}
 	if idx := rec.Schema().FieldIndices(n.cols.CustomerID); len(idx) > 0 && rawKey(rec.Schema().Field(idx[0])) {
 		if c, ok := custCol.(*array.Int64); ok {
 			// Keys a source stores already made (its shards select by them): taken as they are.
-			cust = func(i int) (uint64, bool) { return uint64(c.Value(i)), c.IsValid(i) }
+			cust = &keyReader{a: c, ints: c, raw: true}
 		}
 	}
-	times, ints, err := timeColumn(timeCol, n.timeReading, n.cols.EventTime)
+	times, err := newTimeReader(timeCol, n.timeReading, n.cols.EventTime)
 	if err != nil {
 		return err
 	}
-	order, err := optKeyColumn(col("order_id", n.cols.OrderID), n.cols.OrderID)
+	order, err := newKeyReader(col("order_id", n.cols.OrderID), n.cols.OrderID)
 	if err != nil {
 		return err
 	}
-	revenue, err := floatColumn(col("revenue", n.cols.Revenue), n.cols.Revenue)
+	revCheck := checkRevenue
+	if n.allowRefunds {
+		revCheck = checkRevenueRefunds
+	}
+	revenue, err := newNumberReader(col("revenue", n.cols.Revenue), n.cols.Revenue, revCheck)
 	if err != nil {
 		return err
 	}
-	sentiment, err := floatColumn(col("sentiment", n.cols.Sentiment), n.cols.Sentiment)
+	sentiment, err := newNumberReader(col("sentiment", n.cols.Sentiment), n.cols.Sentiment, checkSentiment)
 	if err != nil {
 		return err
 	}
@@ -186,15 +196,22 @@ func (n *Mapper) Add(rec arrow.Record) error {
 		malformed, _ = c.(*array.Boolean)
 	}
 
+	b := n.batches.Get().(*batch)
+	defer n.batches.Put(b)
 	// Codes for the string columns, under the lock because the dictionaries are shared.
 	n.mu.Lock()
-	in, err := n.codeColumns(col, nameCol)
+	in, err := n.codeColumns(col, nameCol, b)
 	n.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	in.cust, in.times, in.ints, in.order, in.revenue, in.sentiment = cust, times, ints, order, revenue, sentiment
-	in.stageCol, in.malformed, in.verdict = stageCol, malformed, verdict
+	in.cust, in.times, in.order, in.revenue, in.sentiment = cust, times, order, revenue, sentiment
+	in.malformed, in.verdict = malformed, verdict
+	if n.matchByStage {
+		if in.labels, err = newLabelReader(stageCol, n.cols.Stage, n.stageOfLabel); err != nil {
+			return err
+		}
+	}
 	none := func(int) (string, bool) { return "", false }
 	in.custText, in.orderText = none, none
 	if n.trace != nil {
@@ -207,7 +224,7 @@ func (n *Mapper) Add(rec arrow.Record) error {
 			}
 		}
 	}
-	return n.rows(nrows, in)
+	return n.rows(nrows, &in, b)
 }
 
 // exprSet returns the expressions bound to schema, binding them on first sight of it.
@@ -267,29 +284,31 @@ func SchemaColumns(s *arrow.Schema) []string {
 	return names
 }
 
-// codeColumns interns the string columns of rec. n.mu must be held.
-func (n *Mapper) codeColumns(col func(canonical, name string) arrow.Array, nameCol arrow.Array) (rowInputs, error) {
+// codeColumns interns the string columns of rec, their codes in b's buffers. n.mu must be held.
+func (n *Mapper) codeColumns(col func(canonical, name string) arrow.Array, nameCol arrow.Array, b *batch) (rowInputs, error) {
 	var in rowInputs
 	var err error
-	if in.names, err = codes(nameCol, n.dicts.EventName, n.cols.EventName); err != nil {
-		return in, err
-	}
-	if in.tps, err = codes(col("touchpoint", n.cols.Touchpoint), n.dicts.Touchpoint, n.cols.Touchpoint); err != nil {
-		return in, err
-	}
-	if in.camps, err = codes(col("campaign", n.cols.Campaign), n.dicts.Campaign, n.cols.Campaign); err != nil {
-		return in, err
-	}
-	if in.segs, err = codes(col("segment", n.cols.Segment), n.dicts.Segment, n.cols.Segment); err != nil {
-		return in, err
-	}
-	if in.lines, err = codes(col("line_id", n.cols.LineID), n.dicts.Line, n.cols.LineID); err != nil {
-		return in, err
-	}
-	for k, d := range n.dims {
-		if in.dims[k], err = codes(col(d.Name, d.Column), n.dicts.Dims[k], d.Column); err != nil {
-			return in, err
+	code := func(k int, a arrow.Array, dict *kpi.Dict, name string) []uint32 {
+		if err != nil {
+			return nil
 		}
+		var out []uint32
+		out, err = codes(a, dict, name, b.codes[k])
+		if out != nil {
+			b.codes[k] = out
+		}
+		return out
+	}
+	in.names = code(0, nameCol, n.dicts.EventName, n.cols.EventName)
+	in.tps = code(1, col("touchpoint", n.cols.Touchpoint), n.dicts.Touchpoint, n.cols.Touchpoint)
+	in.camps = code(2, col("campaign", n.cols.Campaign), n.dicts.Campaign, n.cols.Campaign)
+	in.segs = code(3, col("segment", n.cols.Segment), n.dicts.Segment, n.cols.Segment)
+	in.lines = code(4, col("line_id", n.cols.LineID), n.dicts.Line, n.cols.LineID)
+	for k, d := range n.dims {
+		in.dims[k] = code(5+k, col(d.Name, d.Column), n.dicts.Dims[k], d.Column)
+	}
+	if err != nil {
+		return in, err
 	}
 	for len(n.nameStage) < n.dicts.EventName.Len() {
 		s, ok := n.stageOfName[n.dicts.EventName.Name(uint32(len(n.nameStage)))]
@@ -303,15 +322,13 @@ func (n *Mapper) codeColumns(col func(canonical, name string) arrow.Array, nameC
 }
 
 type rowInputs struct {
-	cust               keyFunc
-	times              timeFunc
-	ints               *epochInts // the integer times read, when they may be refused
+	cust, order        *keyReader
+	times              *timeReader
 	names, tps, camps  []uint32
 	segs, lines        []uint32
 	dims               [kpi.MaxDims][]uint32
-	order              keyFunc
-	revenue, sentiment floatFunc
-	stageCol           arrow.Array
+	revenue, sentiment *numberReader
+	labels             *labelReader // match: stage
 	malformed          *array.Boolean
 	verdict            []derive.Verdict         // the expressions' verdict per row; nil without expressions
 	custText           func(int) (string, bool) // when tracing
@@ -319,44 +336,111 @@ type rowInputs struct {
 	nameStage          []int8
 }
 
-func (n *Mapper) rows(nrows int, in rowInputs) error {
-	out := make([]Row, 0, nrows)
-	rejected := map[string]int64{}
-	var outside, unmatched, filtered int64
-	dataEnd := int64(math.MinInt64)
-	cover := Coverage{First: math.MaxInt64, Last: math.MinInt64}
-	var stageLabel func(int) (string, bool)
-	if n.matchByStage {
-		var err error
-		stageLabel, err = stringColumn(in.stageCol, n.cols.Stage)
-		if err != nil {
-			return err
+// rows maps the batch's nrows rows column by column into b, in the order of the checks a row
+// goes through (the first that fails is its verdict), and passes the accepted ones in the range
+// to the sink.
+func (n *Mapper) rows(nrows int, in *rowInputs, b *batch) error {
+	b.reset(nrows)
+	rows, verdict, keys := b.rows, b.verdict, b.keys
+	if m := in.malformed; m != nil {
+		for i := range verdict {
+			if m.IsValid(i) && m.Value(i) {
+				verdict[i] = vMalformed
+			}
 		}
 	}
+	if in.verdict != nil {
+		for i, v := range in.verdict {
+			if verdict[i] != 0 {
+				continue
+			}
+			switch v {
+			case derive.Filtered:
+				verdict[i] = vFiltered
+			case derive.WhereFailed:
+				verdict[i] = vWhereFailed
+			case derive.DeriveFailed:
+				verdict[i] = vDeriveFailed
+			}
+		}
+	}
+	in.cust.read(keys, verdict, vCustomerMissing)
+	for i := range rows {
+		rows[i].Cust = keys[i]
+	}
+	in.times.read(rows, verdict)
+	if in.names != nil {
+		for i, c := range in.names {
+			rows[i].Ev.Name = c
+		}
+	}
+	if n.matchByStage {
+		in.labels.read(rows, verdict)
+	} else {
+		for i := range rows {
+			if verdict[i] != 0 {
+				continue
+			}
+			if rows[i].Ev.Name == 0 {
+				verdict[i] = vEventNameMissing
+				continue
+			}
+			rows[i].Ev.Stage = in.nameStage[rows[i].Ev.Name]
+		}
+	}
+	in.revenue.read(rows, verdict)
+	in.sentiment.read(rows, verdict)
+	setCodes := func(codes []uint32, field func(*kpi.Event) *uint32) {
+		if codes == nil {
+			return
+		}
+		for i, c := range codes {
+			*field(&rows[i].Ev) = c
+		}
+	}
+	setCodes(in.tps, func(e *kpi.Event) *uint32 { return &e.Touchpoint })
+	setCodes(in.camps, func(e *kpi.Event) *uint32 { return &e.Campaign })
+	setCodes(in.segs, func(e *kpi.Event) *uint32 { return &e.Segment })
+	setCodes(in.lines, func(e *kpi.Event) *uint32 { return &e.Line })
+	for k, codes := range in.dims {
+		setCodes(codes, func(e *kpi.Event) *uint32 { return &e.Dims[k] })
+	}
+	in.order.read(keys, verdict, 0)
+	for i := range rows {
+		if verdict[i] == 0 {
+			rows[i].Ev.Order = keys[i]
+		}
+	}
+
+	var rejected [numVerdicts]int64
+	var outside, unmatched int64
+	dataEnd := int64(math.MinInt64)
+	cover := Coverage{First: math.MaxInt64, Last: math.MinInt64}
 	var traced []Traced
 	if n.trace != nil {
 		traced = make([]Traced, nrows)
 	}
-	for i := 0; i < nrows; i++ {
-		row, verdict := n.row(i, &in, stageLabel)
+	kept := 0
+	for i := range rows {
+		v := verdict[i]
 		if traced != nil {
-			traced[i] = Traced{Verdict: verdict, Row: row}
+			traced[i] = Traced{Verdict: verdicts[v]}
+			if v == 0 {
+				traced[i].Row = rows[i]
+			}
+			// Cloned: the record's memory is the source's again once Add returns.
 			if s, ok := in.custText(i); ok {
-				traced[i].Customer = s
+				traced[i].Customer = strings.Clone(s)
 			}
 			if s, ok := in.orderText(i); ok {
-				traced[i].Order = s
+				traced[i].Order = strings.Clone(s)
 			}
 		}
-		switch verdict {
-		case "":
-		case Filtered:
-			filtered++
-			continue
-		default:
-			rejected[verdict]++
+		if v != 0 {
+			rejected[v]++
 			continue
 		}
+		row := &rows[i]
 		t := row.Ev.Time
 		// Coverage counts the events the report needs, whichever history is read, so that its
 		// warnings do not depend on source.history.
@@ -378,22 +462,25 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 		if t >= n.period[0] && t < n.period[1] {
 			cover.InPeriod++
 		}
-		out = append(out, row)
+		rows[kept] = *row
+		kept++
 	}
 	if traced != nil {
 		n.trace(traced)
 	}
-	if err := in.ints.err(n.cols.EventTime); err != nil {
+	if err := in.times.ints.Err(n.cols.EventTime); err != nil {
 		return err
 	}
 	n.mu.Lock()
 	n.read += int64(nrows)
-	for k, v := range rejected {
-		n.rejected[k] += v
+	for v, c := range rejected {
+		if c > 0 && v != int(vFiltered) {
+			n.rejected[verdicts[v]] += c
+		}
 	}
 	n.outside += outside
 	n.unmatched += unmatched
-	n.filtered += filtered
+	n.filtered += rejected[vFiltered]
 	if dataEnd > n.dataEnd {
 		n.dataEnd = dataEnd
 	}
@@ -401,10 +488,10 @@ func (n *Mapper) rows(nrows int, in rowInputs) error {
 	n.cover.InRange += cover.InRange
 	n.cover.InPeriod += cover.InPeriod
 	n.mu.Unlock()
-	if len(out) == 0 {
+	if kept == 0 {
 		return nil
 	}
-	return n.sink(out)
+	return n.sink(rows[:kept])
 }
 
 // rawKeyMetadata marks a customer column of keys a source made itself, to take as they are (the
@@ -416,90 +503,6 @@ func rawKey(f arrow.Field) bool { return f.HasMetadata() && f.Metadata.FindKey(r
 
 // Filtered is the verdict of a row that source.where left out.
 const Filtered = "filtered"
-
-// row maps row i onto the data contract: the row, and "" when it is accepted, Filtered, or the
-// reason it is rejected.
-func (n *Mapper) row(i int, in *rowInputs, stageLabel func(int) (string, bool)) (Row, string) {
-	if in.malformed != nil && in.malformed.IsValid(i) && in.malformed.Value(i) {
-		return Row{}, RejectMalformedRow
-	}
-	if in.verdict != nil {
-		switch in.verdict[i] {
-		case derive.Filtered:
-			return Row{}, Filtered
-		case derive.WhereFailed:
-			return Row{}, RejectWhereFailed
-		case derive.DeriveFailed:
-			return Row{}, RejectDeriveFailed
-		}
-	}
-	cust, ok := in.cust(i)
-	if !ok {
-		return Row{}, RejectCustomerMissing
-	}
-	t, reason := in.times(i)
-	if reason != "" {
-		return Row{}, reason
-	}
-	ev := kpi.Event{Time: t, Revenue: math.NaN(), Sentiment: float32(math.NaN())}
-	if in.names != nil {
-		ev.Name = in.names[i]
-	}
-	if n.matchByStage {
-		l, ok := stageLabel(i)
-		if !ok || l == "" {
-			return Row{}, RejectStageMissing
-		}
-		s, known := n.stageOfLabel[l]
-		if !known {
-			return Row{}, RejectStageUnknown
-		}
-		ev.Stage = s
-	} else {
-		if ev.Name == 0 {
-			return Row{}, RejectEventNameMissing
-		}
-		ev.Stage = in.nameStage[ev.Name]
-	}
-	if v, null, ok := in.revenue(i); !ok {
-		return Row{}, RejectRevenueNotNumber
-	} else if !null {
-		switch {
-		case math.Abs(v) >= MaxRevenue:
-			return Row{}, RejectRevenueOutOfRange
-		case v < 0 && !n.allowRefunds:
-			return Row{}, RejectRevenueNegative
-		}
-		ev.Revenue = v
-	}
-	if v, null, ok := in.sentiment(i); !ok {
-		return Row{}, RejectSentimentNaN
-	} else if !null {
-		if v < -1 || v > 1 {
-			return Row{}, RejectSentimentRange
-		}
-		ev.Sentiment = float32(v)
-	}
-	if in.tps != nil {
-		ev.Touchpoint = in.tps[i]
-	}
-	if in.camps != nil {
-		ev.Campaign = in.camps[i]
-	}
-	if in.segs != nil {
-		ev.Segment = in.segs[i]
-	}
-	if in.lines != nil {
-		ev.Line = in.lines[i]
-	}
-	for k, codes := range in.dims {
-		if codes != nil {
-			ev.Dims[k] = codes[i]
-		}
-	}
-	ev.Order, _ = in.order(i)
-	return Row{Cust: cust, Ev: ev}, ""
-}
 
 // Traced is one source row as the mapping saw it, for journeykpi inspect.
 type Traced struct {

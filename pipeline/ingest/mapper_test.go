@@ -300,7 +300,7 @@ func TestDictionaryOwnsItsStrings(t *testing.T) {
 	a := b.NewStringArray()
 	defer a.Release()
 	dict := kpi.NewDicts().Touchpoint
-	if _, err := codes(a, dict, "touchpoint"); err != nil {
+	if _, err := codes(a, dict, "touchpoint", nil); err != nil {
 		t.Fatal(err)
 	}
 	buf := a.ValueBytes()

@@ -43,7 +43,9 @@ type Options struct {
 	Parallel int
 	// BatchRows is the rows per record batch; 0 means DefaultBatchRows.
 	BatchRows int
-	// Allocator allocates the records' memory; nil means memory.DefaultAllocator.
+	// Allocator allocates the records' memory; nil means Go's, except for the records of Parquet
+	// files: a pool of the source's own that reuses the buffers of released records (emit must
+	// not keep a value of a record, not even a string, once the record is released).
 	Allocator memory.Allocator
 }
 
@@ -52,6 +54,8 @@ type Source struct {
 	cfg  config.Files
 	opts Options
 	csv  textformat.Format
+	// records allocates the Parquet records (Options.Allocator).
+	records memory.Allocator
 
 	mu   sync.Mutex
 	last readStats // of the latest Read
@@ -81,11 +85,14 @@ func New(cfg config.Files, opts Options) (*Source, error) {
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = DefaultBatchRows
 	}
+	var records memory.Allocator = newBufferPool(int64(opts.Parallel) * int64(opts.BatchRows) * poolBytesPerRow)
 	if opts.Allocator == nil {
 		opts.Allocator = memory.DefaultAllocator
+	} else {
+		records = opts.Allocator
 	}
 	opts.Columns = append([]string(nil), opts.Columns...)
-	s := &Source{cfg: cfg, opts: opts, csv: textformat.NewFormat(cfg.CSV)}
+	s := &Source{cfg: cfg, opts: opts, records: records, csv: textformat.NewFormat(cfg.CSV)}
 	if _, _, err := s.match(span{}); err != nil {
 		return nil, err
 	}

@@ -169,7 +169,10 @@ func (s *Source) arrowReader(f file, ft *pqFooter, props pqarrow.ArrowReadProper
 	if err != nil {
 		return nil, nil, err
 	}
-	pf, err := pqfile.NewParquetReader(h, pqfile.WithReadProps(parquet.NewReaderProperties(s.opts.Allocator)), pqfile.WithMetadata(ft.meta))
+	// The pages are read with Go's allocator whatever the records' one: Arrow v15 releases a
+	// dictionary page while its decoder still reads the values from it, which only memory that
+	// is never reused (the garbage collector's) survives.
+	pf, err := pqfile.NewParquetReader(h, pqfile.WithReadProps(parquet.NewReaderProperties(memory.DefaultAllocator)), pqfile.WithMetadata(ft.meta))
 	if err != nil {
 		h.Close()
 		return nil, nil, err
@@ -177,7 +180,7 @@ func (s *Source) arrowReader(f file, ft *pqFooter, props pqarrow.ArrowReadProper
 	for _, i := range ft.dict {
 		props.SetReadDict(i, true)
 	}
-	fr, err := pqarrow.NewFileReader(pf, props, s.opts.Allocator)
+	fr, err := pqarrow.NewFileReader(pf, props, s.records)
 	if err != nil {
 		h.Close()
 		return nil, nil, err
