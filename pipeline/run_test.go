@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/internal/memsource"
+	"github.com/journeykpi/journeykpi/internal/offheap"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
@@ -91,6 +93,9 @@ func TestSameReportWhateverWorkersAndBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 		files[i] = o.Files
+		if n := offheap.InUse(); n != 0 {
+			t.Errorf("%d bytes of rows still mapped after the run with %+v: a scheduler would keep them", n, e)
+		}
 	}
 	for i := range runs[1:] {
 		i++
@@ -298,4 +303,45 @@ func TestSourceWithoutRowsNamesItsFiles(t *testing.T) {
 		!strings.Contains(err.Error(), "empty.csv") || !strings.Contains(err.Error(), "header.csv") {
 		t.Errorf("error %v", err)
 	}
+}
+
+// TestAFailedRunGivesBackItsRows: a run whose source fails after some batches were grouped (a
+// read dropped half-way) gives back the memory its rows were held in, as a finished run does;
+// the scheduler runs for months in one process.
+func TestAFailedRunGivesBackItsRows(t *testing.T) {
+	var csv strings.Builder
+	csv.WriteString("customer_id,event_time,event_name\n")
+	for i := range 200 {
+		fmt.Fprintf(&csv, "c%d,2026-04-%02dT10:00:00Z,page_view\n", i, 1+i%28)
+	}
+	src := &failingSource{Source: memsource.CSV(csv.String(), 50), after: 2}
+	cfg := testConfig(t)
+	cfg.Engine.MemoryBudget, cfg.Engine.TempDir = 1<<20, t.TempDir()
+	w, _ := window.Parse("2026-04-01", "2026-04-30", time.UTC)
+	_, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir(), Source: src})
+	if !errors.Is(err, errReadDropped) || src.emitted != 2 {
+		t.Fatalf("err %v after %d batches, want the read's own error after 2", err, src.emitted)
+	}
+	if n := offheap.InUse(); n != 0 {
+		t.Errorf("%d bytes of rows still mapped after a failed run", n)
+	}
+}
+
+var errReadDropped = errors.New("read dropped")
+
+// failingSource emits after batches of its source, then fails.
+type failingSource struct {
+	*memsource.Source
+	after, emitted int
+}
+
+func (s *failingSource) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
+	err := s.Source.Read(ctx, start, end, func(rec arrow.Record) error {
+		if s.emitted == s.after {
+			return errReadDropped
+		}
+		s.emitted++
+		return emit(rec)
+	})
+	return err
 }

@@ -1,6 +1,12 @@
 package offheap
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
+// inUse is the number of bytes mapped by Alloc and not yet freed.
+var inUse atomic.Int64
 
 // Alloc returns n zeroed bytes outside Go's heap. Memory is taken from the system only as it is
 // first written, and on Linux in 2 MiB pages when transparent huge pages are enabled or allowed
@@ -11,15 +17,27 @@ func Alloc(n int) ([]byte, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	return alloc(n)
+	b, err := alloc(n)
+	if err == nil {
+		inUse.Add(int64(cap(b)))
+	}
+	return b, err
 }
+
+// InUse is the number of bytes taken by Alloc and not given back by Free: zero between runs, or
+// a long-running scheduler would grow by a run's rows every night.
+func InUse() int64 { return inUse.Load() }
 
 // Free gives back a buffer from Alloc; nil is ignored.
 func Free(b []byte) error {
 	if cap(b) == 0 {
 		return nil
 	}
-	return free(b[:cap(b)])
+	if err := free(b[:cap(b)]); err != nil {
+		return err
+	}
+	inUse.Add(-int64(cap(b)))
+	return nil
 }
 
 // Release gives the whole pages within b back to the system while keeping b mapped: they read as

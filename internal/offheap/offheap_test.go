@@ -11,6 +11,9 @@ func TestAllocWriteFree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if InUse() < int64(n) {
+			t.Errorf("Alloc(%d): InUse %d", n, InUse())
+		}
 		if len(b) != n {
 			t.Fatalf("Alloc(%d) has %d bytes", n, len(b))
 		}
@@ -23,6 +26,9 @@ func TestAllocWriteFree(t *testing.T) {
 		if err := Free(b); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if n := InUse(); n != 0 {
+		t.Errorf("%d bytes in use after every buffer was freed", n)
 	}
 	if b, err := Alloc(0); b != nil || err != nil {
 		t.Fatalf("Alloc(0) = %v, %v", b, err)

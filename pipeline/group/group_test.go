@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeykpi/journeykpi/internal/offheap"
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/journeykpi/journeykpi/pipeline/ingest"
 )
@@ -92,6 +93,9 @@ func TestGrouperSpillGivesTheSameJourneys(t *testing.T) {
 		}
 		if err := g.Close(); err != nil {
 			t.Fatal(err)
+		}
+		if n := offheap.InUse(); n != 0 {
+			t.Errorf("budget %d: %d bytes of rows still mapped after Close", c.budget, n)
 		}
 		results = append(results, js)
 	}
