@@ -164,6 +164,14 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		narrowing.FullFrom = full
 	}
 	g := group.New(int64(cfg.Engine.MemoryBudget), cfg.Engine.TempDir)
+	// The rows are held outside Go's heap: a read that fails, or panics (the scheduler recovers
+	// and runs on), gives back their memory and spill files here; after, the caller closes them.
+	handedOn := false
+	defer func() {
+		if !handedOn {
+			g.Close()
+		}
+	}()
 	maxReject := cfg.Quality.MaxRejectRatio
 	if job.Shard != nil {
 		first, last := job.Shard.Parts()
@@ -181,7 +189,6 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		FullFrom: full, OrdersOnly: ordersOnly}
 	m := ingest.NewMapper(cfg, rng, g.Add)
 	if err := src.Read(ctx, start, end, m.Add); err != nil {
-		g.Close()
 		return nil, fmt.Errorf("read %s: %w", source.Describe(src), interrupted(ctx, err))
 	}
 	// An expression that failed on rows says how, once each: the rows are counted under
@@ -191,7 +198,6 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 	}
 	quality, err := m.Quality(maxReject)
 	if err != nil {
-		g.Close()
 		return nil, err
 	}
 	in := &readOutput{start: start, end: end, full: full, groups: g, dicts: m.Dicts(), dataEnd: m.DataEnd(), rowsEnd: m.DataEnd(),
@@ -209,7 +215,6 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		// The shard's rows end where its customers' do; "in progress" is judged against the end
 		// of every customer's data.
 		if in.dataEnd, err = latestEvent(ctx, src, start, end, in.dataEnd); err != nil {
-			g.Close()
 			return nil, interrupted(ctx, err)
 		}
 	}
@@ -218,17 +223,16 @@ func read(ctx context.Context, job *Job) (*readOutput, error) {
 		// A shard's coverage is judged by the merge, over every shard's.
 		ws, err := checkCoverage(cfg, job.Window, comparisonOf(cfg, job.Window, job.By), in.cover, quality, in.source, in.lastRead)
 		if err != nil {
-			g.Close()
 			return nil, err
 		}
 		in.warnings = append(in.warnings, ws...)
 	}
 	var spendWarnings []kpi.Warning
 	if in.spend, spendWarnings, err = readSpend(ctx, job, spend, start, end, &in.quality); err != nil {
-		g.Close()
 		return nil, interrupted(ctx, err)
 	}
 	in.warnings = append(in.warnings, spendWarnings...)
+	handedOn = true
 	return in, nil
 }
 

@@ -345,3 +345,50 @@ func (s *failingSource) Read(ctx context.Context, start, end time.Time, emit fun
 	})
 	return err
 }
+
+// TestAPanickedRunGivesBackItsRows: a run whose read panics after some batches were grouped (a
+// source meeting data it cannot handle) gives back the memory its rows were held in: the
+// scheduler recovers the panic and runs on for months in the same process.
+func TestAPanickedRunGivesBackItsRows(t *testing.T) {
+	var csv strings.Builder
+	csv.WriteString("customer_id,event_time,event_name\n")
+	for i := range 200 {
+		fmt.Fprintf(&csv, "c%d,2026-04-%02dT10:00:00Z,page_view\n", i, 1+i%28)
+	}
+	src := &panickingSource{Source: memsource.CSV(csv.String(), 50), after: 2}
+	cfg := testConfig(t)
+	cfg.Engine.MemoryBudget, cfg.Engine.TempDir = 1<<20, t.TempDir()
+	w, _ := window.Parse("2026-04-01", "2026-04-30", time.UTC)
+	func() {
+		defer func() {
+			if p := recover(); p != errReadPanicked {
+				t.Fatalf("recovered %v, want the read's own panic", p)
+			}
+		}()
+		Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir(), Source: src})
+	}()
+	if src.emitted != 2 {
+		t.Fatalf("the read panicked after %d batches, want 2", src.emitted)
+	}
+	if n := offheap.InUse(); n != 0 {
+		t.Errorf("%d bytes of rows still mapped after a run that panicked", n)
+	}
+}
+
+var errReadPanicked = errors.New("read panicked")
+
+// panickingSource emits after batches of its source, then panics.
+type panickingSource struct {
+	*memsource.Source
+	after, emitted int
+}
+
+func (s *panickingSource) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
+	return s.Source.Read(ctx, start, end, func(rec arrow.Record) error {
+		if s.emitted == s.after {
+			panic(errReadPanicked)
+		}
+		s.emitted++
+		return emit(rec)
+	})
+}
