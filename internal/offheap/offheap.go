@@ -1,6 +1,7 @@
 package offheap
 
 import (
+	"os"
 	"sync/atomic"
 	"unsafe"
 )
@@ -44,7 +45,7 @@ func Free(b []byte) error {
 // zeros when next touched. It lowers the resident memory of a buffer whose content is no longer
 // needed, before it is freed.
 func Release(b []byte) error {
-	const page = 4096
+	page := uintptr(os.Getpagesize())
 	if len(b) == 0 {
 		return nil
 	}
