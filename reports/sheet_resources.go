@@ -8,11 +8,12 @@ import (
 
 // recommendationFormat is how a recommendation's value reads. Every kind the KPI step writes is
 // worth revenue: a stage opportunity, a budget shift's four-week test and a pain point, so they
-// rank on one scale.
+// rank on one scale. The value is an estimate (its sentence says "about"), so it shows in whole
+// units, not to the cent; the Resources data sheet and the JSON keep it exact.
 func recommendationFormat(kind string) string {
 	switch kind {
 	case "stage_opportunity", "budget_shift", "pain_point":
-		return fmtMoney
+		return fmtMoneyWhole
 	}
 	return fmtNumber
 }
@@ -56,7 +57,7 @@ func resourcesSheet(r *kpi.Result) *sheet {
 		rows := make([][]cell, len(al.StageOpportunity))
 		for i, o := range al.StageOpportunity {
 			rows[i] = []cell{txt(o.Step), {v: groupLabel(o), free: true}, num(o.Conversion, fmtPercent), num(o.Benchmark, fmtPercent),
-				num(o.ExtraCustomers, fmtNumber), num(o.Value, fmtMoney)}
+				num(o.ExtraCustomers, fmtCount), num(o.Value, fmtMoneyWhole)}
 		}
 		s.table("Opportunities", []string{"Step", "Group", "Conversion", "Benchmark", "Extra customers", "Value"}, rows)
 		s.note("Every gap that counts, with its interval and benchmark, is on the Resources data sheet.")
@@ -69,7 +70,7 @@ func resourcesSheet(r *kpi.Result) *sheet {
 	} else {
 		rows := make([][]cell, len(al.BudgetShifts))
 		for i, b := range al.BudgetShifts {
-			rows[i] = []cell{txt(b.From), txt(b.To), num(b.WeeklyAmount, fmtMoney), num(b.TestRevenueChange, fmtMoney), yesNo(b.Recommended),
+			rows[i] = []cell{txt(b.From), txt(b.To), num(b.WeeklyAmount, fmtMoney), num(b.TestRevenueChange, fmtMoneyWhole), yesNo(b.Recommended),
 				{v: shiftWhyNot(b.NotRecommended), free: true}}
 		}
 		s.table("Shifts", []string{"From", "To", "Per week", "Revenue over four weeks", "Recommended", "Why not"}, rows)
