@@ -111,6 +111,11 @@ func (s *sheet) table(name string, header []string, data [][]cell) (first, last 
 				break
 			}
 		}
+		// A left-aligned header after a right-aligned one is indented, as its text cells are
+		// after numbers: "Rank" and "Action" would otherwise run together as "RankAction".
+		if i > 0 && hdr[i].look.align == "" && hdr[i-1].look.align == "right" {
+			hdr[i].look.indent = true
+		}
 	}
 	first = s.add(hdr...)
 	for _, r := range data {

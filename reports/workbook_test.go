@@ -944,3 +944,40 @@ func TestCardRowsFitTheirText(t *testing.T) {
 		t.Fatal("no revenue change line on the Summary")
 	}
 }
+
+// TestHeaderAfterANumberColumnIsIndented: a text column's header after a column of numbers is
+// indented like its cells, so right- and left-aligned headers do not run together ("RankAction").
+func TestHeaderAfterANumberColumnIsIndented(t *testing.T) {
+	f := openBook(t, renderBook(t, fullResult(), About{}))
+	rows, err := f.GetRows(sheetResources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alignment := func(col, row int) *excelize.Alignment {
+		id, err := f.GetCellStyle(sheetResources, cellName(col, row))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Alignment == nil {
+			return &excelize.Alignment{}
+		}
+		return st.Alignment
+	}
+	for i, row := range rows {
+		if len(row) < 2 || row[0] != "Rank" || row[1] != "Action" {
+			continue
+		}
+		if a := alignment(1, i+1); a.Horizontal != "right" {
+			t.Errorf("Rank header aligned %q, want right", a.Horizontal)
+		}
+		if a := alignment(2, i+1); a.Indent != 1 {
+			t.Errorf("Action header after Rank has indent %d, want 1", a.Indent)
+		}
+		return
+	}
+	t.Fatal("no Rank/Action header on the Resources sheet")
+}
