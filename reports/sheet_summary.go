@@ -403,11 +403,11 @@ func changeWords(h kpi.Headline, v kpi.Versus, r *kpi.Result) string {
 	var s string
 	switch h.Format {
 	case "percent":
-		return arrow + signed(pointsWords(math.Abs(ch)))
+		return arrow + signedPoints(ch)
 	case "count":
 		s = signed(groupDigits(math.Abs(math.Round(ch))))
 	case "money":
-		s = signed(moneyWords(r.Report.Currency)(math.Abs(roundMoney(ch))))
+		s = signedMoney(ch, moneyWords(r.Report.Currency))
 	case "ratio":
 		s = signed(strconv.FormatFloat(math.Abs(round2(ch)), 'f', 2, 64) + "×")
 	default:
