@@ -294,7 +294,8 @@ func cardValueSize(v *float64, format string, r *kpi.Result) float64 {
 	return 16
 }
 
-// cardDetail is the small print of a card: why it is grey, which cohort it shows, or its interval.
+// cardDetail is the small print of a card: why it is grey, or which cohort it shows, and the
+// interval of a value shown as fact.
 func cardDetail(r *kpi.Result, h kpi.Headline) string {
 	var parts []string
 	if h.Basis == kpi.BasisMatureCohort && r.Funnel.MatureCohort != nil {
@@ -307,7 +308,9 @@ func cardDetail(r *kpi.Result, h kpi.Headline) string {
 	if h.Key == "returning_customer_rate" && !r.Repeat.HistoryComplete {
 		parts = append(parts, "history shorter than repeat.history: counts orders in the data only")
 	}
-	if h.Interval != nil && len(parts) == 0 {
+	// A mature cohort's conversion is a value to stand behind like any other: it keeps its
+	// interval beside the note on which cohort it is.
+	if h.Interval != nil && (len(parts) == 0 || h.Basis == kpi.BasisMatureCohort && h.Mature) {
 		f := valueFormat(h.Format)
 		parts = append(parts, "95% interval "+valueWords(h.Interval.Low, f, r)+" to "+valueWords(h.Interval.High, f, r))
 	}

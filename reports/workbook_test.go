@@ -940,3 +940,22 @@ func TestCardRowsFitTheirText(t *testing.T) {
 		t.Fatal("no revenue change line on the Summary")
 	}
 }
+
+// TestCardDetailMatureCohort: a purchase conversion shown on the mature cohort is not grey, so
+// its card gives its 95% interval beside the cohort it comes from; an immature value gives only
+// why it is grey.
+func TestCardDetailMatureCohort(t *testing.T) {
+	r := &kpi.Result{}
+	r.Funnel.MatureCohort = &kpi.CohortFunnel{From: "2026-02-01", To: "2026-02-28"}
+	h := kpi.Headline{Key: "purchase_conversion", Format: "percent", Basis: kpi.BasisMatureCohort, Mature: true,
+		MatureShare: kpi.Ptr(0.4), Current: kpi.Ptr(0.05), Interval: &kpi.Interval{Low: 0.041, High: 0.062}}
+	want := "Mature cohort of Feb 2026 (this period's entrants: 60% in progress); 95% interval 4.1% to 6.2%"
+	if got := cardDetail(r, h); got != want {
+		t.Errorf("mature cohort card:\n got %q\nwant %q", got, want)
+	}
+	h = kpi.Headline{Key: "purchase_conversion", Format: "percent", Basis: kpi.BasisPeriod, Mature: false,
+		MatureShare: kpi.Ptr(0.4), Current: kpi.Ptr(0.05), Interval: &kpi.Interval{Low: 0.041, High: 0.062}}
+	if got, want := cardDetail(r, h), "60% of entrants still in progress"; got != want {
+		t.Errorf("immature card: got %q, want %q", got, want)
+	}
+}
