@@ -397,25 +397,15 @@ func changeWords(h kpi.Headline, v kpi.Versus, r *kpi.Result) string {
 	} else if ch == 0 {
 		return "= unchanged"
 	}
-	signed := func(s string) string {
-		if ch >= 0 {
-			return "+" + s
-		}
-		return "−" + strings.TrimPrefix(s, "-")
-	}
-	var s string
-	switch h.Format {
-	case "percent":
+	if h.Format == "percent" {
 		return arrow + signedPoints(ch)
-	case "count":
-		s = signed(groupDigits(math.Abs(math.Round(ch))))
-	case "money":
-		s = signedMoney(ch, moneyWords(r.Report.Currency))
-	case "ratio":
-		s = signed(strconv.FormatFloat(math.Abs(round2(ch)), 'f', 2, 64) + "×")
-	default:
-		s = signed(strconv.FormatFloat(math.Abs(round2(ch)), 'f', -1, 64))
 	}
+	// The amount as the KPI's value is worded, with its sign.
+	sign := "+"
+	if ch < 0 {
+		sign = "−"
+	}
+	s := sign + valueWords(math.Abs(ch), valueFormat(h.Format), r)
 	switch {
 	case v.DailyRelativeChange != nil:
 		s += " (daily rate " + signedPercent(*v.DailyRelativeChange) + ")"
