@@ -181,12 +181,16 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 		}
 	}
 	r.all.money.Add(revenue, c.orders)
-	tallies := []*repeatTally{&r.all, repeatGroup(r.bySeg, seg), repeatGroup(r.byTP, tp)}
-	for k, m := range r.byDim {
-		tallies = append(tallies, repeatGroup(m, customerDim(j, r.per.To, k)))
-	}
+	// A light accumulator keeps the whole period's tally only: it neither looks up nor makes the
+	// groups.
+	tallies := []*repeatTally{&r.all}
 	if r.light {
-		tallies, second = tallies[:1], false
+		second = false
+	} else {
+		tallies = append(tallies, repeatGroup(r.bySeg, seg), repeatGroup(r.byTP, tp))
+		for k, m := range r.byDim {
+			tallies = append(tallies, repeatGroup(m, customerDim(j, r.per.To, k)))
+		}
 	}
 	for _, t := range tallies {
 		t.purchasers += c.purchasers

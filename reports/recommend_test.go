@@ -46,10 +46,6 @@ func TestRecommendationWording(t *testing.T) {
 	}
 }
 
-// TestAllocationFromJourneys runs journeys through the whole accumulator: email's orders are
-// worth twice as much per unit of spend as search's and social's, so moving budget to email is
-// the first recommendation.
-
 // TestRecommendationSentences words each kind of recommendation from what kpi computed.
 func TestRecommendationSentences(t *testing.T) {
 	usd := moneyWords("USD")

@@ -294,7 +294,8 @@ func cardValueSize(v *float64, format string, r *kpi.Result) float64 {
 	return 16
 }
 
-// cardDetail is the small print of a card: why it is grey, which cohort it shows, or its interval.
+// cardDetail is the small print of a card: why it is grey, or which cohort it shows, and the
+// interval of a value shown as fact.
 func cardDetail(r *kpi.Result, h kpi.Headline) string {
 	var parts []string
 	if h.Basis == kpi.BasisMatureCohort && r.Funnel.MatureCohort != nil {
@@ -307,7 +308,9 @@ func cardDetail(r *kpi.Result, h kpi.Headline) string {
 	if h.Key == "returning_customer_rate" && !r.Repeat.HistoryComplete {
 		parts = append(parts, "history shorter than repeat.history: counts orders in the data only")
 	}
-	if h.Interval != nil && len(parts) == 0 {
+	// A mature cohort's conversion is a value to stand behind like any other: it keeps its
+	// interval beside the note on which cohort it is.
+	if h.Interval != nil && (len(parts) == 0 || h.Basis == kpi.BasisMatureCohort && h.Mature) {
 		f := valueFormat(h.Format)
 		parts = append(parts, "95% interval "+valueWords(h.Interval.Low, f, r)+" to "+valueWords(h.Interval.High, f, r))
 	}
@@ -394,25 +397,15 @@ func changeWords(h kpi.Headline, v kpi.Versus, r *kpi.Result) string {
 	} else if ch == 0 {
 		return "= unchanged"
 	}
-	signed := func(s string) string {
-		if ch >= 0 {
-			return "+" + s
-		}
-		return "−" + strings.TrimPrefix(s, "-")
+	if h.Format == "percent" {
+		return arrow + signedPoints(ch)
 	}
-	var s string
-	switch h.Format {
-	case "percent":
-		return arrow + signed(pointsWords(math.Abs(ch)))
-	case "count":
-		s = signed(groupDigits(math.Abs(math.Round(ch))))
-	case "money":
-		s = signed(moneyWords(r.Report.Currency)(math.Abs(roundMoney(ch))))
-	case "ratio":
-		s = signed(strconv.FormatFloat(math.Abs(round2(ch)), 'f', 2, 64) + "×")
-	default:
-		s = signed(strconv.FormatFloat(math.Abs(round2(ch)), 'f', -1, 64))
+	// The amount as the KPI's value is worded, with its sign.
+	sign := "+"
+	if ch < 0 {
+		sign = "−"
 	}
+	s := sign + valueWords(math.Abs(ch), valueFormat(h.Format), r)
 	switch {
 	case v.DailyRelativeChange != nil:
 		s += " (daily rate " + signedPercent(*v.DailyRelativeChange) + ")"

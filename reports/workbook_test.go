@@ -878,8 +878,13 @@ func TestWhatMovedOnlySplitsComparableChanges(t *testing.T) {
 		}
 		return false
 	}
+	// Revenue effects are worded as a mix ("More/Fewer purchasers …") or a rate ("Revenue per
+	// purchaser …"); conversion effects speak of entrants.
+	revenueEffect := func(lines []string) bool {
+		return has(lines, "•  More purchasers") || has(lines, "•  Fewer purchasers") || has(lines, "•  Revenue per purchaser")
+	}
 	r := fullResult()
-	if lines := summaryLines(t, r); !has(lines, "•  Revenue per purchaser") && !has(lines, "•  More purchasers of the loyal segment") {
+	if lines := summaryLines(t, r); !has(lines, "•  More purchasers of the loyal segment") {
 		t.Fatalf("the fixture's revenue effect is not on the Summary: %q", lines)
 	}
 	for i := range r.Comparison.Headline {
@@ -888,8 +893,8 @@ func TestWhatMovedOnlySplitsComparableChanges(t *testing.T) {
 		}
 	}
 	lines := summaryLines(t, r)
-	if has(lines, "•  More purchasers of the loyal segment") {
-		t.Error("a revenue change against a period before the data is split into effects")
+	if revenueEffect(lines) {
+		t.Errorf("a revenue change against a period before the data is split into effects: %q", lines)
 	}
 	if !has(lines, "Revenue €287,346 against €259,870 (+€27,476, not comparable: before the data).") {
 		t.Errorf("no revenue line without effects: %q", lines)
@@ -980,4 +985,23 @@ func TestHeaderAfterANumberColumnIsIndented(t *testing.T) {
 		return
 	}
 	t.Fatal("no Rank/Action header on the Resources sheet")
+}
+
+// TestCardDetailMatureCohort: a purchase conversion shown on the mature cohort is not grey, so
+// its card gives its 95% interval beside the cohort it comes from; an immature value gives only
+// why it is grey.
+func TestCardDetailMatureCohort(t *testing.T) {
+	r := &kpi.Result{}
+	r.Funnel.MatureCohort = &kpi.CohortFunnel{From: "2026-02-01", To: "2026-02-28"}
+	h := kpi.Headline{Key: "purchase_conversion", Format: "percent", Basis: kpi.BasisMatureCohort, Mature: true,
+		MatureShare: kpi.Ptr(0.4), Current: kpi.Ptr(0.05), Interval: &kpi.Interval{Low: 0.041, High: 0.062}}
+	want := "Mature cohort of Feb 2026 (this period's entrants: 60% in progress); 95% interval 4.1% to 6.2%"
+	if got := cardDetail(r, h); got != want {
+		t.Errorf("mature cohort card:\n got %q\nwant %q", got, want)
+	}
+	h = kpi.Headline{Key: "purchase_conversion", Format: "percent", Basis: kpi.BasisPeriod, Mature: false,
+		MatureShare: kpi.Ptr(0.4), Current: kpi.Ptr(0.05), Interval: &kpi.Interval{Low: 0.041, High: 0.062}}
+	if got, want := cardDetail(r, h), "60% of entrants still in progress"; got != want {
+		t.Errorf("immature card: got %q, want %q", got, want)
+	}
 }
