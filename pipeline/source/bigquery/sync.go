@@ -44,15 +44,11 @@ func (s *Source) SyncStatement(ctx context.Context, from, to civil.Date) (Statem
 		}
 		staging, err = bqsql.GA4Staging(g, from, to)
 	} else {
-		types := map[string]string{}
 		var schema bigquery.Schema
 		if c.Table != "" {
-			p, d, t := s.splitRef(c.Table)
-			md, merr := s.client.DatasetInProject(p, d).Table(t).Metadata(ctx)
-			if merr != nil {
-				return Statement{}, bqerror.Classify("table metadata", merr, s.maxBytes())
+			if schema, err = s.tableSchema(ctx, c.Table); err != nil {
+				return Statement{}, err
 			}
-			schema = md.Schema
 		} else {
 			day := dayStart(from)
 			qs, qerr := s.dryRun(ctx, bqsql.Query(c.Query, day, day.AddDate(0, 0, 1)))
@@ -61,9 +57,7 @@ func (s *Source) SyncStatement(ctx context.Context, from, to civil.Date) (Statem
 			}
 			schema = qs.Schema
 		}
-		for _, f := range schema {
-			types[f.Name] = string(f.Type)
-		}
+		types := schemaTypes(schema)
 		table := ""
 		if c.Table != "" {
 			table = s.qualify(c.Table)
@@ -165,27 +159,25 @@ func (s *Source) Fresh(ctx context.Context, last time.Time) (ok bool, detail str
 		t, found, err := s.latestSince(ctx, bqsql.CompactLatest(s.compact(), last, last.AddDate(10, 0, 0)))
 		return freshness(found && !t.Before(last), t, found, last, err)
 	case c.Table != "":
-		p, d, tb := s.splitRef(c.Table)
-		md, err := s.client.DatasetInProject(p, d).Table(tb).Metadata(ctx)
+		schema, err := s.tableSchema(ctx, c.Table)
 		if err != nil {
-			return false, "", bqerror.Classify("table metadata", err, s.maxBytes())
+			return false, "", err
 		}
 		col := s.o.TimeColumn
-		for _, f := range md.Schema {
-			if f.Name == col {
-				tc, err := s.timeColumn(col, string(f.Type))
-				if err != nil {
-					return false, "", err
-				}
-				st, err := bqsql.Latest(s.qualify(c.Table), tc, last, last.AddDate(10, 0, 0))
-				if err != nil {
-					return false, "", fmt.Errorf("bigquery: %w", err)
-				}
-				t, found, err := s.latestSince(ctx, st)
-				return freshness(found && !t.Before(last), t, found, last, err)
-			}
+		typ, ok := schemaTypes(schema)[col]
+		if !ok {
+			return false, "", fmt.Errorf("bigquery: table %s has no column %q", c.Table, col)
 		}
-		return false, "", fmt.Errorf("bigquery: table %s has no column %q", c.Table, col)
+		tc, err := s.timeColumn(col, typ)
+		if err != nil {
+			return false, "", err
+		}
+		st, err := bqsql.Latest(s.qualify(c.Table), tc, last, last.AddDate(10, 0, 0))
+		if err != nil {
+			return false, "", fmt.Errorf("bigquery: %w", err)
+		}
+		t, found, err := s.latestSince(ctx, st)
+		return freshness(found && !t.Before(last), t, found, last, err)
 	}
 	return true, "a query cannot tell how far its data reach", nil
 }
