@@ -149,15 +149,13 @@ func (s *Source) Fresh(ctx context.Context, last time.Time) (ok bool, detail str
 		}
 		// The report reads the compact table, which has the day only once a sync ran after the
 		// export wrote it.
-		at, found, err := s.latestSince(ctx, bqsql.CompactLatest(s.compact(), last, last.AddDate(10, 0, 0)))
-		ok, cdetail, err := freshness(found && !at.Before(last), at, found, last, err)
+		ok, cdetail, err := s.compactFresh(ctx, last)
 		if err != nil || ok {
 			return ok, detail + "; in the compact table " + cdetail, err
 		}
 		return false, detail + "; the compact table " + c.Sync.Table + ": " + cdetail + " (a journeykpi sync after the export's table came adds the day)", nil
 	case c.Sync.Table != "":
-		t, found, err := s.latestSince(ctx, bqsql.CompactLatest(s.compact(), last, last.AddDate(10, 0, 0)))
-		return freshness(found && !t.Before(last), t, found, last, err)
+		return s.compactFresh(ctx, last)
 	case c.Table != "":
 		schema, err := s.tableSchema(ctx, c.Table)
 		if err != nil {
@@ -177,19 +175,28 @@ func (s *Source) Fresh(ctx context.Context, last time.Time) (ok bool, detail str
 			return false, "", fmt.Errorf("bigquery: %w", err)
 		}
 		t, found, err := s.latestSince(ctx, st)
-		return freshness(found && !t.Before(last), t, found, last, err)
+		return freshness(t, found, last, err)
 	}
 	return true, "a query cannot tell how far its data reach", nil
 }
 
-func freshness(ok bool, t time.Time, found bool, last time.Time, err error) (bool, string, error) {
+// compactFresh reports whether the compact table has an event on the day that starts at last
+// or after.
+func (s *Source) compactFresh(ctx context.Context, last time.Time) (bool, string, error) {
+	t, found, err := s.latestSince(ctx, bqsql.CompactLatest(s.compact(), last, last.AddDate(10, 0, 0)))
+	return freshness(t, found, last, err)
+}
+
+// freshness is Fresh's answer from the latest event t on or after last (found false when
+// there is none).
+func freshness(t time.Time, found bool, last time.Time, err error) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
 	if !found {
 		return false, fmt.Sprintf("no event on or after %s", last.Format(time.DateOnly)), nil
 	}
-	return ok, fmt.Sprintf("the latest event is at %s", t.UTC().Format(time.RFC3339)), nil
+	return !t.Before(last), fmt.Sprintf("the latest event is at %s", t.UTC().Format(time.RFC3339)), nil
 }
 
 // latestSince runs a query of one row whose "latest" column is a time of any BigQuery type.
