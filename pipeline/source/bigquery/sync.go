@@ -50,7 +50,7 @@ func (s *Source) SyncStatement(ctx context.Context, from, to civil.Date) (Statem
 				return Statement{}, err
 			}
 		} else {
-			day := dayStart(from)
+			day := from.In(time.UTC)
 			qs, qerr := s.dryRun(ctx, bqsql.Query(c.Query, day, day.AddDate(0, 0, 1)))
 			if qerr != nil {
 				return Statement{}, qerr
@@ -73,8 +73,6 @@ func (s *Source) SyncStatement(ctx context.Context, from, to civil.Date) (Statem
 	}
 	return bqsql.Sync(s.compact(), staging, from, to), nil
 }
-
-func dayStart(d civil.Date) time.Time { return d.In(time.UTC) }
 
 // Sync rebuilds the compact table's days from..to (UTC, inclusive) in one transaction (one
 // script job; an error rolls it back) and returns what it recorded for each day. It creates the
