@@ -670,12 +670,9 @@ func (s *Source) LatestEvent(ctx context.Context, start, end time.Time) (time.Ti
 		if from.Before(start) {
 			from = start
 		}
-		row, err := s.queryRow(ctx, "latest event", bqsql.CompactLatest(s.compact(), from, end))
-		if err != nil {
-			return time.Time{}, false, err
-		}
-		if t, ok := row["latest"].(time.Time); ok {
-			return t, true, nil
+		t, found, err := s.latestSince(ctx, bqsql.CompactLatest(s.compact(), from, end))
+		if err != nil || found {
+			return t, found, err
 		}
 		if !from.After(start) {
 			return time.Time{}, false, nil
