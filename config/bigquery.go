@@ -77,14 +77,6 @@ func DefaultGA4() GA4 {
 	return GA4{Revenue: "value", Refunds: "net", Tables: "daily", Identity: "user_id"}
 }
 
-// IdentityTable is the table of the compact table's device → user_id mapping, beside it.
-func (s Sync) IdentityTable() string {
-	if s.Table == "" {
-		return ""
-	}
-	return s.Table + "_identity"
-}
-
 // fillDefaults sets the keys a spend section leaves empty to the events source's defaults.
 func (b *BigQuery) fillDefaults(def BigQuery) {
 	if b.JobTimeout == 0 {

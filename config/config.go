@@ -414,8 +414,7 @@ func Parse(r io.Reader) (Config, error) {
 	if err := errors.Join(decodeErr, withoutKeysOf(c.Validate(), decodeErr)); err != nil {
 		return Config{}, err
 	}
-	// Validate compiled them already and found no problem.
-	c.programs, _ = c.compilePrograms()
+	// Validate left the compiled programs in c.programs.
 	return c, nil
 }
 

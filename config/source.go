@@ -282,11 +282,14 @@ func (c *Config) validateSourceShape(bad func(string, string, ...any)) {
 	default:
 		bad("source.order_lines", "%q is not an order-lines rule (first | sum)", s.OrderLines)
 	}
-	if _, errs := c.compilePrograms(); len(errs) > 0 {
-		for _, e := range errs {
-			key, msg, _ := strings.Cut(e.Error(), ": ")
-			bad(key, "%s", msg)
-		}
+	p, errs := c.compilePrograms()
+	for _, e := range errs {
+		key, msg, _ := strings.Cut(e.Error(), ": ")
+		bad(key, "%s", msg)
+	}
+	if len(errs) == 0 {
+		// Kept for Programs, which compiles again only when the config changes after this.
+		c.programs = p
 	}
 }
 

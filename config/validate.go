@@ -41,12 +41,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Source.Kind == "bigquery" {
 		cols := c.Source.Columns
-		for _, kv := range [][2]string{{"customer_id", cols.CustomerID}, {"event_time", cols.EventTime},
-			{"event_name", cols.EventName}, {"stage", cols.Stage}, {"touchpoint", cols.Touchpoint},
-			{"campaign", cols.Campaign}, {"segment", cols.Segment}, {"order_id", cols.OrderID},
-			{"revenue", cols.Revenue}, {"sentiment", cols.Sentiment}, {"line_id", cols.LineID}} {
-			if !ValidColumn(kv[1]) {
-				bad("source.columns."+kv[0], "%q is not a BigQuery column name (letters, digits and '_', not starting with a digit)", kv[1])
+		for _, k := range ContractColumns {
+			if col := cols.Mapped(k); !ValidColumn(col) {
+				bad("source.columns."+k, "%q is not a BigQuery column name (letters, digits and '_', not starting with a digit)", col)
 			}
 		}
 		for _, d := range cols.Dimensions {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -11,9 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/pipeline/inspect"
-	"github.com/journeykpi/journeykpi/pipeline/source/files"
 )
 
 // inspectHelp is what `journeykpi inspect --help` says after the flags.
@@ -45,13 +42,7 @@ func cmdInspect(ctx context.Context, args []string, e console) error {
 	}
 	ins, err := inspect.Inspect(ctx, &cfg, nil, fsys, e.logger, *rows, *scan)
 	if err != nil {
-		// A source that cannot be opened or read as configured (a path matching nothing, a
-		// column missing) is the config's to fix, unless the error knows better.
-		var fe *files.Error
-		if fault.KindOf(err) == fault.Internal || errors.As(err, &fe) {
-			err = fault.Wrap(fault.Config, err)
-		}
-		return err
+		return sourceConfigErr(err)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)

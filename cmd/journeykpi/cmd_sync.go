@@ -42,15 +42,11 @@ func cmdSync(ctx context.Context, args []string, e console) error {
 		if *from == "" || *to == "" {
 			return usageErr("--from and --to go together")
 		}
-		if job.From, err = civil.ParseDate(*from); err != nil {
-			return usageErr("--from: %q is not a day (YYYY-MM-DD)", *from)
+		w, err := window.Parse(*from, *to, time.UTC)
+		if err != nil {
+			return usageErr("--from/--to: %v", err)
 		}
-		if job.To, err = civil.ParseDate(*to); err != nil {
-			return usageErr("--to: %q is not a day (YYYY-MM-DD)", *to)
-		}
-		if job.To.Before(job.From) {
-			return usageErr("--to: %s is before --from %s", *to, *from)
-		}
+		job.From, job.To = civil.DateOf(w.From), civil.DateOf(w.To)
 	}
 	log := e.logger.With("run_id", runID(), "trigger", "sync")
 	job.Logger = log

@@ -114,6 +114,12 @@ func TestSyncCommand(t *testing.T) {
 	if code, _, stderr := runCmd(t, "sync", "--from", "2026-02-01", "--to", "2026-01-01"); code != exitUsage {
 		t.Errorf("reversed range: exit %d, %s", code, stderr)
 	}
+	if code, _, stderr := runCmd(t, "sync", "--from", "2026-02-30", "--to", "2026-03-01"); code != exitUsage || !strings.Contains(stderr, `"2026-02-30" is not a date`) {
+		t.Errorf("a day that is not one: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, "sync", "--from", "2026-02-01"); code != exitUsage || !strings.Contains(stderr, "--from and --to go together") {
+		t.Errorf("--from alone: exit %d, %s", code, stderr)
+	}
 }
 
 // TestScheduledRunnerSyncsFirst: the scheduler's run rebuilds the compact table's recent days

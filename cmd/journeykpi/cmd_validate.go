@@ -29,14 +29,19 @@ func cmdValidate(ctx context.Context, args []string, e console) error {
 	}
 	report, err := source.CheckSchema(ctx, cfg, fsys)
 	if err != nil {
-		// Whatever stops the check (a path that matches nothing, a column missing) is the config's
-		// to fix, unless the error knows better (a BigQuery permission).
-		var fe *files.Error
-		if fault.KindOf(err) == fault.Internal || errors.As(err, &fe) {
-			err = fault.Wrap(fault.Config, err)
-		}
-		return err
+		return sourceConfigErr(err)
 	}
 	fmt.Fprintf(e.stdout, "config %s: ok\n%s", cfg.Origin, report)
 	return nil
+}
+
+// sourceConfigErr classifies what stops validate or inspect from opening and reading the source
+// as configured (a path that matches nothing, a column missing): the config's to fix, unless the
+// error knows better (a BigQuery permission).
+func sourceConfigErr(err error) error {
+	var fe *files.Error
+	if fault.KindOf(err) == fault.Internal || errors.As(err, &fe) {
+		return fault.Wrap(fault.Config, err)
+	}
+	return err
 }

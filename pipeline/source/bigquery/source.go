@@ -384,15 +384,11 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 	case c.Query != "":
 		return bqsql.Query(c.Query, start, end), nil
 	}
-	p, d, t := s.splitRef(c.Table)
-	md, err := s.client.DatasetInProject(p, d).Table(t).Metadata(ctx)
+	schema, err := s.tableSchema(ctx, c.Table)
 	if err != nil {
-		return Statement{}, bqerror.Classify("table metadata", err, int64(c.MaxBytesBilled))
+		return Statement{}, err
 	}
-	types := map[string]string{}
-	for _, f := range md.Schema {
-		types[f.Name] = string(f.Type)
-	}
+	types := schemaTypes(schema)
 	timeCol := s.o.TimeColumn
 	if timeCol == "" {
 		timeCol = "event_time"
@@ -402,8 +398,8 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 		timeKey = "source.columns.event_time"
 	}
 	// What a table lacks is the config's to fix, and is found before a billed query runs.
-	names := make([]string, 0, len(md.Schema))
-	for _, f := range md.Schema {
+	names := make([]string, 0, len(schema))
+	for _, f := range schema {
 		names = append(names, f.Name)
 	}
 	typ, ok := types[timeCol]
@@ -434,6 +430,25 @@ func (s *Source) Statement(ctx context.Context, start, end time.Time) (Statement
 		return Statement{}, fault.Errorf(fault.Config, "%s: %w", timeKey, err)
 	}
 	return st, nil
+}
+
+// tableSchema is the schema of the table ref, from its metadata (tables.get).
+func (s *Source) tableSchema(ctx context.Context, ref string) (bigquery.Schema, error) {
+	p, d, t := s.splitRef(ref)
+	md, err := s.client.DatasetInProject(p, d).Table(t).Metadata(ctx)
+	if err != nil {
+		return nil, bqerror.Classify("table metadata", err, s.maxBytes())
+	}
+	return md.Schema, nil
+}
+
+// schemaTypes are the BigQuery types of schema's columns, by column name.
+func schemaTypes(schema bigquery.Schema) map[string]string {
+	types := make(map[string]string, len(schema))
+	for _, f := range schema {
+		types[f.Name] = string(f.Type)
+	}
+	return types
 }
 
 // timeColumn is the table's time column col of BigQuery type typ, with the unit of its epoch
@@ -655,12 +670,9 @@ func (s *Source) LatestEvent(ctx context.Context, start, end time.Time) (time.Ti
 		if from.Before(start) {
 			from = start
 		}
-		row, err := s.queryRow(ctx, "latest event", bqsql.CompactLatest(s.compact(), from, end))
-		if err != nil {
-			return time.Time{}, false, err
-		}
-		if t, ok := row["latest"].(time.Time); ok {
-			return t, true, nil
+		t, found, err := s.latestSince(ctx, bqsql.CompactLatest(s.compact(), from, end))
+		if err != nil || found {
+			return t, found, err
 		}
 		if !from.After(start) {
 			return time.Time{}, false, nil

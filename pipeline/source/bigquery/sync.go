@@ -44,26 +44,20 @@ func (s *Source) SyncStatement(ctx context.Context, from, to civil.Date) (Statem
 		}
 		staging, err = bqsql.GA4Staging(g, from, to)
 	} else {
-		types := map[string]string{}
 		var schema bigquery.Schema
 		if c.Table != "" {
-			p, d, t := s.splitRef(c.Table)
-			md, merr := s.client.DatasetInProject(p, d).Table(t).Metadata(ctx)
-			if merr != nil {
-				return Statement{}, bqerror.Classify("table metadata", merr, s.maxBytes())
+			if schema, err = s.tableSchema(ctx, c.Table); err != nil {
+				return Statement{}, err
 			}
-			schema = md.Schema
 		} else {
-			day := dayStart(from)
+			day := from.In(time.UTC)
 			qs, qerr := s.dryRun(ctx, bqsql.Query(c.Query, day, day.AddDate(0, 0, 1)))
 			if qerr != nil {
 				return Statement{}, qerr
 			}
 			schema = qs.Schema
 		}
-		for _, f := range schema {
-			types[f.Name] = string(f.Type)
-		}
+		types := schemaTypes(schema)
 		table := ""
 		if c.Table != "" {
 			table = s.qualify(c.Table)
@@ -79,8 +73,6 @@ func (s *Source) SyncStatement(ctx context.Context, from, to civil.Date) (Statem
 	}
 	return bqsql.Sync(s.compact(), staging, from, to), nil
 }
-
-func dayStart(d civil.Date) time.Time { return d.In(time.UTC) }
 
 // Sync rebuilds the compact table's days from..to (UTC, inclusive) in one transaction (one
 // script job; an error rolls it back) and returns what it recorded for each day. It creates the
@@ -155,49 +147,54 @@ func (s *Source) Fresh(ctx context.Context, last time.Time) (ok bool, detail str
 		}
 		// The report reads the compact table, which has the day only once a sync ran after the
 		// export wrote it.
-		at, found, err := s.latestSince(ctx, bqsql.CompactLatest(s.compact(), last, last.AddDate(10, 0, 0)))
-		ok, cdetail, err := freshness(found && !at.Before(last), at, found, last, err)
+		ok, cdetail, err := s.compactFresh(ctx, last)
 		if err != nil || ok {
 			return ok, detail + "; in the compact table " + cdetail, err
 		}
 		return false, detail + "; the compact table " + c.Sync.Table + ": " + cdetail + " (a journeykpi sync after the export's table came adds the day)", nil
 	case c.Sync.Table != "":
-		t, found, err := s.latestSince(ctx, bqsql.CompactLatest(s.compact(), last, last.AddDate(10, 0, 0)))
-		return freshness(found && !t.Before(last), t, found, last, err)
+		return s.compactFresh(ctx, last)
 	case c.Table != "":
-		p, d, tb := s.splitRef(c.Table)
-		md, err := s.client.DatasetInProject(p, d).Table(tb).Metadata(ctx)
+		schema, err := s.tableSchema(ctx, c.Table)
 		if err != nil {
-			return false, "", bqerror.Classify("table metadata", err, s.maxBytes())
+			return false, "", err
 		}
 		col := s.o.TimeColumn
-		for _, f := range md.Schema {
-			if f.Name == col {
-				tc, err := s.timeColumn(col, string(f.Type))
-				if err != nil {
-					return false, "", err
-				}
-				st, err := bqsql.Latest(s.qualify(c.Table), tc, last, last.AddDate(10, 0, 0))
-				if err != nil {
-					return false, "", fmt.Errorf("bigquery: %w", err)
-				}
-				t, found, err := s.latestSince(ctx, st)
-				return freshness(found && !t.Before(last), t, found, last, err)
-			}
+		typ, ok := schemaTypes(schema)[col]
+		if !ok {
+			return false, "", fmt.Errorf("bigquery: table %s has no column %q", c.Table, col)
 		}
-		return false, "", fmt.Errorf("bigquery: table %s has no column %q", c.Table, col)
+		tc, err := s.timeColumn(col, typ)
+		if err != nil {
+			return false, "", err
+		}
+		st, err := bqsql.Latest(s.qualify(c.Table), tc, last, last.AddDate(10, 0, 0))
+		if err != nil {
+			return false, "", fmt.Errorf("bigquery: %w", err)
+		}
+		t, found, err := s.latestSince(ctx, st)
+		return freshness(t, found, last, err)
 	}
 	return true, "a query cannot tell how far its data reach", nil
 }
 
-func freshness(ok bool, t time.Time, found bool, last time.Time, err error) (bool, string, error) {
+// compactFresh reports whether the compact table has an event on the day that starts at last
+// or after.
+func (s *Source) compactFresh(ctx context.Context, last time.Time) (bool, string, error) {
+	t, found, err := s.latestSince(ctx, bqsql.CompactLatest(s.compact(), last, last.AddDate(10, 0, 0)))
+	return freshness(t, found, last, err)
+}
+
+// freshness is Fresh's answer from the latest event t on or after last (found false when
+// there is none).
+func freshness(t time.Time, found bool, last time.Time, err error) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
 	if !found {
 		return false, fmt.Sprintf("no event on or after %s", last.Format(time.DateOnly)), nil
 	}
-	return ok, fmt.Sprintf("the latest event is at %s", t.UTC().Format(time.RFC3339)), nil
+	return !t.Before(last), fmt.Sprintf("the latest event is at %s", t.UTC().Format(time.RFC3339)), nil
 }
 
 // latestSince runs a query of one row whose "latest" column is a time of any BigQuery type.
