@@ -166,3 +166,22 @@ func TestMissingColumnSaysHowTheFileLooksSeparated(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+// A config built in code whose where does not compile fails the read: its rows are not mapped
+// as if it had no where.
+func TestUncompiledWhereFailsRead(t *testing.T) {
+	c := config.Default()
+	c.Source.Files.Paths = []string{"events.csv"}
+	c.Source.Where = "customer_id =="
+	if _, err := c.Programs(); err == nil {
+		t.Fatal("the where compiles; the test needs one that does not")
+	}
+	src := memsource.CSV(`
+customer_id,event_time,event_name
+c1,2026-03-01T10:00:00Z,purchase
+`, 1)
+	rows, _, err := mapAllErr(c, src)
+	if err == nil || !strings.Contains(err.Error(), "source.where") || len(rows) != 0 {
+		t.Fatalf("err %v, %d rows mapped; want the where's error and none", err, len(rows))
+	}
+}

@@ -35,6 +35,9 @@ type Mapper struct {
 	sink         func([]Row) error
 	// progs are the source's expressions; nil when it has none.
 	progs *config.Programs
+	// progsErr is why the source's expressions do not compile; Add fails with it rather than
+	// map the rows without them.
+	progsErr error
 	// trace receives every row as mapped (Trace); nil when not tracing.
 	trace func([]Traced)
 
@@ -86,7 +89,9 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 	n.timeReading.Loc = n.srcLoc
 	n.timeReading.Layout, _ = cfg.Source.TimeLayout()
 	n.timeReading.UnitNanos = cfg.Source.TimeUnitNanos()
-	if p, err := cfg.Programs(); err == nil && (p.Where != nil || len(p.Derive) > 0) {
+	if p, err := cfg.Programs(); err != nil {
+		n.progsErr = err
+	} else if p.Where != nil || len(p.Derive) > 0 {
 		n.progs = p
 	}
 	if !r.FullFrom.IsZero() {
@@ -111,6 +116,9 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 
 // Add maps one record batch and passes its accepted rows to the sink. The record is not kept.
 func (n *Mapper) Add(rec arrow.Record) error {
+	if n.progsErr != nil {
+		return n.progsErr
+	}
 	nrows := int(rec.NumRows())
 	if nrows == 0 {
 		return nil
