@@ -13,6 +13,7 @@ import (
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/journeykpi/journeykpi/pipeline/derive"
+	"github.com/journeykpi/journeykpi/pipeline/source/files/textformat"
 )
 
 // Mapper maps source record batches onto the data contract (config source.columns), rejecting
@@ -273,15 +274,12 @@ func (n *Mapper) ExpressionErrors() []string {
 	return out
 }
 
-// fileColumnsKey is the schema metadata key under which a files source lists every column of a
-// file whose records carry only some (files.FileColumnsKey).
-const fileColumnsKey = "journeykpi.file_columns"
-
 // SchemaColumns lists the columns a source has, for a message about a missing one: those its
 // file lists in the schema metadata, else the schema's own.
 func SchemaColumns(s *arrow.Schema) []string {
-	if md := s.Metadata(); md.FindKey(fileColumnsKey) >= 0 {
-		return strings.Split(md.Values()[md.FindKey(fileColumnsKey)], "\x1f")
+	// A files source lists every column of a file whose records carry only some.
+	if all, ok := textformat.ListedColumns(s.Metadata()); ok {
+		return all
 	}
 	names := []string{}
 	for _, f := range s.Fields() {
