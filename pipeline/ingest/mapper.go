@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -36,9 +37,9 @@ type Mapper struct {
 	sink         func([]Row) error
 	// progs are the source's expressions; nil when it has none.
 	progs *config.Programs
-	// progsErr is why the source's expressions do not compile; Add fails with it rather than
-	// map the rows without them.
-	progsErr error
+	// cfgErr is why the source's expressions or time format do not compile; Add fails with it
+	// rather than map the rows without them.
+	cfgErr error
 	// trace receives every row as mapped (Trace); nil when not tracing.
 	trace func([]Traced)
 
@@ -88,10 +89,12 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 	}
 	n.batches.New = func() any { return new(batch) }
 	n.timeReading.Loc = n.srcLoc
-	n.timeReading.Layout, _ = cfg.Source.TimeLayout()
+	if n.timeReading.Layout, n.cfgErr = cfg.Source.TimeLayout(); n.cfgErr != nil {
+		n.cfgErr = fmt.Errorf("source.time_format: %w", n.cfgErr)
+	}
 	n.timeReading.UnitNanos = cfg.Source.TimeUnitNanos()
 	if p, err := cfg.Programs(); err != nil {
-		n.progsErr = err
+		n.cfgErr = errors.Join(n.cfgErr, err)
 	} else if p.Where != nil || len(p.Derive) > 0 {
 		n.progs = p
 	}
@@ -117,8 +120,8 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 
 // Add maps one record batch and passes its accepted rows to the sink. The record is not kept.
 func (n *Mapper) Add(rec arrow.Record) error {
-	if n.progsErr != nil {
-		return n.progsErr
+	if n.cfgErr != nil {
+		return n.cfgErr
 	}
 	nrows := int(rec.NumRows())
 	if nrows == 0 {
