@@ -127,6 +127,8 @@ func (n *Mapper) Add(rec arrow.Record) error {
 	if nrows == 0 {
 		return nil
 	}
+	// The rows a text reader could not split into columns; nil for other sources.
+	malformed, _ := column(rec, malformedColumn).(*array.Boolean)
 	var verdict []derive.Verdict
 	var derived map[string]arrow.Array
 	if n.progs != nil {
@@ -134,7 +136,6 @@ func (n *Mapper) Add(rec arrow.Record) error {
 		if err != nil {
 			return err
 		}
-		malformed, _ := column(rec, malformedColumn).(*array.Boolean)
 		skip := func(i int) bool { return malformed != nil && malformed.IsValid(i) && malformed.Value(i) }
 		verdict, derived = set.Apply(rec, skip, n.srcLoc, n.noteExprErr)
 		defer func() {
@@ -203,11 +204,6 @@ func (n *Mapper) Add(rec arrow.Record) error {
 	if err != nil {
 		return err
 	}
-	var malformed *array.Boolean
-	if c := column(rec, malformedColumn); c != nil {
-		malformed, _ = c.(*array.Boolean)
-	}
-
 	b := n.batches.Get().(*batch)
 	defer n.batches.Put(b)
 	// Codes for the string columns, under the lock because the dictionaries are shared.
