@@ -499,12 +499,12 @@ func (n *Mapper) rows(nrows int, in *rowInputs, b *batch) error {
 	return n.sink(rows[:kept])
 }
 
-// rawKeyMetadata marks a customer column of keys a source made itself, to take as they are (the
-// BigQuery compact read's: pipeline/source marks them).
-const rawKeyMetadata = "journeykpi.raw_key"
+// RawKeyMetadata is the field metadata key that marks a customer column of keys a source made
+// itself, to take as they are (the BigQuery compact read's: pipeline/source marks them).
+const RawKeyMetadata = "journeykpi.raw_key"
 
 // rawKey reports whether f is a customer column of ready-made keys.
-func rawKey(f arrow.Field) bool { return f.HasMetadata() && f.Metadata.FindKey(rawKeyMetadata) >= 0 }
+func rawKey(f arrow.Field) bool { return f.HasMetadata() && f.Metadata.FindKey(RawKeyMetadata) >= 0 }
 
 // Filtered is the verdict of a row that source.where left out.
 const Filtered = "filtered"
