@@ -253,7 +253,7 @@ func mergeWindow(ctx context.Context, job Job, shards []*shard.State) (*Outcome,
 // sameRead reports whether two shards that each read every customer read the same rows.
 func sameRead(a, b *shard.Header) bool {
 	qa, qb := a.Quality, b.Quality
-	return qa.RowsRead == qb.RowsRead && qa.RowsRejected == qb.RowsRejected && qa.RowsOutsideRange == qb.RowsOutsideRange &&
+	return qa.RowsRead == qb.RowsRead && qa.RowsRejected == qb.RowsRejected && qa.RowsFiltered == qb.RowsFiltered && qa.RowsOutsideRange == qb.RowsOutsideRange &&
 		qa.Unmatched == qb.Unmatched && qa.SpendRows == qb.SpendRows && a.Cover == b.Cover && a.RowsEnd == b.RowsEnd
 }
 
@@ -265,6 +265,7 @@ func sumReads(shards []*shard.State) (kpi.DataQuality, ingest.Coverage) {
 		sq := s.Header.Quality
 		q.RowsRead += sq.RowsRead
 		q.RowsRejected += sq.RowsRejected
+		q.RowsFiltered += sq.RowsFiltered
 		q.RowsOutsideRange += sq.RowsOutsideRange
 		q.Unmatched += sq.Unmatched
 		for k, v := range sq.RejectedByReason {

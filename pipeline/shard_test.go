@@ -11,6 +11,7 @@ import (
 	"github.com/journeykpi/journeykpi"
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/fault"
+	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/journeykpi/journeykpi/pipeline/shard"
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
@@ -141,4 +142,17 @@ func readAll(t *testing.T, paths []string) [][]byte {
 		out = append(out, b)
 	}
 	return out
+}
+
+// Shards that each read only their customers add up every count of their reads: the merged
+// report's rows read are its rows kept, filtered, rejected and outside the range.
+func TestSumReadsAddsEveryRowCount(t *testing.T) {
+	state := func(read, filtered, rejected, outside int64) *shard.State {
+		return &shard.State{Header: shard.Header{Quality: kpi.DataQuality{RowsRead: read, RowsFiltered: filtered,
+			RowsRejected: rejected, RejectedByReason: map[string]int64{"customer_id_missing": rejected}, RowsOutsideRange: outside}}}
+	}
+	q, _ := sumReads([]*shard.State{state(10, 2, 1, 3), state(20, 5, 4, 0)})
+	if q.RowsRead != 30 || q.RowsFiltered != 7 || q.RowsRejected != 5 || q.RejectedByReason["customer_id_missing"] != 5 || q.RowsOutsideRange != 3 {
+		t.Errorf("read %d, filtered %d, rejected %d %v, outside %d; want 30, 7, 5, 3", q.RowsRead, q.RowsFiltered, q.RowsRejected, q.RejectedByReason, q.RowsOutsideRange)
+	}
 }

@@ -125,8 +125,13 @@ func cellFunc(a arrow.Array, loc *time.Location) func(i int) any {
 		return func(i int) any { return nullOr(c, i, func() any { return c.Value(i) }) }
 	case *array.Float32:
 		return func(i int) any { return nullOr(c, i, func() any { return float64(c.Value(i)) }) }
+	case *array.Float16:
+		return func(i int) any { return nullOr(c, i, func() any { return float64(c.Value(i).Float32()) }) }
 	case *array.Decimal128:
 		scale := c.DataType().(*arrow.Decimal128Type).Scale
+		return func(i int) any { return nullOr(c, i, func() any { return c.Value(i).ToFloat64(scale) }) }
+	case *array.Decimal256:
+		scale := c.DataType().(*arrow.Decimal256Type).Scale
 		return func(i int) any { return nullOr(c, i, func() any { return c.Value(i).ToFloat64(scale) }) }
 	case *array.Boolean:
 		return func(i int) any { return nullOr(c, i, func() any { return c.Value(i) }) }
@@ -153,6 +158,14 @@ func cellFunc(a arrow.Array, loc *time.Location) func(i int) any {
 			return t.In(loc)
 		}
 	case *array.Date32:
+		return func(i int) any {
+			if c.IsNull(i) {
+				return nil
+			}
+			d := c.Value(i).ToTime()
+			return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
+		}
+	case *array.Date64:
 		return func(i int) any {
 			if c.IsNull(i) {
 				return nil

@@ -96,3 +96,45 @@ func TestBindNamesTheKey(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// Every column type that expressions see as a number, a bool or a time is read as one: a value
+// of such a column is not null to an expression.
+func TestCellFuncReadsEveryTypedColumn(t *testing.T) {
+	mem := memory.DefaultAllocator
+	types := []arrow.DataType{
+		arrow.PrimitiveTypes.Int8, arrow.PrimitiveTypes.Int16, arrow.PrimitiveTypes.Int32, arrow.PrimitiveTypes.Int64,
+		arrow.PrimitiveTypes.Uint8, arrow.PrimitiveTypes.Uint16, arrow.PrimitiveTypes.Uint32, arrow.PrimitiveTypes.Uint64,
+		arrow.FixedWidthTypes.Float16, arrow.PrimitiveTypes.Float32, arrow.PrimitiveTypes.Float64,
+		&arrow.Decimal128Type{Precision: 10, Scale: 2}, &arrow.Decimal256Type{Precision: 40, Scale: 2},
+		arrow.FixedWidthTypes.Boolean,
+		&arrow.TimestampType{Unit: arrow.Microsecond}, arrow.FixedWidthTypes.Date32, arrow.FixedWidthTypes.Date64,
+	}
+	for _, typ := range types {
+		b := array.NewBuilder(mem, typ)
+		text := "1"
+		if exprType(typ) == expression.Time {
+			text = "2026-03-01"
+		}
+		if err := b.AppendValueFromString(text); err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+		a := b.NewArray()
+		b.Release()
+		v := cellFunc(a, time.UTC)(0)
+		a.Release()
+		var ok bool
+		switch exprType(typ) {
+		case expression.Int:
+			_, ok = v.(int)
+		case expression.Float:
+			_, ok = v.(float64)
+		case expression.Bool:
+			_, ok = v.(bool)
+		case expression.Time:
+			_, ok = v.(time.Time)
+		}
+		if !ok {
+			t.Errorf("%s (expression type %v): read as %#v", typ, exprType(typ), v)
+		}
+	}
+}

@@ -166,3 +166,36 @@ func TestMissingColumnSaysHowTheFileLooksSeparated(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+// A config built in code whose where or time format does not compile fails the read: its rows
+// are not mapped as if it had none.
+func TestUncompiledWhereFailsRead(t *testing.T) {
+	c := config.Default()
+	c.Source.Files.Paths = []string{"events.csv"}
+	c.Source.Where = "customer_id =="
+	if _, err := c.Programs(); err == nil {
+		t.Fatal("the where compiles; the test needs one that does not")
+	}
+	src := memsource.CSV(`
+customer_id,event_time,event_name
+c1,2026-03-01T10:00:00Z,purchase
+`, 1)
+	rows, _, err := mapAllErr(c, src)
+	if err == nil || !strings.Contains(err.Error(), "source.where") || len(rows) != 0 {
+		t.Fatalf("err %v, %d rows mapped; want the where's error and none", err, len(rows))
+	}
+}
+
+func TestUncompiledTimeFormatFailsRead(t *testing.T) {
+	c := config.Default()
+	c.Source.Files.Paths = []string{"events.csv"}
+	c.Source.TimeFormat = "%d/%m/%Q"
+	src := memsource.CSV(`
+customer_id,event_time,event_name
+c1,01/03/2026,purchase
+`, 1)
+	rows, _, err := mapAllErr(c, src)
+	if err == nil || !strings.Contains(err.Error(), "source.time_format") || len(rows) != 0 {
+		t.Fatalf("err %v, %d rows mapped; want the time format's error and none", err, len(rows))
+	}
+}

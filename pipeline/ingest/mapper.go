@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/journeykpi/journeykpi/pipeline/derive"
+	"github.com/journeykpi/journeykpi/pipeline/source/files/textformat"
 )
 
 // Mapper maps source record batches onto the data contract (config source.columns), rejecting
@@ -35,6 +37,9 @@ type Mapper struct {
 	sink         func([]Row) error
 	// progs are the source's expressions; nil when it has none.
 	progs *config.Programs
+	// cfgErr is why the source's expressions or time format do not compile; Add fails with it
+	// rather than map the rows without them.
+	cfgErr error
 	// trace receives every row as mapped (Trace); nil when not tracing.
 	trace func([]Traced)
 
@@ -84,9 +89,13 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 	}
 	n.batches.New = func() any { return new(batch) }
 	n.timeReading.Loc = n.srcLoc
-	n.timeReading.Layout, _ = cfg.Source.TimeLayout()
+	if n.timeReading.Layout, n.cfgErr = cfg.Source.TimeLayout(); n.cfgErr != nil {
+		n.cfgErr = fmt.Errorf("source.time_format: %w", n.cfgErr)
+	}
 	n.timeReading.UnitNanos = cfg.Source.TimeUnitNanos()
-	if p, err := cfg.Programs(); err == nil && (p.Where != nil || len(p.Derive) > 0) {
+	if p, err := cfg.Programs(); err != nil {
+		n.cfgErr = errors.Join(n.cfgErr, err)
+	} else if p.Where != nil || len(p.Derive) > 0 {
 		n.progs = p
 	}
 	if !r.FullFrom.IsZero() {
@@ -111,10 +120,15 @@ func NewMapper(cfg *config.Config, r Range, sink func([]Row) error) *Mapper {
 
 // Add maps one record batch and passes its accepted rows to the sink. The record is not kept.
 func (n *Mapper) Add(rec arrow.Record) error {
+	if n.cfgErr != nil {
+		return n.cfgErr
+	}
 	nrows := int(rec.NumRows())
 	if nrows == 0 {
 		return nil
 	}
+	// The rows a text reader could not split into columns; nil for other sources.
+	malformed, _ := column(rec, malformedColumn).(*array.Boolean)
 	var verdict []derive.Verdict
 	var derived map[string]arrow.Array
 	if n.progs != nil {
@@ -122,7 +136,6 @@ func (n *Mapper) Add(rec arrow.Record) error {
 		if err != nil {
 			return err
 		}
-		malformed, _ := column(rec, malformedColumn).(*array.Boolean)
 		skip := func(i int) bool { return malformed != nil && malformed.IsValid(i) && malformed.Value(i) }
 		verdict, derived = set.Apply(rec, skip, n.srcLoc, n.noteExprErr)
 		defer func() {
@@ -191,11 +204,6 @@ func (n *Mapper) Add(rec arrow.Record) error {
 	if err != nil {
 		return err
 	}
-	var malformed *array.Boolean
-	if c := column(rec, malformedColumn); c != nil {
-		malformed, _ = c.(*array.Boolean)
-	}
-
 	b := n.batches.Get().(*batch)
 	defer n.batches.Put(b)
 	// Codes for the string columns, under the lock because the dictionaries are shared.
@@ -265,15 +273,12 @@ func (n *Mapper) ExpressionErrors() []string {
 	return out
 }
 
-// fileColumnsKey is the schema metadata key under which a files source lists every column of a
-// file whose records carry only some (files.FileColumnsKey).
-const fileColumnsKey = "journeykpi.file_columns"
-
 // SchemaColumns lists the columns a source has, for a message about a missing one: those its
 // file lists in the schema metadata, else the schema's own.
 func SchemaColumns(s *arrow.Schema) []string {
-	if md := s.Metadata(); md.FindKey(fileColumnsKey) >= 0 {
-		return strings.Split(md.Values()[md.FindKey(fileColumnsKey)], "\x1f")
+	// A files source lists every column of a file whose records carry only some.
+	if all, ok := textformat.ListedColumns(s.Metadata()); ok {
+		return all
 	}
 	names := []string{}
 	for _, f := range s.Fields() {
@@ -494,12 +499,12 @@ func (n *Mapper) rows(nrows int, in *rowInputs, b *batch) error {
 	return n.sink(rows[:kept])
 }
 
-// rawKeyMetadata marks a customer column of keys a source made itself, to take as they are (the
-// BigQuery compact read's: pipeline/source marks them).
-const rawKeyMetadata = "journeykpi.raw_key"
+// RawKeyMetadata is the field metadata key that marks a customer column of keys a source made
+// itself, to take as they are (the BigQuery compact read's: pipeline/source marks them).
+const RawKeyMetadata = "journeykpi.raw_key"
 
 // rawKey reports whether f is a customer column of ready-made keys.
-func rawKey(f arrow.Field) bool { return f.HasMetadata() && f.Metadata.FindKey(rawKeyMetadata) >= 0 }
+func rawKey(f arrow.Field) bool { return f.HasMetadata() && f.Metadata.FindKey(RawKeyMetadata) >= 0 }
 
 // Filtered is the verdict of a row that source.where left out.
 const Filtered = "filtered"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/fnv"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/memsource"
 	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/pipeline/source/files/textformat"
 )
 
 func testConfig(t *testing.T) config.Config {
@@ -342,5 +344,18 @@ c3,2026-03-01T10:00:00Z,purchase,o3,-1e308
 				t.Errorf("allow_refunds %v: %s %d, want %d", c.refunds, k, q.RejectedByReason[k], v)
 			}
 		}
+	}
+}
+
+// SchemaColumns lists a file's own columns when its reader lists them (a projection left some
+// out), else the schema's, without the malformed-row marker.
+func TestSchemaColumns(t *testing.T) {
+	fields := []arrow.Field{{Name: "customer_id", Type: arrow.BinaryTypes.String}, {Name: malformedColumn, Type: arrow.FixedWidthTypes.Boolean}}
+	if got := SchemaColumns(arrow.NewSchema(fields, nil)); !slices.Equal(got, []string{"customer_id"}) {
+		t.Errorf("without a list: %q, want [customer_id]", got)
+	}
+	listed := arrow.NewSchema(fields, textformat.FileColumns([]string{"customer_id", "ts", "Event Name"}))
+	if got := SchemaColumns(listed); !slices.Equal(got, []string{"customer_id", "ts", "Event Name"}) {
+		t.Errorf("with the file's list: %q, want [customer_id ts \"Event Name\"]", got)
 	}
 }

@@ -101,6 +101,7 @@ func Inspect(ctx context.Context, cfg *config.Config, src source.Source, fsys fs
 	p := &ins.Profile
 	p.RejectedByReason = map[string]int64{}
 	p.Nulls = map[string]int64{}
+	dims := cfg.Source.Columns.Dimensions.Names()
 	var (
 		mu        sync.Mutex
 		first     = int64(math.MaxInt64)
@@ -137,7 +138,7 @@ func Inspect(ctx context.Context, cfg *config.Config, src source.Source, fsys fs
 			first, last = min(first, ev.Time), max(last, ev.Time)
 			customers[r.Row.Cust] = struct{}{}
 			names[ev.Name]++
-			countNulls(p.Nulls, ev, r.Order == "", cfg.Source.Columns.Dimensions.Names())
+			countNulls(p.Nulls, ev, r.Order == "", dims)
 		}
 	})
 	err := src.Read(ctx, start, end, func(rec arrow.Record) error {
@@ -185,7 +186,6 @@ func Inspect(ctx context.Context, cfg *config.Config, src source.Source, fsys fs
 		p.EventNames = append(p.EventNames, EventNameCount{Name: name, Rows: names[code], Stage: stageOf[name]})
 	}
 	slices.SortStableFunc(p.EventNames, func(a, b EventNameCount) int { return cmp.Compare(b.Rows, a.Rows) })
-	dims := cfg.Source.Columns.Dimensions.Names()
 	for _, r := range shown {
 		ins.Rows = append(ins.Rows, inspectedRow(r, d, loc, stageName, dims))
 	}

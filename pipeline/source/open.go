@@ -161,11 +161,7 @@ type bqSource struct {
 	o bigquery.Options
 }
 
-// rawKeyMetadata marks, in a field's metadata, a customer column of keys to take as they are
-// (pipeline/ingest reads the same key).
-const rawKeyMetadata = "journeykpi.raw_key"
-
-// Read reads the BigQuery source, its customer column marked by rawKeyMetadata when it gives
+// Read reads the BigQuery source, its customer column marked by ingest.RawKeyMetadata when it gives
 // keys BigQuery made (bigquery.Source.RawKeys).
 func (b bqSource) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
 	if !b.RawKeys() {
@@ -175,7 +171,7 @@ func (b bqSource) Read(ctx context.Context, start, end time.Time, emit func(arro
 		fields := slices.Clone(rec.Schema().Fields())
 		for i := range fields {
 			if fields[i].Name == b.o.Names.CustomerID {
-				fields[i].Metadata = arrow.NewMetadata([]string{rawKeyMetadata}, []string{"true"})
+				fields[i].Metadata = arrow.NewMetadata([]string{ingest.RawKeyMetadata}, []string{"true"})
 			}
 		}
 		marked := array.NewRecord(arrow.NewSchema(fields, nil), rec.Columns(), rec.NumRows())

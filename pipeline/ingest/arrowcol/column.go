@@ -288,7 +288,8 @@ func parseTime(s string, r TimeReading, last *int) (us int64, integer, ok bool) 
 	return 0, false, false
 }
 
-func Plausible(t int64) string {
+// plausible returns TimeOutOfRange for a time outside the plausible range, else "".
+func plausible(t int64) string {
 	if t < MinPlausibleMicros || t >= MaxPlausibleMicros {
 		return TimeOutOfRange
 	}
@@ -398,7 +399,7 @@ func Times(a arrow.Array, r TimeReading, name string) (TimeFunc, *EpochInts, err
 			return 0, TimeOutOfRange
 		}
 		us := v * mul / div
-		return us, Plausible(us)
+		return us, plausible(us)
 	}
 	switch c := a.(type) {
 	case *array.Timestamp:
@@ -425,7 +426,7 @@ func Times(a arrow.Array, r TimeReading, name string) (TimeFunc, *EpochInts, err
 				w := time.UnixMicro(us).UTC()
 				us = time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc).UnixMicro()
 			}
-			return us, Plausible(us)
+			return us, plausible(us)
 		}, nil, nil
 	case *array.Date32:
 		return func(i int) (int64, string) {
@@ -434,7 +435,7 @@ func Times(a arrow.Array, r TimeReading, name string) (TimeFunc, *EpochInts, err
 			}
 			d := c.Value(i).ToTime()
 			us := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).UnixMicro()
-			return us, Plausible(us)
+			return us, plausible(us)
 		}, nil, nil
 	case *array.Int64:
 		return func(i int) (int64, string) {
@@ -464,7 +465,7 @@ func Times(a arrow.Array, r TimeReading, name string) (TimeFunc, *EpochInts, err
 		if integer {
 			return epoch(us)
 		}
-		return us, Plausible(us)
+		return us, plausible(us)
 	}, ints, nil
 }
 
@@ -475,7 +476,7 @@ func layoutTime(s string, r TimeReading) (int64, string) {
 		return 0, TimeUnparseable
 	}
 	us := t.UnixMicro()
-	return us, Plausible(us)
+	return us, plausible(us)
 }
 
 // textType reports whether Strings reads a column of type t.

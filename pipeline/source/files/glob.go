@@ -292,9 +292,7 @@ func (s *Source) match(r span) (read, skip []file, err error) {
 			unique = append(unique, f)
 		}
 	}
-	all = unique
-	sort.Slice(all, func(i, j int) bool { return all[i].path < all[j].path })
-	for _, f := range all {
+	for _, f := range unique {
 		if pruned(f.partition, r) {
 			skip = append(skip, f)
 		} else {

@@ -39,7 +39,11 @@ func TestBufferPoolClasses(t *testing.T) {
 			b[i] = 0xAB
 		}
 		p.Free(b)
+		freed := unsafe.SliceData(b)
 		b = p.Allocate(size)
+		if unsafe.SliceData(b) != freed {
+			t.Fatalf("Allocate(%d) after Free: a new buffer, not the one freed", size)
+		}
 		for i, v := range b[:cap(b)] {
 			if v != 0 {
 				t.Fatalf("Allocate(%d) after Free: byte %d is %#x, want 0", size, i, v)

@@ -71,6 +71,16 @@ func FileColumns(all []string) *arrow.Metadata {
 	return &m
 }
 
+// ListedColumns returns the columns the metadata of a schema lists under FileColumnsKey
+// (FileColumns), and whether it lists them.
+func ListedColumns(md arrow.Metadata) ([]string, bool) {
+	i := md.FindKey(FileColumnsKey)
+	if i < 0 {
+		return nil, false
+	}
+	return strings.Split(md.Values()[i], "\x1f"), true
+}
+
 // MalformedColumn is the boolean column CSV and NDJSON records carry: true for a row that could
 // not be split into the file's columns (a CSV row with the wrong number of fields or broken
 // quoting, an NDJSON line that is not a JSON object). Such a row has nulls in every other column;

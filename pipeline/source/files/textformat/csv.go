@@ -216,33 +216,35 @@ func (c *csvReader) next() ([]string, error) {
 			return c.fields, nil
 		}
 		c.buf = append(c.buf[:0], l...)
-		lines := [][]byte{append([]byte(nil), l...)}
+		// The lines read past the first while a quoted field is open; copied only then, since
+		// most records are one line.
+		var more [][]byte
 		for {
 			open, ok := c.split(c.buf)
 			if ok && !open {
 				return c.fields, nil
 			}
-			if !ok || len(lines) >= maxRecordLines || len(c.buf) >= maxRecordBytes {
-				return c.giveUp(lines), nil
+			if !ok || 1+len(more) >= maxRecordLines || len(c.buf) >= maxRecordBytes {
+				return c.giveUp(more), nil
 			}
-			more, err := c.readLine()
+			next, err := c.readLine()
 			if errors.Is(err, io.EOF) {
-				return c.giveUp(lines), nil
+				return c.giveUp(more), nil
 			}
 			if err != nil {
 				return nil, err
 			}
-			lines = append(lines, append([]byte(nil), more...))
-			c.buf = append(append(c.buf, '\n'), more...)
+			more = append(more, append([]byte(nil), next...))
+			c.buf = append(append(c.buf, '\n'), next...)
 		}
 	}
 }
 
-// giveUp makes the first of lines a malformed record and pushes the others back to be read
-// again.
-func (c *csvReader) giveUp(lines [][]byte) []string {
-	for i := len(lines) - 1; i >= 1; i-- {
-		c.pushed = append(c.pushed, lines[i])
+// giveUp makes the record's first line a malformed record and pushes more, the lines read after
+// it, back to be read again.
+func (c *csvReader) giveUp(more [][]byte) []string {
+	for i := len(more) - 1; i >= 0; i-- {
+		c.pushed = append(c.pushed, more[i])
 		c.line--
 	}
 	return nil
