@@ -254,7 +254,6 @@ func (d *decoder) segment() uint32 {
 // Funnel.
 
 func (e *encoder) funnelCounts(c *funnelCounts) {
-	c.join()
 	e.int(c.entrants)
 	e.int(c.completed)
 	e.int(c.dropped)
@@ -264,8 +263,8 @@ func (e *encoder) funnelCounts(c *funnelCounts) {
 	e.ints(c.prog)
 	e.ints(c.mature)
 	e.length(len(c.dur))
-	for _, d := range c.dur {
-		e.ints(d)
+	for k := range c.dur {
+		e.ints(c.dur[k].flat())
 	}
 }
 
@@ -279,7 +278,7 @@ func (d *decoder) funnelCounts(c *funnelCounts) {
 		return
 	}
 	for k := range c.dur {
-		c.dur[k] = d.ints()
+		c.dur[k].set(d.ints())
 	}
 }
 
@@ -303,16 +302,19 @@ func (e *encoder) funnel(f *funnelAcc) {
 	}
 	e.ints(f.open)
 	for _, m := range f.mix {
-		codes := make([]uint32, 0, len(m))
-		for c := range m {
-			codes = append(codes, c)
+		n := 0
+		for _, c := range m {
+			if c.entrants > 0 {
+				n++
+			}
 		}
-		slices.Sort(codes)
-		e.length(len(codes))
-		for _, c := range codes {
-			e.code(c)
-			e.int(m[c].entrants)
-			e.int(m[c].purchases)
+		e.length(n)
+		for code, c := range m {
+			if c.entrants > 0 {
+				e.code(uint32(code))
+				e.int(c.entrants)
+				e.int(c.purchases)
+			}
 		}
 	}
 	keys := make([]entryKey, 0, len(f.entries))
@@ -376,13 +378,11 @@ func (d *decoder) funnel(f *funnelAcc) {
 			} else {
 				c = d.segment()
 			}
-			m := &mixCount{entrants: d.int(), purchases: d.int()}
+			m := mixCount{entrants: d.int(), purchases: d.int()}
 			if d.err != nil {
 				return
 			}
-			if f.mix[i] == nil {
-				f.mix[i] = map[uint32]*mixCount{}
-			}
+			f.mix[i] = growCodes(f.mix[i], int(c)+1)
 			f.mix[i][c] = m
 		}
 	}

@@ -71,7 +71,7 @@ func TestAccCodecCoversEveryField(t *testing.T) {
 		"slotAcc":        "eval funnel repeat",
 		"funnelAcc":      "p sp weeks all dims dimOf open seen mix light entries",
 		"entryCount":     "entrants purchasers revenue",
-		"funnelCounts":   "entrants completed dropped inProgress reached drop prog mature dur more noDur",
+		"funnelCounts":   "entrants completed dropped inProgress reached drop prog mature dur noDur",
 		"journeyMapAcc":  "p sp cells journey dims",
 		"mapCell":        "customers events sentN sentSum sentSq sentCustomers stamp nextMature nextReached",
 		"trendsAcc":      "p per sp granularity b points revenue",

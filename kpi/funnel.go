@@ -157,6 +157,16 @@ func newEvaluator(p *Params, sp *stagePlan, per Period) *evaluator {
 
 // periodRange returns the indices [lo, hi) of the events that fall in per.
 func periodRange(events []Event, per Period) (lo, hi int) {
+	// Most journeys lie wholly inside, before or after a period: each evaluator of Acc.Add asks.
+	n := len(events)
+	switch {
+	case n == 0 || events[0].Time >= per.To:
+		return 0, 0
+	case events[n-1].Time < per.From:
+		return n, n
+	case events[0].Time >= per.From && events[n-1].Time < per.To:
+		return 0, n
+	}
 	search := func(t int64) int {
 		a, b := 0, len(events)
 		for a < b {
@@ -348,23 +358,18 @@ type funnelCounts struct {
 	// mature counts, per stage, the entrants whose window for the stage had closed by the data's
 	// end (stagePlan.matured).
 	mature []int64
-	dur    [][]int64
-	// more are, per stage, the durations of the counts merged into these, in merge order after
-	// dur's own; join moves them into dur when the durations are read, so that merging the 256
-	// partitions copies each duration once instead of re-growing dur at every merge.
-	more [][][]int64
+	// dur are, per stage, the times from the previous required stage (micros), in the order the
+	// entrants were added and merged.
+	dur []int64s
 	// noDur leaves the durations out, for counts that only feed the headline KPIs.
 	noDur bool
 }
 
 func newFunnelCounts(n int) *funnelCounts {
-	return &funnelCounts{reached: make([]int64, n), drop: make([]int64, n), prog: make([]int64, n), mature: make([]int64, n), dur: make([][]int64, n)}
+	return &funnelCounts{reached: make([]int64, n), drop: make([]int64, n), prog: make([]int64, n), mature: make([]int64, n), dur: make([]int64s, n)}
 }
 
 func (c *funnelCounts) add(sp *stagePlan, o *outcome) {
-	if c.more != nil {
-		c.join()
-	}
 	c.entrants++
 	switch o.status {
 	case statusCompleted:
@@ -386,7 +391,7 @@ func (c *funnelCounts) add(sp *stagePlan, o *outcome) {
 		}
 		c.reached[k]++
 		if k > 0 && !c.noDur {
-			c.dur[k] = append(c.dur[k], st.firstT[k]-st.firstT[sp.prevReq[k]])
+			c.dur[k].add(st.firstT[k] - st.firstT[sp.prevReq[k]])
 		}
 	}
 }
@@ -401,48 +406,18 @@ func (c *funnelCounts) merge(o *funnelCounts) {
 		c.drop[k] += o.drop[k]
 		c.prog[k] += o.prog[k]
 		c.mature[k] += o.mature[k]
-		if len(o.dur[k]) == 0 && (o.more == nil || len(o.more[k]) == 0) {
-			continue
-		}
-		if c.more == nil {
-			c.more = make([][][]int64, len(c.dur))
-		}
-		c.more[k] = append(c.more[k], o.dur[k])
-		if o.more != nil {
-			c.more[k] = append(c.more[k], o.more[k]...)
-		}
+		c.dur[k].merge(&o.dur[k])
 	}
-}
-
-// join moves the merged durations (more) into dur, in order.
-func (c *funnelCounts) join() {
-	for k, parts := range c.more {
-		n := len(c.dur[k])
-		for _, p := range parts {
-			n += len(p)
-		}
-		if n == len(c.dur[k]) {
-			continue
-		}
-		d := make([]int64, 0, n)
-		d = append(d, c.dur[k]...)
-		for _, p := range parts {
-			d = append(d, p...)
-		}
-		c.dur[k] = d
-	}
-	c.more = nil
 }
 
 func (c *funnelCounts) rows(p *Params, sp *stagePlan) []StageRow {
-	c.join()
 	rows := make([]StageRow, sp.n)
 	for k := range rows {
 		r := StageRow{
 			Stage: p.Stages[k].Name, Optional: sp.optional[k], Reached: c.reached[k],
 			ConversionFromEntry: Ratio(float64(c.reached[k]), float64(c.entrants)),
 			Dropped:             c.drop[k], InProgress: c.prog[k],
-			TimeToConvertHours: hoursStats(c.dur[k]),
+			TimeToConvertHours: hoursStats(c.dur[k].flat()),
 			MatureShare:        Ratio(float64(c.mature[k]), float64(c.entrants)),
 		}
 		if k > 0 {
@@ -576,8 +551,9 @@ type funnelAcc struct {
 	open  []int64
 	seen  []bool
 	// mix counts entrants and purchases by first touchpoint ([0]) and by segment ([1]), every
-	// value, not only the top ones: what the decomposition of a change in conversion needs.
-	mix [2]map[uint32]*mixCount
+	// value, not only the top ones: what the decomposition of a change in conversion needs. It is
+	// indexed by the code; a code without entrants did not occur.
+	mix [2][]mixCount
 	// light accumulators keep only the overall counts and mix: no breakdowns, open funnel or
 	// durations. They feed the headline KPIs of the mature cohorts and the recent periods.
 	light bool
@@ -606,7 +582,6 @@ func newFunnelAcc(p *Params, per Period, light bool) *funnelAcc {
 		p: p, sp: sp, weeks: weekBuckets(p, per),
 		all: newFunnelCounts(sp.n), dims: make([][]*funnelCounts, len(p.Breakdowns)),
 		open: make([]int64, sp.n), seen: make([]bool, sp.n),
-		mix:     [2]map[uint32]*mixCount{{}, {}},
 		light:   light,
 		entries: map[entryKey]*entryCount{},
 	}
@@ -622,11 +597,8 @@ func (f *funnelAcc) add(j *Journey, o *outcome) {
 	if o.entrant {
 		f.all.add(sp, o)
 		for i, code := range [2]uint32{j.Events[o.start].Touchpoint, o.segment} {
-			m := f.mix[i][code]
-			if m == nil {
-				m = &mixCount{}
-				f.mix[i][code] = m
-			}
+			f.mix[i] = growCodes(f.mix[i], int(code)+1)
+			m := &f.mix[i][code]
 			m.entrants++
 			if o.reached(sp.purchase) {
 				m.purchases++
@@ -710,12 +682,9 @@ func (f *funnelAcc) merge(o *funnelAcc) {
 		ec.revenue.merge(&c.revenue)
 	}
 	for i := range f.mix {
+		f.mix[i] = growCodes(f.mix[i], len(o.mix[i]))
 		for code, c := range o.mix[i] {
-			m := f.mix[i][code]
-			if m == nil {
-				m = &mixCount{}
-				f.mix[i][code] = m
-			}
+			m := &f.mix[i][code]
 			m.entrants += c.entrants
 			m.purchases += c.purchases
 		}

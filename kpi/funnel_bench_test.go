@@ -158,3 +158,27 @@ func BenchmarkFunnelLongJourney(b *testing.B) {
 		e.run(j, jo)
 	}
 }
+
+// BenchmarkAccFold folds a partition's worth of benchmark-shaped journeys into a fresh Acc, as
+// a grouping worker does, and reports the cost per journey: every KPI family of both periods,
+// the breakdowns, the recent periods and the mature cohorts.
+//
+//	go test ./kpi -run x -bench AccFold -count 6 | tee new.txt; benchstat old.txt new.txt
+func BenchmarkAccFold(b *testing.B) {
+	p := benchParams()
+	p.DataEnd = jan1 + 60*Day
+	for k := range 4 {
+		p.Recent = append(p.Recent, Period{From: jan1 - int64(4-k)*90*Day, To: jan1 - int64(3-k)*90*Day})
+	}
+	p.Recent = append(p.Recent, p.Current)
+	js := benchJourneys(p, 1<<16, 42)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		a := NewAcc(p)
+		for k := range js {
+			a.Add(&js[k])
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(js)), "ns/journey")
+}

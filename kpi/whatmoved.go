@@ -47,7 +47,10 @@ func whatMoved(p *Params, d *Dicts, cur, prev *figures, hs []Headline) WhatMoved
 			points := func(fa *funnelAcc) map[uint32]mixPoint {
 				m := map[uint32]mixPoint{}
 				for code, c := range fa.mix[i] {
-					m[code] = mixPoint{float64(c.entrants) / float64(fa.all.entrants), Ratio(float64(c.purchases), float64(c.entrants))}
+					if c.entrants == 0 {
+						continue
+					}
+					m[uint32(code)] = mixPoint{float64(c.entrants) / float64(fa.all.entrants), Ratio(float64(c.purchases), float64(c.entrants))}
 				}
 				return m
 			}
