@@ -132,13 +132,14 @@ func (a *Acc) full(per Period) *periodAcc {
 }
 
 // slot makes the slot of per (a mature cohort when cohort) unless it exists; with breakdowns its
-// funnel keeps them.
+// funnel keeps them, without their durations.
 func (a *Acc) slot(per Period, cohort, breakdowns bool) {
 	k := slotKey{per.From, per.To, cohort}
 	if _, ok := a.keys[k]; ok {
 		return
 	}
 	s := &slotAcc{eval: newEvaluator(a.p, newStagePlan(a.p), per), funnel: newFunnelAcc(a.p, per, !breakdowns)}
+	s.funnel.groupsNoDur = true
 	if !cohort {
 		s.repeat = newRepeatAcc(a.p, per, false, true)
 	}

@@ -363,7 +363,7 @@ func (d *decoder) funnel(f *funnelAcc) {
 				return
 			}
 			f.dims[di] = growCodes(f.dims[di], int(code)+1)
-			c := newFunnelCounts(f.sp.n)
+			c := f.newGroup()
 			d.funnelCounts(c)
 			f.dims[di][code] = c
 		}

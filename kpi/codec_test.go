@@ -69,7 +69,7 @@ func TestAccCodecCoversEveryField(t *testing.T) {
 		"dayCredit":      "rev",
 		"periodAcc":      "per eval funnel jmap trends repeat attr",
 		"slotAcc":        "eval funnel repeat",
-		"funnelAcc":      "p sp weeks all dims dimOf open seen mix light entries",
+		"funnelAcc":      "p sp weeks all dims dimOf open seen mix light groupsNoDur entries",
 		"entryCount":     "entrants purchasers revenue",
 		"funnelCounts":   "entrants completed dropped inProgress reached drop prog mature dur noDur",
 		"journeyMapAcc":  "p sp cells journey dims",

@@ -557,6 +557,9 @@ type funnelAcc struct {
 	// light accumulators keep only the overall counts and mix: no breakdowns, open funnel or
 	// durations. They feed the headline KPIs of the mature cohorts and the recent periods.
 	light bool
+	// groupsNoDur leaves the durations out of the breakdowns' counts: the mature cohort's groups
+	// only feed the stage opportunities, which read how many reached each stage.
+	groupsNoDur bool
 	// entries counts the entrants by the touchpoint and campaign of their attempt's first event,
 	// with those who reached the purchase stage and that order's revenue: the funnel side of the
 	// touchpoint metrics.
@@ -590,6 +593,13 @@ func newFunnelAcc(p *Params, per Period, light bool) *funnelAcc {
 	}
 	f.all.noDur = light
 	return f
+}
+
+// newGroup returns the empty counts of a breakdown group.
+func (f *funnelAcc) newGroup() *funnelCounts {
+	c := newFunnelCounts(f.sp.n)
+	c.noDur = f.groupsNoDur
+	return c
 }
 
 func (f *funnelAcc) add(j *Journey, o *outcome) {
@@ -643,7 +653,7 @@ func (f *funnelAcc) add(j *Journey, o *outcome) {
 				f.dims[d] = append(f.dims[d], nil)
 			}
 			if f.dims[d][code] == nil {
-				f.dims[d][code] = newFunnelCounts(sp.n)
+				f.dims[d][code] = f.newGroup()
 			}
 			f.dims[d][code].add(sp, o)
 		}
@@ -698,7 +708,7 @@ func (f *funnelAcc) merge(o *funnelAcc) {
 				f.dims[d] = append(f.dims[d], nil)
 			}
 			if f.dims[d][code] == nil {
-				f.dims[d][code] = newFunnelCounts(f.sp.n)
+				f.dims[d][code] = f.newGroup()
 			}
 			f.dims[d][code].merge(c)
 		}
