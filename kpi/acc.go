@@ -34,6 +34,7 @@ type slotKey struct {
 // slotAcc holds the light accumulators of one period: the closed funnel's overall counts and, for
 // a period (not a mature cohort, whose orders are those of other days), the repeat tally.
 type slotAcc struct {
+	per    Period
 	eval   *evaluator
 	funnel *funnelAcc
 	repeat *repeatAcc
@@ -138,7 +139,7 @@ func (a *Acc) slot(per Period, cohort, breakdowns bool) {
 	if _, ok := a.keys[k]; ok {
 		return
 	}
-	s := &slotAcc{eval: newEvaluator(a.p, newStagePlan(a.p), per), funnel: newFunnelAcc(a.p, per, !breakdowns)}
+	s := &slotAcc{per: per, eval: newEvaluator(a.p, newStagePlan(a.p), per), funnel: newFunnelAcc(a.p, per, !breakdowns)}
 	s.funnel.groupsNoDur = true
 	if !cohort {
 		s.repeat = newRepeatAcc(a.p, per, false, true)
@@ -156,9 +157,15 @@ func (a *Acc) Add(j *Journey) {
 	if a.ya != nil {
 		a.ya.add(j, a.orders)
 	}
+	// Most slots are periods a journey has no event in: checked here, they cost no evaluation.
+	var first, last int64
+	if n := len(j.Events); n > 0 {
+		first, last = j.Events[0].Time, j.Events[n-1].Time
+	}
 	for _, s := range a.slots {
-		o := s.eval.run(j, a.orders)
-		s.funnel.add(j, o)
+		if len(j.Events) > 0 && last >= s.per.From && first < s.per.To {
+			s.funnel.add(j, s.eval.run(j, a.orders))
+		}
 		if s.repeat != nil {
 			s.repeat.add(j, a.orders)
 		}

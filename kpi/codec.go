@@ -264,7 +264,12 @@ func (e *encoder) funnelCounts(c *funnelCounts) {
 	e.ints(c.mature)
 	e.length(len(c.dur))
 	for k := range c.dur {
-		e.ints(c.dur[k].flat())
+		e.length(c.dur[k].n)
+		for _, b := range c.dur[k].blocks {
+			for _, v := range b {
+				e.int(v)
+			}
+		}
 	}
 }
 

@@ -417,7 +417,7 @@ func (c *funnelCounts) rows(p *Params, sp *stagePlan) []StageRow {
 			Stage: p.Stages[k].Name, Optional: sp.optional[k], Reached: c.reached[k],
 			ConversionFromEntry: Ratio(float64(c.reached[k]), float64(c.entrants)),
 			Dropped:             c.drop[k], InProgress: c.prog[k],
-			TimeToConvertHours: hoursStats(c.dur[k].flat()),
+			TimeToConvertHours: c.dur[k].stats(),
 			MatureShare:        Ratio(float64(c.mature[k]), float64(c.entrants)),
 		}
 		if k > 0 {
