@@ -74,6 +74,10 @@ type bgnbdAcc struct {
 	p         *Params
 	toDay     int64 // day number of the to day
 	customers []bgnbdCustomer
+	// more are the customers of the accumulators merged into this one, joined to customers when
+	// they are read: appending them at every merge re-grew the slice of all the customers 256
+	// times on one core (0.8 s at 50M events).
+	more [][]bgnbdCustomer
 	// revenue and orders are those of the orders the fit sees; revenue is summed exactly, so it
 	// does not depend on how the accumulators were split.
 	revenue exactSum
@@ -135,9 +139,29 @@ func (b *bgnbdAcc) add(orders []journeyOrder, seg, tp uint32) {
 }
 
 func (b *bgnbdAcc) merge(o *bgnbdAcc) {
-	b.customers = append(b.customers, o.customers...)
+	if len(o.customers) > 0 {
+		b.more = append(b.more, o.customers)
+	}
+	b.more = append(b.more, o.more...)
 	b.revenue.merge(&o.revenue)
 	b.orders += o.orders
+}
+
+// join moves the merged customers (more) into customers, after its own.
+func (b *bgnbdAcc) join() {
+	if len(b.more) == 0 {
+		return
+	}
+	n := len(b.customers)
+	for _, m := range b.more {
+		n += len(m)
+	}
+	all := make([]bgnbdCustomer, 0, n)
+	all = append(all, b.customers...)
+	for _, m := range b.more {
+		all = append(all, m...)
+	}
+	b.customers, b.more = all, nil
 }
 
 // Thin data: below these the fit is not attempted.
@@ -154,6 +178,7 @@ const bgnbdAtRisk = 0.5
 // customer's purchases, their chance of ordering again and their revenue over the horizon. The
 // spend model's fit is returned apart; it is nil when BG/NBD did not converge (nothing to value).
 func (b *bgnbdAcc) result(d *Dicts) (*BGNBDResult, *SpendModel) {
+	b.join()
 	res := &BGNBDResult{
 		TimeUnit:          "weeks",
 		Customers:         int64(len(b.customers)),

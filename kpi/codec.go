@@ -564,6 +564,7 @@ func (e *encoder) repeat(r *repeatAcc) {
 		e.ints(again) // nil, a cohort without a customer, is written empty
 	}
 	f := r.fit
+	f.join()
 	e.length(len(f.customers))
 	for _, c := range f.customers {
 		e.int(int64(c.x))
