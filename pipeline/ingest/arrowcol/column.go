@@ -449,8 +449,14 @@ func Times(a arrow.Array, r TimeReading, name string) (TimeFunc, *EpochInts, err
 			v := int64(c.Value(i))
 			switch tunit {
 			case arrow.Second:
+				if v > math.MaxInt64/1_000_000 || v < math.MinInt64/1_000_000 {
+					return 0, TimeOutOfRange
+				}
 				us = v * 1e6
 			case arrow.Millisecond:
+				if v > math.MaxInt64/1000 || v < math.MinInt64/1000 {
+					return 0, TimeOutOfRange
+				}
 				us = v * 1e3
 			case arrow.Microsecond:
 				us = v

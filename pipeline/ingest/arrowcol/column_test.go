@@ -4,6 +4,11 @@ import (
 	"math"
 	"strconv"
 	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
 // An integer id and its decimal text are one customer: HashInt must be HashString of the text,
@@ -33,5 +38,38 @@ func BenchmarkHashInt(b *testing.B) {
 	}
 	if sum == 42 {
 		b.Log(sum)
+	}
+}
+
+// A timestamp in seconds or milliseconds too far out to be held in microseconds is out of range,
+// not a time wrapped around into some other year.
+func TestTimestampBeyondMicrosIsOutOfRange(t *testing.T) {
+	for _, c := range []struct {
+		unit arrow.TimeUnit
+		v    int64
+		want string
+	}{
+		{arrow.Second, math.MaxInt64/1_000_000 + 1, TimeOutOfRange},
+		{arrow.Second, math.MinInt64 / 2, TimeOutOfRange},
+		{arrow.Millisecond, math.MaxInt64/1000 + 1, TimeOutOfRange},
+		{arrow.Second, 1_750_000_000, ""},
+		{arrow.Millisecond, 1_750_000_000_000, ""},
+	} {
+		b := array.NewTimestampBuilder(memory.DefaultAllocator, &arrow.TimestampType{Unit: c.unit, TimeZone: "UTC"})
+		b.Append(arrow.Timestamp(c.v))
+		a := b.NewArray()
+		read, _, err := Times(a, TimeReading{Loc: time.UTC}, "event_time")
+		if err != nil {
+			t.Fatal(err)
+		}
+		us, reason := read(0)
+		if reason != c.want {
+			t.Errorf("%v %d: reason %q (µs %d), want %q", c.unit, c.v, reason, us, c.want)
+		}
+		if c.want == "" && us != c.v*int64(c.unit.Multiplier()/time.Microsecond) {
+			t.Errorf("%v %d: read %d µs", c.unit, c.v, us)
+		}
+		a.Release()
+		b.Release()
 	}
 }
