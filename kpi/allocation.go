@@ -86,6 +86,11 @@ func allocate(p *Params, r *Result, in allocInput) AllocationResult {
 		if c.Stage == p.Stages[0].Name && named[firstStep{c.Touchpoint, c.NextStage}] {
 			continue
 		}
+		if cents(c.Value) < 1 {
+			// No extra drop-off (or none to measure, at the last stage): the cell stays on the
+			// journey map, but an action worth nothing is not one (as for the other kinds).
+			continue
+		}
 		recs = append(recs, Recommendation{Kind: KindPainPoint, Value: c.Value,
 			KPI: "journey_map.pain_points." + c.Stage + "." + c.Touchpoint + ".sentiment_mean", PainPoint: &c})
 	}
