@@ -150,6 +150,8 @@ func TestContentNotItsExtensionsFormat(t *testing.T) {
 		"csv.ndjson":   {csv, `not an NDJSON file: it looks like text, as CSV (first line "customer_id,event_time,event_name")`},
 		"gz.csv":       {gz.Bytes(), "not a CSV file: it looks like gzip-compressed data"},
 		"plain.csv.gz": {csv, "not gzip-compressed, though named .gz: it looks like text, as CSV"},
+		"empty.csv.gz": {nil, "empty or cut short: named .gz, but it ends before a whole gzip header"},
+		"cut.csv.gz":   {gz.Bytes()[:5], "empty or cut short"},
 		"book.csv":     {[]byte("PK\x03\x04\x14\x00\x06\x00"), "not a CSV file: it looks like a ZIP archive"},
 	} {
 		p := filepath.Join(dir, name)

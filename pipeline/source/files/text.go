@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -24,7 +25,14 @@ func openText(f file) (io.Reader, func() error, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		h.Close()
-		return nil, nil, fmt.Errorf("not gzip-compressed, though named .gz: it looks like %s", textformat.LooksLike(head(f)))
+		switch {
+		case errors.Is(err, gzip.ErrHeader):
+			return nil, nil, fmt.Errorf("not gzip-compressed, though named .gz: it looks like %s", textformat.LooksLike(head(f)))
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, nil, errors.New("empty or cut short: named .gz, but it ends before a whole gzip header")
+		}
+		// Not the content's fault: the file could not be read.
+		return nil, nil, fmt.Errorf("read the gzip header: %w", err)
 	}
 	return bufio.NewReaderSize(zr, 256<<10), func() error {
 		zr.Close()
