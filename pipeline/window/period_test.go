@@ -142,7 +142,7 @@ func TestWindowAtMostTenYears(t *testing.T) {
 		t.Errorf("ten years: %v", err)
 	}
 	_, err := Parse("1926-01-01", "2025-12-31", time.UTC)
-	if err == nil || !strings.Contains(err.Error(), "36525 days; a report covers at most 3660 days") {
+	if err == nil || !strings.Contains(err.Error(), "36525 days; at most 3660 days (ten years) are read at once") {
 		t.Errorf("a century: %v", err)
 	}
 }

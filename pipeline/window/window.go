@@ -25,7 +25,7 @@ func Parse(from, to string, loc *time.Location) (Window, error) {
 		return Window{}, fmt.Errorf("from %s is after to %s", from, to)
 	}
 	if days := t.Sub(f).Hours()/24 + 1; days > MaxDays {
-		return Window{}, fmt.Errorf("%s to %s is %.0f days; a report covers at most %d days (ten years)", from, to, days, MaxDays)
+		return Window{}, fmt.Errorf("%s to %s is %.0f days; at most %d days (ten years) are read at once", from, to, days, MaxDays)
 	}
 	return Window{From: f, To: t}, nil
 }
