@@ -19,8 +19,8 @@ Reads the source the config describes through the real mapping (columns, compute
 filter, time format, stages) and prints its first rows as the engine sees them: the contract
 columns, the event time in the report time zone, the stage matched, or why a row is filtered or
 rejected. Then a profile: rows read, accepted, filtered and rejected by reason, the time range,
-nulls per contract column, event names with their rows and stage (unmatched ones marked), and
-distinct customers; of the first 100,000 rows, or of the whole source with --scan. Every row is
+nulls per contract column, event names with their rows and stage (unmatched ones marked; with
+funnel.match: stage, the stages their rows' stage column matched), and distinct customers; of the first 100,000 rows, or of the whole source with --scan. Every row is
 read whatever its time; nothing is written.
 `
 

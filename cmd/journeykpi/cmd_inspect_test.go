@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,5 +88,46 @@ func TestInspectErrors(t *testing.T) {
 	}
 	if code, _, stderr := runCmd(t, "inspect", "--rows", "-1"); code != exitUsage || !strings.Contains(stderr, "--rows") {
 		t.Errorf("bad --rows: exit %d, %s", code, stderr)
+	}
+}
+
+// With funnel.match: stage the stage column decides, so inspect's event names show the stages
+// their rows matched (one name may be in several), not the stages' event lists, which are empty.
+func TestInspectEventNamesWithAStageColumn(t *testing.T) {
+	dir := t.TempDir()
+	csv := "customer_id,event_time,event_name,stage\n" +
+		"a,2026-03-01 09:00,page_view,awareness\n" +
+		"a,2026-03-01 10:00,page_view,interest\n" +
+		"b,2026-03-02 11:00,order,purchase\n" +
+		"b,2026-03-02 12:00,scroll,browse\n"
+	if err := os.WriteFile(filepath.Join(dir, "events.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := `source:
+  files: {paths: ["` + filepath.Join(dir, "events.csv") + `"]}
+  columns: {stage: stage}
+funnel: {match: stage}
+stages:
+  - {name: awareness}
+  - {name: interest}
+  - {name: purchase, purchase: true}
+`
+	p := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCmd(t, "inspect", "--config", p, "--json")
+	var ins inspect.Inspection
+	if code != exitOK || json.Unmarshal([]byte(out), &ins) != nil {
+		t.Fatalf("exit %d, JSON %q, %s", code, out, stderr)
+	}
+	got := map[string]string{}
+	for _, n := range ins.Profile.EventNames {
+		got[n.Name] = n.Stage
+	}
+	// scroll's row has a label of no stage: rejected, so no event name of the profile.
+	want := map[string]string{"page_view": "awareness, interest", "order": "purchase"}
+	if !maps.Equal(got, want) {
+		t.Errorf("event names' stages %v, want %v", got, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,7 +71,9 @@ type Profile struct {
 type EventNameCount struct {
 	Name string `json:"name"`
 	Rows int64  `json:"rows"`
-	// Stage is the stage it matches, "" when none (the event is kept as a touch only).
+	// Stage is the stage it matches, "" when none (the event is kept as a touch only). With
+	// funnel.match: stage, the stage column decides, row by row: the stages its rows matched, in
+	// stage order, joined by ", ".
 	Stage string `json:"stage"`
 }
 
@@ -108,8 +111,10 @@ func Inspect(ctx context.Context, cfg *config.Config, src source.Source, fsys fs
 		last      = int64(math.MinInt64)
 		customers = map[uint64]struct{}{}
 		names     = map[uint32]int64{}
-		shown     []ingest.Traced
-		full      bool
+		// matched are, per event name, the stages its rows matched (bit k: stage k).
+		matched = map[uint32]uint64{}
+		shown   []ingest.Traced
+		full    bool
 	)
 	m.Trace(func(rows []ingest.Traced) {
 		mu.Lock()
@@ -138,6 +143,9 @@ func Inspect(ctx context.Context, cfg *config.Config, src source.Source, fsys fs
 			first, last = min(first, ev.Time), max(last, ev.Time)
 			customers[r.Row.Cust] = struct{}{}
 			names[ev.Name]++
+			if ev.Stage >= 0 && ev.Stage < 64 {
+				matched[ev.Name] |= 1 << ev.Stage
+			}
 			countNulls(p.Nulls, ev, r.Order == "", dims)
 		}
 	})
@@ -183,7 +191,17 @@ func Inspect(ctx context.Context, cfg *config.Config, src source.Source, fsys fs
 	}
 	for _, code := range slices.Sorted(maps.Keys(names)) {
 		name := d.EventName.Name(code)
-		p.EventNames = append(p.EventNames, EventNameCount{Name: name, Rows: names[code], Stage: stageOf[name]})
+		stage := stageOf[name]
+		if cfg.Funnel.Match == "stage" {
+			var seen []string
+			for k := range cfg.Stages {
+				if matched[code]&(1<<k) != 0 {
+					seen = append(seen, cfg.Stages[k].Name)
+				}
+			}
+			stage = strings.Join(seen, ", ")
+		}
+		p.EventNames = append(p.EventNames, EventNameCount{Name: name, Rows: names[code], Stage: stage})
 	}
 	slices.SortStableFunc(p.EventNames, func(a, b EventNameCount) int { return cmp.Compare(b.Rows, a.Rows) })
 	for _, r := range shown {
