@@ -98,6 +98,12 @@ func matureEnough(mature, n int64, minMature float64) bool {
 // versus compares cur with other, a period before it; reason, when not empty, is the verdict a
 // distorted comparison gets whatever the numbers say.
 func versus(p *Params, cur, other measure, higherIsBetter bool, reason string) Versus {
+	return versusAt(p, cur, other, higherIsBetter, reason, pValue(cur, other))
+}
+
+// versusAt is versus with the p-value pv of the change (NaN: not tested), for a change tested
+// among others whose p-values are adjusted together.
+func versusAt(p *Params, cur, other measure, higherIsBetter bool, reason string, pv float64) Versus {
 	v := Versus{Value: other.value, Verdict: VerdictMissing}
 	if cur.value == nil || other.value == nil {
 		return v
@@ -111,7 +117,6 @@ func versus(p *Params, cur, other measure, higherIsBetter bool, reason string) V
 			v.DailyRelativeChange = Ptr((cur.judged() - b) / math.Abs(b))
 		}
 	}
-	pv := pValue(cur, other)
 	if !math.IsNaN(pv) {
 		v.PValue = Ptr(pv)
 		v.Significant = pv < SignificanceLevel
@@ -303,7 +308,12 @@ func headline(p *Params, cur, prev, ya *figures) []Headline {
 // rateChange is a rate of the period with its interval and its comparison with the previous
 // period's (prev.value nil: none).
 func rateChange(p *Params, cur, prev measure, share *float64, reason string) RateChange {
-	v := versus(p, cur, prev, true, reason)
+	return rateChangeAt(p, cur, prev, share, reason, pValue(cur, prev))
+}
+
+// rateChangeAt is rateChange with the p-value pv of the change (versusAt).
+func rateChangeAt(p *Params, cur, prev measure, share *float64, reason string, pv float64) RateChange {
+	v := versusAt(p, cur, prev, true, reason, pv)
 	return RateChange{
 		Value: cur.value, Interval: cur.interval(), MatureShare: share, Mature: cur.mature,
 		Previous: v.Value, Change: v.Change, PValue: v.PValue, Significant: v.Significant, Verdict: v.Verdict,
@@ -328,7 +338,9 @@ func stageComparisons(p *Params, cur, prev *figures) []StageComparison {
 
 // compareBreakdowns sets each breakdown group's conversion to purchase against the previous
 // period's group of the same value. "(other)" holds different values in each period, and an entry
-// week is a different week in each, so neither is compared.
+// week is a different week in each, so neither is compared. The groups of one breakdown are
+// tested together: their p-values are adjusted for the number compared (Holm), so that ten
+// unchanged touchpoints give a false call in at most 5% of reports, not in 40% (1 − 0.95¹⁰).
 func compareBreakdowns(p *Params, cur, prev []Breakdown) {
 	k := p.PurchaseStage()
 	reason := distortion(p, p.Current, p.Previous)
@@ -349,13 +361,21 @@ func compareBreakdowns(p *Params, cur, prev []Breakdown) {
 				}
 			}
 		}
-		for gi := range cur[bi].Groups {
-			g := &cur[bi].Groups[gi]
-			other := measure{kind: kindRate}
+		groups := cur[bi].Groups
+		now, then := make([]measure, len(groups)), make([]measure, len(groups))
+		pvs := make([]float64, len(groups))
+		for gi := range groups {
+			g := &groups[gi]
+			now[gi], then[gi] = m(g), measure{kind: kindRate}
 			if b, ok := before[g.Value]; ok && g.Value != OtherLabel && cur[bi].By != byEntryWeek {
-				other = m(b)
+				then[gi] = m(b)
 			}
-			g.Purchase = rateChange(p, m(g), other, g.Purchase.MatureShare, reason)
+			pvs[gi] = pValue(now[gi], then[gi])
+		}
+		adj := HolmAdjust(pvs)
+		for gi := range groups {
+			g := &groups[gi]
+			g.Purchase = rateChangeAt(p, now[gi], then[gi], g.Purchase.MatureShare, reason, adj[gi])
 		}
 	}
 }

@@ -523,3 +523,51 @@ func TestBreakdownPurchasePivot(t *testing.T) {
 		t.Errorf("stage comparison %s", mustJSON(t, sc))
 	}
 }
+
+// HolmAdjust against values worked by hand (as R's p.adjust(method = "holm")): sorted 0.005,
+// 0.01, 0.03, 0.04 become 4×0.005, 3×0.01, 2×0.03 and max(0.06, 1×0.04); NaN is no test.
+func TestHolmAdjust(t *testing.T) {
+	got := HolmAdjust([]float64{0.01, 0.04, math.NaN(), 0.03, 0.005})
+	want := []float64{0.03, 0.06, math.NaN(), 0.06, 0.02}
+	for i := range want {
+		if math.IsNaN(want[i]) != math.IsNaN(got[i]) || !math.IsNaN(want[i]) && !near(got[i], want[i], 1e-15) {
+			t.Fatalf("HolmAdjust = %v, want %v", got, want)
+		}
+	}
+	if got := HolmAdjust([]float64{0.6, 0.5}); got[0] != 1 || got[1] != 1 {
+		t.Errorf("adjusted p-values above 1: %v", got)
+	}
+	if got := HolmAdjust([]float64{0.02}); got[0] != 0.02 {
+		t.Errorf("one test adjusted: %v", got)
+	}
+}
+
+// The groups of a breakdown are tested together: a change significant alone (p ≈ 0.03) among
+// three groups compared is within noise once adjusted, and its p-value is the adjusted one;
+// "(other)" is not compared and does not count.
+func TestBreakdownGroupsAdjustedTogether(t *testing.T) {
+	p := defaultParams()
+	p.DataStart, p.MinChange, p.MinMature = p.Previous.From, 0.02, 0.5
+	k := p.PurchaseStage()
+	group := func(value string, x, n int64) BreakdownGroup {
+		closed := make([]StageRow, len(p.Stages))
+		closed[k].Reached = x
+		return BreakdownGroup{Value: value, Entrants: n, Closed: closed, Purchase: RateChange{Mature: true}}
+	}
+	cur := []Breakdown{{By: "first_touchpoint", Groups: []BreakdownGroup{
+		group("email", 66, 200), group("search", 50, 200), group("social", 52, 200), group(OtherLabel, 90, 200)}}}
+	prev := []Breakdown{{By: "first_touchpoint", Groups: []BreakdownGroup{
+		group("email", 45, 200), group("search", 50, 200), group("social", 50, 200), group(OtherLabel, 10, 200)}}}
+	raw := TwoProportionPValue(66, 200, 45, 200)
+	if raw >= SignificanceLevel || 3*raw < SignificanceLevel {
+		t.Fatalf("fixture: raw p %v should be significant alone and not among three", raw)
+	}
+	compareBreakdowns(p, cur, prev)
+	email := cur[0].Groups[0].Purchase
+	if email.PValue == nil || !near(*email.PValue, 3*raw, 1e-12) || email.Significant || email.Verdict != VerdictWithinNoise {
+		t.Errorf("email: %s, want p %v within noise", mustJSON(t, email), 3*raw)
+	}
+	if o := cur[0].Groups[3].Purchase; o.PValue != nil || o.Verdict != VerdictMissing {
+		t.Errorf("(other) compared: %s", mustJSON(t, o))
+	}
+}

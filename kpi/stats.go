@@ -1,7 +1,9 @@
 package kpi
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -395,4 +397,28 @@ func Judge(cur, prev, p, alpha, minChange float64) Verdict {
 		return VerdictCallOut
 	}
 	return VerdictBelowMinChange
+}
+
+// HolmAdjust returns the Holm–Bonferroni adjusted p-values of a family of tests, in the order
+// given: with the m defined p-values sorted ascending, the i-th (from 1) becomes
+// max over j ≤ i of min(1, (m − j + 1)·p₍ⱼ₎). Rejecting where the adjusted value is below α keeps
+// the chance of any false rejection in the family at most α, whatever the tests' dependence.
+// NaN (not tested) stays NaN and does not count in m.
+func HolmAdjust(ps []float64) []float64 {
+	out := make([]float64, len(ps))
+	idx := make([]int, 0, len(ps))
+	for i, p := range ps {
+		out[i] = math.NaN()
+		if !math.IsNaN(p) {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(ps[a], ps[b]) })
+	m := len(idx)
+	running := 0.0
+	for rank, i := range idx {
+		running = max(running, min(1, float64(m-rank)*ps[i]))
+		out[i] = running
+	}
+	return out
 }

@@ -187,7 +187,7 @@ func funnelSheet(r *kpi.Result) (*sheet, *funnelChartData) {
 		}
 		s.blank()
 	}
-	s.note("Against the same value in the previous period; (other) holds different values in each period and is not compared. The whole closed funnel of every value is on the " + sheetFunnelData + " sheet.")
+	s.note("Against the same value in the previous period, p-values adjusted for the number of values compared (Holm); (other) holds different values in each period and is not compared. The whole closed funnel of every value is on the " + sheetFunnelData + " sheet.")
 	return s, chart
 }
 
