@@ -93,23 +93,15 @@ func (l *int64s) statsBy(collect int) Stats {
 	n := l.n
 	s := Stats{N: int64(n)}
 	mn, mx := int64(math.MaxInt64), int64(math.MinInt64)
-	var hi, lo uint64
-	neg := 0.0
+	var sum fixedSum
 	for _, b := range l.blocks {
 		for _, v := range b {
 			mn, mx = min(mn, v), max(mx, v)
-			if v < 0 { // as hoursStats
-				neg += float64(v)
-				continue
-			}
-			var c uint64
-			lo, c = bits.Add64(lo, uint64(v), 0)
-			hi += c
+			sum.add(v)
 		}
 	}
 	h := float64(Hour)
-	sum := float64(hi)*0x1p64 + float64(lo) + neg
-	s.Mean = Ptr(sum / float64(n) / h)
+	s.Mean = Ptr(sum.value() / float64(n) / h)
 	// The ranks either side of each quantile's position (type 7, as quantileSelect).
 	qs := [2]float64{0.5, 0.9}
 	var ranks []int

@@ -430,7 +430,7 @@ func (c *funnelCounts) rows(p *Params, sp *stagePlan) []StageRow {
 
 // hoursStats summarises durations in micros as hours. It reorders d. Quantiles interpolate
 // linearly between order statistics (type 7, as DuckDB's quantile_cont), found by selection in
-// linear time rather than by sorting; the mean comes from an exact 128-bit integer sum, so neither
+// linear time rather than by sorting; the mean comes from an exact 128-bit integer sum (fixedSum), so neither
 // depends on how journeys were split.
 func hoursStats(d []int64) Stats {
 	s := Stats{N: int64(len(d))}
@@ -440,19 +440,11 @@ func hoursStats(d []int64) Stats {
 	h := float64(Hour)
 	s.Median = Ptr(quantileSelect(d, 0.5) / h)
 	s.P90 = Ptr(quantileSelect(d, 0.9) / h)
-	var hi, lo uint64
-	neg := 0.0
+	var sum fixedSum
 	for _, v := range d {
-		if v < 0 { // durations are never negative; keep the sum exact if one were
-			neg += float64(v)
-			continue
-		}
-		var c uint64
-		lo, c = bits.Add64(lo, uint64(v), 0)
-		hi += c
+		sum.add(v)
 	}
-	sum := float64(hi)*0x1p64 + float64(lo) + neg
-	s.Mean = Ptr(sum / float64(len(d)) / h)
+	s.Mean = Ptr(sum.value() / float64(len(d)) / h)
 	return s
 }
 
