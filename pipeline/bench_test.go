@@ -19,6 +19,26 @@ import (
 	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
+// peerConfig loads the config at path pointed at the DuckDB peer's generated file of size (1m,
+// 10m: /tmp/bench-peer/events_<size>.parquet), or at JOURNEYKPI_BENCH_FILE; it skips b when the
+// file is not there.
+func peerConfig(b *testing.B, size, path string) config.Config {
+	b.Helper()
+	file := os.Getenv("JOURNEYKPI_BENCH_FILE")
+	if file == "" {
+		file = "/tmp/bench-peer/events_" + size + ".parquet"
+	}
+	if _, err := os.Stat(file); err != nil {
+		b.Skipf("peer file %s not found: run ../shared/bench/scripts/gen_data.sh %s, or set JOURNEYKPI_BENCH_FILE", file, size)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.Source.Files.Paths = []string{file}
+	return cfg
+}
+
 // BenchmarkRunPeer runs a whole report on the DuckDB peer's generated file
 // (../shared/bench: scripts/gen_data.sh 1m; JOURNEYKPI_BENCH_FILE to choose another) with the
 // default engine settings and the command's collector setting (GOGC=50). Its CPU profile splits
@@ -26,18 +46,7 @@ import (
 //
 //	JOURNEYKPI_BENCH_FILE=/tmp/bench-peer/events_50m.parquet go test ./pipeline -run x -bench RunPeer -benchtime 1x -cpuprofile cpu.out
 func BenchmarkRunPeer(b *testing.B) {
-	file := os.Getenv("JOURNEYKPI_BENCH_FILE")
-	if file == "" {
-		file = "/tmp/bench-peer/events_1m.parquet"
-	}
-	if _, err := os.Stat(file); err != nil {
-		b.Skipf("peer file %s not found: run ../shared/bench/scripts/gen_data.sh 1m, or set JOURNEYKPI_BENCH_FILE", file)
-	}
-	cfg, err := config.Load("../testdata/bench/peer.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.Source.Files.Paths = []string{file}
+	cfg := peerConfig(b, "1m", "../testdata/bench/peer.yaml")
 	defer debug.SetGCPercent(debug.SetGCPercent(50))
 	win, err := window.Parse("2025-01-01", "2025-03-31", cfg.Location())
 	if err != nil {
@@ -60,18 +69,7 @@ func BenchmarkRunPeer(b *testing.B) {
 //
 //	go test ./pipeline -run x -bench Expressions -benchtime 3x
 func BenchmarkExpressions(b *testing.B) {
-	file := os.Getenv("JOURNEYKPI_BENCH_FILE")
-	if file == "" {
-		file = "/tmp/bench-peer/events_10m.parquet"
-	}
-	if _, err := os.Stat(file); err != nil {
-		b.Skipf("peer file %s not found: run ../shared/bench/scripts/gen_data.sh 10m, or set JOURNEYKPI_BENCH_FILE", file)
-	}
-	base, err := config.Load("../testdata/bench/bench10m.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	base.Source.Files.Paths = []string{file}
+	base := peerConfig(b, "10m", "../testdata/bench/bench10m.yaml")
 	// Every column a variant reads, so that all map the same records.
 	base.Source.Derive = map[string]string{"campaign": "touchpoint + string(customer_id)"}
 	if err := base.Validate(); err != nil {
@@ -140,18 +138,7 @@ func BenchmarkExpressions(b *testing.B) {
 //
 //	go test ./pipeline -run x -bench ReadLayers -count 10
 func BenchmarkReadLayers(b *testing.B) {
-	file := os.Getenv("JOURNEYKPI_BENCH_FILE")
-	if file == "" {
-		file = "/tmp/bench-peer/events_1m.parquet"
-	}
-	if _, err := os.Stat(file); err != nil {
-		b.Skipf("peer file %s not found: run ../shared/bench/scripts/gen_data.sh 1m, or set JOURNEYKPI_BENCH_FILE", file)
-	}
-	cfg, err := config.Load("../testdata/bench/peer.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.Source.Files.Paths = []string{file}
+	cfg := peerConfig(b, "1m", "../testdata/bench/peer.yaml")
 	defer debug.SetGCPercent(debug.SetGCPercent(50))
 	start, end := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, layer := range []string{"source", "map", "group"} {
