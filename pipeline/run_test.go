@@ -305,88 +305,58 @@ func TestSourceWithoutRowsNamesItsFiles(t *testing.T) {
 	}
 }
 
-// TestAFailedRunGivesBackItsRows: a run whose source fails after some batches were grouped (a
-// read dropped half-way) gives back the memory its rows were held in, as a finished run does;
-// the scheduler runs for months in one process.
-func TestAFailedRunGivesBackItsRows(t *testing.T) {
-	var csv strings.Builder
-	csv.WriteString("customer_id,event_time,event_name\n")
-	for i := range 200 {
-		fmt.Fprintf(&csv, "c%d,2026-04-%02dT10:00:00Z,page_view\n", i, 1+i%28)
-	}
-	src := &failingSource{Source: memsource.CSV(csv.String(), 50), after: 2}
-	cfg := testConfig(t)
-	cfg.Engine.MemoryBudget, cfg.Engine.TempDir = 1<<20, t.TempDir()
-	w, _ := window.Parse("2026-04-01", "2026-04-30", time.UTC)
-	_, err := Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir(), Source: src})
-	if !errors.Is(err, errReadDropped) || src.emitted != 2 {
-		t.Fatalf("err %v after %d batches, want the read's own error after 2", err, src.emitted)
-	}
-	if n := offheap.InUse(); n != 0 {
-		t.Errorf("%d bytes of rows still mapped after a failed run", n)
-	}
-}
-
-var errReadDropped = errors.New("read dropped")
-
-// failingSource emits after batches of its source, then fails.
-type failingSource struct {
-	*memsource.Source
-	after, emitted int
-}
-
-func (s *failingSource) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
-	err := s.Source.Read(ctx, start, end, func(rec arrow.Record) error {
-		if s.emitted == s.after {
-			return errReadDropped
+// TestABrokenRunGivesBackItsRows: a run whose read fails or panics after some batches were
+// grouped (a read dropped half-way, a source meeting data it cannot handle) gives back the memory
+// its rows were held in, as a finished run does: the scheduler recovers a panic and runs on for
+// months in the same process.
+func TestABrokenRunGivesBackItsRows(t *testing.T) {
+	for _, panics := range []bool{false, true} {
+		var csv strings.Builder
+		csv.WriteString("customer_id,event_time,event_name\n")
+		for i := range 200 {
+			fmt.Fprintf(&csv, "c%d,2026-04-%02dT10:00:00Z,page_view\n", i, 1+i%28)
 		}
-		s.emitted++
-		return emit(rec)
-	})
-	return err
-}
-
-// TestAPanickedRunGivesBackItsRows: a run whose read panics after some batches were grouped (a
-// source meeting data it cannot handle) gives back the memory its rows were held in: the
-// scheduler recovers the panic and runs on for months in the same process.
-func TestAPanickedRunGivesBackItsRows(t *testing.T) {
-	var csv strings.Builder
-	csv.WriteString("customer_id,event_time,event_name\n")
-	for i := range 200 {
-		fmt.Fprintf(&csv, "c%d,2026-04-%02dT10:00:00Z,page_view\n", i, 1+i%28)
-	}
-	src := &panickingSource{Source: memsource.CSV(csv.String(), 50), after: 2}
-	cfg := testConfig(t)
-	cfg.Engine.MemoryBudget, cfg.Engine.TempDir = 1<<20, t.TempDir()
-	w, _ := window.Parse("2026-04-01", "2026-04-30", time.UTC)
-	func() {
-		defer func() {
-			if p := recover(); p != errReadPanicked {
-				t.Fatalf("recovered %v, want the read's own panic", p)
+		src := &brokenSource{Source: memsource.CSV(csv.String(), 50), after: 2, panics: panics}
+		cfg := testConfig(t)
+		cfg.Engine.MemoryBudget, cfg.Engine.TempDir = 1<<20, t.TempDir()
+		w, _ := window.Parse("2026-04-01", "2026-04-30", time.UTC)
+		var err error
+		func() {
+			defer func() {
+				if p := recover(); p != nil && (!panics || p != errReadBroken) {
+					t.Fatalf("recovered %v, want the read's own panic", p)
+				}
+			}()
+			_, err = Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir(), Source: src})
+			if panics {
+				t.Fatalf("the run returned %v, want the read's panic", err)
 			}
 		}()
-		Run(context.Background(), Job{Config: cfg, Window: w, Out: t.TempDir(), Source: src})
-	}()
-	if src.emitted != 2 {
-		t.Fatalf("the read panicked after %d batches, want 2", src.emitted)
-	}
-	if n := offheap.InUse(); n != 0 {
-		t.Errorf("%d bytes of rows still mapped after a run that panicked", n)
+		if !panics && !errors.Is(err, errReadBroken) || src.emitted != 2 {
+			t.Fatalf("panics %v: err %v after %d batches, want the read's own error after 2", panics, err, src.emitted)
+		}
+		if n := offheap.InUse(); n != 0 {
+			t.Errorf("panics %v: %d bytes of rows still mapped after the run broke", panics, n)
+		}
 	}
 }
 
-var errReadPanicked = errors.New("read panicked")
+var errReadBroken = errors.New("read broken")
 
-// panickingSource emits after batches of its source, then panics.
-type panickingSource struct {
+// brokenSource emits after batches of its source, then fails (or panics) with errReadBroken.
+type brokenSource struct {
 	*memsource.Source
 	after, emitted int
+	panics         bool
 }
 
-func (s *panickingSource) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
+func (s *brokenSource) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {
 	return s.Source.Read(ctx, start, end, func(rec arrow.Record) error {
 		if s.emitted == s.after {
-			panic(errReadPanicked)
+			if s.panics {
+				panic(errReadBroken)
+			}
+			return errReadBroken
 		}
 		s.emitted++
 		return emit(rec)
