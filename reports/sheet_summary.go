@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"strconv"
 	"strings"
@@ -139,7 +140,7 @@ func summarySheet(r *kpi.Result, actions int, refs summaryRefs) *sheet {
 		if r.Report.YearAgo != "compared" {
 			lines = []int{0, 1, 2, 4}
 		}
-		heights := map[int]float64{0: 15, 1: 24, 2: 26, 3: 26, 4: 23}
+		heights := maps.Clone(cardLineHeights)
 		rows := make([][]cell, len(lines))
 		for _, h := range cards {
 			c := card(r, h)
@@ -150,7 +151,7 @@ func summarySheet(r *kpi.Result, actions int, refs summaryRefs) *sheet {
 			// small print takes a third line, which a two-line row would cut.
 			for l, perLine := range cardLinePerLine {
 				if text, ok := c[l][0].v.(string); ok {
-					heights[l] = max(heights[l], wrappedLines(text, perLine)*heights[l]/2)
+					heights[l] = max(heights[l], wrappedLines(text, perLine)*cardLineHeights[l]/2)
 				}
 			}
 		}
@@ -232,6 +233,11 @@ func legend(r *kpi.Result) string {
 	}
 	return s
 }
+
+// cardLineHeights are the heights in points of a card's rows (label, value, change against the
+// previous period, against the year-ago period, small print) when their text takes at most two
+// lines; a change or small print of more lines takes half of its row's height a line.
+var cardLineHeights = map[int]float64{0: 15, 1: 24, 2: 26, 3: 26, 4: 23}
 
 // cardLinePerLine is how many characters of a card's change lines (10 points) and small print (9
 // points, italic) fit on one line of its two columns, 27 characters wide; measured in LibreOffice,
