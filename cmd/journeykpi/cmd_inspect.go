@@ -99,11 +99,7 @@ func printInspection(w io.Writer, ins *inspect.Inspection) {
 		if n == 0 {
 			continue
 		}
-		of := p.Accepted
-		if k == "customer_id" || k == "event_time" {
-			of = p.RowsRead
-		}
-		fmt.Fprintf(tw, "    %s\t%d\t%.1f%%\n", k, n, 100*float64(n)/float64(max(of, 1)))
+		fmt.Fprintf(tw, "    %s\t%d\t%.1f%%\n", k, n, 100*float64(n)/float64(max(p.NullShareOf(k), 1)))
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\n  event names:")

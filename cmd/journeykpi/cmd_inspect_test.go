@@ -131,3 +131,30 @@ stages:
 		t.Errorf("event names' stages %v, want %v", got, want)
 	}
 }
+
+// The nulls of a required column count the rows rejected for lacking it, so they are a share of
+// the rows read: three rows of four without an event name are 75%, not three times the one row
+// accepted.
+func TestInspectRequiredNullsAreSharesOfTheRowsRead(t *testing.T) {
+	dir := t.TempDir()
+	csv := "customer_id,event_time,event_name\n" +
+		"a,2026-03-01 09:00,page_view\n" +
+		"a,2026-03-01 10:00,\n" +
+		"b,2026-03-02 11:00,\n" +
+		"c,2026-03-02 12:00,\n"
+	if err := os.WriteFile(filepath.Join(dir, "events.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "c.yaml")
+	cfg := "source:\n  files: {paths: [\"" + filepath.Join(dir, "events.csv") + "\"]}\nstages:\n  - {name: visit, events: [page_view]}\n  - {name: purchase, events: [purchase], purchase: true}\n"
+	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCmd(t, "inspect", "--config", p)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if flat := strings.Join(strings.Fields(out), " "); !strings.Contains(flat, "event_name 3 75.0%") {
+		t.Errorf("output lacks event_name 3 75.0%%:\n%s", out)
+	}
+}

@@ -71,9 +71,9 @@ type Profile struct {
 type EventNameCount struct {
 	Name string `json:"name"`
 	Rows int64  `json:"rows"`
-	// Stage is the stage it matches, "" when none (the event is kept as a touch only). With
-	// funnel.match: stage, the stage column decides, row by row: the stages its rows matched, in
-	// stage order, joined by ", ".
+	// Stage is the stage its accepted rows matched, "" when none (the event is kept as a touch
+	// only). With funnel.match: stage the stage column decides row by row, so a name may match
+	// several: they are listed in stage order, joined by ", ".
 	Stage string `json:"stage"`
 }
 
@@ -168,9 +168,9 @@ func Inspect(ctx context.Context, cfg *config.Config, src source.Source, fsys fs
 	}
 	ins.Source = source.Describe(src)
 	p.Scanned = !full // the read ended before the profile was full: it covers every row
-	p.Nulls["customer_id"] += p.RejectedByReason[ingest.RejectCustomerMissing]
-	p.Nulls["event_time"] += p.RejectedByReason[ingest.RejectTimeMissing]
-	p.Nulls["event_name"] += p.RejectedByReason[ingest.RejectEventNameMissing]
+	for c, reason := range requiredColumns {
+		p.Nulls[c] += p.RejectedByReason[reason]
+	}
 	p.Customers = int64(len(customers))
 	if p.Accepted > 0 {
 		p.FirstEvent = time.UnixMicro(first).In(loc).Format(time.RFC3339)
@@ -183,25 +183,14 @@ func Inspect(ctx context.Context, cfg *config.Config, src source.Source, fsys fs
 		}
 		return cfg.Stages[s].Name
 	}
-	stageOf := map[string]string{}
-	for i, s := range cfg.Stages {
-		for _, e := range s.Events {
-			stageOf[e] = cfg.Stages[i].Name
-		}
-	}
 	for _, code := range slices.Sorted(maps.Keys(names)) {
-		name := d.EventName.Name(code)
-		stage := stageOf[name]
-		if cfg.Funnel.Match == "stage" {
-			var seen []string
-			for k := range cfg.Stages {
-				if matched[code]&(1<<k) != 0 {
-					seen = append(seen, cfg.Stages[k].Name)
-				}
+		var seen []string
+		for k := range cfg.Stages {
+			if matched[code]&(1<<k) != 0 {
+				seen = append(seen, cfg.Stages[k].Name)
 			}
-			stage = strings.Join(seen, ", ")
 		}
-		p.EventNames = append(p.EventNames, EventNameCount{Name: name, Rows: names[code], Stage: stage})
+		p.EventNames = append(p.EventNames, EventNameCount{Name: d.EventName.Name(code), Rows: names[code], Stage: strings.Join(seen, ", ")})
 	}
 	slices.SortStableFunc(p.EventNames, func(a, b EventNameCount) int { return cmp.Compare(b.Rows, a.Rows) })
 	for _, r := range shown {
@@ -209,6 +198,23 @@ func Inspect(ctx context.Context, cfg *config.Config, src source.Source, fsys fs
 	}
 	ins.Columns = shownColumns(p, dims)
 	return ins, nil
+}
+
+// requiredColumns are the contract columns a row is rejected without, with the reason: their
+// nulls count the rejected rows too, so they are shares of the rows read, the others' of the
+// accepted rows.
+var requiredColumns = map[string]string{
+	"customer_id": ingest.RejectCustomerMissing,
+	"event_time":  ingest.RejectTimeMissing,
+	"event_name":  ingest.RejectEventNameMissing,
+}
+
+// NullShareOf is the number of rows column c's nulls are a share of in p.
+func (p *Profile) NullShareOf(c string) int64 {
+	if _, ok := requiredColumns[c]; ok {
+		return p.RowsRead
+	}
+	return p.Accepted
 }
 
 // optionalColumns are the contract columns a row may lack, in the order inspect shows them.
