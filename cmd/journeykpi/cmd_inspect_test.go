@@ -86,6 +86,14 @@ func TestInspectErrors(t *testing.T) {
 	if code, _, stderr := runCmd(t, "inspect", "--config", p); code != exitUsage || !strings.Contains(stderr, "no file matches") {
 		t.Errorf("missing file: exit %d, %s", code, stderr)
 	}
+	// A file that is not its format is the file's to fix, not the config's: exit 1, as for run.
+	os.WriteFile(filepath.Join(dir, "events.parquet"), []byte("customer_id,event_time,event_name\nc1,2026-03-02T10:00:00Z,page_view\n"), 0o644)
+	os.WriteFile(p, []byte(`source: {files: {paths: ["`+filepath.Join(dir, "events.parquet")+`"]}}`), 0o644)
+	for _, cmd := range []string{"inspect", "validate"} {
+		if code, _, stderr := runCmd(t, cmd, "--config", p); code != exitFailed || !strings.Contains(stderr, "not a Parquet file") {
+			t.Errorf("%s, CSV named .parquet: exit %d, %s", cmd, code, stderr)
+		}
+	}
 	if code, _, stderr := runCmd(t, "inspect", "--rows", "-1"); code != exitUsage || !strings.Contains(stderr, "--rows") {
 		t.Errorf("bad --rows: exit %d, %s", code, stderr)
 	}

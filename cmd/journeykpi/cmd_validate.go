@@ -37,10 +37,10 @@ func cmdValidate(ctx context.Context, args []string, e console) error {
 
 // sourceConfigErr classifies what stops validate or inspect from opening and reading the source
 // as configured (a path that matches nothing, a column missing): the config's to fix, unless the
-// error knows better (a BigQuery permission).
+// error knows better (a BigQuery permission, a file whose content is not its format).
 func sourceConfigErr(err error) error {
 	var fe *files.Error
-	if fault.KindOf(err) == fault.Internal || errors.As(err, &fe) {
+	if fault.KindOf(err) == fault.Internal || errors.As(err, &fe) && fe.NoMatch {
 		return fault.Wrap(fault.Config, err)
 	}
 	return err

@@ -164,7 +164,7 @@ plan:
 		}
 		meta, err := readFooter(f, s.opts.Allocator, s.opts.Columns)
 		if err != nil {
-			fail(&Error{fmt.Errorf("files: %s: %w", f.path, err)})
+			fail(&Error{Err: fmt.Errorf("files: %s: %w", f.path, err)})
 			break
 		}
 		for _, rgs := range splitRowGroups(meta.numRowGroups, s.opts.Parallel) {
@@ -220,7 +220,7 @@ func (s *Source) readTask(ctx context.Context, t task, emit func(arrow.Record) e
 	}
 	if err != nil {
 		// A file that does not read says which and why, in one line: the user can act on it.
-		return &Error{fmt.Errorf("files: %s: %w", t.f.path, err)}
+		return &Error{Err: fmt.Errorf("files: %s: %w", t.f.path, err)}
 	}
 	return nil
 }
@@ -228,7 +228,11 @@ func (s *Source) readTask(ctx context.Context, t task, emit func(arrow.Record) e
 // Error is a files source that cannot be read as configured: a pattern matching no file, a file
 // whose format cannot be told from its name, or one that does not read as its format (its
 // content, its header). Its message says which file and why, in one line.
-type Error struct{ Err error }
+type Error struct {
+	Err error
+	// NoMatch says that a pattern matched no file: the config's paths, not a file, are wrong.
+	NoMatch bool
+}
 
 func (e *Error) Error() string { return e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
@@ -376,7 +380,8 @@ func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
 		if f.format == "parquet" {
 			sc, err := s.parquetSchema(f)
 			if err != nil {
-				return nil, fmt.Errorf("files: %s: %w", f.path, err)
+				// As Read says it: the file's to fix (exit 1), not an internal error.
+				return nil, &Error{Err: fmt.Errorf("files: %s: %w", f.path, err)}
 			}
 			return sc, nil
 		}

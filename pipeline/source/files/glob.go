@@ -89,9 +89,9 @@ func (s *Source) expand(pattern string) ([]file, error) {
 	if len(names) == 0 {
 		if s.opts.FS == nil && !filepath.IsAbs(pattern) {
 			wd, _ := os.Getwd()
-			return nil, &Error{fmt.Errorf("files: no file matches %q (relative paths are taken from the working directory, %s)", pattern, wd)}
+			return nil, &Error{Err: fmt.Errorf("files: no file matches %q (relative paths are taken from the working directory, %s)", pattern, wd), NoMatch: true}
 		}
-		return nil, &Error{fmt.Errorf("files: no file matches %q", pattern)}
+		return nil, &Error{Err: fmt.Errorf("files: no file matches %q", pattern), NoMatch: true}
 	}
 	out := make([]file, 0, len(names))
 	for _, name := range names {
@@ -111,7 +111,7 @@ func (s *Source) expand(pattern string) ([]file, error) {
 		// The date= folder may be above the walk's root, so it is looked for in the whole path.
 		f.partition = partitionDay(filepath.ToSlash(f.path))
 		if f.format, f.gzip, err = formatOf(s.cfg.Format, name); err != nil {
-			return nil, &Error{fmt.Errorf("files: %s: %w", f.path, err)}
+			return nil, &Error{Err: fmt.Errorf("files: %s: %w", f.path, err)}
 		}
 		out = append(out, f)
 	}
