@@ -252,7 +252,7 @@ func card(r *kpi.Result, h kpi.Headline) [5][2]cell {
 	c[0][0] = cell{v: h.Label, look: border, free: true}
 	c[0][1] = cell{look: border}
 	f := valueFormat(h.Format)
-	if f == fmtMoney && h.Current != nil && math.Abs(*h.Current) >= 10000 {
+	if f == fmtMoney && h.Current != nil && math.Abs(*h.Current) >= wholeMoneyFrom {
 		// Cents add nothing to a five-figure amount and would not fit the card.
 		f = fmtMoneyWhole
 	}
@@ -534,10 +534,13 @@ func signedMoney(f float64, money func(float64) string) string {
 	return "−" + money(roundMoney(-f))
 }
 
-// roundMoney rounds an amount for page 1: to cents, and to whole units from 10,000 on, where cents
-// add nothing a reader can use.
+// wholeMoneyFrom is the amount from which page 1 shows money in whole units: cents add nothing a
+// reader can use to a five-figure amount, and would not fit a card.
+const wholeMoneyFrom = 10000
+
+// roundMoney rounds an amount for page 1: to cents, and to whole units from wholeMoneyFrom on.
 func roundMoney(x float64) float64 {
-	if math.Abs(x) >= 10000 {
+	if math.Abs(x) >= wholeMoneyFrom {
 		return math.Round(x)
 	}
 	return round2(x)

@@ -834,15 +834,14 @@ func TestLargeMoneyFitsItsCard(t *testing.T) {
 		}
 	}
 	for _, c := range []struct {
-		v    float64
-		size float64
-	}{{766, 16}, {20996.48, 16}, {3142001.26, 16}, {314200126, 13}, {123456789012, 11}} {
-		f := fmtMoney
-		if c.v >= 10000 {
-			f = fmtMoneyWhole
-		}
-		if got := cardValueSize(&c.v, f, r); got != c.size {
-			t.Errorf("%v: size %v, want %v", c.v, got, c.size)
+		v      float64
+		size   float64
+		numFmt string
+	}{{766, 16, fmtMoney}, {20996.48, 16, fmtMoneyWhole}, {3142001.26, 16, fmtMoneyWhole}, {314200126, 13, fmtMoneyWhole}, {123456789012, 11, fmtMoneyWhole}} {
+		// The card itself: its value cell's format and size.
+		value := card(r, kpi.Headline{Key: "revenue", Label: "Revenue", Format: "money", Current: kpi.Ptr(c.v), Mature: true})[1][0]
+		if value.look.numFmt != c.numFmt || value.look.size != c.size {
+			t.Errorf("%v: card value in %q at %v points, want %q at %v", c.v, value.look.numFmt, value.look.size, c.numFmt, c.size)
 		}
 	}
 	if got := valueWords(3142001.26, fmtMoneyWhole, r); got != "£3,142,001" {
@@ -901,10 +900,15 @@ func TestWhatMovedOnlySplitsComparableChanges(t *testing.T) {
 	}
 	r = fullResult()
 	r.Comparison.WhatMoved.Revenue.Top = []kpi.MixEffect{}
+	said := false
 	for _, l := range summaryLines(t, r) {
 		if strings.HasPrefix(l, "Revenue ") && strings.HasSuffix(l, "Largest effects:") {
 			t.Errorf("%q announces effects it does not list", l)
 		}
+		said = said || strings.HasPrefix(l, "Revenue ") && strings.HasSuffix(l, ": neither first touchpoint nor segment splits it.")
+	}
+	if !said {
+		t.Error("a revenue change with no effect to list has no line saying nothing splits it")
 	}
 }
 
