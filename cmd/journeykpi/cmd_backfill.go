@@ -43,9 +43,9 @@ func cmdBackfill(ctx context.Context, args []string, e console) error {
 	if err != nil {
 		return err
 	}
-	rng, err := window.Parse(*from, *to, cfg.Location())
+	rng, err := flagWindow(*from, *to, cfg.Location())
 	if err != nil {
-		return usageErr("backfill: --from/--to: %v", err)
+		return err
 	}
 	windows, partial, err := window.Split(rng, *every)
 	if err != nil {

@@ -146,14 +146,7 @@ func resolveWindow(cfg config.Config, from, to, date string, now time.Time) (win
 		}
 		return w, nil
 	case from != "" || to != "":
-		if from == "" || to == "" {
-			return window.Window{}, usageErr("--from and --to go together")
-		}
-		w, err := window.Parse(from, to, loc)
-		if err != nil {
-			return w, usageErr("--from/--to: %v", err)
-		}
-		return w, nil
+		return flagWindow(from, to, loc)
 	case cfg.Report.From != "":
 		return window.Parse(cfg.Report.From, cfg.Report.To, loc)
 	}

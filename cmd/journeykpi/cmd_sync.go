@@ -39,12 +39,9 @@ func cmdSync(ctx context.Context, args []string, e console) error {
 	}
 	job := pipeline.SyncJob{Config: cfg, Now: time.Now(), Progress: progressWriter(e)}
 	if *from != "" || *to != "" {
-		if *from == "" || *to == "" {
-			return usageErr("--from and --to go together")
-		}
-		w, err := window.Parse(*from, *to, time.UTC)
+		w, err := flagWindow(*from, *to, time.UTC)
 		if err != nil {
-			return usageErr("--from/--to: %v", err)
+			return err
 		}
 		job.From, job.To = civil.DateOf(w.From), civil.DateOf(w.To)
 	}

@@ -9,9 +9,11 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/journeykpi/journeykpi"
 	"github.com/journeykpi/journeykpi/config"
+	"github.com/journeykpi/journeykpi/pipeline/window"
 )
 
 // newFlags returns a FlagSet for a command, its usage headed by the synopsis and followed by the
@@ -154,4 +156,17 @@ func oneLine(err error) error {
 		return err
 	}
 	return fmt.Errorf("%d problems in the config:\n  %s", len(lines), strings.Join(lines, "\n  "))
+}
+
+// flagWindow is the window of days --from and --to span in loc (both inclusive); they go
+// together.
+func flagWindow(from, to string, loc *time.Location) (window.Window, error) {
+	if from == "" || to == "" {
+		return window.Window{}, usageErr("--from and --to go together")
+	}
+	w, err := window.Parse(from, to, loc)
+	if err != nil {
+		return w, usageErr("--from/--to: %v", err)
+	}
+	return w, nil
 }
