@@ -14,41 +14,11 @@ import (
 	"testing"
 
 	"github.com/journeykpi/journeykpi/internal/shareddata"
+	"github.com/journeykpi/journeykpi/kpi"
 )
 
-// realReport is what the real-data tests read back from a report's JSON.
-type realReport struct {
-	Repeat struct {
-		Purchasers int64   `json:"purchasers"`
-		Orders     int64   `json:"orders"`
-		Revenue    float64 `json:"revenue"`
-		BGNBD      *struct {
-			Converged     bool     `json:"converged"`
-			Customers     int64    `json:"customers"`
-			R             *float64 `json:"r"`
-			Alpha         *float64 `json:"alpha"`
-			A             *float64 `json:"a"`
-			B             *float64 `json:"b"`
-			LogLikelihood *float64 `json:"log_likelihood"`
-		} `json:"bgnbd"`
-		SpendModel *struct {
-			Converged bool     `json:"converged"`
-			Customers int64    `json:"customers"`
-			P         *float64 `json:"p"`
-			Q         *float64 `json:"q"`
-			Gamma     *float64 `json:"gamma"`
-		} `json:"spend_model"`
-	} `json:"repeat"`
-	DataQuality struct {
-		RowsRead         int64            `json:"rows_read"`
-		RowsRejected     int64            `json:"rows_rejected"`
-		RowsFiltered     int64            `json:"rows_filtered"`
-		RejectedByReason map[string]int64 `json:"rejected_by_reason"`
-		Duplicates       int64            `json:"duplicates"`
-		Customers        int64            `json:"customers"`
-	} `json:"data_quality"`
-	Warnings []struct{ Code string } `json:"warnings"`
-}
+// realReport is what the real-data tests read back from a report's JSON: the report itself.
+type realReport = kpi.Result
 
 // plainNumbers are a report period's numbers computed straight from a raw file.
 type plainNumbers struct {
