@@ -51,8 +51,10 @@ func TestShardKeyRanges(t *testing.T) {
 // unit (source.time_unit), as a report reads them, and filters the days in that unit.
 func TestSyncStagesIntegerTimesInTheirUnit(t *testing.T) {
 	for unit, want := range map[string][2]string{
-		"s": {"TIMESTAMP_SECONDS(`ts`)", "TIMESTAMP_SECONDS(`ts`) >= @start"}, "ms": {"TIMESTAMP_MILLIS(`ts`)", ""},
-		"": {"TIMESTAMP_MICROS(`ts`)", ""}, "ns": {"TIMESTAMP_MICROS(DIV(`ts`, 1000))", ""},
+		"s":  {"TIMESTAMP_SECONDS(`ts`)", "WHERE TIMESTAMP_SECONDS(`ts`) >= @start AND TIMESTAMP_SECONDS(`ts`) < @end\n"},
+		"ms": {"TIMESTAMP_MILLIS(`ts`)", "WHERE TIMESTAMP_MILLIS(`ts`) >= @start AND TIMESTAMP_MILLIS(`ts`) < @end\n"},
+		"":   {"TIMESTAMP_MICROS(`ts`)", "WHERE TIMESTAMP_MICROS(`ts`) >= @start AND TIMESTAMP_MICROS(`ts`) < @end\n"},
+		"ns": {"TIMESTAMP_MICROS(DIV(`ts`, 1000))", "WHERE TIMESTAMP_MICROS(DIV(`ts`, 1000)) >= @start AND TIMESTAMP_MICROS(DIV(`ts`, 1000)) < @end\n"},
 	} {
 		st, err := SourceStaging(SyncSource{Table: "p.d.t", Names: config.Columns{CustomerID: "user", EventTime: "ts"},
 			Types: map[string]string{"user": "STRING", "ts": "INT64"}, TimeUnit: unit},
@@ -60,8 +62,11 @@ func TestSyncStagesIntegerTimesInTheirUnit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(st.SQL, want[0]+" AS event_time") || !strings.Contains(st.SQL, want[1]) {
-			t.Errorf("time_unit %q: %s", unit, st.SQL)
+		if !strings.Contains(st.SQL, want[0]+" AS event_time") {
+			t.Errorf("time_unit %q: event_time is not %s:\n%s", unit, want[0], st.SQL)
+		}
+		if !strings.Contains(st.SQL, want[1]) {
+			t.Errorf("time_unit %q: the days are not filtered by %q:\n%s", unit, want[1], st.SQL)
 		}
 	}
 }
