@@ -354,7 +354,16 @@ func SourceStaging(s SyncSource, from, to civil.Date) (Statement, error) {
 		fmt.Fprintf(&b, "FROM `%s`\n", s.Table)
 		src := s.Names.EventTime
 		typ := s.Types[src]
-		if typ == "DATE" || typ == "DATETIME" {
+		switch {
+		case isInteger(typ):
+			// The bounds in the column's unit, so that BigQuery can prune on the column itself:
+			// the same rows as converting each value, the bounds being whole days.
+			where, _, err := timeFilter(TimeColumn{Name: src, Type: typ, Unit: s.TimeUnit}, first, end)
+			if err != nil {
+				return Statement{}, err
+			}
+			fmt.Fprintf(&b, "WHERE %s\n", where)
+		case typ == "DATE" || typ == "DATETIME":
 			// Prune on the column itself, a day wider each side, before the exact bound.
 			where, wp, err := timeFilter(TimeColumn{Name: src, Type: typ}, first, end)
 			if err != nil {
@@ -363,7 +372,7 @@ func SourceStaging(s SyncSource, from, to civil.Date) (Statement, error) {
 			where = strings.NewReplacer("@start", "@start_wide", "@end", "@end_wide").Replace(where)
 			fmt.Fprintf(&b, "WHERE %s\n  AND %s >= @start AND %s < @end\n", where, timeExpr, timeExpr)
 			params = append(params, Param{"start_wide", wp[0].Value}, Param{"end_wide", wp[1].Value})
-		} else {
+		default:
 			fmt.Fprintf(&b, "WHERE %s >= @start AND %s < @end\n", timeExpr, timeExpr)
 		}
 	default:
