@@ -59,7 +59,7 @@ func TestSyncStagesIntegerTimesInTheirUnit(t *testing.T) {
 		"ns": {"TIMESTAMP_MICROS(DIV(`ts`, 1000))", "WHERE `ts` >= UNIX_MICROS(@start) * 1000 AND `ts` < UNIX_MICROS(@end) * 1000\n"},
 	} {
 		st, err := SourceStaging(SyncSource{Table: "p.d.t", Names: config.Columns{CustomerID: "user", EventTime: "ts"},
-			Types: map[string]string{"user": "STRING", "ts": "INT64"}, TimeUnit: unit},
+			Types: map[string]string{"user": "STRING", "ts": "INT64"}, Time: TimeColumn{Name: "ts", Type: "INT64", Unit: unit}},
 			civil.Date{Year: 2026, Month: 3, Day: 1}, civil.Date{Year: 2026, Month: 3, Day: 2})
 		if err != nil {
 			t.Fatal(err)
@@ -78,6 +78,13 @@ func TestSyncStagesIntegerTimesInTheirUnit(t *testing.T) {
 			t.Errorf("time_unit %q: params %v, want start %v and end %v", unit, st.Params, start, end)
 		}
 	}
+	// The time column is the event_time column the staging converts, or the sync is refused.
+	_, err := SourceStaging(SyncSource{Table: "p.d.t", Names: config.Columns{CustomerID: "user", EventTime: "ts"},
+		Types: map[string]string{"user": "STRING", "ts": "INT64"}, Time: TimeColumn{Name: "ts", Type: "TIMESTAMP"}},
+		civil.Date{Year: 2026, Month: 3, Day: 1}, civil.Date{Year: 2026, Month: 3, Day: 2})
+	if err == nil {
+		t.Error("a time column of another type than the event_time column was taken")
+	}
 }
 
 // TestSplitFindsPaddedPurchases: the engine trims event names, so " purchase" is a purchase; the
@@ -94,7 +101,7 @@ func TestSplitFindsPaddedPurchases(t *testing.T) {
 		t.Errorf("the table's split read matches untrimmed names:\n%s", st.SQL)
 	}
 	st, err = SourceStaging(SyncSource{Table: "p.d.t", Names: config.Columns{CustomerID: "user", EventTime: "ts", EventName: "name"},
-		Types: map[string]string{"user": "STRING", "ts": "TIMESTAMP", "name": "STRING"}},
+		Types: map[string]string{"user": "STRING", "ts": "TIMESTAMP", "name": "STRING"}, Time: TimeColumn{Name: "ts", Type: "TIMESTAMP"}},
 		civil.Date{Year: 2026, Month: 3, Day: 1}, civil.Date{Year: 2026, Month: 3, Day: 2})
 	if err != nil {
 		t.Fatal(err)
