@@ -152,6 +152,25 @@ type Retry struct {
 	Deadline       Duration `yaml:"deadline"`
 }
 
+// Backoff is the pause before the n-th retry (n from 1): InitialBackoff, doubled at each later
+// retry, never more than MaxBackoff. A zero MaxBackoff (no policy given) leaves InitialBackoff
+// as it is, and a MaxBackoff below InitialBackoff, which validation refuses, caps it all the same.
+// However large n is, the pause does not overflow.
+func (r Retry) Backoff(n int) time.Duration {
+	d, ceiling := max(r.InitialBackoff.D(), 0), r.MaxBackoff.D()
+	if ceiling <= 0 {
+		return d
+	}
+	for i := 1; i < n && d > 0 && d < ceiling; i++ {
+		if d > ceiling/2 {
+			d = ceiling
+			break
+		}
+		d *= 2
+	}
+	return min(d, ceiling)
+}
+
 // resolveProject takes the project that runs the query from a project.dataset.table reference
 // when none is given.
 func (b *BigQuery) resolveProject() {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -282,6 +283,61 @@ func TestValidateRetryAndWebhook(t *testing.T) {
 	c.Schedule.Webhook = "https://hooks.example.com/x"
 	if err := c.Validate(); err != nil {
 		t.Errorf("valid config rejected: %v", err)
+	}
+}
+
+// A max_backoff below initial_backoff is refused under its own key, for the events source and for
+// a spend section (whose unset max_backoff is the default 30s); an equal one is accepted.
+func TestValidateMaxBackoffBelowInitial(t *testing.T) {
+	for _, c := range []struct{ yaml, want string }{
+		{`{kind: bigquery, bigquery: {table: p.d.t, retry: {initial_backoff: 10s, max_backoff: 5s}}}`,
+			"source.bigquery.retry.max_backoff: must not be below retry.initial_backoff (10s), is 5s"},
+		{`{kind: bigquery, bigquery: {table: p.d.t, retry: {max_backoff: 0s}}}`,
+			"source.bigquery.retry.max_backoff: must not be below retry.initial_backoff (1s), is 0s"},
+		{`{kind: files, files: {paths: [x.csv]}, spend: {kind: bigquery, bigquery: {table: p.d.s, retry: {initial_backoff: 1m}}}}`,
+			"source.spend.bigquery.retry.max_backoff: must not be below retry.initial_backoff (1m0s), is 30s"},
+	} {
+		_, err := Parse(strings.NewReader("source: " + c.yaml + "\n"))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.yaml, err, c.want)
+		}
+	}
+	cfg, err := Parse(strings.NewReader("source: {kind: bigquery, bigquery: {table: p.d.t, retry: {initial_backoff: 5s, max_backoff: 5s}}}\n"))
+	if err != nil {
+		t.Fatalf("equal backoffs refused: %v", err)
+	}
+	if d := cfg.Source.BigQuery.Retry.Backoff(3); d != 5*time.Second {
+		t.Errorf("pause %v, want 5s", d)
+	}
+}
+
+// The pause before each retry doubles from initial_backoff up to max_backoff and stays there,
+// however many retries there are; without a policy there is no pause.
+func TestRetryBackoff(t *testing.T) {
+	r := Retry{InitialBackoff: Duration(time.Second), MaxBackoff: Duration(5 * time.Second)}
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second}
+	for i, w := range want {
+		if got := r.Backoff(i + 1); got != w {
+			t.Errorf("Backoff(%d) = %v, want %v", i+1, got, w)
+		}
+	}
+	// Shifting the initial backoff by the retry number would have gone negative long before.
+	def := DefaultRetry()
+	for _, n := range []int{30, 34, 35, 64, 65, 1000, 1 << 30} {
+		if got := def.Backoff(n); got != def.MaxBackoff.D() {
+			t.Errorf("default Backoff(%d) = %v, want %v", n, got, def.MaxBackoff)
+		}
+	}
+	huge := Retry{InitialBackoff: Duration(math.MaxInt64/2 + 1), MaxBackoff: Duration(math.MaxInt64)}
+	if got := huge.Backoff(2); got != time.Duration(math.MaxInt64) {
+		t.Errorf("near the largest duration: Backoff(2) = %v", got)
+	}
+	if got := (Retry{}).Backoff(3); got != 0 {
+		t.Errorf("no policy: pause %v", got)
+	}
+	// Not reachable from a validated config, but still capped at the maximum.
+	if got := (Retry{InitialBackoff: Duration(4 * time.Second), MaxBackoff: Duration(time.Second)}).Backoff(1); got != time.Second {
+		t.Errorf("maximum below initial: pause %v, want 1s", got)
 	}
 }
 

@@ -293,6 +293,10 @@ func validateBigQuery(b BigQuery, key string, bad func(string, string, ...any)) 
 			bad(key+".retry."+d.name, "must not be negative")
 		}
 	}
+	if r := b.Retry; r.InitialBackoff >= 0 && r.MaxBackoff >= 0 && r.MaxBackoff < r.InitialBackoff {
+		// The pauses double from initial_backoff up to max_backoff: a lower maximum is a typo.
+		bad(key+".retry.max_backoff", "must not be below retry.initial_backoff (%s), is %s", r.InitialBackoff, r.MaxBackoff)
+	}
 }
 
 var labelKey = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)

@@ -61,7 +61,6 @@ func Sync(ctx context.Context, job SyncJob) ([]bigquery.SyncDay, error) {
 		return nil, err
 	}
 	defer src.Close()
-	policy := source.RetryPolicyFromConfig(cfg.Source.BigQuery.Retry)
 	var days []bigquery.SyncDay
 	for first := from; !first.After(to); first = first.AddDays(syncChunkDays) {
 		last := first.AddDays(syncChunkDays - 1)
@@ -69,22 +68,9 @@ func Sync(ctx context.Context, job SyncJob) ([]bigquery.SyncDay, error) {
 			last = to
 		}
 		start := time.Now()
-		var got []bigquery.SyncDay
-		for attempt := 1; ; attempt++ {
-			got, err = src.Sync(ctx, first, last)
-			if err == nil || !source.IsTransient(err) || attempt >= policy.Attempts || ctx.Err() != nil {
-				break
-			}
-			pause := policy.InitialBackoff << (attempt - 1)
-			if policy.MaxBackoff > 0 {
-				pause = min(pause, policy.MaxBackoff)
-			}
-			log.Warn("sync failed, retrying", "attempt", attempt, "pause_seconds", pause.Seconds(), "error", err.Error())
-			select {
-			case <-time.After(pause):
-			case <-ctx.Done():
-			}
-		}
+		got, err := retrySync(ctx, cfg.Source.BigQuery.Retry, log, waitCtx, func() ([]bigquery.SyncDay, error) {
+			return src.Sync(ctx, first, last)
+		})
 		if err != nil {
 			// Each transaction committed or rolled back whole: say what is done and what to rerun.
 			rest := fmt.Sprintf("nothing was changed; rerun journeykpi sync --from %s --to %s", from, to)
@@ -105,4 +91,30 @@ func Sync(ctx context.Context, job SyncJob) ([]bigquery.SyncDay, error) {
 		days = append(days, got...)
 	}
 	return days, nil
+}
+
+// retrySync calls sync until it succeeds, fails with an error that is not transient, or has made
+// r.Attempts attempts, waiting r.Backoff(n) before the n-th retry (the pause a read's retries
+// and a resumed stream take too).
+func retrySync(ctx context.Context, r config.Retry, log *slog.Logger, wait func(context.Context, time.Duration),
+	sync func() ([]bigquery.SyncDay, error)) ([]bigquery.SyncDay, error) {
+	for attempt := 1; ; attempt++ {
+		got, err := sync()
+		if err == nil || !source.IsTransient(err) || attempt >= r.Attempts || ctx.Err() != nil {
+			return got, err
+		}
+		pause := r.Backoff(attempt)
+		log.Warn("sync failed, retrying", "attempt", attempt, "pause_seconds", pause.Seconds(), "error", err.Error())
+		wait(ctx, pause)
+	}
+}
+
+// waitCtx pauses for d or until ctx ends.
+func waitCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }

@@ -108,16 +108,10 @@ type retrySource struct {
 	p   RetryPolicy
 }
 
-// backoff is the pause after the given failed attempt (1-based), before jitter.
+// backoff is the pause after the given failed attempt (1-based), before jitter: the same
+// doubling as config.Retry.Backoff, which the sync and a resumed stream pause by too.
 func (p RetryPolicy) backoff(attempt int) time.Duration {
-	d := p.InitialBackoff
-	for i := 1; i < attempt && d < p.MaxBackoff; i++ {
-		d *= 2
-	}
-	if p.MaxBackoff > 0 && d > p.MaxBackoff {
-		d = p.MaxBackoff
-	}
-	return d
+	return config.Retry{InitialBackoff: config.Duration(p.InitialBackoff), MaxBackoff: config.Duration(p.MaxBackoff)}.Backoff(attempt)
 }
 
 func (r *retrySource) Read(ctx context.Context, start, end time.Time, emit func(arrow.Record) error) error {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/internal/bqfake"
+	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/pipeline/source"
 	"github.com/journeykpi/journeykpi/pipeline/source/bigquery"
 )
@@ -570,6 +571,44 @@ func TestSyncRunsOneTransaction(t *testing.T) {
 	}
 	if len(srv.Jobs()) != 1 {
 		t.Errorf("%d jobs, want the one script", len(srv.Jobs()))
+	}
+}
+
+// TestSyncFiltersTimesAsReadsDo: a sync converts and filters an integer time column as a report's
+// read does, in source.time_unit and on the column itself; one of formatted integers
+// (source.time_format) is refused, from a table or a query, naming where the column is.
+func TestSyncFiltersTimesAsReadsDo(t *testing.T) {
+	srv := newServer(t)
+	s := arrow.NewSchema([]arrow.Field{{Name: "customer_id", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "ts", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, s)
+	defer b.Release()
+	rec := b.NewRecord()
+	defer rec.Release()
+	srv.SetTable("proj.ds.ts_int64", &bqfake.Table{Records: []arrow.Record{rec}})
+	srv.SetResult(&bqfake.Table{Records: []arrow.Record{rec}})
+	day := civil.Date{Year: 2026, Month: 3, Day: 30}
+	opts := func(table, query, unit, format string) bigquery.Options {
+		return bigquery.Options{Config: config.BigQuery{Project: "proj", Table: table, Query: query, Sync: config.Sync{Table: compactRef}},
+			TimeColumn: "ts", TimeUnit: unit, TimeFormat: format, Names: config.Columns{CustomerID: "customer_id", EventTime: "ts"}}
+	}
+	st, err := open(t, srv, opts("proj.ds.ts_int64", "", "ms", "")).SyncStatement(context.Background(), day, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"TIMESTAMP_MILLIS(`ts`) AS event_time", "WHERE `ts` >= UNIX_MILLIS(@start) AND `ts` < UNIX_MILLIS(@end);"} {
+		if !strings.Contains(st.SQL, want) {
+			t.Errorf("the sync lacks %q:\n%s", want, st.SQL)
+		}
+	}
+	for _, c := range []struct{ table, query, want string }{
+		{"proj.ds.ts_int64", "", `column "ts" of table proj.ds.ts_int64 holds integers`},
+		{"", "SELECT customer_id, ts FROM `proj.ds.ts_int64`", `column "ts" of the query (source.bigquery.query) holds integers`},
+	} {
+		_, err := open(t, srv, opts(c.table, c.query, "", "20060102")).SyncStatement(context.Background(), day, day)
+		if fault.KindOf(err) != fault.Config || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "of table  ") {
+			t.Errorf("formatted integer times: %v, want a config error with %q", err, c.want)
+		}
 	}
 }
 

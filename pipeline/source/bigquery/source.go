@@ -451,11 +451,15 @@ func schemaTypes(schema bigquery.Schema) map[string]string {
 	return types
 }
 
-// timeColumn is the table's time column col of BigQuery type typ, with the unit of its epoch
-// values when it is an integer. An integer column of formatted times is refused: filtering it as
-// epoch times would select nothing.
+// timeColumn is the time column col of BigQuery type typ, of the table or the query's result,
+// with the unit of its epoch values when it is an integer. An integer column of formatted times is
+// refused: filtering it as epoch times would select nothing.
 func (s *Source) timeColumn(col, typ string) (bqsql.TimeColumn, error) {
 	if (typ == "INTEGER" || typ == "INT64") && s.o.TimeFormat != "" {
+		if s.o.Config.Table == "" {
+			return bqsql.TimeColumn{}, fault.Errorf(fault.Config, "source.time_format: column %q of the query (source.bigquery.query) holds integers written %q, which the range cannot be filtered on; convert them to a TIMESTAMP or DATE in the query",
+				col, s.o.TimeFormat)
+		}
 		return bqsql.TimeColumn{}, fault.Errorf(fault.Config, "source.time_format: column %q of table %s holds integers written %q, which the range cannot be filtered on; write a query (source.bigquery.query) that converts them to a TIMESTAMP or DATE",
 			col, s.o.Config.Table, s.o.TimeFormat)
 	}

@@ -1,11 +1,13 @@
 package bigquery_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -358,6 +360,39 @@ func TestErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A stream interrupted mid-read resumes after the retry policy's first pause (its initial
+// backoff), as config.Retry.Backoff gives it, not at once.
+func TestStreamResumePausesByRetryPolicy(t *testing.T) {
+	srv := newServer(t)
+	srv.PageSize = 13
+	recs := events(t, 40, 9)
+	srv.SetTable("proj.marketing.events", &bqfake.Table{Records: recs})
+	srv.SetResult(&bqfake.Table{Records: recs})
+	srv.Inject(bqfake.Fault{Method: bqfake.ReadRows, Code: codes.Unavailable, AfterRows: 20, Count: 1})
+	var logs bytes.Buffer
+	o := tableOptions()
+	o.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	o.Config.Retry = config.Retry{InitialBackoff: config.Duration(3 * time.Millisecond), MaxBackoff: config.Duration(time.Second)}
+	var c collector
+	defer c.release()
+	if err := open(t, srv, o).Read(context.Background(), rangeStart, rangeEnd, c.emit); err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	var resumes []string
+	for line := range strings.Lines(logs.String()) {
+		var rec struct{ Msg, Pause string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if strings.Contains(rec.Msg, "resuming") {
+			resumes = append(resumes, rec.Pause)
+		}
+	}
+	if want := o.Config.Retry.Backoff(1).String(); len(resumes) != 1 || resumes[0] != want {
+		t.Errorf("resume pauses %q, want [%s]", resumes, want)
 	}
 }
 

@@ -13,7 +13,6 @@ import (
 	"cloud.google.com/go/bigquery/storage/apiv1/storagepb"
 	"github.com/apache/arrow/go/v15/arrow"
 	gax "github.com/googleapis/gax-go/v2"
-	"github.com/journeykpi/journeykpi/config"
 	"github.com/journeykpi/journeykpi/pipeline/source/bigquery/bqerror"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -27,17 +26,6 @@ const maxMessage = 129 << 20
 // streamRetries is how many times one stream is resumed from its offset after a transient error
 // before the read fails: a stalled stream must not outlive the retry policy.
 const streamRetries = 5
-
-// resumePause is the pause before the n-th resume of a stream (n from 1): the retry policy's
-// initial backoff, doubled at each resume up to its maximum. Resuming at once gave a server that
-// was unavailable for a moment five tries within milliseconds.
-func resumePause(r config.Retry, n int) time.Duration {
-	d := r.InitialBackoff.D()
-	for i := 1; i < n && d < r.MaxBackoff.D(); i++ {
-		d *= 2
-	}
-	return min(d, max(r.MaxBackoff.D(), r.InitialBackoff.D()))
-}
 
 // sleep pauses for d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
@@ -156,7 +144,9 @@ func (s *Source) readStream(ctx context.Context, name string, schema []byte, emi
 		case codes.Unavailable, codes.Internal, codes.ResourceExhausted, codes.Aborted, codes.DeadlineExceeded:
 			if retries < streamRetries {
 				retries++
-				pause := resumePause(s.o.Config.Retry, retries)
+				// Resuming at once gave a server that was unavailable for a moment five tries
+				// within milliseconds: pause as the retry policy does between attempts.
+				pause := s.o.Config.Retry.Backoff(retries)
 				s.log.Warn("bigquery: read stream interrupted, resuming", "stream", name, "offset", offset, "pause", pause.String(), "error", err.Error())
 				if err := sleep(ctx, pause); err != nil {
 					return offset, err

@@ -62,11 +62,12 @@ func (s *Source) SyncStatement(ctx context.Context, from, to civil.Date) (Statem
 		if c.Table != "" {
 			table = s.qualify(c.Table)
 		}
-		if _, terr := s.timeColumn(s.o.Names.EventTime, types[s.o.Names.EventTime]); terr != nil {
+		tc, terr := s.timeColumn(s.o.Names.EventTime, types[s.o.Names.EventTime])
+		if terr != nil {
 			return Statement{}, terr
 		}
 		staging, err = bqsql.SourceStaging(bqsql.SyncSource{Table: table, Query: c.Query, Names: s.o.Names, Types: types,
-			TimeZone: s.o.TimeZone, TimeUnit: s.o.TimeUnit}, from, to)
+			TimeZone: s.o.TimeZone, Time: tc}, from, to)
 	}
 	if err != nil {
 		return Statement{}, fmt.Errorf("bigquery: sync: %w", err)

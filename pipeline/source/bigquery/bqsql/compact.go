@@ -269,8 +269,9 @@ type SyncSource struct {
 	Types        map[string]string
 	// TimeZone is the zone of DATETIME and DATE event times (source.timezone).
 	TimeZone string
-	// TimeUnit is the unit of integer epoch event times (source.time_unit; "" is us).
-	TimeUnit string
+	// Time is the event_time column (Names.EventTime) as a report's read filters it: its type and
+	// the unit of integer epoch times (source.time_unit; "" is us).
+	Time TimeColumn
 }
 
 // SourceStaging is the SELECT a sync stages for the days from..to (UTC, inclusive) from a table
@@ -278,6 +279,9 @@ type SyncSource struct {
 // time as TIMESTAMP, revenue and sentiment as FLOAT64).
 func SourceStaging(s SyncSource, from, to civil.Date) (Statement, error) {
 	first, end := dayStart(from), dayStart(to.AddDays(1))
+	if tc := s.Time; tc.Name != s.Names.EventTime || tc.Type != s.Types[tc.Name] {
+		return Statement{}, fmt.Errorf("the time column %q (%s) is not the event_time column %q (%s)", tc.Name, tc.Type, s.Names.EventTime, s.Types[s.Names.EventTime])
+	}
 	var sel []string
 	var timeExpr string
 	for _, col := range ContractColumns {
@@ -305,7 +309,7 @@ func SourceStaging(s SyncSource, from, to civil.Date) (Statement, error) {
 			case "TIMESTAMP":
 				expr = q
 			case "INTEGER", "INT64":
-				expr = epochTime(s.TimeUnit, q)
+				expr = epochTime(s.Time.Unit, q)
 			case "DATETIME", "DATE":
 				expr = "TIMESTAMP(" + q + ", @tz)"
 			default:
@@ -352,18 +356,26 @@ func SourceStaging(s SyncSource, from, to civil.Date) (Statement, error) {
 	switch {
 	case s.Table != "":
 		fmt.Fprintf(&b, "FROM `%s`\n", s.Table)
-		src := s.Names.EventTime
-		typ := s.Types[src]
-		if typ == "DATE" || typ == "DATETIME" {
+		typ := s.Time.Type
+		switch {
+		case isInteger(typ):
+			// The bounds in the column's unit, so that BigQuery can prune on the column itself:
+			// the same rows as converting each value, the bounds being whole days.
+			where, _, err := timeFilter(s.Time, first, end)
+			if err != nil {
+				return Statement{}, err
+			}
+			fmt.Fprintf(&b, "WHERE %s\n", where)
+		case typ == "DATE" || typ == "DATETIME":
 			// Prune on the column itself, a day wider each side, before the exact bound.
-			where, wp, err := timeFilter(TimeColumn{Name: src, Type: typ}, first, end)
+			where, wp, err := timeFilter(s.Time, first, end)
 			if err != nil {
 				return Statement{}, err
 			}
 			where = strings.NewReplacer("@start", "@start_wide", "@end", "@end_wide").Replace(where)
 			fmt.Fprintf(&b, "WHERE %s\n  AND %s >= @start AND %s < @end\n", where, timeExpr, timeExpr)
 			params = append(params, Param{"start_wide", wp[0].Value}, Param{"end_wide", wp[1].Value})
-		} else {
+		default:
 			fmt.Fprintf(&b, "WHERE %s >= @start AND %s < @end\n", timeExpr, timeExpr)
 		}
 	default:

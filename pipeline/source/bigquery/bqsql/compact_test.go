@@ -48,21 +48,42 @@ func TestShardKeyRanges(t *testing.T) {
 }
 
 // TestSyncStagesIntegerTimesInTheirUnit: a sync converts integer epoch times in their declared
-// unit (source.time_unit), as a report reads them, and filters the days in that unit.
+// unit (source.time_unit), as a report reads them, and filters the days on the column itself,
+// the bounds converted to that unit, so that BigQuery can prune the table's partitions and
+// clusters (a filter on TIMESTAMP_SECONDS(ts) cannot).
 func TestSyncStagesIntegerTimesInTheirUnit(t *testing.T) {
 	for unit, want := range map[string][2]string{
-		"s": {"TIMESTAMP_SECONDS(`ts`)", "TIMESTAMP_SECONDS(`ts`) >= @start"}, "ms": {"TIMESTAMP_MILLIS(`ts`)", ""},
-		"": {"TIMESTAMP_MICROS(`ts`)", ""}, "ns": {"TIMESTAMP_MICROS(DIV(`ts`, 1000))", ""},
+		"s":  {"TIMESTAMP_SECONDS(`ts`)", "WHERE `ts` >= UNIX_SECONDS(@start) AND `ts` < UNIX_SECONDS(@end)\n"},
+		"ms": {"TIMESTAMP_MILLIS(`ts`)", "WHERE `ts` >= UNIX_MILLIS(@start) AND `ts` < UNIX_MILLIS(@end)\n"},
+		"":   {"TIMESTAMP_MICROS(`ts`)", "WHERE `ts` >= UNIX_MICROS(@start) AND `ts` < UNIX_MICROS(@end)\n"},
+		"ns": {"TIMESTAMP_MICROS(DIV(`ts`, 1000))", "WHERE `ts` >= UNIX_MICROS(@start) * 1000 AND `ts` < UNIX_MICROS(@end) * 1000\n"},
 	} {
 		st, err := SourceStaging(SyncSource{Table: "p.d.t", Names: config.Columns{CustomerID: "user", EventTime: "ts"},
-			Types: map[string]string{"user": "STRING", "ts": "INT64"}, TimeUnit: unit},
+			Types: map[string]string{"user": "STRING", "ts": "INT64"}, Time: TimeColumn{Name: "ts", Type: "INT64", Unit: unit}},
 			civil.Date{Year: 2026, Month: 3, Day: 1}, civil.Date{Year: 2026, Month: 3, Day: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(st.SQL, want[0]+" AS event_time") || !strings.Contains(st.SQL, want[1]) {
-			t.Errorf("time_unit %q: %s", unit, st.SQL)
+		if !strings.Contains(st.SQL, want[0]+" AS event_time") {
+			t.Errorf("time_unit %q: event_time is not %s:\n%s", unit, want[0], st.SQL)
 		}
+		if !strings.Contains(st.SQL, want[1]) {
+			t.Errorf("time_unit %q: the days are not filtered by %q:\n%s", unit, want[1], st.SQL)
+		}
+		if _, where, _ := strings.Cut(st.SQL, "\nWHERE "); strings.Contains(where, "TIMESTAMP_") {
+			t.Errorf("time_unit %q: the filter converts the column, which stops pruning:\n%s", unit, st.SQL)
+		}
+		start, end := civil.Date{Year: 2026, Month: 3, Day: 1}.In(time.UTC), civil.Date{Year: 2026, Month: 3, Day: 3}.In(time.UTC)
+		if len(st.Params) < 2 || st.Params[0] != (Param{"start", start}) || st.Params[1] != (Param{"end", end}) {
+			t.Errorf("time_unit %q: params %v, want start %v and end %v", unit, st.Params, start, end)
+		}
+	}
+	// The time column is the event_time column the staging converts, or the sync is refused.
+	_, err := SourceStaging(SyncSource{Table: "p.d.t", Names: config.Columns{CustomerID: "user", EventTime: "ts"},
+		Types: map[string]string{"user": "STRING", "ts": "INT64"}, Time: TimeColumn{Name: "ts", Type: "TIMESTAMP"}},
+		civil.Date{Year: 2026, Month: 3, Day: 1}, civil.Date{Year: 2026, Month: 3, Day: 2})
+	if err == nil {
+		t.Error("a time column of another type than the event_time column was taken")
 	}
 }
 
@@ -80,7 +101,7 @@ func TestSplitFindsPaddedPurchases(t *testing.T) {
 		t.Errorf("the table's split read matches untrimmed names:\n%s", st.SQL)
 	}
 	st, err = SourceStaging(SyncSource{Table: "p.d.t", Names: config.Columns{CustomerID: "user", EventTime: "ts", EventName: "name"},
-		Types: map[string]string{"user": "STRING", "ts": "TIMESTAMP", "name": "STRING"}},
+		Types: map[string]string{"user": "STRING", "ts": "TIMESTAMP", "name": "STRING"}, Time: TimeColumn{Name: "ts", Type: "TIMESTAMP"}},
 		civil.Date{Year: 2026, Month: 3, Day: 1}, civil.Date{Year: 2026, Month: 3, Day: 2})
 	if err != nil {
 		t.Fatal(err)
