@@ -292,8 +292,8 @@ func TestValidateMaxBackoffBelowInitial(t *testing.T) {
 	for _, c := range []struct{ yaml, want string }{
 		{`{kind: bigquery, bigquery: {table: p.d.t, retry: {initial_backoff: 10s, max_backoff: 5s}}}`,
 			"source.bigquery.retry.max_backoff: must not be below retry.initial_backoff (10s), is 5s"},
-		{`{kind: bigquery, bigquery: {table: p.d.t, retry: {max_backoff: 0s}}}`,
-			"source.bigquery.retry.max_backoff: must not be below retry.initial_backoff (1s), is 0s"},
+		{`{kind: bigquery, bigquery: {table: p.d.t, retry: {max_backoff: 500ms}}}`,
+			"source.bigquery.retry.max_backoff: must not be below retry.initial_backoff (1s), is 500ms"},
 		{`{kind: files, files: {paths: [x.csv]}, spend: {kind: bigquery, bigquery: {table: p.d.s, retry: {initial_backoff: 1m}}}}`,
 			"source.spend.bigquery.retry.max_backoff: must not be below retry.initial_backoff (1m0s), is 30s"},
 	} {
@@ -301,6 +301,10 @@ func TestValidateMaxBackoffBelowInitial(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want %q", c.yaml, err, c.want)
 		}
+	}
+	// 0 is the default (30s), not a maximum below the initial pause.
+	if _, err := Parse(strings.NewReader("source: {kind: bigquery, bigquery: {table: p.d.t, retry: {max_backoff: 0s}}}\n")); err != nil {
+		t.Errorf("max_backoff: 0s (the default) refused: %v", err)
 	}
 	cfg, err := Parse(strings.NewReader("source: {kind: bigquery, bigquery: {table: p.d.t, retry: {initial_backoff: 5s, max_backoff: 5s}}}\n"))
 	if err != nil {

@@ -293,8 +293,16 @@ func validateBigQuery(b BigQuery, key string, bad func(string, string, ...any)) 
 			bad(key+".retry."+d.name, "must not be negative")
 		}
 	}
-	if r := b.Retry; r.InitialBackoff >= 0 && r.MaxBackoff >= 0 && r.MaxBackoff < r.InitialBackoff {
-		// The pauses double from initial_backoff up to max_backoff: a lower maximum is a typo.
+	// The pauses double from initial_backoff up to max_backoff: a lower maximum is a typo. Either
+	// left out (0) is its default, as resolve will make it.
+	r, def := b.Retry, DefaultRetry()
+	if r.InitialBackoff == 0 {
+		r.InitialBackoff = def.InitialBackoff
+	}
+	if r.MaxBackoff == 0 {
+		r.MaxBackoff = def.MaxBackoff
+	}
+	if r.InitialBackoff >= 0 && r.MaxBackoff >= 0 && r.MaxBackoff < r.InitialBackoff {
 		bad(key+".retry.max_backoff", "must not be below retry.initial_backoff (%s), is %s", r.InitialBackoff, r.MaxBackoff)
 	}
 }
