@@ -106,6 +106,42 @@ c3,2026-03-02T00:00:00+02:00,scroll,<null>,<null>,<null>,<null>
 	}
 }
 
+// A zoned timestamp in seconds too far out for microseconds is rejected as out of range by the
+// mapper's own timestamp loop, not multiplied into a time wrapped around into a plausible year:
+// the huge value here would wrap to February 2026.
+func TestMapperRejectsTimestampBeyondMicros(t *testing.T) {
+	const huge = 18_448_516_073_710 // × 1e6 wraps past 2^64 to 2026-02-25
+	mem := memory.DefaultAllocator
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "customer_id", Type: arrow.BinaryTypes.String},
+		{Name: "event_time", Type: &arrow.TimestampType{Unit: arrow.Second, TimeZone: "UTC"}},
+		{Name: "event_name", Type: arrow.BinaryTypes.String},
+	}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	b.Field(0).(*array.StringBuilder).AppendValues([]string{"c1", "c2"}, nil)
+	b.Field(1).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{huge, 1_772_000_000}, nil)
+	b.Field(2).(*array.StringBuilder).AppendValues([]string{"page_view", "page_view"}, nil)
+	rec := b.NewRecord()
+	defer rec.Release()
+	for _, zone := range []string{"UTC", "Europe/Berlin"} {
+		cfg := testConfig(t)
+		cfg.Source.TimeZone = zone
+		var rows []Row
+		n := NewMapper(&cfg, wideRange(), func(r []Row) error { rows = append(rows, r...); return nil })
+		if err := n.Add(rec); err != nil {
+			t.Fatal(err)
+		}
+		q, _ := n.Quality(1)
+		if len(rows) != 1 || q.RowsRejected != 1 || q.RejectedByReason[RejectTimeOutOfRange] != 1 {
+			t.Errorf("source zone %s: kept %d, rejected %v", zone, len(rows), q.RejectedByReason)
+		}
+		if len(rows) == 1 && rows[0].Ev.Time != 1_772_000_000*1e6 {
+			t.Errorf("source zone %s: kept time %v", zone, time.UnixMicro(rows[0].Ev.Time).UTC())
+		}
+	}
+}
+
 func TestMapperSourceTimeZone(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Source.TimeZone = "Europe/Berlin"

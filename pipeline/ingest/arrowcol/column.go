@@ -445,23 +445,9 @@ func Times(a arrow.Array, r TimeReading, name string) (TimeFunc, *EpochInts, err
 			if c.IsNull(i) {
 				return 0, TimeMissing
 			}
-			var us int64
-			v := int64(c.Value(i))
-			switch tunit {
-			case arrow.Second:
-				if v > math.MaxInt64/1_000_000 || v < math.MinInt64/1_000_000 {
-					return 0, TimeOutOfRange
-				}
-				us = v * 1e6
-			case arrow.Millisecond:
-				if v > math.MaxInt64/1000 || v < math.MinInt64/1000 {
-					return 0, TimeOutOfRange
-				}
-				us = v * 1e3
-			case arrow.Microsecond:
-				us = v
-			case arrow.Nanosecond:
-				us = v / 1e3
+			us, reason := TimestampMicros(int64(c.Value(i)), tunit)
+			if reason != "" {
+				return 0, reason
 			}
 			if naive && loc != time.UTC {
 				w := time.UnixMicro(us).UTC()
@@ -508,6 +494,28 @@ func Times(a arrow.Array, r TimeReading, name string) (TimeFunc, *EpochInts, err
 		}
 		return us, plausible(us)
 	}, ints, nil
+}
+
+// TimestampMicros is an Arrow timestamp value of unit in Unix micros, or TimeOutOfRange when
+// microseconds cannot hold it: a second or millisecond value past year 294,000 (or corrupt) is
+// refused rather than multiplied into a time wrapped around into some other year, which the
+// plausibility check could take for a real one.
+func TimestampMicros(v int64, unit arrow.TimeUnit) (int64, string) {
+	var mul int64
+	switch unit {
+	case arrow.Nanosecond:
+		return v / 1000, ""
+	case arrow.Microsecond:
+		return v, ""
+	case arrow.Millisecond:
+		mul = 1000
+	default: // arrow.Second
+		mul = 1_000_000
+	}
+	if v > math.MaxInt64/mul || v < math.MinInt64/mul {
+		return 0, TimeOutOfRange
+	}
+	return v * mul, ""
 }
 
 // layoutTime reads s with r.Layout.
