@@ -124,7 +124,7 @@ func newKeyReader(a arrow.Array, name string) (*keyReader, error) {
 		if k.ix = dictIndices(c); k.ix != nil {
 			k.dict = c
 			var err error
-			k.hashes, err = dictionaryKeys(c, name)
+			k.hashes, err = arrowcol.DictionaryKeys(c, name)
 			return k, err
 		}
 	}
@@ -200,23 +200,6 @@ func (k *keyReader) read(keys []uint64, verdict []uint8, missing uint8) {
 			}
 		}
 	}
-}
-
-// dictionaryKeys hashes each value of a dictionary key column once: 0 for a null or blank one.
-func dictionaryKeys(d *array.Dictionary, name string) ([]uint64, error) {
-	dict, err := stringColumn(d.Dictionary(), name)
-	if err != nil {
-		return nil, err
-	}
-	hs := make([]uint64, d.Dictionary().Len())
-	for j := range hs {
-		if s, ok := dict(j); ok {
-			if s = strings.TrimSpace(s); s != "" {
-				hs[j] = hashString(s)
-			}
-		}
-	}
-	return hs, nil
 }
 
 // timeReader reads event_time as timeColumn does, with a loop of its own for timestamps that need

@@ -139,18 +139,9 @@ func Keys(a arrow.Array, name string) (KeyFunc, error) {
 		return func(int) (uint64, bool) { return 0, false }, nil
 	}
 	if d, ok := a.(*array.Dictionary); ok {
-		// Hash each dictionary value once.
-		dict, err := Strings(d.Dictionary(), name)
+		hs, err := DictionaryKeys(d, name)
 		if err != nil {
 			return nil, err
-		}
-		hs := make([]uint64, d.Dictionary().Len())
-		for j := range hs {
-			if s, ok := dict(j); ok {
-				if s = strings.TrimSpace(s); s != "" {
-					hs[j] = HashString(s)
-				}
-			}
 		}
 		return func(i int) (uint64, bool) {
 			if d.IsNull(i) {
@@ -174,6 +165,24 @@ func Keys(a arrow.Array, name string) (KeyFunc, error) {
 		}
 		return HashString(s), true
 	}, nil
+}
+
+// DictionaryKeys hashes each value of a dictionary key column once, as Keys reads text: the
+// key of the value at each index, 0 for a null or blank one.
+func DictionaryKeys(d *array.Dictionary, name string) ([]uint64, error) {
+	dict, err := Strings(d.Dictionary(), name)
+	if err != nil {
+		return nil, err
+	}
+	hs := make([]uint64, d.Dictionary().Len())
+	for j := range hs {
+		if s, ok := dict(j); ok {
+			if s = strings.TrimSpace(s); s != "" {
+				hs[j] = HashString(s)
+			}
+		}
+	}
+	return hs, nil
 }
 
 // OptKeys is Keys for an optional column (order_id): absent means no key.
