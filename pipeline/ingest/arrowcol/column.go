@@ -185,14 +185,6 @@ func DictionaryKeys(d *array.Dictionary, name string) ([]uint64, error) {
 	return hs, nil
 }
 
-// OptKeys is Keys for an optional column (order_id): absent means no key.
-func OptKeys(a arrow.Array, name string) (KeyFunc, error) {
-	if a == nil {
-		return func(int) (uint64, bool) { return 0, false }, nil
-	}
-	return Keys(a, name)
-}
-
 // Strings reads string-like arrays: string, large string, dictionary of strings.
 func Strings(a arrow.Array, name string) (func(int) (string, bool), error) {
 	switch c := a.(type) {
@@ -295,13 +287,6 @@ type TimeReading struct {
 	// UnitNanos is nanoseconds per unit of integer epoch values (source.time_unit); 0 means
 	// microseconds, not declared.
 	UnitNanos int64
-}
-
-// ParseTime parses a text event_time: RFC 3339, "YYYY-MM-DD hh:mm:ss[.frac][zone]", a date, or
-// integer epoch microseconds. Times without an offset are in loc.
-func ParseTime(s string, loc *time.Location) (int64, bool) {
-	us, _, ok := parseTime(s, TimeReading{Loc: loc}, new(int))
-	return us, ok
 }
 
 // parseTime parses text as r says; integer reports an integer epoch value (read in r.Unit).
@@ -548,7 +533,7 @@ func textType(t arrow.DataType) bool {
 	return false
 }
 
-// keyType reports whether Keys and OptKeys read a column of type t.
+// keyType reports whether Keys reads a column of type t.
 func keyType(t arrow.DataType) bool {
 	switch t.ID() {
 	case arrow.INT16, arrow.INT32, arrow.UINT32, arrow.UINT64:
