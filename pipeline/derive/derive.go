@@ -3,6 +3,7 @@ package derive
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -59,68 +60,92 @@ func (e *Error) Kind() fault.Kind { return fault.Config }
 // column an expression reads that is missing, or types that do not fit it, give an *Error.
 func Bind(progs *config.Programs, schema *arrow.Schema, skip string) (*Set, error) {
 	types := make(map[string]expression.Type, schema.NumFields())
+	unreadable := map[string]arrow.DataType{}
 	for _, f := range schema.Fields() {
 		if f.Name == skip {
 			continue
 		}
-		types[f.Name] = exprType(f.Type)
+		t, ok := exprType(f.Type)
+		if !ok {
+			// Listed, so that an expression reading it is told its type rather than that it is
+			// missing; refused below when an expression reads it.
+			unreadable[f.Name], t = f.Type, expression.String
+		}
+		types[f.Name] = t
+	}
+	bind := func(key string, p *expression.Program) (*expression.Bound, error) {
+		for _, c := range p.Columns() {
+			if typ, ok := unreadable[c]; ok {
+				return nil, &Error{key, fmt.Errorf("column %q has type %s, which expressions cannot read (they read integers, numbers, text, true/false, timestamps and dates)", c, typ)}
+			}
+		}
+		b, err := p.Bind(types)
+		if err != nil {
+			return nil, &Error{key, err}
+		}
+		return b, nil
 	}
 	set := &Set{derive: map[string]*expression.Bound{}}
 	if progs.Where != nil {
-		b, err := progs.Where.Bind(types)
+		b, err := bind("source.where", progs.Where)
 		if err != nil {
-			return nil, &Error{"source.where", err}
+			return nil, err
 		}
 		set.where = b
 	}
 	set.keys = slices.Sorted(maps.Keys(progs.Derive))
 	for _, k := range set.keys {
-		b, err := progs.Derive[k].Bind(types)
+		b, err := bind("source.derive."+k, progs.Derive[k])
 		if err != nil {
-			return nil, &Error{"source.derive." + k, err}
+			return nil, err
 		}
 		set.derive[k] = b
 	}
 	return set, nil
 }
 
-// exprType is how expressions see a column of Arrow type t.
-func exprType(t arrow.DataType) expression.Type {
+// exprType is how expressions see a column of Arrow type t; false when they cannot read it
+// (cellFunc has no reader for it).
+func exprType(t arrow.DataType) (expression.Type, bool) {
 	switch t.ID() {
 	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
-		return expression.Int
+		return expression.Int, true
 	case arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL128, arrow.DECIMAL256:
-		return expression.Float
+		return expression.Float, true
 	case arrow.BOOL:
-		return expression.Bool
+		return expression.Bool, true
 	case arrow.TIMESTAMP, arrow.DATE32, arrow.DATE64:
-		return expression.Time
+		return expression.Time, true
+	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.NULL:
+		return expression.String, true
 	case arrow.DICTIONARY:
 		return exprType(t.(*arrow.DictionaryType).ValueType)
 	}
-	return expression.String
+	return expression.Unknown, false
 }
 
 // cellFunc returns row i of a as an expression sees it: nil for null, else an int, float64,
-// string, bool or time.Time. Times without a zone are read in loc.
+// string, bool or time.Time, or an error for a value expressions cannot hold (an unsigned
+// integer above the largest int). Times without a zone are read in loc. It reads the types
+// exprType accepts; any other column is all null.
 func cellFunc(a arrow.Array, loc *time.Location) func(i int) any {
 	switch c := a.(type) {
 	case *array.Int64:
-		return func(i int) any { return nullOr(c, i, func() any { return int(c.Value(i)) }) }
+		return intCell(c, c.Int64Values())
 	case *array.Int32:
-		return func(i int) any { return nullOr(c, i, func() any { return int(c.Value(i)) }) }
+		return intCell(c, c.Int32Values())
 	case *array.Int16:
-		return func(i int) any { return nullOr(c, i, func() any { return int(c.Value(i)) }) }
+		return intCell(c, c.Int16Values())
 	case *array.Int8:
-		return func(i int) any { return nullOr(c, i, func() any { return int(c.Value(i)) }) }
+		return intCell(c, c.Int8Values())
 	case *array.Uint64:
-		return func(i int) any { return nullOr(c, i, func() any { return int(c.Value(i)) }) }
+		return intCell(c, c.Uint64Values())
 	case *array.Uint32:
-		return func(i int) any { return nullOr(c, i, func() any { return int(c.Value(i)) }) }
+		return intCell(c, c.Uint32Values())
 	case *array.Uint16:
-		return func(i int) any { return nullOr(c, i, func() any { return int(c.Value(i)) }) }
+		return intCell(c, c.Uint16Values())
 	case *array.Uint8:
-		return func(i int) any { return nullOr(c, i, func() any { return int(c.Value(i)) }) }
+		return intCell(c, c.Uint8Values())
 	case *array.Float64:
 		return func(i int) any { return nullOr(c, i, func() any { return c.Value(i) }) }
 	case *array.Float32:
@@ -181,6 +206,22 @@ func cellFunc(a arrow.Array, loc *time.Location) func(i int) any {
 		return func(i int) any { return nullOr(c, i, func() any { return string(c.Value(i)) }) }
 	}
 	return func(int) any { return nil }
+}
+
+// intCell reads an integer column of values vals as ints. An unsigned value above the largest
+// int is an error rather than a negative number: an id or amount that wrapped around would
+// silently compare and compute as another one.
+func intCell[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64](a arrow.Array, vals []T) func(i int) any {
+	return func(i int) any {
+		if a.IsNull(i) {
+			return nil
+		}
+		v := vals[i]
+		if v > 0 && int64(v) < 0 {
+			return fmt.Errorf("%d is beyond the largest integer expressions read (%d)", uint64(v), math.MaxInt64)
+		}
+		return int(v)
+	}
 }
 
 func nullOr(a arrow.Array, i int, v func() any) any {
@@ -262,7 +303,11 @@ func eval(b *expression.Bound, rec arrow.Record, loc *time.Location, verdict []V
 	vals := make([]any, len(in.cells))
 	row := func(i int) (any, error) {
 		for j, f := range in.cells {
-			vals[j] = f(i)
+			v := f(i)
+			if err, ok := v.(error); ok {
+				return nil, fmt.Errorf("column %q: %w", b.Columns()[j], err)
+			}
+			vals[j] = v
 		}
 		return ev.Eval(vals)
 	}

@@ -2,6 +2,9 @@ package derive
 
 import (
 	"errors"
+	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -110,9 +113,14 @@ func TestCellFuncReadsEveryTypedColumn(t *testing.T) {
 		&arrow.TimestampType{Unit: arrow.Microsecond}, arrow.FixedWidthTypes.Date32, arrow.FixedWidthTypes.Date64,
 	}
 	for _, typ := range types {
+		et, ok := exprType(typ)
+		if !ok {
+			t.Errorf("%s: expressions do not read it", typ)
+			continue
+		}
 		b := array.NewBuilder(mem, typ)
 		text := "1"
-		if exprType(typ) == expression.Time {
+		if et == expression.Time {
 			text = "2026-03-01"
 		}
 		if err := b.AppendValueFromString(text); err != nil {
@@ -122,8 +130,8 @@ func TestCellFuncReadsEveryTypedColumn(t *testing.T) {
 		b.Release()
 		v := cellFunc(a, time.UTC)(0)
 		a.Release()
-		var ok bool
-		switch exprType(typ) {
+		ok = false
+		switch et {
 		case expression.Int:
 			_, ok = v.(int)
 		case expression.Float:
@@ -134,7 +142,81 @@ func TestCellFuncReadsEveryTypedColumn(t *testing.T) {
 			_, ok = v.(time.Time)
 		}
 		if !ok {
-			t.Errorf("%s (expression type %v): read as %#v", typ, exprType(typ), v)
+			t.Errorf("%s (expression type %v): read as %#v", typ, et, v)
+		}
+	}
+}
+
+// A column of a type expressions cannot read (binary too large for text, times of day,
+// durations, lists, structs) is refused when an expression reads it, naming the column and its
+// type, rather than read as all null, which would filter every row or derive nothing. A file
+// may hold such columns that no expression reads.
+func TestBindRefusesColumnsExpressionsCannotRead(t *testing.T) {
+	types := []arrow.DataType{
+		arrow.BinaryTypes.LargeBinary, arrow.FixedWidthTypes.Time32s, arrow.FixedWidthTypes.Time64us,
+		arrow.FixedWidthTypes.Duration_s, arrow.ListOf(arrow.PrimitiveTypes.Int64),
+		arrow.StructOf(arrow.Field{Name: "a", Type: arrow.PrimitiveTypes.Int64}),
+		&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.FixedWidthTypes.Time32s},
+	}
+	for _, typ := range types {
+		schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: typ}, {Name: "n", Type: arrow.PrimitiveTypes.Int64}}, nil)
+		var e *Error
+		_, err := Bind(programs(t, "x != nil", nil), schema, "")
+		if !errors.As(err, &e) || e.Key != "source.where" || !strings.Contains(err.Error(), `column "x" has type `+typ.String()) {
+			t.Errorf("%s in source.where: error %v", typ, err)
+		}
+		_, err = Bind(programs(t, "", map[string]string{"campaign": "string(x)"}), schema, "")
+		if !errors.As(err, &e) || e.Key != "source.derive.campaign" || !strings.Contains(err.Error(), `column "x" has type `+typ.String()) {
+			t.Errorf("%s in source.derive: error %v", typ, err)
+		}
+		if _, err := Bind(programs(t, "n > 0", map[string]string{"revenue": "n * 2"}), schema, ""); err != nil {
+			t.Errorf("%s read by no expression: %v", typ, err)
+		}
+	}
+}
+
+// An unsigned 64-bit value above the largest int fails the row, naming the column, rather than
+// reading as a negative number: as a where it is where_failed, not filtered or kept; as a derived
+// value it is derive_failed, not another number.
+func TestUint64BeyondIntFailsTheRow(t *testing.T) {
+	b := array.NewUint64Builder(memory.DefaultAllocator)
+	b.AppendValues([]uint64{7, math.MaxUint64, 0}, []bool{true, true, false})
+	col := b.NewArray()
+	b.Release()
+	rec := array.NewRecord(arrow.NewSchema([]arrow.Field{{Name: "n", Type: col.DataType()}}, nil), []arrow.Array{col}, 3)
+	col.Release()
+	defer rec.Release()
+	for _, c := range []struct {
+		where, derive string
+		want          []Verdict
+		key           string
+	}{
+		{"n > 0", "", []Verdict{Kept, WhereFailed, Filtered}, "source.where"},
+		{"", "n + 1", []Verdict{Kept, DeriveFailed, Kept}, "source.derive.revenue"},
+	} {
+		var derive map[string]string
+		if c.derive != "" {
+			derive = map[string]string{"revenue": c.derive}
+		}
+		set, err := Bind(programs(t, c.where, derive), rec.Schema(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var failures []string
+		verdict, cols := set.Apply(rec, func(int) bool { return false }, time.UTC, func(key string, row int, err error) {
+			failures = append(failures, fmt.Sprintf("%s row %d: %v", key, row, err))
+		})
+		if !slices.Equal(verdict, c.want) {
+			t.Errorf("%s%s: verdicts %v, want %v", c.where, c.derive, verdict, c.want)
+		}
+		if len(failures) != 1 || !strings.HasPrefix(failures[0], c.key+" row 1: ") || !strings.Contains(failures[0], `column "n": 18446744073709551615 is beyond`) {
+			t.Errorf("%s%s: failures %q", c.where, c.derive, failures)
+		}
+		if got, ok := cols["revenue"].(*array.Int64); c.derive != "" && (!ok || got.Value(0) != 8 || !got.IsNull(1) || !got.IsNull(2)) {
+			t.Errorf("derived %v", cols["revenue"])
+		}
+		for _, a := range cols {
+			a.Release()
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/journeykpi/journeykpi/kpi"
+	"github.com/journeykpi/journeykpi/pipeline/ingest/arrowcol"
 )
 
 // A batch is mapped column by column: each column is read into the batch's rows in one loop over
@@ -123,7 +124,7 @@ func newKeyReader(a arrow.Array, name string) (*keyReader, error) {
 		if k.ix = dictIndices(c); k.ix != nil {
 			k.dict = c
 			var err error
-			k.hashes, err = dictionaryKeys(c, name)
+			k.hashes, err = arrowcol.DictionaryKeys(c, name)
 			return k, err
 		}
 	}
@@ -201,29 +202,12 @@ func (k *keyReader) read(keys []uint64, verdict []uint8, missing uint8) {
 	}
 }
 
-// dictionaryKeys hashes each value of a dictionary key column once: 0 for a null or blank one.
-func dictionaryKeys(d *array.Dictionary, name string) ([]uint64, error) {
-	dict, err := stringColumn(d.Dictionary(), name)
-	if err != nil {
-		return nil, err
-	}
-	hs := make([]uint64, d.Dictionary().Len())
-	for j := range hs {
-		if s, ok := dict(j); ok {
-			if s = strings.TrimSpace(s); s != "" {
-				hs[j] = hashString(s)
-			}
-		}
-	}
-	return hs, nil
-}
-
 // timeReader reads event_time as timeColumn does, with a loop of its own for timestamps that need
 // no time zone.
 type timeReader struct {
-	ts       *array.Timestamp
-	mul, div int64
-	fn       timeFunc
+	ts   *array.Timestamp
+	unit arrow.TimeUnit
+	fn   timeFunc
 	// ints are the integer times read when they may have to be refused (timeColumn).
 	ints *epochInts
 }
@@ -232,16 +216,7 @@ func newTimeReader(a arrow.Array, r TimeReading, name string) (*timeReader, erro
 	if c, ok := a.(*array.Timestamp); ok {
 		tt := c.DataType().(*arrow.TimestampType)
 		if tt.TimeZone != "" || r.Loc == time.UTC {
-			t := &timeReader{ts: c, mul: 1, div: 1}
-			switch tt.Unit {
-			case arrow.Second:
-				t.mul = 1e6
-			case arrow.Millisecond:
-				t.mul = 1e3
-			case arrow.Nanosecond:
-				t.div = 1e3
-			}
-			return t, nil
+			return &timeReader{ts: c, unit: tt.Unit}, nil
 		}
 	}
 	fn, ints, err := timeColumn(a, r, name)
@@ -260,8 +235,8 @@ func (t *timeReader) read(rows []Row, verdict []uint8) {
 				verdict[i] = vTimeMissing
 				continue
 			}
-			us := int64(v) * t.mul / t.div
-			if us < minPlausibleMicros || us >= maxPlausibleMicros {
+			us, reason := arrowcol.TimestampMicros(int64(v), t.unit)
+			if reason != "" || us < minPlausibleMicros || us >= maxPlausibleMicros {
 				verdict[i] = vTimeOutOfRange
 				continue
 			}

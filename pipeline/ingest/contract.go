@@ -9,6 +9,7 @@ import (
 	"github.com/journeykpi/journeykpi/internal/fault"
 	"github.com/journeykpi/journeykpi/kpi"
 	"github.com/journeykpi/journeykpi/pipeline/ingest/arrowcol"
+	"github.com/journeykpi/journeykpi/pipeline/source/files/textformat"
 )
 
 // Reasons a row is rejected (SPEC §1). They are the keys of data_quality.rejected_by_reason.
@@ -34,7 +35,8 @@ const (
 	RejectWhereFailed = "where_failed"
 	// RejectDeriveFailed: an expression of source.derive could not be evaluated on the row.
 	RejectDeriveFailed = "derive_failed"
-	malformedColumn    = "__malformed"
+	// malformedColumn is the text readers' marker of a row they could not split into columns.
+	malformedColumn    = textformat.MalformedColumn
 	minPlausibleMicros = arrowcol.MinPlausibleMicros
 	maxPlausibleMicros = arrowcol.MaxPlausibleMicros
 	// MaxRevenue bounds the revenue of one event: a trillion in any currency.

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"strings"
-	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -25,7 +24,6 @@ type (
 func hashString(s string) uint64                                { return arrowcol.HashString(s) }
 func hashInt(v int64) uint64                                    { return arrowcol.HashInt(v) }
 func keyColumn(a arrow.Array, name string) (keyFunc, error)     { return arrowcol.Keys(a, name) }
-func optKeyColumn(a arrow.Array, name string) (keyFunc, error)  { return arrowcol.OptKeys(a, name) }
 func floatColumn(a arrow.Array, name string) (floatFunc, error) { return arrowcol.Floats(a, name) }
 func stringColumn(a arrow.Array, name string) (func(int) (string, bool), error) {
 	return arrowcol.Strings(a, name)
@@ -33,9 +31,6 @@ func stringColumn(a arrow.Array, name string) (func(int) (string, bool), error) 
 func timeColumn(a arrow.Array, r TimeReading, name string) (timeFunc, *epochInts, error) {
 	return arrowcol.Times(a, r, name)
 }
-
-// ParseTime reads a text time as event_time text is read (arrowcol.ParseTime).
-func ParseTime(s string, loc *time.Location) (int64, bool) { return arrowcol.ParseTime(s, loc) }
 
 // CheckType says whether a source column name of type typ can be read as contract column
 // canonical (arrowcol.CheckType).

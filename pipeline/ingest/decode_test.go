@@ -23,11 +23,12 @@ func TestCheckTypeAgreesWithTheDecoders(t *testing.T) {
 		&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.PrimitiveTypes.Float64},
 		arrow.ListOf(arrow.BinaryTypes.String),
 	}
+	// The readers Mapper.Add makes of each column.
 	decoders := map[string]func(arrow.Array) error{
-		"customer_id": func(a arrow.Array) error { _, err := keyColumn(a, "c"); return err },
-		"order_id":    func(a arrow.Array) error { _, err := optKeyColumn(a, "c"); return err },
-		"event_time":  func(a arrow.Array) error { _, _, err := timeColumn(a, TimeReading{Loc: time.UTC}, "c"); return err },
-		"revenue":     func(a arrow.Array) error { _, err := floatColumn(a, "c"); return err },
+		"customer_id": func(a arrow.Array) error { _, err := newKeyReader(a, "c"); return err },
+		"order_id":    func(a arrow.Array) error { _, err := newKeyReader(a, "c"); return err },
+		"event_time":  func(a arrow.Array) error { _, err := newTimeReader(a, TimeReading{Loc: time.UTC}, "c"); return err },
+		"revenue":     func(a arrow.Array) error { _, err := newNumberReader(a, "c", checkRevenue); return err },
 		"touchpoint":  func(a arrow.Array) error { _, err := stringColumn(a, "c"); return err },
 	}
 	for _, typ := range types {

@@ -106,6 +106,42 @@ c3,2026-03-02T00:00:00+02:00,scroll,<null>,<null>,<null>,<null>
 	}
 }
 
+// A zoned timestamp in seconds too far out for microseconds is rejected as out of range by the
+// mapper's own timestamp loop, not multiplied into a time wrapped around into a plausible year:
+// the huge value here would wrap to February 2026.
+func TestMapperRejectsTimestampBeyondMicros(t *testing.T) {
+	const huge = 18_448_516_073_710 // × 1e6 wraps past 2^64 to 2026-02-25
+	mem := memory.DefaultAllocator
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "customer_id", Type: arrow.BinaryTypes.String},
+		{Name: "event_time", Type: &arrow.TimestampType{Unit: arrow.Second, TimeZone: "UTC"}},
+		{Name: "event_name", Type: arrow.BinaryTypes.String},
+	}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	b.Field(0).(*array.StringBuilder).AppendValues([]string{"c1", "c2"}, nil)
+	b.Field(1).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{huge, 1_772_000_000}, nil)
+	b.Field(2).(*array.StringBuilder).AppendValues([]string{"page_view", "page_view"}, nil)
+	rec := b.NewRecord()
+	defer rec.Release()
+	for _, zone := range []string{"UTC", "Europe/Berlin"} {
+		cfg := testConfig(t)
+		cfg.Source.TimeZone = zone
+		var rows []Row
+		n := NewMapper(&cfg, wideRange(), func(r []Row) error { rows = append(rows, r...); return nil })
+		if err := n.Add(rec); err != nil {
+			t.Fatal(err)
+		}
+		q, _ := n.Quality(1)
+		if len(rows) != 1 || q.RowsRejected != 1 || q.RejectedByReason[RejectTimeOutOfRange] != 1 {
+			t.Errorf("source zone %s: kept %d, rejected %v", zone, len(rows), q.RejectedByReason)
+		}
+		if len(rows) == 1 && rows[0].Ev.Time != 1_772_000_000*1e6 {
+			t.Errorf("source zone %s: kept time %v", zone, time.UnixMicro(rows[0].Ev.Time).UTC())
+		}
+	}
+}
+
 func TestMapperSourceTimeZone(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Source.TimeZone = "Europe/Berlin"
@@ -248,40 +284,52 @@ func TestBlankCustomerIDIsMissingWhateverTheEncoding(t *testing.T) {
 	}
 }
 
-// TestIntegerOrderIDsAreTheirDecimalText: an order_id is the same order whatever integer type
-// or text carries it, and order 0 is an order, not "no order_id" (which would make each of its
-// events an order of its own); null is no order_id.
+// TestIntegerOrderIDsAreTheirDecimalText: an order_id is the same order whatever integer type,
+// text or dictionary of text carries it, and order 0 is an order, not "no order_id" (which would
+// make each of its events an order of its own); null, like an absent column, is no order_id. The
+// ids are read as the mapper reads them (keyReader), each type by its own loop.
 func TestIntegerOrderIDsAreTheirDecimalText(t *testing.T) {
 	mem := memory.DefaultAllocator
 	i32 := array.NewInt32Builder(mem)
 	i64 := array.NewInt64Builder(mem)
 	u64 := array.NewUint64Builder(mem)
 	str := array.NewStringBuilder(mem)
+	dict := array.NewDictionaryBuilder(mem, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}).(*array.BinaryDictionaryBuilder)
 	for _, v := range []int{0, 7} {
 		i32.Append(int32(v))
 		i64.Append(int64(v))
 		u64.Append(uint64(v))
 		str.Append(strconv.Itoa(v))
+		if err := dict.AppendString(strconv.Itoa(v)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	for _, b := range []array.Builder{i32, i64, u64, str} {
+	builders := []array.Builder{i32, i64, u64, str, dict}
+	for _, b := range builders {
 		b.AppendNull()
 	}
-	var keys [][2]uint64
-	for _, b := range []array.Builder{i32, i64, u64, str} {
+	var keys [][3]uint64
+	for _, b := range builders {
 		a := b.NewArray()
-		f, err := optKeyColumn(a, "order_id")
+		r, err := newKeyReader(a, "order_id")
 		if err != nil {
 			t.Fatal(err)
 		}
-		var k [2]uint64
-		for i := range k {
-			var ok bool
-			if k[i], ok = f(i); !ok || k[i] == 0 {
-				t.Errorf("%s row %d: key %d, %v", a.DataType(), i, k[i], ok)
+		var k [3]uint64
+		verdict := make([]uint8, 3)
+		r.read(k[:], verdict, 0)
+		for i := range 2 {
+			if k[i] == 0 {
+				t.Errorf("%s row %d: no key", a.DataType(), i)
 			}
 		}
-		if k, ok := f(2); ok {
-			t.Errorf("%s: a null order_id has key %d", a.DataType(), k)
+		if k[2] != 0 || verdict[2] != 0 {
+			t.Errorf("%s: a null order_id has key %d, verdict %d", a.DataType(), k[2], verdict[2])
+		}
+		// As a required key (customer_id), the null row is rejected and the others are not.
+		r.read(k[:], verdict, vCustomerMissing)
+		if verdict[0] != 0 || verdict[1] != 0 || verdict[2] != vCustomerMissing {
+			t.Errorf("%s as a required key: verdicts %v", a.DataType(), verdict)
 		}
 		keys = append(keys, k)
 		a.Release()
@@ -291,6 +339,15 @@ func TestIntegerOrderIDsAreTheirDecimalText(t *testing.T) {
 		if keys[i] != keys[0] {
 			t.Errorf("keys differ by type: %v", keys)
 		}
+	}
+	absent, err := newKeyReader(nil, "order_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := []uint64{9, 9}
+	absent.read(k, make([]uint8, 2), 0)
+	if k[0] != 0 || k[1] != 0 {
+		t.Errorf("an absent order_id gives keys %v", k)
 	}
 }
 

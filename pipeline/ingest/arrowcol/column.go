@@ -139,18 +139,9 @@ func Keys(a arrow.Array, name string) (KeyFunc, error) {
 		return func(int) (uint64, bool) { return 0, false }, nil
 	}
 	if d, ok := a.(*array.Dictionary); ok {
-		// Hash each dictionary value once.
-		dict, err := Strings(d.Dictionary(), name)
+		hs, err := DictionaryKeys(d, name)
 		if err != nil {
 			return nil, err
-		}
-		hs := make([]uint64, d.Dictionary().Len())
-		for j := range hs {
-			if s, ok := dict(j); ok {
-				if s = strings.TrimSpace(s); s != "" {
-					hs[j] = HashString(s)
-				}
-			}
 		}
 		return func(i int) (uint64, bool) {
 			if d.IsNull(i) {
@@ -176,12 +167,22 @@ func Keys(a arrow.Array, name string) (KeyFunc, error) {
 	}, nil
 }
 
-// OptKeys is Keys for an optional column (order_id): absent means no key.
-func OptKeys(a arrow.Array, name string) (KeyFunc, error) {
-	if a == nil {
-		return func(int) (uint64, bool) { return 0, false }, nil
+// DictionaryKeys hashes each value of a dictionary key column once, as Keys reads text: the
+// key of the value at each index, 0 for a null or blank one.
+func DictionaryKeys(d *array.Dictionary, name string) ([]uint64, error) {
+	dict, err := Strings(d.Dictionary(), name)
+	if err != nil {
+		return nil, err
 	}
-	return Keys(a, name)
+	hs := make([]uint64, d.Dictionary().Len())
+	for j := range hs {
+		if s, ok := dict(j); ok {
+			if s = strings.TrimSpace(s); s != "" {
+				hs[j] = HashString(s)
+			}
+		}
+	}
+	return hs, nil
 }
 
 // Strings reads string-like arrays: string, large string, dictionary of strings.
@@ -286,13 +287,6 @@ type TimeReading struct {
 	// UnitNanos is nanoseconds per unit of integer epoch values (source.time_unit); 0 means
 	// microseconds, not declared.
 	UnitNanos int64
-}
-
-// ParseTime parses a text event_time: RFC 3339, "YYYY-MM-DD hh:mm:ss[.frac][zone]", a date, or
-// integer epoch microseconds. Times without an offset are in loc.
-func ParseTime(s string, loc *time.Location) (int64, bool) {
-	us, _, ok := parseTime(s, TimeReading{Loc: loc}, new(int))
-	return us, ok
 }
 
 // parseTime parses text as r says; integer reports an integer epoch value (read in r.Unit).
@@ -445,23 +439,9 @@ func Times(a arrow.Array, r TimeReading, name string) (TimeFunc, *EpochInts, err
 			if c.IsNull(i) {
 				return 0, TimeMissing
 			}
-			var us int64
-			v := int64(c.Value(i))
-			switch tunit {
-			case arrow.Second:
-				if v > math.MaxInt64/1_000_000 || v < math.MinInt64/1_000_000 {
-					return 0, TimeOutOfRange
-				}
-				us = v * 1e6
-			case arrow.Millisecond:
-				if v > math.MaxInt64/1000 || v < math.MinInt64/1000 {
-					return 0, TimeOutOfRange
-				}
-				us = v * 1e3
-			case arrow.Microsecond:
-				us = v
-			case arrow.Nanosecond:
-				us = v / 1e3
+			us, reason := TimestampMicros(int64(c.Value(i)), tunit)
+			if reason != "" {
+				return 0, reason
 			}
 			if naive && loc != time.UTC {
 				w := time.UnixMicro(us).UTC()
@@ -510,6 +490,28 @@ func Times(a arrow.Array, r TimeReading, name string) (TimeFunc, *EpochInts, err
 	}, ints, nil
 }
 
+// TimestampMicros is an Arrow timestamp value of unit in Unix micros, or TimeOutOfRange when
+// microseconds cannot hold it: a second or millisecond value past year 294,000 (or corrupt) is
+// refused rather than multiplied into a time wrapped around into some other year, which the
+// plausibility check could take for a real one.
+func TimestampMicros(v int64, unit arrow.TimeUnit) (int64, string) {
+	var mul int64
+	switch unit {
+	case arrow.Nanosecond:
+		return v / 1000, ""
+	case arrow.Microsecond:
+		return v, ""
+	case arrow.Millisecond:
+		mul = 1000
+	default: // arrow.Second
+		mul = 1_000_000
+	}
+	if v > math.MaxInt64/mul || v < math.MinInt64/mul {
+		return 0, TimeOutOfRange
+	}
+	return v * mul, ""
+}
+
 // layoutTime reads s with r.Layout.
 func layoutTime(s string, r TimeReading) (int64, string) {
 	t, err := time.ParseInLocation(r.Layout, s, r.Loc)
@@ -531,7 +533,7 @@ func textType(t arrow.DataType) bool {
 	return false
 }
 
-// keyType reports whether Keys and OptKeys read a column of type t.
+// keyType reports whether Keys reads a column of type t.
 func keyType(t arrow.DataType) bool {
 	switch t.ID() {
 	case arrow.INT16, arrow.INT32, arrow.UINT32, arrow.UINT64:

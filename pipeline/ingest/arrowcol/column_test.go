@@ -72,4 +72,30 @@ func TestTimestampBeyondMicrosIsOutOfRange(t *testing.T) {
 		a.Release()
 		b.Release()
 	}
+	// At the edge: the largest value microseconds hold is converted, one more is refused.
+	for _, c := range []struct {
+		unit arrow.TimeUnit
+		v    int64
+		want string
+	}{
+		{arrow.Second, math.MaxInt64 / 1_000_000, ""},
+		{arrow.Second, math.MaxInt64/1_000_000 + 1, TimeOutOfRange},
+		{arrow.Second, math.MinInt64 / 1_000_000, ""},
+		{arrow.Second, math.MinInt64/1_000_000 - 1, TimeOutOfRange},
+		{arrow.Millisecond, math.MaxInt64 / 1000, ""},
+		{arrow.Millisecond, math.MinInt64/1000 - 1, TimeOutOfRange},
+		{arrow.Microsecond, math.MaxInt64, ""},
+		{arrow.Nanosecond, math.MinInt64, ""},
+	} {
+		us, reason := TimestampMicros(c.v, c.unit)
+		if reason != c.want {
+			t.Errorf("TimestampMicros(%d, %v): reason %q (µs %d), want %q", c.v, c.unit, reason, us, c.want)
+		}
+		if want := c.v * int64(c.unit.Multiplier()/time.Microsecond); c.want == "" && c.unit != arrow.Nanosecond && us != want {
+			t.Errorf("TimestampMicros(%d, %v) = %d, want %d", c.v, c.unit, us, want)
+		}
+		if c.unit == arrow.Nanosecond && us != c.v/1000 {
+			t.Errorf("TimestampMicros(%d, ns) = %d, want %d", c.v, us, c.v/1000)
+		}
+	}
 }

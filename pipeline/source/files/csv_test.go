@@ -105,6 +105,16 @@ func TestCSVFormats(t *testing.T) {
 
 // A file reached twice, through two overlapping globs or a symbolic link, is read once, and a
 // loop of links is harmless.
+// A CSV file that is not UTF-8 (a Latin-1 or Windows-1252 export) is read, not refused as binary
+// data: its bytes come through as they are.
+func TestCSVNotUTF8IsReadAsItIs(t *testing.T) {
+	got := rowsOf(t, "customer_id,touchpoint\nc1,caf\xe9\nc2,\x93quoted\x94 \xa320\n", config.CSV{})
+	want := []string{"c1|caf\xe9", "c2|\x93quoted\x94 \xa320"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows %q, want %q", got, want)
+	}
+}
+
 func TestFileReachedTwiceIsReadOnce(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "data", "events.csv"), "k\nv\n")
@@ -141,6 +151,15 @@ func TestContentNotItsExtensionsFormat(t *testing.T) {
 	zw := gzip.NewWriter(&gz)
 	zw.Write(csv)
 	zw.Close()
+	// Bytes of every value but NUL, as compressed or encrypted data holds: not UTF-8, and
+	// about 1 in 9 a control character.
+	noise := make([]byte, 512)
+	for i := range noise {
+		noise[i] = byte(i*37 + 11)
+		if noise[i] == 0 {
+			noise[i] = 1
+		}
+	}
 	for name, c := range map[string]struct {
 		content []byte
 		want    string
@@ -153,6 +172,10 @@ func TestContentNotItsExtensionsFormat(t *testing.T) {
 		"empty.csv.gz": {nil, "empty or cut short: named .gz, but it ends before a whole gzip header"},
 		"cut.csv.gz":   {gz.Bytes()[:5], "empty or cut short"},
 		"book.csv":     {[]byte("PK\x03\x04\x14\x00\x06\x00"), "not a CSV file: it looks like a ZIP archive"},
+		"nul.csv":      {[]byte("customer_id\nc1\x00\x00\x00\n"), "not a CSV file: it looks like binary data"},
+		"noise.csv":    {noise, "not a CSV file: it looks like binary data"},
+		// Text that is not UTF-8 is text.
+		"latin1.parquet": {[]byte("customer_id,caf\xe9\nc1,x\n"), `not a Parquet file: it looks like text, as CSV (first line "customer_id,caf\xe9")`},
 	} {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, c.content, 0o644); err != nil {

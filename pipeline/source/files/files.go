@@ -21,10 +21,6 @@ import (
 // (textformat.MalformedColumn): true for a row that could not be split into the file's columns.
 const MalformedColumn = textformat.MalformedColumn
 
-// FileColumnsKey is the schema metadata key under which CSV and Parquet records list every
-// column of their file when a projection leaves some out (textformat.FileColumnsKey).
-const FileColumnsKey = textformat.FileColumnsKey
-
 // DefaultBatchRows is the number of rows per record batch when Options.BatchRows is 0.
 const DefaultBatchRows = textformat.DefaultBatchRows
 

@@ -50,7 +50,8 @@ func NewFormat(c config.CSV) Format {
 // it is. Empty fields are nulls. A record with the wrong number of fields, or whose quoting is
 // broken, comes out with MalformedColumn true and nulls elsewhere, and the read goes on at the
 // next line. A file that is not text (Parquet, gzip, a ZIP archive, binary data) is an error
-// saying what it looks like.
+// saying what it looks like; text that is not UTF-8 (Latin-1, Windows-1252) is read, its bytes
+// as they are.
 func ReadCSV(ctx context.Context, br *bufio.Reader, f Format, o Options, emit func(arrow.Record) error) error {
 	o = o.withDefaults()
 	if b, _ := br.Peek(512); len(b) > 0 {
