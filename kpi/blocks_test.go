@@ -33,7 +33,7 @@ func TestBlockStatsMatchJoined(t *testing.T) {
 				for i := range n / 3 {
 					other.add(gen(i))
 				}
-				l.merge(&other)
+				l.merge(&other.blockList)
 				want := hoursStats(slices.Concat(l.blocks...))
 				got := l.statsBy(collect)
 				if got.N != want.N || *got.Median != *want.Median || *got.P90 != *want.P90 || *got.Mean != *want.Mean {
@@ -59,7 +59,7 @@ func TestBlocksKeepOrder(t *testing.T) {
 	for i := range 300 {
 		want = append(want, int64(-i))
 	}
-	a.merge(&b)
+	a.merge(&b.blockList)
 	a.add(7)
 	want = append(want, 7)
 	if got := a.flat(); !slices.Equal(got, want) || a.n != len(want) {

@@ -80,7 +80,7 @@ func TestAccCodecCoversEveryField(t *testing.T) {
 		"repeatTally":    "purchasers orders repeaters returning revenue days money",
 		"MoneySums":      "r r2 o o2 ro invalid",
 		"cohortAcc":      "p bounds size again",
-		"bgnbdAcc":       "p toDay customers more revenue orders",
+		"bgnbdAcc":       "p toDay customers revenue orders",
 		"bgnbdCustomer":  "x tx T seg tp acquired revenue mean",
 		"attributionAcc": "p per purchase conversions nullPaths revenue credits markov serial lastSeen path times weights",
 		"touchCredit":    "conv rev reached",

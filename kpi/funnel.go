@@ -406,7 +406,7 @@ func (c *funnelCounts) merge(o *funnelCounts) {
 		c.drop[k] += o.drop[k]
 		c.prog[k] += o.prog[k]
 		c.mature[k] += o.mature[k]
-		c.dur[k].merge(&o.dur[k])
+		c.dur[k].merge(&o.dur[k].blockList)
 	}
 }
 
