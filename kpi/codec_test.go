@@ -68,7 +68,7 @@ func TestAccCodecCoversEveryField(t *testing.T) {
 		"seriesAcc":      "p attr first days",
 		"dayCredit":      "rev",
 		"periodAcc":      "per eval funnel jmap trends repeat attr",
-		"slotAcc":        "per eval funnel repeat",
+		"slotAcc":        "eval funnel repeat",
 		"funnelAcc":      "p sp weeks all dims dimOf open seen mix light groupsNoDur entries",
 		"entryCount":     "entrants purchasers revenue",
 		"funnelCounts":   "entrants completed dropped inProgress reached drop prog mature dur noDur",

@@ -155,15 +155,22 @@ func newEvaluator(p *Params, sp *stagePlan, per Period) *evaluator {
 	}
 }
 
-// periodRange returns the indices [lo, hi) of the events that fall in per.
+// outside reports whether j has no event in the evaluator's period, so that run finds nothing.
+func (ev *evaluator) outside(j *Journey) bool { return outside(j.Events, ev.per) }
+
+// outside reports whether none of events (in time order) falls in per.
+func outside(events []Event, per Period) bool {
+	n := len(events)
+	return n == 0 || events[0].Time >= per.To || events[n-1].Time < per.From
+}
+
+// periodRange returns the indices [lo, hi) of the events that fall in per (empty: [0, 0)).
 func periodRange(events []Event, per Period) (lo, hi int) {
 	// Most journeys lie wholly inside, before or after a period: each evaluator of Acc.Add asks.
 	n := len(events)
 	switch {
-	case n == 0 || events[0].Time >= per.To:
+	case outside(events, per):
 		return 0, 0
-	case events[n-1].Time < per.From:
-		return n, n
 	case events[0].Time >= per.From && events[n-1].Time < per.To:
 		return 0, n
 	}
