@@ -52,10 +52,11 @@ type periodAcc struct {
 }
 
 func newPeriodAcc(p *Params, per Period, current bool) periodAcc {
+	funnel := newFunnelAcc(p, per, false)
 	return periodAcc{
 		per:    per,
-		eval:   newEvaluator(p, newStagePlan(p), per),
-		funnel: newFunnelAcc(p, per, false),
+		eval:   newEvaluator(p, newStagePlan(p), per, funnel.dimsRead()),
+		funnel: funnel,
 		jmap:   newJourneyMapAcc(p),
 		trends: newTrendsAcc(p, per),
 		repeat: newRepeatAcc(p, per, current, false),
@@ -138,7 +139,8 @@ func (a *Acc) slot(per Period, cohort, breakdowns bool) {
 	if _, ok := a.keys[k]; ok {
 		return
 	}
-	s := &slotAcc{eval: newEvaluator(a.p, newStagePlan(a.p), per), funnel: newFunnelAcc(a.p, per, !breakdowns)}
+	f := newFunnelAcc(a.p, per, !breakdowns)
+	s := &slotAcc{eval: newEvaluator(a.p, newStagePlan(a.p), per, f.dimsRead()), funnel: f}
 	s.funnel.groupsNoDur = true
 	if !cohort {
 		s.repeat = newRepeatAcc(a.p, per, false, true)

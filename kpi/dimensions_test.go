@@ -3,6 +3,7 @@ package kpi
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +76,26 @@ func TestDimensions(t *testing.T) {
 	if got, want := strings.Join(dm.Values, ",")+" "+strings.Join(cells, " "),
 		"DE,(none),(other) visit/DE:2 visit/(none):1 visit/(other):2 purchase/DE:1 purchase/(other):1"; got != want {
 		t.Errorf("journey map by country\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestEvaluatorDims: an evaluator finds the values of only the dimensions its funnel breaks down
+// by, and none for a light funnel (recent periods, mature cohorts without breakdowns).
+func TestEvaluatorDims(t *testing.T) {
+	p := defaultParams()
+	p.Dimensions = []string{"country", "device"}
+	p.Breakdowns = []string{"first_touchpoint", "device"}
+	a := NewAcc(p)
+	if got := a.cur.eval.dims; !slices.Equal(got, []int{1}) {
+		t.Errorf("period evaluator finds dimensions %v, want [1]", got)
+	}
+	for _, s := range a.slots {
+		if want := s.funnel.dimsRead(); !slices.Equal(s.eval.dims, want) || s.funnel.light && len(want) > 0 {
+			t.Errorf("slot evaluator finds dimensions %v, its funnel (light %v) reads %v", s.eval.dims, s.funnel.light, want)
+		}
+	}
+	p.Breakdowns = []string{"first_touchpoint"}
+	if got := NewAcc(p).cur.eval.dims; len(got) != 0 {
+		t.Errorf("without a dimension breakdown the evaluator finds %v", got)
 	}
 }

@@ -114,7 +114,7 @@ type outcome struct {
 	status   int8 // statusCompleted, statusDropped or statusInProgress
 	st       *attemptState
 	segment  uint32
-	dims     [MaxDims]uint32 // like segment, for each of Params.Dimensions
+	dims     [MaxDims]uint32 // like segment, for the dimensions of evaluator.dims (0 for the others)
 	flags    []uint8         // per purchase-stage event: flagNewOrder, flagRepeatOrder
 	orderRev []float64       // per new-order event: the order's revenue (NaN when none)
 	loose    []refund        // the journey's refunds of no order read (journeyOrders.loose)
@@ -139,7 +139,9 @@ type evaluator struct {
 	sp      *stagePlan
 	per     Period
 	dataEnd int64
-	ndims   int
+	// dims are the indices of the dimensions whose value run finds (outcome.dims): those its
+	// funnel breaks down by, none for a light funnel.
+	dims []int
 
 	flags    []uint8 // the journey's order flags (journeyOrders.flags)
 	lastAt   []int64 // per stage: time of the journey's last event that can reach it
@@ -147,9 +149,11 @@ type evaluator struct {
 	out      outcome
 }
 
-func newEvaluator(p *Params, sp *stagePlan, per Period) *evaluator {
+// newEvaluator returns the evaluator of per, finding the values of the dimensions dims (for the
+// funnel's breakdowns: funnelAcc.dimsRead).
+func newEvaluator(p *Params, sp *stagePlan, per Period, dims []int) *evaluator {
 	return &evaluator{
-		p: p, sp: sp, per: per, dataEnd: p.DataEnd, ndims: len(p.Dimensions),
+		p: p, sp: sp, per: per, dataEnd: p.DataEnd, dims: dims,
 		lastAt: make([]int64, sp.n),
 		cur:    newAttemptState(sp.n), bst: newAttemptState(sp.n),
 	}
@@ -263,7 +267,7 @@ func (ev *evaluator) run(j *Journey, jo *journeyOrders) *outcome {
 			o.segment = events[i].Segment
 		}
 	}
-	for k := range ev.ndims {
+	for _, k := range ev.dims {
 		o.dims[k] = events[o.start].Dims[k]
 		for i := 0; o.dims[k] == 0 && i < len(events); i++ {
 			o.dims[k] = events[i].Dims[k]
@@ -592,6 +596,21 @@ func newFunnelAcc(p *Params, per Period, light bool) *funnelAcc {
 	}
 	f.all.noDur = light
 	return f
+}
+
+// dimsRead are the indices of the dimensions whose value add reads from an outcome: those of the
+// breakdowns, none when light.
+func (f *funnelAcc) dimsRead() []int {
+	if f.light {
+		return nil
+	}
+	var ks []int
+	for _, k := range f.dimOf {
+		if k >= 0 {
+			ks = append(ks, k)
+		}
+	}
+	return ks
 }
 
 // newGroup returns the empty counts of a breakdown group.
