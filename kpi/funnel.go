@@ -261,19 +261,26 @@ func (ev *evaluator) run(j *Journey, jo *journeyOrders) *outcome {
 			o.status = statusInProgress
 		}
 	}
-	o.segment = events[o.start].Segment
-	for i := 0; o.segment == 0 && i < len(events); i++ {
-		if ev.p.attribute(&events[i], int8(sp.purchase)) {
-			o.segment = events[i].Segment
-		}
-	}
+	o.segment = ev.attrOf(events, o.start, attrSegment)
 	for _, k := range ev.dims {
-		o.dims[k] = events[o.start].Dims[k]
-		for i := 0; o.dims[k] == 0 && i < len(events); i++ {
-			o.dims[k] = events[i].Dims[k]
-		}
+		o.dims[k] = ev.attrOf(events, o.start, k)
 	}
 	return o
+}
+
+// attrOf is the value of attribute a (Event.attr) of the attempt starting at event start: the
+// start event's, or when it has none, that of the journey's first event with one that may give
+// attributes (Params.attribute), or 0.
+func (ev *evaluator) attrOf(events []Event, start, a int) uint32 {
+	if v := events[start].attr(a); v != 0 {
+		return v
+	}
+	for i := range events {
+		if v := events[i].attr(a); v != 0 && ev.p.attribute(&events[i], int8(ev.sp.purchase)) {
+			return v
+		}
+	}
+	return 0
 }
 
 // findLastAt sets lastAt, which bounds the attempts worth trying: a later attempt can only beat
