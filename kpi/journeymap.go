@@ -47,9 +47,7 @@ func (m *journeyMapAcc) cell(tp uint32, k int) *mapCell { return cellOf(&m.cells
 
 // cellOf returns the cell of value code c at stage k in cells, growing it as needed.
 func cellOf(cells *[][]mapCell, c uint32, k, stages int) *mapCell {
-	for len(*cells) <= int(c) {
-		*cells = append(*cells, nil)
-	}
+	*cells = growCodes(*cells, int(c)+1)
 	if (*cells)[c] == nil {
 		(*cells)[c] = make([]mapCell, stages)
 	}
