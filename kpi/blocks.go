@@ -111,7 +111,7 @@ func (l *int64s) statsBy(collect int) Stats {
 	qs := [2]float64{0.5, 0.9}
 	var ranks []int
 	for _, q := range qs {
-		if r := int(math.Floor(q * float64(n-1))); r < n-1 {
+		if r, _, last := type7(n, q); !last {
 			ranks = append(ranks, r, r+1)
 		}
 	}
@@ -121,14 +121,12 @@ func (l *int64s) statsBy(collect int) Stats {
 	l.orderStats(mn, mx, 0, ranks, collect, at)
 	var out [2]float64
 	for i, q := range qs {
-		pos := q * float64(n-1)
-		r := int(math.Floor(pos))
-		if r >= n-1 {
+		r, frac, last := type7(n, q)
+		if last {
 			out[i] = float64(mx)
 			continue
 		}
-		a, b := at[r], at[r+1]
-		out[i] = float64(a) + (pos-float64(r))*float64(b-a)
+		out[i] = type7Between(at[r], at[r+1], frac)
 	}
 	s.Median, s.P90 = Ptr(out[0]/h), Ptr(out[1]/h)
 	return s

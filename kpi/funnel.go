@@ -469,27 +469,36 @@ func hoursStats(d []int64) Stats {
 // quantileSelect is the q-quantile of x, interpolated linearly (Hyndman & Fan type 7). It
 // reorders x.
 func quantileSelect(x []int64, q float64) float64 {
-	pos := q * float64(len(x)-1)
-	lo := int(math.Floor(pos))
-	if lo >= len(x)-1 {
+	r, frac, last := type7(len(x), q)
+	if last {
 		return float64(slices.Max(x))
 	}
-	selectNth(x, lo)
-	a, b := x[lo], slices.Min(x[lo+1:])
-	frac := pos - float64(lo)
-	return float64(a) + frac*float64(b-a)
+	selectNth(x, r)
+	return type7Between(x[r], slices.Min(x[r+1:]), frac)
 }
 
 // quantileSorted is the q-quantile of sorted (non-empty) x, interpolated linearly (Hyndman &
 // Fan type 7).
 func quantileSorted[T int64 | float64](x []T, q float64) float64 {
-	pos := q * float64(len(x)-1)
-	lo := int(math.Floor(pos))
-	if lo >= len(x)-1 {
+	r, frac, last := type7(len(x), q)
+	if last {
 		return float64(x[len(x)-1])
 	}
-	frac := pos - float64(lo)
-	return float64(x[lo]) + frac*float64(x[lo+1]-x[lo])
+	return type7Between(x[r], x[r+1], frac)
+}
+
+// type7 places the q-quantile of n values (Hyndman & Fan type 7): at fraction frac of the way
+// from the value of rank r (0-based, ascending) to that of rank r+1, or, when last, at the
+// largest value.
+func type7(n int, q float64) (r int, frac float64, last bool) {
+	pos := q * float64(n-1)
+	r = int(math.Floor(pos))
+	return r, pos - float64(r), r >= n-1
+}
+
+// type7Between is the value at fraction frac of the way from a (rank r) to b (rank r+1).
+func type7Between[T int64 | float64](a, b T, frac float64) float64 {
+	return float64(a) + frac*float64(b-a)
 }
 
 // selectNth reorders x so that x[k] is the value a sort would put there, everything before it
