@@ -45,6 +45,35 @@ func TestBlockStatsMatchJoined(t *testing.T) {
 	}
 }
 
+// stats itself takes the long-list branch above statsJoin values in several blocks, leaving the
+// blocks unjoined, and comes out exactly as hoursStats of the joined values.
+func TestBlockStatsLongList(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for name, gen := range map[string]func() int64{
+		"wide": func() int64 { return r.Int64N(30 * Day) },
+		"ties": func() int64 { return r.Int64N(5) * Hour },
+	} {
+		var l, other int64s
+		for range statsJoin + 1000 {
+			l.add(gen())
+		}
+		for range 5000 {
+			other.add(gen())
+		}
+		l.merge(&other.blockList)
+		blocks := len(l.blocks)
+		want := hoursStats(slices.Concat(l.blocks...))
+		got := l.stats()
+		if blocks < 2 || len(l.blocks) != blocks || l.n <= statsJoin {
+			t.Fatalf("%s: %d values in %d blocks, %d after stats: not the long-list branch", name, l.n, blocks, len(l.blocks))
+		}
+		if got.N != want.N || *got.Median != *want.Median || *got.P90 != *want.P90 || *got.Mean != *want.Mean {
+			t.Errorf("%s: got median %v p90 %v mean %v n %d, joined %v %v %v %d", name,
+				*got.Median, *got.P90, *got.Mean, got.N, *want.Median, *want.P90, *want.Mean, want.N)
+		}
+	}
+}
+
 // Blocks grow without copying and merge by taking the other list's blocks, keeping the order.
 func TestBlocksKeepOrder(t *testing.T) {
 	var a, b int64s
