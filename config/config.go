@@ -114,7 +114,7 @@ type Columns struct {
 	Revenue    string `yaml:"revenue"`
 	Sentiment  string `yaml:"sentiment"`
 	LineID     string `yaml:"line_id"`
-	// Dimensions are up to MaxDimensions more columns, usable as breakdowns.
+	// Dimensions are up to kpi.MaxDims more columns, usable as breakdowns.
 	Dimensions Dimensions `yaml:"dimensions"`
 }
 

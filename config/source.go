@@ -7,11 +7,9 @@ import (
 	"strings"
 
 	"github.com/journeykpi/journeykpi/internal/expression"
+	"github.com/journeykpi/journeykpi/kpi"
 	"go.yaml.in/yaml/v3"
 )
-
-// MaxDimensions is how many extra dimensions source.columns.dimensions may map.
-const MaxDimensions = 3
 
 // Dimension is one extra column the user names for breakdowns (country, device…).
 type Dimension struct {
@@ -227,8 +225,9 @@ func (c *Config) SourceColumns() []string {
 func (c *Config) validateSourceShape(bad func(string, string, ...any)) {
 	s := &c.Source
 	dims := s.Columns.Dimensions
-	if len(dims) > MaxDimensions {
-		bad("source.columns.dimensions", "%d dimensions; at most %d", len(dims), MaxDimensions)
+	// As many as an event carries (kpi.MaxDims).
+	if len(dims) > kpi.MaxDims {
+		bad("source.columns.dimensions", "%d dimensions; at most %d", len(dims), kpi.MaxDims)
 	}
 	dimNames := map[string]bool{}
 	for _, d := range dims {

@@ -34,8 +34,7 @@ type slotKey struct {
 // slotAcc holds the light accumulators of one period: the closed funnel's overall counts and, for
 // a period (not a mature cohort, whose orders are those of other days), the repeat tally.
 type slotAcc struct {
-	per    Period
-	eval   *evaluator
+	eval   *evaluator // its period is the slot's
 	funnel *funnelAcc
 	repeat *repeatAcc
 }
@@ -53,10 +52,11 @@ type periodAcc struct {
 }
 
 func newPeriodAcc(p *Params, per Period, current bool) periodAcc {
+	funnel := newFunnelAcc(p, per, false)
 	return periodAcc{
 		per:    per,
-		eval:   newEvaluator(p, newStagePlan(p), per),
-		funnel: newFunnelAcc(p, per, false),
+		eval:   newEvaluator(p, newStagePlan(p), per, funnel.dimsRead()),
+		funnel: funnel,
 		jmap:   newJourneyMapAcc(p),
 		trends: newTrendsAcc(p, per),
 		repeat: newRepeatAcc(p, per, current, false),
@@ -139,7 +139,8 @@ func (a *Acc) slot(per Period, cohort, breakdowns bool) {
 	if _, ok := a.keys[k]; ok {
 		return
 	}
-	s := &slotAcc{per: per, eval: newEvaluator(a.p, newStagePlan(a.p), per), funnel: newFunnelAcc(a.p, per, !breakdowns)}
+	f := newFunnelAcc(a.p, per, !breakdowns)
+	s := &slotAcc{eval: newEvaluator(a.p, newStagePlan(a.p), per, f.dimsRead()), funnel: f}
 	s.funnel.groupsNoDur = true
 	if !cohort {
 		s.repeat = newRepeatAcc(a.p, per, false, true)
@@ -158,12 +159,8 @@ func (a *Acc) Add(j *Journey) {
 		a.ya.add(j, a.orders)
 	}
 	// Most slots are periods a journey has no event in: checked here, they cost no evaluation.
-	var first, last int64
-	if n := len(j.Events); n > 0 {
-		first, last = j.Events[0].Time, j.Events[n-1].Time
-	}
 	for _, s := range a.slots {
-		if len(j.Events) > 0 && last >= s.per.From && first < s.per.To {
+		if !s.eval.outside(j) {
 			s.funnel.add(j, s.eval.run(j, a.orders))
 		}
 		if s.repeat != nil {

@@ -58,7 +58,7 @@ func allocate(p *Params, r *Result, in allocInput) AllocationResult {
 	if in.spend != nil {
 		out.ResponseCurves, out.BudgetShifts = responseBudget(p, budgetInput{spend: in.spend, series: in.series, dicts: in.dicts})
 		for _, s := range out.BudgetShifts {
-			if !s.Recommended || cents(s.TestRevenueChange) <= 0 {
+			if !s.Recommended {
 				continue
 			}
 			recs = append(recs, Recommendation{
@@ -72,6 +72,14 @@ func allocate(p *Params, r *Result, in allocInput) AllocationResult {
 		recs = append(recs, rec)
 	}
 	r.JourneyMap.PainPoints = valuePainPoints(p, r.JourneyMap.PainPoints, v)
+	for i := range r.JourneyMap.PainPoints {
+		c := r.JourneyMap.PainPoints[i]
+		recs = append(recs, Recommendation{Kind: KindPainPoint, Value: c.Value,
+			KPI: "journey_map.pain_points." + c.Stage + "." + c.Touchpoint + ".sentiment_mean", PainPoint: &c})
+	}
+	// An action worth nothing (not a cent: no extra drop-off after a pain point, a shift that
+	// gains nothing) is not one, whatever its kind; the pain point stays on the journey map.
+	recs = slices.DeleteFunc(recs, func(r Recommendation) bool { return cents(r.Value) <= 0 })
 	// A pain point at the first stage is the entrants of its touchpoint: when a stage opportunity
 	// already names them at the same step, it would count the same lost customers twice.
 	type firstStep struct{ tp, next string }
@@ -81,19 +89,10 @@ func allocate(p *Params, r *Result, in allocInput) AllocationResult {
 			named[firstStep{o.Group, o.Stage}] = true
 		}
 	}
-	for i := range r.JourneyMap.PainPoints {
-		c := r.JourneyMap.PainPoints[i]
-		if c.Stage == p.Stages[0].Name && named[firstStep{c.Touchpoint, c.NextStage}] {
-			continue
-		}
-		if cents(c.Value) < 1 {
-			// No extra drop-off (or none to measure, at the last stage): the cell stays on the
-			// journey map, but an action worth nothing is not one (as for the other kinds).
-			continue
-		}
-		recs = append(recs, Recommendation{Kind: KindPainPoint, Value: c.Value,
-			KPI: "journey_map.pain_points." + c.Stage + "." + c.Touchpoint + ".sentiment_mean", PainPoint: &c})
-	}
+	recs = slices.DeleteFunc(recs, func(r Recommendation) bool {
+		c := r.PainPoint
+		return c != nil && c.Stage == p.Stages[0].Name && named[firstStep{c.Touchpoint, c.NextStage}]
+	})
 	order := make([]int, len(recs))
 	for i := range order {
 		order[i] = i
@@ -300,7 +299,7 @@ func efficiency(r *Result, withSpend bool) []Efficiency {
 // reachShift is the recommendation without spend: reach MaxShift of the least efficient
 // touchpoint's customers through the most efficient one instead. Touchpoints with fewer than
 // MinCustomers customers reached, and the unknown touchpoint, are left out: they are noise, or
-// nothing a manager can act on.
+// nothing a manager can act on. A shift that gains nothing is left out by allocate.
 func reachShift(p *Params, eff []Efficiency) (Recommendation, bool) {
 	var cands []Efficiency
 	for _, e := range eff {
@@ -314,9 +313,6 @@ func reachShift(p *Params, eff []Efficiency) (Recommendation, bool) {
 	best, worst := cands[0], cands[len(cands)-1]
 	moved := p.MaxShift * float64(worst.Reached)
 	gain := moved * (*best.Efficiency - *worst.Efficiency)
-	if cents(gain) <= 0 {
-		return Recommendation{}, false
-	}
 	return Recommendation{
 		Kind:  KindBudgetShift,
 		Value: gain,

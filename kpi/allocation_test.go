@@ -245,6 +245,26 @@ func TestReachShiftWithoutSpend(t *testing.T) {
 	}
 }
 
+// TestReachShiftWorthNothing: between touchpoints as efficient as each other, or less than half
+// a cent apart over the customers moved, a reach shift gains nothing and is no action.
+func TestReachShiftWorthNothing(t *testing.T) {
+	p := allocParams()
+	for _, rev := range []float64{1000, 1000.02} {
+		r := &Result{}
+		for _, tp := range []struct {
+			name string
+			rev  float64
+		}{{"social", 1000}, {"email", rev}} {
+			r.Attribution.Touchpoints = append(r.Attribution.Touchpoints, TouchpointAttribution{
+				Touchpoint: tp.name, CustomersReached: 100, Revenue: map[string]float64{ModelMarkov: tp.rev},
+			})
+		}
+		if a := allocate(p, r, allocInput{}); len(a.Recommendations) != 0 {
+			t.Errorf("email's revenue %v: recommendations %+v, want none", rev, a.Recommendations)
+		}
+	}
+}
+
 func TestPainPointsAndRanking(t *testing.T) {
 	p := allocParams()
 	p.CloseGap, p.PainPoints = 0.5, 5

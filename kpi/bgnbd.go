@@ -71,13 +71,10 @@ func b2i(b bool) int {
 // bgnbdAcc collects the per-customer fit inputs of the report period: every customer with an
 // order before the end of the to day.
 type bgnbdAcc struct {
-	p         *Params
-	toDay     int64 // day number of the to day
-	customers []bgnbdCustomer
-	// more are the customers of the accumulators merged into this one, joined to customers when
-	// they are read: appending them at every merge re-grew the slice of all the customers 256
-	// times on one core (0.8 s at 50M events).
-	more [][]bgnbdCustomer
+	p     *Params
+	toDay int64 // day number of the to day
+	// customers are joined when they are read: merging takes the other accumulators' blocks.
+	customers blockList[bgnbdCustomer]
 	// revenue and orders are those of the orders the fit sees; revenue is summed exactly, so it
 	// does not depend on how the accumulators were split.
 	revenue exactSum
@@ -135,33 +132,13 @@ func (b *bgnbdAcc) add(orders []journeyOrder, seg, tp uint32) {
 	if x > 0 && known {
 		c.mean = repeat.value() / float64(x)
 	}
-	b.customers = append(b.customers, c)
+	b.customers.add(c)
 }
 
 func (b *bgnbdAcc) merge(o *bgnbdAcc) {
-	if len(o.customers) > 0 {
-		b.more = append(b.more, o.customers)
-	}
-	b.more = append(b.more, o.more...)
+	b.customers.merge(&o.customers)
 	b.revenue.merge(&o.revenue)
 	b.orders += o.orders
-}
-
-// join moves the merged customers (more) into customers, after its own.
-func (b *bgnbdAcc) join() {
-	if len(b.more) == 0 {
-		return
-	}
-	n := len(b.customers)
-	for _, m := range b.more {
-		n += len(m)
-	}
-	all := make([]bgnbdCustomer, 0, n)
-	all = append(all, b.customers...)
-	for _, m := range b.more {
-		all = append(all, m...)
-	}
-	b.customers, b.more = all, nil
 }
 
 // Thin data: below these the fit is not attempted.
@@ -178,25 +155,25 @@ const bgnbdAtRisk = 0.5
 // customer's purchases, their chance of ordering again and their revenue over the horizon. The
 // spend model's fit is returned apart; it is nil when BG/NBD did not converge (nothing to value).
 func (b *bgnbdAcc) result(d *Dicts) (*BGNBDResult, *SpendModel) {
-	b.join()
+	cs := b.customers.flat()
 	res := &BGNBDResult{
 		TimeUnit:          "weeks",
-		Customers:         int64(len(b.customers)),
+		Customers:         int64(len(cs)),
 		HorizonDays:       int(b.p.Horizon / Day),
 		BySegment:         []BGNBDGroup{},
 		ByFirstTouchpoint: []BGNBDGroup{},
 	}
 	// Sorted, the customers give the same sums however the accumulators were split and merged.
-	slices.SortFunc(b.customers, compareBGNBDCustomer)
-	fit := fitBGNBD(b.customers)
+	slices.SortFunc(cs, compareBGNBDCustomer)
+	fit := fitBGNBD(cs)
 	if !fit.converged {
 		res.Reason = fit.reason
 		return res, nil
 	}
 	q := fit.params
 
-	ggIn := make([]gammaGammaCustomer, 0, len(b.customers))
-	for _, c := range b.customers {
+	ggIn := make([]gammaGammaCustomer, 0, len(cs))
+	for _, c := range cs {
 		ggIn = append(ggIn, gammaGammaCustomer{x: c.x, mean: c.mean})
 	}
 	gg := fitGammaGamma(ggIn)
@@ -226,7 +203,7 @@ func (b *bgnbdAcc) result(d *Dicts) (*BGNBDResult, *SpendModel) {
 	var flat float64
 	if !gg.converged && (gg.reason == FitAtBound || gg.reason == FitFlat) && (gg.param == "q" || gg.param == "gamma") {
 		var sum, n exactSum
-		for _, c := range b.customers {
+		for _, c := range cs {
 			if c.x > 0 && c.mean > 0 {
 				sum.add(c.mean * float64(c.x))
 				n.add(float64(c.x))
@@ -240,8 +217,8 @@ func (b *bgnbdAcc) result(d *Dicts) (*BGNBDResult, *SpendModel) {
 		}
 	}
 	var e, alive, again float64
-	for i, c := range b.customers {
-		if i == 0 || c.x != b.customers[i-1].x || c.tx != b.customers[i-1].tx || c.T != b.customers[i-1].T {
+	for i, c := range cs {
+		if i == 0 || c.x != cs[i-1].x || c.tx != cs[i-1].tx || c.T != cs[i-1].T {
 			x, tx, T := float64(c.x), float64(c.tx)/7, float64(c.T)/7
 			e = q.expected(horizon, x, tx, T)
 			alive = q.pAlive(x, tx, T)

@@ -125,10 +125,10 @@ func TestBGNBDCDNOW(t *testing.T) {
 
 	// The inputs: x, t_x and T of every customer as in the published calibration summary.
 	summary := cdnowSummary(t, shareddata.Path(t, "cdnow/cdnow_customers_summary_with_transactions.csv"))
-	if len(acc.fit.customers) != 2357 || len(summary) != 2357 {
-		t.Fatalf("%d customers, summary %d; want 2357", len(acc.fit.customers), len(summary))
+	if len(acc.fit.customers.flat()) != 2357 || len(summary) != 2357 {
+		t.Fatalf("%d customers, summary %d; want 2357", len(acc.fit.customers.flat()), len(summary))
 	}
-	for i, c := range acc.fit.customers {
+	for i, c := range acc.fit.customers.flat() {
 		want := summary[js[i].Customer]
 		got := [3]float64{float64(c.x), float64(c.tx) / 7, float64(c.T) / 7}
 		for k := range got {
@@ -212,7 +212,7 @@ func TestBGNBDCDNOW(t *testing.T) {
 		post := distuv.Gamma{Alpha: shape, Beta: rate}
 		return quad.Fixed(func(u float64) float64 { return math.Exp(-post.Quantile(u) * horizon) }, 0, 1, 2000, nil, 0)
 	}
-	for i, c := range acc.fit.customers {
+	for i, c := range acc.fit.customers.flat() {
 		x, tx, T := float64(c.x), float64(c.tx)/7, float64(c.T)/7
 		ei := q.expected(horizon, x, tx, T)
 		m := g.p * g.gamma / (g.q - 1)
@@ -296,8 +296,8 @@ func TestBGNBDInputs(t *testing.T) {
 			for i := range c.journeys {
 				acc.add(&c.journeys[i], scanOrders(p, &c.journeys[i]))
 			}
-			if fmt.Sprintf("%+v", acc.fit.customers) != fmt.Sprintf("%+v", c.want) { // NaN ≠ NaN to DeepEqual
-				t.Errorf("inputs = %+v, want %+v", acc.fit.customers, c.want)
+			if fmt.Sprintf("%+v", acc.fit.customers.flat()) != fmt.Sprintf("%+v", c.want) { // NaN ≠ NaN to DeepEqual
+				t.Errorf("inputs = %+v, want %+v", acc.fit.customers.flat(), c.want)
 			}
 			if acc.fit.revenue.value() != c.revenue || acc.fit.orders != c.orders {
 				t.Errorf("revenue %g over %d orders, want %g over %d", acc.fit.revenue.value(), acc.fit.orders, c.revenue, c.orders)
@@ -345,7 +345,7 @@ func TestBGNBDNotFitted(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := repeatParams(t, "2024-03-01", "2024-03-31")
 			acc := newBGNBDAcc(p)
-			acc.customers = c.customers
+			acc.customers.set(c.customers)
 			res, sm := acc.result(NewDicts())
 			if res.Converged || !strings.HasPrefix(res.Reason, c.reason) || sm != nil {
 				t.Errorf("converged %v reason %q, want false %q", res.Converged, res.Reason, c.reason)
@@ -425,7 +425,7 @@ func BenchmarkBGNBDFit(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		acc := newBGNBDAcc(p)
-		acc.customers = append([]bgnbdCustomer(nil), cs...)
+		acc.customers.set(append([]bgnbdCustomer(nil), cs...))
 		acc.revenue.add(100)
 		acc.orders = 4
 		if res, _ := acc.result(d); !res.Converged {
@@ -534,7 +534,7 @@ func TestCustomerValueByGroup(t *testing.T) {
 		d.Touchpoint.Code(name)
 	}
 	acc := newBGNBDAcc(p)
-	acc.customers = slices.Clone(cs)
+	acc.customers.set(slices.Clone(cs))
 	res, sm := acc.result(d)
 	if !res.Converged || sm == nil || !sm.Converged {
 		t.Fatalf("fit: %+v %+v", res, sm)
@@ -610,7 +610,7 @@ func TestCustomerValueWithoutHeterogeneity(t *testing.T) {
 		n++
 	}
 	acc := newBGNBDAcc(p)
-	acc.customers = cs
+	acc.customers.set(cs)
 	res, sm := acc.result(NewDicts())
 	if !res.Converged || sm == nil || sm.Converged || res.RevenueBasis != RevenueBasisAverage || res.AveragePurchaseValue == nil {
 		t.Fatalf("basis %q, spend model %+v, BG/NBD %s", res.RevenueBasis, sm, res.Reason)

@@ -6,27 +6,29 @@ import (
 	"slices"
 )
 
-// Sizes of the blocks of an int64s list, in values: the first block of a list holds blockMin, each
-// new one as many as the list already has, up to blockMax (64 KiB).
+// Sizes of the blocks of a blockList, in values: the first block of a list holds blockMin, each
+// new one as many as the list already has, up to blockMax (64 KiB of int64).
 const (
 	blockMin = 16
 	blockMax = 8192
 )
 
-// int64s is a list of integers kept in blocks that are never copied while it grows: a full last
+// blockList is a list of values kept in blocks that are never copied while it grows: a full last
 // block is followed by a new one rather than moved into a larger array, and merging another list
-// takes its blocks over. Folding the journeys appends millions of durations to many lists; as
-// slices they were copied and cleared again at every doubling. flat joins the blocks once, when
-// the values are read.
-type int64s struct {
-	blocks [][]int64
+// takes its blocks over. Folding the journeys appends millions of durations to many lists, and
+// every customer to the BG/NBD inputs; as slices they were copied and cleared again at every
+// doubling, and appending the merged accumulators' customers re-grew the slice of all of them
+// once a merge (0.8 s at 50M events on one core). flat joins the blocks once, when the values are
+// read.
+type blockList[T any] struct {
+	blocks [][]T
 	n      int
 }
 
-func (l *int64s) add(v int64) {
+func (l *blockList[T]) add(v T) {
 	k := len(l.blocks) - 1
 	if k < 0 || len(l.blocks[k]) == cap(l.blocks[k]) {
-		l.blocks = append(l.blocks, make([]int64, 0, min(max(l.n, blockMin), blockMax)))
+		l.blocks = append(l.blocks, make([]T, 0, min(max(l.n, blockMin), blockMax)))
 		k++
 	}
 	l.blocks[k] = append(l.blocks[k], v)
@@ -34,7 +36,7 @@ func (l *int64s) add(v int64) {
 }
 
 // merge appends o's values after l's. o must not be used afterwards.
-func (l *int64s) merge(o *int64s) {
+func (l *blockList[T]) merge(o *blockList[T]) {
 	if o.n == 0 {
 		return
 	}
@@ -44,28 +46,31 @@ func (l *int64s) merge(o *int64s) {
 
 // flat returns the values in order, in one slice that l keeps (as its one block): the caller may
 // reorder it, not grow it.
-func (l *int64s) flat() []int64 {
+func (l *blockList[T]) flat() []T {
 	switch {
 	case l.n == 0:
 		return nil
 	case len(l.blocks) == 1:
 		return l.blocks[0]
 	}
-	d := make([]int64, 0, l.n)
+	d := make([]T, 0, l.n)
 	for _, b := range l.blocks {
 		d = append(d, b...)
 	}
-	l.blocks = [][]int64{d}
+	l.blocks = [][]T{d}
 	return d
 }
 
 // set replaces l's values with v, which l keeps.
-func (l *int64s) set(v []int64) {
+func (l *blockList[T]) set(v []T) {
 	l.blocks, l.n = nil, len(v)
 	if len(v) > 0 {
-		l.blocks = [][]int64{v}
+		l.blocks = [][]T{v}
 	}
 }
+
+// int64s is a block list of integers (durations), with their Stats.
+type int64s struct{ blockList[int64] }
 
 // Exact quantiles of a list too long to join: below statsJoin values the blocks are joined and
 // selected in (hoursStats); above, order statistics are found by counting values into at most
@@ -106,7 +111,7 @@ func (l *int64s) statsBy(collect int) Stats {
 	qs := [2]float64{0.5, 0.9}
 	var ranks []int
 	for _, q := range qs {
-		if r := int(math.Floor(q * float64(n-1))); r < n-1 {
+		if r, _, last := type7(n, q); !last {
 			ranks = append(ranks, r, r+1)
 		}
 	}
@@ -116,14 +121,12 @@ func (l *int64s) statsBy(collect int) Stats {
 	l.orderStats(mn, mx, 0, ranks, collect, at)
 	var out [2]float64
 	for i, q := range qs {
-		pos := q * float64(n-1)
-		r := int(math.Floor(pos))
-		if r >= n-1 {
+		r, frac, last := type7(n, q)
+		if last {
 			out[i] = float64(mx)
 			continue
 		}
-		a, b := at[r], at[r+1]
-		out[i] = float64(a) + (pos-float64(r))*float64(b-a)
+		out[i] = type7Between(at[r], at[r+1], frac)
 	}
 	s.Median, s.P90 = Ptr(out[0]/h), Ptr(out[1]/h)
 	return s

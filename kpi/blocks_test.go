@@ -33,7 +33,7 @@ func TestBlockStatsMatchJoined(t *testing.T) {
 				for i := range n / 3 {
 					other.add(gen(i))
 				}
-				l.merge(&other)
+				l.merge(&other.blockList)
 				want := hoursStats(slices.Concat(l.blocks...))
 				got := l.statsBy(collect)
 				if got.N != want.N || *got.Median != *want.Median || *got.P90 != *want.P90 || *got.Mean != *want.Mean {
@@ -41,6 +41,35 @@ func TestBlockStatsMatchJoined(t *testing.T) {
 						*got.Median, *got.P90, *got.Mean, got.N, *want.Median, *want.P90, *want.Mean, want.N)
 				}
 			}
+		}
+	}
+}
+
+// stats itself takes the long-list branch above statsJoin values in several blocks, leaving the
+// blocks unjoined, and comes out exactly as hoursStats of the joined values.
+func TestBlockStatsLongList(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for name, gen := range map[string]func() int64{
+		"wide": func() int64 { return r.Int64N(30 * Day) },
+		"ties": func() int64 { return r.Int64N(5) * Hour },
+	} {
+		var l, other int64s
+		for range statsJoin + 1000 {
+			l.add(gen())
+		}
+		for range 5000 {
+			other.add(gen())
+		}
+		l.merge(&other.blockList)
+		blocks := len(l.blocks)
+		want := hoursStats(slices.Concat(l.blocks...))
+		got := l.stats()
+		if blocks < 2 || len(l.blocks) != blocks || l.n <= statsJoin {
+			t.Fatalf("%s: %d values in %d blocks, %d after stats: not the long-list branch", name, l.n, blocks, len(l.blocks))
+		}
+		if got.N != want.N || *got.Median != *want.Median || *got.P90 != *want.P90 || *got.Mean != *want.Mean {
+			t.Errorf("%s: got median %v p90 %v mean %v n %d, joined %v %v %v %d", name,
+				*got.Median, *got.P90, *got.Mean, got.N, *want.Median, *want.P90, *want.Mean, want.N)
 		}
 	}
 }
@@ -59,7 +88,7 @@ func TestBlocksKeepOrder(t *testing.T) {
 	for i := range 300 {
 		want = append(want, int64(-i))
 	}
-	a.merge(&b)
+	a.merge(&b.blockList)
 	a.add(7)
 	want = append(want, 7)
 	if got := a.flat(); !slices.Equal(got, want) || a.n != len(want) {

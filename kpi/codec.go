@@ -564,9 +564,9 @@ func (e *encoder) repeat(r *repeatAcc) {
 		e.ints(again) // nil, a cohort without a customer, is written empty
 	}
 	f := r.fit
-	f.join()
-	e.length(len(f.customers))
-	for _, c := range f.customers {
+	cs := f.customers.flat()
+	e.length(len(cs))
+	for _, c := range cs {
 		e.int(int64(c.x))
 		e.int(int64(c.tx))
 		e.int(int64(c.T))
@@ -602,7 +602,7 @@ func (d *decoder) repeat(r *repeatAcc) {
 	}
 	f := r.fit
 	n := d.length()
-	f.customers = make([]bgnbdCustomer, 0, n)
+	cs := make([]bgnbdCustomer, 0, n)
 	for range n {
 		c := bgnbdCustomer{x: int32(d.int()), tx: int32(d.int()), T: int32(d.int())}
 		c.seg = d.segment()
@@ -610,8 +610,9 @@ func (d *decoder) repeat(r *repeatAcc) {
 		c.acquired = d.uint() != 0
 		c.revenue = d.float()
 		c.mean = d.float()
-		f.customers = append(f.customers, c)
+		cs = append(cs, c)
 	}
+	f.customers.set(cs)
 	d.sum(&f.revenue)
 	f.orders = d.int()
 }

@@ -3,6 +3,8 @@ package kpi
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +77,79 @@ func TestDimensions(t *testing.T) {
 	if got, want := strings.Join(dm.Values, ",")+" "+strings.Join(cells, " "),
 		"DE,(none),(other) visit/DE:2 visit/(none):1 visit/(other):2 purchase/DE:1 purchase/(other):1"; got != want {
 		t.Errorf("journey map by country\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestEvaluatorDims: an evaluator finds the values of only the dimensions its funnel breaks down
+// by, and none for a light funnel (recent periods, mature cohorts without breakdowns).
+func TestEvaluatorDims(t *testing.T) {
+	p := defaultParams()
+	p.Dimensions = []string{"country", "device"}
+	p.Breakdowns = []string{"first_touchpoint", "device"}
+	a := NewAcc(p)
+	if got := a.cur.eval.dims; !slices.Equal(got, []int{1}) {
+		t.Errorf("period evaluator finds dimensions %v, want [1]", got)
+	}
+	for _, s := range a.slots {
+		if want := s.funnel.dimsRead(); !slices.Equal(s.eval.dims, want) || s.funnel.light && len(want) > 0 {
+			t.Errorf("slot evaluator finds dimensions %v, its funnel (light %v) reads %v", s.eval.dims, s.funnel.light, want)
+		}
+	}
+	p.Breakdowns = []string{"first_touchpoint"}
+	if got := NewAcc(p).cur.eval.dims; len(got) != 0 {
+		t.Errorf("without a dimension breakdown the evaluator finds %v", got)
+	}
+}
+
+// TestDimensionsSplitRead: under the split read (source.history: orders: before Params.FullFrom
+// only purchase-stage events are read) a customer's segment and dimension values come from the
+// same events as when every event is read, so the report is the same.
+func TestDimensionsSplitRead(t *testing.T) {
+	f := newRepeatFixture(t)
+	full := repeatRandomJourneys(f, 600, 21)
+	p := repeatParams(t, "2024-03-01", "2024-03-31")
+	p.Dimensions = []string{"country", "device"}
+	p.Breakdowns = []string{byFirstTouchpoint, bySegment, "country", "device"}
+	p.FullFrom = p.Previous.From - p.Window
+	r := rand.New(rand.NewPCG(8, 9))
+	var split []Journey
+	for k := range full {
+		var kept []Event
+		for i := range full[k].Events {
+			e := &full[k].Events[i]
+			e.Dims[0] = f.d.Dims[0].Code([]string{"", "DE", "FR"}[r.IntN(3)])
+			e.Dims[1] = f.d.Dims[1].Code([]string{"", "app", "web"}[r.IntN(3)])
+			if e.Time >= p.FullFrom || e.Stage == int8(p.PurchaseStage()) {
+				kept = append(kept, *e)
+			}
+		}
+		split = append(split, Journey{Customer: full[k].Customer, Events: kept})
+	}
+	result := func(js []Journey) string {
+		a := NewAcc(p)
+		for i := range js {
+			a.Add(&js[i])
+		}
+		return mustJSON(t, a.Result(f.d, Inputs{}))
+	}
+	if a, b := result(full), result(split); a != b {
+		t.Error("the report of the split read differs from the one of every event")
+	}
+
+	// A country on a visit before FullFrom only is no country, for the funnel and for repeat.
+	nan := math.NaN()
+	j := Journey{Customer: 1, Events: []Event{
+		{Time: p.FullFrom - Day, Stage: 0, Revenue: nan, Sentiment: float32(nan), Dims: [MaxDims]uint32{f.d.Dims[0].Code("DE")}},
+		{Time: p.Current.From + Day, Stage: 0, Revenue: nan, Sentiment: float32(nan)},
+		{Time: p.Current.From + 2*Day, Stage: 1, Order: 1, Revenue: 10, Sentiment: float32(nan)},
+	}}
+	a := NewAcc(p)
+	a.Add(&j)
+	res := a.Result(f.d, Inputs{})
+	if g := res.Funnel.Breakdowns[2].Groups; len(g) != 1 || g[0].Value != NoneLabel {
+		t.Errorf("funnel by country %+v, want (none) only", g)
+	}
+	if g := res.Repeat.ByDimension[0].Groups; len(g) != 1 || g[0].Value != NoneLabel {
+		t.Errorf("repeat by country %+v, want (none) only", g)
 	}
 }

@@ -46,6 +46,18 @@ func (e *Event) HasRevenue() bool { return !math.IsNaN(e.Revenue) }
 // HasSentiment reports whether the event carries a sentiment value.
 func (e *Event) HasSentiment() bool { return !math.IsNaN(float64(e.Sentiment)) }
 
+// attrSegment selects the segment in Event.attr; 0 … MaxDims−1 select a dimension.
+const attrSegment = -1
+
+// attr is a customer attribute the event carries (0: none): its segment (attrSegment) or its
+// value of dimension a. Which events may give one to their customer is Params.attribute's rule.
+func (e *Event) attr(a int) uint32 {
+	if a == attrSegment {
+		return e.Segment
+	}
+	return e.Dims[a]
+}
+
 // Journey is one customer's events, ordered by Compare, exact duplicates removed.
 type Journey struct {
 	// Customer is the stable customer key: the integer id, or a 64-bit hash of a string id.

@@ -114,7 +114,7 @@ type outcome struct {
 	status   int8 // statusCompleted, statusDropped or statusInProgress
 	st       *attemptState
 	segment  uint32
-	dims     [MaxDims]uint32 // like segment, for each of Params.Dimensions
+	dims     [MaxDims]uint32 // like segment, for the dimensions of evaluator.dims (0 for the others)
 	flags    []uint8         // per purchase-stage event: flagNewOrder, flagRepeatOrder
 	orderRev []float64       // per new-order event: the order's revenue (NaN when none)
 	loose    []refund        // the journey's refunds of no order read (journeyOrders.loose)
@@ -139,7 +139,9 @@ type evaluator struct {
 	sp      *stagePlan
 	per     Period
 	dataEnd int64
-	ndims   int
+	// dims are the indices of the dimensions whose value run finds (outcome.dims): those its
+	// funnel breaks down by, none for a light funnel.
+	dims []int
 
 	flags    []uint8 // the journey's order flags (journeyOrders.flags)
 	lastAt   []int64 // per stage: time of the journey's last event that can reach it
@@ -147,23 +149,32 @@ type evaluator struct {
 	out      outcome
 }
 
-func newEvaluator(p *Params, sp *stagePlan, per Period) *evaluator {
+// newEvaluator returns the evaluator of per, finding the values of the dimensions dims (for the
+// funnel's breakdowns: funnelAcc.dimsRead).
+func newEvaluator(p *Params, sp *stagePlan, per Period, dims []int) *evaluator {
 	return &evaluator{
-		p: p, sp: sp, per: per, dataEnd: p.DataEnd, ndims: len(p.Dimensions),
+		p: p, sp: sp, per: per, dataEnd: p.DataEnd, dims: dims,
 		lastAt: make([]int64, sp.n),
 		cur:    newAttemptState(sp.n), bst: newAttemptState(sp.n),
 	}
 }
 
-// periodRange returns the indices [lo, hi) of the events that fall in per.
+// outside reports whether j has no event in the evaluator's period, so that run finds nothing.
+func (ev *evaluator) outside(j *Journey) bool { return outside(j.Events, ev.per) }
+
+// outside reports whether none of events (in time order) falls in per.
+func outside(events []Event, per Period) bool {
+	n := len(events)
+	return n == 0 || events[0].Time >= per.To || events[n-1].Time < per.From
+}
+
+// periodRange returns the indices [lo, hi) of the events that fall in per (empty: [0, 0)).
 func periodRange(events []Event, per Period) (lo, hi int) {
 	// Most journeys lie wholly inside, before or after a period: each evaluator of Acc.Add asks.
 	n := len(events)
 	switch {
-	case n == 0 || events[0].Time >= per.To:
+	case outside(events, per):
 		return 0, 0
-	case events[n-1].Time < per.From:
-		return n, n
 	case events[0].Time >= per.From && events[n-1].Time < per.To:
 		return 0, n
 	}
@@ -250,19 +261,26 @@ func (ev *evaluator) run(j *Journey, jo *journeyOrders) *outcome {
 			o.status = statusInProgress
 		}
 	}
-	o.segment = events[o.start].Segment
-	for i := 0; o.segment == 0 && i < len(events); i++ {
-		if ev.p.attribute(&events[i], int8(sp.purchase)) {
-			o.segment = events[i].Segment
-		}
-	}
-	for k := range ev.ndims {
-		o.dims[k] = events[o.start].Dims[k]
-		for i := 0; o.dims[k] == 0 && i < len(events); i++ {
-			o.dims[k] = events[i].Dims[k]
-		}
+	o.segment = ev.attrOf(events, o.start, attrSegment)
+	for _, k := range ev.dims {
+		o.dims[k] = ev.attrOf(events, o.start, k)
 	}
 	return o
+}
+
+// attrOf is the value of attribute a (Event.attr) of the attempt starting at event start: the
+// start event's, or when it has none, that of the journey's first event with one that may give
+// attributes (Params.attribute), or 0.
+func (ev *evaluator) attrOf(events []Event, start, a int) uint32 {
+	if v := events[start].attr(a); v != 0 {
+		return v
+	}
+	for i := range events {
+		if v := events[i].attr(a); v != 0 && ev.p.attribute(&events[i], int8(ev.sp.purchase)) {
+			return v
+		}
+	}
+	return 0
 }
 
 // findLastAt sets lastAt, which bounds the attempts worth trying: a later attempt can only beat
@@ -406,7 +424,7 @@ func (c *funnelCounts) merge(o *funnelCounts) {
 		c.drop[k] += o.drop[k]
 		c.prog[k] += o.prog[k]
 		c.mature[k] += o.mature[k]
-		c.dur[k].merge(&o.dur[k])
+		c.dur[k].merge(&o.dur[k].blockList)
 	}
 }
 
@@ -451,27 +469,36 @@ func hoursStats(d []int64) Stats {
 // quantileSelect is the q-quantile of x, interpolated linearly (Hyndman & Fan type 7). It
 // reorders x.
 func quantileSelect(x []int64, q float64) float64 {
-	pos := q * float64(len(x)-1)
-	lo := int(math.Floor(pos))
-	if lo >= len(x)-1 {
+	r, frac, last := type7(len(x), q)
+	if last {
 		return float64(slices.Max(x))
 	}
-	selectNth(x, lo)
-	a, b := x[lo], slices.Min(x[lo+1:])
-	frac := pos - float64(lo)
-	return float64(a) + frac*float64(b-a)
+	selectNth(x, r)
+	return type7Between(x[r], slices.Min(x[r+1:]), frac)
 }
 
 // quantileSorted is the q-quantile of sorted (non-empty) x, interpolated linearly (Hyndman &
 // Fan type 7).
 func quantileSorted[T int64 | float64](x []T, q float64) float64 {
-	pos := q * float64(len(x)-1)
-	lo := int(math.Floor(pos))
-	if lo >= len(x)-1 {
+	r, frac, last := type7(len(x), q)
+	if last {
 		return float64(x[len(x)-1])
 	}
-	frac := pos - float64(lo)
-	return float64(x[lo]) + frac*float64(x[lo+1]-x[lo])
+	return type7Between(x[r], x[r+1], frac)
+}
+
+// type7 places the q-quantile of n values (Hyndman & Fan type 7): at fraction frac of the way
+// from the value of rank r (0-based, ascending) to that of rank r+1, or, when last, at the
+// largest value.
+func type7(n int, q float64) (r int, frac float64, last bool) {
+	pos := q * float64(n-1)
+	r = int(math.Floor(pos))
+	return r, pos - float64(r), r >= n-1
+}
+
+// type7Between is the value at fraction frac of the way from a (rank r) to b (rank r+1).
+func type7Between[T int64 | float64](a, b T, frac float64) float64 {
+	return float64(a) + frac*float64(b-a)
 }
 
 // selectNth reorders x so that x[k] is the value a sort would put there, everything before it
@@ -585,6 +612,21 @@ func newFunnelAcc(p *Params, per Period, light bool) *funnelAcc {
 	}
 	f.all.noDur = light
 	return f
+}
+
+// dimsRead are the indices of the dimensions whose value add reads from an outcome: those of the
+// breakdowns, none when light.
+func (f *funnelAcc) dimsRead() []int {
+	if f.light {
+		return nil
+	}
+	var ks []int
+	for _, k := range f.dimOf {
+		if k >= 0 {
+			ks = append(ks, k)
+		}
+	}
+	return ks
 }
 
 // newGroup returns the empty counts of a breakdown group.

@@ -82,7 +82,8 @@ func BenchmarkFunnelAdd(b *testing.B) {
 		t  *trendsAcc
 	}
 	mk := func(per Period) period {
-		return period{newEvaluator(p, newStagePlan(p), per), newFunnelAcc(p, per, false), newJourneyMapAcc(p), newTrendsAcc(p, per)}
+		f := newFunnelAcc(p, per, false)
+		return period{newEvaluator(p, newStagePlan(p), per, f.dimsRead()), f, newJourneyMapAcc(p), newTrendsAcc(p, per)}
 	}
 	pers := []period{mk(p.Current), mk(p.Previous)}
 	jo := newJourneyOrders(p)
@@ -150,7 +151,7 @@ func BenchmarkFunnelLongJourney(b *testing.B) {
 	}
 	ev, _ = SortJourney(ev)
 	j := &Journey{Customer: 1, Events: ev}
-	e := newEvaluator(p, newStagePlan(p), p.Current)
+	e := newEvaluator(p, newStagePlan(p), p.Current, nil)
 	jo := newJourneyOrders(p)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -18,7 +18,8 @@ func engineRun(p *Params, per Period, d *Dicts, journeys []Journey, parts int) r
 		t  *trendsAcc
 	}
 	newAccs := func() accs {
-		return accs{newEvaluator(p, newStagePlan(p), per), newFunnelAcc(p, per, false), newJourneyMapAcc(p), newTrendsAcc(p, per)}
+		f := newFunnelAcc(p, per, false)
+		return accs{newEvaluator(p, newStagePlan(p), per, f.dimsRead()), f, newJourneyMapAcc(p), newTrendsAcc(p, per)}
 	}
 	as := make([]accs, parts)
 	for i := range as {

@@ -17,9 +17,11 @@ type mapCell struct {
 	events    int64 // the stage's events at this touchpoint in the period
 	sentN     int64 // of those, events with a sentiment
 	sentSum   int64 // fixed point (sentimentScale): sums that do not depend on the merge order
-	sentSq    int64 // the squares' sum, fixed point (sentimentScale), for the mean's interval
-	// sentCustomers are distinct customers with a sentiment event in the cell: a pain point
-	// needs Params.MinCustomers of them.
+	// sentSq is the squares' sum, fixed point (sentimentScale), for the mean's interval: touchpoint
+	// cells only, as only they can be pain points.
+	sentSq int64
+	// sentCustomers are distinct customers with a sentiment event in the cell: a cell's mean is
+	// read (Measured), and a pain point found, only with Params.MinCustomers of them.
 	sentCustomers int64
 	stamp         uint64 // the last journey that counted in sentCustomers
 	// nextMature are the cell's customers whose window for the next required stage had closed by
@@ -45,9 +47,7 @@ func (m *journeyMapAcc) cell(tp uint32, k int) *mapCell { return cellOf(&m.cells
 
 // cellOf returns the cell of value code c at stage k in cells, growing it as needed.
 func cellOf(cells *[][]mapCell, c uint32, k, stages int) *mapCell {
-	for len(*cells) <= int(c) {
-		*cells = append(*cells, nil)
-	}
+	*cells = growCodes(*cells, int(c)+1)
 	if (*cells)[c] == nil {
 		(*cells)[c] = make([]mapCell, stages)
 	}
@@ -90,19 +90,22 @@ func (m *journeyMapAcc) add(j *Journey, o *outcome) {
 }
 
 func (m *journeyMapAcc) count(e *Event, k int) {
-	m.countIn(m.cell(e.Touchpoint, k), e)
+	c := m.cell(e.Touchpoint, k)
+	m.countIn(c, e)
+	if e.HasSentiment() {
+		c.sentSq += int64(math.Round(float64(e.Sentiment) * float64(e.Sentiment) * sentimentScale))
+	}
 	for d := range m.dims {
 		m.countIn(cellOf(&m.dims[d], e.Dims[d], k, m.sp.n), e)
 	}
 }
 
-// countIn counts event e in cell c.
+// countIn counts event e in cell c: its events, sentiments and the customers who gave one.
 func (m *journeyMapAcc) countIn(c *mapCell, e *Event) {
 	c.events++
 	if e.HasSentiment() {
 		c.sentN++
 		c.sentSum += int64(math.Round(float64(e.Sentiment) * sentimentScale))
-		c.sentSq += int64(math.Round(float64(e.Sentiment) * float64(e.Sentiment) * sentimentScale))
 		if c.stamp != m.journey {
 			c.stamp = m.journey
 			c.sentCustomers++
@@ -233,7 +236,9 @@ func meanInterval(c mapCell) Interval {
 }
 
 // dimensionMap is the stage × value map of dimension k: the values with the most customers at
-// the first stage (top N, ties by value), then "(other)" holding the rest.
+// the first stage (top N, ties by value), then "(other)" holding the rest. A cell's mean sentiment
+// is read by the touchpoint map's rule (Measured); "(other)" counts a customer who answered with
+// two of its values twice.
 func (m *journeyMapAcc) dimensionMap(d *Dicts, k int) DimensionMap {
 	sp := m.sp
 	type value struct {
@@ -267,6 +272,7 @@ func (m *journeyMapAcc) dimensionMap(d *Dicts, k int) DimensionMap {
 		}
 		vals = append(vals[:top], other)
 	}
+	minResponses := int64(max(m.p.MinCustomers, 1))
 	dm := DimensionMap{Dimension: m.p.Dimensions[k], Values: []string{}, Cells: []DimensionCell{}}
 	for _, v := range vals {
 		dm.Values = append(dm.Values, v.name)
@@ -280,6 +286,7 @@ func (m *journeyMapAcc) dimensionMap(d *Dicts, k int) DimensionMap {
 			dm.Cells = append(dm.Cells, DimensionCell{
 				Stage: m.p.Stages[st].Name, Value: v.name, Customers: c.customers, Events: c.events,
 				SentimentMean: Ratio(float64(c.sentSum)/sentimentScale, float64(c.sentN)), SentimentN: c.sentN,
+				SentimentCustomers: c.sentCustomers, Measured: c.sentCustomers >= minResponses,
 			})
 		}
 	}

@@ -1,6 +1,8 @@
 package kpi
 
 import (
+	"fmt"
+	"maps"
 	"math"
 	"testing"
 )
@@ -143,5 +145,35 @@ func TestPainPoints(t *testing.T) {
 	if len(got) != 1 || got[0].Touchpoint != "social" || math.Abs(got[0].ExtraCustomers-0.5*(rest-0.5)*20) > 1e-12 ||
 		got[0].ValuePerCustomer != perCustomer || math.Abs(got[0].Value-0.5*(rest-0.5)*20*perCustomer) > 1e-9 {
 		t.Errorf("valued %s, want social worth %v", mustJSON(t, got), 0.5*(rest-0.5)*20*perCustomer)
+	}
+}
+
+// TestDimensionMapMeasured: a cell of the map by dimension has its mean read (Measured) by the
+// touchpoint map's rule, journey_map.min_customers distinct customers who answered, whatever the
+// number of answers; the parts merge to the same counts.
+func TestDimensionMapMeasured(t *testing.T) {
+	p := defaultParams()
+	p.MinCustomers = 2
+	p.Dimensions = []string{"device"}
+	dicts := testDicts()
+	dev := func(e Event, v string) Event { e.Dims[0] = dicts.Dims[0].Code(v); return e }
+	js := []Journey{
+		{Customer: 1, Events: []Event{dev(mood(ev(1, sInterest), -0.5), "app"), dev(mood(ev(2, sInterest), -0.25), "app")}},
+		{Customer: 2, Events: []Event{dev(mood(ev(1, sInterest), 0.5), "web")}},
+		{Customer: 3, Events: []Event{dev(mood(ev(1, sInterest), 0.25), "web")}},
+	}
+	for _, parts := range []int{1, 3} {
+		m := engineRun(p, p.Current, dicts, js, parts).jmap
+		got := map[string]string{}
+		for _, c := range m.ByDimension[0].Cells {
+			got[c.Stage+"/"+c.Value] = fmt.Sprintf("%d answers, %d customers, measured %v", c.SentimentN, c.SentimentCustomers, c.Measured)
+		}
+		want := map[string]string{
+			"interest/app": "2 answers, 1 customers, measured false",
+			"interest/web": "2 answers, 2 customers, measured true",
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%d parts: cells %v, want %v", parts, got, want)
+		}
 	}
 }

@@ -156,12 +156,13 @@ func matureThrough(p *Params, rows []StageRow, k int) bool {
 }
 
 // bestPerStep keeps the most valuable opportunity of each step (ops sorted by value first) that
-// brings at least one whole customer: an action is worth a sentence only then.
+// brings at least one whole customer: an action is worth a sentence only then. One worth nothing
+// is left out by allocate, as for every kind.
 func bestPerStep(ops []StageOpportunity) []StageOpportunity {
 	var out []StageOpportunity
 	seen := map[string]bool{}
 	for _, o := range ops {
-		if seen[o.Step] || cents(o.Value) <= 0 || o.ExtraCustomers < 1 {
+		if seen[o.Step] || o.ExtraCustomers < 1 {
 			continue
 		}
 		seen[o.Step] = true

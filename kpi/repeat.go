@@ -72,39 +72,25 @@ func newRepeatAcc(p *Params, per Period, current, light bool) *repeatAcc {
 	return r
 }
 
-// customerDim is the value of dimension k of the customer's latest event with one before end,
-// or 0, as for the segment.
-func customerDim(j *Journey, end int64, k int) uint32 {
-	var v uint32
-	for i := range j.Events {
-		if j.Events[i].Time >= end {
-			break
-		}
-		if j.Events[i].Dims[k] != 0 {
-			v = j.Events[i].Dims[k]
-		}
-	}
-	return v
-}
-
 // historyComplete reports whether the data reach back repeat.history before per's start, so that
 // a purchaser's earlier order within the history is seen.
 func historyComplete(p *Params, per Period) bool { return p.DataStart <= per.From-p.History }
 
-// customerSegment is the segment of the customer's latest event with a segment before end, or 0.
-// Only events that may give attributes count (Params.attribute).
-func (r *repeatAcc) customerSegment(j *Journey, end int64) uint32 {
-	var seg uint32
+// customerAttr is the value of attribute a (Event.attr: the segment or a dimension) of the
+// customer's latest event with one before end, or 0. Only events that may give attributes count
+// (Params.attribute).
+func (r *repeatAcc) customerAttr(j *Journey, end int64, a int) uint32 {
+	var v uint32
 	for i := range j.Events {
 		e := &j.Events[i]
 		if e.Time >= end {
 			break
 		}
-		if e.Segment != 0 && r.p.attribute(e, r.purchase) {
-			seg = e.Segment
+		if x := e.attr(a); x != 0 && r.p.attribute(e, r.purchase) {
+			v = x
 		}
 	}
-	return seg
+	return v
 }
 
 // firstTouchpoint is the touchpoint of the customer's first event read that carries one, before
@@ -140,7 +126,7 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 	}
 	var seg, tp uint32
 	if !r.light {
-		seg, tp = r.customerSegment(j, r.per.To), r.firstTouchpoint(j, r.per.To)
+		seg, tp = r.customerAttr(j, r.per.To, attrSegment), r.firstTouchpoint(j, r.per.To)
 	}
 	if r.current && len(orders) > 0 {
 		r.cohorts.add(orders)
@@ -189,7 +175,7 @@ func (r *repeatAcc) add(j *Journey, jo *journeyOrders) {
 	} else {
 		tallies = append(tallies, repeatGroup(r.bySeg, seg), repeatGroup(r.byTP, tp))
 		for k, m := range r.byDim {
-			tallies = append(tallies, repeatGroup(m, customerDim(j, r.per.To, k)))
+			tallies = append(tallies, repeatGroup(m, r.customerAttr(j, r.per.To, k)))
 		}
 	}
 	for _, t := range tallies {

@@ -187,6 +187,10 @@ type DimensionCell struct {
 	Events        int64    `json:"events"`
 	SentimentMean *float64 `json:"sentiment_mean"`
 	SentimentN    int64    `json:"sentiment_n"`
+	// SentimentCustomers and Measured as in MapCell: the mean is to be read only when Measured.
+	// In "(other)", a customer who answered with several of its values counts once for each.
+	SentimentCustomers int64 `json:"sentiment_customers"`
+	Measured           bool  `json:"measured"`
 }
 
 // MapCell is one stage × touchpoint cell: customers who reached the stage through the touchpoint.
